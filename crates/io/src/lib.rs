@@ -1,1 +1,1 @@
-
+//! halo-io: CIF and POSCAR read/write, pymatgen-compatible JSON, grid export.

@@ -1,1 +1,1 @@
-
+//! halo-symmetry: Adapter to moyo: space groups, symmetry operations, orbits and canonical forms.

@@ -1,0 +1,1 @@
+//! halo-bvse: Bond-valence site energy landscape of a mobile ion on a grid.

@@ -1,0 +1,1 @@
+//! halo-campaign: Workflow files, stages, parallel runner, checkpoints, resume, shards, reports.

@@ -1,0 +1,121 @@
+//! Measured ionic and electronic conductivities: the only data any model constant may be
+//! calibrated on (`conductivity_calibration.csv`), the measured electronic conductivities and
+//! the published electrochemical windows.
+
+use crate::{blank, parse_table};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// A measured room-temperature ionic conductivity and activation energy.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ConductivityRow {
+    pub composition: String,
+    pub anion: String,
+    #[serde(rename = "structure_type/space_group")]
+    pub structure_type: String,
+    #[serde(rename = "sigma_rt_S_cm", deserialize_with = "blank::f64_opt")]
+    pub sigma_rt_s_per_cm: Option<f64>,
+    #[serde(rename = "temperature_C", deserialize_with = "blank::f64_opt")]
+    pub temperature_c: Option<f64>,
+    #[serde(rename = "Ea_eV", deserialize_with = "blank::f64_opt")]
+    pub ea_ev: Option<f64>,
+    pub synthesis: String,
+    pub reference: String,
+    pub source: String,
+    pub mobile_ion: String,
+    pub notes: String,
+}
+
+/// Every row of `conductivity_calibration.csv`.
+pub fn ionic() -> &'static [ConductivityRow] {
+    static T: OnceLock<Vec<ConductivityRow>> = OnceLock::new();
+    T.get_or_init(|| {
+        parse_table(
+            "conductivity_calibration.csv",
+            include_str!("../tables/conductivity_calibration.csv"),
+        )
+    })
+}
+
+/// A measured electronic conductivity.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ElectronicRow {
+    pub material: String,
+    #[serde(rename = "sigma_e_S_per_cm", deserialize_with = "blank::f64_opt")]
+    pub sigma_e_s_per_cm: Option<f64>,
+    pub method: String,
+    pub source: String,
+    pub note: String,
+}
+
+/// Every row of `electronic_conductivity.csv`.
+pub fn electronic() -> &'static [ElectronicRow] {
+    static T: OnceLock<Vec<ElectronicRow>> = OnceLock::new();
+    T.get_or_init(|| {
+        parse_table(
+            "electronic_conductivity.csv",
+            include_str!("../tables/electronic_conductivity.csv"),
+        )
+    })
+}
+
+/// A published electrochemical window.
+#[derive(Clone, Debug, Deserialize)]
+pub struct WindowRow {
+    pub material: String,
+    pub anion_family: String,
+    pub method: String,
+    pub reduction_limit_v: String,
+    pub oxidation_limit_v: String,
+    pub source: String,
+    pub note: String,
+}
+
+/// Every row of `echem_windows_literature.csv`.
+pub fn windows() -> &'static [WindowRow] {
+    #[derive(Deserialize)]
+    struct Raw {
+        material: String,
+        anion_family: String,
+        method: String,
+        #[serde(rename = "reduction_limit_V")]
+        reduction_limit_v: String,
+        #[serde(rename = "oxidation_limit_V")]
+        oxidation_limit_v: String,
+        source: String,
+        note: String,
+    }
+    static T: OnceLock<Vec<WindowRow>> = OnceLock::new();
+    T.get_or_init(|| {
+        parse_table::<Raw>(
+            "echem_windows_literature.csv",
+            include_str!("../tables/echem_windows_literature.csv"),
+        )
+        .into_iter()
+        .map(|r| WindowRow {
+            material: r.material,
+            anion_family: r.anion_family,
+            method: r.method,
+            reduction_limit_v: r.reduction_limit_v,
+            oxidation_limit_v: r.oxidation_limit_v,
+            source: r.source,
+            note: r.note,
+        })
+        .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tables_load() {
+        assert_eq!(super::ionic().len(), 11);
+        assert_eq!(super::electronic().len(), 4);
+        assert_eq!(super::windows().len(), 15);
+        let x = super::electronic()
+            .iter()
+            .find(|r| r.material == "Li2In1/3Sc1/3Cl4")
+            .unwrap();
+        assert_eq!(x.sigma_e_s_per_cm, Some(4.7e-10));
+    }
+}

@@ -1,0 +1,1 @@
+//! halo-filters: Oxidation/reduction limits, electronic insulation, cost and ranking.

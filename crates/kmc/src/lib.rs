@@ -1,0 +1,1 @@
+//! halo-kmc: Rejection-free kinetic Monte Carlo of ion hopping on a site graph.
