@@ -1,1 +1,13 @@
-//! halo-campaign: Workflow files, stages, parallel runner, checkpoints, resume, shards, reports.
+//! # halo-campaign
+//!
+//! Screening campaigns: workflow files, the chain of stages (enumerate → realise → BVSE and
+//! site graph → kMC → filters → ranking), a parallel runner with durable checkpoints, resume,
+//! shards, merge, reports and the synthesis hand-off.
+
+pub mod checkpoint;
+pub mod config;
+pub mod error;
+pub mod runner;
+pub mod shard;
+
+pub use error::CampaignError;

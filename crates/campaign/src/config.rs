@@ -1,0 +1,429 @@
+//! Workflow files (TOML). Every table denies unknown keys, so a typo is rejected with the key's
+//! name and its line before any work starts; values are then validated into a [`Workflow`].
+//!
+//! ```toml
+//! [campaign]
+//! name = "chlorospinel-in-sc"
+//! seed = 2022
+//!
+//! [[framework]]
+//! name = "spinel"
+//! cif = "../structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"   # relative to this file
+//! site = "16d"
+//!
+//! [enumerate]
+//! dopants = ["In", "Sc"]
+//! fractions = "0:0.666:0.111"
+//! ```
+
+use crate::error::CampaignError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole workflow file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    pub campaign: CampaignSection,
+    #[serde(rename = "framework")]
+    pub frameworks: Vec<FrameworkSection>,
+    pub enumerate: EnumerateSection,
+    #[serde(default)]
+    pub bvse: BvseSection,
+    #[serde(default)]
+    pub kmc: KmcSection,
+    #[serde(default)]
+    pub filters: FilterSection,
+    #[serde(default)]
+    pub synthesis: SynthesisSection,
+}
+
+/// `[campaign]`: name, seed, description.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSection {
+    /// Name; also the default output folder `results/<name>`.
+    pub name: String,
+    /// Campaign seed; each candidate's seed derives from (seed, candidate id).
+    pub seed: u64,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `[[framework]]`: a parent structure and the site orbit to substitute.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkSection {
+    pub name: String,
+    /// CIF path, relative to the workflow file.
+    pub cif: PathBuf,
+    /// Site label (`Sc3`) or Wyckoff orbit (`16d`, `2a`) to substitute.
+    pub site: String,
+}
+
+/// Fractions: a list, or `"start:stop:step"` (inclusive of stop within 1e-9).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Fractions {
+    List(Vec<f64>),
+    Range(String),
+}
+
+impl Fractions {
+    /// The fraction values, validated to lie in [0, 1].
+    pub fn values(&self) -> Result<Vec<f64>, String> {
+        let v = match self {
+            Fractions::List(v) => v.clone(),
+            Fractions::Range(s) => parse_range(s)?,
+        };
+        if v.is_empty() {
+            return Err("no fractions".into());
+        }
+        for x in &v {
+            if !(x.is_finite() && (0.0..=1.0).contains(x)) {
+                return Err(format!("fraction {x} is outside [0, 1]"));
+            }
+        }
+        Ok(v)
+    }
+}
+
+/// Parse `start:stop:step` into the inclusive grid start, start+step, … ≤ stop (+1e-9).
+pub fn parse_range(s: &str) -> Result<Vec<f64>, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 3 {
+        return Err(format!("'{s}' is not start:stop:step"));
+    }
+    let num = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("'{t}' in '{s}' is not a number"))
+    };
+    let (a, b, st) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
+    if !(st.is_finite() && st > 0.0) {
+        return Err(format!("step {st} in '{s}' must be positive"));
+    }
+    if b < a {
+        return Err(format!("stop < start in '{s}'"));
+    }
+    let n = ((b - a) / st + 1e-9).floor() as usize;
+    if n > 10_000 {
+        return Err(format!("'{s}' has more than 10000 values"));
+    }
+    Ok((0..=n).map(|i| a + i as f64 * st).collect())
+}
+
+/// `[enumerate]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumerateSection {
+    pub dopants: Vec<String>,
+    pub fractions: Fractions,
+    #[serde(default = "default_max_dopants")]
+    pub max_dopants: usize,
+    /// Relative Shannon-radius tolerance (0.15 = 15 %).
+    #[serde(default = "default_radius_tolerance")]
+    pub radius_tolerance: f64,
+}
+
+fn default_max_dopants() -> usize {
+    2
+}
+fn default_radius_tolerance() -> f64 {
+    0.15
+}
+
+/// `[bvse]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BvseSection {
+    #[serde(default = "default_resolution")]
+    pub resolution_ang: f64,
+}
+
+fn default_resolution() -> f64 {
+    0.2
+}
+
+impl Default for BvseSection {
+    fn default() -> Self {
+        BvseSection {
+            resolution_ang: default_resolution(),
+        }
+    }
+}
+
+/// `[kmc]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmcSection {
+    #[serde(default = "default_temperatures")]
+    pub temperatures_k: Vec<f64>,
+    /// Independent replicas per temperature.
+    #[serde(default = "default_replicas")]
+    pub replicas: usize,
+    /// Hops per mobile ion in the production run of each replica.
+    #[serde(default = "default_hops_per_ion")]
+    pub hops_per_ion: f64,
+    /// Hops per mobile ion discarded for equilibration.
+    #[serde(default = "default_equilibration_hops_per_ion")]
+    pub equilibration_hops_per_ion: f64,
+    /// Attempt frequency ν0, s⁻¹.
+    #[serde(default = "default_nu0")]
+    pub attempt_frequency_hz: f64,
+}
+
+fn default_temperatures() -> Vec<f64> {
+    vec![300.0, 350.0, 400.0, 450.0, 500.0]
+}
+fn default_replicas() -> usize {
+    4
+}
+fn default_hops_per_ion() -> f64 {
+    200.0
+}
+fn default_equilibration_hops_per_ion() -> f64 {
+    20.0
+}
+fn default_nu0() -> f64 {
+    1e13
+}
+
+impl Default for KmcSection {
+    fn default() -> Self {
+        KmcSection {
+            temperatures_k: default_temperatures(),
+            replicas: default_replicas(),
+            hops_per_ion: default_hops_per_ion(),
+            equilibration_hops_per_ion: default_equilibration_hops_per_ion(),
+            attempt_frequency_hz: default_nu0(),
+        }
+    }
+}
+
+/// `[filters]`: hard thresholds applied before ranking.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSection {
+    pub min_anodic_limit_v: Option<f64>,
+    pub max_cost_usd_per_kg: Option<f64>,
+    pub min_sigma_300k_s_per_cm: Option<f64>,
+    pub max_ea_ev: Option<f64>,
+    pub min_band_gap_ev: Option<f64>,
+    #[serde(default)]
+    pub require_insulator: bool,
+}
+
+/// `[synthesis]`: the hand-off batch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynthesisSection {
+    #[serde(default = "default_batch")]
+    pub batch_mass_g: f64,
+    /// How many of the top-ranked candidates to hand off.
+    #[serde(default = "default_top")]
+    pub top: usize,
+}
+
+fn default_batch() -> f64 {
+    1.0
+}
+fn default_top() -> usize {
+    10
+}
+
+impl Default for SynthesisSection {
+    fn default() -> Self {
+        SynthesisSection {
+            batch_mass_g: default_batch(),
+            top: default_top(),
+        }
+    }
+}
+
+/// A workflow file read and validated, with its location for resolving relative paths.
+#[derive(Clone, Debug)]
+pub struct LoadedWorkflow {
+    pub path: PathBuf,
+    pub text: String,
+    pub workflow: Workflow,
+}
+
+impl LoadedWorkflow {
+    /// Resolve a path given in the workflow relative to the workflow file's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.path
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join(p)
+        }
+    }
+}
+
+/// Read, parse and validate a workflow file.
+pub fn load(path: &Path) -> Result<LoadedWorkflow, CampaignError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CampaignError::io(path, e))?;
+    let workflow = parse(&text).map_err(|reason| CampaignError::Config {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    let lw = LoadedWorkflow {
+        path: path.to_path_buf(),
+        text,
+        workflow,
+    };
+    for f in &lw.workflow.frameworks {
+        let p = lw.resolve(&f.cif);
+        if !p.is_file() {
+            return Err(CampaignError::Config {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "framework.cif: '{}' (framework '{}') does not exist",
+                    p.display(),
+                    f.name
+                ),
+            });
+        }
+    }
+    Ok(lw)
+}
+
+/// Parse and validate workflow text; the error names the key (and line, for TOML errors).
+pub fn parse(text: &str) -> Result<Workflow, String> {
+    let w: Workflow = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    validate(&w)?;
+    Ok(w)
+}
+
+fn validate(w: &Workflow) -> Result<(), String> {
+    let name = &w.campaign.name;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(format!(
+            "campaign.name: '{name}' must be non-empty and use only letters, digits, '-', '_', '.'"
+        ));
+    }
+    if w.frameworks.is_empty() {
+        return Err("framework: at least one [[framework]] is required".into());
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for f in &w.frameworks {
+        if !names.insert(&f.name) {
+            return Err(format!("framework.name: '{}' appears twice", f.name));
+        }
+    }
+    if w.enumerate.dopants.is_empty() {
+        return Err("enumerate.dopants: empty list".into());
+    }
+    for d in &w.enumerate.dopants {
+        halo_core::Element::from_symbol(d).map_err(|e| format!("enumerate.dopants: {e}"))?;
+    }
+    w.enumerate
+        .fractions
+        .values()
+        .map_err(|e| format!("enumerate.fractions: {e}"))?;
+    if w.enumerate.max_dopants == 0 || w.enumerate.max_dopants > 3 {
+        return Err("enumerate.max_dopants: must be 1, 2 or 3".into());
+    }
+    let t = w.enumerate.radius_tolerance;
+    if !(t.is_finite() && t > 0.0 && t < 1.0) {
+        return Err(format!("enumerate.radius_tolerance: {t} must be in (0, 1)"));
+    }
+    let r = w.bvse.resolution_ang;
+    if !(r.is_finite() && (0.05..=1.0).contains(&r)) {
+        return Err(format!("bvse.resolution_ang: {r} must be in [0.05, 1.0] Å"));
+    }
+    let k = &w.kmc;
+    if k.temperatures_k.len() < 2 {
+        return Err("kmc.temperatures_k: at least two temperatures for an Arrhenius fit".into());
+    }
+    for t in &k.temperatures_k {
+        if !(t.is_finite() && *t > 0.0 && *t < 5000.0) {
+            return Err(format!("kmc.temperatures_k: {t} K is not a valid temperature"));
+        }
+    }
+    if k.replicas < 2 {
+        return Err("kmc.replicas: at least 2 for a standard error".into());
+    }
+    if !(k.hops_per_ion.is_finite() && k.hops_per_ion > 0.0) {
+        return Err("kmc.hops_per_ion: must be positive".into());
+    }
+    if !(k.equilibration_hops_per_ion.is_finite() && k.equilibration_hops_per_ion >= 0.0) {
+        return Err("kmc.equilibration_hops_per_ion: must be ≥ 0".into());
+    }
+    if !(k.attempt_frequency_hz.is_finite() && k.attempt_frequency_hz > 0.0) {
+        return Err("kmc.attempt_frequency_hz: must be positive".into());
+    }
+    let b = w.synthesis.batch_mass_g;
+    if !(b.is_finite() && b > 0.0) {
+        return Err(format!("synthesis.batch_mass_g: {b} must be positive"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[campaign]
+name = "t"
+seed = 7
+[[framework]]
+name = "spinel"
+cif = "x.cif"
+site = "16d"
+[enumerate]
+dopants = ["In", "Sc"]
+fractions = "0:0.666:0.111"
+"#;
+
+    #[test]
+    fn good_file_and_defaults() {
+        let w = parse(GOOD).unwrap();
+        assert_eq!(w.enumerate.fractions.values().unwrap().len(), 7);
+        assert_eq!(w.kmc.temperatures_k.len(), 5);
+        assert_eq!(w.synthesis.batch_mass_g, 1.0);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_line() {
+        let bad = GOOD.replace("seed = 7", "seed = 7\nsede = 8");
+        let e = parse(&bad).unwrap_err();
+        assert!(e.contains("sede"), "{e}");
+        assert!(e.contains("line 5"), "{e}");
+        let bad = GOOD.to_string() + "[kmc]\ntemperature_k = [300, 400]\n";
+        let e = parse(&bad).unwrap_err();
+        assert!(e.contains("temperature_k"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let cases = [
+            (GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Xx\""), "enumerate.dopants"),
+            (GOOD.replace("0:0.666:0.111", "0:1.5:0.5"), "enumerate.fractions"),
+            (GOOD.replace("0:0.666:0.111", "0:0.5:0"), "enumerate.fractions"),
+            (GOOD.to_string() + "[bvse]\nresolution_ang = -1\n", "bvse.resolution_ang"),
+            (GOOD.to_string() + "[kmc]\ntemperatures_k = [300]\n", "kmc.temperatures_k"),
+            (GOOD.replace("name = \"t\"", "name = \"a b\""), "campaign.name"),
+            (GOOD.replace("seed = 7", "seed = -7"), "seed"),
+        ];
+        for (text, key) in cases {
+            let e = parse(&text).unwrap_err();
+            assert!(e.contains(key), "expected {key} in: {e}");
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("0:1:0.5").unwrap(), vec![0.0, 0.5, 1.0]);
+        assert!(parse_range("0:1").is_err());
+        assert!(parse_range("1:0:0.1").is_err());
+    }
+}
