@@ -6,8 +6,10 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod emit;
 pub mod error;
 pub mod runner;
 pub mod shard;
+pub mod synthesis;
 
 pub use error::CampaignError;
