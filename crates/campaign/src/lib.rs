@@ -8,6 +8,8 @@ pub mod checkpoint;
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod plots;
+pub mod record;
 pub mod runner;
 pub mod shard;
 pub mod synthesis;

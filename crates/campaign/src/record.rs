@@ -1,0 +1,89 @@
+//! The record of one evaluated (or failed) candidate, as written to the checkpoint.
+
+use crate::checkpoint::Keyed;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One point of an Arrhenius series: σ(T) with its standard error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArrheniusPoint {
+    pub temperature_k: f64,
+    pub sigma_s_per_cm: f64,
+    pub sigma_se_s_per_cm: f64,
+}
+
+/// The numbers a candidate is ranked on, each with its unit and error where it has one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Lattice parameters of the realised model (a, b, c in Å).
+    pub lattice_abc_ang: [f64; 3],
+    /// Percolation thresholds relative to the landscape minimum (eV); None = no percolation.
+    pub e_1d_ev: Option<f64>,
+    pub e_2d_ev: Option<f64>,
+    pub e_3d_ev: Option<f64>,
+    /// Li sites and migration edges of the site graph.
+    pub n_sites: usize,
+    pub n_edges: usize,
+    /// Mobile ions per cell of the realised model used in kMC.
+    pub mobile_ions_per_cell: f64,
+    pub sigma_300k_s_per_cm: Option<f64>,
+    pub sigma_300k_se_s_per_cm: Option<f64>,
+    pub ea_ev: Option<f64>,
+    pub ea_se_ev: Option<f64>,
+    pub haven_ratio_300k: Option<f64>,
+    pub arrhenius: Vec<ArrheniusPoint>,
+    pub anodic_limit_v_dg: Option<f64>,
+    pub anodic_limit_v_dh: Option<f64>,
+    pub cathodic_limit_v_dg: Option<f64>,
+    pub cathodic_limit_v_dh: Option<f64>,
+    pub band_gap_ev: Option<f64>,
+    pub insulating: Option<bool>,
+    pub cost_usd_per_kg: Option<f64>,
+}
+
+/// Outcome of one candidate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every stage ran.
+    Evaluated { metrics: Box<Metrics> },
+    /// A stage failed; the reason is recorded and the campaign goes on.
+    Failed { stage: String, reason: String },
+}
+
+/// A checkpoint line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateRecord {
+    /// Content-derived id (SHA-256 of the canonical candidate).
+    pub id: String,
+    pub framework: String,
+    /// Target formula (reduced, pymatgen style).
+    pub formula: String,
+    /// Dopant → fraction of the substituted orbit.
+    pub dopants: BTreeMap<String, f64>,
+    /// RNG seed used for this candidate (from campaign seed and id).
+    pub seed: u64,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Full stage outputs (model parameters, per-temperature kMC results, products, reasons),
+    /// keyed by stage.
+    pub details: BTreeMap<String, serde_json::Value>,
+    /// Wall time per stage, s (not part of any ranked output: it depends on the machine).
+    pub timings_s: BTreeMap<String, f64>,
+}
+
+impl Keyed for CandidateRecord {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl CandidateRecord {
+    /// The metrics when every stage ran.
+    pub fn metrics(&self) -> Option<&Metrics> {
+        match &self.outcome {
+            Outcome::Evaluated { metrics } => Some(metrics),
+            Outcome::Failed { .. } => None,
+        }
+    }
+}
