@@ -263,18 +263,23 @@ impl LoadedWorkflow {
     }
 }
 
-/// Read, parse and validate a workflow file.
-pub fn load(path: &Path) -> Result<LoadedWorkflow, CampaignError> {
+/// Read, parse and validate a workflow file (without checking that its files exist).
+pub fn load_unchecked(path: &Path) -> Result<LoadedWorkflow, CampaignError> {
     let text = std::fs::read_to_string(path).map_err(|e| CampaignError::io(path, e))?;
     let workflow = parse(&text).map_err(|reason| CampaignError::Config {
         path: path.to_path_buf(),
         reason,
     })?;
-    let lw = LoadedWorkflow {
+    Ok(LoadedWorkflow {
         path: path.to_path_buf(),
         text,
         workflow,
-    };
+    })
+}
+
+/// Read, parse and validate a workflow file, and check that the files it names exist.
+pub fn load(path: &Path) -> Result<LoadedWorkflow, CampaignError> {
+    let lw = load_unchecked(path)?;
     for f in &lw.workflow.frameworks {
         let p = lw.resolve(&f.cif);
         if !p.is_file() {

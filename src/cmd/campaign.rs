@@ -1,0 +1,394 @@
+//! Campaign subcommands: `run`, `resume`, `status`, `report`, `export`, `merge`, `emit`.
+
+use anyhow::{bail, Context as _};
+use halo_campaign::config;
+use halo_campaign::driver::{self, RunOptions};
+use halo_campaign::emit::{self, SlurmOptions};
+use halo_campaign::shard::Shard;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Exit code of a run stopped by SIGTERM (128 + 15), as a shell reports it.
+const EXIT_TERM: u8 = 143;
+/// Exit code of a run stopped by SIGINT (128 + 2).
+const EXIT_INT: u8 = 130;
+/// Exit code when some candidates failed (they are recorded with reasons).
+const EXIT_SOME_FAILED: u8 = 1;
+/// Exit code of `merge` when shards are missing.
+const EXIT_MISSING_SHARDS: u8 = 3;
+
+/// Arguments of `halo run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Workflow file (TOML), e.g. workflows/chlorospinel-in-sc.toml.
+    pub workflow: PathBuf,
+    /// Output folder (default: results/<campaign name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only shard k of N (by candidate-id hash), e.g. 2/8.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Do not draw progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Arguments of `halo resume`.
+#[derive(clap::Args)]
+pub struct ResumeArgs {
+    /// Campaign output folder.
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[arg(long)]
+    pub shard: Option<String>,
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Arguments of `halo status`.
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `halo report`.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    pub dir: PathBuf,
+}
+
+/// Arguments of `halo export`.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    pub dir: PathBuf,
+    /// Write the synthesis hand-off (JSON and CSV) of the top candidates.
+    #[arg(long)]
+    pub synthesis: bool,
+    /// Batch mass in g (default: the workflow's synthesis.batch_mass_g).
+    #[arg(long)]
+    pub batch_mass_g: Option<f64>,
+}
+
+/// Arguments of `halo merge`.
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    pub dir: PathBuf,
+    /// Number of shards the campaign was split into.
+    #[arg(long)]
+    pub shards: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `halo emit`.
+#[derive(clap::Args)]
+pub struct EmitArgs {
+    #[command(subcommand)]
+    pub target: EmitTarget,
+}
+
+/// Where to emit for.
+#[derive(clap::Subcommand)]
+pub enum EmitTarget {
+    /// Write a Slurm job-array script, a dependent merge job and a submit helper.
+    Slurm(EmitOpts),
+    /// Print the equivalent HyperQueue submission.
+    Hq(EmitOpts),
+}
+
+/// Options shared by the emit targets.
+#[derive(clap::Args)]
+pub struct EmitOpts {
+    pub workflow: PathBuf,
+    #[arg(long)]
+    pub shards: u32,
+    /// Output folder of the campaign (default: results/<name>); scripts go to OUT/slurm/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, default_value_t = 2)]
+    pub cpus_per_task: u32,
+    #[arg(long, default_value = "02:00:00")]
+    pub time: String,
+    /// At most this many array tasks at once (0 = no limit).
+    #[arg(long, default_value_t = 0)]
+    pub max_parallel: u32,
+    #[arg(long)]
+    pub partition: Option<String>,
+    #[arg(long)]
+    pub account: Option<String>,
+    #[arg(long)]
+    pub mem_per_cpu: Option<String>,
+    /// The halo binary the jobs run (default: this executable).
+    #[arg(long)]
+    pub halo_bin: Option<PathBuf>,
+}
+
+fn threads(t: Option<usize>) -> anyhow::Result<usize> {
+    if let Some(t) = t {
+        if t == 0 {
+            bail!("--threads must be at least 1");
+        }
+        return Ok(t);
+    }
+    if let Ok(v) = std::env::var("RAYON_NUM_THREADS") {
+        if let Ok(n) = v.trim().parse::<usize>() {
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+    }
+    Ok(std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn shard(s: &Option<String>) -> anyhow::Result<Shard> {
+    match s {
+        None => Ok(Shard::WHOLE),
+        Some(t) => Ok(t.parse::<Shard>()?),
+    }
+}
+
+/// SIGTERM / SIGINT flags: the runner stops starting candidates and records what is finished.
+fn signals() -> anyhow::Result<(Arc<AtomicBool>, Arc<AtomicBool>, Arc<AtomicBool>)> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let term = Arc::new(AtomicBool::new(false));
+    let int = Arc::new(AtomicBool::new(false));
+    for (sig, flag) in [
+        (signal_hook::consts::SIGTERM, &term),
+        (signal_hook::consts::SIGINT, &int),
+    ] {
+        signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;
+        signal_hook::flag::register(sig, flag.clone()).context("installing signal handler")?;
+    }
+    Ok((stop, term, int))
+}
+
+fn execute(
+    lw: &config::LoadedWorkflow,
+    out: PathBuf,
+    threads_n: usize,
+    shard: Shard,
+    progress: bool,
+) -> anyhow::Result<ExitCode> {
+    let (stop, term, int) = signals()?;
+    let opts = RunOptions {
+        out_dir: out.clone(),
+        threads: threads_n,
+        shard,
+        progress,
+    };
+    let r = driver::run(lw, &opts, stop)?;
+    let s = &r.summary;
+    eprintln!(
+        "{}: shard {shard}: {} candidates ({} already done, {} recorded now, {} failed); {} planned, {} rejected by enumeration; {:.1} s",
+        lw.workflow.campaign.name,
+        s.total,
+        s.already_done,
+        s.recorded,
+        r.failed,
+        r.planned,
+        r.rejected,
+        r.wall_s
+    );
+    if s.interrupted {
+        eprintln!(
+            "stopped before the end; continue with: halo resume {}{}",
+            out.display(),
+            if shard.count > 1 {
+                format!(" --shard {shard}")
+            } else {
+                String::new()
+            }
+        );
+        if term.load(Ordering::SeqCst) {
+            return Ok(ExitCode::from(EXIT_TERM));
+        }
+        if int.load(Ordering::SeqCst) {
+            return Ok(ExitCode::from(EXIT_INT));
+        }
+        return Ok(ExitCode::from(EXIT_TERM));
+    }
+    if r.outputs_written {
+        eprintln!("outputs in {}", out.display());
+    }
+    if r.failed > 0 {
+        eprintln!(
+            "{} candidate(s) failed; `halo status {}` lists them",
+            r.failed,
+            out.display()
+        );
+        return Ok(ExitCode::from(EXIT_SOME_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_out(lw: &config::LoadedWorkflow) -> PathBuf {
+    Path::new("results").join(&lw.workflow.campaign.name)
+}
+
+/// `halo run`.
+pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
+    let lw = config::load(&a.workflow)?;
+    let shard = shard(&a.shard)?;
+    let out = a.out.clone().unwrap_or_else(|| default_out(&lw));
+    execute(&lw, out, threads(a.threads)?, shard, !a.no_progress)
+}
+
+/// `halo resume`.
+pub fn resume(a: ResumeArgs) -> anyhow::Result<ExitCode> {
+    let lw = driver::load_saved_workflow(&a.dir)?;
+    let shard = shard(&a.shard)?;
+    execute(&lw, a.dir.clone(), threads(a.threads)?, shard, !a.no_progress)
+}
+
+/// `halo status`.
+pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
+    let s = driver::status(&a.dir)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        println!("campaign   {}", s.name);
+        println!("planned    {}", s.planned);
+        println!("rejected   {} (by enumeration; reasons in candidates.json)", s.rejected);
+        println!("evaluated  {}", s.evaluated);
+        println!("failed     {}", s.failed.len());
+        println!("pending    {}", s.pending);
+        for (n, missing) in &s.incomplete_shards {
+            if missing.is_empty() {
+                println!("shards     {n}: all complete");
+            } else {
+                let list: Vec<String> = missing.iter().map(|k| k.to_string()).collect();
+                println!("shards     {n}: incomplete {}", list.join(","));
+            }
+        }
+        for (id, formula, stage, reason) in &s.failed {
+            println!("  FAILED {id} {formula} at {stage}: {reason}");
+        }
+    }
+    Ok(if s.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_SOME_FAILED)
+    })
+}
+
+/// `halo report`.
+pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    let n = driver::report(&a.dir)?;
+    eprintln!("report for {n} recorded candidates written to {}", a.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `halo export`.
+pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
+    if !a.synthesis {
+        bail!("nothing to export: pass --synthesis");
+    }
+    let files = halo_campaign::outputs::export_synthesis(&a.dir, a.batch_mass_g)?;
+    for f in files {
+        println!("{}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `halo merge`.
+pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
+    let r = driver::merge(&a.dir, a.shards)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    }
+    if !r.missing_shards.is_empty() {
+        let list: Vec<String> = r.missing_shards.iter().map(|k| k.to_string()).collect();
+        eprintln!(
+            "missing shards: {} ({} of {} candidates recorded); resubmit them, e.g. sbatch --array={} {}",
+            list.join(","),
+            r.recorded,
+            r.candidates,
+            list.join(","),
+            a.dir.join("slurm").join("array.sbatch").display()
+        );
+        return Ok(ExitCode::from(EXIT_MISSING_SHARDS));
+    }
+    eprintln!(
+        "merged {} shards: {} candidates, {} failed, {} duplicate records removed; outputs in {}",
+        r.shards,
+        r.recorded,
+        r.failed,
+        r.duplicates_removed,
+        a.dir.display()
+    );
+    Ok(if r.failed > 0 {
+        ExitCode::from(EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn abs(p: &Path) -> anyhow::Result<PathBuf> {
+    Ok(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    })
+}
+
+/// `halo emit slurm|hq`.
+pub fn emit(a: EmitArgs) -> anyhow::Result<ExitCode> {
+    let (o, slurm) = match a.target {
+        EmitTarget::Slurm(o) => (o, true),
+        EmitTarget::Hq(o) => (o, false),
+    };
+    let lw = config::load(&o.workflow)?;
+    let out = abs(&o.out.clone().unwrap_or_else(|| default_out(&lw)))?;
+    let wf = std::fs::canonicalize(&o.workflow)
+        .with_context(|| format!("{}", o.workflow.display()))?;
+    let bin = match &o.halo_bin {
+        Some(b) => abs(b)?,
+        None => std::env::current_exe().context("locating the halo executable")?,
+    };
+    let opts = SlurmOptions {
+        shards: o.shards,
+        max_parallel: o.max_parallel,
+        cpus_per_task: o.cpus_per_task,
+        time: o.time.clone(),
+        partition: o.partition.clone(),
+        account: o.account.clone(),
+        mem_per_cpu: o.mem_per_cpu.clone(),
+    };
+    if slurm {
+        let s = emit::slurm_scripts(&lw.workflow.campaign.name, &bin, &wf, &out, &opts)
+            .map_err(anyhow::Error::msg)?;
+        let dir = out.join("slurm");
+        std::fs::create_dir_all(dir.join("logs"))
+            .with_context(|| format!("creating {}", dir.display()))?;
+        for (name, text) in [
+            ("array.sbatch", &s.array_sbatch),
+            ("merge.sbatch", &s.merge_sbatch),
+            ("submit.sh", &s.submit_sh),
+        ] {
+            let p = dir.join(name);
+            std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
+                    .with_context(|| format!("chmod {}", p.display()))?;
+            }
+            println!("{}", p.display());
+        }
+        eprintln!("submit with: bash {}", dir.join("submit.sh").display());
+    } else {
+        print!(
+            "{}",
+            emit::hq_script(&bin, &wf, &out, &opts).map_err(anyhow::Error::msg)?
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

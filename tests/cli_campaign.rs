@@ -1,0 +1,223 @@
+//! End-to-end tests of the campaign commands: determinism across thread counts, SIGKILL at
+//! random moments with resume, SIGTERM, status, merge of shards, bad workflow files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn halo() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_halo"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn mini() -> PathBuf {
+    root().join("tests/data/workflows/mini.toml")
+}
+
+fn run_to_end(args: &[&str]) -> std::process::Output {
+    let out = halo().args(args).output().expect("run halo");
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "halo {:?} failed: {}\n{}",
+        args,
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn checkpoint_ids(p: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(p).unwrap();
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("complete checkpoint line");
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn kill_resume_threads_and_shards_give_identical_rankings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    let c = tmp.path().join("c");
+    let d = tmp.path().join("d");
+    let wf = mini();
+    let wf = wf.to_str().unwrap();
+
+    // reference: uninterrupted, 2 threads
+    run_to_end(&["run", wf, "--out", a.to_str().unwrap(), "--threads", "2", "--no-progress"]);
+    let ranked_csv = read(&a.join("ranked.csv"));
+    let ranked_json = read(&a.join("ranked.json"));
+    assert!(String::from_utf8_lossy(&ranked_csv).lines().count() >= 3);
+    let n_candidates = checkpoint_ids(&a.join("checkpoint.jsonl")).len();
+    assert!(n_candidates >= 4, "mini campaign should have several candidates");
+
+    // different thread count: byte-identical ranking
+    run_to_end(&["run", wf, "--out", b.to_str().unwrap(), "--threads", "1", "--no-progress"]);
+    assert_eq!(read(&b.join("ranked.csv")), ranked_csv);
+    assert_eq!(read(&b.join("ranked.json")), ranked_json);
+
+    // ten SIGKILLs at pseudo-random moments, resuming each time
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..10 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let delay_ms = 40 + state % 900;
+        let mut cmd = halo();
+        if i == 0 {
+            cmd.args(["run", wf, "--out", c.to_str().unwrap()]);
+        } else {
+            cmd.args(["resume", c.to_str().unwrap()]);
+        }
+        let mut child = cmd
+            .args(["--threads", "2", "--no-progress"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL on Unix; may arrive after a normal exit
+        let _ = child.wait();
+    }
+    run_to_end(&["resume", c.to_str().unwrap(), "--threads", "2", "--no-progress"]);
+    let ids = checkpoint_ids(&c.join("checkpoint.jsonl"));
+    let mut uniq = ids.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(uniq.len(), n_candidates, "no candidate lost");
+    assert_eq!(ids.len(), uniq.len(), "no candidate duplicated");
+    assert_eq!(read(&c.join("ranked.csv")), ranked_csv);
+    assert_eq!(read(&c.join("ranked.json")), ranked_json);
+
+    // three shards run separately, then merged: identical ranking; a missing shard is named
+    for k in 0..3 {
+        let s = format!("{k}/3");
+        if k == 1 {
+            continue;
+        }
+        run_to_end(&["run", wf, "--out", d.to_str().unwrap(), "--shard", &s, "--threads", "1", "--no-progress"]);
+    }
+    let first_merge = halo()
+        .args(["merge", d.to_str().unwrap(), "--shards", "3"])
+        .output()
+        .unwrap();
+    run_to_end(&["run", wf, "--out", d.to_str().unwrap(), "--shard", "1/3", "--threads", "1", "--no-progress"]);
+    let shard1 = checkpoint_ids(&d.join("checkpoint.shard-1-of-3.jsonl"));
+    if !shard1.is_empty() {
+        // shard 1 had work, so the first merge must have refused and named it
+        let stderr = String::from_utf8_lossy(&first_merge.stderr);
+        assert_eq!(first_merge.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains("missing shards: 1 "), "{stderr}");
+        let st: serde_json::Value =
+            serde_json::from_slice(&read(&d.join("merge-status.json"))).unwrap();
+        assert_eq!(st["missing_shards"], serde_json::json!([1]));
+    }
+    let m = halo()
+        .args(["merge", d.to_str().unwrap(), "--shards", "3"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(m.status.code(), Some(0) | Some(1)),
+        "{}",
+        String::from_utf8_lossy(&m.stderr)
+    );
+    assert_eq!(read(&d.join("ranked.csv")), ranked_csv);
+    assert_eq!(read(&d.join("ranked.json")), ranked_json);
+
+    // status lists counts
+    let st = halo()
+        .args(["status", a.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
+    assert_eq!(v["pending"], 0);
+    assert_eq!(
+        v["evaluated"].as_u64().unwrap() as usize + v["failed"].as_array().unwrap().len(),
+        n_candidates
+    );
+
+    // reports, plots, structures and hand-off exist
+    for f in ["report.md", "plots/ranking.svg", "plots/arrhenius.svg"] {
+        assert!(a.join(f).is_file(), "{f} missing");
+    }
+    let ex = halo()
+        .args(["export", a.to_str().unwrap(), "--synthesis"])
+        .output()
+        .unwrap();
+    assert!(ex.status.success(), "{}", String::from_utf8_lossy(&ex.stderr));
+    let h: serde_json::Value =
+        serde_json::from_slice(&read(&a.join("synthesis/handoff.json"))).unwrap();
+    let first = &h["candidates"][0];
+    let total: f64 = first["precursors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["mass_g"].as_f64().unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-9, "precursor masses add up to the batch");
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_resume_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    let mut child = halo()
+        .args(["run", mini().to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--threads", "1", "--no-progress"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let status = child.wait().unwrap();
+    // either it was stopped (143) or it had already finished (0/1)
+    assert!(
+        matches!(status.code(), Some(143) | Some(0) | Some(1)),
+        "unexpected exit {status}"
+    );
+    if out.join("checkpoint.jsonl").exists() {
+        let text = std::fs::read_to_string(out.join("checkpoint.jsonl")).unwrap();
+        assert!(text.is_empty() || text.ends_with('\n'), "no torn line after SIGTERM");
+    }
+    run_to_end(&["resume", out.to_str().unwrap(), "--threads", "2", "--no-progress"]);
+    assert!(out.join("ranked.csv").is_file());
+}
+
+#[test]
+fn bad_workflows_are_rejected_with_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(mini()).unwrap();
+    let cases = [
+        (text.replace("seed = 11", "seed = 11\nseeed = 3"), "seeed"),
+        (text.replace("resolution_ang = 0.35", "resolution_ang = -0.3"), "bvse.resolution_ang"),
+        (text.replace("[\"In\", \"Y\"]", "[\"In\", \"Qq\"]"), "enumerate.dopants"),
+        (text.replace("Li2Sc2-3Cl4_Fd-3m", "Nope_Fd-3m"), "framework.cif"),
+    ];
+    for (i, (t, key)) in cases.iter().enumerate() {
+        let p = tmp.path().join(format!("bad{i}.toml"));
+        // keep relative paths valid: write next to the original
+        let p2 = mini().with_file_name(format!(".bad-{}-{i}.toml", std::process::id()));
+        std::fs::write(&p2, t).unwrap();
+        let out = halo()
+            .args(["run", p2.to_str().unwrap(), "--out", p.with_extension("out").to_str().unwrap()])
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&p2);
+        assert_eq!(out.status.code(), Some(2), "case {i}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(key), "case {i}: expected '{key}' in: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
