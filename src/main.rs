@@ -19,6 +19,30 @@ struct Cli {
 enum Command {
     /// Read a CIF or POSCAR and report its formula, symmetry, cell, charges and sites.
     Inspect(cmd::inspect::Args),
+    /// Run a campaign (workflow TOML) through every stage, with checkpoints.
+    Run(cmd::campaign::RunArgs),
+    /// Continue a campaign after a crash or a stop, without losing or repeating work.
+    Resume(cmd::campaign::ResumeArgs),
+    /// Show how far a campaign got and which candidates failed.
+    Status(cmd::campaign::StatusArgs),
+    /// Rewrite the ranked outputs, plots and report of a campaign folder.
+    Report(cmd::campaign::ReportArgs),
+    /// Export the synthesis hand-off of the top candidates.
+    Export(cmd::campaign::ExportArgs),
+    /// Join the shards of a campaign, check coverage, write the outputs.
+    Merge(cmd::campaign::MergeArgs),
+    /// Write job scripts for a cluster (Slurm job array, HyperQueue).
+    Emit(cmd::campaign::EmitArgs),
+    /// Anodic and cathodic limits vs Li+/Li (grand-potential hull), products and data rows.
+    Stability(cmd::stability::Args),
+    /// Rank evaluated candidates: hard filters, Pareto front, table with units and errors.
+    Rank(cmd::rank::Args),
+    /// BVSE landscape, exact percolation thresholds, Li sites and migration edges.
+    Bvse(cmd::bvse::Args),
+    /// Charge-balanced cation substitutions on a framework site, orderings and realisations.
+    Enumerate(cmd::enumerate::Args),
+    /// Kinetic Monte Carlo on the BVSE site graph: D*, D_σ, Haven ratio, σ(T), Arrhenius fit.
+    Kmc(cmd::kmc::Args),
     // further subcommands: one variant per line, each module in src/cmd/
 }
 
@@ -26,6 +50,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Kmc(a) => cmd::kmc::run(a),
+        Command::Enumerate(a) => cmd::enumerate::run(a),
+        Command::Bvse(a) => cmd::bvse::run(a),
+        Command::Stability(a) => cmd::stability::run(a),
+        Command::Rank(a) => cmd::rank::run(a),
+        Command::Run(a) => cmd::campaign::run(a),
+        Command::Resume(a) => cmd::campaign::resume(a),
+        Command::Status(a) => cmd::campaign::status(a),
+        Command::Report(a) => cmd::campaign::report(a),
+        Command::Export(a) => cmd::campaign::export(a),
+        Command::Merge(a) => cmd::campaign::merge(a),
+        Command::Emit(a) => cmd::campaign::emit(a),
     };
     match result {
         Ok(code) => code,

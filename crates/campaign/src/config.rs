@@ -32,8 +32,9 @@ pub struct Workflow {
     pub bvse: BvseSection,
     #[serde(default)]
     pub kmc: KmcSection,
+    /// `[filters]`: hard thresholds before ranking (the filters crate's `RankConfig`).
     #[serde(default)]
-    pub filters: FilterSection,
+    pub filters: halo_filters::RankConfig,
     #[serde(default)]
     pub synthesis: SynthesisSection,
 }
@@ -201,19 +202,6 @@ impl Default for KmcSection {
     }
 }
 
-/// `[filters]`: hard thresholds applied before ranking.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FilterSection {
-    pub min_anodic_limit_v: Option<f64>,
-    pub max_cost_usd_per_kg: Option<f64>,
-    pub min_sigma_300k_s_per_cm: Option<f64>,
-    pub max_ea_ev: Option<f64>,
-    pub min_band_gap_ev: Option<f64>,
-    #[serde(default)]
-    pub require_insulator: bool,
-}
-
 /// `[synthesis]`: the hand-off batch.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -365,6 +353,9 @@ fn validate(w: &Workflow) -> Result<(), String> {
     if !(k.attempt_frequency_hz.is_finite() && k.attempt_frequency_hz > 0.0) {
         return Err("kmc.attempt_frequency_hz: must be positive".into());
     }
+    w.filters
+        .validate()
+        .map_err(|e| format!("filters: {e}"))?;
     let b = w.synthesis.batch_mass_g;
     if !(b.is_finite() && b > 0.0) {
         return Err(format!("synthesis.batch_mass_g: {b} must be positive"));

@@ -6,8 +6,11 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod driver;
 pub mod emit;
 pub mod error;
+pub mod outputs;
+pub mod pipeline;
 pub mod plots;
 pub mod record;
 pub mod runner;

@@ -12,9 +12,13 @@ pub struct ArrheniusPoint {
     pub sigma_se_s_per_cm: f64,
 }
 
-/// The numbers a candidate is ranked on, each with its unit and error where it has one.
+/// The numbers of an evaluated candidate: the ranking record of the filters crate (σ, Ea,
+/// limits, gap, cost, verdicts, provenance; every value with its unit and error) and the
+/// transport-model details that explain it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
+    /// What `halo rank` ranks on.
+    pub ranking: halo_filters::CandidateMetrics,
     /// Lattice parameters of the realised model (a, b, c in Å).
     pub lattice_abc_ang: [f64; 3],
     /// Percolation thresholds relative to the landscape minimum (eV); None = no percolation.
@@ -26,19 +30,9 @@ pub struct Metrics {
     pub n_edges: usize,
     /// Mobile ions per cell of the realised model used in kMC.
     pub mobile_ions_per_cell: f64,
-    pub sigma_300k_s_per_cm: Option<f64>,
-    pub sigma_300k_se_s_per_cm: Option<f64>,
-    pub ea_ev: Option<f64>,
-    pub ea_se_ev: Option<f64>,
-    pub haven_ratio_300k: Option<f64>,
+    /// Haven ratio at the lowest simulated temperature.
+    pub haven_ratio: Option<f64>,
     pub arrhenius: Vec<ArrheniusPoint>,
-    pub anodic_limit_v_dg: Option<f64>,
-    pub anodic_limit_v_dh: Option<f64>,
-    pub cathodic_limit_v_dg: Option<f64>,
-    pub cathodic_limit_v_dh: Option<f64>,
-    pub band_gap_ev: Option<f64>,
-    pub insulating: Option<bool>,
-    pub cost_usd_per_kg: Option<f64>,
 }
 
 /// Outcome of one candidate.

@@ -1,1 +1,177 @@
-//! halo-io: CIF and POSCAR read/write, pymatgen-compatible JSON, grid export.
+//! # halo-io
+//!
+//! Structure files in and out: CIF (read with symmetry expansion and mixed sites, write as P1),
+//! VASP 5 POSCAR (ordered structures), and pymatgen-compatible JSON (`Structure.as_dict()`).
+//! Every error names the file and, where it can, the line and the CIF tag or POSCAR field.
+//!
+//! ```
+//! use halo_io::{cif::{parse_cif, CifOptions}, poscar::write_poscar_string};
+//! let cif = "data_LiCl
+//! _cell_length_a 5.13(1)
+//! _cell_length_b 5.13
+//! _cell_length_c 5.13
+//! _cell_angle_alpha 90
+//! _cell_angle_beta 90
+//! _cell_angle_gamma 90
+//! loop_
+//! _symmetry_equiv_pos_as_xyz
+//! 'x, y, z'
+//! 'x, y+1/2, z+1/2'
+//! 'x+1/2, y, z+1/2'
+//! 'x+1/2, y+1/2, z'
+//! loop_
+//! _atom_site_label
+//! _atom_site_type_symbol
+//! _atom_site_fract_x
+//! _atom_site_fract_y
+//! _atom_site_fract_z
+//! Li1 Li+ 0 0 0
+//! Cl1 Cl- 0.5 0.5 0.5
+//! ";
+//! let loaded = parse_cif(cif, "LiCl.cif", &CifOptions::default()).unwrap();
+//! assert_eq!(loaded.structure.num_sites(), 8);
+//! assert!(loaded.charge.as_ref().unwrap().neutral);
+//! let poscar = write_poscar_string(&loaded.structure, "LiCl", None).unwrap();
+//! assert!(poscar.contains("Li Cl"));
+//! ```
+
+pub mod charge;
+pub mod cif;
+pub mod cif_syntax;
+pub mod error;
+pub mod pmg_json;
+pub mod poscar;
+
+pub use charge::{
+    ChargeBalance, OxidationAssignment, OxidationSource, CHARGE_NEUTRALITY_TOLERANCE_E,
+};
+pub use cif::{AsymmetricSite, CifOptions};
+pub use error::{IoError, Location};
+
+use halo_core::Structure;
+use std::path::Path;
+
+/// File formats halo reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Cif,
+    Poscar,
+    PymatgenJson,
+}
+
+impl Format {
+    /// Guess from the file name: `*.cif`; `*.json`; `POSCAR*`, `CONTCAR*`, `*.vasp`, `*.poscar`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".cif") || name.ends_with(".mcif") {
+            Some(Format::Cif)
+        } else if name.ends_with(".json") {
+            Some(Format::PymatgenJson)
+        } else if name.starts_with("poscar")
+            || name.starts_with("contcar")
+            || name.ends_with(".vasp")
+            || name.ends_with(".poscar")
+        {
+            Some(Format::Poscar)
+        } else {
+            None
+        }
+    }
+}
+
+/// A structure read from a file, with what the reader learned on the way: the asymmetric unit
+/// (CIF), which asymmetric-unit rows each site came from, the oxidation states used and their
+/// sources, the charge balance, the tolerances applied and any warnings.
+#[derive(Clone, Debug)]
+pub struct LoadedStructure {
+    pub structure: Structure,
+    pub format: Format,
+    pub source_path: String,
+    /// CIF data block read.
+    pub block_name: Option<String>,
+    /// CIF `_atom_site_` rows (empty for other formats).
+    pub asymmetric_sites: Vec<AsymmetricSite>,
+    /// For each site of `structure`, the indices into `asymmetric_sites` of the rows merged into
+    /// it (CIF only).
+    pub site_origins: Vec<Vec<usize>>,
+    pub oxidation_states: Vec<OxidationAssignment>,
+    /// Merge tolerance used for symmetry images, Å (CIF only).
+    pub merge_tolerance_ang: Option<f64>,
+    pub num_symmetry_operations: usize,
+    /// Charge balance, `None` when some species has no oxidation state.
+    pub charge: Option<ChargeBalance>,
+    /// Non-fatal findings, e.g. a structure that is not charge neutral.
+    pub warnings: Vec<String>,
+    /// POSCAR selective dynamics flags, one per site.
+    pub selective_dynamics: Option<Vec<[bool; 3]>>,
+}
+
+pub(crate) fn read_text(path: &Path) -> Result<String, IoError> {
+    let bytes = std::fs::read(path).map_err(|e| IoError::Read {
+        path: path.display().to_string(),
+        error: e,
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Read a structure file, choosing the format from the name (see [`Format::from_path`]); CIF
+/// with default [`CifOptions`].
+pub fn read_structure(path: &Path) -> Result<LoadedStructure, IoError> {
+    read_structure_with(path, &CifOptions::default())
+}
+
+/// Read a structure file with explicit CIF options.
+pub fn read_structure_with(path: &Path, options: &CifOptions) -> Result<LoadedStructure, IoError> {
+    match Format::from_path(path) {
+        Some(Format::Cif) => cif::read_cif(path, options),
+        Some(Format::Poscar) => poscar::read_poscar(path),
+        Some(Format::PymatgenJson) => {
+            let text = read_text(path)?;
+            pmg_json::parse_pymatgen_json(&text, &path.display().to_string())
+        }
+        None => {
+            // not recognised by name: a file that does not exist is reported as such first
+            let text = read_text(path)?;
+            let p = path.display().to_string();
+            if text
+                .lines()
+                .any(|l| l.trim_start().to_ascii_lowercase().starts_with("data_"))
+            {
+                cif::parse_cif(&text, &p, options)
+            } else {
+                Err(IoError::Unsupported {
+                    at: Location::file(&p),
+                    message: "unknown file type: name it *.cif, *.json, *.vasp or POSCAR*".into(),
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_named() {
+        let e = read_structure(Path::new("/nonexistent/dir/x.cif")).unwrap_err();
+        assert!(matches!(e, IoError::Read { .. }));
+        assert!(e.to_string().contains("/nonexistent/dir/x.cif"), "{e}");
+    }
+
+    #[test]
+    fn formats_from_names() {
+        assert_eq!(Format::from_path(Path::new("a/B.CIF")), Some(Format::Cif));
+        assert_eq!(
+            Format::from_path(Path::new("POSCAR_1")),
+            Some(Format::Poscar)
+        );
+        assert_eq!(Format::from_path(Path::new("x.vasp")), Some(Format::Poscar));
+        assert_eq!(
+            Format::from_path(Path::new("s.json")),
+            Some(Format::PymatgenJson)
+        );
+        assert_eq!(Format::from_path(Path::new("notes.txt")), None);
+    }
+}

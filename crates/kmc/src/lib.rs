@@ -1,1 +1,498 @@
-//! halo-kmc: Rejection-free kinetic Monte Carlo of ion hopping on a site graph.
+//! # halo-kmc
+//!
+//! Rejection-free kinetic Monte Carlo of mobile-ion hopping on a periodic site graph
+//! (PHYSICS.md §5): diffusion coefficients, Haven ratio, conductivity and an Arrhenius fit, with
+//! standard errors.
+//!
+//! - Input: a [`HopNetwork`] (cell, sites with energies, hops with saddle energies); the
+//!   landscape stage's [`halo_percolation::SiteGraph`] converts with
+//!   [`HopNetwork::from_site_graph`]. Ideal lattices for tests live in [`network::ideal`].
+//! - Rates: Γ_ij = ν0·exp(−(S_ij − E_i)/k_BT) (ν0 = 1e13 s⁻¹ by default). With the optional
+//!   Li–Li repulsion ([`PairRepulsion`]): Γ = ν0·exp(−[E_KRA + (E_after − E_before)/2]/k_BT),
+//!   E_KRA = S_ij − (E_i + E_j)/2 (Van der Ven et al., Phys. Rev. B 64, 184307 (2001)). Both
+//!   satisfy detailed balance exactly: forward and reverse rates of any hop share the same
+//!   saddle term, so their ratio is the Boltzmann factor of the energy change.
+//! - Occupancy: one ion per site; two ions may not sit closer than the blocking distance
+//!   ([`KmcParams::blocking_distance_ang`], default 2.5 Å: this excludes face-sharing
+//!   tetrahedral–octahedral pairs such as spinel 8a–16c, 2.26 Å apart, and 48f–16c, while
+//!   edge-sharing octahedra (16c–16c, 3.68 Å) and the shortest Li–Li distances of ordered
+//!   chlorides (≥ 3.4 Å) stay allowed).
+//! - Selection: BKL (Bortz, Kalos & Lebowitz, J. Comput. Phys. 17, 10 (1975)) with a sum tree
+//!   of per-site total rates; Δt = −ln(u)/R_total; after a hop only the leaves of the sites whose
+//!   neighbourhood changed are recomputed; a full rebuild every
+//!   [`KmcParams::rebuild_interval_events`] events records the drift diagnostic.
+//! - Randomness: Xoshiro256++ streams per (temperature, replica), derived from one u64 seed by
+//!   [`engine::stream_rng`]. Results are bit-identical for any rayon thread count, and a
+//!   trajectory can be checkpointed and resumed bit-exactly ([`engine::Trajectory::checkpoint`]).
+//! - Observables: unwrapped displacements; D* = ⟨Σ_i|Δr_i|²⟩/(2dNt), D_σ = ⟨|Σ_iΔr_i|²⟩/(2dNt),
+//!   H = D*/D_σ, σ = (N/V)e²D_σ/(k_BT); block averages over independent replicas give standard
+//!   errors; ln(σT) vs 1/T is fitted by weighted least squares.
+//!
+//! ```
+//! use halo_kmc::{network::ideal, simulate, KmcParams, MobileIons, SupercellChoice};
+//! let net = ideal::simple_cubic(2.5, 0.3);
+//! let mut p = KmcParams::new(vec![400.0, 500.0]);
+//! p.mobile_ions = MobileIons::Fraction(0.5);
+//! p.supercell = SupercellChoice::Fixed([6, 6, 6]);
+//! p.blocking_distance_ang = 0.0;
+//! p.replicas = 2;
+//! p.blocks_per_replica = 8;
+//! let r = simulate(&net, &p).unwrap();
+//! // hard-core lattice gas: D_σ = (1 − c)·zΓa²/(2d)
+//! let g = 1e13 * (-0.3 / (halo_core::K_B_EV_PER_K * 500.0)).exp();
+//! let d0_cm2 = 6.0 * g * 2.5 * 2.5 / 6.0 * 1e-16;
+//! let t = &r.temperatures[1];
+//! assert!((t.d_sigma_cm2_per_s / (0.5 * d0_cm2) - 1.0).abs() < 5.0 * t.d_sigma_se_cm2_per_s / t.d_sigma_cm2_per_s + 0.01);
+//! assert!(r.arrhenius.is_some());
+//! ```
+
+pub mod engine;
+pub mod error;
+pub mod mobile;
+pub mod network;
+pub mod plot;
+pub mod stats;
+pub mod supercell;
+pub mod tree;
+
+pub use engine::{BlockRecord, Trajectory, TrajectoryCheckpoint, TrajectoryConfig};
+pub use error::KmcError;
+pub use mobile::{mobile_ion_count, MobileIonCount};
+pub use network::{HopNetwork, NetHop, NetSite};
+pub use stats::{arrhenius_fit, conductivity_s_per_cm, ArrheniusFit, DiffusionEstimate};
+pub use supercell::{PairRepulsion, SupercellNetwork};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How the supercell is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SupercellChoice {
+    /// [`supercell::auto_supercell`]: widths ≥ 2 × interaction range + longest hop, then grown
+    /// until it holds [`KmcParams::min_ions`] ions and [`KmcParams::min_sites`] sites.
+    Auto,
+    /// Fixed repetitions (a, b, c).
+    Fixed([usize; 3]),
+}
+
+/// How many mobile ions are placed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MobileIons {
+    /// Ions per network cell (e.g. from [`mobile_ion_count`]); rounded to the nearest integer
+    /// in the supercell.
+    PerCell(f64),
+    /// Fraction of the network's sites.
+    Fraction(f64),
+    /// Exact number in the supercell.
+    Count(usize),
+}
+
+/// Parameters of a kMC run. Build with [`KmcParams::new`], adjust fields, and pass to
+/// [`simulate`], which validates them before any work ([`KmcParams::validate`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KmcParams {
+    /// Temperatures, K.
+    pub temperatures_k: Vec<f64>,
+    /// Master seed of all RNG streams.
+    pub seed: u64,
+    /// ν0, s⁻¹ (default 1e13).
+    pub attempt_frequency_hz: f64,
+    /// Supercell choice (default auto).
+    pub supercell: SupercellChoice,
+    /// Mobile ions (default: half the sites).
+    pub mobile_ions: MobileIons,
+    /// Sites closer than this may not be occupied together, Å (default 2.5; 0 disables).
+    pub blocking_distance_ang: f64,
+    /// Optional Li–Li repulsion (default none).
+    pub pair_repulsion: Option<PairRepulsion>,
+    /// Independent replicas per temperature (default 4).
+    pub replicas: usize,
+    /// Measured blocks per replica (default 16).
+    pub blocks_per_replica: usize,
+    /// Block length in hops per ion (events = this × N; default 50).
+    pub hops_per_ion_per_block: f64,
+    /// Equilibration before the first block, hops per ion (default 100).
+    pub equilibration_hops_per_ion: f64,
+    /// Auto supercell: at least this many mobile ions (default 128).
+    pub min_ions: usize,
+    /// Auto supercell: at least this many sites (default 0).
+    pub min_sites: usize,
+    /// Full leaf rebuild interval, events (default: 16 × sites).
+    pub rebuild_interval_events: Option<u64>,
+}
+
+impl KmcParams {
+    /// Defaults at the given temperatures.
+    pub fn new(temperatures_k: Vec<f64>) -> KmcParams {
+        KmcParams {
+            temperatures_k,
+            seed: 0,
+            attempt_frequency_hz: 1e13,
+            supercell: SupercellChoice::Auto,
+            mobile_ions: MobileIons::Fraction(0.5),
+            blocking_distance_ang: 2.5,
+            pair_repulsion: None,
+            replicas: 4,
+            blocks_per_replica: 16,
+            hops_per_ion_per_block: 50.0,
+            equilibration_hops_per_ion: 100.0,
+            min_ions: 128,
+            min_sites: 0,
+            rebuild_interval_events: None,
+        }
+    }
+
+    /// Check every field; the error names the offending parameter.
+    pub fn validate(&self) -> Result<(), KmcError> {
+        let bad = |name: &'static str, reason: String| Err(KmcError::InvalidParameter { name, reason });
+        if self.temperatures_k.is_empty() {
+            return bad("temperatures_k", "no temperatures given".into());
+        }
+        for &t in &self.temperatures_k {
+            if !(t.is_finite() && t > 0.0 && t < 1e5) {
+                return bad("temperatures_k", format!("{t} K is not in (0, 1e5)"));
+            }
+        }
+        let mut sorted: Vec<u64> = self
+            .temperatures_k
+            .iter()
+            .map(|t| (t * 1000.0).round() as u64)
+            .collect();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            return bad("temperatures_k", "a temperature is repeated (within 1 mK)".into());
+        }
+        if !(self.attempt_frequency_hz.is_finite() && self.attempt_frequency_hz > 0.0) {
+            return bad("attempt_frequency_hz", format!("{} is not positive", self.attempt_frequency_hz));
+        }
+        if let SupercellChoice::Fixed(s) = self.supercell {
+            if s.iter().any(|&x| x == 0 || x > 1000) {
+                return bad("supercell", format!("{s:?}: each repetition must be in 1..=1000"));
+            }
+        }
+        match self.mobile_ions {
+            MobileIons::PerCell(x) if !(x.is_finite() && x > 0.0) => {
+                return bad("mobile_ions", format!("{x} ions per cell is not positive"))
+            }
+            MobileIons::Fraction(c) if !(c > 0.0 && c < 1.0) => {
+                return bad("mobile_ions", format!("fraction {c} is not in (0, 1)"))
+            }
+            MobileIons::Count(0) => return bad("mobile_ions", "zero ions".into()),
+            _ => {}
+        }
+        if !(self.blocking_distance_ang.is_finite() && self.blocking_distance_ang >= 0.0) {
+            return bad("blocking_distance_ang", format!("{} is negative", self.blocking_distance_ang));
+        }
+        if let Some(r) = self.pair_repulsion {
+            if !(r.cutoff_ang > 0.0 && r.screening_length_ang > 0.0 && r.prefactor_ev_ang.is_finite()) {
+                return bad("pair_repulsion", format!("{r:?} needs positive cutoff and screening length"));
+            }
+        }
+        if self.replicas == 0 {
+            return bad("replicas", "at least one replica".into());
+        }
+        if self.replicas * self.blocks_per_replica < 2 {
+            return bad("blocks_per_replica", "need at least two blocks in total for a standard error".into());
+        }
+        if !(self.hops_per_ion_per_block.is_finite() && self.hops_per_ion_per_block > 0.0) {
+            return bad("hops_per_ion_per_block", format!("{} is not positive", self.hops_per_ion_per_block));
+        }
+        if !(self.equilibration_hops_per_ion.is_finite() && self.equilibration_hops_per_ion >= 0.0) {
+            return bad("equilibration_hops_per_ion", format!("{} is negative", self.equilibration_hops_per_ion));
+        }
+        if self.rebuild_interval_events == Some(0) {
+            return bad("rebuild_interval_events", "must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// Time-averaged occupancy of one site class (label).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassOccupancy {
+    /// Site label.
+    pub label: String,
+    /// Sites of this class per network cell.
+    pub sites_per_cell: usize,
+    /// Mean fraction of these sites occupied.
+    pub occupancy: f64,
+    /// Mean ions on this class per network cell.
+    pub ions_per_cell: f64,
+}
+
+/// Results at one temperature (all SE are standard errors of the mean).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemperatureResult {
+    /// Temperature, K.
+    pub temperature_k: f64,
+    /// Tracer diffusion coefficient D*, cm²/s.
+    pub d_tracer_cm2_per_s: f64,
+    /// SE of D*, cm²/s.
+    pub d_tracer_se_cm2_per_s: f64,
+    /// Charge (jump) diffusion coefficient D_σ, cm²/s.
+    pub d_sigma_cm2_per_s: f64,
+    /// SE of D_σ, cm²/s.
+    pub d_sigma_se_cm2_per_s: f64,
+    /// Haven ratio D*/D_σ.
+    pub haven_ratio: f64,
+    /// SE of the Haven ratio.
+    pub haven_ratio_se: f64,
+    /// Tracer correlation factor (D* over the uncorrelated-jump value).
+    pub correlation_factor: f64,
+    /// SE of the correlation factor.
+    pub correlation_factor_se: f64,
+    /// σ = (N/V)e²D_σ/(k_BT), S/cm.
+    pub sigma_s_per_cm: f64,
+    /// SE of σ, S/cm.
+    pub sigma_se_s_per_cm: f64,
+    /// Measured hops (all replicas, after equilibration).
+    pub hops: u64,
+    /// Hop rate per ion, s⁻¹ (mean over replicas).
+    pub hop_rate_per_ion_hz: f64,
+    /// SE of the hop rate per ion over replicas, s⁻¹ (0 with one replica).
+    pub hop_rate_per_ion_se_hz: f64,
+    /// Simulated (measured) time per replica, s (mean over replicas).
+    pub simulated_time_s: f64,
+    /// SE of the simulated time over replicas, s (0 with one replica).
+    pub simulated_time_se_s: f64,
+    /// Blocks used.
+    pub blocks: usize,
+    /// Largest relative difference between running and rebuilt total rate (drift diagnostic).
+    pub rate_drift_max_rel: f64,
+    /// Centre-of-mass drift per axis in units of its SE (|z| ≲ 3 expected).
+    pub drift_z: [f64; 3],
+    /// Time-averaged occupancies per site label.
+    pub occupancies: Vec<ClassOccupancy>,
+}
+
+/// Everything a run produced, with the settings actually used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KmcResult {
+    /// The parameters (as validated).
+    pub params: KmcParams,
+    /// Supercell used.
+    pub supercell: [usize; 3],
+    /// Sites in the supercell.
+    pub n_sites: usize,
+    /// Mobile ions in the supercell.
+    pub n_ions: usize,
+    /// Mobile ions per network cell actually simulated.
+    pub ions_per_cell: f64,
+    /// Supercell volume, Å³.
+    pub volume_ang3: f64,
+    /// N/V, Å⁻³.
+    pub ions_per_ang3: f64,
+    /// d of the diffusion formulas.
+    pub dimension: usize,
+    /// RNG and stream derivation, for the record.
+    pub rng: String,
+    /// Per temperature.
+    pub temperatures: Vec<TemperatureResult>,
+    /// Arrhenius fit of ln(σT) (None with fewer than two usable temperatures).
+    pub arrhenius: Option<ArrheniusFit>,
+}
+
+/// What one (temperature, replica) task returns.
+struct ReplicaOutput {
+    blocks: Vec<BlockRecord>,
+    class_time: Vec<f64>,
+    measured_time_s: f64,
+    hops: u64,
+    drift: f64,
+}
+
+fn run_replica(
+    sc: &SupercellNetwork,
+    params: &KmcParams,
+    n_ions: usize,
+    temperature_k: f64,
+    replica: usize,
+) -> Result<ReplicaOutput, KmcError> {
+    let cfg = TrajectoryConfig {
+        temperature_k,
+        attempt_frequency_hz: params.attempt_frequency_hz,
+        rebuild_interval_events: params
+            .rebuild_interval_events
+            .unwrap_or(16 * sc.n_sites() as u64),
+    };
+    let rng = engine::stream_rng(params.seed, temperature_k, replica as u64);
+    let mut t = Trajectory::new(sc, cfg, n_ions, rng)?;
+    let eq = (params.equilibration_hops_per_ion * n_ions as f64).round() as u64;
+    let per_block = ((params.hops_per_ion_per_block * n_ions as f64).round() as u64).max(1);
+    t.run_events(eq)?;
+    // one unrecorded block so that the first measured block has an adjacent predecessor
+    t.run_block(per_block)?;
+    t.reset_occupancy_clock();
+    let t0 = t.time_s();
+    let mut blocks = Vec::with_capacity(params.blocks_per_replica);
+    for _ in 0..params.blocks_per_replica {
+        blocks.push(t.run_block(per_block)?);
+    }
+    t.full_rebuild();
+    Ok(ReplicaOutput {
+        hops: blocks.iter().map(|b| b.events).sum(),
+        blocks,
+        class_time: t.state().class_time.clone(),
+        measured_time_s: t.time_s() - t0,
+        drift: t.state().rate_drift_max_rel,
+    })
+}
+
+fn mean_se(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    if x.len() < 2 {
+        return (m, 0.0);
+    }
+    let v = x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, (v / n).sqrt())
+}
+
+/// Choose the supercell and the ion count for `net` under `params`.
+pub fn prepare(
+    net: &HopNetwork,
+    params: &KmcParams,
+) -> Result<(SupercellNetwork, usize), KmcError> {
+    params.validate()?;
+    net.validate()?;
+    let n_prim = net.sites.len();
+    let per_cell = match params.mobile_ions {
+        MobileIons::PerCell(x) => x,
+        MobileIons::Fraction(c) => c * n_prim as f64,
+        MobileIons::Count(n) => n as f64, // only used for the auto-supercell target
+    };
+    let scale = match params.supercell {
+        SupercellChoice::Fixed(s) => s,
+        SupercellChoice::Auto => {
+            let range = params.blocking_distance_ang.max(
+                params
+                    .pair_repulsion
+                    .map(|r| r.cutoff_ang)
+                    .unwrap_or(0.0),
+            );
+            let min_ions = match params.mobile_ions {
+                MobileIons::Count(_) => 0,
+                _ => params.min_ions,
+            };
+            supercell::auto_supercell(net, range, per_cell, min_ions, params.min_sites)
+        }
+    };
+    let sc = SupercellNetwork::build(net, scale, params.blocking_distance_ang, params.pair_repulsion)?;
+    let n_ions = match params.mobile_ions {
+        MobileIons::Count(n) => n,
+        MobileIons::PerCell(x) => (x * sc.n_cells() as f64).round() as usize,
+        MobileIons::Fraction(c) => (c * sc.n_sites() as f64).round() as usize,
+    };
+    if n_ions == 0 || n_ions > sc.n_sites() {
+        return Err(KmcError::InvalidParameter {
+            name: "mobile_ions",
+            reason: format!("{n_ions} ions in a supercell of {} sites", sc.n_sites()),
+        });
+    }
+    Ok((sc, n_ions))
+}
+
+/// Run the kMC at every temperature (replicas in parallel with rayon) and return diffusion
+/// coefficients, conductivities and the Arrhenius fit with standard errors.
+pub fn simulate(net: &HopNetwork, params: &KmcParams) -> Result<KmcResult, KmcError> {
+    let (sc, n_ions) = prepare(net, params)?;
+    let tasks: Vec<(usize, usize)> = (0..params.temperatures_k.len())
+        .flat_map(|t| (0..params.replicas).map(move |r| (t, r)))
+        .collect();
+    let outputs: Vec<Result<ReplicaOutput, KmcError>> = tasks
+        .par_iter()
+        .map(|&(ti, r)| run_replica(&sc, params, n_ions, params.temperatures_k[ti], r))
+        .collect();
+    let mut outputs_ok = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        outputs_ok.push(o?);
+    }
+    let volume = sc.lattice.volume_ang3();
+    let density = n_ions as f64 / volume;
+    let n_cells = sc.n_cells();
+    let mut class_sites = vec![0usize; sc.class_names.len()];
+    for &c in &sc.site_class {
+        class_sites[c as usize] += 1;
+    }
+    let mut temps = Vec::new();
+    for (ti, &t) in params.temperatures_k.iter().enumerate() {
+        let outs: Vec<&ReplicaOutput> = tasks
+            .iter()
+            .zip(&outputs_ok)
+            .filter(|((tt, _), _)| *tt == ti)
+            .map(|(_, o)| o)
+            .collect();
+        let blocks: Vec<BlockRecord> = outs.iter().flat_map(|o| o.blocks.iter().copied()).collect();
+        let est = DiffusionEstimate::from_blocks(&blocks, n_ions, sc.dimension, true)?;
+        let to_cm2 = 1e-16;
+        let d_sigma = est.d_sigma_ang2_per_s * to_cm2;
+        let d_sigma_se = est.d_sigma_se_ang2_per_s * to_cm2;
+        let sigma = conductivity_s_per_cm(density, d_sigma, t);
+        let sigma_se = conductivity_s_per_cm(density, d_sigma_se, t);
+        let times: Vec<f64> = outs.iter().map(|o| o.measured_time_s).collect();
+        let rates: Vec<f64> = outs
+            .iter()
+            .map(|o| o.hops as f64 / n_ions as f64 / o.measured_time_s)
+            .collect();
+        let (tm, tse) = mean_se(&times);
+        let (rm, rse) = mean_se(&rates);
+        let total_time: f64 = times.iter().sum();
+        let occupancies = sc
+            .class_names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let ions: f64 = outs.iter().map(|o| o.class_time[k]).sum::<f64>() / total_time;
+                ClassOccupancy {
+                    label: name.clone(),
+                    sites_per_cell: class_sites[k] / n_cells,
+                    occupancy: ions / class_sites[k] as f64,
+                    ions_per_cell: ions / n_cells as f64,
+                }
+            })
+            .collect();
+        temps.push(TemperatureResult {
+            temperature_k: t,
+            d_tracer_cm2_per_s: est.d_tracer_ang2_per_s * to_cm2,
+            d_tracer_se_cm2_per_s: est.d_tracer_se_ang2_per_s * to_cm2,
+            d_sigma_cm2_per_s: d_sigma,
+            d_sigma_se_cm2_per_s: d_sigma_se,
+            haven_ratio: est.haven_ratio,
+            haven_ratio_se: est.haven_ratio_se,
+            correlation_factor: est.correlation_factor,
+            correlation_factor_se: est.correlation_factor_se,
+            sigma_s_per_cm: sigma,
+            sigma_se_s_per_cm: sigma_se,
+            hops: outs.iter().map(|o| o.hops).sum(),
+            hop_rate_per_ion_hz: rm,
+            hop_rate_per_ion_se_hz: rse,
+            simulated_time_s: tm,
+            simulated_time_se_s: tse,
+            blocks: blocks.len(),
+            rate_drift_max_rel: outs.iter().map(|o| o.drift).fold(0.0, f64::max),
+            drift_z: est.drift_z,
+            occupancies,
+        });
+    }
+    let arrhenius = if temps.len() >= 2 {
+        let ts: Vec<f64> = temps.iter().map(|t| t.temperature_k).collect();
+        let s: Vec<f64> = temps.iter().map(|t| t.sigma_s_per_cm).collect();
+        let se: Vec<f64> = temps.iter().map(|t| t.sigma_se_s_per_cm).collect();
+        arrhenius_fit(&ts, &s, &se).ok()
+    } else {
+        None
+    };
+    Ok(KmcResult {
+        params: params.clone(),
+        supercell: sc.supercell,
+        n_sites: sc.n_sites(),
+        n_ions,
+        ions_per_cell: n_ions as f64 / n_cells as f64,
+        volume_ang3: volume,
+        ions_per_ang3: density,
+        dimension: sc.dimension,
+        rng: "Xoshiro256++; stream (T, replica) = seed_from_u64(splitmix64(splitmix64(seed ^ splitmix64(round(T/mK))) ^ splitmix64(replica)))".into(),
+        temperatures: temps,
+        arrhenius,
+    })
+}

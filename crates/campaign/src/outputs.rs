@@ -1,0 +1,445 @@
+//! The outputs of a campaign folder, all built from the checkpoint records sorted by candidate
+//! id, so they are byte-identical whatever the thread count, the resume points or the shards:
+//! `ranked.csv`, `ranked.json`, `structures/`, `plots/`, `report.md`, and the synthesis hand-off.
+
+use crate::config::LoadedWorkflow;
+use crate::driver::{collect_records, load_saved_workflow, write_atomic};
+use crate::error::CampaignError;
+use crate::pipeline::Plan;
+use crate::plots::{arrhenius_svg, ranking_svg, RankPoint};
+use crate::record::{CandidateRecord, Outcome};
+use crate::synthesis::{hand_off, HandOff};
+use halo_core::{Composition, Structure};
+use halo_filters::{rank, CandidateMetrics, Ranking};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The ranking of the recorded candidates that belong to the plan.
+pub fn ranking(
+    lw: &LoadedWorkflow,
+    plan_ids: &[&str],
+    recs: &BTreeMap<String, CandidateRecord>,
+) -> Result<Ranking, CampaignError> {
+    let metrics: Vec<CandidateMetrics> = plan_ids
+        .iter()
+        .filter_map(|id| recs.get(*id))
+        .map(|r| match &r.outcome {
+            Outcome::Evaluated { metrics } => metrics.ranking.clone(),
+            Outcome::Failed { stage, reason } => CandidateMetrics {
+                id: r.id.clone(),
+                formula: r.formula.clone(),
+                framework: Some(r.framework.clone()),
+                failure: Some(format!("{stage}: {reason}")),
+                ..Default::default()
+            },
+        })
+        .collect();
+    rank(&metrics, &lw.workflow.filters).map_err(|e| CampaignError::Stage {
+        stage: "rank",
+        reason: e.to_string(),
+    })
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x}")).unwrap_or_default()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The stored model structure of an evaluated record.
+pub fn record_structure(r: &CandidateRecord) -> Option<Structure> {
+    r.details
+        .get("structure")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+#[derive(Serialize)]
+struct RankedJson<'a> {
+    campaign: &'a str,
+    seed: u64,
+    workflow: &'a crate::config::Workflow,
+    halo_version: &'a str,
+    n_planned: usize,
+    n_rejected_by_enumeration: usize,
+    n_recorded: usize,
+    n_passed: usize,
+    n_pareto_front: usize,
+    rows: Vec<RankedJsonRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct RankedJsonRow<'a> {
+    rank: Option<usize>,
+    passed: bool,
+    pareto_front: bool,
+    dominated_by: usize,
+    failed_filters: &'a [String],
+    framework: &'a str,
+    dopants: Option<&'a BTreeMap<String, f64>>,
+    metrics: &'a CandidateMetrics,
+    transport: Option<serde_json::Value>,
+    structure_cif: Option<String>,
+}
+
+/// Write ranked.csv/json, structures, plots and report.md.
+pub fn write_all(
+    dir: &Path,
+    lw: &LoadedWorkflow,
+    plan: &Plan,
+    recs: &BTreeMap<String, CandidateRecord>,
+) -> Result<(), CampaignError> {
+    let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
+    let r = ranking(lw, &ids, recs)?;
+    // structures
+    let sdir = dir.join("structures");
+    let mut written: BTreeMap<&str, String> = BTreeMap::new();
+    for rec in recs.values() {
+        if rec.metrics().is_none() {
+            continue;
+        }
+        if let Some(s) = record_structure(rec) {
+            std::fs::create_dir_all(&sdir).map_err(|e| CampaignError::io(&sdir, e))?;
+            let cif = sdir.join(format!("{}.cif", rec.id));
+            let text = halo_io::cif::write_cif_string(&s, &rec.formula);
+            write_atomic(&cif, text.as_bytes())?;
+            let json = halo_io::pmg_json::to_pymatgen_json(&s);
+            write_atomic(&sdir.join(format!("{}.json", rec.id)), json.as_bytes())?;
+            written.insert(rec.id.as_str(), format!("structures/{}.cif", rec.id));
+        }
+    }
+    // ranked.csv
+    let mut csv = String::from(
+        "rank,pareto_front,passed,id,framework,formula,sigma_300k_s_per_cm,sigma_300k_se_s_per_cm,\
+ea_ev,ea_se_ev,e_1d_ev,e_2d_ev,e_3d_ev,haven_ratio,anodic_limit_v_dg,anodic_limit_v_dh,\
+anodic_limit_unc_v,cathodic_limit_v_dg,cathodic_limit_v_dh,band_gap_ev,band_gap_err_ev,\
+cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
+    );
+    for row in &r.rows {
+        let m = &row.metrics;
+        let rec = recs.get(&m.id);
+        let t = rec.and_then(|x| x.metrics());
+        let ins = m
+            .verdicts
+            .insulation
+            .as_ref()
+            .map(|v| serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            .unwrap_or_default();
+        let fields = [
+            row.rank.map(|k| k.to_string()).unwrap_or_default(),
+            row.pareto_front.to_string(),
+            row.passed.to_string(),
+            m.id.clone(),
+            rec.map(|x| x.framework.clone()).unwrap_or_default(),
+            m.formula.clone(),
+            opt(m.sigma_300k_s_per_cm),
+            opt(m.sigma_300k_se_s_per_cm),
+            opt(m.ea_ev),
+            opt(m.ea_se_ev),
+            opt(t.and_then(|t| t.e_1d_ev)),
+            opt(t.and_then(|t| t.e_2d_ev)),
+            opt(t.and_then(|t| t.e_3d_ev)),
+            opt(t.and_then(|t| t.haven_ratio)),
+            opt(m.anodic_limit_v_dg),
+            opt(m.anodic_limit_v_dh),
+            opt(m.anodic_limit_unc_v),
+            opt(m.cathodic_limit_v_dg),
+            opt(m.cathodic_limit_v_dh),
+            opt(m.band_gap_ev),
+            opt(m.band_gap_err_ev),
+            opt(m.cost_usd_per_kg),
+            ins,
+            m.verdicts.stability.clone().unwrap_or_default(),
+            row.failed_filters.join("; "),
+            rec.map(|x| x.seed.to_string()).unwrap_or_default(),
+            written.get(m.id.as_str()).cloned().unwrap_or_default(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&line.join(","));
+        csv.push('\n');
+    }
+    write_atomic(&dir.join("ranked.csv"), csv.as_bytes())?;
+    // ranked.json
+    let rows: Vec<RankedJsonRow> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let rec = recs.get(&row.metrics.id);
+            RankedJsonRow {
+                rank: row.rank,
+                passed: row.passed,
+                pareto_front: row.pareto_front,
+                dominated_by: row.dominated_by,
+                failed_filters: &row.failed_filters,
+                framework: rec.map(|x| x.framework.as_str()).unwrap_or(""),
+                dopants: rec.map(|x| &x.dopants),
+                metrics: &row.metrics,
+                transport: rec.and_then(|x| x.metrics()).map(|t| {
+                    serde_json::json!({
+                        "lattice_abc_ang": t.lattice_abc_ang,
+                        "e_1d_ev": t.e_1d_ev, "e_2d_ev": t.e_2d_ev, "e_3d_ev": t.e_3d_ev,
+                        "n_sites": t.n_sites, "n_edges": t.n_edges,
+                        "mobile_ions_per_cell": t.mobile_ions_per_cell,
+                        "haven_ratio": t.haven_ratio,
+                        "arrhenius": t.arrhenius,
+                    })
+                }),
+                structure_cif: written.get(row.metrics.id.as_str()).cloned(),
+            }
+        })
+        .collect();
+    let rj = RankedJson {
+        campaign: &lw.workflow.campaign.name,
+        seed: lw.workflow.campaign.seed,
+        workflow: &lw.workflow,
+        halo_version: env!("CARGO_PKG_VERSION"),
+        n_planned: plan.candidates.len(),
+        n_rejected_by_enumeration: plan.rejected.len(),
+        n_recorded: r.n_candidates,
+        n_passed: r.n_passed,
+        n_pareto_front: r.n_pareto_front,
+        rows,
+    };
+    let mut json = serde_json::to_string_pretty(&rj).map_err(|e| CampaignError::Serialize {
+        what: "ranked.json".into(),
+        reason: e.to_string(),
+    })?;
+    json.push('\n');
+    write_atomic(&dir.join("ranked.json"), json.as_bytes())?;
+    // plots
+    let pdir = dir.join("plots");
+    std::fs::create_dir_all(&pdir).map_err(|e| CampaignError::io(&pdir, e))?;
+    let series: Vec<(String, Vec<crate::record::ArrheniusPoint>)> = r
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let t = recs.get(&row.metrics.id)?.metrics()?;
+            (!t.arrhenius.is_empty())
+                .then(|| (row.metrics.formula.clone(), t.arrhenius.clone()))
+        })
+        .take(8)
+        .collect();
+    let mut plot_notes = Vec::new();
+    if let Err(e) = arrhenius_svg(&pdir.join("arrhenius.svg"), &series) {
+        plot_notes.push(format!("arrhenius.svg not drawn: {e}"));
+    }
+    let points: Vec<RankPoint> = r
+        .rows
+        .iter()
+        .filter_map(|row| {
+            Some(RankPoint {
+                label: row.metrics.formula.clone(),
+                sigma_300k_s_per_cm: row.metrics.sigma_300k_s_per_cm?,
+                anodic_limit_v: row.metrics.anodic_limit_v_dg?,
+                pareto: row.pareto_front,
+                passes_filters: row.passed,
+            })
+        })
+        .collect();
+    if let Err(e) = ranking_svg(&pdir.join("ranking.svg"), &points) {
+        plot_notes.push(format!("ranking.svg not drawn: {e}"));
+    }
+    // report
+    let report = report_markdown(lw, plan, recs, &r, &plot_notes);
+    write_atomic(&dir.join("report.md"), report.as_bytes())?;
+    Ok(())
+}
+
+fn report_markdown(
+    lw: &LoadedWorkflow,
+    plan: &Plan,
+    recs: &BTreeMap<String, CandidateRecord>,
+    r: &Ranking,
+    plot_notes: &[String],
+) -> String {
+    let w = &lw.workflow;
+    let mut s = String::new();
+    let _ = writeln!(s, "# halo campaign report: {}\n", w.campaign.name);
+    if !w.campaign.description.is_empty() {
+        let _ = writeln!(s, "{}\n", w.campaign.description);
+    }
+    let failed: Vec<&CandidateRecord> = recs.values().filter(|x| x.metrics().is_none()).collect();
+    let _ = writeln!(
+        s,
+        "- candidates planned: {} (plus {} rejected by enumeration)\n- recorded: {} ({} evaluated, {} failed)\n- pending: {}\n- passing the hard filters: {}; on the Pareto front: {}\n- campaign seed: {}; halo {}\n",
+        plan.candidates.len(),
+        plan.rejected.len(),
+        recs.len(),
+        recs.len() - failed.len(),
+        failed.len(),
+        plan.candidates.len().saturating_sub(recs.len()),
+        r.n_passed,
+        r.n_pareto_front,
+        w.campaign.seed,
+        env!("CARGO_PKG_VERSION"),
+    );
+    // stage timings
+    let mut totals: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for rec in recs.values() {
+        for (k, v) in &rec.timings_s {
+            let e = totals.entry(k.as_str()).or_insert((0.0, 0));
+            e.0 += v;
+            e.1 += 1;
+        }
+    }
+    let _ = writeln!(s, "## Stage timings (wall time per candidate, this machine)\n");
+    let _ = writeln!(s, "| stage | candidates | mean s | total s |\n|---|---:|---:|---:|");
+    let mut grand = 0.0;
+    for (k, (t, n)) in &totals {
+        grand += t;
+        let _ = writeln!(s, "| {k} | {n} | {:.3} | {:.1} |", t / *n as f64, t);
+    }
+    if !recs.is_empty() {
+        let per = grand / recs.len() as f64;
+        let _ = writeln!(
+            s,
+            "\nSum over stages: {grand:.1} s of compute, {per:.2} s per candidate (≈ {:.0} candidates per core-hour).\n",
+            3600.0 / per.max(1e-9)
+        );
+    }
+    let _ = writeln!(s, "## Ranking\n\n```text\n{}```\n", halo_filters::table(r));
+    let _ = writeln!(
+        s,
+        "Plots: `plots/ranking.svg` (σ(300 K) vs anodic limit, Pareto front filled) and `plots/arrhenius.svg` (top candidates).\n"
+    );
+    for n in plot_notes {
+        let _ = writeln!(s, "- {n}");
+    }
+    if !failed.is_empty() {
+        let _ = writeln!(s, "## Failed candidates\n");
+        for f in &failed {
+            if let Outcome::Failed { stage, reason } = &f.outcome {
+                let _ = writeln!(s, "- `{}` {} — {stage}: {reason}", f.id, f.formula);
+            }
+        }
+        let _ = writeln!(s);
+    }
+    if !plan.rejected.is_empty() {
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for x in &plan.rejected {
+            *reasons.entry(x.reason_kind.as_str()).or_insert(0) += 1;
+        }
+        let _ = writeln!(s, "## Rejected by enumeration\n");
+        for (k, n) in reasons {
+            let _ = writeln!(s, "- {k}: {n}");
+        }
+        let _ = writeln!(s, "\nEvery rejection with its reason is in `candidates.json`.\n");
+    }
+    let _ = writeln!(
+        s,
+        "## Models and settings\n\n{}\n\n```toml\n{}```\n",
+        crate::pipeline::MODEL_DESCRIPTION,
+        lw.text
+    );
+    s
+}
+
+/// Write the synthesis hand-off (JSON and CSV) of the top passing candidates of a folder.
+pub fn export_synthesis(dir: &Path, batch_mass_g: Option<f64>) -> Result<Vec<PathBuf>, CampaignError> {
+    let lw = load_saved_workflow(dir)?;
+    let manifest = crate::driver::read_manifest(dir)?;
+    let recs = collect_records(dir)?;
+    let ids: Vec<&str> = manifest.candidates.iter().map(|c| c.id.as_str()).collect();
+    let r = ranking(&lw, &ids, &recs)?;
+    let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);
+    #[derive(Serialize)]
+    struct Item {
+        rank: Option<usize>,
+        id: String,
+        framework: String,
+        structure_cif: String,
+        sigma_300k_s_per_cm: Option<f64>,
+        sigma_300k_se_s_per_cm: Option<f64>,
+        ea_ev: Option<f64>,
+        ea_se_ev: Option<f64>,
+        anodic_limit_v_dg: Option<f64>,
+        #[serde(flatten)]
+        handoff: HandOff,
+    }
+    let mut items = Vec::new();
+    let mut skipped = Vec::new();
+    for row in r.rows.iter().filter(|x| x.passed) {
+        if items.len() >= lw.workflow.synthesis.top {
+            break;
+        }
+        let Some(rec) = recs.get(&row.metrics.id) else {
+            continue;
+        };
+        let Some(s) = record_structure(rec) else {
+            skipped.push(format!("{}: no stored structure", rec.id));
+            continue;
+        };
+        // per formula unit of the reduced target formula (matched on the anion count)
+        let comp = s.composition();
+        let target = Composition::parse(&rec.formula).ok();
+        let anion = comp.elements().into_iter().find(|e| e.is_halogen());
+        let scaled = match (target, anion) {
+            (Some(t), Some(x)) => comp
+                .normalized_to(x, t.amount_of(x))
+                .unwrap_or(comp.clone()),
+            _ => comp.clone(),
+        };
+        match hand_off(&scaled, batch) {
+            Ok(h) => items.push(Item {
+                rank: row.rank,
+                id: rec.id.clone(),
+                framework: rec.framework.clone(),
+                structure_cif: format!("structures/{}.cif", rec.id),
+                sigma_300k_s_per_cm: row.metrics.sigma_300k_s_per_cm,
+                sigma_300k_se_s_per_cm: row.metrics.sigma_300k_se_s_per_cm,
+                ea_ev: row.metrics.ea_ev,
+                ea_se_ev: row.metrics.ea_se_ev,
+                anodic_limit_v_dg: row.metrics.anodic_limit_v_dg,
+                handoff: h,
+            }),
+            Err(e) => skipped.push(format!("{}: {e}", rec.id)),
+        }
+    }
+    let sdir = dir.join("synthesis");
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "campaign": lw.workflow.campaign.name,
+        "batch_mass_g": batch,
+        "candidates": items,
+        "skipped": skipped,
+    }))
+    .map_err(|e| CampaignError::Serialize {
+        what: "handoff.json".into(),
+        reason: e.to_string(),
+    })?;
+    let jp = sdir.join("handoff.json");
+    write_atomic(&jp, (json + "\n").as_bytes())?;
+    let mut csv = String::from(
+        "rank,id,target_formula,batch_mass_g,precursor,mass_g,moles_per_formula_unit,molar_mass_g_per_mol,melting_point_k,boiling_point_k,route,notes\n",
+    );
+    for it in &items {
+        for p in &it.handoff.precursors {
+            let f = [
+                it.rank.map(|k| k.to_string()).unwrap_or_default(),
+                it.id.clone(),
+                it.handoff.target_formula.clone(),
+                format!("{batch}"),
+                p.formula.clone(),
+                format!("{:.4}", p.mass_g),
+                format!("{}", p.moles_per_formula_unit),
+                format!("{}", p.molar_mass_g_per_mol),
+                opt(p.melting_point_k),
+                opt(p.boiling_point_k),
+                it.handoff.route.clone(),
+                it.handoff.notes.join(" | "),
+            ];
+            let line: Vec<String> = f.iter().map(|x| csv_field(x)).collect();
+            csv.push_str(&line.join(","));
+            csv.push('\n');
+        }
+    }
+    let cp = sdir.join("handoff.csv");
+    write_atomic(&cp, csv.as_bytes())?;
+    Ok(vec![jp, cp])
+}

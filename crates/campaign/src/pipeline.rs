@@ -1,0 +1,430 @@
+//! The chain of stages for one candidate: realise → BVSE landscape → percolation and site graph
+//! → kinetic Monte Carlo → filters. Each stage's failure becomes a recorded failure with its
+//! reason; the campaign goes on.
+
+use crate::config::{LoadedWorkflow, Workflow};
+use crate::error::CampaignError;
+use crate::record::{ArrheniusPoint, CandidateRecord, Metrics, Outcome};
+use crate::runner::StageProgress;
+use halo_bvse::BvseParams;
+use halo_core::{Element, Structure};
+use halo_enumerate::{EnumerationConfig, EnumerationResult, Realiser};
+use halo_kmc::{HopNetwork, KmcParams, MobileIons};
+use halo_percolation::PercolationParams;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// The stages, in order (progress bars and timings use these names).
+pub const STAGES: &[&str] = &["realise", "bvse", "graph", "kmc", "filters"];
+
+/// What the report says about the models.
+pub const MODEL_DESCRIPTION: &str = "Realisation: the occupancy-weighted average model of each \
+candidate on its estimated lattice (halo-enumerate). Landscape: bond-valence site energy of Li+ \
+(softBV parameters, Chen & Adams 2017; bvlain 0.25.1 conventions: Morse halved, screened Coulomb \
+with factor 0.74, 14.4 eV·Å), every framework atom within 10 Å with occupancy weights \
+(halo-bvse). Percolation: exact thresholds from a union-find sweep with winding vectors; Li sites \
+= basin minima, edges = basin merges at saddles (halo-percolation). Transport: rejection-free kMC \
+on the site graph, rates ν0·exp(−(E_saddle − E_site)/k_BT), one ion per site and near-site \
+blocking, mobile Li = Li not sharing a site with a framework cation; σ = (N/V)e²D_σ/(k_BT); \
+weighted Arrhenius fit of ln(σT) (halo-kmc). Filters: grand-potential anodic/cathodic limits \
+from tabulated thermochemistry, band-gap estimate and open-shell check, element cost by mass \
+fraction (halo-filters). Uncalibrated: no constant was fitted to measured conductivities.";
+
+/// Distance within which a landscape minimum is taken to sit on a framework cation site, Å.
+pub const FRAMEWORK_MINIMUM_TOLERANCE_ANG: f64 = 0.5;
+
+/// Loaded frameworks and their enumerations.
+pub struct Context {
+    pub workflow: Workflow,
+    pub enumerations: Vec<(String, EnumerationResult)>,
+}
+
+impl Context {
+    /// Read every framework CIF of the workflow and enumerate its candidates.
+    pub fn new(lw: &LoadedWorkflow) -> Result<Context, CampaignError> {
+        let w = &lw.workflow;
+        let fractions = w
+            .enumerate
+            .fractions
+            .values()
+            .map_err(|reason| CampaignError::Config {
+                path: lw.path.clone(),
+                reason: format!("enumerate.fractions: {reason}"),
+            })?;
+        let mut enumerations = Vec::new();
+        for f in &w.frameworks {
+            let path = lw.resolve(&f.cif);
+            let loaded = halo_io::read_structure(&path).map_err(|e| CampaignError::Stage {
+                stage: "framework",
+                reason: e.to_string(),
+            })?;
+            let cfg = EnumerationConfig {
+                framework_name: f.name.clone(),
+                site: f.site.clone(),
+                dopants: w.enumerate.dopants.clone(),
+                fractions: fractions.clone(),
+                max_dopants: w.enumerate.max_dopants,
+                size_tolerance: w.enumerate.radius_tolerance,
+                ..Default::default()
+            };
+            let result = halo_enumerate::enumerate_candidates(&loaded.structure, &cfg).map_err(
+                |e| CampaignError::Config {
+                    path: lw.path.clone(),
+                    reason: format!("framework '{}' ({}): {e}", f.name, path.display()),
+                },
+            )?;
+            enumerations.push((f.name.clone(), result));
+        }
+        Ok(Context {
+            workflow: w.clone(),
+            enumerations,
+        })
+    }
+}
+
+/// A candidate to evaluate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlannedCandidate {
+    pub id: String,
+    pub framework: String,
+    pub formula: String,
+    pub dopants: BTreeMap<String, f64>,
+    pub li_change_per_fu: f64,
+    pub li_note: String,
+    pub lattice_a_ang: f64,
+    pub lattice_rule: String,
+    /// Index into the framework's accepted list (not serialised in a stable form).
+    #[serde(skip)]
+    pub index: (usize, usize),
+}
+
+/// A candidate rejected by enumeration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlannedRejection {
+    pub framework: String,
+    pub dopants: BTreeMap<String, f64>,
+    pub reason_kind: String,
+    pub message: String,
+}
+
+/// The plan: accepted candidates sorted by id, and the rejections.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub candidates: Vec<PlannedCandidate>,
+    pub rejected: Vec<PlannedRejection>,
+}
+
+/// The plan as written to `candidates.json`.
+pub type Manifest = Plan;
+
+impl Plan {
+    /// The manifest view (the plan itself).
+    pub fn manifest(&self) -> &Manifest {
+        self
+    }
+}
+
+/// Build the plan from the enumerations.
+pub fn plan(ctx: &Context) -> Result<Plan, CampaignError> {
+    let mut candidates = Vec::new();
+    let mut rejected = Vec::new();
+    for (fi, (name, res)) in ctx.enumerations.iter().enumerate() {
+        for (ci, c) in res.accepted.iter().enumerate() {
+            candidates.push(PlannedCandidate {
+                id: c.id.clone(),
+                framework: name.clone(),
+                formula: c.formula.clone(),
+                dopants: c
+                    .dopants
+                    .iter()
+                    .map(|d| (d.species.to_string(), d.amount_per_fu))
+                    .collect(),
+                li_change_per_fu: c.li_change_per_fu,
+                li_note: c.li_note.clone(),
+                lattice_a_ang: c.lattice.a_ang,
+                lattice_rule: c.lattice.rule.to_string(),
+                index: (fi, ci),
+            });
+        }
+        for r in &res.rejected {
+            let kind = serde_json::to_value(&r.reason)
+                .ok()
+                .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from))
+                .unwrap_or_else(|| "rejected".into());
+            rejected.push(PlannedRejection {
+                framework: name.clone(),
+                dopants: r.dopants.iter().map(|(s, a)| (s.to_string(), *a)).collect(),
+                reason_kind: kind,
+                message: r.message.clone(),
+            });
+        }
+    }
+    candidates.sort_by(|a, b| a.id.cmp(&b.id));
+    for w in candidates.windows(2) {
+        if w[0].id == w[1].id {
+            return Err(CampaignError::Stage {
+                stage: "enumerate",
+                reason: format!(
+                    "candidate id {} appears twice ({} and {})",
+                    w[0].id, w[0].framework, w[1].framework
+                ),
+            });
+        }
+    }
+    Ok(Plan {
+        candidates,
+        rejected,
+    })
+}
+
+/// Stage parameters derived from a workflow.
+pub fn bvse_params(w: &Workflow) -> BvseParams {
+    BvseParams {
+        resolution_ang: w.bvse.resolution_ang,
+        ..Default::default()
+    }
+}
+
+/// kMC parameters derived from a workflow, for a candidate seed and a mobile-ion count per cell.
+pub fn kmc_params(w: &Workflow, seed: u64, mobile_per_cell: f64) -> KmcParams {
+    const BLOCKS: usize = 10;
+    let mut p = KmcParams::new(w.kmc.temperatures_k.clone());
+    p.seed = seed;
+    p.attempt_frequency_hz = w.kmc.attempt_frequency_hz;
+    p.replicas = w.kmc.replicas;
+    p.blocks_per_replica = BLOCKS;
+    p.hops_per_ion_per_block = w.kmc.hops_per_ion / BLOCKS as f64;
+    p.equilibration_hops_per_ion = w.kmc.equilibration_hops_per_ion;
+    p.mobile_ions = MobileIons::PerCell(mobile_per_cell);
+    p
+}
+
+struct Timer<'a> {
+    timings: &'a mut BTreeMap<String, f64>,
+    t: Instant,
+}
+
+impl Timer<'_> {
+    fn lap(&mut self, stage: &str) {
+        let now = Instant::now();
+        self.timings
+            .insert(stage.to_string(), (now - self.t).as_secs_f64());
+        self.t = now;
+    }
+}
+
+/// Run the landscape, graph, kMC and filter stages on one structure. Returns the metrics and the
+/// stage details, or the failing stage and its reason.
+pub fn evaluate_structure(
+    structure: &Structure,
+    id: &str,
+    formula: &str,
+    framework: &str,
+    w: &Workflow,
+    seed: u64,
+    progress: Option<&StageProgress>,
+    timings: &mut BTreeMap<String, f64>,
+    details: &mut BTreeMap<String, serde_json::Value>,
+) -> Result<Metrics, (&'static str, String)> {
+    let li = Element::from_symbol("Li").expect("Li is a known element");
+    let mut timer = Timer {
+        timings,
+        t: Instant::now(),
+    };
+    let done = |s: &str| {
+        if let Some(p) = progress {
+            p.done(s)
+        }
+    };
+    // landscape
+    let bp = bvse_params(w);
+    let land = halo_bvse::landscape(structure, &bp).map_err(|e| ("bvse", e.to_string()))?;
+    timer.lap("bvse");
+    done("bvse");
+    // percolation and site graph
+    let perc = halo_percolation::analyze(&land, &PercolationParams::default())
+        .map_err(|e| ("graph", e.to_string()))?;
+    drop(land);
+    let sg = &perc.site_graph;
+    let fracs: Vec<[f64; 3]> = sg
+        .graph
+        .node_indices()
+        .map(|n| sg.graph[n].frac_coords)
+        .collect();
+    let exclude = halo_kmc::mobile::minima_on_framework_sites(
+        structure,
+        li,
+        &fracs,
+        FRAMEWORK_MINIMUM_TOLERANCE_ANG,
+    );
+    let net = HopNetwork::from_site_graph(sg, &exclude).map_err(|e| ("graph", e.to_string()))?;
+    details.insert(
+        "percolation".into(),
+        serde_json::json!({
+            "grid_min_ev": perc.grid_min_ev,
+            "thresholds": perc.thresholds,
+            "bvlain_rounded": perc.bvlain_rounded,
+            "n_sites": sg.graph.node_count(),
+            "n_edges": sg.graph.edge_count(),
+            "excluded_framework_minima": exclude.len(),
+            "resolution_ang": bp.resolution_ang,
+            "params": perc.params,
+        }),
+    );
+    timer.lap("graph");
+    done("graph");
+    // kMC
+    let mobile = halo_kmc::mobile_ion_count(structure, li);
+    if mobile.mobile_per_cell <= 0.0 {
+        return Err((
+            "kmc",
+            format!(
+                "no mobile Li: all {:.3} Li per cell share sites with framework cations",
+                mobile.total_per_cell
+            ),
+        ));
+    }
+    let kp = kmc_params(w, seed, mobile.mobile_per_cell);
+    let kr = halo_kmc::simulate(&net, &kp).map_err(|e| ("kmc", e.to_string()))?;
+    timer.lap("kmc");
+    done("kmc");
+    let fit = kr.arrhenius.clone();
+    details.insert(
+        "kmc".into(),
+        serde_json::to_value(&kr).map_err(|e| ("kmc", e.to_string()))?,
+    );
+    details.insert(
+        "mobile_ions".into(),
+        serde_json::to_value(&mobile).map_err(|e| ("kmc", e.to_string()))?,
+    );
+    // filters
+    let mut m = halo_filters::CandidateMetrics::with_filters(id, formula)
+        .map_err(|e| ("filters", e.to_string()))?;
+    m.framework = Some(framework.to_string());
+    m.structure_file = Some(format!("structures/{id}.cif"));
+    if let Some(f) = &fit {
+        m.sigma_300k_s_per_cm = Some(f.sigma_300k_s_per_cm);
+        m.sigma_300k_se_s_per_cm = Some(f.sigma_300k_se_s_per_cm);
+        m.ea_ev = Some(f.ea_ev);
+        m.ea_se_ev = Some(f.ea_se_ev);
+    } else {
+        m.verdicts
+            .notes
+            .push("no Arrhenius fit: fewer than two temperatures with a conductivity".into());
+    }
+    m.provenance.model = "bvse(default mode)+percolation+kmc (halo)".into();
+    m.provenance.seed = Some(seed);
+    m.provenance.halo_version = Some(env!("CARGO_PKG_VERSION").into());
+    m.provenance
+        .parameters
+        .insert("bvse_resolution_ang".into(), bp.resolution_ang.into());
+    m.provenance.parameters.insert(
+        "kmc_attempt_frequency_hz".into(),
+        kp.attempt_frequency_hz.into(),
+    );
+    m.provenance
+        .parameters
+        .insert("kmc_replicas".into(), (kp.replicas as u64).into());
+    m.provenance.parameters.insert(
+        "kmc_hops_per_ion".into(),
+        (kp.hops_per_ion_per_block * kp.blocks_per_replica as f64).into(),
+    );
+    m.provenance.parameters.insert(
+        "kmc_blocking_distance_ang".into(),
+        kp.blocking_distance_ang.into(),
+    );
+    timer.lap("filters");
+    done("filters");
+    let lowest = kr
+        .temperatures
+        .iter()
+        .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k));
+    Ok(Metrics {
+        ranking: m,
+        lattice_abc_ang: structure.lattice.abc(),
+        e_1d_ev: perc.thresholds.e_1d_ev,
+        e_2d_ev: perc.thresholds.e_2d_ev,
+        e_3d_ev: perc.thresholds.e_3d_ev,
+        n_sites: net.sites.len(),
+        n_edges: net.hops.len(),
+        mobile_ions_per_cell: mobile.mobile_per_cell,
+        haven_ratio: lowest.map(|t| t.haven_ratio),
+        arrhenius: kr
+            .temperatures
+            .iter()
+            .map(|t| ArrheniusPoint {
+                temperature_k: t.temperature_k,
+                sigma_s_per_cm: t.sigma_s_per_cm,
+                sigma_se_s_per_cm: t.sigma_se_s_per_cm,
+            })
+            .collect(),
+    })
+}
+
+/// Evaluate one planned candidate (never fails: a failing stage is recorded).
+pub fn evaluate(
+    ctx: &Context,
+    c: &PlannedCandidate,
+    seed: u64,
+    progress: &StageProgress,
+) -> CandidateRecord {
+    let mut timings = BTreeMap::new();
+    let mut details = BTreeMap::new();
+    let (fi, ci) = c.index;
+    let res = &ctx.enumerations[fi].1;
+    let cand = &res.accepted[ci];
+    let t0 = Instant::now();
+    let outcome = match Realiser::new(res).average_structure(cand) {
+        Err(e) => {
+            progress.skip_from("realise");
+            Outcome::Failed {
+                stage: "realise".into(),
+                reason: e.to_string(),
+            }
+        }
+        Ok(structure) => {
+            timings.insert("realise".into(), t0.elapsed().as_secs_f64());
+            progress.done("realise");
+            if let Ok(v) = serde_json::to_value(&structure) {
+                details.insert("structure".into(), v);
+            }
+            details.insert(
+                "candidate".into(),
+                serde_json::to_value(cand).unwrap_or(serde_json::Value::Null),
+            );
+            match evaluate_structure(
+                &structure,
+                &c.id,
+                &c.formula,
+                &c.framework,
+                &ctx.workflow,
+                seed,
+                Some(progress),
+                &mut timings,
+                &mut details,
+            ) {
+                Ok(m) => Outcome::Evaluated {
+                    metrics: Box::new(m),
+                },
+                Err((stage, reason)) => {
+                    progress.skip_from(stage);
+                    Outcome::Failed {
+                        stage: stage.into(),
+                        reason,
+                    }
+                }
+            }
+        }
+    };
+    CandidateRecord {
+        id: c.id.clone(),
+        framework: c.framework.clone(),
+        formula: c.formula.clone(),
+        dopants: c.dopants.clone(),
+        seed,
+        outcome,
+        details,
+        timings_s: timings,
+    }
+}

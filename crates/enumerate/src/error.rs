@@ -1,0 +1,67 @@
+//! The error type of halo-enumerate.
+
+use halo_core::CoreError;
+use halo_symmetry::SymmetryError;
+
+/// Everything that makes an enumeration impossible. Problems of single candidates (size
+/// mismatch, no room for Li) are not errors: they are recorded as rejected candidates.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EnumerateError {
+    /// A dopant symbol that is not an element halo knows.
+    #[error("unknown element '{0}' in dopant list")]
+    UnknownElement(String),
+    /// A dopant given in a form that cannot be read.
+    #[error("cannot read dopant '{text}': {reason}")]
+    BadDopant { text: String, reason: String },
+    /// A dopant (or host cation) without a formal oxidation state.
+    #[error("{0} has no formal oxidation state; give it explicitly, e.g. 'Ce4+'")]
+    NoOxidationState(String),
+    /// A dopant or host ion without a Shannon radius at the coordination used.
+    #[error("no Shannon ionic radius for {ion} at coordination {coordination} (elements.csv)")]
+    NoShannonRadius { ion: String, coordination: String },
+    /// A fraction outside [0, 1] or not a number.
+    #[error("fraction {value} is outside [0, 1]")]
+    FractionOutOfRange { value: f64 },
+    /// A fraction larger than the M content of the site: it cannot be charge balanced by
+    /// substitution on that site.
+    #[error(
+        "fraction {value} exceeds the {host} content of site {site} ({m_per_fu} per formula unit): \
+         not charge-balanceable by substitution on that site"
+    )]
+    FractionTooLarge {
+        value: f64,
+        host: String,
+        site: String,
+        m_per_fu: f64,
+    },
+    /// A fraction grid such as `0:0.666:0.111` that cannot be read.
+    #[error("cannot read fraction grid '{text}': {reason}")]
+    BadFractionGrid { text: String, reason: String },
+    /// The named site does not exist in the framework.
+    #[error("framework {framework} has no site '{site}'; its orbits are: {available}")]
+    UnknownSite {
+        framework: String,
+        site: String,
+        available: String,
+    },
+    /// The named site holds no cation other than Li that could be substituted.
+    #[error("site '{site}' of {framework} holds no substitutable cation (only {species})")]
+    NoHostCation {
+        framework: String,
+        site: String,
+        species: String,
+    },
+    /// A framework that cannot serve (no anions, not charge balanced, ...).
+    #[error("framework {framework}: {reason}")]
+    BadFramework { framework: String, reason: String },
+    /// A configuration value out of range.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter { name: &'static str, reason: String },
+    /// An ordering request that cannot be met (cell too large, composition impossible).
+    #[error("ordering: {0}")]
+    Ordering(String),
+    #[error(transparent)]
+    Symmetry(#[from] SymmetryError),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}

@@ -1,0 +1,593 @@
+//! Ranking of evaluated candidates (PHYSICS.md §7): hard filters with thresholds, the Pareto
+//! front on σ(300 K) (max), Eₐ (min), anodic limit (max) and cost (min), and a sorted table
+//! where every column carries its unit and error.
+//!
+//! The hand-off record is [`CandidateMetrics`]: the campaign layer writes one per candidate as
+//! JSON Lines; `halo rank` reads them back ([`parse_metrics`]). Missing values are `null`, and a
+//! hard filter on a missing value fails the candidate with that reason: never a silent pass.
+
+use crate::error::FilterError;
+use crate::insulation::{insulation, InsulationVerdict};
+use crate::{cost, stability};
+use halo_core::Composition;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Verdicts of the filters, with notes on anything not assessable.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdicts {
+    /// `stable` (window found), `unstable` (no window in 0–20 V) or `not_assessable: …`.
+    #[serde(default)]
+    pub stability: Option<String>,
+    #[serde(default)]
+    pub insulation: Option<InsulationVerdict>,
+    /// Reasons and caveats (one per line).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// How a number was produced: model, parameters, seed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// E.g. `bvse+kmc (softBV, bvlain conventions)`.
+    #[serde(default)]
+    pub model: String,
+    /// Model parameters by name (values as JSON).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub halo_version: Option<String>,
+}
+
+/// The metrics of one evaluated candidate: the record the campaign writes (JSON Lines) and
+/// `halo rank` reads. Every number has its unit in its name; `*_se_*` are standard errors.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CandidateMetrics {
+    /// Content-derived candidate id.
+    pub id: String,
+    /// Formula (halo/pymatgen style, fractions allowed).
+    pub formula: String,
+    #[serde(default)]
+    pub framework: Option<String>,
+    #[serde(default)]
+    pub structure_file: Option<String>,
+    /// Ionic conductivity at 300 K from the Arrhenius fit, S/cm.
+    #[serde(default)]
+    pub sigma_300k_s_per_cm: Option<f64>,
+    #[serde(default)]
+    pub sigma_300k_se_s_per_cm: Option<f64>,
+    /// Activation energy, eV.
+    #[serde(default)]
+    pub ea_ev: Option<f64>,
+    #[serde(default)]
+    pub ea_se_ev: Option<f64>,
+    /// Anodic limit from ΔG°f(298 K), V vs Li⁺/Li.
+    #[serde(default)]
+    pub anodic_limit_v_dg: Option<f64>,
+    /// Anodic limit from ΔH°f, V vs Li⁺/Li.
+    #[serde(default)]
+    pub anodic_limit_v_dh: Option<f64>,
+    /// Error of the ΔG anodic limit from the data rows, V.
+    #[serde(default)]
+    pub anodic_limit_unc_v: Option<f64>,
+    #[serde(default)]
+    pub cathodic_limit_v_dg: Option<f64>,
+    #[serde(default)]
+    pub cathodic_limit_v_dh: Option<f64>,
+    /// Estimated band gap, eV, and its error.
+    #[serde(default)]
+    pub band_gap_ev: Option<f64>,
+    #[serde(default)]
+    pub band_gap_err_ev: Option<f64>,
+    /// Indicative raw-material cost, USD/kg.
+    #[serde(default)]
+    pub cost_usd_per_kg: Option<f64>,
+    #[serde(default)]
+    pub verdicts: Verdicts,
+    #[serde(default)]
+    pub provenance: Provenance,
+    /// A failed stage with its reason (the campaign goes on; the candidate fails ranking).
+    #[serde(default)]
+    pub failure: Option<String>,
+}
+
+impl CandidateMetrics {
+    /// A record with the filter columns (stability, insulation, cost) filled for `formula`;
+    /// anything not assessable is recorded as such in `verdicts`, never passed silently.
+    /// Transport metrics (σ, Eₐ) and provenance are the caller's.
+    pub fn with_filters(id: &str, formula: &str) -> Result<CandidateMetrics, FilterError> {
+        let comp = Composition::parse(formula)?;
+        let mut m = CandidateMetrics {
+            id: id.to_string(),
+            formula: formula.to_string(),
+            ..Default::default()
+        };
+        match stability(&comp) {
+            Ok(r) => {
+                m.anodic_limit_v_dg = r.anodic_limit_v_dg;
+                m.anodic_limit_v_dh = r.anodic_limit_v_dh;
+                m.cathodic_limit_v_dg = r.cathodic_limit_v_dg;
+                m.cathodic_limit_v_dh = r.cathodic_limit_v_dh;
+                m.anodic_limit_unc_v = r.windows[0].anodic.as_ref().map(|l| l.unc_v);
+                m.verdicts.stability = Some(
+                    if r.anodic_limit_v_dg.is_some() {
+                        "stable"
+                    } else {
+                        "unstable"
+                    }
+                    .into(),
+                );
+                m.verdicts
+                    .notes
+                    .push(format!("formation model: {}", r.formation_model.kind));
+            }
+            Err(e @ FilterError::NotAssessable { .. }) => {
+                m.verdicts.stability = Some("not_assessable".into());
+                m.verdicts.notes.push(e.to_string());
+            }
+            Err(e) => return Err(e),
+        }
+        let ins = insulation(&comp)?;
+        m.band_gap_ev = ins.band_gap_ev;
+        m.band_gap_err_ev = ins.band_gap_err_ev;
+        m.verdicts.insulation = Some(ins.verdict);
+        m.verdicts.notes.extend(ins.reasons);
+        match cost(&comp) {
+            Ok(c) => m.cost_usd_per_kg = Some(c.cost_usd_per_kg),
+            Err(e) => m.verdicts.notes.push(e.to_string()),
+        }
+        Ok(m)
+    }
+}
+
+/// Which anodic limit the filter and the front use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitBasis {
+    /// ΔG°f(298 K) (default).
+    #[default]
+    Dg,
+    /// ΔH°f (0 K-like).
+    Dh,
+}
+
+/// Hard-filter thresholds (a campaign file's `[rank]` table deserialises into this; unset =
+/// no filter).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankConfig {
+    #[serde(default)]
+    pub min_sigma_300k_s_per_cm: Option<f64>,
+    #[serde(default)]
+    pub max_ea_ev: Option<f64>,
+    #[serde(default)]
+    pub min_anodic_limit_v: Option<f64>,
+    #[serde(default)]
+    pub max_cathodic_limit_v: Option<f64>,
+    #[serde(default)]
+    pub max_cost_usd_per_kg: Option<f64>,
+    #[serde(default)]
+    pub min_band_gap_ev: Option<f64>,
+    /// Fail candidates whose insulation verdict is not `insulating`.
+    #[serde(default)]
+    pub require_insulating: bool,
+    #[serde(default)]
+    pub anodic_basis: LimitBasis,
+}
+
+impl RankConfig {
+    /// Check every threshold is a finite number in its range.
+    pub fn validate(&self) -> Result<(), FilterError> {
+        let checks = [
+            (
+                "min_sigma_300k_s_per_cm",
+                self.min_sigma_300k_s_per_cm,
+                true,
+            ),
+            ("max_ea_ev", self.max_ea_ev, true),
+            ("min_anodic_limit_v", self.min_anodic_limit_v, false),
+            ("max_cathodic_limit_v", self.max_cathodic_limit_v, false),
+            ("max_cost_usd_per_kg", self.max_cost_usd_per_kg, true),
+            ("min_band_gap_ev", self.min_band_gap_ev, true),
+        ];
+        for (key, v, nonneg) in checks {
+            if let Some(x) = v {
+                if !x.is_finite() || (nonneg && x < 0.0) {
+                    return Err(FilterError::InvalidConfig {
+                        key: key.into(),
+                        reason: format!(
+                            "{x} is not a finite{} number",
+                            if nonneg { " non-negative" } else { "" }
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One row of the ranking.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RankedCandidate {
+    /// 1-based rank among the candidates that pass every hard filter (`None` if failed).
+    pub rank: Option<usize>,
+    pub passed: bool,
+    /// Failed filters with the value and threshold.
+    pub failed_filters: Vec<String>,
+    /// Not dominated by any other passing candidate.
+    pub pareto_front: bool,
+    /// Number of passing candidates that dominate it.
+    pub dominated_by: usize,
+    pub metrics: CandidateMetrics,
+}
+
+/// The result of [`rank`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ranking {
+    pub config: RankConfig,
+    pub n_candidates: usize,
+    pub n_passed: usize,
+    pub n_pareto_front: usize,
+    /// Sorted: passing candidates (front first, then σ descending, then id), then failed ones.
+    pub rows: Vec<RankedCandidate>,
+}
+
+fn anodic(m: &CandidateMetrics, basis: LimitBasis) -> Option<f64> {
+    match basis {
+        LimitBasis::Dg => m.anodic_limit_v_dg,
+        LimitBasis::Dh => m.anodic_limit_v_dh,
+    }
+}
+
+fn hard_filters(m: &CandidateMetrics, c: &RankConfig) -> Vec<String> {
+    let mut failed = Vec::new();
+    if let Some(f) = &m.failure {
+        failed.push(format!("failed stage: {f}"));
+    }
+    let mut check = |name: &str, unit: &str, v: Option<f64>, thr: Option<f64>, min: bool| {
+        let Some(t) = thr else { return };
+        match v {
+            None => failed.push(format!("{name} missing (threshold {t} {unit})")),
+            Some(x) if x.is_nan() => failed.push(format!("{name} is NaN")),
+            Some(x) if (min && x < t) || (!min && x > t) => failed.push(format!(
+                "{name} {x:.4} {unit} {} {t} {unit}",
+                if min { "<" } else { ">" }
+            )),
+            _ => {}
+        }
+    };
+    check(
+        "sigma(300 K)",
+        "S/cm",
+        m.sigma_300k_s_per_cm,
+        c.min_sigma_300k_s_per_cm,
+        true,
+    );
+    check("Ea", "eV", m.ea_ev, c.max_ea_ev, false);
+    check(
+        "anodic limit",
+        "V",
+        anodic(m, c.anodic_basis),
+        c.min_anodic_limit_v,
+        true,
+    );
+    check(
+        "cathodic limit",
+        "V",
+        m.cathodic_limit_v_dg,
+        c.max_cathodic_limit_v,
+        false,
+    );
+    check(
+        "cost",
+        "USD/kg",
+        m.cost_usd_per_kg,
+        c.max_cost_usd_per_kg,
+        false,
+    );
+    check("band gap", "eV", m.band_gap_ev, c.min_band_gap_ev, true);
+    if c.require_insulating && m.verdicts.insulation != Some(InsulationVerdict::Insulating) {
+        failed.push(format!(
+            "insulation verdict {:?} is not insulating",
+            m.verdicts.insulation
+        ));
+    }
+    failed
+}
+
+/// Objectives as "larger is better" values; a missing value is the worst possible.
+fn objectives(m: &CandidateMetrics, basis: LimitBasis) -> [f64; 4] {
+    let up = |v: Option<f64>| v.filter(|x| !x.is_nan()).unwrap_or(f64::NEG_INFINITY);
+    let down = |v: Option<f64>| {
+        v.filter(|x| !x.is_nan())
+            .map(|x| -x)
+            .unwrap_or(f64::NEG_INFINITY)
+    };
+    [
+        up(m.sigma_300k_s_per_cm),
+        down(m.ea_ev),
+        up(anodic(m, basis)),
+        down(m.cost_usd_per_kg),
+    ]
+}
+
+/// `a` dominates `b`: at least as good in every objective and better in one.
+fn dominates(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x >= y) && a.iter().zip(b).any(|(x, y)| x > y)
+}
+
+/// Apply the hard filters, mark the Pareto front among the passing candidates and sort.
+pub fn rank(candidates: &[CandidateMetrics], config: &RankConfig) -> Result<Ranking, FilterError> {
+    config.validate()?;
+    let mut seen = BTreeSet::new();
+    for m in candidates {
+        if !seen.insert(m.id.as_str()) {
+            return Err(FilterError::InvalidConfig {
+                key: "candidates".into(),
+                reason: format!("duplicate candidate id {}", m.id),
+            });
+        }
+    }
+    let failed: Vec<Vec<String>> = candidates.iter().map(|m| hard_filters(m, config)).collect();
+    let obj: Vec<[f64; 4]> = candidates
+        .iter()
+        .map(|m| objectives(m, config.anodic_basis))
+        .collect();
+    let passing: Vec<usize> = (0..candidates.len())
+        .filter(|&i| failed[i].is_empty())
+        .collect();
+    let mut rows: Vec<RankedCandidate> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let passed = failed[i].is_empty();
+            let dominated_by = if passed {
+                passing
+                    .iter()
+                    .filter(|&&j| j != i && dominates(&obj[j], &obj[i]))
+                    .count()
+            } else {
+                0
+            };
+            RankedCandidate {
+                rank: None,
+                passed,
+                failed_filters: failed[i].clone(),
+                pareto_front: passed && dominated_by == 0,
+                dominated_by,
+                metrics: m.clone(),
+            }
+        })
+        .collect();
+    let sigma = |r: &RankedCandidate| r.metrics.sigma_300k_s_per_cm.unwrap_or(f64::NEG_INFINITY);
+    rows.sort_by(|a, b| {
+        b.passed
+            .cmp(&a.passed)
+            .then(b.pareto_front.cmp(&a.pareto_front))
+            .then(a.dominated_by.cmp(&b.dominated_by))
+            .then(sigma(b).partial_cmp(&sigma(a)).unwrap_or(Ordering::Equal))
+            .then(a.metrics.id.cmp(&b.metrics.id))
+    });
+    let mut k = 0;
+    for r in rows.iter_mut().filter(|r| r.passed) {
+        k += 1;
+        r.rank = Some(k);
+    }
+    Ok(Ranking {
+        config: config.clone(),
+        n_candidates: candidates.len(),
+        n_passed: passing.len(),
+        n_pareto_front: rows.iter().filter(|r| r.pareto_front).count(),
+        rows,
+    })
+}
+
+/// Read candidate records: a JSON array, or JSON Lines (one object per line, blank lines
+/// skipped). Errors name `source_name` and the line.
+pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetrics>, FilterError> {
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text).map_err(|e| FilterError::BadRecord {
+            source_name: source_name.to_string(),
+            line: e.line(),
+            reason: e.to_string(),
+        });
+    }
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let m: CandidateMetrics =
+            serde_json::from_str(line).map_err(|e| FilterError::BadRecord {
+                source_name: source_name.to_string(),
+                line: i + 1,
+                reason: e.to_string(),
+            })?;
+        out.push(m);
+    }
+    Ok(out)
+}
+
+fn pm(v: Option<f64>, e: Option<f64>, scale: f64, prec: usize) -> String {
+    match (v, e) {
+        (Some(v), Some(e)) => format!("{:.p$} ± {:.p$}", v * scale, e * scale, p = prec),
+        (Some(v), None) => format!("{:.p$} ± ?", v * scale, p = prec),
+        _ => "—".to_string(),
+    }
+}
+
+/// The ranking as a text table; every column carries its unit and error.
+pub fn table(r: &Ranking) -> String {
+    let header = [
+        "rank",
+        "front",
+        "id",
+        "formula",
+        "σ(300 K) [mS/cm] ± SE",
+        "Ea [eV] ± SE",
+        "E_ox [V vs Li] ± data",
+        "E_red [V vs Li]",
+        "gap [eV] ± err",
+        "cost [USD/kg] (indicative)",
+        "verdict",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for c in &r.rows {
+        let m = &c.metrics;
+        let a = anodic(m, r.config.anodic_basis);
+        rows.push(vec![
+            c.rank.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
+            if c.pareto_front {
+                "*".into()
+            } else {
+                String::new()
+            },
+            m.id.clone(),
+            m.formula.clone(),
+            pm(m.sigma_300k_s_per_cm, m.sigma_300k_se_s_per_cm, 1e3, 3),
+            pm(m.ea_ev, m.ea_se_ev, 1.0, 3),
+            pm(a, m.anodic_limit_unc_v.or(a.map(|_| 0.0)), 1.0, 2),
+            m.cathodic_limit_v_dg
+                .map(|v| format!("{v:.2}"))
+                .unwrap_or_else(|| "—".into()),
+            pm(m.band_gap_ev, m.band_gap_err_ev, 1.0, 2),
+            m.cost_usd_per_kg
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_else(|| "—".into()),
+            if c.passed {
+                "pass".into()
+            } else {
+                format!("FAIL: {}", c.failed_filters.join("; "))
+            },
+        ]);
+    }
+    let ncol = header.len();
+    let widths: Vec<usize> = (0..ncol)
+        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} candidates, {} pass the hard filters, {} on the Pareto front (*: σ max, Ea min, \
+         E_ox({}) max, cost min). E_ox error: stated data-row uncertainties only.\n",
+        r.n_candidates,
+        r.n_passed,
+        r.n_pareto_front,
+        match r.config.anodic_basis {
+            LimitBasis::Dg => "ΔG 298 K",
+            LimitBasis::Dh => "ΔH",
+        }
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(id: &str, sigma: f64, ea: f64, eox: f64, cost: f64) -> CandidateMetrics {
+        CandidateMetrics {
+            id: id.into(),
+            formula: "Li3InCl6".into(),
+            sigma_300k_s_per_cm: Some(sigma),
+            sigma_300k_se_s_per_cm: Some(sigma * 0.1),
+            ea_ev: Some(ea),
+            ea_se_ev: Some(0.01),
+            anodic_limit_v_dg: Some(eox),
+            cost_usd_per_kg: Some(cost),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn pareto_front_and_order() {
+        let cs = vec![
+            cand("a", 2e-3, 0.33, 3.98, 100.0), // front
+            cand("b", 1e-3, 0.35, 3.98, 120.0), // dominated by a
+            cand("c", 1e-3, 0.30, 3.98, 100.0), // front (best Ea)
+            cand("d", 5e-4, 0.40, 3.65, 500.0), // dominated by a, b and c
+        ];
+        let r = rank(&cs, &RankConfig::default()).unwrap();
+        let ids: Vec<&str> = r.rows.iter().map(|x| x.metrics.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c", "b", "d"]);
+        assert_eq!(r.n_pareto_front, 2);
+        let d = r.rows.iter().find(|x| x.metrics.id == "d").unwrap();
+        assert_eq!(d.dominated_by, 3);
+        assert_eq!(r.rows[0].rank, Some(1));
+    }
+
+    #[test]
+    fn hard_filters_fail_with_reasons_and_missing_values_fail() {
+        let mut cs = vec![
+            cand("a", 2e-3, 0.33, 3.98, 100.0),
+            cand("fe", 2e-3, 0.30, 3.65, 10.0),
+            cand("sc", 2e-3, 0.30, 3.98, 600.0),
+        ];
+        let mut missing = cand("m", 2e-3, 0.30, 3.98, 10.0);
+        missing.anodic_limit_v_dg = None;
+        cs.push(missing);
+        let cfg = RankConfig {
+            min_anodic_limit_v: Some(3.9),
+            max_cost_usd_per_kg: Some(500.0),
+            ..Default::default()
+        };
+        let r = rank(&cs, &cfg).unwrap();
+        assert_eq!(r.n_passed, 1);
+        let get = |id: &str| r.rows.iter().find(|x| x.metrics.id == id).unwrap();
+        assert!(get("fe").failed_filters[0].contains("anodic limit 3.6500 V < 3.9"));
+        assert!(get("sc").failed_filters[0].contains("cost"));
+        assert!(get("m").failed_filters[0].contains("missing"));
+        assert!(!get("m").pareto_front);
+        let t = table(&r);
+        assert!(
+            t.contains("σ(300 K) [mS/cm] ± SE") && t.contains("2.000 ± 0.200"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn bad_config_and_duplicates_are_refused() {
+        let cfg = RankConfig {
+            max_cost_usd_per_kg: Some(-1.0),
+            ..Default::default()
+        };
+        assert!(rank(&[], &cfg).is_err());
+        let cs = vec![cand("a", 1.0, 0.3, 4.0, 1.0), cand("a", 1.0, 0.3, 4.0, 1.0)];
+        assert!(rank(&cs, &RankConfig::default()).is_err());
+    }
+
+    #[test]
+    fn records_round_trip_and_bad_lines_are_located() {
+        let m = CandidateMetrics::with_filters("x1", "Li2In1/3Sc1/3Cl4").unwrap();
+        assert!((m.anodic_limit_v_dg.unwrap() - 3.980).abs() < 1e-3);
+        assert_eq!(m.verdicts.insulation, Some(InsulationVerdict::Insulating));
+        assert!(m.cost_usd_per_kg.unwrap() > 0.0);
+        let line = serde_json::to_string(&m).unwrap();
+        let text = format!("{line}\n\n{line}\n");
+        let back = parse_metrics(&text, "c.jsonl").unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0], m);
+        let bad = format!("{line}\n{{\"id\": 3}}\n");
+        let e = parse_metrics(&bad, "c.jsonl").unwrap_err();
+        assert!(e.to_string().starts_with("c.jsonl, line 2:"), "{e}");
+        // a JSON array works too
+        let arr = format!("[{line}]");
+        assert_eq!(parse_metrics(&arr, "c.json").unwrap().len(), 1);
+        // not assessable is recorded, not passed
+        let m = CandidateMetrics::with_filters("x2", "Li3ScI6").unwrap();
+        assert_eq!(m.verdicts.stability.as_deref(), Some("not_assessable"));
+        assert_eq!(m.anodic_limit_v_dg, None);
+    }
+}

@@ -1,0 +1,209 @@
+//! Oxidation states and charge balance of a structure read from a file.
+
+use halo_core::{Element, Species, Structure};
+use serde::Serialize;
+
+/// A structure is charge neutral when |net charge per formula unit| ≤ this, in e (PHYSICS.md §1).
+pub const CHARGE_NEUTRALITY_TOLERANCE_E: f64 = 0.05;
+
+/// Where an oxidation state came from. halo never guesses oxidation states by bond valence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OxidationSource {
+    /// CIF `_atom_type_oxidation_number`.
+    AtomTypeOxidationNumber,
+    /// A charge written in the CIF type symbol (`Li1+`, `Cl-`) or a JSON/POSCAR species string.
+    TypeSymbol,
+    /// halo's formal table (`halo_data::elements::formal_oxidation_state`).
+    FormalTable,
+    /// None known: the element has no formal state in the table.
+    Unknown,
+}
+
+/// The oxidation state used for one element (and where it came from).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OxidationAssignment {
+    pub element: String,
+    pub oxidation_state: Option<i8>,
+    pub source: OxidationSource,
+}
+
+/// Net charge of a structure per cell and per formula unit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChargeBalance {
+    /// Σ_sites Σ occ·q over the cell, e.
+    pub net_charge_cell_e: f64,
+    /// Formula units per cell Z: for an ordered structure pymatgen's reduced-formula factor; for a
+    /// disordered one the greatest common divisor of the orbit multiplicities (8 for the Fd-3m
+    /// spinels, 2 for C2/m Li3MCl6) or, without symmetry information, of the numbers of sites of
+    /// each distinct site type (same species and occupancies).
+    pub formula_units_z: f64,
+    pub net_charge_per_formula_unit_e: f64,
+    /// The tolerance applied ([`CHARGE_NEUTRALITY_TOLERANCE_E`]).
+    pub tolerance_e: f64,
+    pub neutral: bool,
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Formula units per cell (see [`ChargeBalance::formula_units_z`]).
+pub fn formula_units(structure: &Structure, orbit_multiplicities: &[usize]) -> f64 {
+    if structure.is_ordered() {
+        return structure.composition().reduced_formula_and_factor().1;
+    }
+    let g = if orbit_multiplicities.is_empty() {
+        site_type_counts(structure).into_iter().fold(0, gcd)
+    } else {
+        orbit_multiplicities.iter().copied().fold(0, gcd)
+    };
+    if g == 0 {
+        1.0
+    } else {
+        g as f64
+    }
+}
+
+/// Number of sites of each distinct type (same species with occupancies equal within
+/// [`halo_core::structure::OCCUPANCY_TOLERANCE`], species order irrelevant).
+fn site_type_counts(structure: &Structure) -> Vec<usize> {
+    let mut types: Vec<(Vec<(Species, f64)>, usize)> = Vec::new();
+    for site in &structure.sites {
+        let mut sp = site.species.clone();
+        sp.sort_by(|a, b| a.0.cmp(&b.0));
+        let tol = halo_core::structure::OCCUPANCY_TOLERANCE;
+        match types.iter_mut().find(|(t, _)| {
+            t.len() == sp.len()
+                && t.iter()
+                    .zip(&sp)
+                    .all(|(a, b)| a.0 == b.0 && (a.1 - b.1).abs() <= tol)
+        }) {
+            Some((_, n)) => *n += 1,
+            None => types.push((sp, 1)),
+        }
+    }
+    types.into_iter().map(|(_, n)| n).collect()
+}
+
+/// Charge balance, or `None` when some species has no oxidation state.
+pub fn charge_balance(
+    structure: &Structure,
+    orbit_multiplicities: &[usize],
+) -> Option<ChargeBalance> {
+    let q = structure.charge().ok()?;
+    let z = formula_units(structure, orbit_multiplicities);
+    let per = q / z;
+    Some(ChargeBalance {
+        net_charge_cell_e: q,
+        formula_units_z: z,
+        net_charge_per_formula_unit_e: per,
+        tolerance_e: CHARGE_NEUTRALITY_TOLERANCE_E,
+        neutral: per.abs() <= CHARGE_NEUTRALITY_TOLERANCE_E,
+    })
+}
+
+/// The warning text for a structure that is not charge neutral.
+pub fn charge_warning(c: &ChargeBalance) -> Option<String> {
+    (!c.neutral).then(|| {
+        format!(
+            "structure is not charge neutral: net charge {:+.4} e per formula unit (Z = {}, \
+             {:+.4} e per cell; tolerance {} e)",
+            c.net_charge_per_formula_unit_e, c.formula_units_z, c.net_charge_cell_e, c.tolerance_e
+        )
+    })
+}
+
+/// Give every species without an oxidation state the formal one from halo's table
+/// (PHYSICS.md §1); species that already carry one keep it. Returns the assignments per element.
+pub fn assign_formal_oxidation_states(structure: &mut Structure) -> Vec<OxidationAssignment> {
+    let mut out: Vec<OxidationAssignment> = Vec::new();
+    for site in &mut structure.sites {
+        for (sp, _) in &mut site.species {
+            let (q, source) = match sp.oxidation_state {
+                Some(q) => (Some(q), OxidationSource::TypeSymbol),
+                None => match halo_data::elements::formal_oxidation_state(sp.element) {
+                    Some(q) => (Some(q), OxidationSource::FormalTable),
+                    None => (None, OxidationSource::Unknown),
+                },
+            };
+            *sp = Species {
+                element: sp.element,
+                oxidation_state: q,
+            };
+            record(&mut out, sp.element, q, source);
+        }
+    }
+    out
+}
+
+pub(crate) fn record(
+    out: &mut Vec<OxidationAssignment>,
+    el: Element,
+    q: Option<i8>,
+    source: OxidationSource,
+) {
+    if !out
+        .iter()
+        .any(|a| a.element == el.symbol() && a.oxidation_state == q)
+    {
+        out.push(OxidationAssignment {
+            element: el.symbol().to_string(),
+            oxidation_state: q,
+            source,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo_core::{Lattice, Site};
+    use nalgebra::Vector3;
+
+    #[test]
+    fn formal_states_and_balance() {
+        let li = Species::neutral_unknown(Element::from_symbol("Li").unwrap());
+        let cl = Species::neutral_unknown(Element::from_symbol("Cl").unwrap());
+        let mut s = Structure::from_spacegroup_free(
+            Lattice::cubic(5.13),
+            vec![(li, [0.0; 3]), (cl, [0.5; 3])],
+        )
+        .unwrap();
+        assert!(charge_balance(&s, &[]).is_none());
+        let a = assign_formal_oxidation_states(&mut s);
+        assert_eq!(a.len(), 2);
+        assert!(a.iter().all(|x| x.source == OxidationSource::FormalTable));
+        let c = charge_balance(&s, &[]).unwrap();
+        assert!(c.neutral);
+        assert_eq!(c.formula_units_z, 1.0);
+        assert!(charge_warning(&c).is_none());
+    }
+
+    #[test]
+    fn disordered_uses_orbit_gcd() {
+        let li = Species::parse("Li+").unwrap();
+        let cl = Species::parse("Cl-").unwrap();
+        let sites = vec![
+            Site {
+                species: vec![(li, 0.5)],
+                frac_coords: Vector3::zeros(),
+                label: None,
+            },
+            Site::ordered(cl, [0.5; 3]),
+        ];
+        let s = Structure::new(Lattice::cubic(5.0), sites).unwrap();
+        let c = charge_balance(&s, &[4, 8]).unwrap();
+        assert_eq!(c.formula_units_z, 4.0);
+        // without orbits: one site of each type → Z = 1
+        assert_eq!(charge_balance(&s, &[]).unwrap().formula_units_z, 1.0);
+        assert!((c.net_charge_per_formula_unit_e + 0.125).abs() < 1e-12);
+        assert!(!c.neutral);
+        let w = charge_warning(&c).unwrap();
+        assert!(w.contains("-0.1250 e per formula unit"), "{w}");
+    }
+}

@@ -1,0 +1,888 @@
+//! CIF reading (PHYSICS.md §1) and P1 CIF writing.
+//!
+//! Reading: the cell from `_cell_length_*`/`_cell_angle_*` (oriented as pymatgen's
+//! `Lattice.from_parameters`), the symmetry operations from `_symmetry_equiv_pos_as_xyz` or
+//! `_space_group_symop_operation_xyz` (identity when neither is given and the space group is P1 or
+//! not named), every operation applied to every `_atom_site_*` row, images wrapped to [0, 1) and
+//! merged when closer than [`CifOptions::merge_tolerance_ang`]. Rows of different species on one
+//! position make one mixed site (species → occupancy). Oxidation states come from
+//! `_atom_type_oxidation_number`, else from a charge in the type symbol (`Li1+`, `Cl-`), else from
+//! halo's formal table; never from bond valence.
+
+use crate::charge::{self, OxidationAssignment, OxidationSource};
+use crate::cif_syntax::{parse_blocks, parse_number, Block, Loop, Value};
+use crate::error::{IoError, Location};
+use crate::LoadedStructure;
+use halo_core::structure::OCCUPANCY_TOLERANCE;
+use halo_core::{CoreError, Element, Lattice, Site, Species, Structure};
+use nalgebra::{Matrix3, Vector3};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Default distance below which symmetry images are one site, Å.
+pub const DEFAULT_MERGE_TOLERANCE_ANG: f64 = 0.01;
+
+/// Options of the CIF reader.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CifOptions {
+    /// Data block to read (case-insensitive name without `data_`); `None` = the first block with
+    /// atom sites.
+    pub block: Option<String>,
+    /// Images closer than this (Å, periodic) are merged into one site.
+    pub merge_tolerance_ang: f64,
+}
+
+impl Default for CifOptions {
+    fn default() -> Self {
+        CifOptions {
+            block: None,
+            merge_tolerance_ang: DEFAULT_MERGE_TOLERANCE_ANG,
+        }
+    }
+}
+
+/// One `_atom_site_` row of the asymmetric unit.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AsymmetricSite {
+    pub label: String,
+    pub species: Species,
+    pub occupancy: f64,
+    pub frac_coords: [f64; 3],
+    /// Number of distinct images in the cell after applying every operation.
+    pub multiplicity: usize,
+    /// Line of the row in the file.
+    pub line: usize,
+}
+
+/// A symmetry operation x' = R x + t on fractional coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SymOp {
+    pub rotation: Matrix3<f64>,
+    pub translation: Vector3<f64>,
+}
+
+impl SymOp {
+    /// Parse `-y+1/4, x+1/4, z+1/4`, `x-y, -y, 1/2+z`, `+x,0.5+y,z`.
+    pub fn parse(text: &str) -> Result<SymOp, String> {
+        let parts: Vec<&str> = text.split(',').collect();
+        if parts.len() != 3 {
+            return Err(format!(
+                "'{text}' has {} components, expected 3",
+                parts.len()
+            ));
+        }
+        let mut rotation = Matrix3::zeros();
+        let mut translation = Vector3::zeros();
+        for (row, part) in parts.iter().enumerate() {
+            let chars: Vec<char> = part
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            if chars.is_empty() {
+                return Err(format!("empty component in '{text}'"));
+            }
+            let mut p = 0;
+            while p < chars.len() {
+                let mut sign = 1.0;
+                if chars[p] == '+' || chars[p] == '-' {
+                    if chars[p] == '-' {
+                        sign = -1.0;
+                    }
+                    p += 1;
+                }
+                let start = p;
+                while p < chars.len() && (chars[p].is_ascii_digit() || chars[p] == '.') {
+                    p += 1;
+                }
+                let mut number: Option<f64> = None;
+                if p > start {
+                    let s: String = chars[start..p].iter().collect();
+                    let mut v: f64 = s
+                        .parse()
+                        .map_err(|_| format!("bad number '{s}' in '{text}'"))?;
+                    if p < chars.len() && chars[p] == '/' {
+                        p += 1;
+                        let ds = p;
+                        while p < chars.len() && chars[p].is_ascii_digit() {
+                            p += 1;
+                        }
+                        let d: String = chars[ds..p].iter().collect();
+                        let den: f64 =
+                            d.parse().map_err(|_| format!("bad fraction in '{text}'"))?;
+                        if den == 0.0 {
+                            return Err(format!("division by zero in '{text}'"));
+                        }
+                        v /= den;
+                    }
+                    number = Some(v);
+                    if p < chars.len() && chars[p] == '*' {
+                        p += 1;
+                    }
+                }
+                if p < chars.len() && matches!(chars[p], 'x' | 'y' | 'z') {
+                    let col = (chars[p] as u8 - b'x') as usize;
+                    rotation[(row, col)] += sign * number.unwrap_or(1.0);
+                    p += 1;
+                } else if let Some(v) = number {
+                    translation[row] += sign * v;
+                } else {
+                    return Err(format!(
+                        "unexpected '{}' in '{text}'",
+                        chars.get(p).copied().unwrap_or(' ')
+                    ));
+                }
+            }
+        }
+        Ok(SymOp {
+            rotation,
+            translation,
+        })
+    }
+
+    /// Apply to fractional coordinates.
+    pub fn apply(&self, f: &Vector3<f64>) -> Vector3<f64> {
+        self.rotation * f + self.translation
+    }
+}
+
+/// Split a CIF type symbol (`Li1+`, `Cl-`, `Sc3+`, `O2-`, `Li`, `LI`) or a label (`Li1`, `Cl5a`)
+/// into the element and, when written, the charge. Returns `Err(symbol)` for an unknown element.
+pub fn parse_type_symbol(text: &str) -> Result<(Element, Option<i8>), String> {
+    let t = text.trim();
+    let chars: Vec<char> = t.chars().collect();
+    if chars.is_empty() || !chars[0].is_ascii_alphabetic() {
+        return Err(t.to_string());
+    }
+    let first = chars[0].to_ascii_uppercase();
+    let mut el = None;
+    let mut used = 1;
+    if chars.len() > 1 && chars[1].is_ascii_alphabetic() {
+        let two: String = [first, chars[1].to_ascii_lowercase()].iter().collect();
+        if let Ok(e) = Element::from_symbol(&two) {
+            el = Some(e);
+            used = 2;
+        }
+    }
+    if el.is_none() {
+        el = Element::from_symbol(&first.to_string()).ok();
+        used = 1;
+    }
+    let Some(el) = el else {
+        // report the letters that look like the symbol
+        let sym: String = chars
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .take(2)
+            .collect();
+        return Err(sym);
+    };
+    // a bare letter run after a one-letter symbol (e.g. "Xx") is an unknown two-letter symbol
+    if used == 1 && chars.len() > 1 && chars[1].is_ascii_lowercase() {
+        let sym: String = chars[..2].iter().collect();
+        return Err(sym);
+    }
+    let rest: String = chars[used..].iter().collect();
+    Ok((el, parse_charge_suffix(&rest)))
+}
+
+fn parse_charge_suffix(rest: &str) -> Option<i8> {
+    // "1+", "+", "3+", "-", "1-", "+1", "-2"; anything else (label digits) = no charge
+    let (sign, digits) = if let Some(d) = rest.strip_suffix('+') {
+        (1i8, d)
+    } else if let Some(d) = rest.strip_suffix('-') {
+        (-1, d)
+    } else if let Some(d) = rest.strip_prefix('+') {
+        (1, d)
+    } else if let Some(d) = rest.strip_prefix('-') {
+        (-1, d)
+    } else {
+        return None;
+    };
+    if digits.is_empty() {
+        return Some(sign);
+    }
+    let m: i8 = digits.parse().ok()?;
+    (m <= 8).then_some(sign * m)
+}
+
+fn number(block: &Block, tag: &str, path: &str) -> Result<f64, IoError> {
+    let v = block.get(tag).ok_or_else(|| {
+        IoError::syntax(
+            Location::field(path, None, tag),
+            format!("missing field (data block '{}')", block.name),
+        )
+    })?;
+    parse_number(v).ok_or_else(|| {
+        IoError::syntax(
+            Location::field(path, Some(v.line), tag),
+            format!("'{}' is not a number", v.text),
+        )
+    })
+}
+
+fn cell_number(v: &Value, tag: &str, path: &str) -> Result<f64, IoError> {
+    parse_number(v).ok_or_else(|| {
+        IoError::syntax(
+            Location::field(path, Some(v.line), tag),
+            format!("'{}' is not a number", v.text),
+        )
+    })
+}
+
+fn read_lattice(block: &Block, path: &str) -> Result<Lattice, IoError> {
+    let tags = [
+        "_cell_length_a",
+        "_cell_length_b",
+        "_cell_length_c",
+        "_cell_angle_alpha",
+        "_cell_angle_beta",
+        "_cell_angle_gamma",
+    ];
+    let mut p = [0.0; 6];
+    for (i, t) in tags.iter().enumerate() {
+        p[i] = number(block, t, path)?;
+        let v = block.get(t).map(|v| v.line);
+        let bad = if i < 3 {
+            p[i] <= 0.0
+        } else {
+            p[i] <= 0.0 || p[i] >= 180.0
+        };
+        if bad {
+            return Err(IoError::DegenerateCell {
+                at: Location::field(path, v, t),
+                message: format!("{} = {} is not a valid cell parameter", t, p[i]),
+            });
+        }
+    }
+    let degenerate = |volume_ang3: f64| IoError::DegenerateCell {
+        at: Location::field(path, block.get(tags[3]).map(|v| v.line), "_cell_angle_*"),
+        message: format!(
+            "cell a={} b={} c={} alpha={} beta={} gamma={} has volume {volume_ang3:.3e} Å^3",
+            p[0], p[1], p[2], p[3], p[4], p[5]
+        ),
+    };
+    let lattice =
+        Lattice::from_parameters(p[0], p[1], p[2], p[3], p[4], p[5]).map_err(|e| match e {
+            CoreError::DegenerateLattice { volume_ang3 } => degenerate(volume_ang3),
+            other => IoError::Structure {
+                at: Location::file(path),
+                error: other,
+            },
+        })?;
+    // angles that make the cell flat only up to round-off: V/(abc) = √(1 − cos²α − cos²β −
+    // cos²γ + 2 cosα cosβ cosγ) below MIN_RELATIVE_VOLUME
+    let v = lattice.volume_ang3();
+    if v / (p[0] * p[1] * p[2]) < MIN_RELATIVE_VOLUME {
+        return Err(degenerate(v));
+    }
+    Ok(lattice)
+}
+
+/// Smallest accepted V/(abc) of a cell read from a file (a cell flatter than this is degenerate).
+pub const MIN_RELATIVE_VOLUME: f64 = 1e-6;
+
+const SYMOP_TAGS: [&str; 3] = [
+    "_symmetry_equiv_pos_as_xyz",
+    "_space_group_symop_operation_xyz",
+    "_space_group_symop_operation_xyz_",
+];
+
+fn read_symops(block: &Block, path: &str) -> Result<Vec<SymOp>, IoError> {
+    for tag in SYMOP_TAGS {
+        let values: Vec<&Value> = if let Some(l) = block.find_loop(tag) {
+            let c = l.column(tag).unwrap_or(0);
+            (0..l.num_rows()).map(|r| &l.row(r)[c]).collect()
+        } else if let Some((_, v)) = block.items.iter().find(|(t, _)| t == tag) {
+            vec![v]
+        } else {
+            continue;
+        };
+        let mut ops = Vec::with_capacity(values.len());
+        for v in values {
+            let op = SymOp::parse(&v.text)
+                .map_err(|m| IoError::syntax(Location::field(path, Some(v.line), tag), m))?;
+            if op.rotation.determinant().abs() < 0.5 {
+                return Err(IoError::syntax(
+                    Location::field(path, Some(v.line), tag),
+                    format!("'{}' is not an invertible operation", v.text),
+                ));
+            }
+            ops.push(op);
+        }
+        if ops.is_empty() {
+            return Err(IoError::syntax(
+                Location::field(path, None, tag),
+                "empty list of symmetry operations",
+            ));
+        }
+        return Ok(ops);
+    }
+    // no operations: accept P1 (or an unnamed group), refuse anything else
+    let hm = [
+        "_symmetry_space_group_name_h-m",
+        "_space_group_name_h-m_alt",
+    ]
+    .iter()
+    .find_map(|t| block.get(t).map(|v| (t, v)));
+    match hm {
+        Some((t, v)) if !v.is_null() && v.text.replace(' ', "") != "P1" => {
+            Err(IoError::Unsupported {
+                at: Location::field(path, Some(v.line), t),
+                message: format!(
+                    "space group '{}' is named but no symmetry operations are listed \
+                     (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz)",
+                    v.text
+                ),
+            })
+        }
+        _ => Ok(vec![SymOp {
+            rotation: Matrix3::identity(),
+            translation: Vector3::zeros(),
+        }]),
+    }
+}
+
+fn col<'a>(l: &'a Loop, row: usize, tag: &str) -> Option<&'a Value> {
+    l.column(tag).map(|c| &l.row(row)[c])
+}
+
+fn periodic_distance(lattice: &Lattice, a: &Vector3<f64>, b: &Vector3<f64>) -> f64 {
+    let d = (b - a).map(|x| x - x.round());
+    lattice.cart(&d).norm()
+}
+
+/// Read a CIF file.
+pub fn read_cif(path: &std::path::Path, options: &CifOptions) -> Result<LoadedStructure, IoError> {
+    let p = path.display().to_string();
+    let text = crate::read_text(path)?;
+    parse_cif(&text, &p, options)
+}
+
+/// Parse CIF text; `path` names the source in messages.
+pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedStructure, IoError> {
+    if !(options.merge_tolerance_ang.is_finite() && options.merge_tolerance_ang > 0.0) {
+        return Err(IoError::Unsupported {
+            at: Location::file(path),
+            message: format!(
+                "merge tolerance {} Å is not positive",
+                options.merge_tolerance_ang
+            ),
+        });
+    }
+    let blocks = parse_blocks(text, path)?;
+    let block = match &options.block {
+        Some(name) => blocks
+            .iter()
+            .find(|b| b.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| IoError::Unsupported {
+                at: Location::file(path),
+                message: format!(
+                    "no data block '{name}' (blocks: {})",
+                    blocks
+                        .iter()
+                        .map(|b| b.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?,
+        None => blocks
+            .iter()
+            .find(|b| b.find_loop("_atom_site_fract_x").is_some())
+            .unwrap_or(&blocks[0]),
+    };
+    let lattice = read_lattice(block, path)?;
+    let ops = read_symops(block, path)?;
+    let mut warnings = Vec::new();
+
+    // oxidation numbers by type symbol
+    let mut type_ox: HashMap<String, i8> = HashMap::new();
+    if let Some(l) = block.find_loop("_atom_type_oxidation_number") {
+        let tag = "_atom_type_oxidation_number";
+        for r in 0..l.num_rows() {
+            let (Some(sym), Some(ox)) = (col(l, r, "_atom_type_symbol"), col(l, r, tag)) else {
+                return Err(IoError::syntax(
+                    Location::field(path, Some(l.line), "_atom_type_symbol"),
+                    "_atom_type_oxidation_number without _atom_type_symbol",
+                ));
+            };
+            if ox.is_null() {
+                continue;
+            }
+            let x = cell_number(ox, tag, path)?;
+            if (x - x.round()).abs() > 1e-6 || x.abs() > 8.0 {
+                return Err(IoError::Unsupported {
+                    at: Location::field(path, Some(ox.line), tag),
+                    message: format!("oxidation number {x} is not an integer in [-8, 8]"),
+                });
+            }
+            type_ox.insert(sym.text.clone(), x.round() as i8);
+        }
+    }
+
+    let Some(sites) = block.find_loop("_atom_site_fract_x") else {
+        return Err(IoError::syntax(
+            Location::field(path, None, "_atom_site_fract_x"),
+            format!(
+                "no atom sites with fractional coordinates in data block '{}'",
+                block.name
+            ),
+        ));
+    };
+    for t in ["_atom_site_fract_y", "_atom_site_fract_z"] {
+        if sites.column(t).is_none() {
+            return Err(IoError::syntax(
+                Location::field(path, Some(sites.line), t),
+                "missing column in the atom site loop",
+            ));
+        }
+    }
+    if sites.column("_atom_site_type_symbol").is_none()
+        && sites.column("_atom_site_label").is_none()
+    {
+        return Err(IoError::syntax(
+            Location::field(path, Some(sites.line), "_atom_site_type_symbol"),
+            "atom site loop has neither _atom_site_type_symbol nor _atom_site_label",
+        ));
+    }
+
+    let mut asym: Vec<AsymmetricSite> = Vec::new();
+    let mut out_sites: Vec<Site> = Vec::new();
+    let mut origins: Vec<Vec<usize>> = Vec::new();
+    let mut oxidation: Vec<OxidationAssignment> = Vec::new();
+    let tol = options.merge_tolerance_ang;
+    for r in 0..sites.num_rows() {
+        let row_line = sites.row(r)[0].line;
+        let label = col(sites, r, "_atom_site_label")
+            .map(|v| v.text.clone())
+            .unwrap_or_default();
+        let (sym_tag, sym_val) = match col(sites, r, "_atom_site_type_symbol") {
+            Some(v) if !v.is_null() => ("_atom_site_type_symbol", v),
+            _ => match col(sites, r, "_atom_site_label") {
+                Some(v) => ("_atom_site_label", v),
+                None => {
+                    return Err(IoError::syntax(
+                        Location::field(path, Some(row_line), "_atom_site_type_symbol"),
+                        "unknown type symbol '?' and no label",
+                    ))
+                }
+            },
+        };
+        let (element, symbol_charge) =
+            parse_type_symbol(&sym_val.text).map_err(|symbol| IoError::UnknownElement {
+                at: Location::field(path, Some(sym_val.line), sym_tag),
+                symbol,
+            })?;
+        let (q, source) = if let Some(&q) = type_ox.get(&sym_val.text) {
+            if let Some(c) = symbol_charge {
+                if c != q {
+                    warnings.push(format!(
+                        "{}, line {}: type symbol {} says {c:+} but _atom_type_oxidation_number \
+                         says {q:+}; using {q:+}",
+                        path, sym_val.line, sym_val.text
+                    ));
+                }
+            }
+            (Some(q), OxidationSource::AtomTypeOxidationNumber)
+        } else if let Some(c) = symbol_charge {
+            (Some(c), OxidationSource::TypeSymbol)
+        } else if let Some(q) = halo_data::elements::formal_oxidation_state(element) {
+            (Some(q), OxidationSource::FormalTable)
+        } else {
+            (None, OxidationSource::Unknown)
+        };
+        if q.is_none() && !oxidation.iter().any(|a| a.element == element.symbol()) {
+            warnings.push(format!(
+                "no oxidation state known for {element}: charges cannot be checked"
+            ));
+        }
+        charge::record(&mut oxidation, element, q, source);
+        let species = Species {
+            element,
+            oxidation_state: q,
+        };
+        let mut f = [0.0; 3];
+        for (k, t) in [
+            "_atom_site_fract_x",
+            "_atom_site_fract_y",
+            "_atom_site_fract_z",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let v = col(sites, r, t).ok_or_else(|| {
+                IoError::syntax(Location::field(path, Some(row_line), t), "missing value")
+            })?;
+            f[k] = cell_number(v, t, path)?;
+        }
+        let occ = match col(sites, r, "_atom_site_occupancy") {
+            Some(v) if !v.is_null() => cell_number(v, "_atom_site_occupancy", path)?,
+            _ => 1.0,
+        };
+        if !(0.0..=1.0 + OCCUPANCY_TOLERANCE).contains(&occ) {
+            return Err(IoError::syntax(
+                Location::field(path, Some(row_line), "_atom_site_occupancy"),
+                format!("occupancy {occ} of {label} is outside [0, 1]"),
+            ));
+        }
+        if occ == 0.0 {
+            warnings.push(format!(
+                "{path}, line {row_line}: site {label} has occupancy 0 and is skipped"
+            ));
+            continue;
+        }
+        let ai = asym.len();
+        let fv = Vector3::from(f);
+        let mut images: Vec<Vector3<f64>> = Vec::new();
+        for op in &ops {
+            let p = op.apply(&fv).map(halo_core::lattice::wrap_frac);
+            if !images
+                .iter()
+                .any(|q| periodic_distance(&lattice, q, &p) < tol)
+            {
+                images.push(p);
+            }
+        }
+        asym.push(AsymmetricSite {
+            label: label.clone(),
+            species,
+            occupancy: occ,
+            frac_coords: f,
+            multiplicity: images.len(),
+            line: row_line,
+        });
+        for p in images {
+            let existing = out_sites
+                .iter()
+                .position(|s| periodic_distance(&lattice, &s.frac_coords, &p) < tol);
+            match existing {
+                Some(k) => {
+                    let s = &mut out_sites[k];
+                    if let Some(e) = s.species.iter_mut().find(|(sp, _)| *sp == species) {
+                        e.1 += occ;
+                    } else {
+                        s.species.push((species, occ));
+                    }
+                    if !origins[k].contains(&ai) {
+                        origins[k].push(ai);
+                    }
+                    let total = s.total_occupancy();
+                    if total > 1.0 + OCCUPANCY_TOLERANCE {
+                        let labels: Vec<&str> =
+                            origins[k].iter().map(|&i| asym[i].label.as_str()).collect();
+                        return Err(IoError::syntax(
+                            Location::field(path, Some(row_line), "_atom_site_occupancy"),
+                            format!(
+                                "rows {} share a position and their occupancies sum to {total:.4} > 1",
+                                labels.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                None => {
+                    out_sites.push(Site {
+                        species: vec![(species, occ)],
+                        frac_coords: p,
+                        label: Some(label.clone()),
+                    });
+                    origins.push(vec![ai]);
+                }
+            }
+        }
+    }
+    if out_sites.is_empty() {
+        return Err(IoError::syntax(
+            Location::field(path, Some(sites.line), "_atom_site_occupancy"),
+            "no occupied atom sites",
+        ));
+    }
+    let structure = Structure::new(lattice, out_sites).map_err(|e| IoError::Structure {
+        at: Location::file(path),
+        error: e,
+    })?;
+    let mults: Vec<usize> = asym.iter().map(|a| a.multiplicity).collect();
+    let charge = charge::charge_balance(&structure, &mults);
+    if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
+        warnings.push(w);
+    }
+    Ok(LoadedStructure {
+        structure,
+        format: crate::Format::Cif,
+        source_path: path.to_string(),
+        block_name: Some(block.name.clone()),
+        asymmetric_sites: asym,
+        site_origins: origins,
+        oxidation_states: oxidation,
+        merge_tolerance_ang: Some(tol),
+        num_symmetry_operations: ops.len(),
+        charge,
+        warnings,
+        selective_dynamics: None,
+    })
+}
+
+fn fmt_species_symbol(sp: &Species) -> String {
+    sp.to_string()
+}
+
+/// Write a structure as a P1 CIF in the layout of pymatgen's `CifWriter`: one `_atom_site_` row
+/// per species and site (a mixed site gives several rows at one position, which readers merge),
+/// occupancies, and `_atom_type_oxidation_number` when oxidation states are known.
+pub fn write_cif_string(structure: &Structure, data_name: &str) -> String {
+    let mut s = String::new();
+    let comp = structure.composition();
+    let formula = comp.formula();
+    let (abc, ang) = (structure.lattice.abc(), structure.lattice.angles_deg());
+    let name: String = data_name
+        .chars()
+        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .collect();
+    let _ = writeln!(
+        s,
+        "# generated by halo-io (P1, occupancies and oxidation states)"
+    );
+    let _ = writeln!(s, "data_{name}");
+    let _ = writeln!(s, "_symmetry_space_group_name_H-M   'P 1'");
+    for (t, v) in [
+        ("_cell_length_a", abc[0]),
+        ("_cell_length_b", abc[1]),
+        ("_cell_length_c", abc[2]),
+        ("_cell_angle_alpha", ang[0]),
+        ("_cell_angle_beta", ang[1]),
+        ("_cell_angle_gamma", ang[2]),
+    ] {
+        let _ = writeln!(s, "{t}   {v:.10}");
+    }
+    let _ = writeln!(s, "_symmetry_Int_Tables_number   1");
+    let _ = writeln!(
+        s,
+        "_chemical_formula_structural   {}",
+        comp.reduced_formula()
+    );
+    let _ = writeln!(s, "_chemical_formula_sum   '{formula}'");
+    let _ = writeln!(s, "_cell_volume   {:.10}", structure.volume_ang3());
+    let _ = writeln!(
+        s,
+        "loop_\n _symmetry_equiv_pos_site_id\n _symmetry_equiv_pos_as_xyz\n  1  'x, y, z'"
+    );
+    let mut species: Vec<Species> = Vec::new();
+    for site in &structure.sites {
+        for (sp, _) in &site.species {
+            if !species.contains(sp) {
+                species.push(*sp);
+            }
+        }
+    }
+    if species.iter().all(|sp| sp.oxidation_state.is_some()) {
+        let _ = writeln!(s, "loop_\n _atom_type_symbol\n _atom_type_oxidation_number");
+        for sp in &species {
+            let _ = writeln!(
+                s,
+                "  {}  {:.1}",
+                fmt_species_symbol(sp),
+                sp.oxidation_state.unwrap_or(0) as f64
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "loop_\n _atom_site_type_symbol\n _atom_site_label\n _atom_site_symmetry_multiplicity\n \
+         _atom_site_fract_x\n _atom_site_fract_y\n _atom_site_fract_z\n _atom_site_occupancy"
+    );
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for site in &structure.sites {
+        for (sp, occ) in &site.species {
+            let el = sp.element.symbol();
+            let n = counts.entry(el).or_insert(0);
+            let label = format!("{el}{n}");
+            *n += 1;
+            let f = site.frac_coords;
+            let _ = writeln!(
+                s,
+                "  {}  {}  1  {:.10}  {:.10}  {:.10}  {}",
+                fmt_species_symbol(sp),
+                label,
+                f.x,
+                f.y,
+                f.z,
+                occ
+            );
+        }
+    }
+    s
+}
+
+/// Write a P1 CIF file (see [`write_cif_string`]).
+pub fn write_cif(structure: &Structure, path: &std::path::Path) -> Result<(), IoError> {
+    let name = structure.composition().reduced_formula();
+    std::fs::write(path, write_cif_string(structure, &name)).map_err(|e| IoError::Write {
+        path: path.display().to_string(),
+        error: e,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    const ROCKSALT: &str = "data_LiCl
+_cell_length_a 5.13(1)
+_cell_length_b 5.13
+_cell_length_c 5.13
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'F m -3 m'
+loop_
+_space_group_symop_operation_xyz
+'x, y, z'
+'x, y+1/2, z+1/2'
+'1/2+x, y, 1/2+z'
+'x+1/2, y+1/2, z'
+'-x, -y, -z'
+loop_
+_atom_type_symbol
+_atom_type_oxidation_number
+Li1+ 1
+Cl1- -1
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+Li1 Li1+ 0 0 0 1
+Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
+";
+
+    #[test]
+    fn symop_parsing() {
+        let op = SymOp::parse("-y+1/4, x-y, 1/2+z").unwrap();
+        assert_eq!(op.rotation[(0, 1)], -1.0);
+        assert_eq!(op.rotation[(1, 0)], 1.0);
+        assert_eq!(op.rotation[(1, 1)], -1.0);
+        assert_relative_eq!(op.translation[0], 0.25);
+        assert_relative_eq!(op.translation[2], 0.5);
+        let op = SymOp::parse("+X,0.5+y,-z").unwrap();
+        assert_relative_eq!(op.translation[1], 0.5);
+        assert_eq!(op.rotation[(2, 2)], -1.0);
+        assert!(SymOp::parse("x, y").is_err());
+        assert!(SymOp::parse("x, y, w").is_err());
+        assert!(SymOp::parse("x, y, z+1/0").is_err());
+    }
+
+    #[test]
+    fn type_symbols() {
+        let el = |s| Element::from_symbol(s).unwrap();
+        assert_eq!(parse_type_symbol("Li1+"), Ok((el("Li"), Some(1))));
+        assert_eq!(parse_type_symbol("Cl-"), Ok((el("Cl"), Some(-1))));
+        assert_eq!(parse_type_symbol("Sc3+"), Ok((el("Sc"), Some(3))));
+        assert_eq!(parse_type_symbol("Li3"), Ok((el("Li"), None)));
+        assert_eq!(parse_type_symbol("CL"), Ok((el("Cl"), None)));
+        assert_eq!(parse_type_symbol("Cl5a"), Ok((el("Cl"), None)));
+        assert_eq!(parse_type_symbol("Xx3+"), Err("Xx".to_string()));
+        assert!(parse_type_symbol("3+").is_err());
+    }
+
+    #[test]
+    fn rocksalt_from_centring_ops() {
+        let r = parse_cif(ROCKSALT, "rs.cif", &CifOptions::default()).unwrap();
+        let s = &r.structure;
+        assert_eq!(s.num_sites(), 8);
+        assert_eq!(s.composition().reduced_formula(), "LiCl");
+        assert_eq!(r.asymmetric_sites[0].multiplicity, 4);
+        assert!(r
+            .oxidation_states
+            .iter()
+            .all(|a| a.source == OxidationSource::AtomTypeOxidationNumber));
+        let c = r.charge.unwrap();
+        assert!(c.neutral);
+        assert_eq!(c.formula_units_z, 4.0);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn mixed_site_and_formal_states() {
+        let cif = "data_a\ndata_mixed\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
+                   _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+                   loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
+                   _atom_site_fract_z\n_atom_site_occupancy\nLi1 0 0 0 0.5\nSc1 0 0 0.00001 0.1666667\n\
+                   Cl1 0.5 0.5 0.5 1\n";
+        let r = parse_cif(cif, "m.cif", &CifOptions::default()).unwrap();
+        assert_eq!(r.block_name.as_deref(), Some("mixed"));
+        assert_eq!(r.structure.num_sites(), 2);
+        assert_eq!(r.structure.sites[0].species.len(), 2);
+        assert_eq!(r.site_origins[0], vec![0, 1]);
+        assert!(r
+            .oxidation_states
+            .iter()
+            .all(|a| a.source == OxidationSource::FormalTable));
+        // Li 0.5 + Sc 0.5 - Cl 1 = 0
+        assert!(r.charge.unwrap().net_charge_cell_e.abs() < 1e-6);
+        let named = CifOptions {
+            block: Some("A".into()),
+            ..CifOptions::default()
+        };
+        assert!(parse_cif(cif, "m.cif", &named).is_err());
+    }
+
+    #[test]
+    fn overfull_and_unknown() {
+        let base = "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
+                    _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+                    loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
+                    _atom_site_fract_z\n_atom_site_occupancy\n";
+        let e = parse_cif(
+            &format!("{base}Li1 0 0 0 0.7\nSc1 0 0 0 0.7\n"),
+            "o.cif",
+            &CifOptions::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("o.cif, line 15"), "{e}");
+        let e = parse_cif(
+            &format!("{base}Qq1 0 0 0 1\n"),
+            "u.cif",
+            &CifOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, IoError::UnknownElement { .. }), "{e}");
+        assert!(e.to_string().contains("line 14"), "{e}");
+        let e = parse_cif(
+            &base.replace("_cell_length_b 4", "_cell_length_b 0"),
+            "z.cif",
+            &CifOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, IoError::DegenerateCell { .. }), "{e}");
+        let e = parse_cif(
+            &format!(
+                "{}Li1 0 0 0 1\n",
+                base.replace("_cell_angle_gamma 90", "_cell_angle_gamma 120\n")
+                    .replace("_cell_angle_alpha 90", "_cell_angle_alpha 120")
+                    .replace("_cell_angle_beta 90", "_cell_angle_beta 120")
+            ),
+            "v.cif",
+            &CifOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, IoError::DegenerateCell { .. }), "{e}");
+    }
+
+    #[test]
+    fn written_cif_reads_back() {
+        let r = parse_cif(ROCKSALT, "rs.cif", &CifOptions::default()).unwrap();
+        let text = write_cif_string(&r.structure, "LiCl");
+        let back = parse_cif(&text, "w.cif", &CifOptions::default()).unwrap();
+        assert_eq!(back.structure.num_sites(), 8);
+        for (a, b) in r.structure.sites.iter().zip(&back.structure.sites) {
+            assert_eq!(a.species, b.species);
+            assert_relative_eq!((a.frac_coords - b.frac_coords).norm(), 0.0, epsilon = 1e-9);
+        }
+        assert!(back
+            .oxidation_states
+            .iter()
+            .all(|a| a.source == OxidationSource::AtomTypeOxidationNumber));
+    }
+}

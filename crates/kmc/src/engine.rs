@@ -1,0 +1,784 @@
+//! One kMC trajectory: rejection-free (BKL) event selection with a per-site sum tree,
+//! unwrapped displacements, block records, checkpoint and resume.
+
+use crate::error::KmcError;
+use crate::supercell::SupercellNetwork;
+use crate::tree::SumTree;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+/// Marker for an empty site.
+const EMPTY: u32 = u32::MAX;
+
+/// SplitMix64 finaliser (Steele, Lea & Flood, OOPSLA 2014), used to derive stream seeds.
+pub fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The RNG stream of one (temperature, replica): Xoshiro256++ (Blackman & Vigna 2021) seeded by
+/// `Xoshiro256PlusPlus::seed_from_u64(s)` (SplitMix64 expansion of s) with
+/// `s = splitmix64(splitmix64(seed ^ splitmix64(t_mk)) ^ splitmix64(replica))`,
+/// `t_mk = round(T / mK)`. The stream depends on the temperature's value, not on its position in
+/// the list, so adding temperatures or threads never changes an existing result.
+pub fn stream_rng(seed: u64, temperature_k: f64, replica: u64) -> Xoshiro256PlusPlus {
+    let t_mk = (temperature_k * 1000.0).round() as u64;
+    let s = splitmix64(splitmix64(seed ^ splitmix64(t_mk)) ^ splitmix64(replica));
+    Xoshiro256PlusPlus::seed_from_u64(s)
+}
+
+/// What one block (a window of the trajectory) measured. Displacements are unwrapped (each hop
+/// adds its Cartesian hop vector, image included) and taken relative to the block start.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlockRecord {
+    /// Simulated time of the block, s.
+    pub time_s: f64,
+    /// Events (hops) in the block.
+    pub events: u64,
+    /// Σ_i |Δr_i|², Å² (tracer).
+    pub sum_sq_disp_ang2: f64,
+    /// |Σ_i Δr_i|², Å² (charge / collective).
+    pub sq_total_disp_ang2: f64,
+    /// Σ_i Δr_i, Å (centre-of-mass drift diagnostic).
+    pub total_disp_ang: [f64; 3],
+    /// Σ over hops of |hop|², Å² (the uncorrelated-walk reference for correlation factors).
+    pub sum_sq_jump_ang2: f64,
+    /// Σ_i Δr_i(this block)·Δr_i(previous block), Å² (0 when no adjacent previous block).
+    /// Adding twice this to `sum_sq_disp_ang2` restores the correlations cut by the block
+    /// boundary, removing the O(1/block length) bias of windowed MSD estimates.
+    pub cross_prev_ang2: f64,
+    /// (Σ_iΔr_i(this block))·(Σ_iΔr_i(previous block)), Å², the same for the charge term.
+    pub cross_total_prev_ang2: f64,
+}
+
+/// Settings of one trajectory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrajectoryConfig {
+    /// Temperature, K.
+    pub temperature_k: f64,
+    /// ν0, s⁻¹.
+    pub attempt_frequency_hz: f64,
+    /// Full rebuild of all leaves (and of the repulsion field) every this many events.
+    pub rebuild_interval_events: u64,
+}
+
+/// The complete, serialisable state of a trajectory (everything but the network and the sum
+/// tree, which is a pure function of the state and is rebuilt on resume).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrajectoryCheckpoint {
+    /// Fingerprint of the supercell network the state belongs to.
+    pub network_fingerprint: u64,
+    /// Settings.
+    pub config: TrajectoryConfig,
+    /// Ion on each site, or u32::MAX.
+    pub occupant: Vec<u32>,
+    /// Site of each ion.
+    pub ion_site: Vec<u32>,
+    /// Unwrapped displacement of each ion since the start, Å.
+    pub disp_ang: Vec<[f64; 3]>,
+    /// Occupied blocking neighbours of each site.
+    pub block_count: Vec<u16>,
+    /// Repulsion field φ_i = Σ_occupied V(r_ij), eV (empty without repulsion).
+    pub field_ev: Vec<f64>,
+    /// Simulated time, s.
+    pub time_s: f64,
+    /// Events so far.
+    pub events: u64,
+    /// The RNG.
+    pub rng: Xoshiro256PlusPlus,
+    /// Displacements at the start of the current block.
+    pub block_start_disp_ang: Vec<[f64; 3]>,
+    /// Time at the start of the current block.
+    pub block_start_time_s: f64,
+    /// Events at the start of the current block.
+    pub block_start_events: u64,
+    /// Σ|hop|² in the current block.
+    pub block_sq_jump_ang2: f64,
+    /// Whether a block is being measured.
+    pub block_open: bool,
+    /// Per-ion displacement over the previous, adjacent block (empty if none), Å.
+    pub prev_block_disp_ang: Vec<[f64; 3]>,
+    /// Finished blocks.
+    pub blocks: Vec<BlockRecord>,
+    /// Occupied sites per class (current).
+    pub class_count: Vec<u64>,
+    /// ∫ class_count dt since the last `reset_occupancy_clock`, s.
+    pub class_time: Vec<f64>,
+    /// Largest |R_tree − R_rebuilt|/R_rebuilt seen at a full rebuild.
+    pub rate_drift_max_rel: f64,
+    /// Events at the last rebuild.
+    pub last_rebuild_event: u64,
+}
+
+/// A running trajectory on a [`SupercellNetwork`].
+pub struct Trajectory<'a> {
+    net: &'a SupercellNetwork,
+    st: TrajectoryCheckpoint,
+    tree: SumTree,
+    /// Per-hop rate without repulsion, s⁻¹ (ν0·exp(−(S − E_i)/k_BT)).
+    hop_rate: Vec<f64>,
+    beta: f64,
+    stamp: Vec<u32>,
+    epoch: u32,
+    touched: Vec<u32>,
+}
+
+impl<'a> Trajectory<'a> {
+    /// Start with `n_ions` placed by random sequential addition (random site order from the
+    /// stream RNG; a site is taken when it is empty and no occupied site lies within the blocking
+    /// distance). Call [`Trajectory::run_events`] to equilibrate before measuring.
+    pub fn new(
+        net: &'a SupercellNetwork,
+        config: TrajectoryConfig,
+        n_ions: usize,
+        mut rng: Xoshiro256PlusPlus,
+    ) -> Result<Trajectory<'a>, KmcError> {
+        let n = net.n_sites();
+        if n_ions == 0 || n_ions > n {
+            return Err(KmcError::InvalidParameter {
+                name: "mobile_ions",
+                reason: format!("{n_ions} ions on {n} sites"),
+            });
+        }
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        // Fisher–Yates with the stream RNG (portable: only next_u64-based draws)
+        for i in (1..n).rev() {
+            let j = rng.random_range(0..=i as u64) as usize;
+            order.swap(i, j);
+        }
+        let mut occupant = vec![EMPTY; n];
+        let mut block_count = vec![0u16; n];
+        let mut ion_site = Vec::with_capacity(n_ions);
+        for &s in &order {
+            if ion_site.len() == n_ions {
+                break;
+            }
+            let s = s as usize;
+            if occupant[s] == EMPTY && block_count[s] == 0 {
+                occupant[s] = ion_site.len() as u32;
+                ion_site.push(s as u32);
+                for &b in net.blockers_of(s) {
+                    block_count[b as usize] += 1;
+                }
+            }
+        }
+        if ion_site.len() < n_ions {
+            return Err(KmcError::Placement {
+                ions: n_ions,
+                sites: n,
+                blocking_distance_ang: net.blocking_distance_ang,
+                placed: ion_site.len(),
+            });
+        }
+        let mut class_count = vec![0u64; net.class_names.len()];
+        for &s in &ion_site {
+            class_count[net.site_class[s as usize] as usize] += 1;
+        }
+        let st = TrajectoryCheckpoint {
+            network_fingerprint: net.fingerprint(),
+            config,
+            occupant,
+            ion_site,
+            disp_ang: vec![[0.0; 3]; n_ions],
+            block_count,
+            field_ev: Vec::new(),
+            time_s: 0.0,
+            events: 0,
+            rng,
+            block_start_disp_ang: vec![[0.0; 3]; n_ions],
+            block_start_time_s: 0.0,
+            block_start_events: 0,
+            block_sq_jump_ang2: 0.0,
+            block_open: false,
+            prev_block_disp_ang: Vec::new(),
+            blocks: Vec::new(),
+            class_time: vec![0.0; class_count.len()],
+            class_count,
+            rate_drift_max_rel: 0.0,
+            last_rebuild_event: 0,
+        };
+        let mut t = Self::from_state(net, st)?;
+        t.recompute_field();
+        t.full_rebuild();
+        Ok(t)
+    }
+
+    fn from_state(
+        net: &'a SupercellNetwork,
+        st: TrajectoryCheckpoint,
+    ) -> Result<Trajectory<'a>, KmcError> {
+        let c = &st.config;
+        if !(c.temperature_k.is_finite() && c.temperature_k > 0.0) {
+            return Err(KmcError::InvalidParameter {
+                name: "temperature_k",
+                reason: format!("{} is not a positive temperature", c.temperature_k),
+            });
+        }
+        let beta = 1.0 / (halo_core::K_B_EV_PER_K * c.temperature_k);
+        let hop_rate = net
+            .hop_barrier_ev
+            .iter()
+            .map(|b| c.attempt_frequency_hz * (-b * beta).exp())
+            .collect();
+        let n = net.n_sites();
+        Ok(Trajectory {
+            net,
+            tree: SumTree::new(n),
+            hop_rate,
+            beta,
+            stamp: vec![0; n],
+            epoch: 0,
+            touched: Vec::with_capacity(64),
+            st,
+        })
+    }
+
+    /// Continue from a checkpoint taken on the same network; the continuation is bit-identical
+    /// to an uninterrupted run.
+    pub fn resume(
+        net: &'a SupercellNetwork,
+        checkpoint: TrajectoryCheckpoint,
+    ) -> Result<Trajectory<'a>, KmcError> {
+        if checkpoint.network_fingerprint != net.fingerprint() {
+            return Err(KmcError::Checkpoint(
+                "the checkpoint was taken on a different network or supercell".into(),
+            ));
+        }
+        let n = net.n_sites();
+        let ni = checkpoint.ion_site.len();
+        if checkpoint.occupant.len() != n
+            || !(checkpoint.prev_block_disp_ang.is_empty() || checkpoint.prev_block_disp_ang.len() == ni)
+            || checkpoint.block_count.len() != n
+            || checkpoint.disp_ang.len() != ni
+            || checkpoint.block_start_disp_ang.len() != ni
+            || (net.repulsion.is_some() && checkpoint.field_ev.len() != n)
+            || checkpoint.class_count.len() != net.class_names.len()
+        {
+            return Err(KmcError::Checkpoint("array sizes do not match".into()));
+        }
+        for (ion, &s) in checkpoint.ion_site.iter().enumerate() {
+            if (s as usize) >= n || checkpoint.occupant[s as usize] != ion as u32 {
+                return Err(KmcError::Checkpoint(format!(
+                    "ion {ion} and site {s} disagree"
+                )));
+            }
+        }
+        let mut t = Self::from_state(net, checkpoint)?;
+        t.rebuild_leaves();
+        Ok(t)
+    }
+
+    /// The serialisable state.
+    pub fn checkpoint(&self) -> TrajectoryCheckpoint {
+        self.st.clone()
+    }
+
+    /// Read-only view of the state.
+    pub fn state(&self) -> &TrajectoryCheckpoint {
+        &self.st
+    }
+
+    /// Current total rate R = Σ_i leaf_i, s⁻¹.
+    pub fn total_rate(&self) -> f64 {
+        self.tree.total()
+    }
+
+    /// Number of mobile ions.
+    pub fn n_ions(&self) -> usize {
+        self.st.ion_site.len()
+    }
+
+    fn recompute_field(&mut self) {
+        if self.net.repulsion.is_none() {
+            return;
+        }
+        let n = self.net.n_sites();
+        let mut field = vec![0.0; n];
+        for (i, f) in field.iter_mut().enumerate() {
+            let (nb, v) = self.net.interactions_of(i);
+            for (k, &j) in nb.iter().enumerate() {
+                if self.st.occupant[j as usize] != EMPTY {
+                    *f += v[k];
+                }
+            }
+        }
+        self.st.field_ev = field;
+    }
+
+    /// Rate of hop `h` out of occupied site `i` in the current configuration (0 if not allowed).
+    #[inline]
+    fn rate_of(&self, i: usize, h: usize) -> f64 {
+        let j = self.net.hop_to[h] as usize;
+        if self.st.occupant[j] != EMPTY || self.st.block_count[j] != self.net.hop_self_block[h] {
+            return 0.0;
+        }
+        if self.net.repulsion.is_none() {
+            self.hop_rate[h]
+        } else {
+            // ν0·exp(−[E_KRA + ΔE/2]/k_BT) with E_KRA = S − (E_i + E_j)/2 and
+            // ΔE = E_j − E_i + (φ_j − V_ij) − φ_i  ⇒  exponent = (S − E_i) + ½(φ_j − V_ij − φ_i)
+            let f = &self.st.field_ev;
+            let de = 0.5 * (f[j] - self.net.hop_pair_ev[h] - f[i]);
+            self.st.config.attempt_frequency_hz
+                * (-(self.net.hop_barrier_ev[h] + de) * self.beta).exp()
+        }
+    }
+
+    #[inline]
+    fn leaf_rate(&self, i: usize) -> f64 {
+        if self.st.occupant[i] == EMPTY {
+            return 0.0;
+        }
+        let mut r = 0.0;
+        for h in self.net.hops_of(i) {
+            r += self.rate_of(i, h);
+        }
+        r
+    }
+
+    fn rebuild_leaves(&mut self) {
+        let n = self.net.n_sites();
+        let leaves: Vec<f64> = (0..n).map(|i| self.leaf_rate(i)).collect();
+        self.tree.rebuild(leaves.into_iter());
+    }
+
+    /// Recompute the repulsion field and every leaf from scratch and record the relative
+    /// difference between the running total rate and the rebuilt one (the drift diagnostic).
+    pub fn full_rebuild(&mut self) {
+        let before = self.tree.total();
+        self.recompute_field();
+        self.rebuild_leaves();
+        let after = self.tree.total();
+        if self.st.events > 0 && after > 0.0 {
+            let rel = ((before - after) / after).abs();
+            if rel > self.st.rate_drift_max_rel {
+                self.st.rate_drift_max_rel = rel;
+            }
+        }
+        self.st.last_rebuild_event = self.st.events;
+    }
+
+    #[inline]
+    fn touch(&mut self, i: u32) {
+        if self.stamp[i as usize] != self.epoch {
+            self.stamp[i as usize] = self.epoch;
+            self.touched.push(i);
+        }
+    }
+
+    #[inline]
+    fn touch_with_hop_neighbours(&mut self, i: u32) {
+        self.touch(i);
+        let net = self.net;
+        for h in net.hops_of(i as usize) {
+            let j = net.hop_to[h];
+            if self.st.occupant[j as usize] != EMPTY {
+                self.touch(j);
+            }
+        }
+    }
+
+    /// Move the ion on site `i` along directed hop `h`, advancing the clock by `dt`, and update
+    /// blocking counts, the repulsion field and the affected leaves.
+    fn apply_hop(&mut self, i: usize, chosen: usize, dt: f64) {
+        let net = self.net;
+        // time-weighted class occupancies
+        for (c, n) in self.st.class_time.iter_mut().zip(&self.st.class_count) {
+            *c += *n as f64 * dt;
+        }
+        self.st.time_s += dt;
+        self.st.events += 1;
+
+        let j = net.hop_to[chosen] as usize;
+        let ion = self.st.occupant[i];
+        self.st.occupant[i] = EMPTY;
+        self.st.occupant[j] = ion;
+        self.st.ion_site[ion as usize] = j as u32;
+        let v = net.hop_vec_ang[chosen];
+        let d = &mut self.st.disp_ang[ion as usize];
+        d[0] += v[0];
+        d[1] += v[1];
+        d[2] += v[2];
+        self.st.block_sq_jump_ang2 += v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+        self.st.class_count[net.site_class[i] as usize] -= 1;
+        self.st.class_count[net.site_class[j] as usize] += 1;
+
+        // state changes of neighbours
+        for &b in net.blockers_of(i) {
+            self.st.block_count[b as usize] -= 1;
+        }
+        for &b in net.blockers_of(j) {
+            self.st.block_count[b as usize] += 1;
+        }
+        if net.repulsion.is_some() {
+            let (nb, ve) = net.interactions_of(i);
+            for (k, &s) in nb.iter().enumerate() {
+                self.st.field_ev[s as usize] -= ve[k];
+            }
+            let (nb, ve) = net.interactions_of(j);
+            for (k, &s) in nb.iter().enumerate() {
+                self.st.field_ev[s as usize] += ve[k];
+            }
+        }
+
+        // leaves to recompute: i, j and every occupied site with a hop into a site whose
+        // occupancy, blocking count or field changed (plus, with repulsion, those sites).
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = u32::MAX);
+            self.epoch = 1;
+        }
+        self.touched.clear();
+        self.touch_with_hop_neighbours(i as u32);
+        self.touch_with_hop_neighbours(j as u32);
+        for &b in net.blockers_of(i) {
+            self.touch_with_hop_neighbours(b);
+        }
+        for &b in net.blockers_of(j) {
+            self.touch_with_hop_neighbours(b);
+        }
+        if net.repulsion.is_some() {
+            let (nb, _) = net.interactions_of(i);
+            for &s in nb {
+                self.touch_with_hop_neighbours(s);
+            }
+            let (nb, _) = net.interactions_of(j);
+            for &s in nb {
+                self.touch_with_hop_neighbours(s);
+            }
+        }
+        for k in 0..self.touched.len() {
+            let s = self.touched[k] as usize;
+            let r = self.leaf_rate(s);
+            self.tree.set(s, r);
+        }
+
+    }
+
+    /// One BKL event. Errors with [`KmcError::Jammed`] when no hop is possible.
+    #[inline]
+    pub fn step(&mut self) -> Result<(), KmcError> {
+        let net = self.net;
+        let total = self.tree.total();
+        if total.is_nan() || total <= 0.0 {
+            return Err(KmcError::Jammed);
+        }
+        let u1: f64 = self.st.rng.random();
+        let u2: f64 = self.st.rng.random();
+        let (i, mut rem) = self.tree.select(u1 * total);
+        // choose the hop within site i
+        let mut chosen = usize::MAX;
+        for h in net.hops_of(i) {
+            let r = self.rate_of(i, h);
+            if r > 0.0 {
+                chosen = h;
+                if rem < r {
+                    break;
+                }
+                rem -= r;
+            }
+        }
+        if chosen == usize::MAX {
+            return Err(KmcError::Jammed);
+        }
+        let dt = -(1.0 - u2).ln() / total;
+        self.apply_hop(i, chosen, dt);
+        if self.st.events - self.st.last_rebuild_event >= self.st.config.rebuild_interval_events {
+            self.full_rebuild();
+        }
+        Ok(())
+    }
+
+    /// Allowed hops out of site `i` in the current configuration: (target site, rate s⁻¹,
+    /// hop index). Empty when `i` is empty.
+    pub fn allowed_hops(&self, i: usize) -> Vec<(usize, f64, usize)> {
+        if self.st.occupant[i] == EMPTY {
+            return Vec::new();
+        }
+        self.net
+            .hops_of(i)
+            .filter_map(|h| {
+                let r = self.rate_of(i, h);
+                (r > 0.0).then(|| (self.net.hop_to[h] as usize, r, h))
+            })
+            .collect()
+    }
+
+    /// Perform hop `h` out of occupied site `i` regardless of the RNG (for detailed-balance
+    /// tests and scripted moves); the clock does not advance. Errors if the hop is not allowed.
+    pub fn force_hop(&mut self, i: usize, h: usize) -> Result<(), KmcError> {
+        if i >= self.net.n_sites() || !self.net.hops_of(i).contains(&h) || self.rate_of_checked(i, h) <= 0.0 {
+            return Err(KmcError::InvalidParameter {
+                name: "hop",
+                reason: format!("hop {h} out of site {i} is not allowed now"),
+            });
+        }
+        self.apply_hop(i, h, 0.0);
+        Ok(())
+    }
+
+    fn rate_of_checked(&self, i: usize, h: usize) -> f64 {
+        if self.st.occupant[i] == EMPTY {
+            0.0
+        } else {
+            self.rate_of(i, h)
+        }
+    }
+
+    /// Run `n` events.
+    pub fn run_events(&mut self, n: u64) -> Result<(), KmcError> {
+        for _ in 0..n {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Start a new block here, discarding any partial one; the next block has no adjacent
+    /// predecessor (its cross terms are 0).
+    pub fn begin_block(&mut self) {
+        self.restart_block();
+        self.st.prev_block_disp_ang.clear();
+    }
+
+    fn restart_block(&mut self) {
+        self.st.block_start_disp_ang.clone_from(&self.st.disp_ang);
+        self.st.block_start_time_s = self.st.time_s;
+        self.st.block_start_events = self.st.events;
+        self.st.block_sq_jump_ang2 = 0.0;
+        self.st.block_open = true;
+    }
+
+    /// Close the current block, record it and open the next one (adjacent to it).
+    pub fn end_block(&mut self) -> BlockRecord {
+        let n = self.st.disp_ang.len();
+        let mut cur = Vec::with_capacity(n);
+        let mut sum_sq = 0.0;
+        let mut tot = [0.0f64; 3];
+        for (d, d0) in self.st.disp_ang.iter().zip(&self.st.block_start_disp_ang) {
+            let dx = [d[0] - d0[0], d[1] - d0[1], d[2] - d0[2]];
+            sum_sq += dx[0] * dx[0] + dx[1] * dx[1] + dx[2] * dx[2];
+            for k in 0..3 {
+                tot[k] += dx[k];
+            }
+            cur.push(dx);
+        }
+        let (mut cross, mut cross_tot) = (0.0, 0.0);
+        if self.st.prev_block_disp_ang.len() == n {
+            let mut ptot = [0.0f64; 3];
+            for (c, p) in cur.iter().zip(&self.st.prev_block_disp_ang) {
+                cross += c[0] * p[0] + c[1] * p[1] + c[2] * p[2];
+                for k in 0..3 {
+                    ptot[k] += p[k];
+                }
+            }
+            cross_tot = tot[0] * ptot[0] + tot[1] * ptot[1] + tot[2] * ptot[2];
+        }
+        let rec = BlockRecord {
+            time_s: self.st.time_s - self.st.block_start_time_s,
+            events: self.st.events - self.st.block_start_events,
+            sum_sq_disp_ang2: sum_sq,
+            sq_total_disp_ang2: tot[0] * tot[0] + tot[1] * tot[1] + tot[2] * tot[2],
+            total_disp_ang: tot,
+            sum_sq_jump_ang2: self.st.block_sq_jump_ang2,
+            cross_prev_ang2: cross,
+            cross_total_prev_ang2: cross_tot,
+        };
+        self.st.blocks.push(rec);
+        self.st.prev_block_disp_ang = cur;
+        self.restart_block();
+        rec
+    }
+
+    /// Run one block of `events` events and record it (opening a block first if none is open).
+    pub fn run_block(&mut self, events: u64) -> Result<BlockRecord, KmcError> {
+        if !self.st.block_open {
+            self.begin_block();
+        }
+        self.run_events(events)?;
+        Ok(self.end_block())
+    }
+
+    /// Zero the time-weighted class occupancy integrals (call after equilibration).
+    pub fn reset_occupancy_clock(&mut self) {
+        self.st.class_time.iter_mut().for_each(|x| *x = 0.0);
+    }
+
+    /// The tree total recomputed from scratch, for diagnostics (does not modify the state).
+    pub fn fresh_total_rate(&self) -> f64 {
+        (0..self.net.n_sites()).map(|i| self.leaf_rate(i)).sum()
+    }
+
+    /// Sites currently occupied (ascending).
+    pub fn occupied_sites(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.st.ion_site.iter().map(|&s| s as usize).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Unwrapped displacement of each ion since the start, Å.
+    pub fn displacements_ang(&self) -> &[[f64; 3]] {
+        &self.st.disp_ang
+    }
+
+    /// Simulated time, s.
+    pub fn time_s(&self) -> f64 {
+        self.st.time_s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::ideal;
+    use crate::supercell::PairRepulsion;
+
+    fn cfg(t: f64) -> TrajectoryConfig {
+        TrajectoryConfig {
+            temperature_k: t,
+            attempt_frequency_hz: 1e13,
+            rebuild_interval_events: 1000,
+        }
+    }
+
+    #[test]
+    fn blocking_is_never_violated_and_tree_stays_exact() {
+        let net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+        let rep = PairRepulsion {
+            prefactor_ev_ang: 14.4 / 10.0,
+            screening_length_ang: 3.0,
+            cutoff_ang: 5.0,
+        };
+        for repulsion in [None, Some(rep)] {
+            let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, repulsion).unwrap();
+            let mut t = Trajectory::new(&sc, cfg(500.0), 40, stream_rng(1, 500.0, 0)).unwrap();
+            for _ in 0..200 {
+                t.run_events(50).unwrap();
+                let occ = t.occupied_sites();
+                for &s in &occ {
+                    for &b in sc.blockers_of(s) {
+                        assert!(occ.binary_search(&(b as usize)).is_err(), "blocked pair occupied");
+                    }
+                }
+                let fresh = t.fresh_total_rate();
+                assert!(((t.total_rate() - fresh) / fresh).abs() < 1e-12);
+            }
+            assert!(t.state().rate_drift_max_rel < 1e-12);
+        }
+    }
+
+    #[test]
+    fn checkpoint_resume_is_bit_identical() {
+        let net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+        let rep = PairRepulsion {
+            prefactor_ev_ang: 1.44,
+            screening_length_ang: 3.0,
+            cutoff_ang: 5.0,
+        };
+        let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
+        let mut a = Trajectory::new(&sc, cfg(400.0), 30, stream_rng(7, 400.0, 1)).unwrap();
+        a.run_block(3000).unwrap();
+        a.begin_block();
+        a.run_events(1234).unwrap();
+        let json = serde_json::to_string(&a.checkpoint()).unwrap();
+        a.run_events(2345).unwrap();
+        a.end_block();
+        let ck: TrajectoryCheckpoint = serde_json::from_str(&json).unwrap();
+        let mut b = Trajectory::resume(&sc, ck).unwrap();
+        b.run_events(2345).unwrap();
+        b.end_block();
+        assert_eq!(a.checkpoint(), b.checkpoint());
+        assert_eq!(a.time_s().to_bits(), b.time_s().to_bits());
+        // a checkpoint from another network is refused
+        let other = SupercellNetwork::build(&net, [2, 2, 3], 2.5, Some(rep)).unwrap();
+        assert!(matches!(
+            Trajectory::resume(&other, a.checkpoint()),
+            Err(KmcError::Checkpoint(_))
+        ));
+    }
+
+    /// Rate of moving the ion on `from` to `to`, then perform it (None when not allowed).
+    fn hop_and_rate(t: &mut Trajectory, from: usize, to: usize) -> Option<f64> {
+        let (_, r, h) = t.allowed_hops(from).into_iter().find(|x| x.0 == to)?;
+        t.force_hop(from, h).ok()?;
+        Some(r)
+    }
+
+    #[test]
+    fn kolmogorov_loop_criterion_holds_with_repulsion() {
+        // Configuration loop C0 →(A: i→j) C1 →(B: p→q) C2 →(A: j→i) C3 →(B: q→p) C0 and the
+        // same loop reversed: the products of rates agree to round-off for interacting A, B.
+        let mut net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+        for (k, h) in net.hops.iter_mut().enumerate() {
+            h.saddle_energy_ev = 0.3 + 0.01 * (k % 7) as f64; // unequal saddles
+        }
+        for (k, s) in net.sites.iter_mut().enumerate() {
+            s.energy_ev += 0.003 * (k % 5) as f64; // unequal site energies
+        }
+        let rep = PairRepulsion {
+            prefactor_ev_ang: 1.44,
+            screening_length_ang: 3.0,
+            cutoff_ang: 6.0,
+        };
+        let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
+        let mut t0 = Trajectory::new(&sc, cfg(300.0), 40, stream_rng(3, 300.0, 0)).unwrap();
+        t0.run_events(5000).unwrap();
+        let base = t0.checkpoint();
+        let mut tested = 0;
+        'outer: for i in t0.occupied_sites() {
+            for (j, _, _) in t0.allowed_hops(i) {
+                for p in t0.occupied_sites() {
+                    if p == i {
+                        continue;
+                    }
+                    let (nb, _) = sc.interactions_of(j);
+                    if !nb.contains(&(p as u32)) {
+                        continue;
+                    }
+                    for (q, _, _) in t0.allowed_hops(p) {
+                        let mut f = Trajectory::resume(&sc, base.clone()).unwrap();
+                        let fwd = [
+                            hop_and_rate(&mut f, i, j),
+                            hop_and_rate(&mut f, p, q),
+                            hop_and_rate(&mut f, j, i),
+                            hop_and_rate(&mut f, q, p),
+                        ];
+                        let mut r = Trajectory::resume(&sc, base.clone()).unwrap();
+                        let rev = [
+                            hop_and_rate(&mut r, p, q),
+                            hop_and_rate(&mut r, i, j),
+                            hop_and_rate(&mut r, q, p),
+                            hop_and_rate(&mut r, j, i),
+                        ];
+                        if fwd.iter().chain(&rev).any(|x| x.is_none()) {
+                            continue;
+                        }
+                        assert_eq!(f.occupied_sites(), t0.occupied_sites());
+                        let lf: f64 = fwd.iter().map(|x| x.unwrap().ln()).sum();
+                        let lr: f64 = rev.iter().map(|x| x.unwrap().ln()).sum();
+                        // the interaction must matter: the A hop rate differs with B moved
+                        assert!((fwd[0].unwrap() / rev[1].unwrap() - 1.0).abs() > 1e-6);
+                        assert!((lf - lr).abs() < 1e-12 * lf.abs().max(1.0), "{lf} vs {lr}");
+                        tested += 1;
+                        if tested >= 20 {
+                            break 'outer;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(tested >= 5, "only {tested} loops found");
+    }
+
+    #[test]
+    fn streams_differ_by_temperature_and_replica() {
+        let a: u64 = stream_rng(1, 300.0, 0).random();
+        let b: u64 = stream_rng(1, 300.0, 1).random();
+        let c: u64 = stream_rng(1, 350.0, 0).random();
+        let d: u64 = stream_rng(1, 300.0, 0).random();
+        assert!(a != b && a != c && b != c);
+        assert_eq!(a, d);
+    }
+}

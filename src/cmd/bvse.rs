@@ -1,0 +1,227 @@
+//! `halo bvse`: BVSE landscape, exact percolation thresholds, Li sites and migration edges.
+use anyhow::{bail, Context};
+use halo_bvse::{BvseParams, GridMode};
+use halo_core::Species;
+use halo_percolation::{analyze, PercolationParams, PercolationResult};
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Arguments of `halo bvse`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// CIF, POSCAR or pymatgen JSON structure.
+    pub file: PathBuf,
+    /// Grid spacing, Å.
+    #[arg(long, default_value_t = 0.2)]
+    pub resolution: f64,
+    /// `default` (periodic grid, every atom within 10 Å, occupancy weights) or `bvlain`
+    /// (bvlain 0.25.1's grid and 100-nearest-neighbour rule).
+    #[arg(long, default_value = "default", value_parser = ["default", "bvlain"])]
+    pub mode: String,
+    /// Mobile ion; every atom of its element is removed to form the framework.
+    #[arg(long, default_value = "Li+")]
+    pub mobile_ion: String,
+    /// Write the grid (E − E_min, eV) for VESTA: `*.grd` or `*.cube`.
+    #[arg(long)]
+    pub grid_out: Option<PathBuf>,
+    /// Minima whose basins first meet within this distance (Å) form one site.
+    #[arg(long, default_value_t = 0.5)]
+    pub cluster_radius: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// MemAvailable from /proc/meminfo, bytes (Linux); None elsewhere.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn opt(x: Option<f64>) -> serde_json::Value {
+    x.map_or(serde_json::Value::Null, |v| json!(v))
+}
+
+fn fmt_opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or("none".to_string(), |v| format!("{v:.digits$}"))
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mobile_ion = Species::parse(&args.mobile_ion)
+        .with_context(|| format!("--mobile-ion '{}'", args.mobile_ion))?;
+    let params = BvseParams {
+        mobile_ion,
+        resolution_ang: args.resolution,
+        mode: if args.mode == "bvlain" {
+            GridMode::Bvlain
+        } else {
+            GridMode::Default
+        },
+        memory_limit_bytes: available_memory_bytes(),
+        ..Default::default()
+    };
+    let valid = params.validate()?;
+    if let Some(p) = &args.grid_out {
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "grd" | "cube") {
+            bail!("--grid-out {}: the name must end in .grd or .cube", p.display());
+        }
+    }
+    let loaded = halo_io::read_structure(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let t0 = Instant::now();
+    let land = halo_bvse::landscape_valid(&loaded.structure, &valid)
+        .with_context(|| format!("BVSE landscape of {}", args.file.display()))?;
+    let t_land = t0.elapsed().as_secs_f64();
+    let pparams = PercolationParams {
+        cluster_radius_ang: args.cluster_radius,
+        ..Default::default()
+    };
+    let t1 = Instant::now();
+    let perc = analyze(&land, &pparams)
+        .with_context(|| format!("percolation analysis of {}", args.file.display()))?;
+    let t_perc = t1.elapsed().as_secs_f64();
+    if let Some(p) = &args.grid_out {
+        let f = std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?;
+        let w = std::io::BufWriter::new(f);
+        if p.extension().and_then(|e| e.to_str()) == Some("grd") {
+            land.write_grd(w)
+        } else {
+            land.write_cube(w)
+        }
+        .with_context(|| format!("writing {}", p.display()))?;
+    }
+    eprintln!(
+        "halo bvse: {} voxels; landscape {t_land:.3} s, percolation {t_perc:.3} s",
+        land.num_voxels()
+    );
+    if args.json {
+        print_json(&args, &land, &perc)?;
+    } else {
+        print_text(&args, &land, &perc)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json(
+    args: &Args,
+    land: &halo_bvse::Landscape,
+    perc: &PercolationResult,
+) -> anyhow::Result<()> {
+    let g = &perc.site_graph.graph;
+    let sites: Vec<_> = g
+        .node_indices()
+        .map(|i| {
+            let s = &g[i];
+            json!({"index": i.index(), "frac_coords": s.frac_coords, "energy_ev": s.energy_ev,
+                   "label": s.label})
+        })
+        .collect();
+    let edges: Vec<_> = g
+        .edge_indices()
+        .map(|e| {
+            let (a, b) = g.edge_endpoints(e).expect("edge");
+            let m = &g[e];
+            json!({"site_a": a.index(), "site_b": b.index(), "saddle_energy_ev": m.saddle_energy_ev,
+                   "hop_length_ang": m.hop_length_ang(), "image": m.image,
+                   "hop_vector_ang": m.hop_vector_ang})
+        })
+        .collect();
+    let t = &perc.thresholds;
+    let b = &perc.bvlain_rounded;
+    let out = json!({
+        "file": args.file.display().to_string(),
+        "mobile_ion": land.params.mobile_ion.to_string(),
+        "mode": land.params.mode.to_string(),
+        "resolution_ang": land.params.resolution_ang,
+        "grid_shape": land.shape,
+        "periodic_grid_shape": land.periodic_shape(),
+        "n_voxels": land.num_voxels(),
+        "grid_min_ev": perc.grid_min_ev,
+        "e_1d_ev": opt(t.e_1d_ev),
+        "e_2d_ev": opt(t.e_2d_ev),
+        "e_3d_ev": opt(t.e_3d_ev),
+        "bvlain_rounded": {"e_1d_ev": opt(b.e_1d_ev), "e_2d_ev": opt(b.e_2d_ev), "e_3d_ev": opt(b.e_3d_ev)},
+        "n_grid_minima": perc.n_grid_minima,
+        "sites": sites,
+        "edges": edges,
+        "grid_out": args.grid_out.as_ref().map(|p| p.display().to_string()),
+        "bvse_params": land.params,
+        "percolation_params": perc.params,
+    });
+    let mut so = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut so, &out)?;
+    writeln!(so)?;
+    Ok(())
+}
+
+fn print_text(
+    args: &Args,
+    land: &halo_bvse::Landscape,
+    perc: &PercolationResult,
+) -> anyhow::Result<()> {
+    let mut o = std::io::stdout().lock();
+    let t = &perc.thresholds;
+    let b = &perc.bvlain_rounded;
+    writeln!(o, "{}", args.file.display())?;
+    writeln!(
+        o,
+        "mobile ion {}  mode {}  resolution {} Å  grid {:?} ({} voxels)  E_min {:.6} eV",
+        land.params.mobile_ion,
+        land.params.mode,
+        land.params.resolution_ang,
+        land.shape,
+        land.num_voxels(),
+        perc.grid_min_ev
+    )?;
+    writeln!(o, "percolation thresholds (eV above the grid minimum):")?;
+    writeln!(o, "        exact          bvlain-rounded")?;
+    for (d, x, y) in [(1, t.e_1d_ev, b.e_1d_ev), (2, t.e_2d_ev, b.e_2d_ev), (3, t.e_3d_ev, b.e_3d_ev)] {
+        writeln!(o, "  E_{d}D  {:<14} {}", fmt_opt(x, 6), fmt_opt(y, 4))?;
+    }
+    let g = &perc.site_graph.graph;
+    writeln!(
+        o,
+        "sites: {} (from {} grid minima)",
+        g.node_count(),
+        perc.n_grid_minima
+    )?;
+    writeln!(o, "  {:>4}  {:>8} {:>8} {:>8}  {:>9}  label", "#", "x", "y", "z", "E (eV)")?;
+    for i in g.node_indices() {
+        let s = &g[i];
+        writeln!(
+            o,
+            "  {:>4}  {:8.5} {:8.5} {:8.5}  {:9.4}  {}",
+            i.index(),
+            s.frac_coords[0],
+            s.frac_coords[1],
+            s.frac_coords[2],
+            s.energy_ev,
+            s.label.as_deref().unwrap_or("-")
+        )?;
+    }
+    writeln!(o, "migration edges: {}", g.edge_count())?;
+    writeln!(o, "  {:>4} {:>4}  {:>10}  {:>8}  image", "a", "b", "saddle(eV)", "hop (Å)")?;
+    for e in g.edge_indices() {
+        let (a, bb) = g.edge_endpoints(e).expect("edge");
+        let m = &g[e];
+        writeln!(
+            o,
+            "  {:>4} {:>4}  {:10.4}  {:8.4}  {:?}",
+            a.index(),
+            bb.index(),
+            m.saddle_energy_ev,
+            m.hop_length_ang(),
+            m.image
+        )?;
+    }
+    if let Some(p) = &args.grid_out {
+        writeln!(o, "grid written to {}", p.display())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! `halo rank FILE.jsonl|FILE.json`: hard filters, Pareto front and the sorted table of
+//! evaluated candidates (halo-filters `CandidateMetrics` records).
+use anyhow::Context;
+use halo_filters::rank::LimitBasis;
+use halo_filters::RankConfig;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `halo rank`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Candidate records: JSON Lines (one object per line) or a JSON array.
+    pub file: PathBuf,
+    /// Hard filter: minimum anodic (oxidation) limit, V vs Li+/Li.
+    #[arg(long, allow_hyphen_values = true)]
+    pub min_anodic_v: Option<f64>,
+    /// Hard filter: maximum cathodic (reduction) limit, V vs Li+/Li.
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_cathodic_v: Option<f64>,
+    /// Hard filter: maximum raw-material cost, USD/kg.
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_cost: Option<f64>,
+    /// Hard filter: minimum σ(300 K), S/cm.
+    #[arg(long, allow_hyphen_values = true)]
+    pub min_sigma_s_per_cm: Option<f64>,
+    /// Hard filter: maximum activation energy, eV.
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_ea_ev: Option<f64>,
+    /// Hard filter: minimum band gap, eV.
+    #[arg(long, allow_hyphen_values = true)]
+    pub min_gap_ev: Option<f64>,
+    /// Hard filter: insulation verdict must be `insulating`.
+    #[arg(long)]
+    pub require_insulating: bool,
+    /// Anodic limit used by the filter and the front: dg (298 K, default) or dh (0 K-like).
+    #[arg(long, default_value = "dg", value_parser = ["dg", "dh"])]
+    pub basis: String,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let records = halo_filters::parse_metrics(&text, &args.file.display().to_string())?;
+    let config = RankConfig {
+        min_sigma_300k_s_per_cm: args.min_sigma_s_per_cm,
+        max_ea_ev: args.max_ea_ev,
+        min_anodic_limit_v: args.min_anodic_v,
+        max_cathodic_limit_v: args.max_cathodic_v,
+        max_cost_usd_per_kg: args.max_cost,
+        min_band_gap_ev: args.min_gap_ev,
+        require_insulating: args.require_insulating,
+        anodic_basis: if args.basis == "dh" {
+            LimitBasis::Dh
+        } else {
+            LimitBasis::Dg
+        },
+    };
+    let ranking = halo_filters::rank(&records, &config)?;
+    let text = if args.json {
+        serde_json::to_string_pretty(&ranking)? + "\n"
+    } else {
+        halo_filters::table(&ranking)
+    };
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

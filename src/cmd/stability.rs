@@ -1,0 +1,221 @@
+//! `halo stability COMPOSITION|FILE [--json]`: anodic and cathodic limits vs Li⁺/Li from the
+//! Li grand-potential hull of tabulated thermochemistry (ΔG at 298 K and ΔH), the decomposition
+//! products at each limit and the data rows used (halo-filters).
+use anyhow::Context;
+use halo_core::{Composition, Element, Species};
+use halo_filters::stability::{Limit, LimitKind};
+use halo_filters::{FilterError, StabilityOptions};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Arguments of `halo stability`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A formula (`Li3InCl6`, `Li2Sc2/3Cl4`, `Li2In1/3Sc1/3Cl4`) or a structure file (CIF,
+    /// POSCAR, pymatgen JSON) whose composition is used.
+    pub input: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Ternary term added to the sum of binaries, meV per atom (default 0 when no measured
+    /// ternary exists; negative = more stable than the binaries).
+    #[arg(long, allow_hyphen_values = true)]
+    pub mix_mev_per_atom: Option<f64>,
+    /// Hull tolerance, eV per atom.
+    #[arg(long, default_value_t = halo_filters::stability::HULL_TOLERANCE_EV_PER_ATOM)]
+    pub hull_tolerance_ev_per_atom: f64,
+}
+
+fn looks_like_file(s: &str) -> bool {
+    let p = Path::new(s);
+    p.exists()
+        || halo_io::Format::from_path(p).is_some()
+        || s.contains('/') && p.extension().is_some()
+}
+
+/// The composition per formula unit of a structure file, made exactly neutral by adjusting Li
+/// when it is neutral within the tolerance (the note says by how much).
+fn composition_from_file(path: &Path) -> anyhow::Result<(Composition, Vec<String>)> {
+    let loaded =
+        halo_io::read_structure(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut notes = loaded.warnings.clone();
+    let charge = loaded.charge.as_ref().with_context(|| {
+        format!(
+            "{}: some species has no oxidation state; cannot judge the charge balance",
+            path.display()
+        )
+    })?;
+    if !charge.neutral {
+        anyhow::bail!(
+            "{}: not charge neutral: {:+.3} e per formula unit (tolerance {} e)",
+            path.display(),
+            charge.net_charge_per_formula_unit_e,
+            charge.tolerance_e
+        );
+    }
+    let z = charge.formula_units_z.max(1.0);
+    let mut comp = loaded.structure.composition().scaled(1.0 / z);
+    let q = charge.net_charge_per_formula_unit_e;
+    if q.abs() > 1e-9 {
+        let li = Element::from_symbol("Li")?;
+        if comp.amount_of(li) - q <= 0.0 {
+            anyhow::bail!(
+                "{}: net charge {q:+.4} e per formula unit cannot be compensated by Li",
+                path.display()
+            );
+        }
+        comp.add(Species::new(li, 1), -q);
+        notes.push(format!(
+            "Li adjusted by {:+.4} per formula unit to make the composition exactly neutral \
+             (net charge {q:+.4} e, within the {} e tolerance)",
+            -q, charge.tolerance_e
+        ));
+    }
+    Ok((comp, notes))
+}
+
+fn limit_text(l: &Option<Limit>) -> String {
+    match l {
+        None => "—".into(),
+        Some(l) => match l.kind {
+            LimitKind::Reaction => format!("{:.3} ± {:.3}", l.potential_v, l.unc_v),
+            LimitKind::StableAgainstLiMetal => "0 (stable vs Li)".into(),
+            LimitKind::BeyondScan => format!("> {:.0} (no Li-releasing reaction)", l.potential_v),
+        },
+    }
+}
+
+/// Write `text` to stdout; a closed pipe (`| head`) ends the output quietly.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (composition, notes) = if looks_like_file(&args.input) {
+        composition_from_file(Path::new(&args.input))?
+    } else {
+        (Composition::parse(&args.input)?, Vec::new())
+    };
+    let opts = StabilityOptions {
+        mix_energy_ev_per_atom: args.mix_mev_per_atom.map(|m| m / 1000.0),
+        hull_tolerance_ev_per_atom: args.hull_tolerance_ev_per_atom,
+    };
+    let mut out = String::new();
+    let report = match halo_filters::stability_with(&composition, &opts) {
+        Ok(r) => r,
+        Err(FilterError::NotAssessable { filter, reason }) => {
+            if args.json {
+                let v = serde_json::json!({
+                    "input": args.input,
+                    "verdict": "not_assessable",
+                    "filter": filter,
+                    "reason": reason,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+            } else {
+                writeln!(out, "{}: {filter} not assessable: {reason}", args.input)?;
+            }
+            emit(&out)?;
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if args.json {
+        let mut v = serde_json::to_value(&report)?;
+        v["input"] = serde_json::json!(args.input);
+        v["notes"] = serde_json::json!(notes);
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        emit(&out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "{}  (input: {})", report.formula, args.input)?;
+    writeln!(
+        out,
+        "formation energy model: {} — {}",
+        report.formation_model.kind, report.formation_model.description
+    )?;
+    for n in notes.iter().chain(report.composition_adjustment.iter()) {
+        writeln!(out, "note: {n}")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{:<28}{:<34}dH (0 K-like)", "", "dG(298 K)")?;
+    let (g, h) = (&report.windows[0], &report.windows[1]);
+    writeln!(
+        out,
+        "{:<28}{:<34}{}",
+        "anodic limit [V vs Li]",
+        limit_text(&g.anodic),
+        limit_text(&h.anodic)
+    )?;
+    writeln!(
+        out,
+        "{:<28}{:<34}{}",
+        "cathodic limit [V vs Li]",
+        limit_text(&g.cathodic),
+        limit_text(&h.cathodic)
+    )?;
+    writeln!(out)?;
+    for w in &report.windows {
+        if !w.stable {
+            writeln!(
+                out,
+                "{}: not stable at any potential in 0–{:.0} V (above the hull of its competing \
+                 phases)",
+                w.basis.label(),
+                report.scan_max_v
+            )?;
+            continue;
+        }
+        for (name, l) in [("oxidation", &w.anodic), ("reduction", &w.cathodic)] {
+            if let Some(r) = l.as_ref().and_then(|l| l.reaction.as_ref()) {
+                writeln!(
+                    out,
+                    "{} at the {name} limit: {}",
+                    w.basis.label(),
+                    r.equation
+                )?;
+            }
+        }
+        if !w.rows_skipped.is_empty() {
+            writeln!(
+                out,
+                "{}: rows skipped: {}",
+                w.basis.label(),
+                w.rows_skipped.join("; ")
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "data rows used (kJ/mol per formula unit):")?;
+    for r in &report.rows_used {
+        let f = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "—".into());
+        writeln!(
+            out,
+            "  {:<10} dHf {:>10}  dGf {:>10}  {:<10} {:<10} {}{}",
+            r.formula,
+            f(r.dhf_kj_per_mol),
+            f(r.dgf_kj_per_mol),
+            r.value_type,
+            r.source_id,
+            r.source,
+            if r.note.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", r.note)
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "hull tolerance {:e} eV/atom; potentials scanned 0–{:.0} V; ± from stated row \
+         uncertainties only",
+        report.hull_tolerance_ev_per_atom, report.scan_max_v
+    )?;
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

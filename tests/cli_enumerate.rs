@@ -1,0 +1,146 @@
+//! End-to-end tests of `halo enumerate` on the project's framework CIFs.
+
+use std::process::Command;
+
+fn halo(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_halo"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run halo")
+}
+
+const SPINEL: &str = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
+const MONO: &str = "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif";
+const DOPANTS: &str = "In,Sc,Y,Er,Yb,Lu,Ho,Zr,Hf,Mg,Zn,Ga,Al";
+
+#[test]
+fn spinel_family_json() {
+    let out = halo(&[
+        "enumerate",
+        "--framework",
+        SPINEL,
+        "--site",
+        "16d",
+        "--dopants",
+        DOPANTS,
+        "--fractions",
+        "0:0.666:0.111",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let acc = v["accepted"].as_array().unwrap();
+    let rej = v["rejected"].as_array().unwrap();
+    // the Li2InxSc2/3-xCl4 family, x = 0 … 2/3
+    let family: Vec<&str> = acc
+        .iter()
+        .filter(|c| {
+            let d = c["dopants"].as_array().unwrap();
+            d.is_empty() || (d.len() == 1 && d[0]["species"] == "In3+")
+        })
+        .map(|c| c["formula"].as_str().unwrap())
+        .collect();
+    assert_eq!(family.len(), 7, "{family:?}");
+    assert!(family.contains(&"Li2Sc0.3333In0.3333Cl4"));
+    assert!(family.contains(&"Li2In0.6667Cl4"));
+    // Y, Er, Ho, … fail the size rule against Sc3+; Sc on Sc is a duplicate
+    assert!(rej.iter().any(|r| r["reason"]["kind"] == "size_mismatch"
+        && r["message"].as_str().unwrap().contains("Y3+")));
+    assert!(rej.iter().any(|r| r["reason"]["kind"] == "duplicate"));
+    // every accepted candidate carries an id, Li change, Li sites and a lattice
+    for c in acc {
+        assert_eq!(c["id"].as_str().unwrap().len(), 16);
+        assert!(c["lattice"]["a_ang"].as_f64().unwrap() > 10.0);
+        assert!(c["li_sites"].as_array().unwrap().len() == 3);
+    }
+}
+
+#[test]
+fn monoclinic_text_and_write() {
+    let dir = std::env::temp_dir().join(format!("halo_enum_{}", std::process::id()));
+    let out = halo(&[
+        "enumerate",
+        "--framework",
+        MONO,
+        "--site",
+        "2a",
+        "--dopants",
+        "Zr,Mg",
+        "--fractions",
+        "0,0.5",
+        "--write",
+        dir.to_str().unwrap(),
+        "--orderings",
+        "2",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("C2/m"), "{text}");
+    assert!(text.contains("Li2.5Zr0.5"), "{text}");
+    assert!(text.contains("Li3.5"), "{text}");
+    let cifs: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(cifs.len() >= 3, "{}", cifs.len());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn clear_errors_and_exit_codes() {
+    for (args, needle) in [
+        (
+            vec!["--site", "16d", "--dopants", "Xx", "--fractions", "0.1"],
+            "unknown element 'Xx'",
+        ),
+        (
+            vec!["--site", "16d", "--dopants", "Sm2+", "--fractions", "0.1"],
+            "Shannon",
+        ),
+        (
+            vec![
+                "--site",
+                "16d",
+                "--dopants",
+                "In",
+                "--fractions",
+                "0:1.5:0.5",
+            ],
+            "outside [0, 1]",
+        ),
+        (
+            vec!["--site", "16d", "--dopants", "In", "--fractions", "0.9"],
+            "not charge-balanceable",
+        ),
+        (
+            vec!["--site", "4z", "--dopants", "In", "--fractions", "0.1"],
+            "has no site '4z'",
+        ),
+    ] {
+        let mut a = vec!["enumerate", "--framework", SPINEL];
+        a.extend(args);
+        let out = halo(&a);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    let out = halo(&[
+        "enumerate",
+        "--framework",
+        "structures/nope.cif",
+        "--site",
+        "16d",
+        "--dopants",
+        "In",
+        "--fractions",
+        "0.1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.cif"));
+}

@@ -1,0 +1,126 @@
+//! End-to-end tests of `halo stability`.
+
+use std::process::Command;
+
+fn halo(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_halo"))
+        .args(args)
+        .output()
+        .expect("run halo");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = halo(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}"))
+}
+
+#[test]
+fn lithium_halide_limits_in_json() {
+    // PHYSICS.md §6 references: ΔG (298 K) / ΔH
+    for (f, dg, dh) in [
+        ("LiCl", 3.98, 4.23),
+        ("LiBr", 3.54, 3.64),
+        ("LiI", 2.79, 2.80),
+        ("LiF", 6.10, 6.39),
+    ] {
+        let v = json(&["stability", f, "--json"]);
+        let a = v["anodic_limit_v_dg"].as_f64().unwrap();
+        let b = v["anodic_limit_v_dh"].as_f64().unwrap();
+        assert!(
+            (a - dg).abs() < 0.006 && (b - dh).abs() < 0.006,
+            "{f}: {a} {b}"
+        );
+        assert_eq!(v["cathodic_limit_v_dg"].as_f64(), Some(0.0));
+        assert!(v["cathodic_limit_v_dh"].is_number());
+        assert!(!v["rows_used"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn ternaries_products_and_rows() {
+    let v = json(&["stability", "Li2FeCl4", "--json"]);
+    assert!((v["anodic_limit_v_dg"].as_f64().unwrap() - 3.65).abs() < 0.01);
+    let prods: Vec<&str> = v["oxidation_products_dg"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["formula"].as_str().unwrap())
+        .collect();
+    assert!(prods.contains(&"FeCl3"), "{prods:?}");
+    let v = json(&["stability", "Li2Sc2/3Cl4", "--json"]);
+    assert!((v["cathodic_limit_v_dg"].as_f64().unwrap() - 1.0).abs() < 0.03);
+    assert_eq!(v["formation_model"]["kind"], "binary_sum");
+    let rows: Vec<&str> = v["rows_used"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["formula"].as_str().unwrap())
+        .collect();
+    assert!(
+        rows.contains(&"ScCl3") && rows.contains(&"LiCl"),
+        "{rows:?}"
+    );
+    // a supplied ternary term moves the anodic limit up: −10 meV/atom × 9 atoms / 2 Li = +45 mV
+    let w = json(&[
+        "stability",
+        "Li2ZrCl6",
+        "--json",
+        "--mix-mev-per-atom",
+        "-10",
+    ]);
+    let base = json(&["stability", "Li2ZrCl6", "--json"]);
+    let d = w["anodic_limit_v_dg"].as_f64().unwrap() - base["anodic_limit_v_dg"].as_f64().unwrap();
+    assert!((d - 0.045).abs() < 1e-6, "{d}");
+}
+
+#[test]
+fn text_output_names_limits_and_sources() {
+    let (code, out, err) = halo(&["stability", "Li3InCl6"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("anodic limit [V vs Li]") && out.contains("3.980"),
+        "{out}"
+    );
+    assert!(out.contains("2.415"), "{out}");
+    assert!(out.contains("NIST-JANAF"), "{out}");
+}
+
+#[test]
+fn structure_files_are_read() {
+    let cif = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/structures/LiAlCl4_P21c_COD1004036.cif"
+    );
+    let v = json(&["stability", cif, "--json"]);
+    assert!((v["anodic_limit_v_dg"].as_f64().unwrap() - 3.98).abs() < 0.01);
+    assert!((v["cathodic_limit_v_dg"].as_f64().unwrap() - 1.80).abs() < 0.01);
+}
+
+#[test]
+fn not_assessable_and_malformed_inputs() {
+    // Sc has no iodide in the thermochemical table
+    let (code, out, _) = halo(&["stability", "Li3ScI6"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("not assessable") && out.contains("Sc"),
+        "{out}"
+    );
+    let (code, out, _) = halo(&["stability", "Li3ScI6", "--json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "not_assessable");
+    for bad in ["Li2Xx", "Li(Cl", "LiCl2", "missing_file.cif"] {
+        let (code, _, err) = halo(&["stability", bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(
+            err.starts_with("error:") && !err.contains("panicked"),
+            "{bad}: {err}"
+        );
+    }
+}
