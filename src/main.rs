@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Read a CIF or POSCAR and report its formula, symmetry, cell, charges and sites.
     Inspect(cmd::inspect::Args),
+    /// Run one structure through every stage: landscape, site graph, kMC, filters.
+    Eval(cmd::campaign::EvalArgs),
     /// Run a campaign (workflow TOML) through every stage, with checkpoints.
     Run(cmd::campaign::RunArgs),
     /// Continue a campaign after a crash or a stop, without losing or repeating work.
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Bvse(a) => cmd::bvse::run(a),
         Command::Stability(a) => cmd::stability::run(a),
         Command::Rank(a) => cmd::rank::run(a),
+        Command::Eval(a) => cmd::campaign::eval(a),
         Command::Run(a) => cmd::campaign::run(a),
         Command::Resume(a) => cmd::campaign::resume(a),
         Command::Status(a) => cmd::campaign::status(a),

@@ -69,7 +69,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(p) = &args.grid_out {
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
         if !matches!(ext, "grd" | "cube") {
-            bail!("--grid-out {}: the name must end in .grd or .cube", p.display());
+            bail!(
+                "--grid-out {}: the name must end in .grd or .cube",
+                p.display()
+            );
         }
     }
     let loaded = halo_io::read_structure(&args.file)
@@ -181,7 +184,11 @@ fn print_text(
     )?;
     writeln!(o, "percolation thresholds (eV above the grid minimum):")?;
     writeln!(o, "        exact          bvlain-rounded")?;
-    for (d, x, y) in [(1, t.e_1d_ev, b.e_1d_ev), (2, t.e_2d_ev, b.e_2d_ev), (3, t.e_3d_ev, b.e_3d_ev)] {
+    for (d, x, y) in [
+        (1, t.e_1d_ev, b.e_1d_ev),
+        (2, t.e_2d_ev, b.e_2d_ev),
+        (3, t.e_3d_ev, b.e_3d_ev),
+    ] {
         writeln!(o, "  E_{d}D  {:<14} {}", fmt_opt(x, 6), fmt_opt(y, 4))?;
     }
     let g = &perc.site_graph.graph;
@@ -191,7 +198,11 @@ fn print_text(
         g.node_count(),
         perc.n_grid_minima
     )?;
-    writeln!(o, "  {:>4}  {:>8} {:>8} {:>8}  {:>9}  label", "#", "x", "y", "z", "E (eV)")?;
+    writeln!(
+        o,
+        "  {:>4}  {:>8} {:>8} {:>8}  {:>9}  label",
+        "#", "x", "y", "z", "E (eV)"
+    )?;
     for i in g.node_indices() {
         let s = &g[i];
         writeln!(
@@ -206,7 +217,11 @@ fn print_text(
         )?;
     }
     writeln!(o, "migration edges: {}", g.edge_count())?;
-    writeln!(o, "  {:>4} {:>4}  {:>10}  {:>8}  image", "a", "b", "saddle(eV)", "hop (Å)")?;
+    writeln!(
+        o,
+        "  {:>4} {:>4}  {:>10}  {:>8}  image",
+        "a", "b", "saddle(eV)", "hop (Å)"
+    )?;
     for e in g.edge_indices() {
         let (a, bb) = g.edge_endpoints(e).expect("edge");
         let m = &g[e];

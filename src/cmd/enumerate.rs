@@ -169,10 +169,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             orderings,
             written,
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        write_stdout(&(serde_json::to_string_pretty(&out)? + "\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
-    print_text(&a, &result, &orderings, &written);
+    write_stdout(&print_text(&a, &result, &orderings, &written))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -187,14 +187,32 @@ fn dopant_string(c: &Candidate) -> String {
         .join(" + ")
 }
 
-fn print_text(a: &Args, r: &EnumerationResult, ords: &[OrderingResult], written: &[String]) {
+/// Write to stdout; a closed pipe (`| head`) ends the output quietly.
+fn write_stdout(s: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(s.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+fn print_text(
+    a: &Args,
+    r: &EnumerationResult,
+    ords: &[OrderingResult],
+    written: &[String],
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     let fw = &r.framework;
-    println!(
+    let _ = writeln!(
+        out,
         "framework  {} ({})",
         a.framework.display(),
         fw.space_group_symbol
     );
-    println!(
+    let _ = writeln!(
+        out,
         "site       {}: host {} {} per formula unit (refined {:.4}), Li {} per f.u. on the site",
         fw.orbit_name,
         fw.host_string(),
@@ -202,7 +220,8 @@ fn print_text(a: &Args, r: &EnumerationResult, ords: &[OrderingResult], written:
         fw.host_m_per_fu_refined,
         fw.orbit_li_per_fu
     );
-    println!(
+    let _ = writeln!(
+        out,
         "formula    per {} anions; Li-only sites: {}",
         fw.anions_per_fu,
         fw.li_orbits
@@ -211,14 +230,16 @@ fn print_text(a: &Args, r: &EnumerationResult, ords: &[OrderingResult], written:
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!(
+    let _ = writeln!(
+            out,
         "rules      size |Δr|/r ≤ {:.0} % (Shannon CN {}, host r = {:.1} pm); lattice: Vegard on mean cation-anion distance",
         100.0 * r.config.size_tolerance,
         fw.coordination,
         fw.host_radius_pm
     );
-    println!();
-    println!(
+    writeln!(out).ok();
+    let _ = writeln!(
+        out,
         "{:<16}  {:<28} {:<26} {:>8}  {:>9} {:>9}  li_sites",
         "id", "formula", "dopants", "dLi/fu", "mismatch", "a_ang"
     );
@@ -241,7 +262,8 @@ fn print_text(a: &Args, r: &EnumerationResult, ords: &[OrderingResult], written:
             })
             .collect::<Vec<_>>()
             .join(" ");
-        println!(
+        let _ = writeln!(
+            out,
             "{:<16}  {:<28} {:<26} {:>+8.4}  {:>9} {:>9.4}  {}",
             c.id,
             c.formula,
@@ -252,8 +274,9 @@ fn print_text(a: &Args, r: &EnumerationResult, ords: &[OrderingResult], written:
             li
         );
     }
-    println!();
-    println!(
+    writeln!(out).ok();
+    let _ = writeln!(
+        out,
         "accepted {}, rejected {}",
         r.accepted.len(),
         r.rejected.len()
@@ -265,10 +288,11 @@ fn print_text(a: &Args, r: &EnumerationResult, ords: &[OrderingResult], written:
             .map(|(s, v)| format!("{s} {v:.4}"))
             .collect::<Vec<_>>()
             .join(" + ");
-        println!("  rejected {d}: {}", x.message);
+        let _ = writeln!(out, "  rejected {d}: {}", x.message);
     }
     for o in ords {
-        println!(
+        let _ = writeln!(
+            out,
             "orderings {}: supercell {:?}, {} sites ({}), {} {} of {} colourings (Burnside {}), lowest E = {:.4} eV/f.u.",
             o.candidate_id,
             o.supercell_matrix,
@@ -291,6 +315,7 @@ fn print_text(a: &Args, r: &EnumerationResult, ords: &[OrderingResult], written:
         );
     }
     if !written.is_empty() {
-        println!("wrote {} CIF files", written.len());
+        let _ = writeln!(out, "wrote {} CIF files", written.len());
     }
+    out
 }

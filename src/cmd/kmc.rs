@@ -234,7 +234,12 @@ fn print_text(
         let occ: Vec<String> = t
             .occupancies
             .iter()
-            .map(|o| format!("{} {:.3} ({:.2}/cell)", o.label, o.occupancy, o.ions_per_cell))
+            .map(|o| {
+                format!(
+                    "{} {:.3} ({:.2}/cell)",
+                    o.label, o.occupancy, o.ions_per_cell
+                )
+            })
             .collect();
         println!("        occupancy: {}", occ.join(", "));
     }

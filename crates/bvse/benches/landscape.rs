@@ -12,7 +12,9 @@ fn root() -> PathBuf {
 }
 
 fn golden_model(name: &str) -> Structure {
-    let p = root().join("tests/data/bvse_golden").join(format!("{name}.json"));
+    let p = root()
+        .join("tests/data/bvse_golden")
+        .join(format!("{name}.json"));
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
     let m = &v["model"];
     let rows: [[f64; 3]; 3] = serde_json::from_value(m["cell_rows_A"].clone()).unwrap();

@@ -20,7 +20,9 @@ pub enum BvseError {
         species: String,
     },
     /// No softBV Morse parameters for (mobile ion, counter-ion).
-    #[error("no softBV pair for {mobile}–{counter_ion} in bvse_params.csv (site {site_index}, {label})")]
+    #[error(
+        "no softBV pair for {mobile}–{counter_ion} in bvse_params.csv (site {site_index}, {label})"
+    )]
     MissingPair {
         mobile: String,
         counter_ion: String,

@@ -31,7 +31,15 @@ impl Landscape {
         )
         .map_err(werr)?;
         writeln!(w, "values: E - E_min in eV; E_min = {e_min:.10} eV").map_err(werr)?;
-        writeln!(w, "{:5} {:12.6} {:12.6} {:12.6}", s.num_sites(), 0.0, 0.0, 0.0).map_err(werr)?;
+        writeln!(
+            w,
+            "{:5} {:12.6} {:12.6} {:12.6}",
+            s.num_sites(),
+            0.0,
+            0.0,
+            0.0
+        )
+        .map_err(werr)?;
         for (axis, &count) in n.iter().enumerate() {
             let v = self.lattice.vector(axis) / (count as f64 * BOHR_ANG);
             writeln!(w, "{:5} {:12.6} {:12.6} {:12.6}", count, v.x, v.y, v.z).map_err(werr)?;
@@ -39,8 +47,12 @@ impl Landscape {
         for i in 0..s.num_sites() {
             let z = s.sites[i].majority_species().element.z();
             let p = s.cart_coords(i) / BOHR_ANG;
-            writeln!(w, "{:5} {:12.6} {:12.6} {:12.6} {:12.6}", z, 0.0, p.x, p.y, p.z)
-                .map_err(werr)?;
+            writeln!(
+                w,
+                "{:5} {:12.6} {:12.6} {:12.6} {:12.6}",
+                z, 0.0, p.x, p.y, p.z
+            )
+            .map_err(werr)?;
         }
         for i in 0..n[0] {
             for j in 0..n[1] {

@@ -95,10 +95,12 @@ fn pair_term(
                 element: el.to_string(),
                 what: "principal quantum number",
             })?;
-            let rc = row.r_cov_ase_ang.ok_or_else(|| BvseError::MissingIonProperty {
-                element: el.to_string(),
-                what: "ASE covalent radius",
-            })?;
+            let rc = row
+                .r_cov_ase_ang
+                .ok_or_else(|| BvseError::MissingIonProperty {
+                    element: el.to_string(),
+                    what: "ASE covalent radius",
+                })?;
             Ok((row.n_principal as f64, rc))
         };
         let (n_m, rc_m) = props(mobile)?;

@@ -82,7 +82,10 @@ pub fn grid_shape(lattice: &Lattice, params: &BvseParams) -> Result<[usize; 3], 
         if n > 1e7 {
             return Err(BvseError::InvalidParameter {
                 name: "resolution_ang",
-                reason: format!("{} Å is too fine for a {:.4} Å axis", params.resolution_ang, l),
+                reason: format!(
+                    "{} Å is too fine for a {:.4} Å axis",
+                    params.resolution_ang, l
+                ),
             });
         }
         shape[i] = n as usize;
@@ -185,7 +188,9 @@ impl TileScratch {
             v.clear();
         }
         for im in images {
-            let d2 = (im.pos[0] - c[0]).powi(2) + (im.pos[1] - c[1]).powi(2) + (im.pos[2] - c[2]).powi(2);
+            let d2 = (im.pos[0] - c[0]).powi(2)
+                + (im.pos[1] - c[1]).powi(2)
+                + (im.pos[2] - c[2]).powi(2);
             if d2 <= reach2 {
                 self.by_kind[im.kind as usize].push(im.pos);
             }
@@ -268,7 +273,11 @@ impl Landscape {
     /// Fractional coordinates of point (i, j, k).
     pub fn frac_coords(&self, i: usize, j: usize, k: usize) -> [f64; 3] {
         let d = self.periodic_shape();
-        [i as f64 / d[0] as f64, j as f64 / d[1] as f64, k as f64 / d[2] as f64]
+        [
+            i as f64 / d[0] as f64,
+            j as f64 / d[1] as f64,
+            k as f64 / d[2] as f64,
+        ]
     }
 
     /// Energy of point (i, j, k), eV.
@@ -278,7 +287,10 @@ impl Landscape {
 
     /// Lowest grid energy, eV.
     pub fn min_ev(&self) -> f64 {
-        self.energies_ev.iter().copied().fold(f64::INFINITY, f64::min)
+        self.energies_ev
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// Number of stored grid points.
@@ -338,52 +350,48 @@ pub fn landscape_valid(structure: &Structure, valid: &ValidParams) -> Result<Lan
     };
     let plane = shape[1] * shape[2];
     let n_kinds = tables.len();
-    energies
-        .par_chunks_mut(plane)
-        .enumerate()
-        .for_each_init(
-            || TileScratch::new(n_kinds),
-            |scratch, (i, out)| {
-                let fi = i as f64 / denom[0];
-                for j0 in (0..shape[1]).step_by(TILE) {
-                    let j1 = (j0 + TILE).min(shape[1]);
-                    for k0 in (0..shape[2]).step_by(TILE) {
-                        let k1 = (k0 + TILE).min(shape[2]);
-                        // tile centre and radius (a parallelogram: farthest point is a corner)
-                        let (fj0, fj1) = (j0 as f64 / denom[1], (j1 - 1) as f64 / denom[1]);
-                        let (fk0, fk1) = (k0 as f64 / denom[2], (k1 - 1) as f64 / denom[2]);
-                        let c = cart(fi, 0.5 * (fj0 + fj1), 0.5 * (fk0 + fk1));
-                        let mut radius2: f64 = 0.0;
-                        for (fj, fk) in [(fj0, fk0), (fj0, fk1), (fj1, fk0), (fj1, fk1)] {
+    energies.par_chunks_mut(plane).enumerate().for_each_init(
+        || TileScratch::new(n_kinds),
+        |scratch, (i, out)| {
+            let fi = i as f64 / denom[0];
+            for j0 in (0..shape[1]).step_by(TILE) {
+                let j1 = (j0 + TILE).min(shape[1]);
+                for k0 in (0..shape[2]).step_by(TILE) {
+                    let k1 = (k0 + TILE).min(shape[2]);
+                    // tile centre and radius (a parallelogram: farthest point is a corner)
+                    let (fj0, fj1) = (j0 as f64 / denom[1], (j1 - 1) as f64 / denom[1]);
+                    let (fk0, fk1) = (k0 as f64 / denom[2], (k1 - 1) as f64 / denom[2]);
+                    let c = cart(fi, 0.5 * (fj0 + fj1), 0.5 * (fk0 + fk1));
+                    let mut radius2: f64 = 0.0;
+                    for (fj, fk) in [(fj0, fk0), (fj0, fk1), (fj1, fk0), (fj1, fk1)] {
+                        let p = cart(fi, fj, fk);
+                        let d2 =
+                            (p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2) + (p[2] - c[2]).powi(2);
+                        radius2 = radius2.max(d2);
+                    }
+                    let reach = rc + radius2.sqrt() + 1e-9;
+                    scratch.gather(&images, c, reach * reach);
+                    for j in j0..j1 {
+                        let fj = j as f64 / denom[1];
+                        for k in k0..k1 {
+                            let fk = k as f64 / denom[2];
                             let p = cart(fi, fj, fk);
-                            let d2 = (p[0] - c[0]).powi(2)
-                                + (p[1] - c[1]).powi(2)
-                                + (p[2] - c[2]).powi(2);
-                            radius2 = radius2.max(d2);
-                        }
-                        let reach = rc + radius2.sqrt() + 1e-9;
-                        scratch.gather(&images, c, reach * reach);
-                        for j in j0..j1 {
-                            let fj = j as f64 / denom[1];
-                            for k in k0..k1 {
-                                let fk = k as f64 / denom[2];
-                                let p = cart(fi, fj, fk);
-                                let e = if k_max == usize::MAX {
-                                    scratch.sum_within(&tables, p, rc2)
-                                } else {
-                                    scratch.sum_nearest(&tables, p, rc2, k_max)
-                                };
-                                out[j * shape[2] + k] = if e.is_nan() || e > ENERGY_ON_ATOM_EV {
-                                    ENERGY_ON_ATOM_EV
-                                } else {
-                                    e
-                                };
-                            }
+                            let e = if k_max == usize::MAX {
+                                scratch.sum_within(&tables, p, rc2)
+                            } else {
+                                scratch.sum_nearest(&tables, p, rc2, k_max)
+                            };
+                            out[j * shape[2] + k] = if e.is_nan() || e > ENERGY_ON_ATOM_EV {
+                                ENERGY_ON_ATOM_EV
+                            } else {
+                                e
+                            };
                         }
                     }
                 }
-            },
-        );
+            }
+        },
+    );
     Ok(Landscape {
         lattice,
         shape,

@@ -114,7 +114,8 @@ impl BvseParams {
 
     /// Check every value; the structure-dependent checks happen in [`crate::landscape`].
     pub fn validate(&self) -> Result<ValidParams, BvseError> {
-        let bad = |name: &'static str, reason: String| Err(BvseError::InvalidParameter { name, reason });
+        let bad =
+            |name: &'static str, reason: String| Err(BvseError::InvalidParameter { name, reason });
         if !(self.resolution_ang.is_finite() && self.resolution_ang > 0.0) {
             return bad(
                 "resolution_ang",
@@ -122,7 +123,10 @@ impl BvseParams {
             );
         }
         if !(self.cutoff_ang.is_finite() && self.cutoff_ang > 0.0) {
-            return bad("cutoff_ang", format!("{} is not a positive length", self.cutoff_ang));
+            return bad(
+                "cutoff_ang",
+                format!("{} is not a positive length", self.cutoff_ang),
+            );
         }
         if self.mode == GridMode::Bvlain && self.bvlain_max_neighbors == 0 {
             return bad("bvlain_max_neighbors", "must be at least 1".into());
@@ -141,10 +145,7 @@ impl BvseParams {
         }
         if let Some(h) = self.table_spacing_ang {
             if !(h.is_finite() && h > 0.0 && h <= 0.05) {
-                return bad(
-                    "table_spacing_ang",
-                    format!("{h} must be in (0, 0.05] Å"),
-                );
+                return bad("table_spacing_ang", format!("{h} must be in (0, 0.05] Å"));
             }
         }
         match self.mobile_ion.oxidation_state {
@@ -177,7 +178,10 @@ mod tests {
             };
             assert!(matches!(
                 p.validate(),
-                Err(BvseError::InvalidParameter { name: "resolution_ang", .. })
+                Err(BvseError::InvalidParameter {
+                    name: "resolution_ang",
+                    ..
+                })
             ));
         }
         let p = BvseParams {

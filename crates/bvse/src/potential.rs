@@ -215,7 +215,10 @@ mod tests {
                 let h = 1e-6;
                 let fd = (k.energy_ev(r + h) - k.energy_ev(r - h)) / (2.0 * h);
                 let an = k.derivative_ev_per_ang(r);
-                assert!((fd - an).abs() < 1e-6 * (1.0 + an.abs()), "r={r} fd={fd} an={an}");
+                assert!(
+                    (fd - an).abs() < 1e-6 * (1.0 + an.abs()),
+                    "r={r} fd={fd} an={an}"
+                );
             }
         }
     }

@@ -6,7 +6,12 @@ use halo_core::{Lattice, Species, Structure};
 fn rocksalt(cation: &str, anion: &str) -> Structure {
     let c = Species::parse(cation).unwrap();
     let a = Species::parse(anion).unwrap();
-    let fcc = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]];
+    let fcc = [
+        [0.0, 0.0, 0.0],
+        [0.5, 0.5, 0.0],
+        [0.5, 0.0, 0.5],
+        [0.0, 0.5, 0.5],
+    ];
     let mut atoms = vec![];
     for f in fcc {
         atoms.push((c, f));
@@ -85,7 +90,10 @@ fn resolution_must_be_positive_and_fit_in_memory() {
         };
         assert!(matches!(
             landscape(&s, &p),
-            Err(BvseError::InvalidParameter { name: "resolution_ang", .. })
+            Err(BvseError::InvalidParameter {
+                name: "resolution_ang",
+                ..
+            })
         ));
     }
     let p = BvseParams {

@@ -2,7 +2,7 @@
 //! → kinetic Monte Carlo → filters. Each stage's failure becomes a recorded failure with its
 //! reason; the campaign goes on.
 
-use crate::config::{LoadedWorkflow, Workflow};
+use crate::config::{BvseSection, KmcSection, LoadedWorkflow, Workflow};
 use crate::error::CampaignError;
 use crate::record::{ArrheniusPoint, CandidateRecord, Metrics, Outcome};
 use crate::runner::StageProgress;
@@ -179,23 +179,23 @@ pub fn plan(ctx: &Context) -> Result<Plan, CampaignError> {
 }
 
 /// Stage parameters derived from a workflow.
-pub fn bvse_params(w: &Workflow) -> BvseParams {
+pub fn bvse_params(b: &BvseSection) -> BvseParams {
     BvseParams {
-        resolution_ang: w.bvse.resolution_ang,
+        resolution_ang: b.resolution_ang,
         ..Default::default()
     }
 }
 
 /// kMC parameters derived from a workflow, for a candidate seed and a mobile-ion count per cell.
-pub fn kmc_params(w: &Workflow, seed: u64, mobile_per_cell: f64) -> KmcParams {
+pub fn kmc_params(k: &KmcSection, seed: u64, mobile_per_cell: f64) -> KmcParams {
     const BLOCKS: usize = 10;
-    let mut p = KmcParams::new(w.kmc.temperatures_k.clone());
+    let mut p = KmcParams::new(k.temperatures_k.clone());
     p.seed = seed;
-    p.attempt_frequency_hz = w.kmc.attempt_frequency_hz;
-    p.replicas = w.kmc.replicas;
+    p.attempt_frequency_hz = k.attempt_frequency_hz;
+    p.replicas = k.replicas;
     p.blocks_per_replica = BLOCKS;
-    p.hops_per_ion_per_block = w.kmc.hops_per_ion / BLOCKS as f64;
-    p.equilibration_hops_per_ion = w.kmc.equilibration_hops_per_ion;
+    p.hops_per_ion_per_block = k.hops_per_ion / BLOCKS as f64;
+    p.equilibration_hops_per_ion = k.equilibration_hops_per_ion;
     p.mobile_ions = MobileIons::PerCell(mobile_per_cell);
     p
 }
@@ -214,19 +214,57 @@ impl Timer<'_> {
     }
 }
 
-/// Run the landscape, graph, kMC and filter stages on one structure. Returns the metrics and the
-/// stage details, or the failing stage and its reason.
+/// What is being evaluated: its id, formula and framework name.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    pub id: &'a str,
+    pub formula: &'a str,
+    pub framework: &'a str,
+}
+
+/// Where an evaluation writes its side results.
+pub struct Sink<'a> {
+    pub progress: Option<&'a StageProgress>,
+    pub timings: &'a mut BTreeMap<String, f64>,
+    pub details: &'a mut BTreeMap<String, serde_json::Value>,
+}
+
+/// The settings of the evaluation stages.
+#[derive(Clone, Copy, Debug)]
+pub struct StageSettings<'a> {
+    pub bvse: &'a BvseSection,
+    pub kmc: &'a KmcSection,
+}
+
+impl<'a> StageSettings<'a> {
+    /// The stage settings of a workflow.
+    pub fn of(w: &'a Workflow) -> Self {
+        StageSettings {
+            bvse: &w.bvse,
+            kmc: &w.kmc,
+        }
+    }
+}
+
+/// Run the landscape, graph, kMC and filter stages on one structure. Returns the metrics (stage details and timings go to `sink`), or the failing stage and
+/// its reason.
 pub fn evaluate_structure(
     structure: &Structure,
-    id: &str,
-    formula: &str,
-    framework: &str,
-    w: &Workflow,
+    target: Target,
+    settings: StageSettings,
     seed: u64,
-    progress: Option<&StageProgress>,
-    timings: &mut BTreeMap<String, f64>,
-    details: &mut BTreeMap<String, serde_json::Value>,
+    sink: Sink,
 ) -> Result<Metrics, (&'static str, String)> {
+    let Target {
+        id,
+        formula,
+        framework,
+    } = target;
+    let Sink {
+        progress,
+        timings,
+        details,
+    } = sink;
     let li = Element::from_symbol("Li").expect("Li is a known element");
     let mut timer = Timer {
         timings,
@@ -238,7 +276,7 @@ pub fn evaluate_structure(
         }
     };
     // landscape
-    let bp = bvse_params(w);
+    let bp = bvse_params(settings.bvse);
     let land = halo_bvse::landscape(structure, &bp).map_err(|e| ("bvse", e.to_string()))?;
     timer.lap("bvse");
     done("bvse");
@@ -285,7 +323,7 @@ pub fn evaluate_structure(
             ),
         ));
     }
-    let kp = kmc_params(w, seed, mobile.mobile_per_cell);
+    let kp = kmc_params(settings.kmc, seed, mobile.mobile_per_cell);
     let kr = halo_kmc::simulate(&net, &kp).map_err(|e| ("kmc", e.to_string()))?;
     timer.lap("kmc");
     done("kmc");
@@ -393,17 +431,17 @@ pub fn evaluate(
                 "candidate".into(),
                 serde_json::to_value(cand).unwrap_or(serde_json::Value::Null),
             );
-            match evaluate_structure(
-                &structure,
-                &c.id,
-                &c.formula,
-                &c.framework,
-                &ctx.workflow,
-                seed,
-                Some(progress),
-                &mut timings,
-                &mut details,
-            ) {
+            let target = Target {
+                id: &c.id,
+                formula: &c.formula,
+                framework: &c.framework,
+            };
+            let sink = Sink {
+                progress: Some(progress),
+                timings: &mut timings,
+                details: &mut details,
+            };
+            match evaluate_structure(&structure, target, StageSettings::of(&ctx.workflow), seed, sink) {
                 Ok(m) => Outcome::Evaluated {
                     metrics: Box::new(m),
                 },

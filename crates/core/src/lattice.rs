@@ -34,10 +34,18 @@ impl Lattice {
     /// Smallest volume accepted, Å³.
     pub const MIN_VOLUME_ANG3: f64 = 1e-6;
 
-    /// A lattice from a matrix whose rows are the lattice vectors in Å.
+    /// Smallest accepted ratio V/(|a||b||c|) (1 for a cube): flatter cells are degenerate.
+    pub const MIN_RELATIVE_VOLUME: f64 = 1e-6;
+
+    /// A lattice from a matrix whose rows are the lattice vectors in Å. Rejects volumes below
+    /// [`Self::MIN_VOLUME_ANG3`] and cells flatter than [`Self::MIN_RELATIVE_VOLUME`].
     pub fn new(matrix: Matrix3<f64>) -> Result<Self, CoreError> {
         let volume = matrix.determinant();
-        if !volume.is_finite() || volume.abs() < Self::MIN_VOLUME_ANG3 {
+        let edges: f64 = (0..3).map(|i| matrix.row(i).norm()).product();
+        if !volume.is_finite()
+            || volume.abs() < Self::MIN_VOLUME_ANG3
+            || volume.abs() < Self::MIN_RELATIVE_VOLUME * edges
+        {
             return Err(CoreError::DegenerateLattice {
                 volume_ang3: volume,
             });
@@ -271,6 +279,8 @@ mod tests {
             Err(CoreError::DegenerateLattice { .. })
         ));
         assert!(Lattice::from_parameters(0.0, 1.0, 1.0, 90.0, 90.0, 90.0).is_err());
+        // flat: three vectors at 120° in a plane (round-off leaves a tiny volume)
+        assert!(Lattice::from_parameters(5.0, 5.0, 5.0, 120.0, 120.0, 120.0).is_err());
         assert!(Lattice::from_parameters(1.0, 1.0, 1.0, 90.0, 180.0, 90.0).is_err());
     }
 

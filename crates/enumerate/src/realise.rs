@@ -274,8 +274,7 @@ impl<'a> Realiser<'a> {
                 }
             }
             let mut basis = vec![vec![0.0; n]; fw.li_orbits.len() + 1];
-            for i in 0..n {
-                let p = sc.parent_site[i];
+            for (i, &p) in sc.parent_site.iter().enumerate() {
                 if fw.orbit.contains(&p) {
                     continue;
                 }

@@ -75,7 +75,7 @@ fn site_type_counts(structure: &Structure) -> Vec<usize> {
     let mut types: Vec<(Vec<(Species, f64)>, usize)> = Vec::new();
     for site in &structure.sites {
         let mut sp = site.species.clone();
-        sp.sort_by(|a, b| a.0.cmp(&b.0));
+        sp.sort_by_key(|a| a.0);
         let tol = halo_core::structure::OCCUPANCY_TOLERANCE;
         match types.iter_mut().find(|(t, _)| {
             t.len() == sp.len()

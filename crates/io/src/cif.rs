@@ -829,6 +829,38 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
     }
 
     #[test]
+    fn charges_from_type_symbols_and_conflicts() {
+        let cif = "data_x\n_cell_length_a 5.13\n_cell_length_b 5.13\n_cell_length_c 5.13\n\
+                   _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+                   loop_\n_atom_type_symbol\n_atom_type_oxidation_number\nCl1- -1.0(0)\n\
+                   loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n\
+                   _atom_site_fract_y\n_atom_site_fract_z\nLi1 'Li1+' 0.0(1) 0 0\n\
+                   Cl1 \"Cl1-\" 0.50000(2) 0.5 0.5\n";
+        let r = parse_cif(cif, "q.cif", &CifOptions::default()).unwrap();
+        let src = |el: &str| {
+            r.oxidation_states
+                .iter()
+                .find(|a| a.element == el)
+                .unwrap()
+                .source
+        };
+        assert_eq!(src("Li"), OxidationSource::TypeSymbol);
+        assert_eq!(src("Cl"), OxidationSource::AtomTypeOxidationNumber);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        // an _atom_type_oxidation_number that contradicts the symbol wins, with a warning
+        let conflict = cif.replace("Cl1- -1.0(0)", "Cl1- -2");
+        let r = parse_cif(&conflict, "q.cif", &CifOptions::default()).unwrap();
+        assert!(
+            r.warnings.iter().any(|w| w.contains("q.cif, line 19")),
+            "{:?}",
+            r.warnings
+        );
+        assert_eq!(r.structure.sites[1].species[0].0.oxidation_state, Some(-2));
+        // and a structure that is then not neutral says so
+        assert!(r.warnings.iter().any(|w| w.contains("not charge neutral")));
+    }
+
+    #[test]
     fn overfull_and_unknown() {
         let base = "data_x\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
                     _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\

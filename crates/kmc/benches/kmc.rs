@@ -28,7 +28,8 @@ fn lattice_gas(c: &mut Criterion) {
     g.throughput(Throughput::Elements(EVENTS));
     for edge in [10usize, 22, 46, 100] {
         let sites = edge * edge * edge;
-        let sc = SupercellNetwork::build(&ideal::simple_cubic(2.5, 0.3), [edge; 3], 0.0, None).unwrap();
+        let sc =
+            SupercellNetwork::build(&ideal::simple_cubic(2.5, 0.3), [edge; 3], 0.0, None).unwrap();
         let mut t = traj(&sc, sites / 2);
         g.bench_with_input(BenchmarkId::from_parameter(sites), &sites, |b, _| {
             b.iter(|| t.run_events(black_box(EVENTS)).unwrap())

@@ -51,9 +51,19 @@ fn main() {
         let sc = SupercellNetwork::build(&sc_net, [edge; 3], 0.0, None).unwrap();
         let build = t0.elapsed().as_secs_f64();
         println!("  build {edge}^3: {build:.3} s wall");
-        measure(&format!("lattice gas sc c=0.5 {edge}^3"), &sc, sc.n_sites() / 2, 2_000_000);
+        measure(
+            &format!("lattice gas sc c=0.5 {edge}^3"),
+            &sc,
+            sc.n_sites() / 2,
+            2_000_000,
+        );
     }
     let sp = ideal::spinel_8a_16c(10.42138, 0.0, 0.1, 0.35);
     let sc = SupercellNetwork::build(&sp, [7, 7, 7], 2.5, None).unwrap();
-    measure("spinel 8a-16c model 7x7x7, 2.5 Å", &sc, (5.66f64 * 343.0).round() as usize, 2_000_000);
+    measure(
+        "spinel 8a-16c model 7x7x7, 2.5 Å",
+        &sc,
+        (5.66f64 * 343.0).round() as usize,
+        2_000_000,
+    );
 }

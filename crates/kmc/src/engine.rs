@@ -250,7 +250,8 @@ impl<'a> Trajectory<'a> {
         let n = net.n_sites();
         let ni = checkpoint.ion_site.len();
         if checkpoint.occupant.len() != n
-            || !(checkpoint.prev_block_disp_ang.is_empty() || checkpoint.prev_block_disp_ang.len() == ni)
+            || !(checkpoint.prev_block_disp_ang.is_empty()
+                || checkpoint.prev_block_disp_ang.len() == ni)
             || checkpoint.block_count.len() != n
             || checkpoint.disp_ang.len() != ni
             || checkpoint.block_start_disp_ang.len() != ni
@@ -455,7 +456,6 @@ impl<'a> Trajectory<'a> {
             let r = self.leaf_rate(s);
             self.tree.set(s, r);
         }
-
     }
 
     /// One BKL event. Errors with [`KmcError::Jammed`] when no hop is possible.
@@ -510,7 +510,10 @@ impl<'a> Trajectory<'a> {
     /// Perform hop `h` out of occupied site `i` regardless of the RNG (for detailed-balance
     /// tests and scripted moves); the clock does not advance. Errors if the hop is not allowed.
     pub fn force_hop(&mut self, i: usize, h: usize) -> Result<(), KmcError> {
-        if i >= self.net.n_sites() || !self.net.hops_of(i).contains(&h) || self.rate_of_checked(i, h) <= 0.0 {
+        if i >= self.net.n_sites()
+            || !self.net.hops_of(i).contains(&h)
+            || self.rate_of_checked(i, h) <= 0.0
+        {
             return Err(KmcError::InvalidParameter {
                 name: "hop",
                 reason: format!("hop {h} out of site {i} is not allowed now"),
@@ -659,7 +662,10 @@ mod tests {
                 let occ = t.occupied_sites();
                 for &s in &occ {
                     for &b in sc.blockers_of(s) {
-                        assert!(occ.binary_search(&(b as usize)).is_err(), "blocked pair occupied");
+                        assert!(
+                            occ.binary_search(&(b as usize)).is_err(),
+                            "blocked pair occupied"
+                        );
                     }
                 }
                 let fresh = t.fresh_total_rate();

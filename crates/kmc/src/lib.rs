@@ -144,7 +144,8 @@ impl KmcParams {
 
     /// Check every field; the error names the offending parameter.
     pub fn validate(&self) -> Result<(), KmcError> {
-        let bad = |name: &'static str, reason: String| Err(KmcError::InvalidParameter { name, reason });
+        let bad =
+            |name: &'static str, reason: String| Err(KmcError::InvalidParameter { name, reason });
         if self.temperatures_k.is_empty() {
             return bad("temperatures_k", "no temperatures given".into());
         }
@@ -160,14 +161,23 @@ impl KmcParams {
             .collect();
         sorted.sort_unstable();
         if sorted.windows(2).any(|w| w[0] == w[1]) {
-            return bad("temperatures_k", "a temperature is repeated (within 1 mK)".into());
+            return bad(
+                "temperatures_k",
+                "a temperature is repeated (within 1 mK)".into(),
+            );
         }
         if !(self.attempt_frequency_hz.is_finite() && self.attempt_frequency_hz > 0.0) {
-            return bad("attempt_frequency_hz", format!("{} is not positive", self.attempt_frequency_hz));
+            return bad(
+                "attempt_frequency_hz",
+                format!("{} is not positive", self.attempt_frequency_hz),
+            );
         }
         if let SupercellChoice::Fixed(s) = self.supercell {
             if s.iter().any(|&x| x == 0 || x > 1000) {
-                return bad("supercell", format!("{s:?}: each repetition must be in 1..=1000"));
+                return bad(
+                    "supercell",
+                    format!("{s:?}: each repetition must be in 1..=1000"),
+                );
             }
         }
         match self.mobile_ions {
@@ -181,24 +191,43 @@ impl KmcParams {
             _ => {}
         }
         if !(self.blocking_distance_ang.is_finite() && self.blocking_distance_ang >= 0.0) {
-            return bad("blocking_distance_ang", format!("{} is negative", self.blocking_distance_ang));
+            return bad(
+                "blocking_distance_ang",
+                format!("{} is negative", self.blocking_distance_ang),
+            );
         }
         if let Some(r) = self.pair_repulsion {
-            if !(r.cutoff_ang > 0.0 && r.screening_length_ang > 0.0 && r.prefactor_ev_ang.is_finite()) {
-                return bad("pair_repulsion", format!("{r:?} needs positive cutoff and screening length"));
+            if !(r.cutoff_ang > 0.0
+                && r.screening_length_ang > 0.0
+                && r.prefactor_ev_ang.is_finite())
+            {
+                return bad(
+                    "pair_repulsion",
+                    format!("{r:?} needs positive cutoff and screening length"),
+                );
             }
         }
         if self.replicas == 0 {
             return bad("replicas", "at least one replica".into());
         }
         if self.replicas * self.blocks_per_replica < 2 {
-            return bad("blocks_per_replica", "need at least two blocks in total for a standard error".into());
+            return bad(
+                "blocks_per_replica",
+                "need at least two blocks in total for a standard error".into(),
+            );
         }
         if !(self.hops_per_ion_per_block.is_finite() && self.hops_per_ion_per_block > 0.0) {
-            return bad("hops_per_ion_per_block", format!("{} is not positive", self.hops_per_ion_per_block));
+            return bad(
+                "hops_per_ion_per_block",
+                format!("{} is not positive", self.hops_per_ion_per_block),
+            );
         }
-        if !(self.equilibration_hops_per_ion.is_finite() && self.equilibration_hops_per_ion >= 0.0) {
-            return bad("equilibration_hops_per_ion", format!("{} is negative", self.equilibration_hops_per_ion));
+        if !(self.equilibration_hops_per_ion.is_finite() && self.equilibration_hops_per_ion >= 0.0)
+        {
+            return bad(
+                "equilibration_hops_per_ion",
+                format!("{} is negative", self.equilibration_hops_per_ion),
+            );
         }
         if self.rebuild_interval_events == Some(0) {
             return bad("rebuild_interval_events", "must be positive".into());
@@ -364,12 +393,9 @@ pub fn prepare(
     let scale = match params.supercell {
         SupercellChoice::Fixed(s) => s,
         SupercellChoice::Auto => {
-            let range = params.blocking_distance_ang.max(
-                params
-                    .pair_repulsion
-                    .map(|r| r.cutoff_ang)
-                    .unwrap_or(0.0),
-            );
+            let range = params
+                .blocking_distance_ang
+                .max(params.pair_repulsion.map(|r| r.cutoff_ang).unwrap_or(0.0));
             let min_ions = match params.mobile_ions {
                 MobileIons::Count(_) => 0,
                 _ => params.min_ions,
@@ -377,7 +403,12 @@ pub fn prepare(
             supercell::auto_supercell(net, range, per_cell, min_ions, params.min_sites)
         }
     };
-    let sc = SupercellNetwork::build(net, scale, params.blocking_distance_ang, params.pair_repulsion)?;
+    let sc = SupercellNetwork::build(
+        net,
+        scale,
+        params.blocking_distance_ang,
+        params.pair_repulsion,
+    )?;
     let n_ions = match params.mobile_ions {
         MobileIons::Count(n) => n,
         MobileIons::PerCell(x) => (x * sc.n_cells() as f64).round() as usize,

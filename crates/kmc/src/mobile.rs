@@ -118,7 +118,8 @@ mod tests {
         assert!((c.mobile_per_cell - 0.28).abs() < 1e-12);
         assert!((c.framework_per_cell - 0.675).abs() < 1e-12);
         assert_eq!(c.framework_site_labels, vec!["16d".to_string()]);
-        let ex = minima_on_framework_sites(&s, li_el, &[[0.51, 0.5, 0.5], [0.125, 0.125, 0.125]], 0.5);
+        let ex =
+            minima_on_framework_sites(&s, li_el, &[[0.51, 0.5, 0.5], [0.125, 0.125, 0.125]], 0.5);
         assert_eq!(ex, vec![0]);
     }
 }

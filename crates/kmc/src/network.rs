@@ -193,7 +193,11 @@ impl HopNetwork {
 
     /// Single-ion hop rates at `temperature_k`: Γ_ij = ν0·exp(−(S_ij − E_i)/k_BT), returned per
     /// hop as (forward i→j, reverse j→i), s⁻¹. Detailed balance: Γ_ij/Γ_ji = exp(−(E_j − E_i)/k_BT).
-    pub fn single_ion_rates(&self, temperature_k: f64, attempt_frequency_hz: f64) -> Vec<(f64, f64)> {
+    pub fn single_ion_rates(
+        &self,
+        temperature_k: f64,
+        attempt_frequency_hz: f64,
+    ) -> Vec<(f64, f64)> {
         let kt = halo_core::K_B_EV_PER_K * temperature_k;
         self.hops
             .iter()
@@ -266,8 +270,7 @@ impl HopNetwork {
                 let rhs = DVector::from_fn(m, |r, _| -v[r + 1][c]);
                 let sol = lu.solve(&rhs).ok_or_else(|| {
                     KmcError::InvalidNetwork(
-                        "the network is not connected: the single-ion generator is singular"
-                            .into(),
+                        "the network is not connected: the single-ion generator is singular".into(),
                     )
                 })?;
                 for r in 0..m {
@@ -351,13 +354,7 @@ pub mod ideal {
 
     /// Simple cubic, cell edge = hop length `a_ang`, z = 6.
     pub fn simple_cubic(a_ang: f64, barrier_ev: f64) -> HopNetwork {
-        build(
-            Lattice::cubic(a_ang),
-            vec![[0.0; 3]],
-            a_ang,
-            barrier_ev,
-            3,
-        )
+        build(Lattice::cubic(a_ang), vec![[0.0; 3]], a_ang, barrier_ev, 3)
     }
 
     /// Body-centred cubic with cubic edge `a_ang` (hop length a√3/2), z = 8.
@@ -408,8 +405,12 @@ pub mod ideal {
 
     /// Square lattice (2D, in the ab plane; c = 10·a is not hopped), z = 4.
     pub fn square(a_ang: f64, barrier_ev: f64) -> HopNetwork {
-        let l = Lattice::from_rows([[a_ang, 0.0, 0.0], [0.0, a_ang, 0.0], [0.0, 0.0, 10.0 * a_ang]])
-            .expect("valid square cell");
+        let l = Lattice::from_rows([
+            [a_ang, 0.0, 0.0],
+            [0.0, a_ang, 0.0],
+            [0.0, 0.0, 10.0 * a_ang],
+        ])
+        .expect("valid square cell");
         build(l, vec![[0.0; 3]], a_ang, barrier_ev, 2)
     }
 
@@ -540,25 +541,49 @@ mod tests {
         let net = HopNetwork {
             lattice: l,
             sites: vec![
-                NetSite { frac_coords: [0.0, 0.0, 0.0], energy_ev: 0.0, label: None },
-                NetSite { frac_coords: [0.5, 0.0, 0.0], energy_ev: 0.05, label: None },
+                NetSite {
+                    frac_coords: [0.0, 0.0, 0.0],
+                    energy_ev: 0.0,
+                    label: None,
+                },
+                NetSite {
+                    frac_coords: [0.5, 0.0, 0.0],
+                    energy_ev: 0.05,
+                    label: None,
+                },
             ],
             hops: vec![
-                NetHop { from: 0, to: 1, image: [0, 0, 0], saddle_energy_ev: 0.2 },
-                NetHop { from: 1, to: 0, image: [1, 0, 0], saddle_energy_ev: 0.3 },
+                NetHop {
+                    from: 0,
+                    to: 1,
+                    image: [0, 0, 0],
+                    saddle_energy_ev: 0.2,
+                },
+                NetHop {
+                    from: 1,
+                    to: 0,
+                    image: [1, 0, 0],
+                    saddle_energy_ev: 0.3,
+                },
             ],
             dimension: 1,
         };
         let t = 400.0;
         let kt = halo_core::K_B_EV_PER_K * t;
-        let d = net.exact_single_ion_diffusion_tensor_ang2_per_s(t, 1e13).unwrap();
+        let d = net
+            .exact_single_ion_diffusion_tensor_ang2_per_s(t, 1e13)
+            .unwrap();
         // link conductances c = π_i Γ_ij = ν0 exp(−S_ij/k_BT)/Z
         let z = 1.0 + (-0.05 / kt).exp();
         let c1 = 1e13 * (-0.2 / kt).exp() / z;
         let c2 = 1e13 * (-0.3 / kt).exp() / z;
         // one period L = 2 Å, two links in series: D = L² / (1/c1 + 1/c2)
         let expect = 4.0 / (1.0 / c1 + 1.0 / c2);
-        assert!((d[(0, 0)] / expect - 1.0).abs() < 1e-10, "{} vs {expect}", d[(0, 0)]);
+        assert!(
+            (d[(0, 0)] / expect - 1.0).abs() < 1e-10,
+            "{} vs {expect}",
+            d[(0, 0)]
+        );
     }
 
     #[test]

@@ -51,7 +51,10 @@ pub fn arrhenius_svg(result: &KmcResult, title: &str) -> Result<String, KmcError
             .draw()
             .map_err(|e| err(&e))?;
         chart
-            .draw_series(pts.iter().map(|&(x, y, _)| Circle::new((x, y), 4, BLUE.filled())))
+            .draw_series(
+                pts.iter()
+                    .map(|&(x, y, _)| Circle::new((x, y), 4, BLUE.filled())),
+            )
             .map_err(|e| err(&e))?
             .label("kMC ±1 SE");
         chart

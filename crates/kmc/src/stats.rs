@@ -16,7 +16,7 @@ pub fn ratio_with_se(x: &[f64], y: &[f64]) -> Result<(f64, f64), KmcError> {
     }
     let sx: f64 = x.iter().sum();
     let sy: f64 = y.iter().sum();
-    if !(sy > 0.0) {
+    if sy.is_nan() || sy <= 0.0 {
         return Err(KmcError::Statistics("total block weight is zero".into()));
     }
     let r = sx / sy;
@@ -123,12 +123,16 @@ impl DiffusionEstimate {
 /// σ = (N/V)·e²·D_σ/(k_BT) in S/cm, from the number density `ions_per_ang3` (Å⁻³) and D_σ in
 /// cm²/s (Nernst–Einstein with the collective diffusion coefficient, so the Haven ratio is
 /// included). N/V = 0.02 Å⁻³, D_σ = 1e-8 cm²/s, 300 K give 1.24e-3 S/cm.
-pub fn conductivity_s_per_cm(ions_per_ang3: f64, d_sigma_cm2_per_s: f64, temperature_k: f64) -> f64 {
+pub fn conductivity_s_per_cm(
+    ions_per_ang3: f64,
+    d_sigma_cm2_per_s: f64,
+    temperature_k: f64,
+) -> f64 {
     // n [m⁻³] = 1e30·N/V; D [m²/s] = 1e-4·D; e²/(k_BT) = e/(k_B[eV/K]·T) C/V; S/m → S/cm: 1e-2
     let n_m3 = ions_per_ang3 * 1e30;
     let d_m2 = d_sigma_cm2_per_s * 1e-4;
-    let s_per_m = n_m3 * halo_core::ELEMENTARY_CHARGE_C * d_m2
-        / (halo_core::K_B_EV_PER_K * temperature_k);
+    let s_per_m =
+        n_m3 * halo_core::ELEMENTARY_CHARGE_C * d_m2 / (halo_core::K_B_EV_PER_K * temperature_k);
     s_per_m * 1e-2
 }
 
@@ -163,7 +167,11 @@ pub fn arrhenius_fit(
     let mut x = Vec::new();
     let mut y = Vec::new();
     let mut w = Vec::new();
-    for ((&t, &s), &se) in temperatures_k.iter().zip(sigma_s_per_cm).zip(sigma_se_s_per_cm) {
+    for ((&t, &s), &se) in temperatures_k
+        .iter()
+        .zip(sigma_s_per_cm)
+        .zip(sigma_se_s_per_cm)
+    {
         if s > 0.0 && se > 0.0 && t > 0.0 && s.is_finite() && se.is_finite() {
             x.push(1.0 / t);
             y.push((s * t).ln());
@@ -182,7 +190,7 @@ pub fn arrhenius_fit(
     let sxx: f64 = w.iter().zip(&x).map(|(w, x)| w * x * x).sum();
     let sxy: f64 = w.iter().zip(&x).zip(&y).map(|((w, x), y)| w * x * y).sum();
     let det = sw * sxx - sx * sx;
-    if !(det > 0.0) {
+    if det.is_nan() || det <= 0.0 {
         return Err(KmcError::Statistics(
             "Arrhenius fit needs at least two distinct temperatures".into(),
         ));

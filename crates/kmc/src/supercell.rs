@@ -119,7 +119,7 @@ impl SupercellNetwork {
         repulsion: Option<PairRepulsion>,
     ) -> Result<SupercellNetwork, KmcError> {
         net.validate()?;
-        if scale.iter().any(|&x| x == 0) {
+        if scale.contains(&0) {
             return Err(KmcError::InvalidParameter {
                 name: "supercell",
                 reason: format!("{scale:?} has a zero repetition"),
@@ -140,7 +140,8 @@ impl SupercellNetwork {
         };
         let cells: Vec<[i64; 3]> = (0..scale[0])
             .flat_map(|a| {
-                (0..scale[1]).flat_map(move |b| (0..scale[2]).map(move |c| [a as i64, b as i64, c as i64]))
+                (0..scale[1])
+                    .flat_map(move |b| (0..scale[2]).map(move |c| [a as i64, b as i64, c as i64]))
             })
             .collect();
 
@@ -167,7 +168,9 @@ impl SupercellNetwork {
         };
 
         // directed hops of primitive sites
-        let mut dir: Vec<Vec<(usize, [i32; 3], Vector3<f64>, f64)>> = vec![Vec::new(); n_prim];
+        // per primitive site: (target, image, hop vector, S − E_source)
+        type DirectedHop = (usize, [i32; 3], Vector3<f64>, f64);
+        let mut dir: Vec<Vec<DirectedHop>> = vec![Vec::new(); n_prim];
         for (h, hop) in net.hops.iter().enumerate() {
             let v = net.hop_vector_ang(h);
             let s = hop.saddle_energy_ev;
@@ -421,7 +424,11 @@ mod tests {
         assert_eq!(sc.n_sites(), 24 * 8);
         // each 8a blocks its 4 face-sharing 16c, each 16c its 2 8a
         for i in 0..sc.n_sites() {
-            let expect = if sc.class_names[sc.site_class[i] as usize] == "8a" { 4 } else { 2 };
+            let expect = if sc.class_names[sc.site_class[i] as usize] == "8a" {
+                4
+            } else {
+                2
+            };
             assert_eq!(sc.blockers_of(i).len(), expect);
             assert_eq!(sc.hops_of(i).len(), expect);
             for h in sc.hops_of(i) {

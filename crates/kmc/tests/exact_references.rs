@@ -5,7 +5,9 @@
 use halo_core::K_B_EV_PER_K;
 use halo_kmc::engine::stream_rng;
 use halo_kmc::network::ideal;
-use halo_kmc::{BlockRecord, DiffusionEstimate, HopNetwork, SupercellNetwork, Trajectory, TrajectoryConfig};
+use halo_kmc::{
+    BlockRecord, DiffusionEstimate, HopNetwork, SupercellNetwork, Trajectory, TrajectoryConfig,
+};
 
 const NU0: f64 = 1e13;
 
@@ -39,7 +41,8 @@ fn run(
         .map(|_| tr.run_block(events_per_block).unwrap())
         .collect();
     tr.full_rebuild();
-    let est = DiffusionEstimate::from_blocks(&recs, n_ions, net.dimension, boundary_correction).unwrap();
+    let est =
+        DiffusionEstimate::from_blocks(&recs, n_ions, net.dimension, boundary_correction).unwrap();
     (est, recs, tr.state().rate_drift_max_rel)
 }
 
@@ -49,17 +52,35 @@ fn single_particle_d0_on_sc_bcc_fcc_honeycomb() {
     let eb = 0.25;
     let g = gamma(eb, t);
     // (network, supercell, z, hop length, d)
-    let cases: Vec<(&str, HopNetwork, [usize; 3], f64, f64, f64)> = vec![
+    type Case = (&'static str, HopNetwork, [usize; 3], f64, f64, f64);
+    let cases: Vec<Case> = vec![
         ("sc", ideal::simple_cubic(2.0, eb), [4, 4, 4], 6.0, 2.0, 3.0),
         ("bcc", ideal::bcc(2.0, eb), [3, 3, 3], 8.0, 3f64.sqrt(), 3.0),
-        ("fcc", ideal::fcc(2.0, eb), [3, 3, 3], 12.0, 2f64.sqrt(), 3.0),
-        ("honeycomb", ideal::honeycomb(2.0, eb), [4, 4, 1], 3.0, 2.0, 2.0),
+        (
+            "fcc",
+            ideal::fcc(2.0, eb),
+            [3, 3, 3],
+            12.0,
+            2f64.sqrt(),
+            3.0,
+        ),
+        (
+            "honeycomb",
+            ideal::honeycomb(2.0, eb),
+            [4, 4, 1],
+            3.0,
+            2.0,
+            2.0,
+        ),
     ];
     for (k, (name, net, sc, z, a, d)) in cases.into_iter().enumerate() {
         let d0 = z * g * a * a / (2.0 * d);
         let (est, _, _) = run(&net, sc, 1, t, 8000, 20, 100, 11 + k as u64, true);
         let (dt, se) = (est.d_tracer_ang2_per_s, est.d_tracer_se_ang2_per_s);
-        println!("{name}: D = {dt:.5e} ± {se:.2e}, D0 = {d0:.5e}, ratio {:.4}", dt / d0);
+        println!(
+            "{name}: D = {dt:.5e} ± {se:.2e}, D0 = {d0:.5e}, ratio {:.4}",
+            dt / d0
+        );
         assert!(se / d0 < 0.03, "{name}: SE too large to test");
         assert!((dt - d0).abs() < 3.0 * se, "{name}: {dt} vs {d0} (SE {se})");
         // one ion: tracer and jump diffusion are the same estimator
@@ -93,7 +114,10 @@ fn single_ion_matches_bloch_generator_tensor() {
     println!("exact tensor {exact:.4e}, anisotropy {aniso:.3}");
     let (est, _, _) = run(&net, [1, 1, 1], 1, t, 12000, 400, 1000, 5, true);
     let (dk, se) = (est.d_tracer_ang2_per_s, est.d_tracer_se_ang2_per_s);
-    println!("kMC D = {dk:.5e} ± {se:.2e}, exact trace/3 = {d_iso:.5e}, ratio {:.4}", dk / d_iso);
+    println!(
+        "kMC D = {dk:.5e} ± {se:.2e}, exact trace/3 = {d_iso:.5e}, ratio {:.4}",
+        dk / d_iso
+    );
     assert!(se / d_iso < 0.02);
     assert!((dk - d_iso).abs() < 2.0 * se, "{dk} vs {d_iso} ± {se}");
     // correlated: the exact D is below the uncorrelated Σ π Γ d²/(2·3)
@@ -106,11 +130,27 @@ fn single_ion_matches_bloch_generator_tensor() {
 /// larger cells: a 24 × 24 square cell still sits ~1.5 % below f0 (finite-size return paths).
 fn check_f0(name: &str, net: HopNetwork, sc: [usize; 3], f0: f64, seed: u64) {
     let n = net.sites.len() * sc.iter().product::<usize>();
-    let (est, _, drift) = run(&net, sc, n - 1, 500.0, 60, 20 * n as u64, 10 * n as u64, seed, true);
+    let (est, _, drift) = run(
+        &net,
+        sc,
+        n - 1,
+        500.0,
+        60,
+        20 * n as u64,
+        10 * n as u64,
+        seed,
+        true,
+    );
     let (f, se) = (est.correlation_factor, est.correlation_factor_se);
-    println!("{name} ({n} sites): f = {f:.5} ± {se:.5}, f0 = {f0:.5}, (f-f0)/se = {:.2}", (f - f0) / se);
+    println!(
+        "{name} ({n} sites): f = {f:.5} ± {se:.5}, f0 = {f0:.5}, (f-f0)/se = {:.2}",
+        (f - f0) / se
+    );
     assert!(se < 0.01, "{name}: SE {se} too large to test");
-    assert!((f - f0).abs() < 2.0 * se, "{name}: f = {f} ± {se}, f0 = {f0}");
+    assert!(
+        (f - f0).abs() < 2.0 * se,
+        "{name}: f = {f} ± {se}, f0 = {f0}"
+    );
     assert!(drift < 1e-12);
 }
 
@@ -141,7 +181,13 @@ fn vacancy_f0_square() {
 
 #[test]
 fn vacancy_f0_honeycomb() {
-    check_f0("honeycomb", ideal::honeycomb(2.0, 0.2), [32, 32, 1], 1.0 / 3.0, 105);
+    check_f0(
+        "honeycomb",
+        ideal::honeycomb(2.0, 0.2),
+        [32, 32, 1],
+        1.0 / 3.0,
+        105,
+    );
 }
 
 /// Hard-core lattice gas on simple cubic: D_σ = (1 − c)·D0 exactly (the centre of mass is a
@@ -157,13 +203,33 @@ fn lattice_gas(c: f64, f_ref: f64, seed: u64) {
     // (M − N)/(M − 1), so the exact finite-box value is D0·(M − N)/(M − 1) → (1 − c)·D0.
     let m = 64usize;
     let n = (m as f64 * c) as usize;
-    let (cm, _, _) = run(&net, [4, 4, 4], n, t, 12000, n as u64, 20 * n as u64, seed, false);
+    let (cm, _, _) = run(
+        &net,
+        [4, 4, 4],
+        n,
+        t,
+        12000,
+        n as u64,
+        20 * n as u64,
+        seed,
+        false,
+    );
     let exact = d0 * (m - n) as f64 / (m - 1) as f64;
     let ds = cm.d_sigma_ang2_per_s / exact;
     let ds_se = cm.d_sigma_se_ang2_per_s / exact;
     // D*: tracer correlations need the boundary-corrected estimator (8³ sites)
     let n = (512.0 * c) as usize;
-    let (est, _, drift) = run(&net, [8, 8, 8], n, t, 140_000 / n, 10 * n as u64, 20 * n as u64, seed + 1, true);
+    let (est, _, drift) = run(
+        &net,
+        [8, 8, 8],
+        n,
+        t,
+        140_000 / n,
+        10 * n as u64,
+        20 * n as u64,
+        seed + 1,
+        true,
+    );
     // the hop rate per ion is (1 − c)zΓ, so f(c) = D*/((1 − c)D0) is the tracer correlation
     // factor Σ_i|Δr_i|²/Σ_hops|hop|² (lower variance than dividing by time)
     let (f, f_se) = (est.correlation_factor, est.correlation_factor_se);
@@ -193,4 +259,84 @@ fn lattice_gas_c050() {
 #[test]
 fn lattice_gas_c075() {
     lattice_gas(0.75, 0.753, 220);
+}
+
+/// Same seed, same result, bit for bit, with 1 and with 2 rayon threads (issue 4 item 3).
+#[test]
+fn simulate_is_bit_identical_across_thread_counts() {
+    use halo_kmc::{simulate, KmcParams, MobileIons, SupercellChoice};
+    let net = ideal::spinel_8a_16c(10.42138, 0.0, 0.1, 0.35);
+    let mut p = KmcParams::new(vec![350.0, 450.0]);
+    p.seed = 42;
+    p.mobile_ions = MobileIons::PerCell(5.66);
+    p.supercell = SupercellChoice::Fixed([2, 2, 2]);
+    p.replicas = 3;
+    p.blocks_per_replica = 4;
+    p.hops_per_ion_per_block = 5.0;
+    p.equilibration_hops_per_ion = 5.0;
+    let run_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| serde_json::to_string(&simulate(&net, &p).unwrap()).unwrap())
+    };
+    let one = run_with(1);
+    let two = run_with(2);
+    assert_eq!(one, two);
+    // and a different seed gives a different trajectory
+    p.seed = 43;
+    let other = serde_json::to_string(&simulate(&net, &p).unwrap()).unwrap();
+    assert_ne!(one, other);
+}
+
+/// σ from `simulate` is (N/V)e²D_σ/(k_BT) with the simulated N and V, and the 8a/16c
+/// occupancies favour the lower-energy 8a site.
+#[test]
+fn simulate_reports_consistent_conductivity_and_occupancies() {
+    use halo_kmc::{conductivity_s_per_cm, simulate, KmcParams, MobileIons};
+    let net = ideal::spinel_8a_16c(10.42138, 0.0, 0.1, 0.35);
+    let mut p = KmcParams::new(vec![300.0, 400.0, 500.0]);
+    p.mobile_ions = MobileIons::PerCell(5.66);
+    p.replicas = 2;
+    p.blocks_per_replica = 6;
+    p.hops_per_ion_per_block = 10.0;
+    let r = simulate(&net, &p).unwrap();
+    assert!(r.n_ions >= 128);
+    assert!((r.ions_per_ang3 - r.n_ions as f64 / r.volume_ang3).abs() < 1e-15);
+    for t in &r.temperatures {
+        let s = conductivity_s_per_cm(r.ions_per_ang3, t.d_sigma_cm2_per_s, t.temperature_k);
+        assert_eq!(s, t.sigma_s_per_cm);
+        let o8a = t.occupancies.iter().find(|o| o.label == "8a").unwrap();
+        let o16c = t.occupancies.iter().find(|o| o.label == "16c").unwrap();
+        assert!(o8a.occupancy > o16c.occupancy);
+        assert!((o8a.ions_per_cell + o16c.ions_per_cell - r.ions_per_cell).abs() < 1e-6);
+        assert!(t.rate_drift_max_rel < 1e-12);
+    }
+    let a = r.arrhenius.unwrap();
+    assert!(a.ea_ev > 0.2 && a.ea_ev < 0.6, "Ea {}", a.ea_ev);
+    assert!(a.ea_se_ev > 0.0);
+}
+
+#[test]
+fn bad_parameters_are_refused_before_running() {
+    use halo_kmc::{simulate, KmcError, KmcParams};
+    let net = ideal::simple_cubic(2.0, 0.2);
+    for mutate in [
+        (|p: &mut KmcParams| p.temperatures_k = vec![]) as fn(&mut KmcParams),
+        |p| p.temperatures_k = vec![300.0, -1.0],
+        |p| p.temperatures_k = vec![300.0, 300.0],
+        |p| p.attempt_frequency_hz = 0.0,
+        |p| p.replicas = 0,
+        |p| p.blocking_distance_ang = f64::NAN,
+        |p| p.mobile_ions = halo_kmc::MobileIons::Fraction(1.5),
+        |p| p.supercell = halo_kmc::SupercellChoice::Fixed([0, 1, 1]),
+    ] {
+        let mut p = KmcParams::new(vec![300.0]);
+        mutate(&mut p);
+        assert!(matches!(
+            simulate(&net, &p),
+            Err(KmcError::InvalidParameter { .. })
+        ));
+    }
 }

@@ -282,7 +282,11 @@ pub fn graph_thresholds(sg: &SiteGraph) -> Thresholds {
         let (ra, oa) = find(&mut parent, &mut off, a.index());
         let (rb, ob) = find(&mut parent, &mut off, b.index());
         // b's frame translated by t = oa + w − ob joins a's cluster frame
-        let t = [oa[0] + w[0] - ob[0], oa[1] + w[1] - ob[1], oa[2] + w[2] - ob[2]];
+        let t = [
+            oa[0] + w[0] - ob[0],
+            oa[1] + w[1] - ob[1],
+            oa[2] + w[2] - ob[2],
+        ];
         let root = if ra == rb {
             periods[ra].add(t);
             ra
@@ -324,7 +328,10 @@ mod tests {
         // golden cases (bvlain 0.25.1 printed values)
         assert_eq!(bvlain_barrier(Some(0.5715535687988158), 10.0), Some(0.5762));
         assert_eq!(bvlain_barrier(Some(0.3510620550915986), 10.0), Some(0.3516));
-        assert_eq!(bvlain_barrier(Some(0.40595182750059555), 10.0), Some(0.4102));
+        assert_eq!(
+            bvlain_barrier(Some(0.40595182750059555), 10.0),
+            Some(0.4102)
+        );
         assert_eq!(bvlain_barrier(None, 10.0), None);
         assert_eq!(bvlain_barrier(Some(9.995), 10.0), None);
         // a threshold exactly on a probe fails there (strict <) and rounds up one step
@@ -338,15 +345,24 @@ mod tests {
         let mut e = vec![3.0; n * n * n];
         let idx = |i: usize, j: usize, k: usize| (i * n + j) * n + k;
         for t in 0..n {
-            let bump = if t == n / 2 { 0.4 } else { 0.1 * (t.min(n - t)) as f64 / 4.0 };
+            let bump = if t == n / 2 {
+                0.4
+            } else {
+                0.1 * (t.min(n - t)) as f64 / 4.0
+            };
             e[idx(t, 0, 0)] = bump;
             e[idx(0, t, 0)] = bump + 0.05;
             e[idx(0, 0, t)] = bump + 0.1;
         }
         e[0] = 0.0;
         let grid = PeriodicGrid::new([n, n, n], [n, n, n], &e).unwrap();
-        let r = analyze_grid(&grid, &Lattice::cubic(8.0), &[], &PercolationParams::default())
-            .unwrap();
+        let r = analyze_grid(
+            &grid,
+            &Lattice::cubic(8.0),
+            &[],
+            &PercolationParams::default(),
+        )
+        .unwrap();
         assert_eq!(r.thresholds.e_1d_ev, Some(0.4));
         assert_eq!(r.thresholds.e_2d_ev, Some(0.45));
         assert_eq!(r.thresholds.e_3d_ev, Some(0.5));

@@ -164,7 +164,11 @@ fn find_vox(st: &mut [Vox], x: u32) -> Result<(u32, [i16; 3]), PercolationError>
         let o = st[y as usize].off;
         st[y as usize].parent = r;
         st[y as usize].off = remaining;
-        remaining = [remaining[0] - o[0], remaining[1] - o[1], remaining[2] - o[2]];
+        remaining = [
+            remaining[0] - o[0],
+            remaining[1] - o[1],
+            remaining[2] - o[2],
+        ];
         y = next;
     }
     Ok((r, total))
@@ -495,8 +499,7 @@ pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, Percol
                     let fa = frac_of(shape, ra.rep_voxel);
                     let fk = frac_of(shape, rk.rep_voxel);
                     let pa = add3(ra.rep_off, t);
-                    let d = [0, 1, 2]
-                        .map(|x| fa[x] + pa[x] as f64 - fk[x] - rk.rep_off[x] as f64);
+                    let d = [0, 1, 2].map(|x| fa[x] + pa[x] as f64 - fk[x] - rk.rep_off[x] as f64);
                     if cart_norm(p.lattice_rows, d) < p.cluster_radius_ang {
                         let (a_voxel, a_energy) = (ra.rep_voxel, ra.rep_energy);
                         basins[absorbed as usize].parent = keeper;
@@ -541,10 +544,7 @@ pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, Percol
                 if t == [0, 0, 0] {
                     continue;
                 }
-                periods
-                    .entry(rv)
-                    .or_default()
-                    .add(t.map(|x| x as i64));
+                periods.entry(rv).or_default().add(t.map(|x| x as i64));
                 root = rv;
             } else {
                 let conv = |x: i32| {
@@ -633,7 +633,16 @@ mod tests {
 
     #[test]
     fn key_orders_like_total_cmp_and_inverts() {
-        let xs = [-3.5, -0.0, 0.0, 1e-300, 2.0, f64::MAX, f64::INFINITY, -f64::INFINITY];
+        let xs = [
+            -3.5,
+            -0.0,
+            0.0,
+            1e-300,
+            2.0,
+            f64::MAX,
+            f64::INFINITY,
+            -f64::INFINITY,
+        ];
         for &a in &xs {
             assert_eq!(unkey(key(a)).to_bits(), a.to_bits());
             for &b in &xs {

@@ -52,5 +52,8 @@ fn peak_heap_per_voxel_within_budget() {
         r.thresholds.e_3d_ev
     );
     assert!(land.num_voxels() > 300_000);
-    assert!(per_voxel <= BYTES_PER_VOXEL_BUDGET as f64, "{per_voxel} bytes/voxel");
+    assert!(
+        per_voxel <= BYTES_PER_VOXEL_BUDGET as f64,
+        "{per_voxel} bytes/voxel"
+    );
 }

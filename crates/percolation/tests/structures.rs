@@ -52,7 +52,10 @@ fn default_mode_on_every_structure() {
             .node_indices()
             .min_by(|a, b| g[*a].energy_ev.total_cmp(&g[*b].energy_ev))
             .unwrap();
-        assert!(g[deepest].label.is_some(), "{name}: deepest site unlabelled");
+        assert!(
+            g[deepest].label.is_some(),
+            "{name}: deepest site unlabelled"
+        );
         eprintln!(
             "{name}: E_1D {:?} E_2D {:?} E_3D {:?}; {} sites ({} minima), {} edges",
             r.thresholds.e_1d_ev,
@@ -63,7 +66,9 @@ fn default_mode_on_every_structure() {
             g.edge_count()
         );
         if !bless {
-            let want = golden.get(&name).unwrap_or_else(|| panic!("{name} not in golden file"));
+            let want = golden
+                .get(&name)
+                .unwrap_or_else(|| panic!("{name} not in golden file"));
             for d in 1..=3 {
                 match (want.get(d), r.thresholds.get(d)) {
                     (Some(w), Some(x)) => {
@@ -77,6 +82,10 @@ fn default_mode_on_every_structure() {
         out.insert(name, r.thresholds);
     }
     if bless {
-        std::fs::write(&golden_path, serde_json::to_string_pretty(&out).unwrap() + "\n").unwrap();
+        std::fs::write(
+            &golden_path,
+            serde_json::to_string_pretty(&out).unwrap() + "\n",
+        )
+        .unwrap();
     }
 }

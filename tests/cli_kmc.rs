@@ -1,0 +1,117 @@
+//! End-to-end tests of `halo kmc`.
+use std::process::Command;
+
+fn halo() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_halo"))
+}
+
+const SPINEL: &str = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
+
+fn quick(cmd: &mut Command) -> &mut Command {
+    cmd.args([
+        "--resolution",
+        "0.3",
+        "--replicas",
+        "1",
+        "--blocks",
+        "4",
+        "--hops-per-block",
+        "5",
+        "--equilibration",
+        "5",
+        "--min-ions",
+        "32",
+    ])
+}
+
+#[test]
+fn kmc_json_on_the_spinel_has_the_documented_keys() {
+    let dir = std::env::temp_dir().join(format!("halo_kmc_cli_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("arrhenius.svg");
+    let out = quick(
+        halo()
+            .args([
+                "kmc",
+                SPINEL,
+                "--temperatures",
+                "400,500",
+                "--seed",
+                "7",
+                "--json",
+                "--plot",
+            ])
+            .arg(&svg),
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // mobile Li from the composition: 0.28·8 + 0.19·16 + 0.008·48 = 5.664 per cell
+    let mobile = v["mobile_ions"]["mobile_per_cell"].as_f64().unwrap();
+    assert!((mobile - 5.664).abs() < 0.01, "mobile Li per cell {mobile}");
+    let temps = v["temperatures"].as_array().unwrap();
+    assert_eq!(temps.len(), 2);
+    for t in temps {
+        for key in [
+            "temperature_k",
+            "d_tracer_cm2_per_s",
+            "d_sigma_cm2_per_s",
+            "haven_ratio",
+            "sigma_s_per_cm",
+            "sigma_se_s_per_cm",
+        ] {
+            assert!(t[key].is_number(), "missing {key}");
+        }
+        assert!(t["sigma_s_per_cm"].as_f64().unwrap() > 0.0);
+    }
+    for key in [
+        "ea_ev",
+        "ea_se_ev",
+        "sigma_300k_s_per_cm",
+        "sigma_300k_se_s_per_cm",
+    ] {
+        assert!(v["arrhenius"][key].is_number(), "missing arrhenius.{key}");
+    }
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("Ea ="));
+    // same seed → identical output
+    let again = quick(halo().args([
+        "kmc",
+        SPINEL,
+        "--temperatures",
+        "400,500",
+        "--seed",
+        "7",
+        "--json",
+    ]))
+    .output()
+    .unwrap();
+    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(v["temperatures"], w["temperatures"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn kmc_bad_input_is_a_clear_error() {
+    for (args, needle) in [
+        (vec!["kmc", "no/such/file.cif"], "no/such/file.cif"),
+        (vec!["kmc", SPINEL, "--temperatures", "300,abc"], "abc"),
+        (
+            vec!["kmc", SPINEL, "--temperatures", "300,-5"],
+            "temperatures_k",
+        ),
+        (vec!["kmc", SPINEL, "--supercell", "2,2"], "--supercell"),
+        (vec!["kmc", SPINEL, "--replicas", "0"], "replicas"),
+    ] {
+        let out = halo().args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    }
+}
