@@ -75,7 +75,7 @@ fn pair_term(
             site_index,
             label: label.to_string(),
         })?;
-        if !(row.b_ang > 0.0) {
+        if row.b_ang.is_nan() || row.b_ang <= 0.0 {
             return Err(BvseError::NegativeSoftness {
                 mobile: mobile.to_string(),
                 counter_ion: species.to_string(),

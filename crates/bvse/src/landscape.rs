@@ -70,7 +70,7 @@ pub fn grid_shape(lattice: &Lattice, params: &BvseParams) -> Result<[usize; 3], 
             GridMode::Default => 1.0,
             GridMode::Bvlain => 2.0,
         };
-        if !(n >= min) {
+        if n.is_nan() || n < min {
             return Err(BvseError::InvalidParameter {
                 name: "resolution_ang",
                 reason: format!(
@@ -221,9 +221,7 @@ impl TileScratch {
                 let dy = ys[c] - p[1];
                 let dz = zs[c] - p[2];
                 let d2 = dx * dx + dy * dy + dz * dz;
-                if d2 <= rc2 {
-                    e += t.energy_ev(d2.sqrt());
-                }
+                e += t.energy_ev_masked(d2.sqrt(), d2 <= rc2);
             }
         }
         e

@@ -152,6 +152,26 @@ impl RadialTable {
         }
     }
 
+    /// Energy at `r_ang` for a pair that is kept only when `inside` (a branch-free form of
+    /// [`RadialTable::energy_ev`] for the hot loop: `r_ang` beyond the table is clamped and its
+    /// value discarded by the mask).
+    #[inline]
+    pub fn energy_ev_masked(&self, r_ang: f64, inside: bool) -> f64 {
+        if self.exact || r_ang < TABLE_R_MIN_ANG {
+            return if inside { self.kind.energy_ev(r_ang) } else { 0.0 };
+        }
+        let x = (r_ang - TABLE_R_MIN_ANG) * self.inv_h;
+        let i = (x as usize).min(self.coef.len() - 1);
+        let t = x - i as f64;
+        let c = &self.coef[i];
+        let v = c[0] + t * (c[1] + t * (c[2] + t * c[3]));
+        if inside {
+            v
+        } else {
+            0.0
+        }
+    }
+
     /// The tabulated site kind.
     pub fn kind(&self) -> &SiteKind {
         &self.kind

@@ -532,7 +532,12 @@ fn literature_wyckoff_names_on_every_framework() {
         let s = common::framework(name);
         let r = enumerate_candidates(&s, &config(name, "16d", "In", "0")).unwrap();
         assert_eq!(r.framework.orbit_wyckoff, "16d", "{name}");
-        let mut w: Vec<&str> = r.framework.li_orbits.iter().map(|o| o.wyckoff.as_str()).collect();
+        let mut w: Vec<&str> = r
+            .framework
+            .li_orbits
+            .iter()
+            .map(|o| o.wyckoff.as_str())
+            .collect();
         w.sort_unstable();
         assert_eq!(w, ["16c", "48f", "8a"], "{name}");
         assert!(r.accepted[0].composition.charge().unwrap().abs() < 1e-9);

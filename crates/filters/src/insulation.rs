@@ -31,6 +31,7 @@ use halo_core::{Composition, Element};
 use halo_data::gaps;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// Slope of the PBE → measured band gap map (tables/README.md, fit over 19 ionic halides).
 pub const PBE_GAP_SLOPE: f64 = 1.557;
@@ -103,18 +104,29 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// Element amounts of every `band_gaps.csv` formula, parsed once (`None`: not a formula halo
+/// reads, e.g. an element outside halo-core's table).
+fn gap_row_compositions() -> &'static [Option<BTreeMap<Element, f64>>] {
+    static C: OnceLock<Vec<Option<BTreeMap<Element, f64>>>> = OnceLock::new();
+    C.get_or_init(|| {
+        gaps::rows()
+            .iter()
+            .map(|r| Composition::parse(&r.formula).ok().map(|c| element_map(&c)))
+            .collect()
+    })
+}
+
 /// Gap of one composition by rules 1–2 (`None` without rows).
 pub fn gap_estimate(composition: &Composition) -> Option<GapEstimate> {
     let target = element_map(composition);
     let formula = composition.reduced_formula();
     let rows: Vec<&gaps::GapRow> = gaps::rows()
         .iter()
-        .filter(|r| r.gap_ev.is_some())
-        .filter(|r| {
-            Composition::parse(&r.formula)
-                .map(|c| same_composition(&element_map(&c), &target))
-                .unwrap_or(false)
+        .zip(gap_row_compositions())
+        .filter(|(r, c)| {
+            r.gap_ev.is_some() && c.as_ref().is_some_and(|c| same_composition(c, &target))
         })
+        .map(|(r, _)| r)
         .collect();
     let used = |sel: &[&gaps::GapRow]| -> Vec<GapUsed> {
         sel.iter()

@@ -378,10 +378,8 @@ pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, Percol
         let km = axis_tables[2][k][0].0;
         let mut out = [0usize; 9];
         let mut c = 0;
-        for di in 0..3 {
-            let ni = axis_tables[0][i][di].0;
-            for dj in 0..3 {
-                let nj = axis_tables[1][j][dj].0;
+        for &(ni, _) in &axis_tables[0][i] {
+            for &(nj, _) in &axis_tables[1][j] {
                 out[c] = (ni * n1 + nj) * n2 + km;
                 c += 1;
             }
@@ -404,22 +402,19 @@ pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, Percol
         let (i, j) = (r / n1, r % n1);
         nbrs.clear();
         let mut low: Option<(u32, u32, [i32; 3])> = None; // (act, voxel, wrap)
-        for di in 0..3 {
-            let (ni, wi) = axis_tables[0][i][di];
-            for dj in 0..3 {
-                let (nj, wj) = axis_tables[1][j][dj];
+        for (di, &(ni, wi)) in axis_tables[0][i].iter().enumerate() {
+            for (dj, &(nj, wj)) in axis_tables[1][j].iter().enumerate() {
                 let row = (ni * n1 + nj) * n2;
-                for dk in 0..3 {
+                for (dk, &(nk, wk)) in axis_tables[2][k].iter().enumerate() {
                     if di == 1 && dj == 1 && dk == 1 {
                         continue;
                     }
-                    let (nk, wk) = axis_tables[2][k][dk];
                     let u = row + nk;
                     let s = &st[u];
                     if s.parent != INACTIVE {
                         let w = [wi, wj, wk];
                         nbrs.push((u as u32, w));
-                        if low.map_or(true, |l| s.act < l.0) {
+                        if low.is_none_or(|l| s.act < l.0) {
                             low = Some((s.act, u as u32, w));
                         }
                     }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Throughput of a campaign on this machine: candidates per hour for a deterministic sample of
+# the discovery workflow (shard 0 of N, chosen by candidate-id hash, so the sample is the same
+# on every machine), with the statistical quality it reached (median relative SE of σ(300 K)).
+#
+#   scripts/bench/campaign_throughput.sh [WORKFLOW] [SHARDS] [THREADS]
+#
+# Defaults: workflows/halide-discovery.toml, 1/40 of the candidates, 2 threads.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+wf=${1:-workflows/halide-discovery.toml}
+shards=${2:-40}
+threads=${3:-2}
+cargo build --release --locked --bin halo >/dev/null
+bin=${CARGO_TARGET_DIR:-target}/release/halo
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+start=$(date +%s.%N)
+"$bin" run "$wf" --out "$out" --shard "0/$shards" --threads "$threads" --no-progress || true
+end=$(date +%s.%N)
+python3 - "$out" "$start" "$end" "$threads" "$shards" <<'PY'
+import json, sys, glob, statistics
+out, start, end, threads, shards = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+plan = json.load(open(f"{out}/candidates.json"))
+recs = [json.loads(l) for f in glob.glob(f"{out}/checkpoint*.jsonl") for l in open(f)]
+ok = [r for r in recs if r["status"] == "evaluated"]
+rel = [r["metrics"]["ranking"]["sigma_300k_se_s_per_cm"] / r["metrics"]["ranking"]["sigma_300k_s_per_cm"]
+       for r in ok if r["metrics"]["ranking"].get("sigma_300k_s_per_cm")]
+wall = end - start
+stage = {}
+for r in recs:
+    for k, v in r["timings_s"].items():
+        stage.setdefault(k, []).append(v)
+print(f"workflow: {len(plan['candidates'])} candidates planned, sample = shard 0/{shards}: {len(recs)} "
+      f"({len(ok)} evaluated, {len(recs) - len(ok)} failed)")
+print(f"wall {wall:.1f} s on {threads} threads -> {3600 * len(recs) / wall:.0f} candidates/hour "
+      f"(whole campaign ≈ {len(plan['candidates']) * wall / max(len(recs),1) / 3600:.2f} h)")
+if rel:
+    print(f"sigma(300 K) relative SE: median {statistics.median(rel):.3f}, max {max(rel):.3f}")
+for k, v in sorted(stage.items()):
+    print(f"  stage {k:8s} mean {statistics.mean(v):.3f} s per candidate")
+PY
