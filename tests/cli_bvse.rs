@@ -102,7 +102,7 @@ fn clear_errors() {
     let cif = structure("LiAlCl4_P21c_COD1004036.cif");
     let cif = cif.to_str().unwrap();
     fails_with(&["bvse", cif, "--resolution", "0"], "resolution");
-    fails_with(&["bvse", cif, "--resolution", "-0.2"], "resolution");
+    fails_with(&["bvse", cif, "--resolution=-0.2"], "resolution");
     fails_with(
         &["bvse", cif, "--resolution", "0.0005"],
         "coarser resolution",

@@ -54,15 +54,34 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
     let wf = wf.to_str().unwrap();
 
     // reference: uninterrupted, 2 threads
-    run_to_end(&["run", wf, "--out", a.to_str().unwrap(), "--threads", "2", "--no-progress"]);
+    run_to_end(&[
+        "run",
+        wf,
+        "--out",
+        a.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--no-progress",
+    ]);
     let ranked_csv = read(&a.join("ranked.csv"));
     let ranked_json = read(&a.join("ranked.json"));
     assert!(String::from_utf8_lossy(&ranked_csv).lines().count() >= 3);
     let n_candidates = checkpoint_ids(&a.join("checkpoint.jsonl")).len();
-    assert!(n_candidates >= 4, "mini campaign should have several candidates");
+    assert!(
+        n_candidates >= 4,
+        "mini campaign should have several candidates"
+    );
 
     // different thread count: byte-identical ranking
-    run_to_end(&["run", wf, "--out", b.to_str().unwrap(), "--threads", "1", "--no-progress"]);
+    run_to_end(&[
+        "run",
+        wf,
+        "--out",
+        b.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--no-progress",
+    ]);
     assert_eq!(read(&b.join("ranked.csv")), ranked_csv);
     assert_eq!(read(&b.join("ranked.json")), ranked_json);
 
@@ -89,7 +108,13 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
         let _ = child.kill(); // SIGKILL on Unix; may arrive after a normal exit
         let _ = child.wait();
     }
-    run_to_end(&["resume", c.to_str().unwrap(), "--threads", "2", "--no-progress"]);
+    run_to_end(&[
+        "resume",
+        c.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--no-progress",
+    ]);
     let ids = checkpoint_ids(&c.join("checkpoint.jsonl"));
     let mut uniq = ids.clone();
     uniq.sort();
@@ -105,13 +130,33 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
         if k == 1 {
             continue;
         }
-        run_to_end(&["run", wf, "--out", d.to_str().unwrap(), "--shard", &s, "--threads", "1", "--no-progress"]);
+        run_to_end(&[
+            "run",
+            wf,
+            "--out",
+            d.to_str().unwrap(),
+            "--shard",
+            &s,
+            "--threads",
+            "1",
+            "--no-progress",
+        ]);
     }
     let first_merge = halo()
         .args(["merge", d.to_str().unwrap(), "--shards", "3"])
         .output()
         .unwrap();
-    run_to_end(&["run", wf, "--out", d.to_str().unwrap(), "--shard", "1/3", "--threads", "1", "--no-progress"]);
+    run_to_end(&[
+        "run",
+        wf,
+        "--out",
+        d.to_str().unwrap(),
+        "--shard",
+        "1/3",
+        "--threads",
+        "1",
+        "--no-progress",
+    ]);
     let shard1 = checkpoint_ids(&d.join("checkpoint.shard-1-of-3.jsonl"));
     if !shard1.is_empty() {
         // shard 1 had work, so the first merge must have refused and named it
@@ -154,7 +199,11 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
         .args(["export", a.to_str().unwrap(), "--synthesis"])
         .output()
         .unwrap();
-    assert!(ex.status.success(), "{}", String::from_utf8_lossy(&ex.stderr));
+    assert!(
+        ex.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ex.stderr)
+    );
     let h: serde_json::Value =
         serde_json::from_slice(&read(&a.join("synthesis/handoff.json"))).unwrap();
     let first = &h["candidates"][0];
@@ -164,7 +213,10 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
         .iter()
         .map(|p| p["mass_g"].as_f64().unwrap())
         .sum();
-    assert!((total - 1.0).abs() < 1e-9, "precursor masses add up to the batch");
+    assert!(
+        (total - 1.0).abs() < 1e-9,
+        "precursor masses add up to the batch"
+    );
 }
 
 #[test]
@@ -172,7 +224,12 @@ fn sigterm_stops_cleanly_and_resume_completes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("t");
     let mut child = halo()
-        .args(["run", mini().to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "run",
+            mini().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .args(["--threads", "1", "--no-progress"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -189,9 +246,18 @@ fn sigterm_stops_cleanly_and_resume_completes() {
     );
     if out.join("checkpoint.jsonl").exists() {
         let text = std::fs::read_to_string(out.join("checkpoint.jsonl")).unwrap();
-        assert!(text.is_empty() || text.ends_with('\n'), "no torn line after SIGTERM");
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "no torn line after SIGTERM"
+        );
     }
-    run_to_end(&["resume", out.to_str().unwrap(), "--threads", "2", "--no-progress"]);
+    run_to_end(&[
+        "resume",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--no-progress",
+    ]);
     assert!(out.join("ranked.csv").is_file());
 }
 
@@ -201,9 +267,18 @@ fn bad_workflows_are_rejected_with_the_key() {
     let text = std::fs::read_to_string(mini()).unwrap();
     let cases = [
         (text.replace("seed = 11", "seed = 11\nseeed = 3"), "seeed"),
-        (text.replace("resolution_ang = 0.35", "resolution_ang = -0.3"), "bvse.resolution_ang"),
-        (text.replace("[\"In\", \"Y\"]", "[\"In\", \"Qq\"]"), "enumerate.dopants"),
-        (text.replace("Li2Sc2-3Cl4_Fd-3m", "Nope_Fd-3m"), "framework.cif"),
+        (
+            text.replace("resolution_ang = 0.35", "resolution_ang = -0.3"),
+            "bvse.resolution_ang",
+        ),
+        (
+            text.replace("[\"In\", \"Y\"]", "[\"In\", \"Qq\"]"),
+            "enumerate.dopants",
+        ),
+        (
+            text.replace("Li2Sc2-3Cl4_Fd-3m", "Nope_Fd-3m"),
+            "framework.cif",
+        ),
     ];
     for (i, (t, key)) in cases.iter().enumerate() {
         let p = tmp.path().join(format!("bad{i}.toml"));
@@ -211,7 +286,12 @@ fn bad_workflows_are_rejected_with_the_key() {
         let p2 = mini().with_file_name(format!(".bad-{}-{i}.toml", std::process::id()));
         std::fs::write(&p2, t).unwrap();
         let out = halo()
-            .args(["run", p2.to_str().unwrap(), "--out", p.with_extension("out").to_str().unwrap()])
+            .args([
+                "run",
+                p2.to_str().unwrap(),
+                "--out",
+                p.with_extension("out").to_str().unwrap(),
+            ])
             .output()
             .unwrap();
         let _ = std::fs::remove_file(&p2);

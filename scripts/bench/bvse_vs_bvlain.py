@@ -18,7 +18,6 @@ Usage: cargo build --release && python3 scripts/bench/bvse_vs_bvlain.py [--resol
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -59,14 +58,19 @@ def time_bvlain(structure, resolution):
 
 
 def run_halo(exe, cif, resolution, mode):
+    """Wall time, JSON output and peak RSS (bytes, from GNU time when available) of one run."""
+    cmd = [exe, "bvse", cif, "--mode", mode, "--resolution", str(resolution), "--json"]
+    gnu_time = "/usr/bin/time"
+    if os.path.exists(gnu_time):
+        cmd = [gnu_time, "-f", "HALO_MAXRSS_KB %M"] + cmd
     t0 = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run(
-        [exe, "bvse", cif, "--mode", mode, "--resolution", str(resolution), "--json"],
-        check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     dt = time.perf_counter() - t0
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return dt, json.loads(out.stdout), max(rss_kb, before) * 1024
+    rss = None
+    for line in out.stderr.splitlines():
+        if line.startswith("HALO_MAXRSS_KB"):
+            rss = int(line.split()[1]) * 1024
+    return dt, json.loads(out.stdout), rss
 
 
 def main():
@@ -103,8 +107,10 @@ def main():
 
         t_sp, res, rss = run_halo(exe, SPINEL, 0.1, "default")
         nv = res["n_voxels"]
+        rss_text = "peak RSS unknown (no /usr/bin/time)" if rss is None else (
+            f"peak RSS {rss / 2**20:.1f} MiB = {rss / nv:.1f} bytes/voxel (whole process)")
         print(f"spinel Li2In1/3Sc1/3Cl4, default mode, 0.1 Å: {nv} voxels, {t_sp:.2f} s wall "
-              f"(whole command), peak RSS {rss / 2**20:.1f} MiB = {rss / nv:.1f} bytes/voxel")
+              f"(whole command: CIF, landscape, percolation, JSON), {rss_text}")
         if a.spinel_bvlain:
             from pymatgen.core import Structure
             from ase.io import read

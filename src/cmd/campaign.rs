@@ -245,7 +245,13 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
 pub fn resume(a: ResumeArgs) -> anyhow::Result<ExitCode> {
     let lw = driver::load_saved_workflow(&a.dir)?;
     let shard = shard(&a.shard)?;
-    execute(&lw, a.dir.clone(), threads(a.threads)?, shard, !a.no_progress)
+    execute(
+        &lw,
+        a.dir.clone(),
+        threads(a.threads)?,
+        shard,
+        !a.no_progress,
+    )
 }
 
 /// `halo status`.
@@ -256,7 +262,10 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!("campaign   {}", s.name);
         println!("planned    {}", s.planned);
-        println!("rejected   {} (by enumeration; reasons in candidates.json)", s.rejected);
+        println!(
+            "rejected   {} (by enumeration; reasons in candidates.json)",
+            s.rejected
+        );
         println!("evaluated  {}", s.evaluated);
         println!("failed     {}", s.failed.len());
         println!("pending    {}", s.pending);
@@ -282,7 +291,10 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
 /// `halo report`.
 pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let n = driver::report(&a.dir)?;
-    eprintln!("report for {n} recorded candidates written to {}", a.dir.display());
+    eprintln!(
+        "report for {n} recorded candidates written to {}",
+        a.dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -347,8 +359,8 @@ pub fn emit(a: EmitArgs) -> anyhow::Result<ExitCode> {
     };
     let lw = config::load(&o.workflow)?;
     let out = abs(&o.out.clone().unwrap_or_else(|| default_out(&lw)))?;
-    let wf = std::fs::canonicalize(&o.workflow)
-        .with_context(|| format!("{}", o.workflow.display()))?;
+    let wf =
+        std::fs::canonicalize(&o.workflow).with_context(|| format!("{}", o.workflow.display()))?;
     let bin = match &o.halo_bin {
         Some(b) => abs(b)?,
         None => std::env::current_exe().context("locating the halo executable")?,

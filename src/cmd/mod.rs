@@ -1,8 +1,8 @@
 //! One module per subcommand.
-pub mod inspect;
-pub mod campaign;
-pub mod stability;
-pub mod rank;
 pub mod bvse;
+pub mod campaign;
 pub mod enumerate;
+pub mod inspect;
 pub mod kmc;
+pub mod rank;
+pub mod stability;

@@ -64,12 +64,12 @@ pub fn read_records<T: DeserializeOwned + Keyed>(
         let line = &text[start..start + nl];
         match serde_json::from_slice::<T>(line) {
             Ok(r) => {
-                let k = r.key().to_string();
-                if out.contains_key(&k) {
-                    rec.duplicates += 1;
-                } else {
-                    out.insert(k, r);
-                    rec.records += 1;
+                match out.entry(r.key().to_string()) {
+                    std::collections::btree_map::Entry::Occupied(_) => rec.duplicates += 1,
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(r);
+                        rec.records += 1;
+                    }
                 }
                 good_end = (start + nl + 1) as u64;
             }
@@ -167,9 +167,21 @@ mod tests {
         {
             let (mut c, recs, _) = Checkpoint::open::<R>(&p).unwrap();
             assert!(recs.is_empty());
-            c.append(&R { id: "a".into(), v: 1.0 }).unwrap();
-            c.append(&R { id: "b".into(), v: 2.0 }).unwrap();
-            c.append(&R { id: "a".into(), v: 1.0 }).unwrap();
+            c.append(&R {
+                id: "a".into(),
+                v: 1.0,
+            })
+            .unwrap();
+            c.append(&R {
+                id: "b".into(),
+                v: 2.0,
+            })
+            .unwrap();
+            c.append(&R {
+                id: "a".into(),
+                v: 1.0,
+            })
+            .unwrap();
         }
         // simulate a crash in the middle of a write
         let mut f = OpenOptions::new().append(true).open(&p).unwrap();
@@ -179,7 +191,11 @@ mod tests {
         assert_eq!(recs.len(), 2);
         assert_eq!(rec.duplicates, 1);
         assert_eq!(rec.truncated_bytes, 14);
-        c.append(&R { id: "c".into(), v: 3.0 }).unwrap();
+        c.append(&R {
+            id: "c".into(),
+            v: 3.0,
+        })
+        .unwrap();
         drop(c);
         let (recs, rec, _) = read_records::<R>(&p).unwrap();
         assert_eq!(recs.len(), 3);
@@ -191,7 +207,11 @@ mod tests {
     fn corruption_in_the_middle_is_an_error_with_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.jsonl");
-        std::fs::write(&p, "{\"id\":\"a\",\"v\":1}\nnot json\n{\"id\":\"b\",\"v\":2}\n").unwrap();
+        std::fs::write(
+            &p,
+            "{\"id\":\"a\",\"v\":1}\nnot json\n{\"id\":\"b\",\"v\":2}\n",
+        )
+        .unwrap();
         match read_records::<R>(&p) {
             Err(CampaignError::CorruptCheckpoint { line, .. }) => assert_eq!(line, 2),
             other => panic!("expected corruption error, got {:?}", other.map(|x| x.1)),

@@ -243,10 +243,7 @@ impl LoadedWorkflow {
         if p.is_absolute() {
             p.to_path_buf()
         } else {
-            self.path
-                .parent()
-                .unwrap_or_else(|| Path::new("."))
-                .join(p)
+            self.path.parent().unwrap_or_else(|| Path::new(".")).join(p)
         }
     }
 }
@@ -338,7 +335,9 @@ fn validate(w: &Workflow) -> Result<(), String> {
     }
     for t in &k.temperatures_k {
         if !(t.is_finite() && *t > 0.0 && *t < 5000.0) {
-            return Err(format!("kmc.temperatures_k: {t} K is not a valid temperature"));
+            return Err(format!(
+                "kmc.temperatures_k: {t} K is not a valid temperature"
+            ));
         }
     }
     if k.replicas < 2 {
@@ -353,9 +352,7 @@ fn validate(w: &Workflow) -> Result<(), String> {
     if !(k.attempt_frequency_hz.is_finite() && k.attempt_frequency_hz > 0.0) {
         return Err("kmc.attempt_frequency_hz: must be positive".into());
     }
-    w.filters
-        .validate()
-        .map_err(|e| format!("filters: {e}"))?;
+    w.filters.validate().map_err(|e| format!("filters: {e}"))?;
     let b = w.synthesis.batch_mass_g;
     if !(b.is_finite() && b > 0.0) {
         return Err(format!("synthesis.batch_mass_g: {b} must be positive"));
@@ -402,12 +399,30 @@ fractions = "0:0.666:0.111"
     #[test]
     fn bad_values_are_named() {
         let cases = [
-            (GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Xx\""), "enumerate.dopants"),
-            (GOOD.replace("0:0.666:0.111", "0:1.5:0.5"), "enumerate.fractions"),
-            (GOOD.replace("0:0.666:0.111", "0:0.5:0"), "enumerate.fractions"),
-            (GOOD.to_string() + "[bvse]\nresolution_ang = -1\n", "bvse.resolution_ang"),
-            (GOOD.to_string() + "[kmc]\ntemperatures_k = [300]\n", "kmc.temperatures_k"),
-            (GOOD.replace("name = \"t\"", "name = \"a b\""), "campaign.name"),
+            (
+                GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Xx\""),
+                "enumerate.dopants",
+            ),
+            (
+                GOOD.replace("0:0.666:0.111", "0:1.5:0.5"),
+                "enumerate.fractions",
+            ),
+            (
+                GOOD.replace("0:0.666:0.111", "0:0.5:0"),
+                "enumerate.fractions",
+            ),
+            (
+                GOOD.to_string() + "[bvse]\nresolution_ang = -1\n",
+                "bvse.resolution_ang",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\ntemperatures_k = [300]\n",
+                "kmc.temperatures_k",
+            ),
+            (
+                GOOD.replace("name = \"t\"", "name = \"a b\""),
+                "campaign.name",
+            ),
             (GOOD.replace("seed = 7", "seed = -7"), "seed"),
         ];
         for (text, key) in cases {

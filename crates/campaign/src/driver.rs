@@ -76,20 +76,20 @@ fn prepare_dir(lw: &LoadedWorkflow, plan: &Plan, dir: &Path) -> Result<(), Campa
         if !same {
             return Err(CampaignError::State {
                 path: dir.to_path_buf(),
-                reason: "holds a different campaign (its workflow.toml differs); use another --out \
+                reason:
+                    "holds a different campaign (its workflow.toml differs); use another --out \
                          or `halo resume` on it"
-                    .into(),
+                        .into(),
             });
         }
     } else {
         write_atomic(&wf_path, lw.text.as_bytes())?;
     }
-    let plan_json = serde_json::to_vec_pretty(&plan.manifest()).map_err(|e| {
-        CampaignError::Serialize {
+    let plan_json =
+        serde_json::to_vec_pretty(&plan.manifest()).map_err(|e| CampaignError::Serialize {
             what: "candidates.json".into(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     write_atomic(&dir.join("candidates.json"), &plan_json)
 }
 
@@ -131,8 +131,7 @@ pub fn run(
         .iter()
         .filter(|c| opts.shard.contains(&c.id))
         .collect();
-    let (progress, _mp) =
-        StageProgress::new(pipeline::STAGES, mine.len() as u64, opts.progress);
+    let (progress, _mp) = StageProgress::new(pipeline::STAGES, mine.len() as u64, opts.progress);
     let seed = lw.workflow.campaign.seed;
     let ckpt = opts.out_dir.join(opts.shard.checkpoint_name());
     let (summary, done) = run_pending(
@@ -144,10 +143,7 @@ pub fn run(
         &progress,
         |c, p| pipeline::evaluate(&ctx, c, candidate_seed(seed, &c.id), p),
     )?;
-    let failed = done
-        .values()
-        .filter(|r| r.metrics().is_none())
-        .count();
+    let failed = done.values().filter(|r| r.metrics().is_none()).count();
     let mut outputs_written = false;
     if !summary.interrupted && opts.shard.count == 1 {
         crate::outputs::write_all(&opts.out_dir, lw, &plan, &done)?;
@@ -303,10 +299,11 @@ pub fn merge(dir: &Path, shards: u32) -> Result<MergeReport, CampaignError> {
         let (r, rec, _) = read_records::<CandidateRecord>(&p)?;
         dups += rec.duplicates;
         for (k, v) in r {
-            if recs.contains_key(&k) {
-                dups += 1;
-            } else {
-                recs.insert(k, v);
+            match recs.entry(k) {
+                std::collections::btree_map::Entry::Occupied(_) => dups += 1,
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
             }
         }
     }

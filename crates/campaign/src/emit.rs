@@ -74,7 +74,10 @@ pub fn slurm_scripts(
         return Err("--cpus-per-task must be at least 1".into());
     }
     if !valid_slurm_time(&o.time) {
-        return Err(format!("--time '{}' is not a Slurm time (e.g. 02:00:00)", o.time));
+        return Err(format!(
+            "--time '{}' is not a Slurm time (e.g. 02:00:00)",
+            o.time
+        ));
     }
     let bin = sh_quote(&halo_bin.display().to_string());
     let wf = sh_quote(&workflow.display().to_string());

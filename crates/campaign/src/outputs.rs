@@ -130,7 +130,12 @@ cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
             .verdicts
             .insulation
             .as_ref()
-            .map(|v| serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            .map(|v| {
+                serde_json::to_value(v)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            })
             .unwrap_or_default();
         let fields = [
             row.rank.map(|k| k.to_string()).unwrap_or_default(),
@@ -221,8 +226,7 @@ cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
         .iter()
         .filter_map(|row| {
             let t = recs.get(&row.metrics.id)?.metrics()?;
-            (!t.arrhenius.is_empty())
-                .then(|| (row.metrics.formula.clone(), t.arrhenius.clone()))
+            (!t.arrhenius.is_empty()).then(|| (row.metrics.formula.clone(), t.arrhenius.clone()))
         })
         .take(8)
         .collect();
@@ -289,8 +293,14 @@ fn report_markdown(
             e.1 += 1;
         }
     }
-    let _ = writeln!(s, "## Stage timings (wall time per candidate, this machine)\n");
-    let _ = writeln!(s, "| stage | candidates | mean s | total s |\n|---|---:|---:|---:|");
+    let _ = writeln!(
+        s,
+        "## Stage timings (wall time per candidate, this machine)\n"
+    );
+    let _ = writeln!(
+        s,
+        "| stage | candidates | mean s | total s |\n|---|---:|---:|---:|"
+    );
     let mut grand = 0.0;
     for (k, (t, n)) in &totals {
         grand += t;
@@ -330,7 +340,10 @@ fn report_markdown(
         for (k, n) in reasons {
             let _ = writeln!(s, "- {k}: {n}");
         }
-        let _ = writeln!(s, "\nEvery rejection with its reason is in `candidates.json`.\n");
+        let _ = writeln!(
+            s,
+            "\nEvery rejection with its reason is in `candidates.json`.\n"
+        );
     }
     let _ = writeln!(
         s,
@@ -342,7 +355,10 @@ fn report_markdown(
 }
 
 /// Write the synthesis hand-off (JSON and CSV) of the top passing candidates of a folder.
-pub fn export_synthesis(dir: &Path, batch_mass_g: Option<f64>) -> Result<Vec<PathBuf>, CampaignError> {
+pub fn export_synthesis(
+    dir: &Path,
+    batch_mass_g: Option<f64>,
+) -> Result<Vec<PathBuf>, CampaignError> {
     let lw = load_saved_workflow(dir)?;
     let manifest = crate::driver::read_manifest(dir)?;
     let recs = collect_records(dir)?;

@@ -68,12 +68,13 @@ impl Context {
                 size_tolerance: w.enumerate.radius_tolerance,
                 ..Default::default()
             };
-            let result = halo_enumerate::enumerate_candidates(&loaded.structure, &cfg).map_err(
-                |e| CampaignError::Config {
-                    path: lw.path.clone(),
-                    reason: format!("framework '{}' ({}): {e}", f.name, path.display()),
-                },
-            )?;
+            let result =
+                halo_enumerate::enumerate_candidates(&loaded.structure, &cfg).map_err(|e| {
+                    CampaignError::Config {
+                        path: lw.path.clone(),
+                        reason: format!("framework '{}' ({}): {e}", f.name, path.display()),
+                    }
+                })?;
             enumerations.push((f.name.clone(), result));
         }
         Ok(Context {
@@ -441,7 +442,13 @@ pub fn evaluate(
                 timings: &mut timings,
                 details: &mut details,
             };
-            match evaluate_structure(&structure, target, StageSettings::of(&ctx.workflow), seed, sink) {
+            match evaluate_structure(
+                &structure,
+                target,
+                StageSettings::of(&ctx.workflow),
+                seed,
+                sink,
+            ) {
                 Ok(m) => Outcome::Evaluated {
                     metrics: Box::new(m),
                 },

@@ -73,7 +73,10 @@ pub fn arrhenius_svg(
             .label(label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
         chart
-            .draw_series(data.iter().map(|&(x, y)| Circle::new((x, y), 4, color.filled())))
+            .draw_series(
+                data.iter()
+                    .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+            )
             .map_err(|e| plot_err(path, e))?;
         chart
             .draw_series(s.iter().filter(|p| p.sigma_s_per_cm > 0.0).map(|p| {
@@ -103,13 +106,19 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint]) -> Result<(), CampaignErro
         .filter(|p| p.sigma_300k_s_per_cm > 0.0 && p.anodic_limit_v.is_finite())
         .collect();
     if pts.is_empty() {
-        return Err(plot_err(path, "no candidate has both σ(300 K) and an anodic limit"));
+        return Err(plot_err(
+            path,
+            "no candidate has both σ(300 K) and an anodic limit",
+        ));
     }
     let (xmin, xmax) = pts.iter().fold((f64::MAX, f64::MIN), |a, p| {
         (a.0.min(p.anodic_limit_v), a.1.max(p.anodic_limit_v))
     });
     let (ymin, ymax) = pts.iter().fold((f64::MAX, f64::MIN), |a, p| {
-        (a.0.min(p.sigma_300k_s_per_cm), a.1.max(p.sigma_300k_s_per_cm))
+        (
+            a.0.min(p.sigma_300k_s_per_cm),
+            a.1.max(p.sigma_300k_s_per_cm),
+        )
     });
     let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
@@ -142,7 +151,11 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint]) -> Result<(), CampaignErro
             } else {
                 BLUE.to_rgba()
             };
-            let style = if p.pareto { c.filled() } else { c.stroke_width(1) };
+            let style = if p.pareto {
+                c.filled()
+            } else {
+                c.stroke_width(1)
+            };
             Circle::new((p.anodic_limit_v, p.sigma_300k_s_per_cm), 5, style)
         }))
         .map_err(|e| plot_err(path, e))?;

@@ -12,7 +12,8 @@ use halo_core::{Composition, Element, Species};
 use serde::{Deserialize, Serialize};
 
 /// The default synthesis template of the paper.
-pub const PAPER_ROUTE: &str = "Mix stoichiometric precursors in an Ar glovebox, pelletise, seal in an \
+pub const PAPER_ROUTE: &str =
+    "Mix stoichiometric precursors in an Ar glovebox, pelletise, seal in an \
 evacuated quartz ampoule; heat at 5 °C/min to 650 °C, hold 48 h, cool at 10 °C/h \
 (Zhou et al., Nature Energy 7, 83 (2022)).";
 
@@ -169,14 +170,21 @@ mod tests {
         ]);
         let h = hand_off(&c, 1.0).unwrap();
         assert_eq!(
-            h.precursors.iter().map(|p| p.formula.as_str()).collect::<Vec<_>>(),
+            h.precursors
+                .iter()
+                .map(|p| p.formula.as_str())
+                .collect::<Vec<_>>(),
             ["LiCl", "ScCl3", "InCl3"]
         );
         assert!(h.mass_balance_error_g.abs() < 1e-12);
         // LiCl: 2 × 42.394 / M_f with M_f = 2·6.941 + 114.818/3 + 44.956/3 + 4·35.453
         let mf = 2.0 * 6.941 + 114.818 / 3.0 + 44.955912 / 3.0 + 4.0 * 35.453;
         let want = 2.0 * (6.941 + 35.453) / mf;
-        assert!((h.precursors[0].mass_g - want).abs() < 1e-3, "{}", h.precursors[0].mass_g);
+        assert!(
+            (h.precursors[0].mass_g - want).abs() < 1e-3,
+            "{}",
+            h.precursors[0].mass_g
+        );
         assert!(h.precursors[0].melting_point_k.is_some());
     }
 

@@ -189,7 +189,10 @@ impl Composition {
         let mut pos = 0usize;
         let comp = parse_group(&chars, &mut pos, 0).map_err(bad)?;
         if pos != chars.len() {
-            return Err(bad(format!("unexpected '{}' at position {}", chars[pos], pos)));
+            return Err(bad(format!(
+                "unexpected '{}' at position {}",
+                chars[pos], pos
+            )));
         }
         if comp.amounts.is_empty() {
             return Err(bad("no elements".into()));
@@ -207,9 +210,7 @@ fn parse_number(chars: &[char], pos: &mut usize) -> Result<Option<f64>, String> 
         return Ok(None);
     }
     let s: String = chars[start..*pos].iter().collect();
-    let mut v: f64 = s
-        .parse()
-        .map_err(|_| format!("'{s}' is not a number"))?;
+    let mut v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
     if *pos < chars.len() && chars[*pos] == '/' {
         *pos += 1;
         let ds = *pos;
@@ -281,7 +282,10 @@ mod tests {
         assert_eq!(c.formula(), "Li3 In1 Cl6");
         assert_eq!(c.reduced_formula(), "Li3InCl6");
         let c = Composition::parse("Li6In2Cl12").unwrap();
-        assert_eq!(c.reduced_formula_and_factor(), ("Li3InCl6".to_string(), 2.0));
+        assert_eq!(
+            c.reduced_formula_and_factor(),
+            ("Li3InCl6".to_string(), 2.0)
+        );
         let c = Composition::parse("Li16.464Sc2.624In2.576Cl32").unwrap();
         assert_eq!(c.reduced_formula(), "Li16.464Sc2.624In2.576Cl32");
         let c = Composition::parse("Li2Sc2/3Cl4").unwrap();
@@ -292,7 +296,9 @@ mod tests {
 
     #[test]
     fn malformed_formulas() {
-        for t in ["", "li2", "Li2Xx", "Li(Cl", "LiCl)", "Li2/0Cl", "Li-1Cl", "Li..2"] {
+        for t in [
+            "", "li2", "Li2Xx", "Li(Cl", "LiCl)", "Li2/0Cl", "Li-1Cl", "Li..2",
+        ] {
             assert!(Composition::parse(t).is_err(), "{t} parsed");
         }
     }

@@ -207,8 +207,7 @@ pub fn ewald_with_charges(
         e_recip += recip_i;
         e_point += point_i;
         site_energies[i] = real_i + recip_i + point_i;
-        potentials[i] =
-            (phi_real[i] + phi_recip[i] - 2.0 * q * (eta / PI).sqrt()) * COULOMB_EV_ANG;
+        potentials[i] = (phi_real[i] + phi_recip[i] - 2.0 * q * (eta / PI).sqrt()) * COULOMB_EV_ANG;
     }
     let e_charged = -COULOMB_EV_ANG * PI * q_total * q_total / (2.0 * vol * eta);
     Ok(EwaldResult {
@@ -233,7 +232,12 @@ mod tests {
     fn rocksalt(a: f64) -> Structure {
         let li = Species::parse("Li+").unwrap();
         let cl = Species::parse("Cl-").unwrap();
-        let fcc = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]];
+        let fcc = [
+            [0.0, 0.0, 0.0],
+            [0.5, 0.5, 0.0],
+            [0.5, 0.0, 0.5],
+            [0.0, 0.5, 0.5],
+        ];
         let mut atoms = vec![];
         for f in fcc {
             atoms.push((li, f));

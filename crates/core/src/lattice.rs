@@ -82,7 +82,11 @@ impl Lattice {
                 return Err(CoreError::BadLatticeParameter { name, value: v });
             }
         }
-        for (name, v) in [("alpha", alpha_deg), ("beta", beta_deg), ("gamma", gamma_deg)] {
+        for (name, v) in [
+            ("alpha", alpha_deg),
+            ("beta", beta_deg),
+            ("gamma", gamma_deg),
+        ] {
             if !(v.is_finite() && v > 0.0 && v < 180.0) {
                 return Err(CoreError::BadLatticeParameter { name, value: v });
             }

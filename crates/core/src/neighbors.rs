@@ -79,7 +79,12 @@ mod tests {
     fn rocksalt_shells() {
         let li = Species::parse("Li+").unwrap();
         let cl = Species::parse("Cl-").unwrap();
-        let fcc = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]];
+        let fcc = [
+            [0.0, 0.0, 0.0],
+            [0.5, 0.5, 0.0],
+            [0.5, 0.0, 0.5],
+            [0.0, 0.5, 0.5],
+        ];
         let mut atoms = vec![];
         for f in fcc {
             atoms.push((li, f));

@@ -269,7 +269,12 @@ mod tests {
     fn licl() -> Structure {
         let li = Species::parse("Li+").unwrap();
         let cl = Species::parse("Cl-").unwrap();
-        let fcc = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]];
+        let fcc = [
+            [0.0, 0.0, 0.0],
+            [0.5, 0.5, 0.0],
+            [0.5, 0.0, 0.5],
+            [0.0, 0.5, 0.5],
+        ];
         let mut atoms = vec![];
         for f in fcc {
             atoms.push((li, f));

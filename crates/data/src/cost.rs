@@ -22,7 +22,12 @@ pub struct CostRow {
 /// Every row of `element_cost.csv`.
 pub fn rows() -> &'static [CostRow] {
     static T: OnceLock<Vec<CostRow>> = OnceLock::new();
-    T.get_or_init(|| parse_table("element_cost.csv", include_str!("../tables/element_cost.csv")))
+    T.get_or_init(|| {
+        parse_table(
+            "element_cost.csv",
+            include_str!("../tables/element_cost.csv"),
+        )
+    })
 }
 
 /// Price of an element in USD/kg.

@@ -96,11 +96,11 @@ pub fn formal_oxidation_state(element: Element) -> Option<i8> {
         "Li" | "Na" | "K" | "Rb" | "Cs" => 1,
         "F" | "Cl" | "Br" | "I" => -1,
         "O" | "S" => -2,
-        "Sc" | "Y" | "In" | "Al" | "Ga" | "La" | "Ce" | "Pr" | "Nd" | "Sm" | "Eu" | "Gd"
-        | "Tb" | "Dy" | "Ho" | "Er" | "Tm" | "Yb" | "Lu" | "Bi" | "Sb" => 3,
+        "Sc" | "Y" | "In" | "Al" | "Ga" | "La" | "Ce" | "Pr" | "Nd" | "Sm" | "Eu" | "Gd" | "Tb"
+        | "Dy" | "Ho" | "Er" | "Tm" | "Yb" | "Lu" | "Bi" | "Sb" => 3,
         "Zr" | "Hf" | "Ti" | "Sn" => 4,
-        "Mg" | "Zn" | "Cd" | "Mn" | "Fe" | "Co" | "Ni" | "Cr" | "V" | "Ca" | "Sr" | "Ba"
-        | "Cu" | "Pb" => 2,
+        "Mg" | "Zn" | "Cd" | "Mn" | "Fe" | "Co" | "Ni" | "Cr" | "V" | "Ca" | "Sr" | "Ba" | "Cu"
+        | "Pb" => 2,
         "Nb" | "Ta" => 5,
         "Mo" | "W" => 6,
         _ => return None,

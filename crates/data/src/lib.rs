@@ -46,7 +46,9 @@ pub(crate) fn parse_table<T: DeserializeOwned>(name: &str, text: &str) -> Vec<T>
         .from_reader(text.as_bytes());
     rdr.deserialize()
         .enumerate()
-        .map(|(i, r)| r.unwrap_or_else(|e| panic!("embedded table {name}, data row {}: {e}", i + 1)))
+        .map(|(i, r)| {
+            r.unwrap_or_else(|e| panic!("embedded table {name}, data row {}: {e}", i + 1))
+        })
         .collect()
 }
 

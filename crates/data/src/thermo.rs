@@ -71,11 +71,17 @@ pub struct TernaryRow {
     #[serde(rename = "dGf_298_kJmol", deserialize_with = "blank::f64_opt")]
     pub dgf_kj_per_mol: Option<f64>,
     pub binaries: String,
-    #[serde(rename = "dH_mix_from_binaries_kJmol", deserialize_with = "blank::f64_opt")]
+    #[serde(
+        rename = "dH_mix_from_binaries_kJmol",
+        deserialize_with = "blank::f64_opt"
+    )]
     pub dh_mix_kj_per_mol: Option<f64>,
     #[serde(rename = "dH_mix_meV_per_atom", deserialize_with = "blank::f64_opt")]
     pub dh_mix_mev_per_atom: Option<f64>,
-    #[serde(rename = "dG_mix_from_binaries_kJmol", deserialize_with = "blank::f64_opt")]
+    #[serde(
+        rename = "dG_mix_from_binaries_kJmol",
+        deserialize_with = "blank::f64_opt"
+    )]
     pub dg_mix_kj_per_mol: Option<f64>,
     pub source_id: String,
     pub source: String,
