@@ -158,7 +158,11 @@ impl RadialTable {
     #[inline]
     pub fn energy_ev_masked(&self, r_ang: f64, inside: bool) -> f64 {
         if self.exact || r_ang < TABLE_R_MIN_ANG {
-            return if inside { self.kind.energy_ev(r_ang) } else { 0.0 };
+            return if inside {
+                self.kind.energy_ev(r_ang)
+            } else {
+                0.0
+            };
         }
         let x = (r_ang - TABLE_R_MIN_ANG) * self.inv_h;
         let i = (x as usize).min(self.coef.len() - 1);
