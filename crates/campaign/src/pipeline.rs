@@ -6,7 +6,7 @@ use crate::config::{BvseSection, KmcSection, LoadedWorkflow, Workflow};
 use crate::error::CampaignError;
 use crate::record::{ArrheniusPoint, CandidateRecord, Metrics, Outcome};
 use crate::runner::StageProgress;
-use halo_bvse::BvseParams;
+use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::{Element, Structure};
 use halo_enumerate::{EnumerationConfig, EnumerationResult, Realiser};
 use halo_kmc::{HopNetwork, KmcParams, MobileIons};
@@ -22,8 +22,8 @@ pub const STAGES: &[&str] = &["realise", "bvse", "graph", "kmc", "filters"];
 pub const MODEL_DESCRIPTION: &str = "Realisation: the occupancy-weighted average model of each \
 candidate on its estimated lattice (halo-enumerate). Landscape: bond-valence site energy of Li+ \
 (softBV parameters, Chen & Adams 2017; bvlain 0.25.1 conventions: Morse halved, screened Coulomb \
-with factor 0.74, 14.4 eV·Å), every framework atom within 10 Å with occupancy weights \
-(halo-bvse). Percolation: exact thresholds from a union-find sweep with winding vectors; Li sites \
+with factor 0.74, 14.4 eV·Å), every framework atom within 10 Å with occupancy weights; Li \
+sharing a site with a framework cation stays in the framework (halo-bvse). Percolation: exact thresholds from a union-find sweep with winding vectors; Li sites \
 = basin minima, edges = basin merges at saddles (halo-percolation). Transport: rejection-free kMC \
 on the site graph, rates ν0·exp(−(E_saddle − E_site)/k_BT), one ion per site and near-site \
 blocking, mobile Li = Li not sharing a site with a framework cation; σ = (N/V)e²D_σ/(k_BT); \
@@ -180,9 +180,14 @@ pub fn plan(ctx: &Context) -> Result<Plan, CampaignError> {
 }
 
 /// Stage parameters derived from a workflow.
+///
+/// Li sharing a site with a framework cation (spinel 16d) stays in the framework with its
+/// occupancy ([`MixedSiteMobile::KeepAsFramework`]), consistent with the mobile-ion count of
+/// `halo_kmc::mobile_ion_count`, which leaves that Li off the kMC network; `halo kmc` does the same.
 pub fn bvse_params(b: &BvseSection) -> BvseParams {
     BvseParams {
         resolution_ang: b.resolution_ang,
+        mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
         ..Default::default()
     }
 }
