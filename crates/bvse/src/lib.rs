@@ -17,17 +17,11 @@
 //! points, both ends included) and its 100-nearest-neighbour rule, for validation against bvlain.
 //!
 //! ```
-//! use halo_core::{Lattice, Species, Structure};
+//! use halo_core::{Species, Structure};
 //! use halo_bvse::{landscape, BvseParams};
 //! let li = Species::parse("Li+").unwrap();
 //! let cl = Species::parse("Cl-").unwrap();
-//! let fcc = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]];
-//! let mut atoms = vec![];
-//! for f in fcc {
-//!     atoms.push((li, f));
-//!     atoms.push((cl, [f[0] + 0.5, f[1], f[2]]));
-//! }
-//! let licl = Structure::from_spacegroup_free(Lattice::cubic(5.13), atoms).unwrap();
+//! let licl = Structure::rock_salt(li, cl, 5.13).unwrap();
 //! let params = BvseParams { resolution_ang: 0.5, ..Default::default() };
 //! let land = landscape(&licl, &params).unwrap();
 //! assert_eq!(land.shape, [11, 11, 11]);

@@ -6,18 +6,7 @@ use halo_core::{Lattice, Species, Structure};
 fn rocksalt(cation: &str, anion: &str) -> Structure {
     let c = Species::parse(cation).unwrap();
     let a = Species::parse(anion).unwrap();
-    let fcc = [
-        [0.0, 0.0, 0.0],
-        [0.5, 0.5, 0.0],
-        [0.5, 0.0, 0.5],
-        [0.0, 0.5, 0.5],
-    ];
-    let mut atoms = vec![];
-    for f in fcc {
-        atoms.push((c, f));
-        atoms.push((a, [f[0] + 0.5, f[1], f[2]]));
-    }
-    Structure::from_spacegroup_free(Lattice::cubic(5.5), atoms).unwrap()
+    Structure::rock_salt(c, a, 5.5).unwrap()
 }
 
 #[test]

@@ -227,23 +227,12 @@ pub fn ewald_with_charges(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Lattice, Species};
+    use crate::Species;
 
     fn rocksalt(a: f64) -> Structure {
         let li = Species::parse("Li+").unwrap();
         let cl = Species::parse("Cl-").unwrap();
-        let fcc = [
-            [0.0, 0.0, 0.0],
-            [0.5, 0.5, 0.0],
-            [0.5, 0.0, 0.5],
-            [0.0, 0.5, 0.5],
-        ];
-        let mut atoms = vec![];
-        for f in fcc {
-            atoms.push((li, f));
-            atoms.push((cl, [f[0] + 0.5, f[1], f[2]]));
-        }
-        Structure::from_spacegroup_free(Lattice::cubic(a), atoms).unwrap()
+        Structure::rock_salt(li, cl, a).unwrap()
     }
 
     #[test]

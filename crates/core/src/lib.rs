@@ -7,16 +7,15 @@
 //! Units: lengths in Å, energies in eV, charges in elementary charges, masses in g/mol.
 //!
 //! ```
-//! use halo_core::{Lattice, Species, Structure};
-//! let lattice = Lattice::cubic(5.13);
+//! use halo_core::{Species, Structure};
 //! let li = Species::parse("Li+").unwrap();
 //! let cl = Species::parse("Cl-").unwrap();
-//! let s = Structure::from_spacegroup_free(
-//!     lattice,
-//!     vec![(li, [0.0, 0.0, 0.0]), (cl, [0.5, 0.5, 0.5])],
-//! ).unwrap();
+//! let s = Structure::rock_salt(li, cl, 5.13).unwrap();
 //! assert_eq!(s.composition().reduced_formula(), "LiCl");
 //! assert!((s.volume_ang3() - 5.13f64.powi(3)).abs() < 1e-9);
+//! let e = halo_core::ewald::ewald(&s, Default::default()).unwrap();
+//! // Madelung: E per ion pair = −1.747565 k_e / (a/2)
+//! assert!((e.total_energy_ev / 4.0 + 1.747565 * halo_core::COULOMB_EV_ANG / 2.565).abs() < 1e-4);
 //! ```
 
 pub mod composition;

@@ -79,18 +79,7 @@ mod tests {
     fn rocksalt_shells() {
         let li = Species::parse("Li+").unwrap();
         let cl = Species::parse("Cl-").unwrap();
-        let fcc = [
-            [0.0, 0.0, 0.0],
-            [0.5, 0.5, 0.0],
-            [0.5, 0.0, 0.5],
-            [0.0, 0.5, 0.5],
-        ];
-        let mut atoms = vec![];
-        for f in fcc {
-            atoms.push((li, f));
-            atoms.push((cl, [f[0] + 0.5, f[1], f[2]]));
-        }
-        let s = Structure::from_spacegroup_free(Lattice::cubic(5.13), atoms).unwrap();
+        let s = Structure::rock_salt(li, cl, 5.13).unwrap();
         let n = s.site_neighbors(0, 2.6);
         assert_eq!(n.len(), 6);
         assert!(n.iter().all(|x| (x.distance_ang - 2.565).abs() < 1e-9));

@@ -143,6 +143,30 @@ impl Structure {
         Structure::new(lattice, sites)
     }
 
+    /// The conventional rock-salt (B1, Fm-3m) cell of edge `a_ang`: `cation` on 4a
+    /// (0,0,0)+fcc, `anion` on 4b (½,0,0)+fcc, cation/anion alternating in site order. Rock-salt
+    /// LiCl (a = 5.13 Å) is the reference case of the Ewald sum (Madelung 1.747565) and BVSE.
+    pub fn rock_salt(cation: Species, anion: Species, a_ang: f64) -> Result<Structure, CoreError> {
+        if !(a_ang.is_finite() && a_ang > 0.0) {
+            return Err(CoreError::BadLatticeParameter {
+                name: "a",
+                value: a_ang,
+            });
+        }
+        let fcc = [
+            [0.0, 0.0, 0.0],
+            [0.5, 0.5, 0.0],
+            [0.5, 0.0, 0.5],
+            [0.0, 0.5, 0.5],
+        ];
+        let mut atoms = Vec::with_capacity(8);
+        for f in fcc {
+            atoms.push((cation, f));
+            atoms.push((anion, [f[0] + 0.5, f[1], f[2]]));
+        }
+        Structure::from_spacegroup_free(Lattice::cubic(a_ang), atoms)
+    }
+
     /// Number of sites.
     pub fn num_sites(&self) -> usize {
         self.sites.len()
@@ -269,18 +293,7 @@ mod tests {
     fn licl() -> Structure {
         let li = Species::parse("Li+").unwrap();
         let cl = Species::parse("Cl-").unwrap();
-        let fcc = [
-            [0.0, 0.0, 0.0],
-            [0.5, 0.5, 0.0],
-            [0.5, 0.0, 0.5],
-            [0.0, 0.5, 0.5],
-        ];
-        let mut atoms = vec![];
-        for f in fcc {
-            atoms.push((li, f));
-            atoms.push((cl, [f[0] + 0.5, f[1], f[2]]));
-        }
-        Structure::from_spacegroup_free(Lattice::cubic(5.13), atoms).unwrap()
+        Structure::rock_salt(li, cl, 5.13).unwrap()
     }
 
     #[test]

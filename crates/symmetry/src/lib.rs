@@ -15,16 +15,10 @@
 //! (spglib/moyo); lattices follow halo-core (rows are the lattice vectors, Å).
 //!
 //! ```
-//! use halo_core::{Lattice, Species, Structure};
+//! use halo_core::{Species, Structure};
 //! let li = Species::parse("Li+").unwrap();
 //! let cl = Species::parse("Cl-").unwrap();
-//! let fcc = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]];
-//! let mut atoms = vec![];
-//! for f in fcc {
-//!     atoms.push((li, f));
-//!     atoms.push((cl, [f[0] + 0.5, f[1], f[2]]));
-//! }
-//! let s = Structure::from_spacegroup_free(Lattice::cubic(5.13), atoms).unwrap();
+//! let s = Structure::rock_salt(li, cl, 5.13).unwrap();
 //! let info = halo_symmetry::analyze(&s, 1e-3).unwrap();
 //! assert_eq!(info.space_group_number, 225);
 //! assert_eq!(info.space_group_symbol, "Fm-3m");
