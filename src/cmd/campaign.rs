@@ -19,14 +19,9 @@ const EXIT_SOME_FAILED: u8 = 1;
 /// Exit code of `merge` when shards are missing.
 const EXIT_MISSING_SHARDS: u8 = 3;
 
-/// Arguments of `halo run`.
+/// How to execute a campaign pass (shared by `run` and `resume`).
 #[derive(clap::Args)]
-pub struct RunArgs {
-    /// Workflow file (TOML), e.g. workflows/chlorospinel-in-sc.toml.
-    pub workflow: PathBuf,
-    /// Output folder (default: results/<campaign name>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+pub struct ExecArgs {
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -38,17 +33,25 @@ pub struct RunArgs {
     pub no_progress: bool,
 }
 
+/// Arguments of `halo run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Workflow file (TOML), e.g. workflows/chlorospinel-in-sc.toml.
+    pub workflow: PathBuf,
+    /// Output folder (default: results/<campaign name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
 /// Arguments of `halo resume`.
 #[derive(clap::Args)]
 pub struct ResumeArgs {
     /// Campaign output folder.
     pub dir: PathBuf,
-    #[arg(long)]
-    pub threads: Option<usize>,
-    #[arg(long)]
-    pub shard: Option<String>,
-    #[arg(long)]
-    pub no_progress: bool,
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 /// Arguments of `halo status`.
@@ -170,13 +173,10 @@ fn signals() -> anyhow::Result<(Arc<AtomicBool>, Arc<AtomicBool>, Arc<AtomicBool
     Ok((stop, term, int))
 }
 
-fn execute(
-    lw: &config::LoadedWorkflow,
-    out: PathBuf,
-    threads_n: usize,
-    shard: Shard,
-    progress: bool,
-) -> anyhow::Result<ExitCode> {
+fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::Result<ExitCode> {
+    let threads_n = threads(e.threads)?;
+    let shard = shard(&e.shard)?;
+    let progress = !e.no_progress;
     let (stop, term, int) = signals()?;
     let opts = RunOptions {
         out_dir: out.clone(),
@@ -236,22 +236,14 @@ fn default_out(lw: &config::LoadedWorkflow) -> PathBuf {
 /// `halo run`.
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     let lw = config::load(&a.workflow)?;
-    let shard = shard(&a.shard)?;
     let out = a.out.clone().unwrap_or_else(|| default_out(&lw));
-    execute(&lw, out, threads(a.threads)?, shard, !a.no_progress)
+    execute(&lw, out, &a.exec)
 }
 
 /// `halo resume`.
 pub fn resume(a: ResumeArgs) -> anyhow::Result<ExitCode> {
     let lw = driver::load_saved_workflow(&a.dir)?;
-    let shard = shard(&a.shard)?;
-    execute(
-        &lw,
-        a.dir.clone(),
-        threads(a.threads)?,
-        shard,
-        !a.no_progress,
-    )
+    execute(&lw, a.dir.clone(), &a.exec)
 }
 
 /// `halo status`.

@@ -14,6 +14,13 @@ pub struct RankPoint {
     pub passes_filters: bool,
 }
 
+/// (min, max) of the first and of the second coordinate.
+fn bounds(pts: impl Iterator<Item = (f64, f64)>) -> ((f64, f64), (f64, f64)) {
+    pts.fold(((f64::MAX, f64::MIN), (f64::MAX, f64::MIN)), |(x, y), p| {
+        ((x.0.min(p.0), x.1.max(p.0)), (y.0.min(p.1), y.1.max(p.1)))
+    })
+}
+
 fn plot_err(path: &Path, e: impl std::fmt::Display) -> CampaignError {
     CampaignError::Io {
         path: path.to_path_buf(),
@@ -35,12 +42,7 @@ pub fn arrhenius_svg(
     if pts.is_empty() {
         return Err(plot_err(path, "no positive conductivities to plot"));
     }
-    let (xmin, xmax) = pts
-        .iter()
-        .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.0), a.1.max(p.0)));
-    let (ymin, ymax) = pts
-        .iter()
-        .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p.1), a.1.max(p.1)));
+    let ((xmin, xmax), (ymin, ymax)) = bounds(pts.iter().copied());
     let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let mut chart = ChartBuilder::on(&root)
@@ -111,15 +113,10 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint]) -> Result<(), CampaignErro
             "no candidate has both σ(300 K) and an anodic limit",
         ));
     }
-    let (xmin, xmax) = pts.iter().fold((f64::MAX, f64::MIN), |a, p| {
-        (a.0.min(p.anodic_limit_v), a.1.max(p.anodic_limit_v))
-    });
-    let (ymin, ymax) = pts.iter().fold((f64::MAX, f64::MIN), |a, p| {
-        (
-            a.0.min(p.sigma_300k_s_per_cm),
-            a.1.max(p.sigma_300k_s_per_cm),
-        )
-    });
+    let ((xmin, xmax), (ymin, ymax)) = bounds(
+        pts.iter()
+            .map(|p| (p.anodic_limit_v, p.sigma_300k_s_per_cm)),
+    );
     let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let mut chart = ChartBuilder::on(&root)
