@@ -301,3 +301,46 @@ fn bad_workflows_are_rejected_with_the_key() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn eval_runs_every_stage_on_a_refined_structure() {
+    let cif = root().join("structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");
+    let out = halo()
+        .args([
+            "eval",
+            cif.to_str().unwrap(),
+            "--workflow",
+            mini().to_str().unwrap(),
+        ])
+        .args(["--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // per formula unit of 4 Cl (Z = 8 from the multiplicities)
+    assert!(
+        v["formula"].as_str().unwrap().ends_with("Cl4"),
+        "{}",
+        v["formula"]
+    );
+    let m = &v["metrics"];
+    assert!(m["e_3d_ev"].as_f64().unwrap() > 0.1);
+    assert!((m["mobile_ions_per_cell"].as_f64().unwrap() - 5.664).abs() < 1e-9);
+    let r = &m["ranking"];
+    assert!(r["sigma_300k_s_per_cm"].as_f64().unwrap() > 0.0);
+    assert!(r["ea_ev"].as_f64().unwrap() > 0.0);
+    // a ternary chloride of In/Sc: anodic limit at the LiCl value, cathodic at In3+ reduction
+    assert!(
+        (r["anodic_limit_v_dg"].as_f64().unwrap() - 3.98).abs() < 0.01,
+        "{r}"
+    );
+    assert!(r["cathodic_limit_v_dg"].as_f64().unwrap() < 3.0, "{r}");
+    // a missing file is a clear error
+    let bad = halo().args(["eval", "no/such.cif"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no/such.cif"));
+}

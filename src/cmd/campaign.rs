@@ -439,7 +439,9 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     let s = &loaded.structure;
-    let formula = s.composition().reduced_formula();
+    // per formula unit (Z from the site multiplicities), so the filters see e.g. Li2.06…Cl4
+    let z = halo_io::charge::formula_units(s, &[]);
+    let formula = s.composition().scaled(1.0 / z).reduced_formula();
     let name = a
         .file
         .file_stem()
