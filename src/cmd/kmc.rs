@@ -109,7 +109,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     params.hops_per_ion_per_block = args.hops_per_block;
     params.equilibration_hops_per_ion = args.equilibration;
     params.min_ions = args.min_ions;
-    params.mobile_ions = MobileIons::PerCell(1.0); // placeholder for validation; set below
+    // every other parameter is validated before the file is read; the ion count from the
+    // structure replaces this value below
+    params.mobile_ions = MobileIons::PerCell(1.0);
     params.validate()?;
 
     let loaded = halo_io::read_structure(&args.file)

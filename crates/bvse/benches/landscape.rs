@@ -4,7 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use halo_bvse::{landscape, BvseParams};
-use halo_core::{Lattice, Species, Structure};
+use halo_core::Structure;
 use std::path::PathBuf;
 
 fn root() -> PathBuf {
@@ -16,21 +16,10 @@ fn golden_model(name: &str) -> Structure {
         .join("tests/data/bvse_golden")
         .join(format!("{name}.json"));
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-    let m = &v["model"];
-    let rows: [[f64; 3]; 3] = serde_json::from_value(m["cell_rows_A"].clone()).unwrap();
-    let species: Vec<String> = serde_json::from_value(m["species"].clone()).unwrap();
-    let oxi: Vec<i8> = serde_json::from_value(m["oxi"].clone()).unwrap();
-    let frac: Vec<[f64; 3]> = serde_json::from_value(m["frac"].clone()).unwrap();
-    let atoms = species
-        .iter()
-        .zip(oxi)
-        .zip(frac)
-        .map(|((s, q), f)| {
-            let el = Species::parse(s).unwrap().element;
-            (Species::new(el, q), f)
-        })
-        .collect();
-    Structure::from_spacegroup_free(Lattice::from_rows(rows).unwrap(), atoms).unwrap()
+    serde_json::from_value::<halo_bvse::reference::BvlainModel>(v["model"].clone())
+        .unwrap()
+        .to_structure()
+        .unwrap()
 }
 
 fn spinel() -> Structure {

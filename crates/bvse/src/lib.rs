@@ -35,6 +35,7 @@ pub mod framework;
 pub mod landscape;
 pub mod params;
 pub mod potential;
+pub mod reference;
 
 pub use error::BvseError;
 pub use framework::{Framework, MobileSite};

@@ -131,34 +131,40 @@ impl Species {
         if rest.is_empty() {
             return Ok(Species::neutral_unknown(element));
         }
-        let (sign, digits) = if let Some(d) = rest.strip_suffix('+') {
-            (1i32, d)
-        } else if let Some(d) = rest.strip_suffix('-') {
-            (-1, d)
-        } else if let Some(d) = rest.strip_prefix('+') {
-            (1, d)
-        } else if let Some(d) = rest.strip_prefix('-') {
-            (-1, d)
-        } else {
-            return Err(bad("charge must end or start with + or -"));
-        };
-        let magnitude: i32 = if digits.is_empty() {
-            1
-        } else {
-            digits
-                .parse::<u8>()
-                .map_err(|_| bad("charge magnitude is not a small integer"))? as i32
-        };
-        if magnitude > 8 {
-            return Err(bad("|oxidation state| > 8"));
-        }
-        Ok(Species::new(element, (sign * magnitude) as i8))
+        let q = parse_charge(rest).map_err(bad)?;
+        Ok(Species::new(element, q))
     }
 
     /// Oxidation state as f64 (0 when unknown).
     pub fn oxi(self) -> f64 {
         self.oxidation_state.unwrap_or(0) as f64
     }
+}
+
+/// Parse a charge written after an element symbol: `+`, `-`, `3+`, `1-`, `+4`, `-2`
+/// (magnitude at most 8). Shared by [`Species::parse`] and the CIF type-symbol reader.
+pub fn parse_charge(text: &str) -> Result<i8, &'static str> {
+    let (sign, digits) = if let Some(d) = text.strip_suffix('+') {
+        (1i8, d)
+    } else if let Some(d) = text.strip_suffix('-') {
+        (-1, d)
+    } else if let Some(d) = text.strip_prefix('+') {
+        (1, d)
+    } else if let Some(d) = text.strip_prefix('-') {
+        (-1, d)
+    } else {
+        return Err("charge must end or start with + or -");
+    };
+    if digits.is_empty() {
+        return Ok(sign);
+    }
+    let m: u8 = digits
+        .parse()
+        .map_err(|_| "charge magnitude is not a small integer")?;
+    if m > 8 {
+        return Err("|oxidation state| > 8");
+    }
+    Ok(sign * m as i8)
 }
 
 impl fmt::Display for Species {

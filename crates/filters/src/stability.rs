@@ -316,14 +316,7 @@ fn candidate_energy(
                 .to_string(),
         ),
     };
-    let reference: Vec<PhaseAmount> = d
-        .parts
-        .iter()
-        .map(|(i, x)| PhaseAmount {
-            formula: phases[*i].formula.clone(),
-            amount: tidy(*x),
-        })
-        .collect();
+    let reference = phase_amounts(&d, phases);
     Ok(Candidate {
         target: target.clone(),
         energy_ev: d.energy_ev + term * n_atoms,
@@ -433,16 +426,20 @@ pub fn binary_reference(composition: &Composition) -> Result<Vec<ReferencePart>,
         .collect()
 }
 
-fn reaction(formula: &str, cand: &Candidate, d: &Decomposition, phases: &[Phase]) -> Reaction {
-    let li_released = cand.n_li - d.li_amount;
-    let products: Vec<PhaseAmount> = d
-        .parts
+/// The phases of a decomposition with their amounts (tidied).
+fn phase_amounts(d: &Decomposition, phases: &[Phase]) -> Vec<PhaseAmount> {
+    d.parts
         .iter()
         .map(|(i, x)| PhaseAmount {
             formula: phases[*i].formula.clone(),
             amount: tidy(*x),
         })
-        .collect();
+        .collect()
+}
+
+fn reaction(formula: &str, cand: &Candidate, d: &Decomposition, phases: &[Phase]) -> Reaction {
+    let li_released = cand.n_li - d.li_amount;
+    let products = phase_amounts(d, phases);
     let rhs: Vec<String> = products
         .iter()
         .map(|p| format!("{}{}", fmt_amount(p.amount), p.formula))

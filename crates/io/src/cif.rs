@@ -188,22 +188,7 @@ pub fn parse_type_symbol(text: &str) -> Result<(Element, Option<i8>), String> {
 
 fn parse_charge_suffix(rest: &str) -> Option<i8> {
     // "1+", "+", "3+", "-", "1-", "+1", "-2"; anything else (label digits) = no charge
-    let (sign, digits) = if let Some(d) = rest.strip_suffix('+') {
-        (1i8, d)
-    } else if let Some(d) = rest.strip_suffix('-') {
-        (-1, d)
-    } else if let Some(d) = rest.strip_prefix('+') {
-        (1, d)
-    } else if let Some(d) = rest.strip_prefix('-') {
-        (-1, d)
-    } else {
-        return None;
-    };
-    if digits.is_empty() {
-        return Some(sign);
-    }
-    let m: i8 = digits.parse().ok()?;
-    (m <= 8).then_some(sign * m)
+    halo_core::element::parse_charge(rest).ok()
 }
 
 fn number(block: &Block, tag: &str, path: &str) -> Result<f64, IoError> {

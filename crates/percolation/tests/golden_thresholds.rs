@@ -3,20 +3,14 @@
 //! the site graph percolating at exactly the grid thresholds.
 
 use halo_bvse::{landscape, BvseParams};
-use halo_core::{Lattice, Species, Structure};
+use halo_core::Structure;
 use halo_percolation::{analyze, graph_thresholds, PercolationParams};
 use serde_json::Value;
 use std::path::PathBuf;
 
 const THRESHOLD_TOL_EV: f64 = 1e-9;
 
-const GOLDEN: [&str; 5] = [
-    "Li2CrCl4_C2c_OBELiX-4kt_perturbed",
-    "Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron__ase_dominant_model",
-    "LiAlCl4_P21c_COD1004036",
-    "LiCl_rocksalt_a5.13",
-    "LiGaBr4_P21c_OBELiX-be9_perturbed",
-];
+const GOLDEN: [&str; 5] = halo_bvse::reference::BVLAIN_GOLDEN_CASES;
 
 fn golden(name: &str) -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,18 +20,10 @@ fn golden(name: &str) -> Value {
 }
 
 fn model(v: &Value) -> Structure {
-    let m = &v["model"];
-    let rows: [[f64; 3]; 3] = serde_json::from_value(m["cell_rows_A"].clone()).unwrap();
-    let species: Vec<String> = serde_json::from_value(m["species"].clone()).unwrap();
-    let oxi: Vec<i8> = serde_json::from_value(m["oxi"].clone()).unwrap();
-    let frac: Vec<[f64; 3]> = serde_json::from_value(m["frac"].clone()).unwrap();
-    let atoms = species
-        .iter()
-        .zip(oxi)
-        .zip(frac)
-        .map(|((s, q), f)| (Species::new(Species::parse(s).unwrap().element, q), f))
-        .collect();
-    Structure::from_spacegroup_free(Lattice::from_rows(rows).unwrap(), atoms).unwrap()
+    serde_json::from_value::<halo_bvse::reference::BvlainModel>(v["model"].clone())
+        .expect("golden model")
+        .to_structure()
+        .expect("valid golden model")
 }
 
 #[test]
