@@ -73,14 +73,9 @@ pub fn shard_of(id: &str, count: u32) -> u32 {
     (h64(&[b"halo-shard-v1\0", id.as_bytes()]) % count as u64) as u32
 }
 
-/// The RNG seed of one candidate, from the campaign seed and the candidate id.
-pub fn candidate_seed(campaign_seed: u64, id: &str) -> u64 {
-    h64(&[
-        b"halo-seed-v1\0",
-        &campaign_seed.to_le_bytes(),
-        id.as_bytes(),
-    ])
-}
+/// The RNG seed of one candidate, from the campaign seed and the candidate id (the one recipe of
+/// [`halo_core::seed::candidate_seed`]).
+pub use halo_core::seed::candidate_seed;
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@ pub mod ewald;
 pub mod lattice;
 pub mod neighbors;
 mod periodic_table;
+pub mod seed;
 pub mod structure;
 
 pub use composition::Composition;

@@ -24,7 +24,6 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 
 /// Options of ordered realisations.
@@ -96,11 +95,9 @@ pub struct OrderingResult {
     pub realisations: Vec<OrderedRealisation>,
 }
 
-/// The per-candidate seed: first 8 bytes (little endian) of SHA-256("seed:id").
-pub fn candidate_seed(seed: u64, candidate_id: &str) -> u64 {
-    let d = Sha256::digest(format!("{seed}:{candidate_id}").as_bytes());
-    u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
-}
+/// The per-candidate seed of random orderings: halo's one recipe,
+/// [`halo_core::seed::candidate_seed`] (the campaign derives its kMC seeds the same way).
+pub use halo_core::seed::candidate_seed;
 
 struct CellCache {
     supercell: Supercell,
