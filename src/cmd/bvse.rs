@@ -157,9 +157,11 @@ fn print_json(
         "bvse_params": land.params,
         "percolation_params": perc.params,
     });
-    let mut so = std::io::stdout().lock();
+    // buffered: stdout is line-buffered, and the site graph runs to thousands of lines
+    let mut so = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut so, &out)?;
     writeln!(so)?;
+    so.flush()?;
     Ok(())
 }
 
@@ -168,7 +170,7 @@ fn print_text(
     land: &halo_bvse::Landscape,
     perc: &PercolationResult,
 ) -> anyhow::Result<()> {
-    let mut o = std::io::stdout().lock();
+    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
     let t = &perc.thresholds;
     let b = &perc.bvlain_rounded;
     writeln!(o, "{}", args.file.display())?;
@@ -238,5 +240,6 @@ fn print_text(
     if let Some(p) = &args.grid_out {
         writeln!(o, "grid written to {}", p.display())?;
     }
+    o.flush()?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::error::PercolationError;
 use crate::periods::Periods;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// A periodic energy grid: `shape` distinct points per axis at fractional coordinates
@@ -118,26 +119,27 @@ fn key(e: f64) -> u64 {
     }
 }
 
-/// Per-voxel state of the sweep, packed in one record so that a voxel's neighbourhood costs a
-/// few cache lines (the sweep visits voxels in energy order, i.e. at random places).
-#[derive(Clone, Copy)]
+/// Per-voxel state of the winding pass (voxel union-find).
+#[derive(Clone, Copy, Default)]
 #[repr(C)]
-struct Vox {
-    /// Union-find parent ([`INACTIVE`] before activation).
+struct UfNode {
+    /// Union-find parent (set to the voxel itself at activation).
     parent: u32,
-    /// Activation step (rank in the sorted order).
-    act: u32,
-    /// Raw basin id of the watershed label.
-    basin: u32,
     /// Cell offset to the union-find parent: self + off ~ parent + 0.
     off: [i16; 3],
-    /// Copy of the basin frame the voxel's home position belongs to.
-    img: [i8; 3],
     /// Union-by-rank rank.
     rank: u8,
 }
 
-const INACTIVE: u32 = u32::MAX;
+/// Per-voxel state of the basin pass (watershed label).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct BasinLabel {
+    /// Raw basin id.
+    basin: u32,
+    /// Copy of the basin frame the voxel's home position belongs to.
+    img: [i8; 3],
+}
 
 fn add3_16(a: [i16; 3], b: [i16; 3]) -> Result<[i16; 3], PercolationError> {
     let f = |x: i16, y: i16| {
@@ -150,7 +152,7 @@ fn add3_16(a: [i16; 3], b: [i16; 3]) -> Result<[i16; 3], PercolationError> {
 
 /// Root of `x` and the cell offset of x's home copy relative to the root (x + off ~ root + 0),
 /// with path compression.
-fn find_vox(st: &mut [Vox], x: u32) -> Result<(u32, [i16; 3]), PercolationError> {
+fn find_vox(st: &mut [UfNode], x: u32) -> Result<(u32, [i16; 3]), PercolationError> {
     let mut r = x;
     let mut total = [0i16; 3];
     while st[r as usize].parent != r {
@@ -315,50 +317,47 @@ fn cart_norm(rows: &[[f64; 3]; 3], f: [f64; 3]) -> f64 {
 /// How many voxels ahead of the current one the sweep prefetches neighbourhoods.
 const LOOKAHEAD: usize = 8;
 
-/// One pass over the voxels in ascending energy (ties by index): 26-connected union-find on the
-/// periodic grid with integer cell offsets (winding vectors → thresholds) and the merge tree of
-/// basins (watershed labels → sites, basin contacts → migration edges).
-pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, PercolationError> {
-    let n = grid.num_voxels();
-    let shape = grid.shape;
-    let (n1, n2) = (shape[1], shape[2]);
-    // sort by energy, ties by index
-    let mut keyed: Vec<(u64, u32)> = if shape == grid.storage_shape {
-        grid.energies_ev
-            .iter()
-            .enumerate()
-            .map(|(v, &e)| (key(e), v as u32))
-            .collect()
-    } else {
-        (0..n).map(|v| (key(grid.energy(v)), v as u32)).collect()
-    };
-    {
-        use rayon::prelude::*;
-        keyed.par_sort_unstable();
+/// The 26 neighbours of one voxel: indices and, off the interior, the cells they wrap into.
+struct Neighbours {
+    idx: [u32; 26],
+    /// Wraps per neighbour; meaningful only when `!interior` (all zero otherwise).
+    wrap: [[i32; 3]; 26],
+    interior: bool,
+}
+
+impl Neighbours {
+    fn new() -> Self {
+        Neighbours {
+            idx: [0; 26],
+            wrap: [[0; 3]; 26],
+            interior: true,
+        }
     }
-    let grid_min = unkey(keyed[0].0);
 
-    let mut st: Vec<Vox> = vec![
-        Vox {
-            parent: INACTIVE,
-            act: 0,
-            basin: u32::MAX,
-            off: [0; 3],
-            img: [0; 3],
-            rank: 0,
-        };
-        n
-    ];
-    // windings per union-find root; `has_periods` avoids hashing on every union
-    let mut periods: HashMap<u32, Periods> = HashMap::new();
-    let mut best_rank = 0usize;
-    let mut thresholds = Thresholds::default();
-    let mut basins: Vec<Basin> = Vec::new();
-    let mut edges: HashMap<(u32, u32, [i32; 3]), f64> = HashMap::new();
+    /// Index and wrap of neighbour `d`.
+    #[inline(always)]
+    fn get(&self, d: u8) -> (u32, [i32; 3]) {
+        let d = d as usize;
+        let w = if self.interior { [0; 3] } else { self.wrap[d] };
+        (self.idx[d], w)
+    }
+}
 
-    // neighbour tables per axis: for index i and step d ∈ {-1, 0, 1}: (neighbour index, wrap)
-    let axis_tables: Vec<Vec<[(usize, i32); 3]>> = (0..3)
-        .map(|a| {
+/// The 26 neighbours of every voxel of a periodic grid.
+struct Neighbourhood {
+    shape: [usize; 3],
+    /// Per axis, for index i and step d ∈ {−1, 0, 1}: (neighbour index, wrap).
+    axis: [Vec<[(usize, i32); 3]>; 3],
+    /// Index offsets of the 26 neighbours of an interior voxel (no wrap), in
+    /// [`Neighbourhood::of`] order.
+    interior: [isize; 26],
+    /// Index offsets of the first voxel of the nine neighbouring rows of an interior voxel.
+    interior_rows: [isize; 9],
+}
+
+impl Neighbourhood {
+    fn new(shape: [usize; 3]) -> Self {
+        let axis = [0, 1, 2].map(|a| {
             let na = shape[a] as i64;
             (0..shape[a])
                 .map(|i| {
@@ -369,99 +368,274 @@ pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, Percol
                     })
                 })
                 .collect()
-        })
-        .collect();
-    let row_starts = |v: usize| -> [usize; 9] {
-        let k = v % n2;
-        let r = v / n2;
-        let (i, j) = (r / n1, r % n1);
-        let km = axis_tables[2][k][0].0;
-        let mut out = [0usize; 9];
+        });
+        let (s1, s2) = (shape[1] as isize, shape[2] as isize);
+        let mut interior = [0isize; 26];
+        let mut interior_rows = [0isize; 9];
         let mut c = 0;
-        for &(ni, _) in &axis_tables[0][i] {
-            for &(nj, _) in &axis_tables[1][j] {
-                out[c] = (ni * n1 + nj) * n2 + km;
-                c += 1;
+        for di in -1..=1isize {
+            for dj in -1..=1isize {
+                interior_rows[((di + 1) * 3 + dj + 1) as usize] = (di * s1 + dj) * s2 - 1;
+                for dk in -1..=1isize {
+                    if (di, dj, dk) != (0, 0, 0) {
+                        interior[c] = (di * s1 + dj) * s2 + dk;
+                        c += 1;
+                    }
+                }
             }
         }
-        out
-    };
+        Neighbourhood {
+            shape,
+            axis,
+            interior,
+            interior_rows,
+        }
+    }
 
-    let mut nbrs: Vec<(u32, [i32; 3])> = Vec::with_capacity(26);
-    for (step, &(kv, v)) in keyed.iter().enumerate() {
-        if let Some(&(_, ahead)) = keyed.get(step + LOOKAHEAD) {
-            for r in row_starts(ahead as usize) {
-                prefetch(&st, r);
-                prefetch(&st, r + 2);
+    #[inline(always)]
+    fn ijk(&self, v: usize) -> (usize, usize, usize) {
+        let k = v % self.shape[2];
+        let r = v / self.shape[2];
+        (r / self.shape[1], r % self.shape[1], k)
+    }
+
+    #[inline(always)]
+    fn is_interior(&self, (i, j, k): (usize, usize, usize)) -> bool {
+        let s = self.shape;
+        i.wrapping_sub(1) < s[0].wrapping_sub(2)
+            && j.wrapping_sub(1) < s[1].wrapping_sub(2)
+            && k.wrapping_sub(1) < s[2].wrapping_sub(2)
+    }
+
+    /// Prefetch the nine rows of three voxels around `v` in `data`.
+    #[inline(always)]
+    fn prefetch_rows<T>(&self, data: &[T], v: usize) {
+        let ijk = self.ijk(v);
+        if self.is_interior(ijk) {
+            for &o in &self.interior_rows {
+                let r = v.wrapping_add_signed(o);
+                prefetch(data, r);
+                prefetch(data, r + 2);
+            }
+            return;
+        }
+        let (i, j, k) = ijk;
+        let km = self.axis[2][k][0].0;
+        for &(ni, _) in &self.axis[0][i] {
+            for &(nj, _) in &self.axis[1][j] {
+                let r = (ni * self.shape[1] + nj) * self.shape[2] + km;
+                prefetch(data, r);
+                prefetch(data, r + 2);
             }
         }
-        let vu = v as usize;
-        let e_v = unkey(kv);
-        let k = vu % n2;
-        let r = vu / n2;
-        let (i, j) = (r / n1, r % n1);
-        nbrs.clear();
-        let mut low: Option<(u32, u32, [i32; 3])> = None; // (act, voxel, wrap)
-        for (di, &(ni, wi)) in axis_tables[0][i].iter().enumerate() {
-            for (dj, &(nj, wj)) in axis_tables[1][j].iter().enumerate() {
-                let row = (ni * n1 + nj) * n2;
-                for (dk, &(nk, wk)) in axis_tables[2][k].iter().enumerate() {
+    }
+
+    /// The 26 neighbours of `v` into `out` (order: i, j, k steps −1, 0, 1, the centre left out).
+    #[inline(always)]
+    fn of(&self, v: usize, out: &mut Neighbours) {
+        let ijk = self.ijk(v);
+        out.interior = self.is_interior(ijk);
+        if out.interior {
+            for (o, &d) in out.idx.iter_mut().zip(&self.interior) {
+                *o = v.wrapping_add_signed(d) as u32;
+            }
+            return;
+        }
+        let (i, j, k) = ijk;
+        let mut c = 0;
+        for (di, &(ni, wi)) in self.axis[0][i].iter().enumerate() {
+            for (dj, &(nj, wj)) in self.axis[1][j].iter().enumerate() {
+                let row = (ni * self.shape[1] + nj) * self.shape[2];
+                for (dk, &(nk, wk)) in self.axis[2][k].iter().enumerate() {
                     if di == 1 && dj == 1 && dk == 1 {
                         continue;
                     }
-                    let u = row + nk;
-                    let s = &st[u];
-                    if s.parent != INACTIVE {
-                        let w = [wi, wj, wk];
-                        nbrs.push((u as u32, w));
-                        if low.is_none_or(|l| s.act < l.0) {
-                            low = Some((s.act, u as u32, w));
-                        }
-                    }
+                    out.idx[c] = (row + nk) as u32;
+                    out.wrap[c] = [wi, wj, wk];
+                    c += 1;
                 }
             }
         }
-        // ---- activate v; basin label by steepest descent, or a new basin
-        {
-            let (basin, img) = match low {
-                None => {
-                    let id = basins.len() as u32;
-                    basins.push(Basin {
-                        parent: id,
-                        off: [0; 3],
-                        rep_voxel: v,
-                        rep_energy: e_v,
-                        rep_off: [0; 3],
-                        contacted: false,
-                    });
-                    (id, [0i8; 3])
-                }
-                Some((_, u, w)) => {
-                    let su = &st[u as usize];
-                    let mut img = [0i8; 3];
-                    for a in 0..3 {
-                        img[a] = (su.img[a] as i32 + w[a])
-                            .try_into()
-                            .map_err(|_| PercolationError::OffsetOverflow { what: "a basin" })?;
-                    }
-                    (su.basin, img)
-                }
-            };
-            let sv = &mut st[vu];
-            sv.parent = v;
-            sv.act = step as u32;
-            sv.basin = basin;
-            sv.img = img;
+    }
+}
+
+/// The neighbours of a voxel activated before step `s` (positions in `nb`, in order) into
+/// `out`; returns their count and the position of the earliest activated neighbour (the
+/// steepest descent).
+#[inline(always)]
+fn active_neighbours(nb: &Neighbours, act: &[u32], s: u32, out: &mut [u8; 26]) -> (usize, u8) {
+    let mut n = 0;
+    let mut low_act = u32::MAX;
+    let mut low = 0u8;
+    for (d, &u) in nb.idx.iter().enumerate() {
+        let a = act[u as usize];
+        out[n] = d as u8;
+        n += (a < s) as usize;
+        if a < low_act {
+            low_act = a;
+            low = d as u8;
         }
-        let (v_basin, v_img) = (st[vu].basin, st[vu].img.map(|x| x as i32));
+    }
+    (n, low)
+}
+
+/// One pass over the voxels in ascending energy (ties by index): 26-connected union-find on the
+/// periodic grid with integer cell offsets (winding vectors → thresholds) and the merge tree of
+/// basins (watershed labels → sites, basin contacts → migration edges).
+///
+/// The two halves read only the activation order and run on two threads (rayon::join): each
+/// voxel's earlier-activated neighbours are the ones with a smaller activation step.
+pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, PercolationError> {
+    use rayon::prelude::*;
+    let n = grid.num_voxels();
+    let shape = grid.shape;
+    // sort by energy, ties by index
+    let mut keyed: Vec<(u64, u32)> = if shape == grid.storage_shape {
+        grid.energies_ev
+            .par_iter()
+            .enumerate()
+            .map(|(v, &e)| (key(e), v as u32))
+            .collect()
+    } else {
+        (0..n)
+            .into_par_iter()
+            .map(|v| (key(grid.energy(v)), v as u32))
+            .collect()
+    };
+    keyed.par_sort_unstable();
+    let grid_min = unkey(keyed[0].0);
+    let order: Vec<u32> = keyed.par_iter().map(|&(_, v)| v).collect();
+    drop(keyed);
+    // activation step of every voxel
+    let mut act = vec![0u32; n];
+    for (step, &v) in order.iter().enumerate() {
+        act[v as usize] = step as u32;
+    }
+    let nb = Neighbourhood::new(shape);
+    let (basin_out, thresholds) = rayon::join(
+        || basin_pass(grid, &nb, &order, &act, p),
+        || winding_pass(grid, &nb, &order, &act, grid_min),
+    );
+    let (mut basins, edges) = basin_out?;
+    let thresholds = thresholds?;
+    drop(order);
+    drop(act);
+
+    // ---- sites and edges
+    let n_grid_minima = basins.len();
+    let mut n_members: HashMap<u32, usize> = HashMap::new();
+    for b in 0..basins.len() as u32 {
+        let (r, _) = find_basin(&mut basins, b);
+        *n_members.entry(r).or_default() += 1;
+    }
+    let sites: Vec<RawSite> = (0..basins.len() as u32)
+        .filter(|&b| basins[b as usize].parent == b)
+        .map(|b| {
+            let bs = &basins[b as usize];
+            RawSite {
+                id: b,
+                voxel: bs.rep_voxel,
+                cell: bs.rep_off,
+                energy_ev: bs.rep_energy,
+                n_minima: n_members[&b],
+            }
+        })
+        .collect();
+    let mut edges: Vec<RawEdge> = edges
+        .into_iter()
+        .map(|((a, b, image), saddle_ev)| RawEdge {
+            a,
+            b,
+            image,
+            saddle_ev,
+        })
+        .collect();
+    edges.sort_by(|x, y| {
+        x.saddle_ev
+            .total_cmp(&y.saddle_ev)
+            .then((x.a, x.b, x.image).cmp(&(y.a, y.b, y.image)))
+    });
+    Ok(SweepResult {
+        grid_min_ev: grid_min,
+        thresholds,
+        sites,
+        edges,
+        n_grid_minima,
+    })
+}
+
+/// Migration edges keyed by (basin a, basin b, image of b) with their saddle energy.
+type EdgeMap = FxHashMap<(u32, u32, [i32; 3]), f64>;
+
+/// Watershed half of the sweep: each voxel takes the basin of its earliest-activated
+/// neighbour (a new basin at a local minimum); contacts between basins (or between copies of
+/// one basin) are migration edges, the first (lowest) one per (a, b, image); a fresh basin whose
+/// first contact lies within the cluster radius of its deepest point is merged (PHYSICS.md §4).
+fn basin_pass(
+    grid: &PeriodicGrid,
+    nb: &Neighbourhood,
+    order: &[u32],
+    act: &[u32],
+    p: &SweepParams,
+) -> Result<(Vec<Basin>, EdgeMap), PercolationError> {
+    let shape = grid.shape;
+    let mut labels = vec![
+        BasinLabel {
+            basin: u32::MAX,
+            img: [0; 3],
+        };
+        order.len()
+    ];
+    let mut basins: Vec<Basin> = Vec::new();
+    let mut edges = EdgeMap::default();
+    let mut last_edge = None;
+    let mut all = Neighbours::new();
+    let mut active = [0u8; 26];
+    for (step, &v) in order.iter().enumerate() {
+        if let Some(&ahead) = order.get(step + LOOKAHEAD) {
+            nb.prefetch_rows(act, ahead as usize);
+            nb.prefetch_rows(&labels, ahead as usize);
+        }
+        let vu = v as usize;
+        nb.of(vu, &mut all);
+        let (n_active, low) = active_neighbours(&all, act, step as u32, &mut active);
+        // ---- activate v; basin label by steepest descent, or a new basin
+        let (v_basin, v_img) = if n_active == 0 {
+            let id = basins.len() as u32;
+            basins.push(Basin {
+                parent: id,
+                off: [0; 3],
+                rep_voxel: v,
+                rep_energy: grid.energy(vu),
+                rep_off: [0; 3],
+                contacted: false,
+            });
+            (id, [0i8; 3])
+        } else {
+            let (u, w) = all.get(low);
+            let lu = &labels[u as usize];
+            let mut img = [0i8; 3];
+            for a in 0..3 {
+                img[a] = (lu.img[a] as i32 + w[a])
+                    .try_into()
+                    .map_err(|_| PercolationError::OffsetOverflow { what: "a basin" })?;
+            }
+            (lu.basin, img)
+        };
+        labels[vu] = BasinLabel {
+            basin: v_basin,
+            img: v_img,
+        };
+        let v_img = v_img.map(|x| x as i32);
         // ---- contacts between basins (edges) and clustering of fresh basins
-        for &(u, w) in &nbrs {
-            let su = &st[u as usize];
-            let u_img = add3(su.img.map(|x| x as i32), w);
-            if su.basin == v_basin && u_img == v_img {
+        for &d in &active[..n_active] {
+            let (u, w) = all.get(d);
+            let lu = &labels[u as usize];
+            let u_img = add3(lu.img.map(|x| x as i32), w);
+            if lu.basin == v_basin && u_img == v_img {
                 continue; // same basin, same copy: nothing to record
             }
-            let u_basin = su.basin;
+            let u_basin = lu.basin;
             let (sv, ov) = find_basin(&mut basins, v_basin);
             let iv = add3(v_img, ov);
             let (su, ou) = find_basin(&mut basins, u_basin);
@@ -511,11 +685,47 @@ pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, Percol
             }
             basins[sv as usize].contacted = true;
             basins[su as usize].contacted = true;
-            edges.entry(canonical(sv, su, m)).or_insert(e_v);
+            // the first contact per key is the saddle; skip the lookup for a repeat of the last
+            let key = canonical(sv, su, m);
+            if last_edge != Some(key) {
+                edges.entry(key).or_insert_with(|| grid.energy(vu));
+                last_edge = Some(key);
+            }
         }
-        // ---- voxel union-find: unions and windings
+    }
+    Ok((basins, edges))
+}
+
+/// Union-find half of the sweep: every voxel joins its earlier-activated neighbours; an edge
+/// that closes a cycle with a non-zero cell offset is a winding vector of its cluster. Returns
+/// the energies (relative to `grid_min`) at which some cluster first winds in 1, 2 and 3
+/// independent directions.
+fn winding_pass(
+    grid: &PeriodicGrid,
+    nb: &Neighbourhood,
+    order: &[u32],
+    act: &[u32],
+    grid_min: f64,
+) -> Result<Thresholds, PercolationError> {
+    let mut st = vec![UfNode::default(); order.len()];
+    // windings per union-find root
+    let mut periods: FxHashMap<u32, Periods> = FxHashMap::default();
+    let mut best_rank = 0usize;
+    let mut thresholds = Thresholds::default();
+    let mut all = Neighbours::new();
+    let mut active = [0u8; 26];
+    for (step, &v) in order.iter().enumerate() {
+        if let Some(&ahead) = order.get(step + LOOKAHEAD) {
+            nb.prefetch_rows(act, ahead as usize);
+            nb.prefetch_rows(&st, ahead as usize);
+        }
+        let vu = v as usize;
+        nb.of(vu, &mut all);
+        let (n_active, _) = active_neighbours(&all, act, step as u32, &mut active);
+        st[vu].parent = v;
         let mut v_root: Option<(u32, [i16; 3])> = None;
-        for &(u, w) in &nbrs {
+        for &d in &active[..n_active] {
+            let (u, w) = all.get(d);
             let (rv, ov) = match v_root {
                 Some(x) => x,
                 None => find_vox(&mut st, v)?,
@@ -571,55 +781,12 @@ pub fn sweep(grid: &PeriodicGrid, p: &SweepParams) -> Result<SweepResult, Percol
                 let r = ps.rank();
                 while best_rank < r {
                     best_rank += 1;
-                    thresholds.set(best_rank, e_v - grid_min);
+                    thresholds.set(best_rank, grid.energy(vu) - grid_min);
                 }
             }
         }
     }
-    drop(keyed);
-    drop(st);
-
-    // ---- sites and edges
-    let n_grid_minima = basins.len();
-    let mut n_members: HashMap<u32, usize> = HashMap::new();
-    for b in 0..basins.len() as u32 {
-        let (r, _) = find_basin(&mut basins, b);
-        *n_members.entry(r).or_default() += 1;
-    }
-    let sites: Vec<RawSite> = (0..basins.len() as u32)
-        .filter(|&b| basins[b as usize].parent == b)
-        .map(|b| {
-            let bs = &basins[b as usize];
-            RawSite {
-                id: b,
-                voxel: bs.rep_voxel,
-                cell: bs.rep_off,
-                energy_ev: bs.rep_energy,
-                n_minima: n_members[&b],
-            }
-        })
-        .collect();
-    let mut edges: Vec<RawEdge> = edges
-        .into_iter()
-        .map(|((a, b, image), saddle_ev)| RawEdge {
-            a,
-            b,
-            image,
-            saddle_ev,
-        })
-        .collect();
-    edges.sort_by(|x, y| {
-        x.saddle_ev
-            .total_cmp(&y.saddle_ev)
-            .then((x.a, x.b, x.image).cmp(&(y.a, y.b, y.image)))
-    });
-    Ok(SweepResult {
-        grid_min_ev: grid_min,
-        thresholds,
-        sites,
-        edges,
-        n_grid_minima,
-    })
+    Ok(thresholds)
 }
 
 #[cfg(test)]
