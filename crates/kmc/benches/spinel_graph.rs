@@ -28,14 +28,13 @@ pub fn spinel_network() -> (HopNetwork, f64) {
     let valid = params.validate().expect("valid BVSE parameters");
     let land = halo_bvse::landscape_valid(s, &valid).expect("landscape");
     let perc = analyze(&land, &PercolationParams::default()).expect("site graph");
-    let sg = &perc.site_graph;
-    let coords: Vec<[f64; 3]> = sg
-        .graph
-        .node_indices()
-        .map(|i| sg.graph[i].frac_coords)
-        .collect();
-    let exclude = halo_kmc::mobile::minima_on_framework_sites(s, li.element, &coords, 0.5);
-    let net = HopNetwork::from_site_graph(sg, &exclude).expect("hop network");
+    let (net, _) = halo_kmc::mobile::network_without_framework_minima(
+        s,
+        li.element,
+        &perc.site_graph,
+        halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG,
+    )
+    .expect("hop network");
     let per_cell = halo_kmc::mobile_ion_count(s, li.element).mobile_per_cell;
     (net, per_cell)
 }
