@@ -816,7 +816,7 @@ impl<'a> Trajectory<'a> {
                 }
                 let k = ((rem / g.rate[grp]) as usize).min(list.len() - 1);
                 let h = list[k] as usize;
-                (g.hot[g.hot[h].rev as usize].to as usize, h)
+                (net.hop_from[h] as usize, h)
             }
             Selector::Sites(t) => {
                 let (i, mut rem) = t.select(u1 * total);
