@@ -24,6 +24,8 @@ use serde::{Deserialize, Serialize};
 
 /// Marker for an empty site.
 const EMPTY: u32 = u32::MAX;
+/// Occupied flag of [`Groups::state`].
+const OCCUPIED: u32 = 1 << 31;
 /// Marker for a hop that is in no allowed list.
 const NOT_LISTED: u32 = u32::MAX;
 
@@ -182,6 +184,9 @@ struct Groups {
     hot: Vec<HotHop>,
     /// Sum tree over groups with leaves n_g·r_g.
     tree: WideSumTree,
+    /// Per site: blocking count (bits 0–30) and [`OCCUPIED`] — a copy of the state's
+    /// `occupant`/`block_count` packed so that testing a hop reads one word per site.
+    state: Vec<u32>,
     /// Hops to re-list during the current event, with their allowed state.
     queue: Vec<(u32, bool)>,
     /// Groups whose count changed during the current event.
@@ -209,6 +214,7 @@ impl Groups {
             rate,
             hot,
             tree: WideSumTree::new(k),
+            state: Vec::new(),
             queue: Vec::with_capacity(256),
             dirty: Vec::with_capacity(k.min(64)),
             is_dirty: vec![false; k],
@@ -218,13 +224,26 @@ impl Groups {
     /// Queue hop `h` (out of site `from`) with its allowed state in the current configuration.
     /// Branch-free, so the cache misses of many queued hops overlap.
     #[inline(always)]
-    fn queue(&mut self, occupant: &[u32], block_count: &[u16], from: usize, h: usize) {
+    fn queue(&mut self, from: usize, h: usize) {
         let hh = self.hot[h];
-        let to = hh.to as usize;
-        let allowed = (occupant[from] != EMPTY)
-            & (occupant[to] == EMPTY)
-            & (block_count[to] == hh.self_block());
+        let allowed = (self.state[from] & OCCUPIED != 0)
+            & (self.state[hh.to as usize] == hh.self_block() as u32);
         self.queue.push((h as u32, allowed));
+    }
+
+    /// Is site `s` occupied.
+    #[inline(always)]
+    fn occupied(&self, s: usize) -> bool {
+        self.state[s] & OCCUPIED != 0
+    }
+
+    /// Rebuild the packed site states from the trajectory state.
+    fn set_states(&mut self, occupant: &[u32], block_count: &[u16]) {
+        self.state = occupant
+            .iter()
+            .zip(block_count)
+            .map(|(&o, &b)| b as u32 | if o != EMPTY { OCCUPIED } else { 0 })
+            .collect();
     }
 
     /// Bring every queued hop's list membership in line with its queued allowed state (the
@@ -456,7 +475,9 @@ impl<'a> Trajectory<'a> {
                 .iter()
                 .map(|b| c.attempt_frequency_hz * (-b * beta).exp())
                 .collect();
-            Selector::Groups(Groups::new(net, rate))
+            let mut g = Groups::new(net, rate);
+            g.set_states(&st.occupant, &st.block_count);
+            Selector::Groups(g)
         };
         Ok(Trajectory {
             net,
@@ -721,7 +742,14 @@ impl<'a> Trajectory<'a> {
             // re-test the hops out of i and j (their sources changed) and every hop into a site
             // whose occupancy or blocking count changed (the reverses of its outgoing hops)
             let lists = &mut self.st.group_lists;
-            let (occ, bc) = (&self.st.occupant, &self.st.block_count);
+            g.state[i] &= !OCCUPIED;
+            g.state[j] |= OCCUPIED;
+            for &b in net.blockers_of(i) {
+                g.state[b as usize] -= 1;
+            }
+            for &b in net.blockers_of(j) {
+                g.state[b as usize] += 1;
+            }
             // (i is empty now: no hop out of it; j is occupied: no hop into it). First every
             // allowed state is computed (independent loads), then the lists are updated.
             // A hop k → s out of an empty site k ≠ i is neither allowed now nor was listed
@@ -730,14 +758,14 @@ impl<'a> Trajectory<'a> {
             for h in net.hops_of(i) {
                 g.queue.push((h as u32, false));
                 let hh = g.hot[h];
-                if occ[hh.to as usize] != EMPTY {
-                    g.queue(occ, bc, hh.to as usize, hh.rev as usize);
+                if g.occupied(hh.to as usize) {
+                    g.queue(hh.to as usize, hh.rev as usize);
                 }
             }
             for h in net.hops_of(j) {
-                g.queue(occ, bc, j, h);
+                g.queue(j, h);
                 let hh = g.hot[h];
-                if occ[hh.to as usize] != EMPTY {
+                if g.occupied(hh.to as usize) {
                     g.queue.push((hh.rev, false));
                 }
             }
@@ -745,13 +773,13 @@ impl<'a> Trajectory<'a> {
             // or were ≤ 1 can change a hop (B(i) lost one: new ≤ 1; B(j) gained one: new ≤ 2)
             for (list, limit) in [(net.blockers_of(i), 1), (net.blockers_of(j), 2)] {
                 for &s in list {
-                    if bc[s as usize] > limit {
+                    if g.state[s as usize] & !OCCUPIED > limit {
                         continue;
                     }
                     for h in net.hops_of(s as usize) {
                         let hh = g.hot[h];
-                        if occ[hh.to as usize] != EMPTY {
-                            g.queue(occ, bc, hh.to as usize, hh.rev as usize);
+                        if g.occupied(hh.to as usize) {
+                            g.queue(hh.to as usize, hh.rev as usize);
                         }
                     }
                 }
