@@ -7,7 +7,8 @@ KMC.propose / KMC.update (np.cumsum over all events after each hop) — driven w
 model whose compute_probability is nu0*exp(-Eb/kT) when exactly one end of the pair is
 occupied. (kmcpy's shipped models are cluster-expansion models fitted to NEB data; the model
 cost is excluded here, so the kmcpy figure is an upper bound on its speed for this lattice.)
-halo: `cargo run --release -p halo-kmc --example throughput` (events per CPU-second).
+halo: `cargo run --release -p halo-kmc --example throughput -- L` (events per CPU-second; the
+example also runs the ideal spinel model and the real Li2In1/3Sc1/3Cl4 site graph).
 
 Usage: python3 scripts/bench/kmc_vs_kmcpy.py [--edge 10] [--events 20000]
 """
@@ -85,7 +86,7 @@ def kmcpy_rate(edge, n_events, seed=1):
 def halo_rate(edge):
     env = dict(os.environ)
     out = subprocess.run(
-        ["cargo", "run", "--release", "-q", "-p", "halo-kmc", "--example", "throughput"],
+        ["cargo", "run", "--release", "-q", "-p", "halo-kmc", "--example", "throughput", "--", str(edge)],
         cwd=ROOT, capture_output=True, text=True, env=env, check=True).stdout
     for line in out.splitlines():
         m = re.search(r"lattice gas sc c=0.5 (\d+)\^3 .*?([\d.]+) M events/CPU-s", line)
@@ -96,7 +97,7 @@ def halo_rate(edge):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--edge", type=int, default=10, help="L of the L^3 lattice (halo example has 10, 22, 46, 100)")
+    ap.add_argument("--edge", type=int, default=10, help="L of the L^3 lattice")
     ap.add_argument("--events", type=int, default=20000)
     a = ap.parse_args()
     k = kmcpy_rate(a.edge, a.events)

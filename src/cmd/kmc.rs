@@ -143,16 +143,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("BVSE landscape of {}", args.file.display()))?;
     let perc = analyze(&land, &PercolationParams::default())
         .with_context(|| format!("site graph of {}", args.file.display()))?;
-    let sg = &perc.site_graph;
-    let coords: Vec<[f64; 3]> = sg
-        .graph
-        .node_indices()
-        .map(|i| sg.graph[i].frac_coords)
-        .collect();
-    let exclude =
-        halo_kmc::mobile::minima_on_framework_sites(structure, mobile_ion.element, &coords, 0.5);
-    let net = HopNetwork::from_site_graph(sg, &exclude)
-        .with_context(|| format!("hop network of {}", args.file.display()))?;
+    let (net, excluded) = halo_kmc::mobile::network_without_framework_minima(
+        structure,
+        mobile_ion.element,
+        &perc.site_graph,
+        halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG,
+    )
+    .with_context(|| format!("hop network of {}", args.file.display()))?;
     let t_graph = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let result = halo_kmc::simulate(&net, &params)
@@ -162,7 +159,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "halo kmc: {} sites, {} hops in the cell ({} framework minima dropped); landscape+graph {t_graph:.2} s, kMC {t_kmc:.2} s",
         net.sites.len(),
         net.hops.len(),
-        exclude.len()
+        excluded
     );
     if let Some(p) = &args.plot {
         let title = format!("{} (kMC)", structure.composition().reduced_formula());
@@ -176,7 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "mobile_ions": count,
             "mobile_per_cell_used": per_cell,
             "network": {"sites": net.sites.len(), "hops": net.hops.len(),
-                        "framework_minima_dropped": exclude.len(),
+                        "framework_minima_dropped": excluded,
                         "bvse_resolution_ang": args.resolution,
                         "e_3d_ev": perc.thresholds.e_3d_ev},
             "kmc": result,

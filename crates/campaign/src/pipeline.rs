@@ -9,7 +9,7 @@ use crate::runner::StageProgress;
 use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::{Element, Structure};
 use halo_enumerate::{EnumerationConfig, EnumerationResult, Realiser};
-use halo_kmc::{HopNetwork, KmcParams, MobileIons};
+use halo_kmc::{KmcParams, MobileIons};
 use halo_percolation::PercolationParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,11 +30,11 @@ blocking, mobile Li = Li not sharing a site with a framework cation; σ = (N/V)e
 weighted Arrhenius fit of ln(σT) (halo-kmc). Filters: grand-potential anodic/cathodic limits \
 from tabulated thermochemistry, band-gap estimate and open-shell check, element cost by mass \
 fraction (halo-filters). The attempt frequency ν0 is the workflow's kmc.attempt_frequency_hz \
-(default 1e13 s⁻¹; the bundled workflows use 1.12e14 s⁻¹, fitted by scripts/calibrate_kmc.py on \
+(default 1e13 s⁻¹; the bundled workflows use 2.21e14 s⁻¹, fitted by scripts/calibrate_kmc.py on \
 conductivity_calibration.csv only); it scales σ and leaves Ea unchanged.";
 
 /// Distance within which a landscape minimum is taken to sit on a framework cation site, Å.
-pub const FRAMEWORK_MINIMUM_TOLERANCE_ANG: f64 = 0.5;
+pub use halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG;
 
 /// Loaded frameworks and their enumerations.
 pub struct Context {
@@ -293,18 +293,13 @@ pub fn evaluate_structure(
         .map_err(|e| ("graph", e.to_string()))?;
     drop(land);
     let sg = &perc.site_graph;
-    let fracs: Vec<[f64; 3]> = sg
-        .graph
-        .node_indices()
-        .map(|n| sg.graph[n].frac_coords)
-        .collect();
-    let exclude = halo_kmc::mobile::minima_on_framework_sites(
+    let (net, excluded) = halo_kmc::mobile::network_without_framework_minima(
         structure,
         li,
-        &fracs,
+        sg,
         FRAMEWORK_MINIMUM_TOLERANCE_ANG,
-    );
-    let net = HopNetwork::from_site_graph(sg, &exclude).map_err(|e| ("graph", e.to_string()))?;
+    )
+    .map_err(|e| ("graph", e.to_string()))?;
     details.insert(
         "percolation".into(),
         serde_json::json!({
@@ -313,7 +308,7 @@ pub fn evaluate_structure(
             "bvlain_rounded": perc.bvlain_rounded,
             "n_sites": sg.graph.node_count(),
             "n_edges": sg.graph.edge_count(),
-            "excluded_framework_minima": exclude.len(),
+            "excluded_framework_minima": excluded,
             "resolution_ang": bp.resolution_ang,
             "params": perc.params,
         }),

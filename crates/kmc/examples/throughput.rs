@@ -5,6 +5,9 @@ use halo_kmc::network::ideal;
 use halo_kmc::{SupercellNetwork, Trajectory, TrajectoryConfig};
 use std::time::Instant;
 
+#[path = "../benches/spinel_graph.rs"]
+mod spinel_graph;
+
 fn cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
@@ -45,12 +48,22 @@ fn measure(label: &str, sc: &SupercellNetwork, n_ions: usize, events: u64) {
 }
 
 fn main() {
+    // optional arguments: the simple-cubic edges to run (default 10 22 46 100), e.g. `-- 46`
+    let edges: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("edge lengths are integers"))
+        .collect();
+    let edges = if edges.is_empty() {
+        vec![10, 22, 46, 100]
+    } else {
+        edges
+    };
     let sc_net = ideal::simple_cubic(2.5, 0.3);
-    for edge in [10usize, 22, 46, 100] {
+    for edge in edges {
         let t0 = Instant::now();
         let sc = SupercellNetwork::build(&sc_net, [edge; 3], 0.0, None).unwrap();
         let build = t0.elapsed().as_secs_f64();
-        println!("  build {edge}^3: {build:.3} s wall");
+        println!("  build {edge}^3: {build:.3} s wall (setup target: < 1 s at 1e5 sites)");
         measure(
             &format!("lattice gas sc c=0.5 {edge}^3"),
             &sc,
@@ -65,5 +78,51 @@ fn main() {
         &sc,
         (5.66f64 * 343.0).round() as usize,
         2_000_000,
+    );
+    let t0 = Instant::now();
+    let (net, per_cell) = spinel_graph::spinel_network();
+    let scale = spinel_graph::scale_for_sites(&net, 10_000);
+    let sc = SupercellNetwork::build(&net, scale, 2.5, None).unwrap();
+    if std::env::var_os("HALO_KMC_STATS").is_some() {
+        stats(&sc);
+    }
+    println!(
+        "  Li2In1/3Sc1/3Cl4 graph: {} sites, {} hops per cell, {} rate groups; supercell {:?}; landscape+graph+build {:.2} s wall",
+        net.sites.len(),
+        net.hops.len(),
+        sc.group_barrier_ev.len(),
+        scale,
+        t0.elapsed().as_secs_f64()
+    );
+    measure(
+        "Li2In1/3Sc1/3Cl4 site graph, 2.5 Å",
+        &sc,
+        (per_cell * sc.n_cells() as f64).round() as usize,
+        std::env::var("HALO_KMC_EVENTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2_000_000),
+    );
+}
+
+#[allow(dead_code)]
+fn stats(sc: &SupercellNetwork) {
+    let n = sc.n_sites();
+    let hops: usize = (0..n).map(|i| sc.hops_of(i).len()).sum();
+    let bl: usize = (0..n).map(|i| sc.blockers_of(i).len()).sum();
+    let hb: usize = (0..n)
+        .map(|i| {
+            sc.blockers_of(i)
+                .iter()
+                .map(|&b| sc.hops_of(b as usize).len())
+                .sum::<usize>()
+        })
+        .sum();
+    eprintln!(
+        "stats: {:.2} hops/site, {:.2} blockers/site, {:.2} hops of blockers/site; classes {:?}",
+        hops as f64 / n as f64,
+        bl as f64 / n as f64,
+        hb as f64 / n as f64,
+        sc.class_names
     );
 }

@@ -1,15 +1,33 @@
-//! One kMC trajectory: rejection-free (BKL) event selection with a per-site sum tree,
-//! unwrapped displacements, block records, checkpoint and resume.
+//! One kMC trajectory: rejection-free (BKL) event selection, unwrapped displacements, block
+//! records, checkpoint and resume.
+//!
+//! Two selectors, both exact (no approximation of the rates):
+//! - **Rate groups** (no pair repulsion, the default model): every directed hop's rate is
+//!   ν0·exp(−(S − E_source)/k_BT), a constant per hop, so hops with the same barrier form a group
+//!   with one rate r_g. Each group keeps the list of its currently allowed hops; the total rate is
+//!   R = Σ_g n_g·r_g (a sum tree over groups); an event picks a group with probability
+//!   n_g·r_g/R and then a uniform member. This is the n-fold way of Bortz, Kalos & Lebowitz
+//!   (J. Comput. Phys. 17, 10 (1975)) with classes = barrier values. After a hop only the
+//!   directed hops out of and into the sites whose occupancy or blocking count changed are
+//!   re-tested: O(coordination × blocking neighbours) work per event, independent of system size,
+//!   and R is a pure function of the integer counts n_g (no round-off drift).
+//! - **Per-site sum tree** (with pair repulsion, where rates depend on the repulsion field): a
+//!   leaf per site holds its total outgoing rate; after a hop the leaves of every site whose
+//!   neighbourhood changed are recomputed.
 
 use crate::error::KmcError;
 use crate::supercell::SupercellNetwork;
-use crate::tree::SumTree;
+use crate::tree::{SumTree, WideSumTree};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 /// Marker for an empty site.
 const EMPTY: u32 = u32::MAX;
+/// Occupied flag of [`Groups::state`].
+const OCCUPIED: u32 = 1 << 31;
+/// Marker for a hop that is in no allowed list.
+const NOT_LISTED: u32 = u32::MAX;
 
 /// SplitMix64 finaliser (Steele, Lea & Flood, OOPSLA 2014), used to derive stream seeds.
 pub fn splitmix64(mut z: u64) -> u64 {
@@ -66,7 +84,7 @@ pub struct TrajectoryConfig {
 }
 
 /// The complete, serialisable state of a trajectory (everything but the network and the sum
-/// tree, which is a pure function of the state and is rebuilt on resume).
+/// trees, which are pure functions of the state and are rebuilt on resume).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrajectoryCheckpoint {
     /// Fingerprint of the supercell network the state belongs to.
@@ -111,13 +129,202 @@ pub struct TrajectoryCheckpoint {
     pub rate_drift_max_rel: f64,
     /// Events at the last rebuild.
     pub last_rebuild_event: u64,
+    /// Rate-group selector (no repulsion): the currently allowed directed hops of each group, in
+    /// list order (the order decides which hop a random number picks, so it is part of the state).
+    /// Empty with repulsion.
+    #[serde(default)]
+    pub group_lists: Vec<Vec<u32>>,
+}
+
+/// Is directed hop `h` possible now: source occupied, target empty and not blocked by any ion
+/// other than the mover itself.
+#[inline(always)]
+fn hop_allowed(net: &SupercellNetwork, occupant: &[u32], block_count: &[u16], h: usize) -> bool {
+    let j = net.hop_to[h] as usize;
+    occupant[net.hop_from[h] as usize] != EMPTY
+        && occupant[j] == EMPTY
+        && block_count[j] == net.hop_self_block[h]
+}
+
+/// What the rate-group selector needs of one directed hop, in one 16-byte record so that
+/// testing a hop touches one cache line (the network's separate arrays would cost several).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct HotHop {
+    /// Target site.
+    to: u32,
+    /// The reverse directed hop.
+    rev: u32,
+    /// Position in its group's list, or [`NOT_LISTED`].
+    pos: u32,
+    /// Rate group (bits 0–30) and the self-blocking flag (bit 31).
+    group_self: u32,
+}
+
+impl HotHop {
+    const SELF_BIT: u32 = 1 << 31;
+
+    #[inline(always)]
+    fn group(self) -> usize {
+        (self.group_self & !Self::SELF_BIT) as usize
+    }
+
+    #[inline(always)]
+    fn self_block(self) -> u16 {
+        (self.group_self >> 31) as u16
+    }
+}
+
+/// The rate-group selector (see the module documentation). The lists themselves live in the
+/// checkpointed state ([`TrajectoryCheckpoint::group_lists`]).
+struct Groups {
+    /// r_g = ν0·exp(−E_g/k_BT), s⁻¹.
+    rate: Vec<f64>,
+    /// Per directed hop: target, reverse, list position, group and self-blocking flag.
+    hot: Vec<HotHop>,
+    /// Sum tree over groups with leaves n_g·r_g.
+    tree: WideSumTree,
+    /// Per site: blocking count (bits 0–30) and [`OCCUPIED`] — a copy of the state's
+    /// `occupant`/`block_count` packed so that testing a hop reads one word per site.
+    state: Vec<u32>,
+    /// Hops to re-list during the current event, with their allowed state.
+    queue: Vec<(u32, bool)>,
+    /// Groups whose count changed during the current event.
+    dirty: Vec<u32>,
+    is_dirty: Vec<bool>,
+}
+
+impl Groups {
+    fn new(net: &SupercellNetwork, rate: Vec<f64>) -> Groups {
+        let k = rate.len();
+        let hot = (0..net.hop_to.len())
+            .map(|h| HotHop {
+                to: net.hop_to[h],
+                rev: net.hop_rev[h],
+                pos: NOT_LISTED,
+                group_self: net.hop_group[h]
+                    | if net.hop_self_block[h] != 0 {
+                        HotHop::SELF_BIT
+                    } else {
+                        0
+                    },
+            })
+            .collect();
+        Groups {
+            rate,
+            hot,
+            tree: WideSumTree::new(k),
+            state: Vec::new(),
+            queue: Vec::with_capacity(256),
+            dirty: Vec::with_capacity(k.min(64)),
+            is_dirty: vec![false; k],
+        }
+    }
+
+    /// Queue hop `h` (out of site `from`) with its allowed state in the current configuration.
+    /// Branch-free, so the cache misses of many queued hops overlap.
+    #[inline(always)]
+    fn queue(&mut self, from: usize, h: usize) {
+        let hh = self.hot[h];
+        let allowed = (self.state[from] & OCCUPIED != 0)
+            & (self.state[hh.to as usize] == hh.self_block() as u32);
+        self.queue.push((h as u32, allowed));
+    }
+
+    /// Is site `s` occupied.
+    #[inline(always)]
+    fn occupied(&self, s: usize) -> bool {
+        self.state[s] & OCCUPIED != 0
+    }
+
+    /// Rebuild the packed site states from the trajectory state.
+    fn set_states(&mut self, occupant: &[u32], block_count: &[u16]) {
+        self.state = occupant
+            .iter()
+            .zip(block_count)
+            .map(|(&o, &b)| b as u32 | if o != EMPTY { OCCUPIED } else { 0 })
+            .collect();
+    }
+
+    /// Bring every queued hop's list membership in line with its queued allowed state (the
+    /// same hop may be queued twice with the same state; the second is a no-op).
+    #[inline(always)]
+    fn apply_queue(&mut self, lists: &mut [Vec<u32>]) {
+        for k in 0..self.queue.len() {
+            let (h, allowed) = self.queue[k];
+            self.set_listed(lists, h as usize, allowed);
+        }
+        self.queue.clear();
+    }
+
+    /// List or unlist hop `h`.
+    #[inline(always)]
+    fn set_listed(&mut self, lists: &mut [Vec<u32>], h: usize, allowed: bool) {
+        let hh = self.hot[h];
+        if allowed == (hh.pos != NOT_LISTED) {
+            return;
+        }
+        let g = hh.group();
+        if allowed {
+            let list = &mut lists[g];
+            self.hot[h].pos = list.len() as u32;
+            list.push(h as u32);
+            self.mark(g);
+        } else {
+            self.unlist(lists, h);
+        }
+    }
+
+    /// Remove hop `h` from its list if it is listed.
+    #[inline(always)]
+    fn unlist(&mut self, lists: &mut [Vec<u32>], h: usize) {
+        let hh = self.hot[h];
+        let p = hh.pos;
+        if p == NOT_LISTED {
+            return;
+        }
+        let g = hh.group();
+        let list = &mut lists[g];
+        let last = list.pop().expect("a listed hop's list is not empty");
+        if last as usize != h {
+            list[p as usize] = last;
+            self.hot[last as usize].pos = p;
+        }
+        self.hot[h].pos = NOT_LISTED;
+        self.mark(g);
+    }
+
+    #[inline(always)]
+    fn mark(&mut self, g: usize) {
+        if !self.is_dirty[g] {
+            self.is_dirty[g] = true;
+            self.dirty.push(g as u32);
+        }
+    }
+
+    /// Update the tree leaves of the groups whose counts changed.
+    #[inline]
+    fn flush(&mut self, lists: &[Vec<u32>]) {
+        for &g in &self.dirty {
+            self.is_dirty[g as usize] = false;
+        }
+        let rate = &self.rate;
+        self.tree
+            .set_many(&mut self.dirty, |g| lists[g].len() as f64 * rate[g]);
+    }
+}
+
+/// How events are selected (see the module documentation).
+enum Selector {
+    Groups(Groups),
+    Sites(SumTree),
 }
 
 /// A running trajectory on a [`SupercellNetwork`].
 pub struct Trajectory<'a> {
     net: &'a SupercellNetwork,
     st: TrajectoryCheckpoint,
-    tree: SumTree,
+    sel: Selector,
     /// Per-hop rate without repulsion, s⁻¹ (ν0·exp(−(S − E_i)/k_BT)).
     hop_rate: Vec<f64>,
     beta: f64,
@@ -127,9 +334,15 @@ pub struct Trajectory<'a> {
 }
 
 impl<'a> Trajectory<'a> {
-    /// Start with `n_ions` placed by random sequential addition (random site order from the
-    /// stream RNG; a site is taken when it is empty and no occupied site lies within the blocking
-    /// distance). Call [`Trajectory::run_events`] to equilibrate before measuring.
+    /// Start with `n_ions` placed by random sequential addition in a Boltzmann-weighted random
+    /// order: site i gets the key ln(−ln u_i) + (E_i − E_min)/k_BT (u_i uniform from the stream
+    /// RNG) and sites are tried by increasing key — weighted sampling without replacement with
+    /// weights exp(−E_i/k_BT) (Efraimidis & Spirakis, Inf. Process. Lett. 97, 181 (2006)); a
+    /// site is taken when it is empty and no occupied site lies within the blocking distance.
+    /// Equal site energies give a uniformly random order. The weighting keeps ions off
+    /// high-energy sites that a uniform start would fill and that they could not leave within the
+    /// simulated time (a spinel 8a site 2 eV up behind a 1.5 eV barrier holds an ion for ~1 s at
+    /// 300 K, 10⁶ times the run). Call [`Trajectory::run_events`] to equilibrate before measuring.
     pub fn new(
         net: &'a SupercellNetwork,
         config: TrajectoryConfig,
@@ -143,12 +356,29 @@ impl<'a> Trajectory<'a> {
                 reason: format!("{n_ions} ions on {n} sites"),
             });
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        // Fisher–Yates with the stream RNG (portable: only next_u64-based draws)
-        for i in (1..n).rev() {
-            let j = rng.random_range(0..=i as u64) as usize;
-            order.swap(i, j);
+        let kt = halo_core::K_B_EV_PER_K * config.temperature_k;
+        if !(kt.is_finite() && kt > 0.0) {
+            return Err(KmcError::InvalidParameter {
+                name: "temperature_k",
+                reason: format!("{} is not a positive temperature", config.temperature_k),
+            });
         }
+        let e_min = net
+            .site_energy_ev
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        let keys: Vec<f64> = net
+            .site_energy_ev
+            .iter()
+            .map(|&e| {
+                let u: f64 = rng.random();
+                (-(1.0 - u).ln()).ln() + (e - e_min) / kt
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        // stable: equal keys keep index order (portable and deterministic)
+        order.sort_by(|&a, &b| keys[a as usize].total_cmp(&keys[b as usize]));
         let mut occupant = vec![EMPTY; n];
         let mut block_count = vec![0u16; n];
         let mut ion_site = Vec::with_capacity(n_ions);
@@ -199,8 +429,21 @@ impl<'a> Trajectory<'a> {
             class_count,
             rate_drift_max_rel: 0.0,
             last_rebuild_event: 0,
+            group_lists: Vec::new(),
         };
         let mut t = Self::from_state(net, st)?;
+        if let Selector::Groups(g) = &mut t.sel {
+            // initial lists in ascending hop order
+            let mut lists = vec![Vec::new(); net.group_barrier_ev.len()];
+            for h in 0..net.hop_to.len() {
+                if hop_allowed(net, &t.st.occupant, &t.st.block_count, h) {
+                    let grp = net.hop_group[h] as usize;
+                    g.hot[h].pos = lists[grp].len() as u32;
+                    lists[grp].push(h as u32);
+                }
+            }
+            t.st.group_lists = lists;
+        }
         t.recompute_field();
         t.full_rebuild();
         Ok(t)
@@ -224,9 +467,21 @@ impl<'a> Trajectory<'a> {
             .map(|b| c.attempt_frequency_hz * (-b * beta).exp())
             .collect();
         let n = net.n_sites();
+        let sel = if net.repulsion.is_some() {
+            Selector::Sites(SumTree::new(n))
+        } else {
+            let rate = net
+                .group_barrier_ev
+                .iter()
+                .map(|b| c.attempt_frequency_hz * (-b * beta).exp())
+                .collect();
+            let mut g = Groups::new(net, rate);
+            g.set_states(&st.occupant, &st.block_count);
+            Selector::Groups(g)
+        };
         Ok(Trajectory {
             net,
-            tree: SumTree::new(n),
+            sel,
             hop_rate,
             beta,
             stamp: vec![0; n],
@@ -268,6 +523,44 @@ impl<'a> Trajectory<'a> {
             }
         }
         let mut t = Self::from_state(net, checkpoint)?;
+        if let Selector::Groups(g) = &mut t.sel {
+            let lists = &t.st.group_lists;
+            let bad = |why: String| Err(KmcError::Checkpoint(why));
+            if lists.len() != net.group_barrier_ev.len() {
+                return bad(format!(
+                    "{} rate groups in the checkpoint, {} in the network",
+                    lists.len(),
+                    net.group_barrier_ev.len()
+                ));
+            }
+            let mut listed = 0usize;
+            for (grp, list) in lists.iter().enumerate() {
+                for (k, &h) in list.iter().enumerate() {
+                    let h = h as usize;
+                    if h >= net.hop_to.len()
+                        || net.hop_group[h] as usize != grp
+                        || g.hot[h].pos != NOT_LISTED
+                        || !hop_allowed(net, &t.st.occupant, &t.st.block_count, h)
+                    {
+                        return bad(format!("rate group {grp}: entry {k} (hop {h}) is invalid"));
+                    }
+                    g.hot[h].pos = k as u32;
+                    listed += 1;
+                }
+            }
+            let allowed = (0..net.hop_to.len())
+                .filter(|&h| hop_allowed(net, &t.st.occupant, &t.st.block_count, h))
+                .count();
+            if listed != allowed {
+                return bad(format!(
+                    "{listed} hops listed but {allowed} are allowed in this configuration"
+                ));
+            }
+        } else if !t.st.group_lists.is_empty() {
+            return Err(KmcError::Checkpoint(
+                "rate-group lists in a checkpoint of a network with repulsion".into(),
+            ));
+        }
         t.rebuild_leaves();
         Ok(t)
     }
@@ -284,7 +577,10 @@ impl<'a> Trajectory<'a> {
 
     /// Current total rate R = Σ_i leaf_i, s⁻¹.
     pub fn total_rate(&self) -> f64 {
-        self.tree.total()
+        match &self.sel {
+            Selector::Groups(g) => g.tree.total(),
+            Selector::Sites(t) => t.total(),
+        }
     }
 
     /// Number of mobile ions.
@@ -340,19 +636,36 @@ impl<'a> Trajectory<'a> {
         r
     }
 
+    /// Rebuild the selector's tree from the state (bit-identical to the running tree: every
+    /// node is a pure function of its leaves, and the leaves of the state).
     fn rebuild_leaves(&mut self) {
-        let n = self.net.n_sites();
-        let leaves: Vec<f64> = (0..n).map(|i| self.leaf_rate(i)).collect();
-        self.tree.rebuild(leaves.into_iter());
+        let leaves: Vec<f64> = match &self.sel {
+            Selector::Groups(g) => {
+                let lists = &self.st.group_lists;
+                (0..lists.len())
+                    .map(|k| lists[k].len() as f64 * g.rate[k])
+                    .collect()
+            }
+            Selector::Sites(_) => (0..self.net.n_sites()).map(|i| self.leaf_rate(i)).collect(),
+        };
+        match &mut self.sel {
+            Selector::Groups(g) => g.tree.rebuild(leaves.into_iter()),
+            Selector::Sites(t) => t.rebuild(leaves.into_iter()),
+        }
     }
 
-    /// Recompute the repulsion field and every leaf from scratch and record the relative
-    /// difference between the running total rate and the rebuilt one (the drift diagnostic).
+    /// Recompute the repulsion field and the selector from scratch and record the relative
+    /// difference between the running total rate and one summed afresh over every site's
+    /// allowed hops (the drift diagnostic; with rate groups any difference is round-off of the
+    /// two summation orders, with the site tree it also catches missed leaf updates).
     pub fn full_rebuild(&mut self) {
-        let before = self.tree.total();
+        let before = self.total_rate();
         self.recompute_field();
         self.rebuild_leaves();
-        let after = self.tree.total();
+        let after = match self.sel {
+            Selector::Groups(_) => self.fresh_total_rate(),
+            Selector::Sites(_) => self.total_rate(),
+        };
         if self.st.events > 0 && after > 0.0 {
             let rel = ((before - after) / after).abs();
             if rel > self.st.rate_drift_max_rel {
@@ -398,7 +711,7 @@ impl<'a> Trajectory<'a> {
         self.st.occupant[i] = EMPTY;
         self.st.occupant[j] = ion;
         self.st.ion_site[ion as usize] = j as u32;
-        let v = net.hop_vec_ang[chosen];
+        let v = net.hop_vector_ang(i, chosen);
         let d = &mut self.st.disp_ang[ion as usize];
         d[0] += v[0];
         d[1] += v[1];
@@ -423,6 +736,57 @@ impl<'a> Trajectory<'a> {
             for (k, &s) in nb.iter().enumerate() {
                 self.st.field_ev[s as usize] += ve[k];
             }
+        }
+
+        if let Selector::Groups(g) = &mut self.sel {
+            // re-test the hops out of i and j (their sources changed) and every hop into a site
+            // whose occupancy or blocking count changed (the reverses of its outgoing hops)
+            let lists = &mut self.st.group_lists;
+            g.state[i] &= !OCCUPIED;
+            g.state[j] |= OCCUPIED;
+            for &b in net.blockers_of(i) {
+                g.state[b as usize] -= 1;
+            }
+            for &b in net.blockers_of(j) {
+                g.state[b as usize] += 1;
+            }
+            // (i is empty now: no hop out of it; j is occupied: no hop into it). First every
+            // allowed state is computed (independent loads), then the lists are updated.
+            // A hop k → s out of an empty site k ≠ i is neither allowed now nor was listed
+            // before (only i and j changed occupancy; i's hops are all unlisted here), so its
+            // record is not even read.
+            for h in net.hops_of(i) {
+                g.queue.push((h as u32, false));
+                let hh = g.hot[h];
+                if g.occupied(hh.to as usize) {
+                    g.queue(hh.to as usize, hh.rev as usize);
+                }
+            }
+            for h in net.hops_of(j) {
+                g.queue(j, h);
+                let hh = g.hot[h];
+                if g.occupied(hh.to as usize) {
+                    g.queue.push((hh.rev, false));
+                }
+            }
+            // a hop into s needs bc[s] = its self-blocking flag (0 or 1): only counts that are
+            // or were ≤ 1 can change a hop (B(i) lost one: new ≤ 1; B(j) gained one: new ≤ 2)
+            for (list, limit) in [(net.blockers_of(i), 1), (net.blockers_of(j), 2)] {
+                for &s in list {
+                    if g.state[s as usize] & !OCCUPIED > limit {
+                        continue;
+                    }
+                    for h in net.hops_of(s as usize) {
+                        let hh = g.hot[h];
+                        if g.occupied(hh.to as usize) {
+                            g.queue(hh.to as usize, hh.rev as usize);
+                        }
+                    }
+                }
+            }
+            g.apply_queue(lists);
+            g.flush(lists);
+            return;
         }
 
         // leaves to recompute: i, j and every occupied site with a hop into a site whose
@@ -454,7 +818,9 @@ impl<'a> Trajectory<'a> {
         for k in 0..self.touched.len() {
             let s = self.touched[k] as usize;
             let r = self.leaf_rate(s);
-            self.tree.set(s, r);
+            if let Selector::Sites(t) = &mut self.sel {
+                t.set(s, r);
+            }
         }
     }
 
@@ -462,28 +828,44 @@ impl<'a> Trajectory<'a> {
     #[inline]
     pub fn step(&mut self) -> Result<(), KmcError> {
         let net = self.net;
-        let total = self.tree.total();
+        let total = self.total_rate();
         if total.is_nan() || total <= 0.0 {
             return Err(KmcError::Jammed);
         }
         let u1: f64 = self.st.rng.random();
         let u2: f64 = self.st.rng.random();
-        let (i, mut rem) = self.tree.select(u1 * total);
-        // choose the hop within site i
-        let mut chosen = usize::MAX;
-        for h in net.hops_of(i) {
-            let r = self.rate_of(i, h);
-            if r > 0.0 {
-                chosen = h;
-                if rem < r {
-                    break;
+        let (i, chosen) = match &self.sel {
+            Selector::Groups(g) => {
+                // group with probability n_g·r_g/R, then member ⌊rem/r_g⌋ (uniform)
+                let (grp, rem) = g.tree.select(u1 * total);
+                let list = &self.st.group_lists[grp];
+                if list.is_empty() {
+                    return Err(KmcError::Jammed);
                 }
-                rem -= r;
+                let k = ((rem / g.rate[grp]) as usize).min(list.len() - 1);
+                let h = list[k] as usize;
+                (net.hop_from[h] as usize, h)
             }
-        }
-        if chosen == usize::MAX {
-            return Err(KmcError::Jammed);
-        }
+            Selector::Sites(t) => {
+                let (i, mut rem) = t.select(u1 * total);
+                // choose the hop within site i
+                let mut chosen = usize::MAX;
+                for h in net.hops_of(i) {
+                    let r = self.rate_of(i, h);
+                    if r > 0.0 {
+                        chosen = h;
+                        if rem < r {
+                            break;
+                        }
+                        rem -= r;
+                    }
+                }
+                if chosen == usize::MAX {
+                    return Err(KmcError::Jammed);
+                }
+                (i, chosen)
+            }
+        };
         let dt = -(1.0 - u2).ln() / total;
         self.apply_hop(i, chosen, dt);
         if self.st.events - self.st.last_rebuild_event >= self.st.config.rebuild_interval_events {
@@ -683,26 +1065,151 @@ mod tests {
             screening_length_ang: 3.0,
             cutoff_ang: 5.0,
         };
-        let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
-        let mut a = Trajectory::new(&sc, cfg(400.0), 30, stream_rng(7, 400.0, 1)).unwrap();
-        a.run_block(3000).unwrap();
-        a.begin_block();
-        a.run_events(1234).unwrap();
-        let json = serde_json::to_string(&a.checkpoint()).unwrap();
-        a.run_events(2345).unwrap();
-        a.end_block();
-        let ck: TrajectoryCheckpoint = serde_json::from_str(&json).unwrap();
-        let mut b = Trajectory::resume(&sc, ck).unwrap();
-        b.run_events(2345).unwrap();
-        b.end_block();
-        assert_eq!(a.checkpoint(), b.checkpoint());
-        assert_eq!(a.time_s().to_bits(), b.time_s().to_bits());
-        // a checkpoint from another network is refused
-        let other = SupercellNetwork::build(&net, [2, 2, 3], 2.5, Some(rep)).unwrap();
-        assert!(matches!(
-            Trajectory::resume(&other, a.checkpoint()),
-            Err(KmcError::Checkpoint(_))
-        ));
+        // both selectors: rate groups (no repulsion) and the per-site tree (repulsion)
+        for repulsion in [None, Some(rep)] {
+            let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, repulsion).unwrap();
+            let mut a = Trajectory::new(&sc, cfg(400.0), 30, stream_rng(7, 400.0, 1)).unwrap();
+            a.run_block(3000).unwrap();
+            a.begin_block();
+            a.run_events(1234).unwrap();
+            let json = serde_json::to_string(&a.checkpoint()).unwrap();
+            a.run_events(2345).unwrap();
+            a.end_block();
+            let ck: TrajectoryCheckpoint = serde_json::from_str(&json).unwrap();
+            assert_eq!(ck.group_lists.is_empty(), repulsion.is_some());
+            let mut b = Trajectory::resume(&sc, ck).unwrap();
+            b.run_events(2345).unwrap();
+            b.end_block();
+            assert_eq!(a.checkpoint(), b.checkpoint());
+            assert_eq!(a.time_s().to_bits(), b.time_s().to_bits());
+            // a checkpoint from another network is refused
+            let other = SupercellNetwork::build(&net, [2, 2, 3], 2.5, repulsion).unwrap();
+            assert!(matches!(
+                Trajectory::resume(&other, a.checkpoint()),
+                Err(KmcError::Checkpoint(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn ions_start_on_low_energy_sites() {
+        // 16c sites 2 eV above 8a behind a 2.5 eV saddle: a uniform start would trap ions on
+        // them for the whole run; the Boltzmann-weighted start fills the 8 8a sites per cell
+        // first. 64 ions on 8 cells × 8 8a sites: all on 8a.
+        let net = ideal::spinel_8a_16c(10.42, 0.0, 2.0, 2.5);
+        let sc = SupercellNetwork::build(&net, [2, 2, 2], 0.0, None).unwrap();
+        for replica in 0..5 {
+            let t = Trajectory::new(&sc, cfg(300.0), 64, stream_rng(4, 300.0, replica)).unwrap();
+            let on_16c = t
+                .occupied_sites()
+                .into_iter()
+                .filter(|&s| sc.class_names[sc.site_class[s] as usize] == "16c")
+                .count();
+            assert_eq!(on_16c, 0, "replica {replica}");
+        }
+        // at a temperature where 2 eV is nothing, the start spreads over both (about 1/3 on 8a)
+        let t = Trajectory::new(&sc, cfg(1e6), 64, stream_rng(4, 1e6, 0)).unwrap();
+        let on_8a = t
+            .occupied_sites()
+            .into_iter()
+            .filter(|&s| sc.class_names[sc.site_class[s] as usize] == "8a")
+            .count();
+        assert!((10..=35).contains(&on_8a), "{on_8a} of 64 on 8a");
+    }
+
+    #[test]
+    fn inconsistent_group_lists_are_refused_on_resume() {
+        let net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+        let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, None).unwrap();
+        let mut t = Trajectory::new(&sc, cfg(400.0), 30, stream_rng(7, 400.0, 1)).unwrap();
+        t.run_events(500).unwrap();
+        let good = t.checkpoint();
+        let g = good.group_lists.iter().position(|l| l.len() >= 2).unwrap();
+        let mut corrupt: Vec<TrajectoryCheckpoint> = Vec::new();
+        let mut c = good.clone();
+        c.group_lists[g].pop(); // an allowed hop missing
+        corrupt.push(c);
+        let mut c = good.clone();
+        let first = c.group_lists[g][0];
+        c.group_lists[g].push(first); // listed twice
+        corrupt.push(c);
+        let mut c = good.clone();
+        c.group_lists.push(Vec::new()); // group count differs
+        corrupt.push(c);
+        let mut c = good.clone();
+        c.group_lists[g][0] = u32::MAX - 1; // no such hop
+        corrupt.push(c);
+        for c in corrupt {
+            assert!(matches!(
+                Trajectory::resume(&sc, c),
+                Err(KmcError::Checkpoint(_))
+            ));
+        }
+        assert!(Trajectory::resume(&sc, good).is_ok());
+    }
+
+    #[test]
+    fn rate_groups_and_site_tree_choose_with_the_same_probabilities() {
+        // Without repulsion both selectors are exact; a vanishing repulsion forces the site tree.
+        // From one configuration, the distribution of the first hop must agree (χ² over the
+        // possible hops) and both equal the rates' proportions.
+        let mut net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+        for (k, h) in net.hops.iter_mut().enumerate() {
+            h.saddle_energy_ev = 0.25 + 0.02 * (k % 4) as f64;
+        }
+        let tiny = PairRepulsion {
+            prefactor_ev_ang: 1e-300,
+            screening_length_ang: 1.0,
+            cutoff_ang: 3.0,
+        };
+        let sc_g = SupercellNetwork::build(&net, [1, 1, 1], 2.5, None).unwrap();
+        let sc_s = SupercellNetwork::build(&net, [1, 1, 1], 2.5, Some(tiny)).unwrap();
+        let base = Trajectory::new(&sc_g, cfg(300.0), 4, stream_rng(2, 300.0, 0)).unwrap();
+        let occ = base.occupied_sites();
+        // expected probabilities
+        let mut expect: Vec<((usize, usize), f64)> = Vec::new();
+        for &i in &occ {
+            for (j, r, _) in base.allowed_hops(i) {
+                expect.push(((i, j), r));
+            }
+        }
+        let total: f64 = expect.iter().map(|x| x.1).sum();
+        assert!(expect.len() >= 3);
+        let draws = 20_000u64;
+        for sc in [&sc_g, &sc_s] {
+            let mut counts = vec![0u64; expect.len()];
+            let mut ck = base.checkpoint();
+            if sc.repulsion.is_some() {
+                ck.group_lists.clear();
+                ck.field_ev = vec![0.0; sc.n_sites()];
+                ck.network_fingerprint = sc.fingerprint();
+            }
+            for d in 0..draws {
+                let mut c = ck.clone();
+                c.rng = stream_rng(99, 300.0, d);
+                let mut t = Trajectory::resume(sc, c).unwrap();
+                t.step().unwrap();
+                let after = t.occupied_sites();
+                let from = *occ.iter().find(|s| !after.contains(s)).unwrap();
+                let to = *after.iter().find(|s| !occ.contains(s)).unwrap();
+                let k = expect.iter().position(|x| x.0 == (from, to)).unwrap();
+                counts[k] += 1;
+            }
+            let chi2: f64 = counts
+                .iter()
+                .zip(&expect)
+                .map(|(&c, e)| {
+                    let m = draws as f64 * e.1 / total;
+                    (c as f64 - m).powi(2) / m
+                })
+                .sum();
+            // χ² with (k − 1) degrees of freedom: mean k − 1, sd √(2(k − 1))
+            let dof = (expect.len() - 1) as f64;
+            assert!(
+                chi2 < dof + 5.0 * (2.0 * dof).sqrt(),
+                "χ² = {chi2} for {dof} dof"
+            );
+        }
     }
 
     /// Rate of moving the ion on `from` to `to`, then perform it (None when not allowed).

@@ -17,10 +17,14 @@
 //!   tetrahedral–octahedral pairs such as spinel 8a–16c, 2.26 Å apart, and 48f–16c, while
 //!   edge-sharing octahedra (16c–16c, 3.68 Å) and the shortest Li–Li distances of ordered
 //!   chlorides (≥ 3.4 Å) stay allowed).
-//! - Selection: BKL (Bortz, Kalos & Lebowitz, J. Comput. Phys. 17, 10 (1975)) with a sum tree
-//!   of per-site total rates; Δt = −ln(u)/R_total; after a hop only the leaves of the sites whose
-//!   neighbourhood changed are recomputed; a full rebuild every
-//!   [`KmcParams::rebuild_interval_events`] events records the drift diagnostic.
+//! - Selection: rejection-free BKL (Bortz, Kalos & Lebowitz, J. Comput. Phys. 17, 10 (1975));
+//!   Δt = −ln(u)/R_total. Without repulsion (the default) hops are classed by barrier (the n-fold
+//!   way): each class keeps a list of its allowed hops, R_total = Σ_g n_g·r_g, and a hop re-tests
+//!   only the hops into and out of the sites whose occupancy or blocking changed, so the cost per
+//!   event does not grow with the system. With repulsion a sum tree of per-site total rates is
+//!   used and the leaves of the sites whose neighbourhood changed are recomputed. A full rebuild
+//!   every [`KmcParams::rebuild_interval_events`] events records the drift diagnostic (see
+//!   [`engine`]).
 //! - Randomness: Xoshiro256++ streams per (temperature, replica), derived from one u64 seed by
 //!   [`engine::stream_rng`]. Results are bit-identical for any rayon thread count, and a
 //!   trajectory can be checkpointed and resumed bit-exactly ([`engine::Trajectory::checkpoint`]).

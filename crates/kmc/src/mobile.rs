@@ -7,6 +7,8 @@
 //! cell = Σ over Li-only sites of the Li occupancy. For the refined Li2In1/3Sc1/3Cl4 this is
 //! 0.28·8 + 0.19·16 + 0.008·48 = 5.66 Li per 32 Cl.
 
+use crate::error::KmcError;
+use crate::network::HopNetwork;
 use halo_core::{Element, Structure};
 use nalgebra::Vector3;
 use serde::{Deserialize, Serialize};
@@ -58,6 +60,29 @@ pub fn mobile_ion_count(structure: &Structure, element: Element) -> MobileIonCou
         total_per_cell: mobile + framework,
         framework_site_labels: labels,
     }
+}
+
+/// Minima closer than this to a framework cation site are framework positions, Å (the default
+/// of [`network_without_framework_minima`] in `halo kmc` and the campaign pipeline).
+pub const FRAMEWORK_MINIMUM_TOLERANCE_ANG: f64 = 0.5;
+
+/// The kMC network of `structure`'s site graph: [`HopNetwork::from_site_graph`] without the
+/// minima within `tolerance_ang` of a framework cation site ([`minima_on_framework_sites`]).
+/// Returns the network and the number of minima dropped.
+pub fn network_without_framework_minima(
+    structure: &Structure,
+    element: Element,
+    graph: &halo_percolation::SiteGraph,
+    tolerance_ang: f64,
+) -> Result<(HopNetwork, usize), KmcError> {
+    let coords: Vec<[f64; 3]> = graph
+        .graph
+        .node_indices()
+        .map(|i| graph.graph[i].frac_coords)
+        .collect();
+    let exclude = minima_on_framework_sites(structure, element, &coords, tolerance_ang);
+    let net = HopNetwork::from_site_graph(graph, &exclude)?;
+    Ok((net, exclude.len()))
 }
 
 /// Indices (in `frac_coords`) of landscape minima lying within `tolerance_ang` of a site that

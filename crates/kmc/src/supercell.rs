@@ -52,8 +52,20 @@ pub struct SupercellNetwork {
     pub hop_start: Vec<u32>,
     /// Target site of each directed hop.
     pub hop_to: Vec<u32>,
-    /// Hop vector, Å.
-    pub hop_vec_ang: Vec<[f64; 3]>,
+    /// Source site of each directed hop.
+    pub hop_from: Vec<u32>,
+    /// The reverse of each directed hop (the same undirected hop, target → source).
+    pub hop_rev: Vec<u32>,
+    /// Rate group of each directed hop: hops with bit-identical barriers `S − E_source` share a
+    /// group (and therefore a rate at every temperature).
+    pub hop_group: Vec<u32>,
+    /// Barrier of each rate group, eV, ascending.
+    pub group_barrier_ev: Vec<f64>,
+    /// Hop vectors of the primitive network's directed hops, Å (a supercell hop's vector is its
+    /// primitive hop's: see [`SupercellNetwork::hop_vector_ang`]).
+    pub prim_hop_vec_ang: Vec<[f64; 3]>,
+    /// Per supercell site, the index in `prim_hop_vec_ang` of its primitive site's first hop.
+    pub site_prim_hop_base: Vec<u32>,
     /// S − E_source, eV.
     pub hop_barrier_ev: Vec<f64>,
     /// 1 when the source lies within the blocking distance of the target (so the moving ion
@@ -168,20 +180,40 @@ impl SupercellNetwork {
         };
 
         // directed hops of primitive sites
-        // per primitive site: (target, image, hop vector, S − E_source)
-        type DirectedHop = (usize, [i32; 3], Vector3<f64>, f64);
+        // per primitive site: (target, image, hop vector, S − E_source, position of the reverse
+        // hop in the target's list)
+        type DirectedHop = (usize, [i32; 3], Vector3<f64>, f64, usize);
         let mut dir: Vec<Vec<DirectedHop>> = vec![Vec::new(); n_prim];
         for (h, hop) in net.hops.iter().enumerate() {
             let v = net.hop_vector_ang(h);
             let s = hop.saddle_energy_ev;
-            dir[hop.from].push((hop.to, hop.image, v, s - net.sites[hop.from].energy_ev));
+            let k_fwd = dir[hop.from].len();
+            // when from == to (a hop to an image of itself) the reverse lands right after
+            let k_rev = dir[hop.to].len() + usize::from(hop.from == hop.to);
+            dir[hop.from].push((
+                hop.to,
+                hop.image,
+                v,
+                s - net.sites[hop.from].energy_ev,
+                k_rev,
+            ));
             dir[hop.to].push((
                 hop.from,
                 hop.image.map(|x| -x),
                 -v,
                 s - net.sites[hop.to].energy_ev,
+                k_fwd,
             ));
         }
+        // rate groups: distinct barrier bit patterns, ascending
+        let mut group_barrier_ev: Vec<f64> = dir.iter().flatten().map(|d| d.3).collect();
+        group_barrier_ev.sort_by(f64::total_cmp);
+        group_barrier_ev.dedup_by(|a, b| a.to_bits() == b.to_bits());
+        let group_of = |b: f64| -> u32 {
+            group_barrier_ev
+                .binary_search_by(|g| g.total_cmp(&b))
+                .expect("every barrier has a group") as u32
+        };
 
         let mut site_energy_ev = vec![0.0; n];
         let mut site_class = vec![0u16; n];
@@ -192,7 +224,16 @@ impl SupercellNetwork {
         let mut inter_ev = Vec::new();
         let mut hop_start = Vec::with_capacity(n + 1);
         let mut hop_to = Vec::new();
-        let mut hop_vec_ang = Vec::new();
+        let mut hop_from = Vec::new();
+        let mut hop_rev = Vec::new();
+        let mut hop_group = Vec::new();
+        let mut prim_hop_start = Vec::with_capacity(n_prim);
+        let mut prim_hop_vec_ang = Vec::new();
+        for d in &dir {
+            prim_hop_start.push(prim_hop_vec_ang.len() as u32);
+            prim_hop_vec_ang.extend(d.iter().map(|x| [x.2.x, x.2.y, x.2.z]));
+        }
+        let mut site_prim_hop_base = Vec::with_capacity(n);
         let mut hop_barrier_ev = Vec::new();
         let mut hop_pair_ev = Vec::new();
         // hop_self_block filled after block lists exist
@@ -259,15 +300,19 @@ impl SupercellNetwork {
             }
 
             hop_start.push(hop_to.len() as u32);
-            for &(t, img, v, barrier) in &dir[s] {
+            site_prim_hop_base.push(prim_hop_start[s]);
+            for &(t, img, _, barrier, k_rev) in &dir[s] {
                 let j = index(shift(img), t);
                 if j == i {
                     return Err(KmcError::Supercell(format!(
                         "supercell {scale:?} is too small: a hop of site {s} (image {img:?}) returns to the same supercell site"
                     )));
                 }
+                // hop_rev holds the position within site j's list until every start is known
                 hop_to.push(j as u32);
-                hop_vec_ang.push([v.x, v.y, v.z]);
+                hop_from.push(i as u32);
+                hop_rev.push(k_rev as u32);
+                hop_group.push(group_of(barrier));
                 hop_barrier_ev.push(barrier);
                 hop_pair_ev.push(0.0);
             }
@@ -275,6 +320,13 @@ impl SupercellNetwork {
         block_start.push(block_list.len() as u32);
         inter_start.push(inter_list.len() as u32);
         hop_start.push(hop_to.len() as u32);
+        // reverse hops: position within the target's list → global index
+        for h in 0..hop_to.len() {
+            let j = hop_to[h] as usize;
+            let r = hop_start[j] as usize + hop_rev[h] as usize;
+            debug_assert_eq!(hop_to[r], hop_from[h]);
+            hop_rev[h] = r as u32;
+        }
 
         let mut hop_self_block = vec![0u16; hop_to.len()];
         for i in 0..n {
@@ -303,7 +355,12 @@ impl SupercellNetwork {
             class_names,
             hop_start,
             hop_to,
-            hop_vec_ang,
+            hop_from,
+            hop_rev,
+            hop_group,
+            group_barrier_ev,
+            prim_hop_vec_ang,
+            site_prim_hop_base,
             hop_barrier_ev,
             hop_self_block,
             hop_pair_ev,
@@ -331,6 +388,13 @@ impl SupercellNetwork {
     #[inline]
     pub fn hops_of(&self, i: usize) -> std::ops::Range<usize> {
         self.hop_start[i] as usize..self.hop_start[i + 1] as usize
+    }
+
+    /// Cartesian vector of directed hop `h` out of site `i`, Å.
+    #[inline]
+    pub fn hop_vector_ang(&self, i: usize, h: usize) -> [f64; 3] {
+        self.prim_hop_vec_ang
+            [self.site_prim_hop_base[i] as usize + (h - self.hop_start[i] as usize)]
     }
 
     /// Blocking neighbours of site `i`.
@@ -434,6 +498,41 @@ mod tests {
             for h in sc.hops_of(i) {
                 assert_eq!(sc.hop_self_block[h], 1);
             }
+        }
+    }
+
+    #[test]
+    fn reverse_hops_and_rate_groups_are_consistent() {
+        let mut net = ideal::spinel_8a_16c(10.42, 0.0, 0.1, 0.3);
+        for (k, h) in net.hops.iter_mut().enumerate() {
+            h.saddle_energy_ev = 0.3 + 0.01 * (k % 3) as f64;
+        }
+        // a hop from a site to its own image exercises the self-pair bookkeeping
+        let sq = ideal::square(3.0, 0.1);
+        for (net, scale) in [(net, [2, 2, 2]), (sq, [3, 3, 1])] {
+            let sc = SupercellNetwork::build(&net, scale, 0.0, None).unwrap();
+            for i in 0..sc.n_sites() {
+                for h in sc.hops_of(i) {
+                    assert_eq!(sc.hop_from[h] as usize, i);
+                    let r = sc.hop_rev[h] as usize;
+                    assert_eq!(sc.hop_rev[r] as usize, h);
+                    assert_eq!(sc.hop_from[r], sc.hop_to[h]);
+                    assert_eq!(sc.hop_to[r] as usize, i);
+                    let (v, w) = (
+                        sc.hop_vector_ang(i, h),
+                        sc.hop_vector_ang(sc.hop_to[h] as usize, r),
+                    );
+                    for k in 0..3 {
+                        assert_eq!(w[k], -v[k]);
+                    }
+                    let g = sc.hop_group[h] as usize;
+                    assert_eq!(
+                        sc.group_barrier_ev[g].to_bits(),
+                        sc.hop_barrier_ev[h].to_bits()
+                    );
+                }
+            }
+            assert!(sc.group_barrier_ev.windows(2).all(|w| w[0] < w[1]));
         }
     }
 
