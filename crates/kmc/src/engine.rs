@@ -18,6 +18,7 @@
 use crate::error::KmcError;
 use crate::supercell::SupercellNetwork;
 use crate::tree::{SumTree, WideSumTree};
+use halo_core::hint::prefetch;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -755,6 +756,15 @@ impl<'a> Trajectory<'a> {
             // A hop k → s out of an empty site k ≠ i is neither allowed now nor was listed
             // before (only i and j changed occupancy; i's hops are all unlisted here), so its
             // record is not even read.
+            // start the loads of the neighbours' states and reverse records early
+            for h in net.hops_of(i).chain(net.hops_of(j)) {
+                let hh = g.hot[h];
+                prefetch(&g.state, hh.to as usize);
+                prefetch(&g.hot, hh.rev as usize);
+            }
+            for &s in net.blockers_of(i).iter().chain(net.blockers_of(j)) {
+                prefetch(&g.hot, net.hop_start[s as usize] as usize);
+            }
             for h in net.hops_of(i) {
                 g.queue.push((h as u32, false));
                 let hh = g.hot[h];

@@ -3,6 +3,7 @@
 
 use crate::error::PercolationError;
 use crate::periods::Periods;
+use halo_core::hint::prefetch;
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
@@ -183,23 +184,6 @@ fn unkey(k: u64) -> f64 {
         f64::from_bits(k & !(1 << 63))
     } else {
         f64::from_bits(!k)
-    }
-}
-
-#[inline]
-fn prefetch<T>(slice: &[T], idx: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let p = slice.as_ptr().wrapping_add(idx) as *const i8;
-        // SAFETY: prefetching is a hint that never faults, whatever the address.
-        #[allow(unused_unsafe)]
-        unsafe {
-            std::arch::x86_64::_mm_prefetch(p, std::arch::x86_64::_MM_HINT_T0)
-        };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (slice, idx);
     }
 }
 
