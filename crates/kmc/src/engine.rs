@@ -1102,6 +1102,21 @@ mod tests {
     }
 
     #[test]
+    fn a_network_without_possible_hops_is_jammed_not_a_panic() {
+        // no hops at all, and a full lattice (every hop blocked by occupancy)
+        let mut none = ideal::simple_cubic(2.5, 0.3);
+        none.hops.clear();
+        let sc = SupercellNetwork::build(&none, [2, 2, 2], 0.0, None).unwrap();
+        let mut t = Trajectory::new(&sc, cfg(300.0), 3, stream_rng(1, 300.0, 0)).unwrap();
+        assert!(matches!(t.step(), Err(KmcError::Jammed)));
+        let full = ideal::simple_cubic(2.5, 0.3);
+        let sc = SupercellNetwork::build(&full, [3, 3, 3], 0.0, None).unwrap();
+        let mut t = Trajectory::new(&sc, cfg(300.0), 27, stream_rng(1, 300.0, 0)).unwrap();
+        assert_eq!(t.total_rate(), 0.0);
+        assert!(matches!(t.step(), Err(KmcError::Jammed)));
+    }
+
+    #[test]
     fn ions_start_on_low_energy_sites() {
         // 16c sites 2 eV above 8a behind a 2.5 eV saddle: a uniform start would trap ions on
         // them for the whole run; the Boltzmann-weighted start fills the 8 8a sites per cell
