@@ -141,6 +141,9 @@ pub struct WideSumTree {
     /// last level has at most 16 entries.
     levels: Vec<Vec<f64>>,
     total: f64,
+    /// Per level, the batch that last recomputed each node (duplicate parents are skipped).
+    stamp: Vec<Vec<u32>>,
+    batch: u32,
 }
 
 impl WideSumTree {
@@ -156,7 +159,13 @@ impl WideSumTree {
             }
             len = padded / FAN;
         }
-        WideSumTree { levels, total: 0.0 }
+        let stamp = levels.iter().map(|l| vec![0; l.len()]).collect();
+        WideSumTree {
+            levels,
+            total: 0.0,
+            stamp,
+            batch: 0,
+        }
     }
 
     /// Sum of all leaves.
@@ -176,12 +185,19 @@ impl WideSumTree {
         for &i in leaves.iter() {
             self.levels[0][i as usize] = value(i as usize);
         }
+        self.batch = self.batch.wrapping_add(1);
+        if self.batch == 0 {
+            self.stamp.iter_mut().flatten().for_each(|s| *s = 0);
+            self.batch = 1;
+        }
         for k in 1..self.levels.len() {
-            // parents, each once (a handful per event: a linear duplicate check beats sorting)
+            // parents, each once (stamped with the batch number)
             let mut m = 0;
             for idx in 0..leaves.len() {
                 let p = leaves[idx] / FAN as u32;
-                if !leaves[..m].contains(&p) {
+                let st = &mut self.stamp[k][p as usize];
+                if *st != self.batch {
+                    *st = self.batch;
                     leaves[m] = p;
                     m += 1;
                 }
