@@ -20,8 +20,8 @@
 //! - Selection: rejection-free BKL (Bortz, Kalos & Lebowitz, J. Comput. Phys. 17, 10 (1975));
 //!   Δt = −ln(u)/R_total. Without repulsion (the default) hops are classed by barrier (the n-fold
 //!   way): each class keeps a list of its allowed hops, R_total = Σ_g n_g·r_g, and a hop re-tests
-//!   only the hops into and out of the sites whose occupancy or blocking changed, so the cost per
-//!   event does not grow with the system. With repulsion a sum tree of per-site total rates is
+//!   only the hops into and out of the sites whose occupancy or blocking changed, so the work per
+//!   event does not depend on the system size. With repulsion a sum tree of per-site total rates is
 //!   used and the leaves of the sites whose neighbourhood changed are recomputed. A full rebuild
 //!   every [`KmcParams::rebuild_interval_events`] events records the drift diagnostic (see
 //!   [`engine`]).
@@ -121,7 +121,8 @@ pub struct KmcParams {
     pub min_ions: usize,
     /// Auto supercell: at least this many sites (default 0).
     pub min_sites: usize,
-    /// Full leaf rebuild interval, events (default: 16 × sites).
+    /// Interval of the full rebuild (selector recomputed from the state, drift diagnostic
+    /// recorded), events (default: 16 × sites).
     pub rebuild_interval_events: Option<u64>,
 }
 
