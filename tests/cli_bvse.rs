@@ -1,35 +1,19 @@
 //! End-to-end tests of `halo bvse`.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-fn halo() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_halo"))
-}
-
-fn structure(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("structures")
-        .join(name)
-}
+mod common;
+use common::{fails_with, halo, json_ok, run_ok, structure};
 
 #[test]
 fn json_output_and_grid_files() {
     let dir = std::env::temp_dir().join(format!("halo_cli_bvse_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cube = dir.join("LiAlCl4.cube");
-    let out = halo()
-        .args(["bvse", "--json", "--resolution", "0.3", "--grid-out"])
-        .arg(&cube)
-        .arg(structure("LiAlCl4_P21c_COD1004036.cif"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_ok(
+        halo()
+            .args(["bvse", "--json", "--resolution", "0.3", "--grid-out"])
+            .arg(&cube)
+            .arg(structure("LiAlCl4_P21c_COD1004036.cif")),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let e1 = v["e_1d_ev"].as_f64().unwrap();
     let e3 = v["e_3d_ev"].as_f64().unwrap();
     assert!(0.2 < e1 && e1 <= e3 && e3 < 0.6, "{e1} {e3}");
@@ -57,13 +41,12 @@ fn json_output_and_grid_files() {
     assert_eq!(values, shape.iter().product::<usize>());
     // .grd: header of three lines then one value per voxel
     let grd = dir.join("LiAlCl4.grd");
-    let out = halo()
-        .args(["bvse", "--resolution", "0.3", "--grid-out"])
-        .arg(&grd)
-        .arg(structure("LiAlCl4_P21c_COD1004036.cif"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = run_ok(
+        halo()
+            .args(["bvse", "--resolution", "0.3", "--grid-out"])
+            .arg(&grd)
+            .arg(structure("LiAlCl4_P21c_COD1004036.cif")),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("E_3D"), "{text}");
     let g = std::fs::read_to_string(&grd).unwrap();
@@ -73,41 +56,31 @@ fn json_output_and_grid_files() {
 
 #[test]
 fn bvlain_mode_reports_grid_with_repeated_plane() {
-    let out = halo()
-        .args(["bvse", "--json", "--mode", "bvlain", "--resolution", "0.4"])
-        .arg(structure("LiAlCl4_P21c_COD1004036.cif"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_ok(
+        halo()
+            .args(["bvse", "--json", "--mode", "bvlain", "--resolution", "0.4"])
+            .arg(structure("LiAlCl4_P21c_COD1004036.cif")),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // bvlain: n = floor(L / 0.4) for a = 7.007, b = 6.504, c = 13.0 Å
     assert_eq!(v["grid_shape"], serde_json::json!([17, 16, 32]));
     assert_eq!(v["periodic_grid_shape"], serde_json::json!([16, 15, 31]));
 }
 
-fn fails_with(args: &[&str], needle: &str) {
-    let out = halo().args(args).output().unwrap();
-    assert!(!out.status.success(), "{args:?} succeeded");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
+fn bvse_fails_with(args: &[&str], needle: &str) {
+    fails_with(halo().args(args), needle);
 }
 
 #[test]
 fn clear_errors() {
     let cif = structure("LiAlCl4_P21c_COD1004036.cif");
     let cif = cif.to_str().unwrap();
-    fails_with(&["bvse", cif, "--resolution", "0"], "resolution");
-    fails_with(&["bvse", cif, "--resolution=-0.2"], "resolution");
-    fails_with(
+    bvse_fails_with(&["bvse", cif, "--resolution", "0"], "resolution");
+    bvse_fails_with(&["bvse", cif, "--resolution=-0.2"], "resolution");
+    bvse_fails_with(
         &["bvse", cif, "--resolution", "0.0005"],
         "coarser resolution",
     );
-    fails_with(&["bvse", cif, "--mobile-ion", "Na+"], "no mobile ion");
-    fails_with(&["bvse", cif, "--grid-out", "x.txt"], ".grd or .cube");
-    fails_with(&["bvse", "/nonexistent/x.cif"], "/nonexistent/x.cif");
+    bvse_fails_with(&["bvse", cif, "--mobile-ion", "Na+"], "no mobile ion");
+    bvse_fails_with(&["bvse", cif, "--grid-out", "x.txt"], ".grd or .cube");
+    bvse_fails_with(&["bvse", "/nonexistent/x.cif"], "/nonexistent/x.cif");
 }

@@ -1,17 +1,11 @@
 //! End-to-end tests of the campaign commands: determinism across thread counts, SIGKILL at
 //! random moments with resume, SIGTERM, status, merge of shards, bad workflow files.
 
+mod common;
+use common::{halo, json_ok, root, run_ok};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn halo() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_halo"))
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn mini() -> PathBuf {
     root().join("tests/data/workflows/mini.toml")
@@ -195,15 +189,7 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
     for f in ["report.md", "plots/ranking.svg", "plots/arrhenius.svg"] {
         assert!(a.join(f).is_file(), "{f} missing");
     }
-    let ex = halo()
-        .args(["export", a.to_str().unwrap(), "--synthesis"])
-        .output()
-        .unwrap();
-    assert!(
-        ex.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ex.stderr)
-    );
+    run_ok(halo().args(["export", a.to_str().unwrap(), "--synthesis"]));
     let h: serde_json::Value =
         serde_json::from_slice(&read(&a.join("synthesis/handoff.json"))).unwrap();
     let first = &h["candidates"][0];
@@ -305,22 +291,13 @@ fn bad_workflows_are_rejected_with_the_key() {
 #[test]
 fn eval_runs_every_stage_on_a_refined_structure() {
     let cif = root().join("structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");
-    let out = halo()
-        .args([
-            "eval",
-            cif.to_str().unwrap(),
-            "--workflow",
-            mini().to_str().unwrap(),
-        ])
-        .args(["--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(halo().args([
+        "eval",
+        cif.to_str().unwrap(),
+        "--workflow",
+        mini().to_str().unwrap(),
+        "--json",
+    ]));
     // per formula unit of 4 Cl (Z = 8 from the multiplicities)
     assert!(
         v["formula"].as_str().unwrap().ends_with("Cl4"),

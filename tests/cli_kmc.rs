@@ -1,9 +1,7 @@
 //! End-to-end tests of `halo kmc`.
+mod common;
+use common::{fails_with, halo, json_ok};
 use std::process::Command;
-
-fn halo() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_halo"))
-}
 
 const SPINEL: &str = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
 
@@ -29,7 +27,7 @@ fn kmc_json_on_the_spinel_has_the_documented_keys() {
     let dir = std::env::temp_dir().join(format!("halo_kmc_cli_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let svg = dir.join("arrhenius.svg");
-    let out = quick(
+    let v = json_ok(quick(
         halo()
             .args([
                 "kmc",
@@ -42,15 +40,7 @@ fn kmc_json_on_the_spinel_has_the_documented_keys() {
                 "--plot",
             ])
             .arg(&svg),
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    ));
     // mobile Li from the composition: 0.28·8 + 0.19·16 + 0.008·48 = 5.664 per cell
     let mobile = v["mobile_ions"]["mobile_per_cell"].as_f64().unwrap();
     assert!((mobile - 5.664).abs() < 0.01, "mobile Li per cell {mobile}");
@@ -80,7 +70,7 @@ fn kmc_json_on_the_spinel_has_the_documented_keys() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.contains("Ea ="));
     // same seed → identical output
-    let again = quick(halo().args([
+    let w = json_ok(quick(halo().args([
         "kmc",
         SPINEL,
         "--temperatures",
@@ -88,10 +78,7 @@ fn kmc_json_on_the_spinel_has_the_documented_keys() {
         "--seed",
         "7",
         "--json",
-    ]))
-    .output()
-    .unwrap();
-    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    ])));
     assert_eq!(v["temperatures"], w["temperatures"]);
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -108,10 +95,6 @@ fn kmc_bad_input_is_a_clear_error() {
         (vec!["kmc", SPINEL, "--supercell", "2,2"], "--supercell"),
         (vec!["kmc", SPINEL, "--replicas", "0"], "replicas"),
     ] {
-        let out = halo().args(&args).output().unwrap();
-        assert!(!out.status.success(), "{args:?} should fail");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(needle), "{args:?}: {err}");
-        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        fails_with(halo().args(&args), needle);
     }
 }
