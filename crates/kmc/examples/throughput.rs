@@ -98,10 +98,12 @@ fn main() {
         "Li2In1/3Sc1/3Cl4 site graph, 2.5 Å",
         &sc,
         (per_cell * sc.n_cells() as f64).round() as usize,
-        std::env::var("HALO_KMC_EVENTS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2_000_000),
+        match std::env::var("HALO_KMC_EVENTS") {
+            Ok(v) => v
+                .parse()
+                .unwrap_or_else(|_| panic!("HALO_KMC_EVENTS={v:?} is not an event count")),
+            Err(_) => 2_000_000,
+        },
     );
 }
 

@@ -17,7 +17,7 @@
 
 use crate::error::KmcError;
 use crate::supercell::SupercellNetwork;
-use crate::tree::{SumTree, WideSumTree};
+use crate::tree::SumTree;
 use halo_core::hint::prefetch;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -82,6 +82,19 @@ pub struct TrajectoryConfig {
     pub attempt_frequency_hz: f64,
     /// Full rebuild of all leaves (and of the repulsion field) every this many events.
     pub rebuild_interval_events: u64,
+}
+
+impl TrajectoryConfig {
+    /// β = 1/(k_B·T), eV⁻¹; an error unless T is finite and positive.
+    pub fn beta_per_ev(&self) -> Result<f64, KmcError> {
+        if !(self.temperature_k.is_finite() && self.temperature_k > 0.0) {
+            return Err(KmcError::InvalidParameter {
+                name: "temperature_k",
+                reason: format!("{} is not a positive temperature", self.temperature_k),
+            });
+        }
+        Ok(1.0 / (halo_core::K_B_EV_PER_K * self.temperature_k))
+    }
 }
 
 /// The complete, serialisable state of a trajectory (everything but the network and the sum
@@ -184,7 +197,7 @@ struct Groups {
     /// Per directed hop: target, reverse, list position, group and self-blocking flag.
     hot: Vec<HotHop>,
     /// Sum tree over groups with leaves n_g·r_g.
-    tree: WideSumTree,
+    tree: SumTree,
     /// Per site: blocking count (bits 0–30) and [`OCCUPIED`] — a copy of the state's
     /// `occupant`/`block_count` packed so that testing a hop reads one word per site.
     state: Vec<u32>,
@@ -214,7 +227,7 @@ impl Groups {
         Groups {
             rate,
             hot,
-            tree: WideSumTree::new(k),
+            tree: SumTree::new(k),
             state: Vec::new(),
             queue: Vec::with_capacity(256),
             dirty: Vec::with_capacity(k.min(64)),
@@ -223,7 +236,8 @@ impl Groups {
     }
 
     /// Queue hop `h` (out of site `from`) with its allowed state in the current configuration.
-    /// Branch-free, so the cache misses of many queued hops overlap.
+    /// Branch-free, so the cache misses of many queued hops overlap. The rule of [`hop_allowed`],
+    /// read from the packed [`Groups::state`].
     #[inline(always)]
     fn queue(&mut self, from: usize, h: usize) {
         let hh = self.hot[h];
@@ -318,7 +332,12 @@ impl Groups {
 /// How events are selected (see the module documentation).
 enum Selector {
     Groups(Groups),
-    Sites(SumTree),
+    /// Leaves = per-site total rates; `pending` holds the new rates of the sites touched by
+    /// the current event until they are written in one batch.
+    Sites {
+        tree: SumTree,
+        pending: Vec<f64>,
+    },
 }
 
 /// A running trajectory on a [`SupercellNetwork`].
@@ -357,13 +376,7 @@ impl<'a> Trajectory<'a> {
                 reason: format!("{n_ions} ions on {n} sites"),
             });
         }
-        let kt = halo_core::K_B_EV_PER_K * config.temperature_k;
-        if !(kt.is_finite() && kt > 0.0) {
-            return Err(KmcError::InvalidParameter {
-                name: "temperature_k",
-                reason: format!("{} is not a positive temperature", config.temperature_k),
-            });
-        }
+        let kt = 1.0 / config.beta_per_ev()?;
         let e_min = net
             .site_energy_ev
             .iter()
@@ -455,13 +468,7 @@ impl<'a> Trajectory<'a> {
         st: TrajectoryCheckpoint,
     ) -> Result<Trajectory<'a>, KmcError> {
         let c = &st.config;
-        if !(c.temperature_k.is_finite() && c.temperature_k > 0.0) {
-            return Err(KmcError::InvalidParameter {
-                name: "temperature_k",
-                reason: format!("{} is not a positive temperature", c.temperature_k),
-            });
-        }
-        let beta = 1.0 / (halo_core::K_B_EV_PER_K * c.temperature_k);
+        let beta = c.beta_per_ev()?;
         let hop_rate = net
             .hop_barrier_ev
             .iter()
@@ -469,7 +476,10 @@ impl<'a> Trajectory<'a> {
             .collect();
         let n = net.n_sites();
         let sel = if net.repulsion.is_some() {
-            Selector::Sites(SumTree::new(n))
+            Selector::Sites {
+                tree: SumTree::new(n),
+                pending: vec![0.0; n],
+            }
         } else {
             let rate = net
                 .group_barrier_ev
@@ -580,7 +590,7 @@ impl<'a> Trajectory<'a> {
     pub fn total_rate(&self) -> f64 {
         match &self.sel {
             Selector::Groups(g) => g.tree.total(),
-            Selector::Sites(t) => t.total(),
+            Selector::Sites { tree, .. } => tree.total(),
         }
     }
 
@@ -606,13 +616,13 @@ impl<'a> Trajectory<'a> {
         self.st.field_ev = field;
     }
 
-    /// Rate of hop `h` out of occupied site `i` in the current configuration (0 if not allowed).
+    /// Rate of hop `h` out of site `i` in the current configuration (0 unless [`hop_allowed`]).
     #[inline]
     fn rate_of(&self, i: usize, h: usize) -> f64 {
-        let j = self.net.hop_to[h] as usize;
-        if self.st.occupant[j] != EMPTY || self.st.block_count[j] != self.net.hop_self_block[h] {
+        if !hop_allowed(self.net, &self.st.occupant, &self.st.block_count, h) {
             return 0.0;
         }
+        let j = self.net.hop_to[h] as usize;
         if self.net.repulsion.is_none() {
             self.hop_rate[h]
         } else {
@@ -647,11 +657,11 @@ impl<'a> Trajectory<'a> {
                     .map(|k| lists[k].len() as f64 * g.rate[k])
                     .collect()
             }
-            Selector::Sites(_) => (0..self.net.n_sites()).map(|i| self.leaf_rate(i)).collect(),
+            Selector::Sites { .. } => (0..self.net.n_sites()).map(|i| self.leaf_rate(i)).collect(),
         };
         match &mut self.sel {
             Selector::Groups(g) => g.tree.rebuild(leaves.into_iter()),
-            Selector::Sites(t) => t.rebuild(leaves.into_iter()),
+            Selector::Sites { tree, .. } => tree.rebuild(leaves.into_iter()),
         }
     }
 
@@ -665,7 +675,7 @@ impl<'a> Trajectory<'a> {
         self.rebuild_leaves();
         let after = match self.sel {
             Selector::Groups(_) => self.fresh_total_rate(),
-            Selector::Sites(_) => self.total_rate(),
+            Selector::Sites { .. } => self.total_rate(),
         };
         if self.st.events > 0 && after > 0.0 {
             let rel = ((before - after) / after).abs();
@@ -828,9 +838,12 @@ impl<'a> Trajectory<'a> {
         for k in 0..self.touched.len() {
             let s = self.touched[k] as usize;
             let r = self.leaf_rate(s);
-            if let Selector::Sites(t) = &mut self.sel {
-                t.set(s, r);
+            if let Selector::Sites { pending, .. } = &mut self.sel {
+                pending[s] = r;
             }
+        }
+        if let Selector::Sites { tree, pending } = &mut self.sel {
+            tree.set_many(&mut self.touched, |s| pending[s]);
         }
     }
 
@@ -856,7 +869,7 @@ impl<'a> Trajectory<'a> {
                 let h = list[k] as usize;
                 (net.hop_from[h] as usize, h)
             }
-            Selector::Sites(t) => {
+            Selector::Sites { tree: t, .. } => {
                 let (i, mut rem) = t.select(u1 * total);
                 // choose the hop within site i
                 let mut chosen = usize::MAX;
@@ -902,9 +915,7 @@ impl<'a> Trajectory<'a> {
     /// Perform hop `h` out of occupied site `i` regardless of the RNG (for detailed-balance
     /// tests and scripted moves); the clock does not advance. Errors if the hop is not allowed.
     pub fn force_hop(&mut self, i: usize, h: usize) -> Result<(), KmcError> {
-        if i >= self.net.n_sites()
-            || !self.net.hops_of(i).contains(&h)
-            || self.rate_of_checked(i, h) <= 0.0
+        if i >= self.net.n_sites() || !self.net.hops_of(i).contains(&h) || self.rate_of(i, h) <= 0.0
         {
             return Err(KmcError::InvalidParameter {
                 name: "hop",
@@ -913,14 +924,6 @@ impl<'a> Trajectory<'a> {
         }
         self.apply_hop(i, h, 0.0);
         Ok(())
-    }
-
-    fn rate_of_checked(&self, i: usize, h: usize) -> f64 {
-        if self.st.occupant[i] == EMPTY {
-            0.0
-        } else {
-            self.rate_of(i, h)
-        }
     }
 
     /// Run `n` events.
