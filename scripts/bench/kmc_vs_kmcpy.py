@@ -37,22 +37,15 @@ def kmcpy_rate(edge, n_events, seed=1):
     n = L ** 3
     nbr = [[] for _ in range(n)]
     lib = EventLib()
-    for x in range(L):
-        for y in range(L):
-            for z in range(L):
-                a = idx(x, y, z)
-                for d in [(1, 0, 0), (0, 1, 0), (0, 0, 1)]:
-                    b = idx(x + d[0], y + d[1], z + d[2])
-                    nbr[a].append(b)
-                    nbr[b].append(a)
-    for x in range(L):
-        for y in range(L):
-            for z in range(L):
-                a = idx(x, y, z)
-                for d in [(1, 0, 0), (0, 1, 0), (0, 0, 1)]:
-                    b = idx(x + d[0], y + d[1], z + d[2])
-                    env = tuple(sorted(set(nbr[a] + nbr[b]) - {a, b}))
-                    lib.add_event(Event((a, b), env))
+    bonds = [(idx(x, y, z), idx(x + d[0], y + d[1], z + d[2]))
+             for x in range(L) for y in range(L) for z in range(L)
+             for d in [(1, 0, 0), (0, 1, 0), (0, 0, 1)]]
+    for a, b in bonds:
+        nbr[a].append(b)
+        nbr[b].append(a)
+    for a, b in bonds:  # environments need the complete neighbour lists
+        env = tuple(sorted(set(nbr[a] + nbr[b]) - {a, b}))
+        lib.add_event(Event((a, b), env))
     lib.generate_event_dependencies()
 
     rate = 1e13 * math.exp(-0.3 / (8.617333262e-5 * 400.0))
