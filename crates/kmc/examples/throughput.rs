@@ -1,5 +1,9 @@
 //! Events per CPU-second of the BKL engine (CPU time from /proc/self/schedstat, so the figure
 //! is meaningful on a loaded machine). `cargo run --release -p halo-kmc --example throughput`.
+//! Arguments: simple-cubic edges (default 10 22 46 100). Environment: `HALO_KMC_EVENTS` (events
+//! per measurement, default 2·10⁶), `HALO_KMC_LATTICE_ONLY` (skip the spinel graphs),
+//! `HALO_KMC_STATS` (print the real graph's hop and blocker counts).
+//! `scripts/bench/kmc_pair.py` runs two builds of this example side by side.
 use halo_kmc::engine::stream_rng;
 use halo_kmc::network::ideal;
 use halo_kmc::{SupercellNetwork, Trajectory, TrajectoryConfig};
@@ -68,8 +72,11 @@ fn main() {
             &format!("lattice gas sc c=0.5 {edge}^3"),
             &sc,
             sc.n_sites() / 2,
-            2_000_000,
+            events_from_env(),
         );
+    }
+    if std::env::var_os("HALO_KMC_LATTICE_ONLY").is_some() {
+        return;
     }
     let sp = ideal::spinel_8a_16c(10.42138, 0.0, 0.1, 0.35);
     let sc = SupercellNetwork::build(&sp, [7, 7, 7], 2.5, None).unwrap();
@@ -77,7 +84,7 @@ fn main() {
         "spinel 8a-16c model 7x7x7, 2.5 Å",
         &sc,
         (5.66f64 * 343.0).round() as usize,
-        2_000_000,
+        events_from_env(),
     );
     let t0 = Instant::now();
     let (net, per_cell) = spinel_graph::spinel_network();
@@ -98,13 +105,18 @@ fn main() {
         "Li2In1/3Sc1/3Cl4 site graph, 2.5 Å",
         &sc,
         (per_cell * sc.n_cells() as f64).round() as usize,
-        match std::env::var("HALO_KMC_EVENTS") {
-            Ok(v) => v
-                .parse()
-                .unwrap_or_else(|_| panic!("HALO_KMC_EVENTS={v:?} is not an event count")),
-            Err(_) => 2_000_000,
-        },
+        events_from_env(),
     );
+}
+
+/// Events per measurement: `HALO_KMC_EVENTS`, default 2·10⁶.
+fn events_from_env() -> u64 {
+    match std::env::var("HALO_KMC_EVENTS") {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("HALO_KMC_EVENTS={v:?} is not an event count")),
+        Err(_) => 2_000_000,
+    }
 }
 
 #[allow(dead_code)]

@@ -160,8 +160,11 @@ fn hop_allowed(net: &SupercellNetwork, occupant: &[u32], block_count: &[u16], h:
         && block_count[j] == net.hop_self_block[h]
 }
 
-/// What the rate-group selector needs of one directed hop, in one 16-byte record so that
-/// testing a hop touches one cache line (the network's separate arrays would cost several).
+/// The constant facts the rate-group selector needs of one directed hop, in one 16-byte
+/// record: a site's records are contiguous, and a record also carries its reverse hop's group
+/// and self-blocking flag, so re-testing the hops out of and into a site reads that site's
+/// records and never its neighbours'. The one mutable field, the list position, lives in the
+/// separate, 4× denser [`Groups::pos`].
 #[derive(Clone, Copy)]
 #[repr(C)]
 struct HotHop {
@@ -169,23 +172,31 @@ struct HotHop {
     to: u32,
     /// The reverse directed hop.
     rev: u32,
-    /// Position in its group's list, or [`NOT_LISTED`].
-    pos: u32,
-    /// Rate group (bits 0–30) and the self-blocking flag (bit 31).
+    /// Rate group (bits 0–30) and the self-blocking flag (bit 31) of this hop.
     group_self: u32,
+    /// The same for the reverse hop.
+    rev_group_self: u32,
 }
 
-impl HotHop {
-    const SELF_BIT: u32 = 1 << 31;
+/// Bit 31 of a group word: the self-blocking flag (the target's blocking count includes the
+/// source); bits 0–30: the rate group.
+const SELF_BIT: u32 = 1 << 31;
 
-    #[inline(always)]
-    fn group(self) -> usize {
-        (self.group_self & !Self::SELF_BIT) as usize
-    }
+/// A queued re-test: directed hop, and its group word with bit 31 replaced by the allowed state.
+#[derive(Clone, Copy)]
+struct Retest {
+    hop: u32,
+    group_allowed: u32,
+}
 
+impl Retest {
+    /// Re-test of a hop with group word `group_self` (see [`HotHop`]), allowed or not.
     #[inline(always)]
-    fn self_block(self) -> u16 {
-        (self.group_self >> 31) as u16
+    fn new(hop: u32, group_self: u32, allowed: bool) -> Retest {
+        Retest {
+            hop,
+            group_allowed: (group_self & !SELF_BIT) | (allowed as u32) << 31,
+        }
     }
 }
 
@@ -194,15 +205,18 @@ impl HotHop {
 struct Groups {
     /// r_g = ν0·exp(−E_g/k_BT), s⁻¹.
     rate: Vec<f64>,
-    /// Per directed hop: target, reverse, list position, group and self-blocking flag.
+    /// Per directed hop: target, reverse, groups and self-blocking flags.
     hot: Vec<HotHop>,
+    /// Per directed hop: position in its group's list, or [`NOT_LISTED`].
+    pos: Vec<u32>,
     /// Sum tree over groups with leaves n_g·r_g.
     tree: SumTree,
     /// Per site: blocking count (bits 0–30) and [`OCCUPIED`] — a copy of the state's
     /// `occupant`/`block_count` packed so that testing a hop reads one word per site.
     state: Vec<u32>,
-    /// Hops to re-list during the current event, with their allowed state.
-    queue: Vec<(u32, bool)>,
+    /// Hops to re-list during the current event, with their allowed state: a buffer long enough
+    /// for any event (4·max z + 2·max blockers·max z), filled from the start.
+    queue: Vec<Retest>,
     /// Groups whose count changed during the current event.
     dirty: Vec<u32>,
     is_dirty: Vec<bool>,
@@ -211,45 +225,43 @@ struct Groups {
 impl Groups {
     fn new(net: &SupercellNetwork, rate: Vec<f64>) -> Groups {
         let k = rate.len();
+        let word = |h: usize| {
+            net.hop_group[h]
+                | if net.hop_self_block[h] != 0 {
+                    SELF_BIT
+                } else {
+                    0
+                }
+        };
         let hot = (0..net.hop_to.len())
             .map(|h| HotHop {
                 to: net.hop_to[h],
                 rev: net.hop_rev[h],
-                pos: NOT_LISTED,
-                group_self: net.hop_group[h]
-                    | if net.hop_self_block[h] != 0 {
-                        HotHop::SELF_BIT
-                    } else {
-                        0
-                    },
+                group_self: word(h),
+                rev_group_self: word(net.hop_rev[h] as usize),
             })
             .collect();
         Groups {
             rate,
             hot,
+            pos: vec![NOT_LISTED; net.hop_to.len()],
             tree: SumTree::new(k),
             state: Vec::new(),
-            queue: Vec::with_capacity(256),
+            queue: vec![
+                Retest {
+                    hop: 0,
+                    group_allowed: 0
+                };
+                {
+                    let n = net.n_sites();
+                    let z = (0..n).map(|i| net.hops_of(i).len()).max().unwrap_or(0);
+                    let b = (0..n).map(|i| net.blockers_of(i).len()).max().unwrap_or(0);
+                    4 * z + 2 * b * z
+                }
+            ],
             dirty: Vec::with_capacity(k.min(64)),
             is_dirty: vec![false; k],
         }
-    }
-
-    /// Queue hop `h` (out of site `from`) with its allowed state in the current configuration.
-    /// Branch-free, so the cache misses of many queued hops overlap. The rule of [`hop_allowed`],
-    /// read from the packed [`Groups::state`].
-    #[inline(always)]
-    fn queue(&mut self, from: usize, h: usize) {
-        let hh = self.hot[h];
-        let allowed = (self.state[from] & OCCUPIED != 0)
-            & (self.state[hh.to as usize] == hh.self_block() as u32);
-        self.queue.push((h as u32, allowed));
-    }
-
-    /// Is site `s` occupied.
-    #[inline(always)]
-    fn occupied(&self, s: usize) -> bool {
-        self.state[s] & OCCUPIED != 0
     }
 
     /// Rebuild the packed site states from the trajectory state.
@@ -264,57 +276,14 @@ impl Groups {
     /// Bring every queued hop's list membership in line with its queued allowed state (the
     /// same hop may be queued twice with the same state; the second is a no-op).
     #[inline(always)]
-    fn apply_queue(&mut self, lists: &mut [Vec<u32>]) {
-        for k in 0..self.queue.len() {
-            let (h, allowed) = self.queue[k];
-            self.set_listed(lists, h as usize, allowed);
-        }
-        self.queue.clear();
-    }
-
-    /// List or unlist hop `h`.
-    #[inline(always)]
-    fn set_listed(&mut self, lists: &mut [Vec<u32>], h: usize, allowed: bool) {
-        let hh = self.hot[h];
-        if allowed == (hh.pos != NOT_LISTED) {
-            return;
-        }
-        let g = hh.group();
-        if allowed {
-            let list = &mut lists[g];
-            self.hot[h].pos = list.len() as u32;
-            list.push(h as u32);
-            self.mark(g);
-        } else {
-            self.unlist(lists, h);
-        }
-    }
-
-    /// Remove hop `h` from its list if it is listed.
-    #[inline(always)]
-    fn unlist(&mut self, lists: &mut [Vec<u32>], h: usize) {
-        let hh = self.hot[h];
-        let p = hh.pos;
-        if p == NOT_LISTED {
-            return;
-        }
-        let g = hh.group();
-        let list = &mut lists[g];
-        let last = list.pop().expect("a listed hop's list is not empty");
-        if last as usize != h {
-            list[p as usize] = last;
-            self.hot[last as usize].pos = p;
-        }
-        self.hot[h].pos = NOT_LISTED;
-        self.mark(g);
-    }
-
-    #[inline(always)]
-    fn mark(&mut self, g: usize) {
-        if !self.is_dirty[g] {
-            self.is_dirty[g] = true;
-            self.dirty.push(g as u32);
-        }
+    fn apply_queue(&mut self, lists: &mut [Vec<u32>], queued: usize) {
+        apply_queue(
+            &mut self.pos,
+            lists,
+            &self.queue[..queued],
+            &mut self.is_dirty,
+            &mut self.dirty,
+        );
     }
 
     /// Update the tree leaves of the groups whose counts changed.
@@ -326,6 +295,106 @@ impl Groups {
         let rate = &self.rate;
         self.tree
             .set_many(&mut self.dirty, |g| lists[g].len() as f64 * rate[g]);
+    }
+}
+
+/// Is a hop with group word `group_self` (see [`HotHop`]) from a site in state `from_state` to
+/// one in state `to_state` allowed: source occupied and target state equal to the hop's
+/// self-blocking flag (empty, no blocker but the source).
+#[inline(always)]
+fn allowed(from_state: u32, to_state: u32, group_self: u32) -> bool {
+    (from_state & OCCUPIED != 0) & (to_state == group_self >> 31)
+}
+
+/// Queue the re-tests of the hops a move i → j can change (the states are already updated):
+/// the hops out of i (none allowed now) and j, and every hop into a site whose occupancy or
+/// blocking count changed (the reverses of its outgoing hops), each with its allowed state.
+/// A hop k → s out of an empty site k ≠ i is neither allowed now nor was listed before (only i
+/// and j changed occupancy), so it is not queued. Slices as arguments, so the compiler knows
+/// that writing the queue changes no state or record.
+///
+/// Returns the number of entries written to `queue`. Conditional entries are written
+/// unconditionally and kept by advancing the count by 0 or 1 (no branches).
+#[inline(always)]
+fn collect_retests(
+    net: &SupercellNetwork,
+    hot: &[HotHop],
+    state: &[u32],
+    i: usize,
+    j: usize,
+    queue: &mut [Retest],
+) -> usize {
+    let mut n = 0;
+    let si = state[i];
+    for h in net.hops_of(i) {
+        let hh = hot[h];
+        queue[n] = Retest::new(h as u32, hh.group_self, false);
+        let k = state[hh.to as usize];
+        queue[n + 1] = Retest::new(hh.rev, hh.rev_group_self, allowed(k, si, hh.rev_group_self));
+        n += 1 + (k & OCCUPIED != 0) as usize;
+    }
+    let sj = state[j];
+    for h in net.hops_of(j) {
+        let hh = hot[h];
+        let k = state[hh.to as usize];
+        queue[n] = Retest::new(h as u32, hh.group_self, allowed(sj, k, hh.group_self));
+        queue[n + 1] = Retest::new(hh.rev, hh.rev_group_self, false);
+        n += 1 + (k & OCCUPIED != 0) as usize;
+    }
+    // a hop into s needs state[s] = its self-blocking flag (0 or 1): only counts that are or
+    // were ≤ 1 can change a hop (B(i) lost one: new ≤ 1; B(j) gained one: new ≤ 2)
+    for (list, limit) in [(net.blockers_of(i), 1), (net.blockers_of(j), 2)] {
+        for &s in list {
+            let ss = state[s as usize];
+            if ss & !OCCUPIED > limit {
+                continue;
+            }
+            for h in net.hops_of(s as usize) {
+                let hh = hot[h];
+                let k = state[hh.to as usize];
+                queue[n] =
+                    Retest::new(hh.rev, hh.rev_group_self, allowed(k, ss, hh.rev_group_self));
+                n += (k & OCCUPIED != 0) as usize;
+            }
+        }
+    }
+    n
+}
+
+/// List or unlist every queued hop (see [`Groups::apply_queue`]); the groups whose counts
+/// changed are appended to `dirty` once each.
+#[inline(always)]
+fn apply_queue(
+    pos: &mut [u32],
+    lists: &mut [Vec<u32>],
+    queue: &[Retest],
+    is_dirty: &mut [bool],
+    dirty: &mut Vec<u32>,
+) {
+    for r in queue {
+        let h = r.hop as usize;
+        let allowed = r.group_allowed & SELF_BIT != 0;
+        let p = pos[h];
+        if allowed == (p != NOT_LISTED) {
+            continue;
+        }
+        let g = (r.group_allowed & !SELF_BIT) as usize;
+        let list = &mut lists[g];
+        if allowed {
+            pos[h] = list.len() as u32;
+            list.push(h as u32);
+        } else {
+            let last = list.pop().expect("a listed hop's list is not empty");
+            if last as usize != h {
+                list[p as usize] = last;
+                pos[last as usize] = p;
+            }
+            pos[h] = NOT_LISTED;
+        }
+        if !is_dirty[g] {
+            is_dirty[g] = true;
+            dirty.push(g as u32);
+        }
     }
 }
 
@@ -452,7 +521,7 @@ impl<'a> Trajectory<'a> {
             for h in 0..net.hop_to.len() {
                 if hop_allowed(net, &t.st.occupant, &t.st.block_count, h) {
                     let grp = net.hop_group[h] as usize;
-                    g.hot[h].pos = lists[grp].len() as u32;
+                    g.pos[h] = lists[grp].len() as u32;
                     lists[grp].push(h as u32);
                 }
             }
@@ -550,12 +619,12 @@ impl<'a> Trajectory<'a> {
                     let h = h as usize;
                     if h >= net.hop_to.len()
                         || net.hop_group[h] as usize != grp
-                        || g.hot[h].pos != NOT_LISTED
+                        || g.pos[h] != NOT_LISTED
                         || !hop_allowed(net, &t.st.occupant, &t.st.block_count, h)
                     {
                         return bad(format!("rate group {grp}: entry {k} (hop {h}) is invalid"));
                     }
-                    g.hot[h].pos = k as u32;
+                    g.pos[h] = k as u32;
                     listed += 1;
                 }
             }
@@ -706,9 +775,10 @@ impl<'a> Trajectory<'a> {
         }
     }
 
-    /// Move the ion on site `i` along directed hop `h`, advancing the clock by `dt`, and update
-    /// blocking counts, the repulsion field and the affected leaves.
-    fn apply_hop(&mut self, i: usize, chosen: usize, dt: f64) {
+    /// The trajectory state's part of a hop i → j along `chosen` taking `dt`: clocks, occupants,
+    /// displacement, class counts, blocking counts and the repulsion field.
+    #[inline(always)]
+    fn record_hop(&mut self, i: usize, j: usize, chosen: usize, dt: f64) {
         let net = self.net;
         // time-weighted class occupancies
         for (c, n) in self.st.class_time.iter_mut().zip(&self.st.class_count) {
@@ -717,7 +787,6 @@ impl<'a> Trajectory<'a> {
         self.st.time_s += dt;
         self.st.events += 1;
 
-        let j = net.hop_to[chosen] as usize;
         let ion = self.st.occupant[i];
         self.st.occupant[i] = EMPTY;
         self.st.occupant[j] = ion;
@@ -748,7 +817,20 @@ impl<'a> Trajectory<'a> {
                 self.st.field_ev[s as usize] += ve[k];
             }
         }
+    }
 
+    /// Move the ion on site `i` along directed hop `h`, advancing the clock by `dt`, and update
+    /// blocking counts, the repulsion field and the affected leaves. With rate groups the
+    /// selector is updated first and the next event's data are prefetched before the
+    /// bookkeeping (occupants, displacements, clocks), so that the bookkeeping's cache misses
+    /// overlap with the next event's.
+    fn apply_hop(&mut self, i: usize, chosen: usize, dt: f64) {
+        let net = self.net;
+        let j = match &self.sel {
+            // the records of site i's hops are read below anyway
+            Selector::Groups(g) => g.hot[chosen].to,
+            Selector::Sites { .. } => net.hop_to[chosen],
+        } as usize;
         if let Selector::Groups(g) = &mut self.sel {
             // re-test the hops out of i and j (their sources changed) and every hop into a site
             // whose occupancy or blocking count changed (the reverses of its outgoing hops)
@@ -761,53 +843,26 @@ impl<'a> Trajectory<'a> {
             for &b in net.blockers_of(j) {
                 g.state[b as usize] += 1;
             }
-            // (i is empty now: no hop out of it; j is occupied: no hop into it). First every
-            // allowed state is computed (independent loads), then the lists are updated.
-            // A hop k → s out of an empty site k ≠ i is neither allowed now nor was listed
-            // before (only i and j changed occupancy; i's hops are all unlisted here), so its
-            // record is not even read.
             // start the loads of the neighbours' states and reverse records early
             for h in net.hops_of(i).chain(net.hops_of(j)) {
                 let hh = g.hot[h];
                 prefetch(&g.state, hh.to as usize);
-                prefetch(&g.hot, hh.rev as usize);
+                prefetch(&g.pos, hh.rev as usize);
             }
             for &s in net.blockers_of(i).iter().chain(net.blockers_of(j)) {
                 prefetch(&g.hot, net.hop_start[s as usize] as usize);
             }
-            for h in net.hops_of(i) {
-                g.queue.push((h as u32, false));
-                let hh = g.hot[h];
-                if g.occupied(hh.to as usize) {
-                    g.queue(hh.to as usize, hh.rev as usize);
-                }
-            }
-            for h in net.hops_of(j) {
-                g.queue(j, h);
-                let hh = g.hot[h];
-                if g.occupied(hh.to as usize) {
-                    g.queue.push((hh.rev, false));
-                }
-            }
-            // a hop into s needs bc[s] = its self-blocking flag (0 or 1): only counts that are
-            // or were ≤ 1 can change a hop (B(i) lost one: new ≤ 1; B(j) gained one: new ≤ 2)
-            for (list, limit) in [(net.blockers_of(i), 1), (net.blockers_of(j), 2)] {
-                for &s in list {
-                    if g.state[s as usize] & !OCCUPIED > limit {
-                        continue;
-                    }
-                    for h in net.hops_of(s as usize) {
-                        let hh = g.hot[h];
-                        if g.occupied(hh.to as usize) {
-                            g.queue(hh.to as usize, hh.rev as usize);
-                        }
-                    }
-                }
-            }
-            g.apply_queue(lists);
+            let queued = collect_retests(net, &g.hot, &g.state, i, j, &mut g.queue);
+            g.apply_queue(lists, queued);
             g.flush(lists);
+            let next = self.prefetch_next();
+            self.record_hop(i, j, chosen, dt);
+            if let Some(h) = next {
+                self.prefetch_source(h);
+            }
             return;
         }
+        self.record_hop(i, j, chosen, dt);
 
         // leaves to recompute: i, j and every occupied site with a hop into a site whose
         // occupancy, blocking count or field changed (plus, with repulsion, those sites).
@@ -867,6 +922,8 @@ impl<'a> Trajectory<'a> {
                 }
                 let k = ((rem / g.rate[grp]) as usize).min(list.len() - 1);
                 let h = list[k] as usize;
+                // the chosen hop's record is in site i's records, read next
+                prefetch(&g.hot, h);
                 (net.hop_from[h] as usize, h)
             }
             Selector::Sites { tree: t, .. } => {
@@ -895,6 +952,44 @@ impl<'a> Trajectory<'a> {
             self.full_rebuild();
         }
         Ok(())
+    }
+
+    /// Start loading what the next event will read: its hop is found with a copy of the RNG
+    /// (the state is not touched, so the next [`Trajectory::step`] draws the same numbers and
+    /// finds the same hop), and the hop's source and record are prefetched, so that their
+    /// cache misses overlap with the caller's work and the next event's selection.
+    /// Returns the hop, for [`Trajectory::prefetch_source`].
+    #[inline(always)]
+    fn prefetch_next(&self) -> Option<usize> {
+        let Selector::Groups(g) = &self.sel else {
+            return None;
+        };
+        let total = g.tree.total();
+        if total.is_nan() || total <= 0.0 {
+            return None;
+        }
+        let mut rng = self.st.rng.clone();
+        let u1: f64 = rng.random();
+        let (grp, rem) = g.tree.select(u1 * total);
+        let list = &self.st.group_lists[grp];
+        if list.is_empty() {
+            return None;
+        }
+        let k = ((rem / g.rate[grp]) as usize).min(list.len() - 1);
+        let h = list[k] as usize;
+        prefetch(&self.net.hop_from, h);
+        prefetch(&g.hot, h);
+        Some(h)
+    }
+
+    /// Second stage of [`Trajectory::prefetch_next`], once the hop's source has arrived: the
+    /// source's hop range, occupant and packed state.
+    #[inline(always)]
+    fn prefetch_source(&self, h: usize) {
+        let i = self.net.hop_from[h] as usize;
+        prefetch(&self.net.hop_start, i);
+        prefetch(&self.st.occupant, i);
+        prefetch(&self.net.site_prim_hop_base, i);
     }
 
     /// Allowed hops out of site `i` in the current configuration: (target site, rate s⁻¹,
