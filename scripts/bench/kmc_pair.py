@@ -28,7 +28,8 @@ def parse(out):
     for line in out.splitlines():
         m = re.search(r"([0-9.]+) M events/CPU-s", line)
         if m:
-            rows.append((line.split("  sites")[0].strip(), float(m.group(1))))
+            label = re.match(r"^(.*?)\s+sites\s+\d+", line)
+            rows.append((label.group(1) if label else line[:36], float(m.group(1))))
     return rows
 
 

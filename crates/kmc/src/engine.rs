@@ -200,6 +200,33 @@ impl Retest {
     }
 }
 
+/// What an event reads of a site's static data, in one 16-byte record (the network keeps them
+/// in four arrays, four cache misses on a large supercell instead of one).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct SiteRec {
+    /// First directed hop out of the site (the next record's is the end).
+    hop_start: u32,
+    /// First blocking neighbour in the network's `block_list` (the next record's is the end).
+    block_start: u32,
+    /// Index of the site's first hop vector in `prim_hop_vec_ang`.
+    prim_hop_base: u32,
+    /// Site class.
+    class: u32,
+}
+
+/// Directed hops out of site `i`.
+#[inline(always)]
+fn hops(site: &[SiteRec], i: usize) -> std::ops::Range<usize> {
+    site[i].hop_start as usize..site[i + 1].hop_start as usize
+}
+
+/// Blocking neighbours of site `i`.
+#[inline(always)]
+fn blockers<'b>(site: &[SiteRec], block_list: &'b [u32], i: usize) -> &'b [u32] {
+    &block_list[site[i].block_start as usize..site[i + 1].block_start as usize]
+}
+
 /// The rate-group selector (see the module documentation). The lists themselves live in the
 /// checkpointed state ([`TrajectoryCheckpoint::group_lists`]).
 struct Groups {
@@ -207,6 +234,8 @@ struct Groups {
     rate: Vec<f64>,
     /// Per directed hop: target, reverse, groups and self-blocking flags.
     hot: Vec<HotHop>,
+    /// Per site (and one closing record): hop and blocker ranges, hop-vector base, class.
+    site: Vec<SiteRec>,
     /// Per directed hop: position in its group's list, or [`NOT_LISTED`].
     pos: Vec<u32>,
     /// Sum tree over groups with leaves n_g·r_g.
@@ -241,9 +270,19 @@ impl Groups {
                 rev_group_self: word(net.hop_rev[h] as usize),
             })
             .collect();
+        let n = net.n_sites();
+        let site = (0..=n)
+            .map(|i| SiteRec {
+                hop_start: net.hop_start[i],
+                block_start: net.block_start[i],
+                prim_hop_base: if i < n { net.site_prim_hop_base[i] } else { 0 },
+                class: if i < n { net.site_class[i] as u32 } else { 0 },
+            })
+            .collect();
         Groups {
             rate,
             hot,
+            site,
             pos: vec![NOT_LISTED; net.hop_to.len()],
             tree: SumTree::new(k),
             state: Vec::new(),
@@ -317,7 +356,8 @@ fn allowed(from_state: u32, to_state: u32, group_self: u32) -> bool {
 /// unconditionally and kept by advancing the count by 0 or 1 (no branches).
 #[inline(always)]
 fn collect_retests(
-    net: &SupercellNetwork,
+    site: &[SiteRec],
+    block_list: &[u32],
     hot: &[HotHop],
     state: &[u32],
     i: usize,
@@ -326,7 +366,7 @@ fn collect_retests(
 ) -> usize {
     let mut n = 0;
     let si = state[i];
-    for h in net.hops_of(i) {
+    for h in hops(site, i) {
         let hh = hot[h];
         queue[n] = Retest::new(h as u32, hh.group_self, false);
         let k = state[hh.to as usize];
@@ -334,7 +374,7 @@ fn collect_retests(
         n += 1 + (k & OCCUPIED != 0) as usize;
     }
     let sj = state[j];
-    for h in net.hops_of(j) {
+    for h in hops(site, j) {
         let hh = hot[h];
         let k = state[hh.to as usize];
         queue[n] = Retest::new(h as u32, hh.group_self, allowed(sj, k, hh.group_self));
@@ -343,13 +383,16 @@ fn collect_retests(
     }
     // a hop into s needs state[s] = its self-blocking flag (0 or 1): only counts that are or
     // were ≤ 1 can change a hop (B(i) lost one: new ≤ 1; B(j) gained one: new ≤ 2)
-    for (list, limit) in [(net.blockers_of(i), 1), (net.blockers_of(j), 2)] {
+    for (list, limit) in [
+        (blockers(site, block_list, i), 1),
+        (blockers(site, block_list, j), 2),
+    ] {
         for &s in list {
             let ss = state[s as usize];
             if ss & !OCCUPIED > limit {
                 continue;
             }
-            for h in net.hops_of(s as usize) {
+            for h in hops(site, s as usize) {
                 let hh = hot[h];
                 let k = state[hh.to as usize];
                 queue[n] =
@@ -778,7 +821,17 @@ impl<'a> Trajectory<'a> {
     /// The trajectory state's part of a hop i → j along `chosen` taking `dt`: clocks, occupants,
     /// displacement, class counts, blocking counts and the repulsion field.
     #[inline(always)]
-    fn record_hop(&mut self, i: usize, j: usize, chosen: usize, dt: f64) {
+    #[allow(clippy::too_many_arguments)]
+    fn record_hop(
+        &mut self,
+        i: usize,
+        j: usize,
+        v: [f64; 3],
+        class_ij: [usize; 2],
+        bi: &[u32],
+        bj: &[u32],
+        dt: f64,
+    ) {
         let net = self.net;
         // time-weighted class occupancies
         for (c, n) in self.st.class_time.iter_mut().zip(&self.st.class_count) {
@@ -791,20 +844,19 @@ impl<'a> Trajectory<'a> {
         self.st.occupant[i] = EMPTY;
         self.st.occupant[j] = ion;
         self.st.ion_site[ion as usize] = j as u32;
-        let v = net.hop_vector_ang(i, chosen);
         let d = &mut self.st.disp_ang[ion as usize];
         d[0] += v[0];
         d[1] += v[1];
         d[2] += v[2];
         self.st.block_sq_jump_ang2 += v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-        self.st.class_count[net.site_class[i] as usize] -= 1;
-        self.st.class_count[net.site_class[j] as usize] += 1;
+        self.st.class_count[class_ij[0]] -= 1;
+        self.st.class_count[class_ij[1]] += 1;
 
         // state changes of neighbours
-        for &b in net.blockers_of(i) {
+        for &b in bi {
             self.st.block_count[b as usize] -= 1;
         }
-        for &b in net.blockers_of(j) {
+        for &b in bj {
             self.st.block_count[b as usize] += 1;
         }
         if net.repulsion.is_some() {
@@ -826,43 +878,66 @@ impl<'a> Trajectory<'a> {
     /// overlap with the next event's.
     fn apply_hop(&mut self, i: usize, chosen: usize, dt: f64) {
         let net = self.net;
-        let j = match &self.sel {
-            // the records of site i's hops are read below anyway
-            Selector::Groups(g) => g.hot[chosen].to,
-            Selector::Sites { .. } => net.hop_to[chosen],
-        } as usize;
         if let Selector::Groups(g) = &mut self.sel {
+            // the records of site i's hops are read below anyway
+            let j = g.hot[chosen].to as usize;
+            let (ri, rj) = (g.site[i], g.site[j]);
+            let v =
+                net.prim_hop_vec_ang[ri.prim_hop_base as usize + chosen - ri.hop_start as usize];
+            let (bi, bj) = (
+                blockers(&g.site, &net.block_list, i),
+                blockers(&g.site, &net.block_list, j),
+            );
             // re-test the hops out of i and j (their sources changed) and every hop into a site
             // whose occupancy or blocking count changed (the reverses of its outgoing hops)
             let lists = &mut self.st.group_lists;
             g.state[i] &= !OCCUPIED;
             g.state[j] |= OCCUPIED;
-            for &b in net.blockers_of(i) {
+            for &b in bi {
                 g.state[b as usize] -= 1;
             }
-            for &b in net.blockers_of(j) {
+            for &b in bj {
                 g.state[b as usize] += 1;
             }
             // start the loads of the neighbours' states and reverse records early
-            for h in net.hops_of(i).chain(net.hops_of(j)) {
+            for h in hops(&g.site, i).chain(hops(&g.site, j)) {
                 let hh = g.hot[h];
                 prefetch(&g.state, hh.to as usize);
                 prefetch(&g.pos, hh.rev as usize);
             }
-            for &s in net.blockers_of(i).iter().chain(net.blockers_of(j)) {
-                prefetch(&g.hot, net.hop_start[s as usize] as usize);
+            for &s in bi.iter().chain(bj) {
+                prefetch(&g.hot, g.site[s as usize].hop_start as usize);
             }
-            let queued = collect_retests(net, &g.hot, &g.state, i, j, &mut g.queue);
+            let queued = collect_retests(
+                &g.site,
+                &net.block_list,
+                &g.hot,
+                &g.state,
+                i,
+                j,
+                &mut g.queue,
+            );
             g.apply_queue(lists, queued);
             g.flush(lists);
             let next = self.prefetch_next();
-            self.record_hop(i, j, chosen, dt);
+            let classes = [ri.class as usize, rj.class as usize];
+            self.record_hop(i, j, v, classes, bi, bj, dt);
             if let Some(h) = next {
                 self.prefetch_source(h);
             }
             return;
         }
-        self.record_hop(i, j, chosen, dt);
+        let j = net.hop_to[chosen] as usize;
+        let classes = [net.site_class[i] as usize, net.site_class[j] as usize];
+        self.record_hop(
+            i,
+            j,
+            net.hop_vector_ang(i, chosen),
+            classes,
+            net.blockers_of(i),
+            net.blockers_of(j),
+            dt,
+        );
 
         // leaves to recompute: i, j and every occupied site with a hop into a site whose
         // occupancy, blocking count or field changed (plus, with repulsion, those sites).
@@ -986,10 +1061,11 @@ impl<'a> Trajectory<'a> {
     /// source's hop range, occupant and packed state.
     #[inline(always)]
     fn prefetch_source(&self, h: usize) {
-        let i = self.net.hop_from[h] as usize;
-        prefetch(&self.net.hop_start, i);
-        prefetch(&self.st.occupant, i);
-        prefetch(&self.net.site_prim_hop_base, i);
+        if let Selector::Groups(g) = &self.sel {
+            let i = self.net.hop_from[h] as usize;
+            prefetch(&g.site, i);
+            prefetch(&self.st.occupant, i);
+        }
     }
 
     /// Allowed hops out of site `i` in the current configuration: (target site, rate s⁻¹,
