@@ -160,11 +160,12 @@ fn hop_allowed(net: &SupercellNetwork, occupant: &[u32], block_count: &[u16], h:
         && block_count[j] == net.hop_self_block[h]
 }
 
-/// The constant facts the rate-group selector needs of one directed hop, in one 16-byte
-/// record: a site's records are contiguous, and a record also carries its reverse hop's group
-/// and self-blocking flag, so re-testing the hops out of and into a site reads that site's
-/// records and never its neighbours'. The one mutable field, the list position, lives in the
-/// separate, 4× denser [`Groups::pos`].
+/// The supercell-specific facts the rate-group selector needs of one directed hop, in one
+/// 8-byte record (a site's records are contiguous: one cache line for 8 hops). What depends only
+/// on the primitive hop — its group and self-blocking flag and those of its reverse — is in the
+/// small [`Groups::prim_words`] table, so re-testing the hops out of and into a site reads that
+/// site's records and never its neighbours'. The one mutable field, the list position, lives in
+/// the separate [`Groups::pos`].
 #[derive(Clone, Copy)]
 #[repr(C)]
 struct HotHop {
@@ -172,10 +173,6 @@ struct HotHop {
     to: u32,
     /// The reverse directed hop.
     rev: u32,
-    /// Rate group (bits 0–30) and the self-blocking flag (bit 31) of this hop.
-    group_self: u32,
-    /// The same for the reverse hop.
-    rev_group_self: u32,
 }
 
 /// Bit 31 of a group word: the self-blocking flag (the target's blocking count includes the
@@ -221,6 +218,31 @@ fn hops(site: &[SiteRec], i: usize) -> std::ops::Range<usize> {
     site[i].hop_start as usize..site[i + 1].hop_start as usize
 }
 
+/// The constant tables a re-test reads (see [`Groups`]; `block_list` is the network's).
+#[derive(Clone, Copy)]
+struct Tables<'t> {
+    site: &'t [SiteRec],
+    block_list: &'t [u32],
+    hot: &'t [HotHop],
+    prim_words: &'t [[u32; 2]],
+}
+
+/// Directed hops out of site `i`, each with the group words of itself and its reverse.
+#[inline(always)]
+fn hops_with_words<'w>(
+    site: &[SiteRec],
+    prim_words: &'w [[u32; 2]],
+    i: usize,
+) -> impl Iterator<Item = (usize, [u32; 2])> + 'w {
+    let start = site[i].hop_start as usize;
+    let base = site[i].prim_hop_base as usize;
+    let len = site[i + 1].hop_start as usize - start;
+    prim_words[base..base + len]
+        .iter()
+        .enumerate()
+        .map(move |(l, &w)| (start + l, w))
+}
+
 /// Blocking neighbours of site `i`.
 #[inline(always)]
 fn blockers<'b>(site: &[SiteRec], block_list: &'b [u32], i: usize) -> &'b [u32] {
@@ -232,8 +254,19 @@ fn blockers<'b>(site: &[SiteRec], block_list: &'b [u32], i: usize) -> &'b [u32] 
 struct Groups {
     /// r_g = ν0·exp(−E_g/k_BT), s⁻¹.
     rate: Vec<f64>,
-    /// Per directed hop: target, reverse, groups and self-blocking flags.
+    /// Per directed hop: target and reverse.
     hot: Vec<HotHop>,
+    /// Per primitive hop (index `prim_hop_base + local hop index`): the group words (group and
+    /// self-blocking flag, see [`SELF_BIT`]) of the hop and of its reverse. Every supercell image
+    /// of a primitive hop has the same barrier and blocking geometry; [`Groups::new`] checks it.
+    prim_words: Vec<[u32; 2]>,
+    /// Directed hops per primitive cell, H; hop h lies in cell ⌊h/H⌋ (the supercell numbers
+    /// sites and hops cell by cell, [`Groups::new`] checks it).
+    hops_per_cell: u32,
+    /// Primitive sites per cell.
+    n_prim: u32,
+    /// Per primitive hop (h mod H): its primitive source site.
+    prim_hop_site: Vec<u32>,
     /// Per site (and one closing record): hop and blocker ranges, hop-vector base, class.
     site: Vec<SiteRec>,
     /// Per directed hop: position in its group's list, or [`NOT_LISTED`].
@@ -252,7 +285,7 @@ struct Groups {
 }
 
 impl Groups {
-    fn new(net: &SupercellNetwork, rate: Vec<f64>) -> Groups {
+    fn new(net: &SupercellNetwork, rate: Vec<f64>) -> Result<Groups, KmcError> {
         let k = rate.len();
         let word = |h: usize| {
             net.hop_group[h]
@@ -266,10 +299,39 @@ impl Groups {
             .map(|h| HotHop {
                 to: net.hop_to[h],
                 rev: net.hop_rev[h],
-                group_self: word(h),
-                rev_group_self: word(net.hop_rev[h] as usize),
             })
             .collect();
+        let mut prim_words = vec![[u32::MAX; 2]; net.prim_hop_vec_ang.len()];
+        for i in 0..net.n_sites() {
+            for h in net.hops_of(i) {
+                let p = net.site_prim_hop_base[i] as usize + (h - net.hop_start[i] as usize);
+                let w = [word(h), word(net.hop_rev[h] as usize)];
+                if prim_words[p] == [u32::MAX; 2] {
+                    prim_words[p] = w;
+                } else if prim_words[p] != w {
+                    return Err(KmcError::Supercell(format!(
+                        "hop {h} of site {i} differs in rate group or blocking from its primitive hop {p}"
+                    )));
+                }
+            }
+        }
+        // the cell-by-cell layout that lets a hop's source be computed instead of looked up
+        let n_prim = net.n_prim;
+        let hops_per_cell = net.hop_to.len() / net.n_cells().max(1);
+        let mut prim_hop_site = Vec::with_capacity(hops_per_cell);
+        for s in 0..n_prim.min(net.n_sites()) {
+            prim_hop_site.extend(std::iter::repeat_n(s as u32, net.hops_of(s).len()));
+        }
+        for i in 0..net.n_sites() {
+            let (c, s) = (i / n_prim, i % n_prim);
+            if net.hop_start[i] as usize != c * hops_per_cell + net.hop_start[s] as usize
+                || net.hops_of(i).len() != net.hops_of(s).len()
+            {
+                return Err(KmcError::Supercell(format!(
+                    "site {i}: hops are not laid out cell by cell"
+                )));
+            }
+        }
         let n = net.n_sites();
         let site = (0..=n)
             .map(|i| SiteRec {
@@ -279,9 +341,13 @@ impl Groups {
                 class: if i < n { net.site_class[i] as u32 } else { 0 },
             })
             .collect();
-        Groups {
+        Ok(Groups {
             rate,
             hot,
+            prim_words,
+            hops_per_cell: hops_per_cell.max(1) as u32,
+            n_prim: n_prim as u32,
+            prim_hop_site,
             site,
             pos: vec![NOT_LISTED; net.hop_to.len()],
             tree: SumTree::new(k),
@@ -300,7 +366,16 @@ impl Groups {
             ],
             dirty: Vec::with_capacity(k.min(64)),
             is_dirty: vec![false; k],
-        }
+        })
+    }
+
+    /// Source site of directed hop `h`, computed from the cell-by-cell layout (one division
+    /// and a small table instead of a cache miss on a hop-sized array).
+    #[inline(always)]
+    fn source(&self, h: usize) -> usize {
+        let h = h as u32;
+        let (cell, p) = (h / self.hops_per_cell, h % self.hops_per_cell);
+        (cell * self.n_prim + self.prim_hop_site[p as usize]) as usize
     }
 
     /// Rebuild the packed site states from the trajectory state.
@@ -356,29 +431,33 @@ fn allowed(from_state: u32, to_state: u32, group_self: u32) -> bool {
 /// unconditionally and kept by advancing the count by 0 or 1 (no branches).
 #[inline(always)]
 fn collect_retests(
-    site: &[SiteRec],
-    block_list: &[u32],
-    hot: &[HotHop],
+    tables: Tables,
     state: &[u32],
     i: usize,
     j: usize,
     queue: &mut [Retest],
 ) -> usize {
+    let Tables {
+        site,
+        block_list,
+        hot,
+        prim_words,
+    } = tables;
     let mut n = 0;
     let si = state[i];
-    for h in hops(site, i) {
+    for (h, [w, rw]) in hops_with_words(site, prim_words, i) {
         let hh = hot[h];
-        queue[n] = Retest::new(h as u32, hh.group_self, false);
+        queue[n] = Retest::new(h as u32, w, false);
         let k = state[hh.to as usize];
-        queue[n + 1] = Retest::new(hh.rev, hh.rev_group_self, allowed(k, si, hh.rev_group_self));
+        queue[n + 1] = Retest::new(hh.rev, rw, allowed(k, si, rw));
         n += 1 + (k & OCCUPIED != 0) as usize;
     }
     let sj = state[j];
-    for h in hops(site, j) {
+    for (h, [w, rw]) in hops_with_words(site, prim_words, j) {
         let hh = hot[h];
         let k = state[hh.to as usize];
-        queue[n] = Retest::new(h as u32, hh.group_self, allowed(sj, k, hh.group_self));
-        queue[n + 1] = Retest::new(hh.rev, hh.rev_group_self, false);
+        queue[n] = Retest::new(h as u32, w, allowed(sj, k, w));
+        queue[n + 1] = Retest::new(hh.rev, rw, false);
         n += 1 + (k & OCCUPIED != 0) as usize;
     }
     // a hop into s needs state[s] = its self-blocking flag (0 or 1): only counts that are or
@@ -392,11 +471,10 @@ fn collect_retests(
             if ss & !OCCUPIED > limit {
                 continue;
             }
-            for h in hops(site, s as usize) {
+            for (h, [_, rw]) in hops_with_words(site, prim_words, s as usize) {
                 let hh = hot[h];
                 let k = state[hh.to as usize];
-                queue[n] =
-                    Retest::new(hh.rev, hh.rev_group_self, allowed(k, ss, hh.rev_group_self));
+                queue[n] = Retest::new(hh.rev, rw, allowed(k, ss, rw));
                 n += (k & OCCUPIED != 0) as usize;
             }
         }
@@ -443,7 +521,7 @@ fn apply_queue(
 
 /// How events are selected (see the module documentation).
 enum Selector {
-    Groups(Groups),
+    Groups(Box<Groups>),
     /// Leaves = per-site total rates; `pending` holds the new rates of the sites touched by
     /// the current event until they are written in one batch.
     Sites {
@@ -598,9 +676,9 @@ impl<'a> Trajectory<'a> {
                 .iter()
                 .map(|b| c.attempt_frequency_hz * (-b * beta).exp())
                 .collect();
-            let mut g = Groups::new(net, rate);
+            let mut g = Groups::new(net, rate)?;
             g.set_states(&st.occupant, &st.block_count);
-            Selector::Groups(g)
+            Selector::Groups(Box::new(g))
         };
         Ok(Trajectory {
             net,
@@ -908,23 +986,18 @@ impl<'a> Trajectory<'a> {
             for &s in bi.iter().chain(bj) {
                 prefetch(&g.hot, g.site[s as usize].hop_start as usize);
             }
-            let queued = collect_retests(
-                &g.site,
-                &net.block_list,
-                &g.hot,
-                &g.state,
-                i,
-                j,
-                &mut g.queue,
-            );
+            let tables = Tables {
+                site: &g.site,
+                block_list: &net.block_list,
+                hot: &g.hot,
+                prim_words: &g.prim_words,
+            };
+            let queued = collect_retests(tables, &g.state, i, j, &mut g.queue);
             g.apply_queue(lists, queued);
             g.flush(lists);
-            let next = self.prefetch_next();
+            self.prefetch_next();
             let classes = [ri.class as usize, rj.class as usize];
             self.record_hop(i, j, v, classes, bi, bj, dt);
-            if let Some(h) = next {
-                self.prefetch_source(h);
-            }
             return;
         }
         let j = net.hop_to[chosen] as usize;
@@ -999,7 +1072,7 @@ impl<'a> Trajectory<'a> {
                 let h = list[k] as usize;
                 // the chosen hop's record is in site i's records, read next
                 prefetch(&g.hot, h);
-                (net.hop_from[h] as usize, h)
+                (g.source(h), h)
             }
             Selector::Sites { tree: t, .. } => {
                 let (i, mut rem) = t.select(u1 * total);
@@ -1031,41 +1104,30 @@ impl<'a> Trajectory<'a> {
 
     /// Start loading what the next event will read: its hop is found with a copy of the RNG
     /// (the state is not touched, so the next [`Trajectory::step`] draws the same numbers and
-    /// finds the same hop), and the hop's source and record are prefetched, so that their
-    /// cache misses overlap with the caller's work and the next event's selection.
-    /// Returns the hop, for [`Trajectory::prefetch_source`].
+    /// finds the same hop), and the hop's record, its source's site record and occupant are
+    /// prefetched, so that their cache misses overlap with the bookkeeping of this event.
     #[inline(always)]
-    fn prefetch_next(&self) -> Option<usize> {
+    fn prefetch_next(&self) {
         let Selector::Groups(g) = &self.sel else {
-            return None;
+            return;
         };
         let total = g.tree.total();
         if total.is_nan() || total <= 0.0 {
-            return None;
+            return;
         }
         let mut rng = self.st.rng.clone();
         let u1: f64 = rng.random();
         let (grp, rem) = g.tree.select(u1 * total);
         let list = &self.st.group_lists[grp];
         if list.is_empty() {
-            return None;
+            return;
         }
         let k = ((rem / g.rate[grp]) as usize).min(list.len() - 1);
         let h = list[k] as usize;
-        prefetch(&self.net.hop_from, h);
+        let i = g.source(h);
         prefetch(&g.hot, h);
-        Some(h)
-    }
-
-    /// Second stage of [`Trajectory::prefetch_next`], once the hop's source has arrived: the
-    /// source's hop range, occupant and packed state.
-    #[inline(always)]
-    fn prefetch_source(&self, h: usize) {
-        if let Selector::Groups(g) = &self.sel {
-            let i = self.net.hop_from[h] as usize;
-            prefetch(&g.site, i);
-            prefetch(&self.st.occupant, i);
-        }
+        prefetch(&g.site, i);
+        prefetch(&self.st.occupant, i);
     }
 
     /// Allowed hops out of site `i` in the current configuration: (target site, rate s⁻¹,
@@ -1238,6 +1300,31 @@ mod tests {
                 assert!(((t.total_rate() - fresh) / fresh).abs() < 1e-12);
             }
             assert!(t.state().rate_drift_max_rel < 1e-12);
+        }
+    }
+
+    #[test]
+    fn hop_sources_and_group_words_follow_the_primitive_layout() {
+        // several primitive sites with different hop counts, blocking on, two supercells
+        let net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+        for scale in [[2, 2, 2], [2, 3, 1]] {
+            let sc = SupercellNetwork::build(&net, scale, 2.5, None).unwrap();
+            let t = Trajectory::new(&sc, cfg(400.0), 20, stream_rng(1, 400.0, 0)).unwrap();
+            let Selector::Groups(g) = &t.sel else {
+                panic!("no repulsion: rate groups")
+            };
+            for i in 0..sc.n_sites() {
+                for (h, [w, rw]) in hops_with_words(&g.site, &g.prim_words, i) {
+                    assert!(sc.hops_of(i).contains(&h));
+                    assert_eq!(g.source(h), i, "hop {h}");
+                    assert_eq!(sc.hop_from[h] as usize, i);
+                    let r = sc.hop_rev[h] as usize;
+                    assert_eq!(w & !SELF_BIT, sc.hop_group[h]);
+                    assert_eq!(w >> 31, sc.hop_self_block[h] as u32);
+                    assert_eq!(rw & !SELF_BIT, sc.hop_group[r]);
+                    assert_eq!(rw >> 31, sc.hop_self_block[r] as u32);
+                }
+            }
         }
     }
 
