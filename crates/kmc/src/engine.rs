@@ -267,6 +267,8 @@ struct Groups {
     n_prim: u32,
     /// Per primitive hop (h mod H): its primitive source site.
     prim_hop_site: Vec<u32>,
+    /// Per primitive site s: its first hop within a cell (site c·n_prim + s starts at c·H + that).
+    prim_hop_start: Vec<u32>,
     /// Per site (and one closing record): hop and blocker ranges, hop-vector base, class.
     site: Vec<SiteRec>,
     /// Per directed hop: position in its group's list, or [`NOT_LISTED`].
@@ -348,6 +350,7 @@ impl Groups {
             hops_per_cell: hops_per_cell.max(1) as u32,
             n_prim: n_prim as u32,
             prim_hop_site,
+            prim_hop_start: (0..n_prim.min(n)).map(|s| net.hop_start[s]).collect(),
             site,
             pos: vec![NOT_LISTED; net.hop_to.len()],
             tree: SumTree::new(k),
@@ -376,6 +379,15 @@ impl Groups {
         let h = h as u32;
         let (cell, p) = (h / self.hops_per_cell, h % self.hops_per_cell);
         (cell * self.n_prim + self.prim_hop_site[p as usize]) as usize
+    }
+
+    /// First directed hop out of site `i`, computed from the cell-by-cell layout (no load of the
+    /// site's record, so a prefetch of its hops need not wait for it).
+    #[inline(always)]
+    fn hop_start_of(&self, i: usize) -> usize {
+        let i = i as u32;
+        let (cell, s) = (i / self.n_prim, i % self.n_prim);
+        (cell * self.hops_per_cell + self.prim_hop_start[s as usize]) as usize
     }
 
     /// Rebuild the packed site states from the trajectory state.
@@ -959,7 +971,19 @@ impl<'a> Trajectory<'a> {
         if let Selector::Groups(g) = &mut self.sel {
             // the records of site i's hops are read below anyway
             let j = g.hot[chosen].to as usize;
-            let (ri, rj) = (g.site[i], g.site[j]);
+            // start loading what is read of j: its records and hops (start computed, so the
+            // loads go out together), and its state
+            prefetch(&g.site, j);
+            prefetch(&g.site, j + 1);
+            prefetch(&g.hot, g.hop_start_of(j));
+            prefetch(&g.state, j);
+            let ri = g.site[i];
+            for h in hops(&g.site, i) {
+                let hh = g.hot[h];
+                prefetch(&g.state, hh.to as usize);
+                prefetch(&g.pos, hh.rev as usize);
+            }
+            let rj = g.site[j];
             let v =
                 net.prim_hop_vec_ang[ri.prim_hop_base as usize + chosen - ri.hop_start as usize];
             let (bi, bj) = (
@@ -977,8 +1001,8 @@ impl<'a> Trajectory<'a> {
             for &b in bj {
                 g.state[b as usize] += 1;
             }
-            // start the loads of the neighbours' states and reverse records early
-            for h in hops(&g.site, i).chain(hops(&g.site, j)) {
+            // start the loads of j's neighbours' states and reverse records early
+            for h in hops(&g.site, j) {
                 let hh = g.hot[h];
                 prefetch(&g.state, hh.to as usize);
                 prefetch(&g.pos, hh.rev as usize);
@@ -1314,6 +1338,7 @@ mod tests {
                 panic!("no repulsion: rate groups")
             };
             for i in 0..sc.n_sites() {
+                assert_eq!(g.hop_start_of(i), sc.hop_start[i] as usize, "site {i}");
                 for (h, [w, rw]) in hops_with_words(&g.site, &g.prim_words, i) {
                     assert!(sc.hops_of(i).contains(&h));
                     assert_eq!(g.source(h), i, "hop {h}");
