@@ -10,7 +10,12 @@
 //!   (J. Comput. Phys. 17, 10 (1975)) with classes = barrier values. After a hop only the
 //!   directed hops out of and into the sites whose occupancy or blocking count changed are
 //!   re-tested: O(coordination × blocking neighbours) work per event, independent of system size,
-//!   and R is a pure function of the integer counts n_g (no round-off drift).
+//!   and R is a pure function of the integer counts n_g (no round-off drift). Memory layout
+//!   for large supercells (every distinct cache line an event touches is a likely miss beyond
+//!   ~10⁴ sites): 8-byte hop records (target, reverse) contiguous per site, one 16-byte record
+//!   per site, group words per primitive hop, list positions in their own array, a hop's source
+//!   and a site's first hop computed from the cell-by-cell numbering; the next event's hop is
+//!   found with a copy of the RNG and its data prefetched before this event's bookkeeping.
 //! - **Per-site sum tree** (with pair repulsion, where rates depend on the repulsion field): a
 //!   leaf per site holds its total outgoing rate; after a hop the leaves of every site whose
 //!   neighbourhood changed are recomputed.
@@ -187,7 +192,7 @@ struct Retest {
 }
 
 impl Retest {
-    /// Re-test of a hop with group word `group_self` (see [`HotHop`]), allowed or not.
+    /// Re-test of a hop with group word `group_self` (see [`SELF_BIT`]), allowed or not.
     #[inline(always)]
     fn new(hop: u32, group_self: u32, allowed: bool) -> Retest {
         Retest {
