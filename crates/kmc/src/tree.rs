@@ -17,12 +17,12 @@ fn sum16(c: &[f64]) -> f64 {
     (l[0] + l[1]) + (l[2] + l[3])
 }
 
-/// A 16-ary sum tree: each node is the sum of its 16 children (in the fixed order of
-/// [`sum16`]), the total the sum of the top level. Updates recompute ancestors **from their
-/// children** (never by adding a difference), so every node is a pure function of the leaves:
-/// no round-off drift accumulates and a rebuilt tree is bit-identical. Shallow (depth
-/// ⌈log₁₆ n⌉: 5 levels for 10⁶ leaves) with contiguous children, so a batch of updates and a
-/// selection touch a few cache lines.
+/// A 16-ary sum tree: each node is the sum of its 16 children (in a fixed order: four
+/// interleaved partial sums), the total the sum of the top level. Updates recompute ancestors
+/// **from their children** (never by adding a difference), so every node is a pure function of
+/// the leaves: no round-off drift accumulates and a rebuilt tree is bit-identical. Shallow
+/// (depth ⌈log₁₆ n⌉: 5 levels for 10⁶ leaves) with contiguous children, so a batch of updates
+/// and a selection touch a few cache lines.
 #[derive(Clone, Debug)]
 pub struct SumTree {
     /// level 0 = leaves (padded to a multiple of 16), level k + 1 = sums of 16 of level k; the
