@@ -485,7 +485,9 @@ fn collect_retests(
     ] {
         for &s in list {
             let ss = state[s as usize];
-            if ss & !OCCUPIED > limit {
+            // i and j (blockers of each other when their hop is self-blocking) were re-tested
+            // above with the same states
+            if ss & !OCCUPIED > limit || s as usize == i || s as usize == j {
                 continue;
             }
             for (h, [_, rw]) in hops_with_words(site, prim_words, s as usize) {
