@@ -73,6 +73,18 @@ impl SumTree {
         for &i in leaves.iter() {
             self.levels[0][i as usize] = value(i as usize);
         }
+        if self.levels.len() == 2 {
+            // ≤ 256 leaves: recompute the parent of each changed leaf (a parent met twice is
+            // recomputed twice, to the same bits), cheaper than stamping for a few leaves
+            let (lower, upper) = self.levels.split_at_mut(1);
+            for &i in leaves.iter() {
+                let p = i as usize / FAN;
+                upper[0][p] = sum16(&lower[0][p * FAN..(p + 1) * FAN]);
+            }
+            leaves.clear();
+            self.total = sum16(&upper[0]);
+            return;
+        }
         self.batch = self.batch.wrapping_add(1);
         if self.batch == 0 {
             self.stamp.iter_mut().flatten().for_each(|s| *s = 0);
