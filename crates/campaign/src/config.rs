@@ -437,4 +437,26 @@ fractions = "0:0.666:0.111"
         assert!(parse_range("0:1").is_err());
         assert!(parse_range("1:0:0.1").is_err());
     }
+
+    /// The bundled workflows carry the one calibrated constant, ν0: it must be the value the
+    /// committed calibration (scripts/calibrate_kmc.py → results/kmc_family.json) fitted, to the
+    /// three significant figures written in the TOML, so that a refit cannot leave them behind.
+    #[test]
+    fn bundled_workflows_use_the_calibrated_attempt_frequency() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let cal: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("results/kmc_family.json")).unwrap(),
+        )
+        .unwrap();
+        let fit = cal["nu0_fit"].as_f64().expect("nu0_fit in kmc_family.json");
+        for name in ["chlorospinel-in-sc.toml", "halide-discovery.toml"] {
+            let text = std::fs::read_to_string(root.join("workflows").join(name)).unwrap();
+            let w = parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let nu0 = w.kmc.attempt_frequency_hz;
+            assert!(
+                ((nu0 - fit) / fit).abs() < 5e-3,
+                "{name}: attempt_frequency_hz = {nu0:e}, calibration fitted {fit:e}"
+            );
+        }
+    }
 }
