@@ -377,6 +377,19 @@ impl Groups {
         })
     }
 
+    /// The hop that `u1` ∈ [0, 1) selects: the group with probability n_g·r_g/R (sum tree, R > 0),
+    /// then member ⌊rem/r_g⌋ of its list, uniform. `None` if that list is empty (only after
+    /// round-off on an empty selector). The one statement of the selection rule, used by
+    /// [`Trajectory::step`] and by its prefetch of the next event.
+    #[inline(always)]
+    fn pick(&self, lists: &[Vec<u32>], u1: f64) -> Option<usize> {
+        let (grp, rem) = self.tree.select(u1 * self.tree.total());
+        let list = &lists[grp];
+        let last = list.len().checked_sub(1)?;
+        let k = ((rem / self.rate[grp]) as usize).min(last);
+        Some(list[k] as usize)
+    }
+
     /// Source site of directed hop `h`, computed from the cell-by-cell layout (one division
     /// and a small table instead of a cache miss on a hop-sized array).
     #[inline(always)]
@@ -1093,14 +1106,7 @@ impl<'a> Trajectory<'a> {
         let u2: f64 = self.st.rng.random();
         let (i, chosen) = match &self.sel {
             Selector::Groups(g) => {
-                // group with probability n_g·r_g/R, then member ⌊rem/r_g⌋ (uniform)
-                let (grp, rem) = g.tree.select(u1 * total);
-                let list = &self.st.group_lists[grp];
-                if list.is_empty() {
-                    return Err(KmcError::Jammed);
-                }
-                let k = ((rem / g.rate[grp]) as usize).min(list.len() - 1);
-                let h = list[k] as usize;
+                let h = g.pick(&self.st.group_lists, u1).ok_or(KmcError::Jammed)?;
                 // the chosen hop's record is in site i's records, read next
                 prefetch(&g.hot, h);
                 (g.source(h), h)
@@ -1146,15 +1152,10 @@ impl<'a> Trajectory<'a> {
         if total.is_nan() || total <= 0.0 {
             return;
         }
-        let mut rng = self.st.rng.clone();
-        let u1: f64 = rng.random();
-        let (grp, rem) = g.tree.select(u1 * total);
-        let list = &self.st.group_lists[grp];
-        if list.is_empty() {
+        let u1: f64 = self.st.rng.clone().random();
+        let Some(h) = g.pick(&self.st.group_lists, u1) else {
             return;
-        }
-        let k = ((rem / g.rate[grp]) as usize).min(list.len() - 1);
-        let h = list[k] as usize;
+        };
         let i = g.source(h);
         prefetch(&g.hot, h);
         prefetch(&g.site, i);

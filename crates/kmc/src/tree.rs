@@ -67,8 +67,10 @@ impl SumTree {
         self.levels[0][i]
     }
 
-    /// Set the leaves `leaves` (`leaf i ← value(i)`) and recompute their ancestors, each once.
-    /// `leaves` is scratch and is left empty.
+    /// Set the leaves `leaves` (`leaf i ← value(i)`) and recompute their ancestors from their
+    /// children (each once in trees of more than 256 leaves; in smaller trees a parent of several
+    /// changed leaves is recomputed once per leaf, to the same bits). `leaves` is scratch and is
+    /// left empty.
     pub fn set_many(&mut self, leaves: &mut Vec<u32>, value: impl Fn(usize) -> f64) {
         for &i in leaves.iter() {
             self.levels[0][i as usize] = value(i as usize);
