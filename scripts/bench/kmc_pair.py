@@ -53,8 +53,13 @@ def main():
         pa = subprocess.Popen(["taskset", "-c", ca, o.a, *o.args], env=env, stdout=subprocess.PIPE, text=True)
         pb = subprocess.Popen(["taskset", "-c", cb, o.b, *o.args], env=env, stdout=subprocess.PIPE, text=True)
         xa, xb = parse(pa.communicate()[0]), parse(pb.communicate()[0])
-        if pa.returncode or pb.returncode:
-            raise SystemExit("a build failed")
+        for path, proc in ((o.a, pa), (o.b, pb)):
+            if proc.returncode:
+                raise SystemExit(f"{path} exited with status {proc.returncode}")
+        if [l for l, _ in xa] != [l for l, _ in xb]:
+            raise SystemExit(f"the builds ran different cases: {[l for l, _ in xa]} vs {[l for l, _ in xb]}")
+        if not xa:
+            raise SystemExit(f"no 'M events/CPU-s' line in the output of {o.a}")
         for (label, x), (_, y) in zip(xa, xb):
             if label not in ra:
                 labels.append(label)
