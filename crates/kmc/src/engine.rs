@@ -1142,7 +1142,9 @@ impl<'a> Trajectory<'a> {
     /// Start loading what the next event will read: its hop is found with a copy of the RNG
     /// (the state is not touched, so the next [`Trajectory::step`] draws the same numbers and
     /// finds the same hop), and the hop's record, its source's site record and occupant are
-    /// prefetched, so that their cache misses overlap with the bookkeeping of this event.
+    /// prefetched, so that their cache misses overlap with the bookkeeping of this event. The
+    /// hop found is not kept for the next step (which selects it again, cheaply, from cached
+    /// data): a kept choice would be state outside the checkpoint.
     #[inline(always)]
     fn prefetch_next(&self) {
         let Selector::Groups(g) = &self.sel else {
