@@ -1,23 +1,41 @@
 //! `halo kmc`: kinetic Monte Carlo of Li hopping on the BVSE site graph of a structure.
 //!
-//! Pipeline: structure → BVSE landscape (default mode, Li on sites shared with a framework
+//! Pipeline (`halo_campaign::transport::evaluate`, shared with campaigns and `halo validate`):
+//! structure → BVSE landscape (default mode, Li on sites shared with a framework
 //! cation kept as framework) → percolation site graph → minima on framework-cation sites
 //! dropped → `halo_kmc::simulate` with the mobile-ion count from the composition.
 use anyhow::{bail, Context};
 use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
+use halo_campaign::transport::{Transport, TransportSettings};
 use halo_core::Species;
-use halo_kmc::{HopNetwork, KmcParams, KmcResult, MobileIons, SupercellChoice};
-use halo_percolation::{analyze, PercolationParams};
+use halo_kmc::{KmcParams, MobileIons, SupercellChoice};
+use halo_percolation::PercolationParams;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 /// Arguments of `halo kmc`.
 #[derive(clap::Args)]
 pub struct Args {
     /// CIF, POSCAR or pymatgen JSON structure.
     pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write an Arrhenius plot (SVG).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Mobile ions per structure cell (default: from the composition).
+    #[arg(long)]
+    pub mobile_per_cell: Option<f64>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// The transport model's settings, shared by `halo kmc` and `halo validate` (one set of
+/// defaults for both).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ModelArgs {
     /// Temperatures, K, comma separated.
     #[arg(long, default_value = "300,350,400,450,500")]
     pub temperatures: String,
@@ -27,12 +45,6 @@ pub struct Args {
     /// `auto` or repetitions `a,b,c` of the structure cell.
     #[arg(long, default_value = "auto")]
     pub supercell: String,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Write an Arrhenius plot (SVG).
-    #[arg(long)]
-    pub plot: Option<PathBuf>,
     /// Mobile ion.
     #[arg(long, default_value = "Li+")]
     pub mobile_ion: String,
@@ -42,12 +54,10 @@ pub struct Args {
     /// Sites closer than this may not be occupied together, Å.
     #[arg(long, default_value_t = 2.5)]
     pub blocking_distance: f64,
-    /// Attempt frequency ν0, s⁻¹.
-    #[arg(long, default_value_t = 1e13)]
-    pub attempt_frequency: f64,
-    /// Mobile ions per structure cell (default: from the composition).
+    /// Attempt frequency ν0, s⁻¹ (default: the calibrated value of
+    /// crates/data/tables/kmc_calibration.csv, fitted by scripts/calibrate_kmc.py).
     #[arg(long)]
-    pub mobile_per_cell: Option<f64>,
+    pub attempt_frequency: Option<f64>,
     /// Independent replicas per temperature.
     #[arg(long, default_value_t = 4)]
     pub replicas: usize,
@@ -63,6 +73,71 @@ pub struct Args {
     /// Minimum mobile ions in an automatic supercell.
     #[arg(long, default_value_t = 128)]
     pub min_ions: usize,
+}
+
+impl ModelArgs {
+    /// Validate the arguments into the transport settings (before any file is read) and say
+    /// where the attempt frequency comes from.
+    pub fn settings(
+        &self,
+        mobile_per_cell: Option<f64>,
+    ) -> anyhow::Result<(TransportSettings, serde_json::Value)> {
+        let temps = parse_temperatures(&self.temperatures)?;
+        let supercell = parse_supercell(&self.supercell)?;
+        let mobile_ion = Species::parse(&self.mobile_ion)
+            .with_context(|| format!("--mobile-ion '{}'", self.mobile_ion))?;
+        let cal = halo_data::calibration::kmc_attempt_frequency();
+        let (nu0, calibration) = match self.attempt_frequency {
+            Some(v) => (
+                v,
+                json!({"attempt_frequency_hz": v, "source": "--attempt-frequency (not the calibrated value)",
+                       "calibrated_attempt_frequency_hz": cal.value}),
+            ),
+            None => (
+                cal.value,
+                json!({"attempt_frequency_hz": cal.value,
+                       "source": "calibrated default, crates/data/tables/kmc_calibration.csv",
+                       "fit": cal.fit, "input": cal.input, "script": cal.script,
+                       "output": cal.output}),
+            ),
+        };
+        let mut params = KmcParams::new(temps);
+        params.seed = self.seed;
+        params.supercell = supercell;
+        params.blocking_distance_ang = self.blocking_distance;
+        params.attempt_frequency_hz = nu0;
+        params.replicas = self.replicas;
+        params.blocks_per_replica = self.blocks;
+        params.hops_per_ion_per_block = self.hops_per_block;
+        params.equilibration_hops_per_ion = self.equilibration;
+        params.min_ions = self.min_ions;
+        // every other parameter is validated before the file is read; the ion count from the
+        // structure replaces this value
+        params.mobile_ions = MobileIons::PerCell(mobile_per_cell.unwrap_or(1.0));
+        params.validate()?;
+        if let Some(m) = mobile_per_cell {
+            if !(m.is_finite() && m > 0.0) {
+                bail!("--mobile-per-cell must be a positive number, got {m}");
+            }
+        }
+        let bvse = BvseParams {
+            mobile_ion,
+            resolution_ang: self.resolution,
+            mode: GridMode::Default,
+            mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
+            ..Default::default()
+        };
+        bvse.validate()?;
+        Ok((
+            TransportSettings {
+                bvse,
+                percolation: PercolationParams::default(),
+                kmc: params,
+                mobile_per_cell,
+            },
+            calibration,
+        ))
+    }
 }
 
 fn parse_temperatures(s: &str) -> anyhow::Result<Vec<f64>> {
@@ -95,106 +170,57 @@ fn parse_supercell(s: &str) -> anyhow::Result<SupercellChoice> {
 
 /// Parse a CLI value into params and a network: everything the run needs, checked first.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let temps = parse_temperatures(&args.temperatures)?;
-    let supercell = parse_supercell(&args.supercell)?;
-    let mobile_ion = Species::parse(&args.mobile_ion)
-        .with_context(|| format!("--mobile-ion '{}'", args.mobile_ion))?;
-    let mut params = KmcParams::new(temps);
-    params.seed = args.seed;
-    params.supercell = supercell;
-    params.blocking_distance_ang = args.blocking_distance;
-    params.attempt_frequency_hz = args.attempt_frequency;
-    params.replicas = args.replicas;
-    params.blocks_per_replica = args.blocks;
-    params.hops_per_ion_per_block = args.hops_per_block;
-    params.equilibration_hops_per_ion = args.equilibration;
-    params.min_ions = args.min_ions;
-    // every other parameter is validated before the file is read; the ion count from the
-    // structure replaces this value below
-    params.mobile_ions = MobileIons::PerCell(1.0);
-    params.validate()?;
-
+    let (settings, calibration) = args.model.settings(args.mobile_per_cell)?;
     let loaded = halo_io::read_structure(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
     let structure = &loaded.structure;
-    let count = halo_kmc::mobile_ion_count(structure, mobile_ion.element);
-    let per_cell = args.mobile_per_cell.unwrap_or(count.mobile_per_cell);
-    if !(per_cell.is_finite() && per_cell > 0.0) {
-        bail!(
-            "{}: no mobile {} (mobile {:.3}, framework {:.3} per cell); give --mobile-per-cell",
-            args.file.display(),
-            count.element,
-            count.mobile_per_cell,
-            count.framework_per_cell
-        );
-    }
-    params.mobile_ions = MobileIons::PerCell(per_cell);
-
-    let t0 = Instant::now();
-    let bparams = BvseParams {
-        mobile_ion,
-        resolution_ang: args.resolution,
-        mode: GridMode::Default,
-        mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
-        ..Default::default()
-    };
-    let valid = bparams.validate()?;
-    let land = halo_bvse::landscape_valid(structure, &valid)
-        .with_context(|| format!("BVSE landscape of {}", args.file.display()))?;
-    let perc = analyze(&land, &PercolationParams::default())
-        .with_context(|| format!("site graph of {}", args.file.display()))?;
-    let (net, excluded) = halo_kmc::mobile::network_without_framework_minima(
-        structure,
-        mobile_ion.element,
-        &perc.site_graph,
-        halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG,
-    )
-    .with_context(|| format!("hop network of {}", args.file.display()))?;
-    let t_graph = t0.elapsed().as_secs_f64();
-    let t1 = Instant::now();
-    let result = halo_kmc::simulate(&net, &params)
-        .with_context(|| format!("kMC of {}", args.file.display()))?;
-    let t_kmc = t1.elapsed().as_secs_f64();
+    let tr = halo_campaign::transport::evaluate(structure, &settings, |_| {}).map_err(|e| {
+        let hint = if e.message.starts_with("no mobile") {
+            "; give --mobile-per-cell"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("{}: {}{hint}", args.file.display(), e)
+    })?;
+    let result = &tr.kmc;
     eprintln!(
-        "halo kmc: {} sites, {} hops in the cell ({} framework minima dropped); landscape+graph {t_graph:.2} s, kMC {t_kmc:.2} s",
-        net.sites.len(),
-        net.hops.len(),
-        excluded
+        "halo kmc: {} sites, {} hops in the cell ({} framework minima dropped); landscape+graph {:.2} s, kMC {:.2} s",
+        tr.network_sites,
+        tr.network_hops,
+        tr.framework_minima_dropped,
+        tr.landscape_graph_s,
+        tr.kmc_s
     );
     if let Some(p) = &args.plot {
         let title = format!("{} (kMC)", structure.composition().reduced_formula());
-        let svg = halo_kmc::plot::arrhenius_svg(&result, &title)?;
+        let svg = halo_kmc::plot::arrhenius_svg(result, &title)?;
         std::fs::write(p, svg).with_context(|| format!("writing {}", p.display()))?;
     }
     if args.json {
         let out = json!({
             "file": args.file.display().to_string(),
             "formula": structure.composition().reduced_formula(),
-            "mobile_ions": count,
-            "mobile_per_cell_used": per_cell,
-            "network": {"sites": net.sites.len(), "hops": net.hops.len(),
-                        "framework_minima_dropped": excluded,
-                        "bvse_resolution_ang": args.resolution,
-                        "e_3d_ev": perc.thresholds.e_3d_ev},
+            "mobile_ions": tr.mobile,
+            "mobile_per_cell_used": tr.mobile_per_cell_used,
+            "network": {"sites": tr.network_sites, "hops": tr.network_hops,
+                        "framework_minima_dropped": tr.framework_minima_dropped,
+                        "bvse_resolution_ang": settings.bvse.resolution_ang,
+                        "e_3d_ev": tr.percolation.thresholds.e_3d_ev},
+            "calibration": calibration,
             "kmc": result,
             "temperatures": result.temperatures,
             "arrhenius": result.arrhenius,
-            "timing_s": {"landscape_graph": t_graph, "kmc": t_kmc},
+            "timing_s": {"landscape_graph": tr.landscape_graph_s, "kmc": tr.kmc_s},
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_text(&args, &count, per_cell, &net, &result);
+        print_text(&args, &tr, &calibration);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_text(
-    args: &Args,
-    count: &halo_kmc::MobileIonCount,
-    per_cell: f64,
-    net: &HopNetwork,
-    r: &KmcResult,
-) {
+fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
+    let (count, per_cell, r) = (&tr.mobile, tr.mobile_per_cell_used, &tr.kmc);
     println!("{}", args.file.display());
     println!(
         "mobile {}: {per_cell:.3} per cell (composition: mobile {:.3}, framework {:.3} on shared sites {:?})",
@@ -202,8 +228,8 @@ fn print_text(
     );
     println!(
         "network: {} sites, {} hops per cell; supercell {:?}: {} sites, {} ions, N/V = {:.5} Å⁻³; blocking {} Å; seed {}",
-        net.sites.len(),
-        net.hops.len(),
+        tr.network_sites,
+        tr.network_hops,
         r.supercell,
         r.n_sites,
         r.n_ions,
@@ -242,6 +268,11 @@ fn print_text(
             .collect();
         println!("        occupancy: {}", occ.join(", "));
     }
+    println!(
+        "attempt frequency ν0 = {:.3e} s⁻¹ ({})",
+        r.params.attempt_frequency_hz,
+        calibration["source"].as_str().unwrap_or("")
+    );
     match &r.arrhenius {
         Some(a) => println!(
             "Arrhenius ln(σT): Ea = {:.3} ± {:.3} eV, A = {:.3e} S·K/cm, σ(300 K) = {:.3e} ± {:.1e} S/cm (χ²_red {:.2})",

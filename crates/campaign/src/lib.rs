@@ -16,5 +16,6 @@ pub mod record;
 pub mod runner;
 pub mod shard;
 pub mod synthesis;
+pub mod transport;
 
 pub use error::CampaignError;

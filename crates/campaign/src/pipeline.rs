@@ -7,7 +7,7 @@ use crate::error::CampaignError;
 use crate::record::{ArrheniusPoint, CandidateRecord, Metrics, Outcome};
 use crate::runner::StageProgress;
 use halo_bvse::{BvseParams, MixedSiteMobile};
-use halo_core::{Element, Structure};
+use halo_core::Structure;
 use halo_enumerate::{EnumerationConfig, EnumerationResult, Realiser};
 use halo_kmc::{KmcParams, MobileIons};
 use halo_percolation::PercolationParams;
@@ -209,6 +209,20 @@ pub fn kmc_params(k: &KmcSection, seed: u64, mobile_per_cell: f64) -> KmcParams 
     p
 }
 
+/// The transport-chain settings of a workflow for a candidate seed (the mobile-ion count comes
+/// from each structure).
+pub fn transport_settings(
+    settings: StageSettings,
+    seed: u64,
+) -> crate::transport::TransportSettings {
+    crate::transport::TransportSettings {
+        bvse: bvse_params(settings.bvse),
+        percolation: PercolationParams::default(),
+        kmc: kmc_params(settings.kmc, seed, 1.0),
+        mobile_per_cell: None,
+    }
+}
+
 struct Timer<'a> {
     timings: &'a mut BTreeMap<String, f64>,
     t: Instant,
@@ -274,33 +288,20 @@ pub fn evaluate_structure(
         timings,
         details,
     } = sink;
-    let li = Element::from_symbol("Li").expect("Li is a known element");
     let mut timer = Timer {
         timings,
         t: Instant::now(),
     };
-    let done = |s: &str| {
+    let ts = transport_settings(settings, seed);
+    let tr = crate::transport::evaluate(structure, &ts, |stage| {
+        timer.lap(stage);
         if let Some(p) = progress {
-            p.done(s)
+            p.done(stage)
         }
-    };
-    // landscape
-    let bp = bvse_params(settings.bvse);
-    let land = halo_bvse::landscape(structure, &bp).map_err(|e| ("bvse", e.to_string()))?;
-    timer.lap("bvse");
-    done("bvse");
-    // percolation and site graph
-    let perc = halo_percolation::analyze(&land, &PercolationParams::default())
-        .map_err(|e| ("graph", e.to_string()))?;
-    drop(land);
+    })
+    .map_err(|e| (e.stage, e.message))?;
+    let perc = &tr.percolation;
     let sg = &perc.site_graph;
-    let (net, excluded) = halo_kmc::mobile::network_without_framework_minima(
-        structure,
-        li,
-        sg,
-        FRAMEWORK_MINIMUM_TOLERANCE_ANG,
-    )
-    .map_err(|e| ("graph", e.to_string()))?;
     details.insert(
         "percolation".into(),
         serde_json::json!({
@@ -309,36 +310,22 @@ pub fn evaluate_structure(
             "bvlain_rounded": perc.bvlain_rounded,
             "n_sites": sg.graph.node_count(),
             "n_edges": sg.graph.edge_count(),
-            "excluded_framework_minima": excluded,
-            "resolution_ang": bp.resolution_ang,
+            "excluded_framework_minima": tr.framework_minima_dropped,
+            "resolution_ang": ts.bvse.resolution_ang,
             "params": perc.params,
         }),
     );
-    timer.lap("graph");
-    done("graph");
-    // kMC
-    let mobile = halo_kmc::mobile_ion_count(structure, li);
-    if mobile.mobile_per_cell <= 0.0 {
-        return Err((
-            "kmc",
-            format!(
-                "no mobile Li: all {:.3} Li per cell share sites with framework cations",
-                mobile.total_per_cell
-            ),
-        ));
-    }
-    let kp = kmc_params(settings.kmc, seed, mobile.mobile_per_cell);
-    let kr = halo_kmc::simulate(&net, &kp).map_err(|e| ("kmc", e.to_string()))?;
-    timer.lap("kmc");
-    done("kmc");
+    let kr = &tr.kmc;
+    let kp = &kr.params;
+    let mobile = &tr.mobile;
     let fit = kr.arrhenius.clone();
     details.insert(
         "kmc".into(),
-        serde_json::to_value(&kr).map_err(|e| ("kmc", e.to_string()))?,
+        serde_json::to_value(kr).map_err(|e| ("kmc", e.to_string()))?,
     );
     details.insert(
         "mobile_ions".into(),
-        serde_json::to_value(&mobile).map_err(|e| ("kmc", e.to_string()))?,
+        serde_json::to_value(mobile).map_err(|e| ("kmc", e.to_string()))?,
     );
     // filters
     let mut m = halo_filters::CandidateMetrics::with_filters(id, formula)
@@ -360,7 +347,7 @@ pub fn evaluate_structure(
     m.provenance.halo_version = Some(env!("CARGO_PKG_VERSION").into());
     m.provenance
         .parameters
-        .insert("bvse_resolution_ang".into(), bp.resolution_ang.into());
+        .insert("bvse_resolution_ang".into(), ts.bvse.resolution_ang.into());
     m.provenance.parameters.insert(
         "kmc_attempt_frequency_hz".into(),
         kp.attempt_frequency_hz.into(),
@@ -377,7 +364,9 @@ pub fn evaluate_structure(
         kp.blocking_distance_ang.into(),
     );
     timer.lap("filters");
-    done("filters");
+    if let Some(p) = progress {
+        p.done("filters")
+    }
     let lowest = kr
         .temperatures
         .iter()
@@ -388,8 +377,8 @@ pub fn evaluate_structure(
         e_1d_ev: perc.thresholds.e_1d_ev,
         e_2d_ev: perc.thresholds.e_2d_ev,
         e_3d_ev: perc.thresholds.e_3d_ev,
-        n_sites: net.sites.len(),
-        n_edges: net.hops.len(),
+        n_sites: tr.network_sites,
+        n_edges: tr.network_hops,
         mobile_ions_per_cell: mobile.mobile_per_cell,
         haven_ratio: lowest.map(|t| t.haven_ratio),
         arrhenius: kr

@@ -119,3 +119,60 @@ mod tests {
         assert_eq!(x.sigma_e_s_per_cm, Some(4.7e-10));
     }
 }
+
+/// A model constant fitted on measured data, with how it was fitted.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+pub struct FittedConstant {
+    /// Name of the constant, with its unit (`attempt_frequency_hz`).
+    pub constant: String,
+    /// The value used by default.
+    pub value: f64,
+    /// Unit of `value`.
+    pub unit: String,
+    /// The fitting rule and its scatter.
+    pub fit: String,
+    /// The data it was fitted on.
+    pub input: String,
+    /// The command that fitted it.
+    pub script: String,
+    /// The file the fit wrote.
+    pub output: String,
+    /// Where the value comes from.
+    pub source: String,
+}
+
+/// Every row of `kmc_calibration.csv`: the constants of the kMC model fitted on measured
+/// conductivities.
+pub fn kmc_constants() -> &'static [FittedConstant] {
+    static T: OnceLock<Vec<FittedConstant>> = OnceLock::new();
+    T.get_or_init(|| {
+        parse_table(
+            "kmc_calibration.csv",
+            include_str!("../tables/kmc_calibration.csv"),
+        )
+    })
+}
+
+/// The calibrated attempt frequency ν0 of the kMC rates ν0·exp(−ΔE/k_BT), s⁻¹: the default of
+/// `halo kmc`, `halo validate` and the bundled workflows. σ ∝ ν0 at fixed energies, so it
+/// scales every predicted conductivity and leaves Ea unchanged.
+pub fn kmc_attempt_frequency() -> &'static FittedConstant {
+    kmc_constants()
+        .iter()
+        .find(|c| c.constant == "attempt_frequency_hz")
+        .expect("kmc_calibration.csv has attempt_frequency_hz (checked by the tests)")
+}
+
+#[cfg(test)]
+mod kmc_calibration_tests {
+    use super::*;
+
+    #[test]
+    fn the_attempt_frequency_is_positive_and_documented() {
+        let c = kmc_attempt_frequency();
+        assert!(c.value > 1e12 && c.value < 1e15, "{}", c.value);
+        assert_eq!(c.unit, "s^-1");
+        assert!(c.script.contains("calibrate_kmc.py"));
+        assert!(c.input.contains("conductivity_calibration.csv"));
+    }
+}

@@ -140,6 +140,14 @@ impl SymOp {
         })
     }
 
+    /// The identity operation.
+    pub fn identity() -> SymOp {
+        SymOp {
+            rotation: Matrix3::identity(),
+            translation: Vector3::zeros(),
+        }
+    }
+
     /// Apply to fractional coordinates.
     pub fn apply(&self, f: &Vector3<f64>) -> Vector3<f64> {
         self.rotation * f + self.translation
@@ -600,6 +608,7 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
         oxidation_states: oxidation,
         merge_tolerance_ang: Some(tol),
         num_symmetry_operations: ops.len(),
+        symmetry_operations: ops,
         charge,
         warnings,
         selective_dynamics: None,

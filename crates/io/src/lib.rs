@@ -39,6 +39,7 @@ pub mod charge;
 pub mod cif;
 pub mod cif_syntax;
 pub mod error;
+pub mod perturb;
 pub mod pmg_json;
 pub mod poscar;
 
@@ -99,6 +100,8 @@ pub struct LoadedStructure {
     /// Merge tolerance used for symmetry images, Å (CIF only).
     pub merge_tolerance_ang: Option<f64>,
     pub num_symmetry_operations: usize,
+    /// The symmetry operations applied to the asymmetric unit (CIF; the identity otherwise).
+    pub symmetry_operations: Vec<cif::SymOp>,
     /// Charge balance, `None` when some species has no oxidation state.
     pub charge: Option<ChargeBalance>,
     /// Non-fatal findings, e.g. a structure that is not charge neutral.

@@ -224,6 +224,7 @@ pub fn parse_pymatgen_json(text: &str, path: &str) -> Result<LoadedStructure, Io
         oxidation_states: oxidation,
         merge_tolerance_ang: None,
         num_symmetry_operations: 1,
+        symmetry_operations: vec![crate::cif::SymOp::identity()],
         charge,
         warnings,
         selective_dynamics: None,

@@ -276,6 +276,7 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
         oxidation_states: oxidation,
         merge_tolerance_ang: None,
         num_symmetry_operations: 1,
+        symmetry_operations: vec![crate::cif::SymOp::identity()],
         charge,
         warnings,
         selective_dynamics: selective.then_some(flags),
