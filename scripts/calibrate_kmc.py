@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""kMC for the paper's family (issue 4 item 5) and the one calibrated constant.
+"""kMC for the paper's family and the one calibrated constant (docs/physics.md §5.10).
 
 Runs `halo kmc FILE --json` on every spinel (Fd-3m) and monoclinic (C2/m) CIF in structures/,
 matches each to the measured rows of conductivity_calibration.csv, and fits ONE constant on that

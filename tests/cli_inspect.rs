@@ -1,13 +1,14 @@
 //! End-to-end tests of `halo inspect`: every CIF in structures/ against pymatgen + spglib
 //! (tests/data/inspect_reference.json from scripts/reference/inspect_pymatgen.py), and every
-//! kind of bad input of issue 2 (tests/data/bad/): non-zero exit, a message naming the file and
-//! the line or field, no panic.
+//! kind of bad input in tests/data/bad/ (truncated file, unknown element, flat or zero-volume
+//! cell, POSCAR count mismatch, a structure that is not charge neutral): non-zero exit, a message
+//! naming the file and the line or field, no panic.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Density agreement with pymatgen, g/cm³ (issue 2).
+/// Density agreement with pymatgen, g/cm³ (docs/physics.md §8.2).
 const DENSITY_TOLERANCE_G_PER_CM3: f64 = 1e-3;
 /// Nearest-anion distance agreement with pymatgen's neighbour search, Å.
 const DISTANCE_TOLERANCE_ANG: f64 = 1e-6;

@@ -22,7 +22,7 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn lithium_halide_limits_in_json() {
-    // PHYSICS.md §6 references: ΔG (298 K) / ΔH
+    // docs/physics.md §6.1 references: ΔG (298 K) / ΔH
     for (f, dg, dh) in [
         ("LiCl", 3.98, 4.23),
         ("LiBr", 3.54, 3.64),

@@ -3,7 +3,7 @@
 # single-quoted '$1' in `bash -c` and `--wrap` is meant for the inner shell (SC2016).
 # shellcheck disable=SC2317,SC2016
 #
-# End-to-end test of halo's Slurm path on a real, private, single-node Slurm (issue 8, item 3).
+# End-to-end test of halo's Slurm path on a real, private, single-node Slurm.
 #
 # Usage (as root, e.g. from .ci/run in a fresh clone):
 #   scripts/slurm/ci_slurm_test.sh               # the full campaign test

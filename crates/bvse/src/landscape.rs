@@ -690,7 +690,7 @@ impl Landscape {
     }
 }
 
-/// Compute the BVSE landscape of `params.mobile_ion` in `structure` (PHYSICS.md §3).
+/// Compute the BVSE landscape of `params.mobile_ion` in `structure` (docs/physics.md §3).
 ///
 /// All atoms of the mobile element are removed to form the framework (mixed sites: see
 /// [`crate::MixedSiteMobile`]); every remaining species contributes its occupancy-weighted

@@ -1,6 +1,6 @@
 //! # halo-bvse
 //!
-//! Bond-valence site energy (BVSE) landscape of a mobile ion on a grid (PHYSICS.md §3).
+//! Bond-valence site energy (BVSE) landscape of a mobile ion on a grid (docs/physics.md §3).
 //!
 //! **Mobile-ion choice.** Every atom of the mobile element (Li by default) is removed from the
 //! structure; what remains is the framework. On mixed sites (spinel 16d: Li/In/Sc) the Li part is

@@ -33,7 +33,8 @@ impl std::fmt::Display for GridMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MixedSiteMobile {
-    /// Every atom of the mobile element is removed, mixed sites included (bvlain and PHYSICS.md §3).
+    /// Every atom of the mobile element is removed, mixed sites included (bvlain's convention;
+    /// docs/physics.md §3.1).
     #[default]
     Remove,
     /// Mobile atoms on sites shared with a framework species stay in the framework as cations
@@ -49,7 +50,7 @@ pub const BYTES_PER_VOXEL_BUDGET: u64 = 64;
 /// per pair at r = 0.5 Å and < 1e-12 eV beyond 1.5 Å).
 pub const DEFAULT_TABLE_SPACING_ANG: f64 = 1.0 / 256.0;
 
-/// Parameters of a BVSE landscape (PHYSICS.md §3). Defaults are bvlain 0.25.1's conventions.
+/// Parameters of a BVSE landscape (docs/physics.md §3). Defaults are bvlain 0.25.1's conventions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BvseParams {
     /// The mobile ion; every atom of its element is removed to form the framework.

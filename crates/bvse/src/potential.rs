@@ -1,4 +1,4 @@
-//! The BVSE pair terms (PHYSICS.md §3) and their radial interpolation tables.
+//! The BVSE pair terms (docs/physics.md §3.2) and their radial interpolation tables.
 //!
 //! For a mobile ion M (charge q_M) at distance r from framework ion j:
 //!

@@ -87,7 +87,7 @@ pub fn shannon_ionic_radius_pm(
     })
 }
 
-/// Formal oxidation state halo assigns when a file gives none (PHYSICS.md §1): alkali +1,
+/// Formal oxidation state halo assigns when a file gives none (docs/physics.md §1.2): alkali +1,
 /// halide −1, Sc, Y, In, Al, Ga, lanthanides +3, Zr, Hf, Ti, Sn +4, Mg, Zn, Cd, Mn, Fe, Co, Ni,
 /// Cr, V, Ca +2, Sr, Ba +2, O −2, S −2; `None` where there is no single sensible default.
 pub fn formal_oxidation_state(element: Element) -> Option<i8> {

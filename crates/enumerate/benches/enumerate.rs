@@ -1,5 +1,5 @@
 //! Enumerating and realising the 13-dopant sets on the spinel and monoclinic frameworks
-//! (issue 5: under 10 s on 2 cores). Fixtures: `tests/data/frameworks.json`.
+//! (the target: under 10 s on 2 cores). Fixtures: `tests/data/frameworks.json`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use halo_enumerate::{

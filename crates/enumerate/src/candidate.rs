@@ -260,7 +260,7 @@ fn parse_dopant(text: &str, cn: Coordination) -> Result<Dopant, EnumerateError> 
 
 /// Enumerate every candidate (framework, {dopant: amount}) of `config` on `structure`.
 ///
-/// Rules (PHYSICS.md §2):
+/// Rules (docs/physics.md §2.1–2.4):
 /// * amounts are per formula unit of `anions_per_fu` anions; the dopants replace the host M of
 ///   the orbit (its species in their refined proportions), the orbit's Li and total occupancy
 ///   stay nominal;

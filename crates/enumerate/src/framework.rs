@@ -151,7 +151,7 @@ pub(crate) fn radius_pm(sp: Species, cn: Coordination) -> Result<f64, EnumerateE
     })
 }
 
-/// Give every species without an oxidation state its formal one (PHYSICS.md §1).
+/// Give every species without an oxidation state its formal one (docs/physics.md §1.2).
 pub(crate) fn with_formal_states(structure: &Structure) -> Result<Structure, EnumerateError> {
     let mut s = structure.clone();
     for site in &mut s.sites {

@@ -1,8 +1,8 @@
 //! # halo-enumerate
 //!
-//! Charge-balanced cation substitutions on a framework's site orbit (PHYSICS.md §2): dopants ×
-//! amounts, charge balance through the Li content, the Shannon size rule, a lattice estimate,
-//! content-hash candidate ids, and three realisations of each candidate: the
+//! Charge-balanced cation substitutions on a framework's site orbit (docs/physics.md §2):
+//! dopants × amounts, charge balance through the Li content, the Shannon size rule, a lattice
+//! estimate, content-hash candidate ids, and three realisations of each candidate: the
 //! occupancy-weighted average model, the symmetry-distinct orderings of the substituted orbit
 //! in a supercell (moyo operations, canonical forms, Burnside-checked counts) ranked by Ewald
 //! energy, and seeded random orderings for large cells.

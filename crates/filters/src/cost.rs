@@ -1,4 +1,4 @@
-//! Raw-material cost of a candidate from element prices by mass fraction (PHYSICS.md §6):
+//! Raw-material cost of a candidate from element prices by mass fraction (docs/physics.md §6.4):
 //!
 //! ```text
 //! cost (USD/kg) = Σ_e w_e · p_e,    w_e = n_e·M_e / Σ n·M

@@ -1,5 +1,5 @@
-//! Electronic insulation (PHYSICS.md §6): a band-gap estimate with a written rule, open-shell
-//! cations flagged, and a verdict with its reasons.
+//! Electronic insulation (docs/physics.md §6.3): a band-gap estimate with a written rule,
+//! open-shell cations flagged, and a verdict with its reasons.
 //!
 //! # Band-gap rule (`band_gaps.csv`)
 //! 1. **measured**: rows of the candidate's own composition (any formula unit) with

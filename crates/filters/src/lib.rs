@@ -1,7 +1,7 @@
 //! # halo-filters
 //!
-//! The filters of PHYSICS.md §6–7 applied to a candidate composition: oxidation (anodic) and
-//! reduction (cathodic) limits vs Li⁺/Li from the Li grand-potential hull of tabulated
+//! The filters of docs/physics.md §6–7 applied to a candidate composition: oxidation (anodic)
+//! and reduction (cathodic) limits vs Li⁺/Li from the Li grand-potential hull of tabulated
 //! thermochemistry ([`stability()`]), an electronic-insulation verdict from band gaps and
 //! open-shell cations ([`insulation()`]), the raw-material cost by mass fraction
 //! ([`cost_usd_per_kg`]), and the ranking of evaluated candidates with hard filters and a

@@ -1,6 +1,6 @@
-//! Ranking of evaluated candidates (PHYSICS.md §7): hard filters with thresholds, the Pareto
-//! front on σ(300 K) (max), Eₐ (min), anodic limit (max) and cost (min), and a sorted table
-//! where every column carries its unit and error.
+//! Ranking of evaluated candidates (docs/physics.md §7.1): hard filters with thresholds, the
+//! Pareto front on σ(300 K) (max), Eₐ (min), anodic limit (max) and cost (min), and a sorted
+//! table where every column carries its unit and error.
 //!
 //! The hand-off record is [`CandidateMetrics`]: the campaign layer writes one per candidate as
 //! JSON Lines; `halo rank` reads them back ([`parse_metrics`]). Missing values are `null`, and a

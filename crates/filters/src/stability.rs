@@ -1,5 +1,5 @@
 //! Anodic (oxidation) and cathodic (reduction) limits vs Li⁺/Li from the Li grand-potential
-//! convex hull (PHYSICS.md §6).
+//! convex hull (docs/physics.md §6.1).
 //!
 //! # Method
 //! Li is the open element at chemical potential μ = Δμ_Li (eV, relative to Li metal); the
@@ -188,7 +188,7 @@ pub struct StabilityReport {
 }
 
 /// Charge imbalance (e per formula unit, formal oxidation states) tolerated in a formula by
-/// adjusting its Li content, as for structures (PHYSICS.md §1): decimal formulas such as
+/// adjusting its Li content, as for structures (docs/physics.md §1.3): decimal formulas such as
 /// `Li2In0.333Sc0.333Cl4` are 0.002 e off.
 pub const CHARGE_TOLERANCE_E: f64 = 0.05;
 
@@ -699,7 +699,7 @@ mod tests {
 
     #[test]
     fn lithium_halides_match_their_formation_energies() {
-        // PHYSICS.md §6: LiCl 3.98/4.23, LiBr 3.54/3.64, LiI 2.79/2.80, LiF 6.10/6.39 V
+        // docs/physics.md §6.1: LiCl 3.98/4.23, LiBr 3.54/3.64, LiI 2.79/2.80, LiF 6.10/6.39 V
         for (f, dg, dh) in [
             ("LiCl", 3.98, 4.23),
             ("LiBr", 3.54, 3.64),

@@ -3,7 +3,8 @@
 use halo_core::{Element, Species, Structure};
 use serde::Serialize;
 
-/// A structure is charge neutral when |net charge per formula unit| ≤ this, in e (PHYSICS.md §1).
+/// A structure is charge neutral when |net charge per formula unit| ≤ this, in e
+/// (docs/physics.md §1.3).
 pub const CHARGE_NEUTRALITY_TOLERANCE_E: f64 = 0.05;
 
 /// Where an oxidation state came from. halo never guesses oxidation states by bond valence.
@@ -119,7 +120,8 @@ pub fn charge_warning(c: &ChargeBalance) -> Option<String> {
 }
 
 /// Give every species without an oxidation state the formal one from halo's table
-/// (PHYSICS.md §1); species that already carry one keep it. Returns the assignments per element.
+/// (docs/physics.md §1.2); species that already carry one keep it. Returns the assignments per
+/// element.
 pub fn assign_formal_oxidation_states(structure: &mut Structure) -> Vec<OxidationAssignment> {
     let mut out: Vec<OxidationAssignment> = Vec::new();
     for site in &mut structure.sites {

@@ -1,4 +1,4 @@
-//! CIF reading (PHYSICS.md §1) and P1 CIF writing.
+//! CIF reading (docs/physics.md §1.1) and P1 CIF writing.
 //!
 //! Reading: the cell from `_cell_length_*`/`_cell_angle_*` (oriented as pymatgen's
 //! `Lattice.from_parameters`), the symmetry operations from `_symmetry_equiv_pos_as_xyz` or

@@ -8,7 +8,7 @@ use nalgebra::Vector3;
 use serde_json::Value;
 use std::path::PathBuf;
 
-/// Agreement required with pymatgen, eV (issue 2, item 3).
+/// Agreement required with pymatgen's `EwaldSummation`, eV (docs/physics.md §2.5).
 const EWALD_TOLERANCE_EV: f64 = 1e-4;
 
 fn root() -> PathBuf {

@@ -12,7 +12,7 @@ use halo_io::poscar::write_poscar_string;
 use serde_json::Value;
 use std::path::PathBuf;
 
-/// Density agreement with pymatgen required by issue 2, g/cm³.
+/// Density agreement required with pymatgen, g/cm³ (docs/physics.md §8.2).
 const DENSITY_TOLERANCE_G_PER_CM3: f64 = 1e-3;
 
 fn root() -> PathBuf {

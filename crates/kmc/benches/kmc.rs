@@ -1,5 +1,5 @@
-//! Event throughput of the BKL engine (issue 4 item 4): hard-core lattice gas on simple cubic
-//! at 1e3/1e4/1e5/1e6 sites (c = 0.5), the ideal spinel 8a–16c network (~1e4 sites, 2.5 Å
+//! Event throughput of the BKL engine (docs/physics.md §5.6): hard-core lattice gas on simple
+//! cubic at 1e3/1e4/1e5/1e6 sites (c = 0.5), the ideal spinel 8a–16c network (~1e4 sites, 2.5 Å
 //! blocking) and the real Li2In1/3Sc1/3Cl4 site graph from its CIF in a ~1e4-site supercell,
 //! plus setup time at 1e5 sites. Throughput is reported by criterion as elements/s = events/s.
 

@@ -1,8 +1,8 @@
 //! # halo-kmc
 //!
 //! Rejection-free kinetic Monte Carlo of mobile-ion hopping on a periodic site graph
-//! (PHYSICS.md §5): diffusion coefficients, Haven ratio, conductivity and an Arrhenius fit, with
-//! standard errors.
+//! (docs/physics.md §5): diffusion coefficients, Haven ratio, conductivity and an Arrhenius fit,
+//! with standard errors.
 //!
 //! - Input: a [`HopNetwork`] (cell, sites with energies, hops with saddle energies); the
 //!   landscape stage's [`halo_percolation::SiteGraph`] converts with

@@ -1,10 +1,10 @@
 //! How many ions are mobile, from the structure's composition.
 //!
-//! Rule (PHYSICS.md §5): Li that shares a crystallographic site with a framework cation (spinel
-//! 16d: Li 0.675 with Sc 0.164 / In 0.161) belongs to the framework of the occupancy-weighted
-//! model; it stays fixed and is not placed on the kMC network. Every other Li (sites occupied by
-//! Li and vacancies only: spinel 8a, 16c, 48f; monoclinic 4g/4h/2d…) is mobile. Mobile ions per
-//! cell = Σ over Li-only sites of the Li occupancy. For the refined Li2In1/3Sc1/3Cl4 this is
+//! Rule (docs/physics.md §5.3): Li that shares a crystallographic site with a framework cation
+//! (spinel 16d: Li 0.675 with Sc 0.164 / In 0.161) belongs to the framework of the
+//! occupancy-weighted model; it stays fixed and is not placed on the kMC network. Every other Li
+//! (sites occupied by Li and vacancies only: spinel 8a, 16c, 48f; monoclinic 4g/4h/2d…) is
+//! mobile. Mobile ions per cell = Σ over Li-only sites of the Li occupancy. For the refined Li2In1/3Sc1/3Cl4 this is
 //! 0.28·8 + 0.19·16 + 0.008·48 = 5.66 Li per 32 Cl.
 
 use crate::error::KmcError;

@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn conductivity_reference_value() {
-        // PHYSICS.md §5: N/V = 0.02 Å⁻³, D_σ = 1e-8 cm²/s, 300 K → 1.24 mS/cm
+        // docs/physics.md §5.8: N/V = 0.02 Å⁻³, D_σ = 1e-8 cm²/s, 300 K → 1.24 mS/cm
         let s = conductivity_s_per_cm(0.02, 1e-8, 300.0);
         assert!((s - 1.2396e-3).abs() < 1e-6, "{s}");
     }

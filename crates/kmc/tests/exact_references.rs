@@ -1,4 +1,4 @@
-//! Exact references of PHYSICS.md §5 / issue 4 item 2. Every tolerance is a multiple (2–3) of
+//! Exact references of docs/physics.md §5.11. Every tolerance is a multiple (2–3) of
 //! the standard error the run itself measures, and each test also checks that this standard
 //! error is small enough for the comparison to mean something.
 
@@ -261,7 +261,7 @@ fn lattice_gas_c075() {
     lattice_gas(0.75, 0.753, 220);
 }
 
-/// Same seed, same result, bit for bit, with 1 and with 2 rayon threads (issue 4 item 3).
+/// Same seed, same result, bit for bit, with 1 and with 2 rayon threads (docs/physics.md §5.7).
 #[test]
 fn simulate_is_bit_identical_across_thread_counts() {
     use halo_kmc::{simulate, KmcParams, MobileIons, SupercellChoice};

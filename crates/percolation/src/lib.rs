@@ -2,7 +2,7 @@
 //!
 //! Exact percolation thresholds of an energy landscape on a periodic grid (one union-find sweep
 //! with winding vectors), the Li sites (basin minima) and migration edges (basin contacts at
-//! saddle voxels), and the resulting site graph as a petgraph graph. See PHYSICS.md §4.
+//! saddle voxels), and the resulting site graph as a petgraph graph. See docs/physics.md §4.
 //!
 //! **Thresholds.** Voxels are added in ascending energy to a union-find on the periodic grid
 //! (26-connectivity); every node keeps its integer cell offset to its parent, so an edge that

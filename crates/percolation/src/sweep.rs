@@ -1,5 +1,5 @@
 //! The single sorted sweep: exact percolation thresholds by a union-find with cell offsets, and
-//! the merge tree of basins that gives the Li sites and migration edges (PHYSICS.md §4).
+//! the merge tree of basins that gives the Li sites and migration edges (docs/physics.md §4).
 
 use crate::error::PercolationError;
 use crate::periods::Periods;
@@ -554,7 +554,8 @@ type EdgeMap = FxHashMap<(u32, u32, [i32; 3]), f64>;
 /// Watershed half of the sweep: each voxel takes the basin of its earliest-activated
 /// neighbour (a new basin at a local minimum); contacts between basins (or between copies of
 /// one basin) are migration edges, the first (lowest) one per (a, b, image); a fresh basin whose
-/// first contact lies within the cluster radius of its deepest point is merged (PHYSICS.md §4).
+/// first contact lies within the cluster radius of its deepest point is merged
+/// (docs/physics.md §4.3).
 fn basin_pass(
     grid: &PeriodicGrid,
     nb: &Neighbourhood,
