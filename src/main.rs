@@ -45,6 +45,10 @@ enum Command {
     Enumerate(cmd::enumerate::Args),
     /// Kinetic Monte Carlo on the BVSE site graph: D*, D_σ, Haven ratio, σ(T), Arrhenius fit.
     Kmc(cmd::kmc::Args),
+    /// Measure the conductivity model against measured halides: metrics, LOCO, occupancies, noise.
+    Validate(cmd::validate::Args),
+    /// Write a copy of a structure with OBELiX-style Gaussian noise on its coordinates.
+    Perturb(cmd::perturb::Args),
     // further subcommands: one variant per line, each module in src/cmd/
 }
 
@@ -53,6 +57,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Kmc(a) => cmd::kmc::run(a),
+        Command::Validate(a) => cmd::validate::run(a),
+        Command::Perturb(a) => cmd::perturb::run(a),
         Command::Enumerate(a) => cmd::enumerate::run(a),
         Command::Bvse(a) => cmd::bvse::run(a),
         Command::Stability(a) => cmd::stability::run(a),

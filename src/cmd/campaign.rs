@@ -134,7 +134,7 @@ pub struct EmitOpts {
     pub halo_bin: Option<PathBuf>,
 }
 
-fn threads(t: Option<usize>) -> anyhow::Result<usize> {
+pub fn threads(t: Option<usize>) -> anyhow::Result<usize> {
     if let Some(t) = t {
         if t == 0 {
             bail!("--threads must be at least 1");

@@ -459,4 +459,19 @@ fractions = "0:0.666:0.111"
             );
         }
     }
+
+    #[test]
+    fn the_embedded_calibration_is_the_fit_of_kmc_family_json() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let cal: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("results/kmc_family.json")).unwrap(),
+        )
+        .unwrap();
+        let fit = cal["nu0_fit"].as_f64().expect("nu0_fit in kmc_family.json");
+        let embedded = halo_data::calibration::kmc_attempt_frequency().value;
+        assert!(
+            ((embedded - fit) / fit).abs() < 5e-3,
+            "kmc_calibration.csv says {embedded:e}, results/kmc_family.json fitted {fit:e}"
+        );
+    }
 }

@@ -17,5 +17,6 @@ pub mod runner;
 pub mod shard;
 pub mod synthesis;
 pub mod transport;
+pub mod validate;
 
 pub use error::CampaignError;

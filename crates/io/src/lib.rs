@@ -38,6 +38,7 @@
 pub mod charge;
 pub mod cif;
 pub mod cif_syntax;
+pub mod contacts;
 pub mod error;
 pub mod perturb;
 pub mod pmg_json;

@@ -1,0 +1,357 @@
+//! The input files of `halo validate`: the validation set, the refined Li sites to compare
+//! occupancies with, and the structures the calibration rows were measured on. Every file is
+//! checked before any work; a bad row is named with its file and line.
+
+use crate::error::CampaignError;
+use halo_core::{Composition, Element};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One row of the validation set (`tests/validation/validation_set.csv`).
+#[derive(Clone, Debug, Serialize)]
+pub struct SetRow {
+    pub id: String,
+    /// The `file` column as written (relative to the set's folder).
+    pub file: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub formula: String,
+    pub sigma_rt_s_per_cm: f64,
+    pub ea_ev: Option<f64>,
+    pub temperature_c: Option<f64>,
+    pub structure_kind: String,
+    pub perturbed: String,
+    pub structure_source: String,
+    pub conductivity_reference: String,
+    pub notes: String,
+    /// Line in the CSV file.
+    pub line: usize,
+}
+
+/// A refined Li site whose predicted occupancy is compared with the refinement.
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteRow {
+    pub file: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// The CIF `_atom_site_label`.
+    pub label: String,
+    /// The Wyckoff position as the publication names it.
+    pub wyckoff: String,
+    pub source: String,
+}
+
+/// A calibration row of `conductivity_calibration.csv` and the structure it was measured on.
+#[derive(Clone, Debug, Serialize)]
+pub struct CalibrationPair {
+    pub composition: String,
+    pub file: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub sigma_rt_s_per_cm: f64,
+    pub source: String,
+}
+
+struct Table {
+    path: PathBuf,
+    headers: Vec<String>,
+    rows: Vec<(usize, csv::StringRecord)>,
+}
+
+impl Table {
+    fn read(path: &Path, required: &[&str]) -> Result<Table, CampaignError> {
+        let text = std::fs::read_to_string(path).map_err(|e| CampaignError::io(path, e))?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .comment(Some(b'#'))
+            .from_reader(text.as_bytes());
+        let bad = |line: usize, reason: String| CampaignError::Config {
+            path: path.to_path_buf(),
+            reason: format!("line {line}: {reason}"),
+        };
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| bad(1, e.to_string()))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        for r in required {
+            if !headers.iter().any(|h| h == r) {
+                return Err(bad(1, format!("missing column '{r}'")));
+            }
+        }
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                bad(line, e.to_string())
+            })?;
+            let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+            rows.push((line, rec));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+        })
+    }
+
+    fn get<'a>(&self, rec: &'a csv::StringRecord, col: &str) -> &'a str {
+        self.headers
+            .iter()
+            .position(|h| h == col)
+            .and_then(|i| rec.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+
+    fn err(&self, line: usize, reason: String) -> CampaignError {
+        CampaignError::Config {
+            path: self.path.clone(),
+            reason: format!("line {line}: {reason}"),
+        }
+    }
+
+    fn resolve(&self, file: &str) -> PathBuf {
+        let p = Path::new(file);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.path.parent().unwrap_or(Path::new(".")).join(p)
+        }
+    }
+
+    fn number(&self, line: usize, col: &str, text: &str) -> Result<Option<f64>, CampaignError> {
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let v: f64 = text
+            .parse()
+            .map_err(|_| self.err(line, format!("{col} '{text}' is not a number")))?;
+        if !v.is_finite() {
+            return Err(self.err(line, format!("{col} '{text}' is not finite")));
+        }
+        Ok(Some(v))
+    }
+
+    fn existing_file(&self, line: usize, file: &str) -> Result<PathBuf, CampaignError> {
+        if file.is_empty() {
+            return Err(self.err(line, "empty 'file'".into()));
+        }
+        let p = self.resolve(file);
+        if !p.is_file() {
+            return Err(self.err(line, format!("structure file {} not found", p.display())));
+        }
+        Ok(p)
+    }
+}
+
+/// Read and check the validation set. Rows without a positive measured σ, rows of another
+/// mobile ion (a `mobile_ion` column other than Li, or a formula without Li) and rows whose
+/// structure file is missing are refused, naming the row.
+pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
+    let t = Table::read(path, &["id", "file", "formula", "sigma_rt_s_per_cm"])?;
+    let li = Element::from_symbol("Li").expect("Li is an element");
+    let mut out: Vec<SetRow> = Vec::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let id = t.get(rec, "id").to_string();
+        if id.is_empty() {
+            return Err(t.err(line, "empty id".into()));
+        }
+        if out.iter().any(|r| r.id == id) {
+            return Err(t.err(line, format!("row '{id}': the id appears twice")));
+        }
+        let named = |reason: String| t.err(line, format!("row '{id}': {reason}"));
+        let mobile = t.get(rec, "mobile_ion");
+        if !mobile.is_empty() && !matches!(mobile, "Li" | "Li+" | "Li1+") {
+            return Err(named(format!(
+                "mobile ion '{mobile}': halo validate measures Li-ion conductors only"
+            )));
+        }
+        let formula = t.get(rec, "formula").to_string();
+        let comp =
+            Composition::parse(&formula).map_err(|e| named(format!("formula '{formula}': {e}")))?;
+        if comp.amount_of(li) <= 0.0 {
+            return Err(named(format!(
+                "formula '{formula}' has no Li: halo validate measures Li-ion conductors only"
+            )));
+        }
+        let sigma = t.number(line, "sigma_rt_s_per_cm", t.get(rec, "sigma_rt_s_per_cm"))?;
+        let sigma = match sigma {
+            Some(s) if s > 0.0 => s,
+            Some(s) => return Err(named(format!("measured σ {s} S/cm is not positive"))),
+            None => return Err(named("no measured σ (sigma_rt_s_per_cm is blank)".into())),
+        };
+        let ea = t.number(line, "ea_ev", t.get(rec, "ea_ev"))?;
+        if let Some(e) = ea {
+            if e <= 0.0 {
+                return Err(named(format!("measured Ea {e} eV is not positive")));
+            }
+        }
+        let file = t.get(rec, "file").to_string();
+        let path = t
+            .existing_file(line, &file)
+            .map_err(|e| named(e.to_string()))?;
+        out.push(SetRow {
+            id,
+            file,
+            path,
+            formula,
+            sigma_rt_s_per_cm: sigma,
+            ea_ev: ea,
+            temperature_c: t.number(line, "temperature_c", t.get(rec, "temperature_c"))?,
+            structure_kind: t.get(rec, "structure_kind").into(),
+            perturbed: t.get(rec, "perturbed").into(),
+            structure_source: t.get(rec, "structure_source").into(),
+            conductivity_reference: t.get(rec, "conductivity_reference").into(),
+            notes: t.get(rec, "notes").into(),
+            line,
+        });
+    }
+    if out.is_empty() {
+        return Err(CampaignError::Config {
+            path: path.to_path_buf(),
+            reason: "no rows".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Read the refined Li sites (`file,label,wyckoff,source`).
+pub fn read_sites(path: &Path) -> Result<Vec<SiteRow>, CampaignError> {
+    let t = Table::read(path, &["file", "label", "wyckoff"])?;
+    t.rows
+        .iter()
+        .map(|(line, rec)| {
+            let file = t.get(rec, "file").to_string();
+            let label = t.get(rec, "label").to_string();
+            if label.is_empty() {
+                return Err(t.err(*line, "empty label".into()));
+            }
+            Ok(SiteRow {
+                path: t.existing_file(*line, &file)?,
+                file,
+                label,
+                wyckoff: t.get(rec, "wyckoff").into(),
+                source: t.get(rec, "source").into(),
+            })
+        })
+        .collect()
+}
+
+/// Read the calibration pairs (`composition,file,source`); each composition must be a row of
+/// `conductivity_calibration.csv` with a measured σ.
+pub fn read_calibration(path: &Path) -> Result<Vec<CalibrationPair>, CampaignError> {
+    let t = Table::read(path, &["composition", "file"])?;
+    t.rows
+        .iter()
+        .map(|(line, rec)| {
+            let composition = t.get(rec, "composition").to_string();
+            let row = halo_data::calibration::ionic()
+                .iter()
+                .find(|r| r.composition == composition)
+                .ok_or_else(|| {
+                    t.err(
+                        *line,
+                        format!("'{composition}' is not a row of conductivity_calibration.csv"),
+                    )
+                })?;
+            let sigma = row.sigma_rt_s_per_cm.filter(|s| *s > 0.0).ok_or_else(|| {
+                t.err(
+                    *line,
+                    format!("'{composition}' has no measured σ in conductivity_calibration.csv"),
+                )
+            })?;
+            let file = t.get(rec, "file").to_string();
+            Ok(CalibrationPair {
+                path: t.existing_file(*line, &file)?,
+                file,
+                composition,
+                sigma_rt_s_per_cm: sigma,
+                source: t.get(rec, "source").into(),
+            })
+        })
+        .collect()
+}
+
+/// Whether two formulas name the same composition: the same amount of every element per
+/// formula unit as written, within 1e-3 (so `Li2In1/3Sc1/3Cl4` and `Li2In0.333Sc0.333Cl4` are
+/// one material, while `Li3ScCl6` and `Li2Sc2/3Cl4`, two phases written with different formula
+/// units, are two).
+pub fn same_composition(a: &str, b: &str) -> bool {
+    let (Ok(ca), Ok(cb)) = (Composition::parse(a), Composition::parse(b)) else {
+        return a == b;
+    };
+    let amounts = |c: &Composition| {
+        let mut v = c.element_amounts();
+        v.sort_by_key(|(e, _)| e.symbol());
+        v
+    };
+    let (fa, fb) = (amounts(&ca), amounts(&cb));
+    fa.len() == fb.len()
+        && fa
+            .iter()
+            .zip(&fb)
+            .all(|((ea, xa), (eb, xb))| ea == eb && (xa - xb).abs() < 1e-3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compositions_written_two_ways_are_one() {
+        assert!(same_composition("Li2In1/3Sc1/3Cl4", "Li2In0.333Sc0.333Cl4"));
+        assert!(!same_composition(
+            "Li2In1/3Sc1/3Cl4",
+            "Li2In0.444Sc0.222Cl4"
+        ));
+        assert!(!same_composition("LiF", "LiI"));
+        assert!(!same_composition("Li3ScCl6", "Li2Sc2/3Cl4"));
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn bad_rows_are_refused_with_their_line_and_id() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "s.cif", "data_x\n");
+        let head = "id,file,formula,sigma_rt_s_per_cm,ea_ev\n";
+        for (body, needle) in [
+            ("a,s.cif,LiCl,,\n", "row 'a': no measured σ"),
+            ("a,s.cif,NaCl,1e-3,\n", "row 'a': formula 'NaCl' has no Li"),
+            ("a,s.cif,LiCl,-1,\n", "not positive"),
+            ("a,s.cif,LiCl,abc,\n", "'abc' is not a number"),
+            ("a,missing.cif,LiCl,1e-3,\n", "not found"),
+            (
+                "a,s.cif,LiCl,1e-3,\na,s.cif,LiCl,1e-3,\n",
+                "line 3: row 'a': the id appears twice",
+            ),
+        ] {
+            let p = write(d.path(), "set.csv", &format!("{head}{body}"));
+            let e = read_set(&p).unwrap_err().to_string();
+            assert!(e.contains(needle) && e.contains("set.csv"), "{body}: {e}");
+        }
+        let p = write(
+            d.path(),
+            "set.csv",
+            "id,file,formula,sigma_rt_s_per_cm,mobile_ion\na,s.cif,LiNaCl2,1e-3,Na\n",
+        );
+        let e = read_set(&p).unwrap_err().to_string();
+        assert!(e.contains("mobile ion 'Na'"), "{e}");
+        let p = write(d.path(), "set.csv", "id,file,sigma_rt_s_per_cm\n");
+        let e = read_set(&p).unwrap_err().to_string();
+        assert!(e.contains("missing column 'formula'"), "{e}");
+        let p = write(d.path(), "cal.csv", "composition,file\nLiXYZ,s.cif\n");
+        let e = read_calibration(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("not a row of conductivity_calibration.csv"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! The files `halo validate` writes: `validation.csv`, `validation.json`, `report.md` and
+//! `parity.svg`, each replaced atomically.
+
+use super::metrics::{Metrics, POOR_S_PER_CM, SUPERIONIC_S_PER_CM};
+use super::ValidationReport;
+use crate::driver::write_atomic;
+use crate::error::CampaignError;
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_default()
+}
+
+fn sci(x: f64) -> String {
+    format!("{x:.3e}")
+}
+
+fn fixed3(x: f64) -> String {
+    format!("{x:.3}")
+}
+
+/// The CSV, one line per row of the set.
+pub fn csv_text(r: &ValidationReport) -> String {
+    let mut s = String::from(
+        "id,formula,file,measured_sigma_s_per_cm,measured_ea_ev,predicted_sigma_300k_s_per_cm,\
+         predicted_sigma_300k_se_s_per_cm,predicted_ea_ev,predicted_ea_se_ev,log10_error,\
+         loco_attempt_frequency_hz,loco_predicted_sigma_300k_s_per_cm,loco_log10_error,status,\
+         reason,diagnosis\n",
+    );
+    let q = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    for row in &r.rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{:e},{},{},{},{},{},{},{},{},{},{},{},{}",
+            row.row.id,
+            q(&row.row.formula),
+            q(&row.row.file),
+            row.row.sigma_rt_s_per_cm,
+            opt(row.row.ea_ev, |x| x.to_string()),
+            opt(row.predicted_sigma_300k_s_per_cm, |x| format!("{x:e}")),
+            opt(row.predicted_sigma_300k_se_s_per_cm, |x| format!("{x:e}")),
+            opt(row.predicted_ea_ev, |x| x.to_string()),
+            opt(row.predicted_ea_se_ev, |x| x.to_string()),
+            opt(row.log10_error, |x| x.to_string()),
+            opt(row.loco_attempt_frequency_hz, |x| format!("{x:e}")),
+            opt(row.loco_predicted_sigma_300k_s_per_cm, |x| format!("{x:e}")),
+            opt(row.loco_log10_error, |x| x.to_string()),
+            row.status,
+            q(row.reason.as_deref().unwrap_or("")),
+            q(row.diagnosis.as_deref().unwrap_or("")),
+        );
+    }
+    s
+}
+
+fn metrics_row(name: &str, m: &Metrics) -> String {
+    let f = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into());
+    format!(
+        "| {name} | {} | {} | {} | {} | {} ({}) | {} ({} pairs) | {} | {} |",
+        f(m.spearman_rho),
+        f(m.kendall_tau),
+        f(m.log10_mae),
+        f(m.log10_bias),
+        f(m.ea_mae_ev),
+        m.n_ea,
+        f(m.superionic_above_poor_fraction),
+        m.n_superionic_poor_pairs,
+        m.n_rows,
+        m.n_failed
+    )
+}
+
+/// The Markdown report.
+pub fn report_md(r: &ValidationReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Validation of the conductivity model against measured halides\n"
+    );
+    let _ = writeln!(
+        s,
+        "Set: `{}` ({} rows, {} compositions, {} structure files). Model: `halo kmc` with its \
+         defaults (transport chain of `halo_campaign::transport`), settings in \
+         `validation.json`. Attempt frequency ν0 = {:.3e} s⁻¹ ({}). Wall time {:.0} s.\n",
+        r.set,
+        r.rows.len(),
+        r.compositions.len(),
+        r.structures.len(),
+        r.attempt_frequency.used_hz,
+        r.calibration["source"].as_str().unwrap_or("?"),
+        r.wall_s
+    );
+    let _ = writeln!(s, "## Metrics\n");
+    let _ = writeln!(
+        s,
+        "log10 σ(300 K) predicted (Arrhenius fit) vs measured σ(RT). Superionic: measured > \
+         {SUPERIONIC_S_PER_CM:e} S/cm, poor: < {POOR_S_PER_CM:e} S/cm. Failed rows are not \
+         scored (counted in the last column).\n"
+    );
+    let _ = writeln!(
+        s,
+        "| scoring | Spearman ρ | Kendall τ_b | log10 MAE | log10 bias | Ea MAE eV (n) | superionic above poor | scored | failed |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "{}", metrics_row("per row, ν0 as shipped", &r.metrics));
+    let _ = writeln!(
+        s,
+        "{}",
+        metrics_row("per composition, ν0 as shipped", &r.metrics_per_composition)
+    );
+    let _ = writeln!(s, "{}", metrics_row("per row, LOCO ν0", &r.metrics_loco));
+    let _ = writeln!(
+        s,
+        "{}",
+        metrics_row("per composition, LOCO ν0", &r.metrics_loco_per_composition)
+    );
+    let af = &r.attempt_frequency;
+    let _ = writeln!(
+        s,
+        "\nLeave-one-composition-out: ν0 is the model's one fitted constant. It is refitted by the \
+         rule of `scripts/calibrate_kmc.py` (ln ν0 = ln ν0_run + mean ln(σ_measured/σ_kMC(300 K))) \
+         on the calibration pairs of `{}` (rows of `crates/data/tables/conductivity_calibration.csv` \
+         and the structure each was measured on), with the pairs of the left-out composition \
+         removed; σ ∝ ν0, so the refit rescales the prediction. Refit on all {} pairs with this run: \
+         {}; per left-out composition: {}.\n",
+        r.calibration_pairs_file.as_deref().unwrap_or("(none given)"),
+        af.n_pairs,
+        af.refit_all_hz
+            .map(|v| format!("{v:.3e} s⁻¹"))
+            .unwrap_or_else(|| "–".into()),
+        if af.loco_hz.is_empty() {
+            "–".to_string()
+        } else {
+            af.loco_hz
+                .iter()
+                .filter(|(_, v)| af.refit_all_hz.is_none_or(|a| (*v / a - 1.0).abs() > 1e-12))
+                .map(|(c, v)| format!("{c} {v:.3e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + " (every other composition: the all-pairs refit)"
+        }
+    );
+    let _ = writeln!(s, "## Rows\n");
+    let _ = writeln!(
+        s,
+        "| id | formula | measured σ (S/cm) | measured Ea (eV) | predicted σ300 (S/cm) | predicted Ea (eV) | log10 error | LOCO log10 error | status |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+    for row in &r.rows {
+        let pm = |v: Option<f64>, e: Option<f64>, f: &dyn Fn(f64) -> String| match (v, e) {
+            (Some(v), Some(e)) => format!("{} ± {}", f(v), f(e)),
+            (Some(v), None) => f(v),
+            _ => "–".into(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.3e} | {} | {} | {} | {} | {} | {} |",
+            row.row.id,
+            row.row.formula,
+            row.row.sigma_rt_s_per_cm,
+            row.row.ea_ev.map(fixed3).unwrap_or_else(|| "–".into()),
+            pm(
+                row.predicted_sigma_300k_s_per_cm,
+                row.predicted_sigma_300k_se_s_per_cm,
+                &|x| format!("{x:.2e}")
+            ),
+            pm(row.predicted_ea_ev, row.predicted_ea_se_ev, &fixed3),
+            opt(row.log10_error, |x| format!("{x:+.2}")),
+            opt(row.loco_log10_error, |x| format!("{x:+.2}")),
+            match &row.reason {
+                Some(reason) => format!("failed: {reason}"),
+                None => row.status.clone(),
+            }
+        );
+    }
+    let off: Vec<_> = r.rows.iter().filter(|x| x.diagnosis.is_some()).collect();
+    if !off.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Rows off by more than one decade, or failed: where the model falls short\n"
+        );
+        let _ = writeln!(
+            s,
+            "Each line names the stage, from the numbers of the run (share of Li on interstitial \
+             minima at 300 K, Li counted as framework, BVSE E_3D, failure reason).\n"
+        );
+        for row in off {
+            let _ = writeln!(
+                s,
+                "- **{}** ({}): {}",
+                row.row.id,
+                opt(row.log10_error, |x| format!("{x:+.1} decades")),
+                row.diagnosis.as_deref().unwrap_or("")
+            );
+        }
+    }
+    let _ = writeln!(s, "\n## Compositions (each scored once)\n");
+    let _ = writeln!(
+        s,
+        "| formula | rows | measured σ (geometric mean) | predicted σ300 | log10 error | LOCO log10 error |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for c in &r.compositions {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.3e} | {} | {} | {} |",
+            c.formula,
+            c.rows.join(", "),
+            c.measured_sigma_s_per_cm,
+            opt(c.predicted_sigma_300k_s_per_cm, sci),
+            opt(c.log10_error, |x| format!("{x:+.2}")),
+            opt(c.loco_log10_error, |x| format!("{x:+.2}")),
+        );
+    }
+    if !r.occupancies.is_empty() {
+        let _ = writeln!(s, "\n## Li occupancies: predicted (300 K) vs refined\n");
+        let _ = writeln!(
+            s,
+            "A measurement of the site energies that needs no conductivity.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| structure | CIF label | Wyckoff | refined | predicted 300 K | predicted − refined | note |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for o in &r.occupancies {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                o.file.rsplit('/').next().unwrap_or(&o.file),
+                o.label,
+                o.wyckoff,
+                opt(o.refined_occupancy, fixed3),
+                opt(o.predicted_occupancy_300k, fixed3),
+                opt(o.difference, |x| format!("{x:+.3}")),
+                o.note
+            );
+        }
+    }
+    if !r.noise.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Coordinate noise (OBELiX-style, σ = {} fractional)\n",
+            r.noise_sigma_frac
+        );
+        let _ = writeln!(
+            s,
+            "How far σ(300 K) and Ea move from the unperturbed structure's prediction over the \
+             noisy copies (`halo_io::perturb`; same kMC settings and seed).\n"
+        );
+        let _ = writeln!(
+            s,
+            "| structure | copies (failed) | median abs Δlog10 σ | worst abs Δlog10 σ | median abs ΔEa (eV) | worst abs ΔEa (eV) |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        for n in &r.noise {
+            let _ = writeln!(
+                s,
+                "| {} | {} ({}) | {} | {} | {} | {} |",
+                n.file.rsplit('/').next().unwrap_or(&n.file),
+                n.copies,
+                n.failed,
+                opt(n.median_abs_dlog10_sigma, |x| format!("{x:.2}")),
+                opt(n.worst_abs_dlog10_sigma, |x| format!("{x:.2}")),
+                opt(n.median_abs_dea_ev, fixed3),
+                opt(n.worst_abs_dea_ev, fixed3),
+            );
+        }
+    }
+    s
+}
+
+/// Write every output into `dir` (created if missing).
+pub fn write_outputs(r: &ValidationReport, dir: &Path) -> Result<(), CampaignError> {
+    std::fs::create_dir_all(dir).map_err(|e| CampaignError::io(dir, e))?;
+    write_atomic(&dir.join("validation.csv"), csv_text(r).as_bytes())?;
+    let json = serde_json::to_string_pretty(r).map_err(|e| CampaignError::Serialize {
+        what: "validation report".into(),
+        reason: e.to_string(),
+    })?;
+    write_atomic(&dir.join("validation.json"), json.as_bytes())?;
+    write_atomic(&dir.join("report.md"), report_md(r).as_bytes())?;
+    let svg = super::plot::parity_svg(r)?;
+    write_atomic(&dir.join("parity.svg"), svg.as_bytes())?;
+    Ok(())
+}

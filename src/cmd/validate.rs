@@ -1,0 +1,161 @@
+//! `halo validate`: the conductivity model against measured halides (metrics, LOCO refit of
+//! the attempt frequency, refined-occupancy check, noise robustness). The work is
+//! `halo_campaign::validate`; this module parses arguments, shows progress and prints.
+
+use super::kmc::ModelArgs;
+use anyhow::Context;
+use halo_campaign::validate::{self, ValidateOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `halo validate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Validation set (CSV: id, file, formula, sigma_rt_s_per_cm, ea_ev, …), e.g.
+    /// tests/validation/validation_set.csv.
+    pub set: PathBuf,
+    /// Output folder for validation.csv, validation.json, report.md and parity.svg.
+    #[arg(long, default_value = "results/validation")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Refined Li sites to compare predicted occupancies with (CSV: file, label, wyckoff,
+    /// source), e.g. tests/validation/refined_li_sites.csv.
+    #[arg(long)]
+    pub sites: Option<PathBuf>,
+    /// Structures of the calibration rows, for the leave-one-composition-out refit of ν0
+    /// (CSV: composition, file, source). Default: calibration_structures.csv beside the set,
+    /// when it exists.
+    #[arg(long)]
+    pub calibration_pairs: Option<PathBuf>,
+    /// Noisy copies of every structure (OBELiX-style coordinate noise); 0 = none.
+    #[arg(long, default_value_t = 0)]
+    pub noise_copies: usize,
+    /// Noise level of the copies, fractional coordinates.
+    #[arg(long, default_value_t = halo_io::perturb::OBELIX_SIGMA_FRAC)]
+    pub noise_sigma_frac: f64,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Run `halo validate`. Exit 0 when every row was evaluated, 1 when some failed (recorded with
+/// their reasons in the outputs).
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (settings, calibration) = args.model.settings(None)?;
+    if !(args.noise_sigma_frac.is_finite()
+        && args.noise_sigma_frac > 0.0
+        && args.noise_sigma_frac <= halo_io::perturb::MAX_SIGMA_FRAC)
+    {
+        anyhow::bail!(
+            "--noise-sigma-frac must be in (0, {}], got {}",
+            halo_io::perturb::MAX_SIGMA_FRAC,
+            args.noise_sigma_frac
+        );
+    }
+    if args.noise_copies > 100 {
+        anyhow::bail!("--noise-copies {} is more than 100", args.noise_copies);
+    }
+    let threads = super::campaign::threads(args.threads)?;
+    let rows = validate::input::read_set(&args.set)?;
+    let sites = match &args.sites {
+        Some(p) => validate::input::read_sites(p)?,
+        None => Vec::new(),
+    };
+    let pairs_path = args.calibration_pairs.clone().or_else(|| {
+        let p = args
+            .set
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("calibration_structures.csv");
+        p.is_file().then_some(p)
+    });
+    let calibration_pairs = match &pairs_path {
+        Some(p) => validate::input::read_calibration(p)?,
+        None => Vec::new(),
+    };
+    let opts = ValidateOptions {
+        settings,
+        calibration,
+        sites,
+        calibration_pairs,
+        calibration_pairs_path: pairs_path,
+        noise_copies: args.noise_copies,
+        noise_sigma_frac: args.noise_sigma_frac,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let bar = if tty {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template("validate [{bar:36}] {pos:>4}/{len:4} {elapsed} {msg}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let progress = |done: usize, total: usize, what: &str| match &bar {
+        Some(b) => {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+            b.set_message(what.to_string());
+        }
+        None => eprintln!("halo validate: {done}/{total} {what}"),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("starting the worker threads")?;
+    let report = pool.install(|| validate::run(&args.set, rows, &opts, &progress))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    validate::write_outputs(&report, &args.out)?;
+    let m = &report.metrics;
+    let f = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} rows ({} failed), {} compositions; ν0 = {:.3e} s⁻¹",
+            m.n_rows + m.n_failed,
+            m.n_failed,
+            report.compositions.len(),
+            report.attempt_frequency.used_hz
+        );
+        for (name, m) in [
+            ("per row", &report.metrics),
+            ("per composition", &report.metrics_per_composition),
+            ("per row, LOCO", &report.metrics_loco),
+            (
+                "per composition, LOCO",
+                &report.metrics_loco_per_composition,
+            ),
+        ] {
+            println!(
+                "{name:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
+                f(m.spearman_rho),
+                f(m.kendall_tau),
+                f(m.log10_mae),
+                f(m.log10_bias),
+                f(m.ea_mae_ev),
+                f(m.superionic_above_poor_fraction)
+            );
+        }
+        println!(
+            "wrote {}/{{validation.csv,validation.json,report.md,parity.svg}}",
+            args.out.display()
+        );
+    }
+    Ok(if m.n_failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,289 @@
+//! `halo validate`, `halo perturb`, and the calibrated default of `halo kmc`, end to end.
+
+mod common;
+use common::{fails_with, halo, json_ok, root, run_ok, structure};
+use std::path::Path;
+
+/// A short kMC (the default five temperatures, fewer hops): enough to run every stage and give
+/// every row of the small set a conductivity, not to converge.
+const SHORT: &[&str] = &[
+    "--replicas",
+    "2",
+    "--blocks",
+    "8",
+    "--hops-per-block",
+    "25",
+    "--equilibration",
+    "20",
+    "--threads",
+    "2",
+];
+
+fn write_set(dir: &Path) -> std::path::PathBuf {
+    let v = root().join("tests/validation/structures");
+    let text = format!(
+        "id,file,formula,sigma_rt_s_per_cm,ea_ev\n\
+         superionic,{},Li2In1/3Sc1/3Cl4,2.0e-3,0.33\n\
+         intermediate,{},LiAlCl4,1e-6,0.47\n\
+         poor,{},Li2MgBr4,7.8e-10,0.77\n",
+        structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif").display(),
+        structure("LiAlCl4_P21c_COD1004036.cif").display(),
+        v.join("Li2MgBr4_Cmmm_mp-29009_obx-45e.cif").display()
+    );
+    let p = dir.join("set.csv");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn ranks(x: &[f64]) -> Vec<f64> {
+    // no ties in this test's data: the rank is 1 + the number of smaller values
+    x.iter()
+        .map(|a| 1.0 + x.iter().filter(|b| *b < a).count() as f64)
+        .collect()
+}
+
+#[test]
+fn validate_writes_outputs_whose_metrics_follow_from_the_csv() {
+    let d = tempfile::tempdir().unwrap();
+    let set = write_set(d.path());
+    let out = d.path().join("out");
+    let mut cmd = halo();
+    cmd.arg("validate")
+        .arg(&set)
+        .arg("--out")
+        .arg(&out)
+        .args(SHORT);
+    cmd.args(["--calibration-pairs"])
+        .arg(root().join("tests/validation/calibration_structures.csv"));
+    run_ok(&mut cmd);
+    for f in [
+        "validation.csv",
+        "validation.json",
+        "report.md",
+        "parity.svg",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let m = &json["metrics"];
+    // read the CSV back and compute every metric independently
+    let mut rdr = csv::Reader::from_path(out.join("validation.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (mut pred, mut meas, mut ea_err) = (Vec::new(), Vec::new(), Vec::new());
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        assert_eq!(&rec[col("status")], "ok", "{rec:?}");
+        let p: f64 = rec[col("predicted_sigma_300k_s_per_cm")].parse().unwrap();
+        let s: f64 = rec[col("measured_sigma_s_per_cm")].parse().unwrap();
+        let err: f64 = rec[col("log10_error")].parse().unwrap();
+        assert!((err - (p / s).log10()).abs() < 1e-9);
+        pred.push(p.log10());
+        meas.push(s.log10());
+        if let (Ok(a), Ok(b)) = (
+            rec[col("predicted_ea_ev")].parse::<f64>(),
+            rec[col("measured_ea_ev")].parse::<f64>(),
+        ) {
+            ea_err.push((a - b).abs());
+        }
+    }
+    let n = pred.len();
+    assert_eq!(n, 3);
+    assert_eq!(m["n_rows"], 3);
+    assert_eq!(m["n_failed"], 0);
+    // Spearman without ties: 1 − 6Σd²/(n(n²−1))
+    let (rp, rm) = (ranks(&pred), ranks(&meas));
+    let d2: f64 = rp.iter().zip(&rm).map(|(a, b)| (a - b) * (a - b)).sum();
+    let rho = 1.0 - 6.0 * d2 / (n * (n * n - 1)) as f64;
+    assert!((m["spearman_rho"].as_f64().unwrap() - rho).abs() < 1e-9);
+    // Kendall without ties: (concordant − discordant)/(n(n−1)/2)
+    let mut s = 0.0;
+    for i in 0..n {
+        for j in i + 1..n {
+            s += ((pred[i] - pred[j]) * (meas[i] - meas[j])).signum();
+        }
+    }
+    let tau = s / (n * (n - 1) / 2) as f64;
+    assert!((m["kendall_tau"].as_f64().unwrap() - tau).abs() < 1e-9);
+    let mae = pred
+        .iter()
+        .zip(&meas)
+        .map(|(a, b)| (a - b).abs())
+        .sum::<f64>()
+        / n as f64;
+    let bias = pred.iter().zip(&meas).map(|(a, b)| a - b).sum::<f64>() / n as f64;
+    assert!((m["log10_mae"].as_f64().unwrap() - mae).abs() < 1e-9);
+    assert!((m["log10_bias"].as_f64().unwrap() - bias).abs() < 1e-9);
+    let ea_mae = ea_err.iter().sum::<f64>() / ea_err.len() as f64;
+    assert_eq!(m["n_ea"], 3);
+    assert!((m["ea_mae_ev"].as_f64().unwrap() - ea_mae).abs() < 1e-9);
+    // one superionic row (index 0) and one poor row (index 2)
+    let ordered = if pred[0] > pred[2] { 1.0 } else { 0.0 };
+    assert_eq!(m["n_superionic_poor_pairs"], 1);
+    assert_eq!(
+        m["superionic_above_poor_fraction"].as_f64().unwrap(),
+        ordered
+    );
+    // LOCO: the spinel's own calibration pairs are left out of its refit
+    let af = &json["attempt_frequency"];
+    assert_eq!(af["n_pairs"], 4);
+    let loco = af["loco_hz"]["Li2In1/3Sc1/3Cl4"].as_f64().unwrap();
+    let all = af["refit_all_hz"].as_f64().unwrap();
+    assert!(
+        (loco / all - 1.0).abs() > 1e-6,
+        "leaving the composition out changes ν0"
+    );
+    assert_eq!(af["loco_hz"]["LiAlCl4"].as_f64().unwrap(), all);
+}
+
+#[test]
+fn validate_refuses_bad_rows_naming_them() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("set.csv");
+    std::fs::write(
+        &p,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm\nnasicon,{},Na3Zr2Si2PO12,1e-3\n",
+            structure("LiAlCl4_P21c_COD1004036.cif").display()
+        ),
+    )
+    .unwrap();
+    fails_with(halo().arg("validate").arg(&p), "row 'nasicon'");
+    std::fs::write(
+        &p,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm\nnone,{},LiAlCl4,\n",
+            structure("LiAlCl4_P21c_COD1004036.cif").display()
+        ),
+    )
+    .unwrap();
+    fails_with(halo().arg("validate").arg(&p), "no measured σ");
+    fails_with(
+        halo().args(["validate", "x.csv", "--noise-sigma-frac=-1"]),
+        "--noise-sigma-frac",
+    );
+}
+
+#[test]
+fn a_failing_structure_is_recorded_not_dropped() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("set.csv");
+    let lif = root().join("tests/validation/structures/LiF_Fm-3m_mp-1138_liv-2031.cif");
+    std::fs::write(
+        &p,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm\nlif,{},LiF,1.18e-14\n",
+            lif.display()
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("o");
+    let o = halo()
+        .arg("validate")
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .args(SHORT)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    assert!(
+        csv.contains("lif,") && csv.contains("failed") && csv.contains("jammed"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn kmc_defaults_to_the_calibrated_attempt_frequency_and_says_so() {
+    let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");
+    let short = &SHORT[..SHORT.len() - 2]; // no --threads for halo kmc
+    let j = json_ok(halo().arg("kmc").arg(&f).arg("--json").args(short));
+    let cal =
+        std::fs::read_to_string(root().join("crates/data/tables/kmc_calibration.csv")).unwrap();
+    let value: f64 = cal
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        j["kmc"]["params"]["attempt_frequency_hz"].as_f64(),
+        Some(value)
+    );
+    assert_eq!(
+        j["calibration"]["attempt_frequency_hz"].as_f64(),
+        Some(value)
+    );
+    assert!(j["calibration"]["script"]
+        .as_str()
+        .unwrap()
+        .contains("calibrate_kmc.py"));
+    let j = json_ok(
+        halo()
+            .arg("kmc")
+            .arg(&f)
+            .args(["--json", "--attempt-frequency", "1e13"])
+            .args(short),
+    );
+    assert_eq!(
+        j["kmc"]["params"]["attempt_frequency_hz"].as_f64(),
+        Some(1e13)
+    );
+    assert!(j["calibration"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("--attempt-frequency"));
+}
+
+#[test]
+fn perturb_keeps_the_composition_and_inspect_flags_heavy_noise() {
+    let d = tempfile::tempdir().unwrap();
+    let f = structure("LiAlCl4_P21c_COD1004036.cif");
+    let small = d.path().join("small.cif");
+    run_ok(
+        halo()
+            .arg("perturb")
+            .arg(&f)
+            .args(["--seed", "3", "--out"])
+            .arg(&small),
+    );
+    let a = json_ok(halo().arg("inspect").arg(&f).arg("--json"));
+    let b = json_ok(halo().arg("inspect").arg(&small).arg("--json"));
+    assert_eq!(a["formula"], b["formula"]);
+    assert_ne!(std::fs::read(&f).unwrap(), std::fs::read(&small).unwrap());
+    let o = halo().arg("inspect").arg(&f).output().unwrap();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("contacts shorter"));
+    let big = d.path().join("big.cif");
+    run_ok(
+        halo()
+            .arg("perturb")
+            .arg(&f)
+            .args(["--sigma-frac", "0.05", "--seed", "1", "--out"])
+            .arg(&big),
+    );
+    let o = halo().arg("inspect").arg(&big).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("contacts shorter than 0.85"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    fails_with(
+        halo()
+            .arg("perturb")
+            .arg(&f)
+            .args(["--sigma-frac", "0.5", "--out"])
+            .arg(&big),
+        "must be in [0, 0.1]",
+    );
+}
