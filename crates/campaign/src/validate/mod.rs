@@ -350,19 +350,25 @@ fn diagnose(row: &RowResult, p: Option<&Prediction>) -> Option<String> {
                     .unwrap_or_default()
             )
         }
-    } else if p.e_3d_ev.is_none_or(|e| e > 0.5) {
+    } else if p.e_3d_ev.is_some_and(|e| p.ea_ev > e + 0.15) {
         format!(
-            "barrier: BVSE E_3D = {} is high",
-            p.e_3d_ev
-                .map(|e| format!("{e:.3} eV"))
-                .unwrap_or_else(|| "none (no 3D path)".into())
+            "blocking / full Li sublattice: predicted Ea {:.3} eV exceeds the BVSE path barrier \
+             E_3D = {:.3} eV; with few vacancies and 2.5 Å hard blocking most hops are \
+             forbidden (the model has no defect formation)",
+            p.ea_ev,
+            p.e_3d_ev.unwrap_or(f64::NAN)
         )
     } else {
         format!(
-            "blocking: E_3D = {:.3} eV is low but the hard-blocked network (predicted Ea \
-             {:.3} eV) carries little current",
-            p.e_3d_ev.unwrap_or(f64::NAN),
-            p.ea_ev
+            "barrier: BVSE path barrier E_3D = {} too high (predicted Ea {:.3} eV{})",
+            p.e_3d_ev
+                .map(|e| format!("{e:.3} eV"))
+                .unwrap_or_else(|| "none (no 3D path)".into()),
+            p.ea_ev,
+            row.row
+                .ea_ev
+                .map(|e| format!(", measured {e:.2} eV"))
+                .unwrap_or_default()
         )
     })
 }
