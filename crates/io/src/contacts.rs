@@ -27,6 +27,9 @@ pub struct ShortContact {
     pub radii_sum_ang: f64,
 }
 
+/// A species with its Shannon radius, Å.
+type Ion = (Species, f64);
+
 fn radius_ang(sp: &Species) -> Option<f64> {
     let q = sp.oxidation_state?;
     halo_data::elements::ion(sp.element, q)
@@ -38,7 +41,8 @@ fn radius_ang(sp: &Species) -> Option<f64> {
 /// Every cation–anion pair of sites closer than `factor` × the sum of their radii (the
 /// shortest image of each pair, once per pair), sorted by distance / radii sum.
 pub fn short_contacts(structure: &Structure, factor: f64) -> Vec<ShortContact> {
-    let ions: Vec<(Option<(Species, f64)>, Option<(Species, f64)>)> = structure
+    // per site: the largest cation and the largest anion with a tabulated radius
+    let ions: Vec<(Option<Ion>, Option<Ion>)> = structure
         .sites
         .iter()
         .map(|s| {
