@@ -1,6 +1,6 @@
 //! End-to-end tests of `halo kmc`.
 mod common;
-use common::{fails_with, halo, json_ok};
+use common::{fails_with, halo, json_ok, structure};
 use std::process::Command;
 
 const SPINEL: &str = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
@@ -96,5 +96,36 @@ fn kmc_bad_input_is_a_clear_error() {
         (vec!["kmc", SPINEL, "--replicas", "0"], "replicas"),
     ] {
         fails_with(halo().args(&args), needle);
+    }
+}
+
+/// One stage chain, one set of defaults: `halo kmc FILE` and the campaign's per-candidate
+/// evaluation of the same structure (`halo eval FILE`, the pipeline's `evaluate_structure` with
+/// the default workflow settings) give the same σ(300 K) and Ea bit for bit at the same seed.
+#[test]
+fn kmc_and_the_campaign_evaluation_agree_bit_for_bit() {
+    let f = structure("LiAlCl4_P21c_COD1004036.cif");
+    let e = json_ok(halo().arg("eval").arg(&f).arg("--json"));
+    let seed = e["seed"].as_u64().expect("eval reports its kMC seed");
+    let k = json_ok(
+        halo()
+            .arg("kmc")
+            .arg(&f)
+            .args(["--json", "--seed", &seed.to_string()]),
+    );
+    let r = &e["metrics"]["ranking"];
+    for (a, b) in [
+        (
+            &r["sigma_300k_s_per_cm"],
+            &k["arrhenius"]["sigma_300k_s_per_cm"],
+        ),
+        (
+            &r["sigma_300k_se_s_per_cm"],
+            &k["arrhenius"]["sigma_300k_se_s_per_cm"],
+        ),
+        (&r["ea_ev"], &k["arrhenius"]["ea_ev"]),
+    ] {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        assert_eq!(a.to_bits(), b.to_bits(), "eval {a:e} vs kmc {b:e}");
     }
 }

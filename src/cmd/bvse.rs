@@ -15,7 +15,7 @@ pub struct Args {
     /// CIF, POSCAR or pymatgen JSON structure.
     pub file: PathBuf,
     /// Grid spacing, Å.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long = "resolution-ang", alias = "resolution", default_value_t = halo_bvse::DEFAULT_RESOLUTION_ANG)]
     pub resolution: f64,
     /// `default` (periodic grid, every atom within 10 Å, occupancy weights) or `bvlain`
     /// (bvlain 0.25.1's grid and 100-nearest-neighbour rule).

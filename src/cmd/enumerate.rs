@@ -32,11 +32,12 @@ pub struct Args {
     #[arg(long)]
     pub fractions: String,
     /// Most dopants per candidate.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = halo_enumerate::DEFAULT_MAX_DOPANTS)]
     pub max_dopants: usize,
-    /// Size rule tolerance (relative Shannon radius mismatch).
-    #[arg(long, default_value_t = halo_enumerate::DEFAULT_SIZE_TOLERANCE)]
-    pub size_tolerance: f64,
+    /// Size rule tolerance (relative Shannon radius mismatch; the workflow key
+    /// `enumerate.radius_tolerance`).
+    #[arg(long, alias = "size-tolerance", default_value_t = halo_enumerate::DEFAULT_RADIUS_TOLERANCE)]
+    pub radius_tolerance: f64,
     /// Symmetry tolerance, Å.
     #[arg(long, default_value_t = halo_symmetry::DEFAULT_SYMPREC_ANG)]
     pub symprec: f64,
@@ -115,7 +116,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         dopants: a.dopants.clone(),
         fractions: parse_fraction_grid(&a.fractions).context("--fractions")?,
         max_dopants: a.max_dopants,
-        size_tolerance: a.size_tolerance,
+        radius_tolerance: a.radius_tolerance,
         symprec_ang: a.symprec,
         anions_per_fu: a.anions_per_fu,
         host_m_per_fu: a.host_m_per_fu,
@@ -233,7 +234,7 @@ fn print_text(
     let _ = writeln!(
             out,
         "rules      size |Δr|/r ≤ {:.0} % (Shannon CN {}, host r = {:.1} pm); lattice: Vegard on mean cation-anion distance",
-        100.0 * r.config.size_tolerance,
+        100.0 * r.config.radius_tolerance,
         fw.coordination,
         fw.host_radius_pm
     );

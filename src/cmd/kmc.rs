@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
 use halo_campaign::transport::{Transport, TransportSettings};
 use halo_core::Species;
-use halo_kmc::{KmcParams, MobileIons, SupercellChoice};
+use halo_kmc::{defaults, KmcParams, MobileIons, SupercellChoice};
 use halo_percolation::PercolationParams;
 use serde_json::json;
 use std::path::PathBuf;
@@ -36,9 +36,9 @@ pub struct Args {
 /// defaults for both).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
-    /// Temperatures, K, comma separated.
-    #[arg(long, default_value = "300,350,400,450,500")]
-    pub temperatures: String,
+    /// Temperatures, K, comma separated (default 300,350,400,450,500).
+    #[arg(long = "temperatures-k", alias = "temperatures")]
+    pub temperatures: Option<String>,
     /// Master seed of the RNG streams.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -49,29 +49,29 @@ pub struct ModelArgs {
     #[arg(long, default_value = "Li+")]
     pub mobile_ion: String,
     /// BVSE grid spacing, Å.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long = "resolution-ang", alias = "resolution", default_value_t = halo_bvse::DEFAULT_RESOLUTION_ANG)]
     pub resolution: f64,
     /// Sites closer than this may not be occupied together, Å.
-    #[arg(long, default_value_t = 2.5)]
+    #[arg(long = "blocking-distance-ang", alias = "blocking-distance", default_value_t = defaults::BLOCKING_DISTANCE_ANG)]
     pub blocking_distance: f64,
     /// Attempt frequency ν0, s⁻¹ (default: the calibrated value of
     /// crates/data/tables/kmc_calibration.csv, fitted by scripts/calibrate_kmc.py).
-    #[arg(long)]
+    #[arg(long = "attempt-frequency-hz", alias = "attempt-frequency")]
     pub attempt_frequency: Option<f64>,
     /// Independent replicas per temperature.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = defaults::REPLICAS)]
     pub replicas: usize,
     /// Measured blocks per replica.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = defaults::BLOCKS)]
     pub blocks: usize,
     /// Block length, hops per ion.
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, default_value_t = defaults::HOPS_PER_ION_PER_BLOCK)]
     pub hops_per_block: f64,
     /// Equilibration, hops per ion.
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = defaults::EQUILIBRATION_HOPS_PER_ION)]
     pub equilibration: f64,
     /// Minimum mobile ions in an automatic supercell.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = defaults::MIN_IONS)]
     pub min_ions: usize,
 }
 
@@ -82,7 +82,10 @@ impl ModelArgs {
         &self,
         mobile_per_cell: Option<f64>,
     ) -> anyhow::Result<(TransportSettings, serde_json::Value)> {
-        let temps = parse_temperatures(&self.temperatures)?;
+        let temps = match &self.temperatures {
+            Some(t) => parse_temperatures(t)?,
+            None => defaults::TEMPERATURES_K.to_vec(),
+        };
         let supercell = parse_supercell(&self.supercell)?;
         let mobile_ion = Species::parse(&self.mobile_ion)
             .with_context(|| format!("--mobile-ion '{}'", self.mobile_ion))?;
@@ -145,7 +148,7 @@ fn parse_temperatures(s: &str) -> anyhow::Result<Vec<f64>> {
         .map(|x| {
             x.trim()
                 .parse::<f64>()
-                .with_context(|| format!("--temperatures: '{x}' is not a number"))
+                .with_context(|| format!("--temperatures-k: '{x}' is not a number"))
         })
         .collect()
 }

@@ -42,5 +42,5 @@ pub use framework::{Framework, MobileSite};
 pub use landscape::{grid_shape, landscape, landscape_valid, python_floor_div, Landscape};
 pub use params::{
     BvseParams, GridMode, MixedSiteMobile, ValidParams, BYTES_PER_VOXEL_BUDGET,
-    DEFAULT_TABLE_SPACING_ANG,
+    DEFAULT_RESOLUTION_ANG, DEFAULT_TABLE_SPACING_ANG,
 };

@@ -75,11 +75,14 @@ pub struct BvseParams {
     pub memory_limit_bytes: Option<u64>,
 }
 
+/// Default grid spacing, Å (`halo bvse`, `halo kmc`, `halo validate` and workflows).
+pub const DEFAULT_RESOLUTION_ANG: f64 = 0.2;
+
 impl Default for BvseParams {
     fn default() -> Self {
         BvseParams {
             mobile_ion: Species::new(Element::from_symbol("Li").expect("Li is known"), 1),
-            resolution_ang: 0.2,
+            resolution_ang: DEFAULT_RESOLUTION_ANG,
             mode: GridMode::Default,
             cutoff_ang: 10.0,
             bvlain_max_neighbors: 100,

@@ -128,10 +128,10 @@ pub struct EnumerateSection {
 }
 
 fn default_max_dopants() -> usize {
-    2
+    halo_enumerate::DEFAULT_MAX_DOPANTS
 }
 fn default_radius_tolerance() -> f64 {
-    0.15
+    halo_enumerate::DEFAULT_RADIUS_TOLERANCE
 }
 
 /// `[bvse]`.
@@ -143,7 +143,7 @@ pub struct BvseSection {
 }
 
 fn default_resolution() -> f64 {
-    0.2
+    halo_bvse::DEFAULT_RESOLUTION_ANG
 }
 
 impl Default for BvseSection {
@@ -163,31 +163,51 @@ pub struct KmcSection {
     /// Independent replicas per temperature.
     #[serde(default = "default_replicas")]
     pub replicas: usize,
-    /// Hops per mobile ion in the production run of each replica.
+    /// Hops per mobile ion in the production run of each replica (split into `blocks` blocks).
     #[serde(default = "default_hops_per_ion")]
     pub hops_per_ion: f64,
+    /// Measured blocks per replica (the standard errors come from block averages).
+    #[serde(default = "default_blocks")]
+    pub blocks: usize,
     /// Hops per mobile ion discarded for equilibration.
     #[serde(default = "default_equilibration_hops_per_ion")]
     pub equilibration_hops_per_ion: f64,
-    /// Attempt frequency ν0, s⁻¹.
+    /// Attempt frequency ν0, s⁻¹ (default: the calibrated value,
+    /// `crates/data/tables/kmc_calibration.csv`).
     #[serde(default = "default_nu0")]
     pub attempt_frequency_hz: f64,
+    /// Sites closer than this may not be occupied together, Å.
+    #[serde(default = "default_blocking_distance")]
+    pub blocking_distance_ang: f64,
+    /// Automatic supercells hold at least this many mobile ions.
+    #[serde(default = "default_min_ions")]
+    pub min_ions: usize,
 }
 
+// the defaults are `halo kmc`'s: halo_kmc::defaults and the calibrated ν0
 fn default_temperatures() -> Vec<f64> {
-    vec![300.0, 350.0, 400.0, 450.0, 500.0]
+    halo_kmc::defaults::TEMPERATURES_K.to_vec()
 }
 fn default_replicas() -> usize {
-    4
+    halo_kmc::defaults::REPLICAS
+}
+fn default_blocks() -> usize {
+    halo_kmc::defaults::BLOCKS
 }
 fn default_hops_per_ion() -> f64 {
-    200.0
+    halo_kmc::defaults::BLOCKS as f64 * halo_kmc::defaults::HOPS_PER_ION_PER_BLOCK
 }
 fn default_equilibration_hops_per_ion() -> f64 {
-    20.0
+    halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION
 }
 fn default_nu0() -> f64 {
-    1e13
+    halo_data::calibration::kmc_attempt_frequency().value
+}
+fn default_blocking_distance() -> f64 {
+    halo_kmc::defaults::BLOCKING_DISTANCE_ANG
+}
+fn default_min_ions() -> usize {
+    halo_kmc::defaults::MIN_IONS
 }
 
 impl Default for KmcSection {
@@ -196,8 +216,11 @@ impl Default for KmcSection {
             temperatures_k: default_temperatures(),
             replicas: default_replicas(),
             hops_per_ion: default_hops_per_ion(),
+            blocks: default_blocks(),
             equilibration_hops_per_ion: default_equilibration_hops_per_ion(),
             attempt_frequency_hz: default_nu0(),
+            blocking_distance_ang: default_blocking_distance(),
+            min_ions: default_min_ions(),
         }
     }
 }
@@ -345,6 +368,15 @@ fn validate(w: &Workflow) -> Result<(), String> {
     }
     if !(k.hops_per_ion.is_finite() && k.hops_per_ion > 0.0) {
         return Err("kmc.hops_per_ion: must be positive".into());
+    }
+    if w.kmc.blocks < 2 {
+        return Err("kmc.blocks: at least 2 for a block standard error".into());
+    }
+    if !(w.kmc.blocking_distance_ang.is_finite() && w.kmc.blocking_distance_ang >= 0.0) {
+        return Err("kmc.blocking_distance_ang: must be ≥ 0".into());
+    }
+    if w.kmc.min_ions == 0 {
+        return Err("kmc.min_ions: must be at least 1".into());
     }
     if !(k.equilibration_hops_per_ion.is_finite() && k.equilibration_hops_per_ion >= 0.0) {
         return Err("kmc.equilibration_hops_per_ion: must be ≥ 0".into());

@@ -68,7 +68,7 @@ impl Context {
                 dopants: w.enumerate.dopants.clone(),
                 fractions: fractions.clone(),
                 max_dopants: w.enumerate.max_dopants,
-                size_tolerance: w.enumerate.radius_tolerance,
+                radius_tolerance: w.enumerate.radius_tolerance,
                 ..Default::default()
             };
             let result =
@@ -197,14 +197,15 @@ pub fn bvse_params(b: &BvseSection) -> BvseParams {
 
 /// kMC parameters derived from a workflow, for a candidate seed and a mobile-ion count per cell.
 pub fn kmc_params(k: &KmcSection, seed: u64, mobile_per_cell: f64) -> KmcParams {
-    const BLOCKS: usize = 10;
     let mut p = KmcParams::new(k.temperatures_k.clone());
     p.seed = seed;
     p.attempt_frequency_hz = k.attempt_frequency_hz;
     p.replicas = k.replicas;
-    p.blocks_per_replica = BLOCKS;
-    p.hops_per_ion_per_block = k.hops_per_ion / BLOCKS as f64;
+    p.blocks_per_replica = k.blocks;
+    p.hops_per_ion_per_block = k.hops_per_ion / k.blocks as f64;
     p.equilibration_hops_per_ion = k.equilibration_hops_per_ion;
+    p.blocking_distance_ang = k.blocking_distance_ang;
+    p.min_ions = k.min_ions;
     p.mobile_ions = MobileIons::PerCell(mobile_per_cell);
     p
 }

@@ -9,7 +9,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// Default tolerance of the size rule: |r_dopant − r_host| / r_host ≤ 15 %.
-pub const DEFAULT_SIZE_TOLERANCE: f64 = 0.15;
+pub const DEFAULT_RADIUS_TOLERANCE: f64 = 0.15;
+
+/// Default most dopants per candidate (`halo enumerate` and workflows).
+pub const DEFAULT_MAX_DOPANTS: usize = 1;
 
 /// Version tag hashed into every candidate id; bump it only when the canonical form changes.
 pub const CANDIDATE_ID_VERSION: &str = "halo-enumerate/candidate/v1";
@@ -30,7 +33,7 @@ pub struct EnumerationConfig {
     /// Most dopants in one candidate (1 or 2 typical).
     pub max_dopants: usize,
     /// Size rule tolerance (relative radius mismatch).
-    pub size_tolerance: f64,
+    pub radius_tolerance: f64,
     /// Coordination of the Shannon radii.
     #[serde(skip)]
     pub coordination: Coordination,
@@ -49,8 +52,8 @@ impl Default for EnumerationConfig {
             site: String::new(),
             dopants: Vec::new(),
             fractions: Vec::new(),
-            max_dopants: 1,
-            size_tolerance: DEFAULT_SIZE_TOLERANCE,
+            max_dopants: DEFAULT_MAX_DOPANTS,
+            radius_tolerance: DEFAULT_RADIUS_TOLERANCE,
             coordination: Coordination::VI,
             symprec_ang: halo_symmetry::DEFAULT_SYMPREC_ANG,
             anions_per_fu: None,
@@ -268,16 +271,16 @@ fn parse_dopant(text: &str, cn: Coordination) -> Result<Dopant, EnumerateError> 
 ///   by Σ x_d (q̄_host − q_d) per formula unit (M4+ for M3+ removes one Li per dopant);
 ///   the Li-only orbits keep their refined distribution, scaled (and filled up to occupancy 1,
 ///   overflow spread over the orbits with room);
-/// * size rule: |r_d − r̄_host|/r̄_host ≤ `size_tolerance` with Shannon (1976) ionic radii;
+/// * size rule: |r_d − r̄_host|/r̄_host ≤ `radius_tolerance` with Shannon (1976) ionic radii;
 /// * lattice estimate: see [`estimate_lattice`].
 pub fn enumerate_candidates(
     structure: &Structure,
     config: &EnumerationConfig,
 ) -> Result<EnumerationResult, EnumerateError> {
-    if !(config.size_tolerance.is_finite() && config.size_tolerance >= 0.0) {
+    if !(config.radius_tolerance.is_finite() && config.radius_tolerance >= 0.0) {
         return Err(EnumerateError::InvalidParameter {
-            name: "size_tolerance",
-            reason: format!("{} is not ≥ 0", config.size_tolerance),
+            name: "radius_tolerance",
+            reason: format!("{} is not ≥ 0", config.radius_tolerance),
         });
     }
     if config.max_dopants == 0 || config.max_dopants > 4 {
@@ -454,14 +457,14 @@ fn evaluate(
     let mut dopant_amounts = Vec::new();
     for (d, a) in dopants {
         let mismatch = (d.radius_pm - fw.host_radius_pm) / fw.host_radius_pm;
-        if mismatch.abs() > config.size_tolerance + 1e-12 {
+        if mismatch.abs() > config.radius_tolerance + 1e-12 {
             return Ok(Err(reject(
                 RejectReason::SizeMismatch {
                     dopant: d.species.to_string(),
                     radius_pm: d.radius_pm,
                     host_radius_pm: fw.host_radius_pm,
                     mismatch,
-                    tolerance: config.size_tolerance,
+                    tolerance: config.radius_tolerance,
                 },
                 format!(
                     "size rule: {} r({}) = {:.1} pm vs host {} {:.1} pm: {:+.1} % outside ±{:.0} %",
@@ -471,7 +474,7 @@ fn evaluate(
                     fw.host_string(),
                     fw.host_radius_pm,
                     100.0 * mismatch,
-                    100.0 * config.size_tolerance
+                    100.0 * config.radius_tolerance
                 ),
             )));
         }

@@ -38,7 +38,7 @@ pub mod realise;
 pub use candidate::{
     enumerate_candidates, estimate_lattice, framework_fingerprint, parse_fraction_grid, Candidate,
     DopantAmount, EnumerationConfig, EnumerationResult, LatticeEstimate, LiSiteChange,
-    RejectReason, Rejected, CANDIDATE_ID_VERSION, DEFAULT_SIZE_TOLERANCE,
+    RejectReason, Rejected, CANDIDATE_ID_VERSION, DEFAULT_MAX_DOPANTS, DEFAULT_RADIUS_TOLERANCE,
 };
 pub use error::EnumerateError;
 pub use framework::{literature_wyckoff_letters, FrameworkModel, HostCation, LiOrbit};

@@ -203,7 +203,7 @@ fn depletion_is_a_rejection() {
     // interstitial (Li-only) sites of the spinel; x = 1/9 (1/3 Li) is fine
     let sp = common::framework(SPINEL);
     let mut cfg = config(SPINEL, "16d", "Mo", "0.111,0.333");
-    cfg.size_tolerance = 1.0;
+    cfg.radius_tolerance = 1.0;
     let r = enumerate_candidates(&sp, &cfg).unwrap();
     assert!(r.accepted.iter().any(|c| c.dopants.len() == 1));
     let rej = r
@@ -550,7 +550,7 @@ fn literature_wyckoff_names_on_every_framework() {
     // LiAlCl4 (P2_1/c): Al on 4e, Li on 4e: the Al orbit is named by its label
     let s = common::framework("LiAlCl4");
     let mut cfg = config("LiAlCl4", "Al1", "Ga", "0,0.25");
-    cfg.size_tolerance = 0.2; // Ga3+ 62 pm vs Al3+ 53.5 pm: +15.9 %
+    cfg.radius_tolerance = 0.2; // Ga3+ 62 pm vs Al3+ 53.5 pm: +15.9 %
     let r = enumerate_candidates(&s, &cfg).unwrap();
     assert_eq!(r.framework.space_group_symbol, "P2_1/c");
     assert_eq!(r.framework.host_m_per_fu, Rational::ONE);

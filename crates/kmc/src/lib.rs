@@ -50,6 +50,7 @@
 //! assert!(r.arrhenius.is_some());
 //! ```
 
+pub mod defaults;
 pub mod engine;
 pub mod error;
 pub mod mobile;
@@ -132,16 +133,16 @@ impl KmcParams {
         KmcParams {
             temperatures_k,
             seed: 0,
-            attempt_frequency_hz: 1e13,
+            attempt_frequency_hz: defaults::UNCALIBRATED_ATTEMPT_FREQUENCY_HZ,
             supercell: SupercellChoice::Auto,
             mobile_ions: MobileIons::Fraction(0.5),
-            blocking_distance_ang: 2.5,
+            blocking_distance_ang: defaults::BLOCKING_DISTANCE_ANG,
             pair_repulsion: None,
-            replicas: 4,
-            blocks_per_replica: 16,
-            hops_per_ion_per_block: 50.0,
-            equilibration_hops_per_ion: 100.0,
-            min_ions: 128,
+            replicas: defaults::REPLICAS,
+            blocks_per_replica: defaults::BLOCKS,
+            hops_per_ion_per_block: defaults::HOPS_PER_ION_PER_BLOCK,
+            equilibration_hops_per_ion: defaults::EQUILIBRATION_HOPS_PER_ION,
+            min_ions: defaults::MIN_IONS,
             min_sites: 0,
             rebuild_interval_events: None,
         }
