@@ -86,25 +86,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let loaded = halo_io::read_structure(&a.framework)
         .with_context(|| format!("reading framework {}", a.framework.display()))?;
     // a CIF label of a row merged into a mixed site (e.g. In5 on the Li/Sc/In 16d site) names
-    // that site
-    let mut site = a.site.clone();
-    if !loaded.structure.sites.iter().any(|s| {
-        s.label
-            .as_deref()
-            .is_some_and(|l| l.eq_ignore_ascii_case(&site))
-    }) {
-        if let Some(k) = loaded
-            .asymmetric_sites
-            .iter()
-            .position(|r| r.label.eq_ignore_ascii_case(&site))
-        {
-            if let Some(i) = loaded.site_origins.iter().position(|o| o.contains(&k)) {
-                if let Some(l) = &loaded.structure.sites[i].label {
-                    site = l.clone();
-                }
-            }
-        }
-    }
+    // that site; a Wyckoff symbol or letter is passed on as it is
+    let site = loaded
+        .resolve_site_label(&a.site)
+        .unwrap_or_else(|| a.site.clone());
     let name = a
         .framework
         .file_stem()

@@ -2,7 +2,7 @@
 //! Li grand-potential hull of tabulated thermochemistry (ΔG at 298 K and ΔH), the decomposition
 //! products at each limit and the data rows used (halo-filters).
 use anyhow::Context;
-use halo_core::{Composition, Element, Species};
+use halo_core::Composition;
 use halo_filters::stability::{Limit, LimitKind};
 use halo_filters::{FilterError, StabilityOptions};
 use std::fmt::Write as _;
@@ -55,21 +55,18 @@ fn composition_from_file(path: &Path) -> anyhow::Result<(Composition, Vec<String
         );
     }
     let z = charge.formula_units_z.max(1.0);
-    let mut comp = loaded.structure.composition().scaled(1.0 / z);
     let q = charge.net_charge_per_formula_unit_e;
-    if q.abs() > 1e-9 {
-        let li = Element::from_symbol("Li")?;
-        if comp.amount_of(li) - q <= 0.0 {
-            anyhow::bail!(
-                "{}: net charge {q:+.4} e per formula unit cannot be compensated by Li",
-                path.display()
-            );
-        }
-        comp.add(Species::new(li, 1), -q);
+    let (comp, change) = loaded
+        .structure
+        .composition()
+        .scaled(1.0 / z)
+        .neutralised_by_li(q)
+        .with_context(|| format!("{}", path.display()))?;
+    if change != 0.0 {
         notes.push(format!(
-            "Li adjusted by {:+.4} per formula unit to make the composition exactly neutral \
+            "Li adjusted by {change:+.4} per formula unit to make the composition exactly neutral \
              (net charge {q:+.4} e, within the {} e tolerance)",
-            -q, charge.tolerance_e
+            charge.tolerance_e
         ));
     }
     Ok((comp, notes))

@@ -64,7 +64,9 @@ impl Context {
             })?;
             let cfg = EnumerationConfig {
                 framework_name: f.name.clone(),
-                site: f.site.clone(),
+                site: loaded
+                    .resolve_site_label(&f.site)
+                    .unwrap_or_else(|| f.site.clone()),
                 dopants: w.enumerate.dopants.clone(),
                 fractions: fractions.clone(),
                 max_dopants: w.enumerate.max_dopants,

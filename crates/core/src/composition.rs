@@ -5,6 +5,11 @@ use crate::error::CoreError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Charge imbalance tolerated in a structure or formula, e per formula unit (formal oxidation
+/// states): within it the Li content is adjusted to neutrality ([`Composition::neutralised_by_li`]),
+/// beyond it the input is reported as not charge neutral (docs/physics.md §1.3).
+pub const CHARGE_NEUTRALITY_TOLERANCE_E: f64 = 0.05;
+
 /// Amounts below this are treated as zero; amounts within it of an integer are integers
 /// (pymatgen's `Composition.amount_tolerance`).
 pub const AMOUNT_TOLERANCE: f64 = 1e-8;
@@ -176,6 +181,43 @@ impl Composition {
             });
         }
         Ok(self.scaled(amount / n))
+    }
+
+    /// This composition with its Li content changed by −q so that a net charge of q e per
+    /// formula unit (formal oxidation states) becomes exactly zero, when
+    /// |q| ≤ [`CHARGE_NEUTRALITY_TOLERANCE_E`] and there is more Li than q; returns the new
+    /// composition and the Li change (0 for |q| ≤ 1e-9). Decimal formulas such as
+    /// `Li2In0.333Sc0.333Cl4` (0.002 e off) are made neutral this way (docs/physics.md §1.3).
+    pub fn neutralised_by_li(&self, net_charge_e: f64) -> Result<(Composition, f64), CoreError> {
+        let q = net_charge_e;
+        if !q.is_finite() {
+            return Err(CoreError::InvalidParameter {
+                name: "net charge",
+                reason: format!("{q} is not finite"),
+            });
+        }
+        if q.abs() <= 1e-9 {
+            return Ok((self.clone(), 0.0));
+        }
+        if q.abs() > CHARGE_NEUTRALITY_TOLERANCE_E {
+            return Err(CoreError::InvalidParameter {
+                name: "net charge",
+                reason: format!(
+                    "{q:+.4} e per formula unit is outside the ±{CHARGE_NEUTRALITY_TOLERANCE_E} e \
+                     tolerance: not charge neutral"
+                ),
+            });
+        }
+        let li = Element::from_symbol("Li")?;
+        if self.amount_of(li) <= q {
+            return Err(CoreError::InvalidParameter {
+                name: "net charge",
+                reason: format!("{q:+.4} e per formula unit cannot be compensated by Li"),
+            });
+        }
+        let mut c = self.clone();
+        c.add(Species::new(li, 1), -q);
+        Ok((c, -q))
     }
 
     /// Parse a formula such as `Li2In0.333Sc0.333Cl4`, `Li3InCl6`, `Li2(Sc2/3)Cl4` or

@@ -190,7 +190,7 @@ pub struct StabilityReport {
 /// Charge imbalance (e per formula unit, formal oxidation states) tolerated in a formula by
 /// adjusting its Li content, as for structures (docs/physics.md §1.3): decimal formulas such as
 /// `Li2In0.333Sc0.333Cl4` are 0.002 e off.
-pub const CHARGE_TOLERANCE_E: f64 = 0.05;
+pub use halo_core::composition::CHARGE_NEUTRALITY_TOLERANCE_E as CHARGE_TOLERANCE_E;
 
 /// The element amounts of `composition`, with Li adjusted to make it exactly neutral when its
 /// formal charge (species' states, else `formal_oxidation_state`) is within
@@ -205,16 +205,12 @@ fn neutralised_target(composition: &Composition) -> (BTreeMap<Element, f64>, Opt
                 .map(|q| q as f64 * a)
         })
         .sum();
-    let Ok(li) = Element::from_symbol("Li") else {
-        return (target, None);
-    };
-    match (q, target.get(&li).copied()) {
-        (Some(q), Some(n_li)) if q.abs() > 1e-9 && q.abs() <= CHARGE_TOLERANCE_E && n_li > q => {
-            target.insert(li, n_li - q);
+    match q.map(|q| (q, composition.neutralised_by_li(q))) {
+        Some((q, Ok((c, change)))) if change != 0.0 => {
+            target = element_map(&c);
             let note = format!(
-                "Li adjusted by {:+.4} per formula unit to make the formula exactly neutral \
-                 (formal charge {q:+.4} e, within the {CHARGE_TOLERANCE_E} e tolerance)",
-                -q
+                "Li adjusted by {change:+.4} per formula unit to make the formula exactly neutral \
+                 (formal charge {q:+.4} e, within the {CHARGE_TOLERANCE_E} e tolerance)"
             );
             (target, Some(note))
         }

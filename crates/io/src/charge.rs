@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// A structure is charge neutral when |net charge per formula unit| ≤ this, in e
 /// (docs/physics.md §1.3).
-pub const CHARGE_NEUTRALITY_TOLERANCE_E: f64 = 0.05;
+pub use halo_core::composition::CHARGE_NEUTRALITY_TOLERANCE_E;
 
 /// Where an oxidation state came from. halo never guesses oxidation states by bond valence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

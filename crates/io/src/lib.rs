@@ -111,6 +111,29 @@ pub struct LoadedStructure {
     pub selective_dynamics: Option<Vec<[bool; 3]>>,
 }
 
+impl LoadedStructure {
+    /// The label of the structure site that `label` names: a site label as it is, or the label of
+    /// the mixed site a CIF row was merged into (e.g. `In5` on the Li/Sc/In 16d site `Li3`);
+    /// case-insensitive. `None` when nothing carries that label.
+    pub fn resolve_site_label(&self, label: &str) -> Option<String> {
+        if let Some(l) = self
+            .structure
+            .sites
+            .iter()
+            .filter_map(|s| s.label.as_deref())
+            .find(|l| l.eq_ignore_ascii_case(label))
+        {
+            return Some(l.to_string());
+        }
+        let row = self
+            .asymmetric_sites
+            .iter()
+            .position(|r| r.label.eq_ignore_ascii_case(label))?;
+        let site = self.site_origins.iter().position(|o| o.contains(&row))?;
+        self.structure.sites[site].label.clone()
+    }
+}
+
 pub(crate) fn read_text(path: &Path) -> Result<String, IoError> {
     let bytes = std::fs::read(path).map_err(|e| IoError::Read {
         path: path.display().to_string(),
@@ -177,5 +200,21 @@ mod tests {
             Some(Format::PymatgenJson)
         );
         assert_eq!(Format::from_path(Path::new("notes.txt")), None);
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use crate::cif::{parse_cif, CifOptions};
+
+    #[test]
+    fn a_merged_row_label_names_its_mixed_site() {
+        let text = include_str!("../../../structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");
+        let l = parse_cif(text, "spinel.cif", &CifOptions::default()).unwrap();
+        let mixed = l.resolve_site_label("Li3").unwrap();
+        assert_eq!(l.resolve_site_label("in5").as_deref(), Some(mixed.as_str()));
+        assert_eq!(l.resolve_site_label("Sc4").as_deref(), Some(mixed.as_str()));
+        assert_eq!(l.resolve_site_label("Cl6"), Some("Cl6".to_string()));
+        assert_eq!(l.resolve_site_label("16d"), None);
     }
 }
