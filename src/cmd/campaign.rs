@@ -242,7 +242,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
 
 /// `halo resume`.
 pub fn resume(a: ResumeArgs) -> anyhow::Result<ExitCode> {
-    let lw = driver::load_saved_workflow(&a.dir)?;
+    let lw = halo_campaign::folder::CampaignFolder::new(&a.dir).load_workflow()?;
     execute(&lw, a.dir.clone(), &a.exec)
 }
 
@@ -295,7 +295,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     if !a.synthesis {
         bail!("nothing to export: pass --synthesis");
     }
-    let files = halo_campaign::outputs::export_synthesis(&a.dir, a.batch_mass_g)?;
+    let files = driver::export_synthesis(&a.dir, a.batch_mass_g)?;
     for f in files {
         println!("{}", f.display());
     }

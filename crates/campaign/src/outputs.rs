@@ -3,8 +3,8 @@
 //! `ranked.csv`, `ranked.json`, `structures/`, `plots/`, `report.md`, and the synthesis hand-off.
 
 use crate::config::LoadedWorkflow;
-use crate::driver::{collect_records, load_saved_workflow, write_atomic};
 use crate::error::CampaignError;
+use crate::folder::{write_atomic, CampaignFolder};
 use crate::pipeline::Plan;
 use crate::plots::{arrhenius_svg, ranking_svg, RankPoint};
 use crate::record::{CandidateRecord, Outcome};
@@ -14,7 +14,6 @@ use halo_filters::{rank, CandidateMetrics, Ranking};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 /// The ranking of the recorded candidates that belong to the plan.
 pub fn ranking(
@@ -91,11 +90,12 @@ struct RankedJsonRow<'a> {
 
 /// Write ranked.csv/json, structures, plots and report.md.
 pub fn write_all(
-    dir: &Path,
+    folder: &CampaignFolder,
     lw: &LoadedWorkflow,
     plan: &Plan,
     recs: &BTreeMap<String, CandidateRecord>,
 ) -> Result<(), CampaignError> {
+    let dir = folder.dir.as_path();
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     let r = ranking(lw, &ids, recs)?;
     // structures
@@ -354,17 +354,15 @@ fn report_markdown(
     s
 }
 
-/// Write the synthesis hand-off (JSON and CSV) of the top passing candidates of a folder.
-pub fn export_synthesis(
-    dir: &Path,
-    batch_mass_g: Option<f64>,
-) -> Result<Vec<PathBuf>, CampaignError> {
-    let lw = load_saved_workflow(dir)?;
-    let manifest = crate::driver::read_manifest(dir)?;
-    let recs = collect_records(dir)?;
-    let ids: Vec<&str> = manifest.candidates.iter().map(|c| c.id.as_str()).collect();
-    let r = ranking(&lw, &ids, &recs)?;
-    let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);
+/// The synthesis hand-off (JSON and CSV text) of the top passing candidates.
+pub fn render_handoff(
+    lw: &LoadedWorkflow,
+    plan: &Plan,
+    recs: &BTreeMap<String, CandidateRecord>,
+    batch: f64,
+) -> Result<(String, String), CampaignError> {
+    let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
+    let r = ranking(lw, &ids, recs)?;
     #[derive(Serialize)]
     struct Item {
         rank: Option<usize>,
@@ -418,7 +416,6 @@ pub fn export_synthesis(
             Err(e) => skipped.push(format!("{}: {e}", rec.id)),
         }
     }
-    let sdir = dir.join("synthesis");
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "campaign": lw.workflow.campaign.name,
         "batch_mass_g": batch,
@@ -429,8 +426,7 @@ pub fn export_synthesis(
         what: "handoff.json".into(),
         reason: e.to_string(),
     })?;
-    let jp = sdir.join("handoff.json");
-    write_atomic(&jp, (json + "\n").as_bytes())?;
+    let json = json + "\n";
     let mut csv = String::from(
         "rank,id,target_formula,batch_mass_g,precursor,mass_g,moles_per_formula_unit,molar_mass_g_per_mol,melting_point_k,boiling_point_k,route,notes\n",
     );
@@ -455,7 +451,5 @@ pub fn export_synthesis(
             csv.push('\n');
         }
     }
-    let cp = sdir.join("handoff.csv");
-    write_atomic(&cp, csv.as_bytes())?;
-    Ok(vec![jp, cp])
+    Ok((json, csv))
 }

@@ -3,8 +3,8 @@
 
 use super::metrics::{Metrics, POOR_S_PER_CM, SUPERIONIC_S_PER_CM};
 use super::ValidationReport;
-use crate::driver::write_atomic;
 use crate::error::CampaignError;
+use crate::folder::write_atomic;
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -1,0 +1,178 @@
+//! A campaign output folder: its layout, atomic writes and the readers of what it holds. The
+//! driver (run, resume, status, merge, report, export) and the renderers of `outputs` both use
+//! it; it depends on neither.
+//!
+//! Layout:
+//! ```text
+//! DIR/workflow.toml                 the workflow text the campaign was started with
+//! DIR/workflow.origin               the absolute path of the workflow file (relative paths)
+//! DIR/candidates.json               the plan: every candidate (id, formula, …) and every rejection
+//! DIR/checkpoint.jsonl              one durable line per finished candidate (unsharded run)
+//! DIR/checkpoint.shard-k-of-N.jsonl the same, per shard
+//! DIR/merge-status.json             the latest merge's coverage
+//! DIR/ranked.csv, ranked.json       the ranking (built from the checkpoint, sorted; deterministic)
+//! DIR/report.md, plots/*.svg        the report
+//! DIR/structures/<id>.cif|.json     each evaluated candidate's model (CIF and pymatgen JSON)
+//! DIR/synthesis/handoff.json|.csv   the hand-off of the top candidates (`halo export --synthesis`)
+//! ```
+
+use crate::checkpoint::read_records;
+use crate::config::{self, LoadedWorkflow};
+use crate::error::CampaignError;
+use crate::pipeline::Plan;
+use crate::record::CandidateRecord;
+use crate::shard::Shard;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CampaignError> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| CampaignError::io(dir, e))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| CampaignError::io(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| CampaignError::io(&tmp, e))?;
+    f.sync_all().map_err(|e| CampaignError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| CampaignError::io(path, e))
+}
+
+/// A campaign output folder.
+#[derive(Clone, Debug)]
+pub struct CampaignFolder {
+    /// The folder.
+    pub dir: PathBuf,
+}
+
+impl CampaignFolder {
+    /// The folder at `dir` (nothing is created or read yet).
+    pub fn new(dir: impl Into<PathBuf>) -> CampaignFolder {
+        CampaignFolder { dir: dir.into() }
+    }
+
+    /// A path inside the folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Write `name` (relative to the folder) atomically.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, CampaignError> {
+        let p = self.path(name);
+        write_atomic(&p, bytes)?;
+        Ok(p)
+    }
+
+    /// The checkpoint file of a shard (`checkpoint.jsonl` when unsharded).
+    pub fn checkpoint_path(&self, shard: &Shard) -> PathBuf {
+        self.path(&shard.checkpoint_name())
+    }
+
+    /// Prepare an output folder: record the workflow text (refusing a folder that holds a different
+    /// campaign) and the plan.
+    pub fn prepare(&self, lw: &LoadedWorkflow, plan: &Plan) -> Result<(), CampaignError> {
+        let dir = self.dir.as_path();
+        let wf_path = dir.join("workflow.toml");
+        if wf_path.exists() {
+            let old =
+                std::fs::read_to_string(&wf_path).map_err(|e| CampaignError::io(&wf_path, e))?;
+            let old_w = config::parse(&old).map_err(|reason| CampaignError::Config {
+                path: wf_path.clone(),
+                reason,
+            })?;
+            let same = serde_json::to_value(&old_w).ok() == serde_json::to_value(&lw.workflow).ok();
+            if !same {
+                return Err(CampaignError::State {
+                    path: dir.to_path_buf(),
+                    reason:
+                        "holds a different campaign (its workflow.toml differs); use another --out \
+                             or `halo resume` on it"
+                            .into(),
+                });
+            }
+        } else {
+            write_atomic(&wf_path, lw.text.as_bytes())?;
+        }
+        if let Ok(abs) = std::fs::canonicalize(&lw.path) {
+            write_atomic(
+                &dir.join("workflow.origin"),
+                abs.display().to_string().as_bytes(),
+            )?;
+        }
+        let plan_json =
+            serde_json::to_vec_pretty(&plan.manifest()).map_err(|e| CampaignError::Serialize {
+                what: "candidates.json".into(),
+                reason: e.to_string(),
+            })?;
+        write_atomic(&dir.join("candidates.json"), &plan_json)
+    }
+
+    /// Load the workflow saved in an output folder (for resume/report/merge), resolving its
+    /// relative paths against the original workflow location if recorded, else the folder.
+    pub fn load_workflow(&self) -> Result<LoadedWorkflow, CampaignError> {
+        let dir = self.dir.as_path();
+        let p = dir.join("workflow.toml");
+        if !p.is_file() {
+            return Err(CampaignError::State {
+                path: dir.to_path_buf(),
+                reason: "no workflow.toml: not a halo campaign folder".into(),
+            });
+        }
+        let mut lw = config::load_unchecked(&p)?;
+        if let Ok(origin) = std::fs::read_to_string(dir.join("workflow.origin")) {
+            lw.path = PathBuf::from(origin.trim());
+        }
+        Ok(lw)
+    }
+
+    /// All checkpoint files of a folder: (shard or None for the unsharded file, path).
+    pub fn checkpoint_files(&self) -> Result<Vec<(Option<Shard>, PathBuf)>, CampaignError> {
+        let dir = self.dir.as_path();
+        let mut out = Vec::new();
+        let rd = std::fs::read_dir(dir).map_err(|e| CampaignError::io(dir, e))?;
+        for e in rd {
+            let e = e.map_err(|e| CampaignError::io(dir, e))?;
+            let name = e.file_name().to_string_lossy().to_string();
+            if name == "checkpoint.jsonl" {
+                out.push((None, e.path()));
+            } else if let Some(rest) = name
+                .strip_prefix("checkpoint.shard-")
+                .and_then(|r| r.strip_suffix(".jsonl"))
+            {
+                if let Some((k, n)) = rest.split_once("-of-") {
+                    if let Ok(s) = format!("{k}/{n}").parse::<Shard>() {
+                        out.push((Some(s), e.path()));
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(out)
+    }
+
+    /// Every record found in the folder's checkpoints, de-duplicated by candidate id.
+    pub fn collect_records(&self) -> Result<BTreeMap<String, CandidateRecord>, CampaignError> {
+        let mut all = BTreeMap::new();
+        for (_, p) in self.checkpoint_files()? {
+            let (recs, _, _) = read_records::<CandidateRecord>(&p)?;
+            for (k, v) in recs {
+                all.entry(k).or_insert(v);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Read the plan saved in the folder (`candidates.json`): `report`, `merge`, `status` and
+    /// `export` use it instead of enumerating the frameworks again.
+    pub fn read_plan(&self) -> Result<Plan, CampaignError> {
+        let p = self.path("candidates.json");
+        let text = std::fs::read_to_string(&p).map_err(|e| CampaignError::io(&p, e))?;
+        serde_json::from_str(&text).map_err(|e| CampaignError::State {
+            path: p,
+            reason: format!("unreadable plan: {e}"),
+        })
+    }
+}
