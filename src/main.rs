@@ -53,6 +53,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A closed pipe (`halo inspect FILE | head`) ends halo quietly, as it ends any Unix filter:
+    // Rust ignores SIGPIPE by default, so every print would otherwise panic on EPIPE. This is
+    // the one place broken pipes are handled.
+    sigpipe::reset();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(a) => cmd::inspect::run(a),

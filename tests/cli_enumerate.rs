@@ -1,14 +1,7 @@
 //! End-to-end tests of `halo enumerate` on the project's framework CIFs.
 
-use std::process::Command;
-
-fn halo(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_halo"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run halo")
-}
+mod common;
+use common::output as halo;
 
 const SPINEL: &str = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
 const MONO: &str = "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif";

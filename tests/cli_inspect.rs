@@ -4,26 +4,17 @@
 //! cell, POSCAR count mismatch, a structure that is not charge neutral): non-zero exit, a message
 //! naming the file and the line or field, no panic.
 
+mod common;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 /// Density agreement with pymatgen, g/cm³ (docs/physics.md §8.2).
 const DENSITY_TOLERANCE_G_PER_CM3: f64 = 1e-3;
 /// Nearest-anion distance agreement with pymatgen's neighbour search, Å.
 const DISTANCE_TOLERANCE_ANG: f64 = 1e-6;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn halo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_halo"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run halo")
-}
+use common::{output as halo, root};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -277,4 +268,40 @@ fn not_charge_neutral_is_a_warning_with_the_net_charge() {
     let got: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(got["charge_neutral"], false);
     assert!((got["net_charge_per_formula_unit"].as_f64().unwrap() + 0.5).abs() < 1e-12);
+}
+
+/// `halo inspect FILE | head`: a reader that goes away ends halo quietly, never with a panic.
+#[test]
+fn a_closed_pipe_ends_output_without_a_panic() {
+    use std::process::Stdio;
+    for args in [
+        vec![
+            "inspect",
+            "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif",
+        ],
+        vec![
+            "enumerate",
+            "--framework",
+            "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif",
+            "--site",
+            "16d",
+            "--dopants",
+            "In,Y",
+            "--fractions",
+            "0:0.666:0.111",
+        ],
+    ] {
+        let mut child = common::halo()
+            .current_dir(common::root())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before halo writes
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+    }
 }

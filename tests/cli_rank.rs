@@ -2,24 +2,13 @@
 //! (crates/filters/tests/data/candidates_measured.jsonl: the measured σ(RT) and Eₐ of
 //! conductivity_calibration.csv with halo's filter columns, plus one failed record).
 
-use std::process::Command;
+mod common;
+use common::run_args as halo;
 
 const RECORDS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/crates/filters/tests/data/candidates_measured.jsonl"
 );
-
-fn halo(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_halo"))
-        .args(args)
-        .output()
-        .expect("run halo");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn table_has_units_errors_and_front() {

@@ -1,18 +1,7 @@
 //! End-to-end tests of `halo stability`.
 
-use std::process::Command;
-
-fn halo(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_halo"))
-        .args(args)
-        .output()
-        .expect("run halo");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::run_args as halo;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let (code, out, err) = halo(args);

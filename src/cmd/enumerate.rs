@@ -173,13 +173,10 @@ fn dopant_string(c: &Candidate) -> String {
         .join(" + ")
 }
 
-/// Write to stdout; a closed pipe (`| head`) ends the output quietly.
+/// Write to stdout (a closed pipe ends halo quietly, see `main`).
 fn write_stdout(s: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(s.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => Ok(r?),
-    }
+    print!("{s}");
+    Ok(())
 }
 
 fn print_text(

@@ -219,16 +219,7 @@ fn build(loaded: &LoadedStructure, symprec: f64) -> anyhow::Result<Report> {
 }
 
 fn fmt_amount(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-8 {
-        if (x - 1.0).abs() < 1e-8 {
-            String::new()
-        } else {
-            format!("{}", x.round() as i64)
-        }
-    } else {
-        let s = format!("{x:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    halo_core::composition::format_amount(x, 4, true)
 }
 
 fn source_name(s: OxidationSource) -> &'static str {
@@ -330,8 +321,7 @@ fn print_text(r: &Report) {
 }
 
 fn fmt_occ(x: f64) -> String {
-    let s = format!("{x:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    halo_core::composition::format_amount(x, 4, false)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

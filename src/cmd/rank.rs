@@ -64,10 +64,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         halo_filters::table(&ranking)
     };
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r?,
-    }
+    print!("{text}");
     Ok(ExitCode::SUCCESS)
 }

@@ -83,13 +83,10 @@ fn limit_text(l: &Option<Limit>) -> String {
     }
 }
 
-/// Write `text` to stdout; a closed pipe (`| head`) ends the output quietly.
+/// Write `text` to stdout (a closed pipe ends halo quietly, see `main`).
 fn emit(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => Ok(r?),
-    }
+    print!("{text}");
+    Ok(())
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -46,3 +46,22 @@ pub fn fails_with(cmd: &mut Command, needle: &str) {
     assert!(err.contains(needle), "{cmd:?}: {err}");
     assert!(!err.contains("panicked"), "{cmd:?} panicked: {err}");
 }
+
+/// Run `halo ARGS` in the repository root and return its output.
+pub fn output(args: &[&str]) -> Output {
+    halo()
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the halo binary runs")
+}
+
+/// Run `halo ARGS` in the repository root: (exit code, stdout, stderr); −1 when ended by a signal.
+pub fn run_args(args: &[&str]) -> (i32, String, String) {
+    let out = output(args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

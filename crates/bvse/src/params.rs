@@ -81,7 +81,7 @@ pub const DEFAULT_RESOLUTION_ANG: f64 = 0.2;
 impl Default for BvseParams {
     fn default() -> Self {
         BvseParams {
-            mobile_ion: Species::new(Element::from_symbol("Li").expect("Li is known"), 1),
+            mobile_ion: Species::new(Element::LI, 1),
             resolution_ang: DEFAULT_RESOLUTION_ANG,
             mode: GridMode::Default,
             cutoff_ang: 10.0,

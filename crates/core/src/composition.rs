@@ -20,17 +20,27 @@ pub struct Composition {
     amounts: BTreeMap<Species, f64>,
 }
 
+/// An amount in a formula, the one formatter of the project: rounded to `decimals` places
+/// without trailing zeros (so an amount within half a unit of the last place of an integer is
+/// written as that integer), and 1 written as nothing when `ignore_ones` (pymatgen's
+/// `formula_double_format` with 8 decimals). `format_amount(0.33333, 4, true)` is `0.3333`.
+pub fn format_amount(x: f64, decimals: usize, ignore_ones: bool) -> String {
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s.as_str()
+    };
+    let s = if s == "-0" { "0" } else { s };
+    if ignore_ones && s == "1" {
+        String::new()
+    } else {
+        s.to_string()
+    }
+}
+
 fn fmt_amount(x: f64, ignore_ones: bool) -> String {
-    // pymatgen's formula_double_format: 1 → "" (if ignore_ones), integers without decimals,
-    // otherwise rounded to 8 decimals without trailing zeros
-    if ignore_ones && (x - 1.0).abs() < AMOUNT_TOLERANCE {
-        return String::new();
-    }
-    if (x - x.round()).abs() < AMOUNT_TOLERANCE {
-        return format!("{}", x.round() as i64);
-    }
-    let s = format!("{:.8}", x);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    format_amount(x, 8, ignore_ones)
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
@@ -208,7 +218,7 @@ impl Composition {
                 ),
             });
         }
-        let li = Element::from_symbol("Li")?;
+        let li = Element::LI;
         if self.amount_of(li) <= q {
             return Err(CoreError::InvalidParameter {
                 name: "net charge",
@@ -350,5 +360,21 @@ mod tests {
         let c = Composition::parse("Li2In0.333Sc0.333Cl4").unwrap();
         let s: f64 = c.mass_fractions().iter().map(|x| x.1).sum();
         assert!((s - 1.0).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::format_amount;
+
+    #[test]
+    fn amounts_are_rounded_trimmed_and_ones_dropped() {
+        assert_eq!(format_amount(0.333333, 4, true), "0.3333");
+        assert_eq!(format_amount(2.0, 4, true), "2");
+        assert_eq!(format_amount(1.00001, 4, true), "");
+        assert_eq!(format_amount(1.00001, 4, false), "1");
+        assert_eq!(format_amount(1.5, 8, true), "1.5");
+        assert_eq!(format_amount(-0.00001, 4, false), "0");
+        assert_eq!(format_amount(0.6750000001, 8, false), "0.675");
     }
 }

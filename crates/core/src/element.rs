@@ -13,6 +13,19 @@ use std::fmt;
 pub struct Element(u8);
 
 impl Element {
+    /// Lithium, the mobile ion of halo.
+    pub const LI: Element = Element(3);
+    /// Sodium.
+    pub const NA: Element = Element(11);
+    /// Fluorine.
+    pub const F: Element = Element(9);
+    /// Chlorine.
+    pub const CL: Element = Element(17);
+    /// Bromine.
+    pub const BR: Element = Element(35);
+    /// Iodine.
+    pub const I: Element = Element(53);
+
     fn row(self) -> &'static (&'static str, u8, f64, f64) {
         // the table is sorted by Z and constructors only accept listed elements
         let i = ELEMENTS
@@ -233,5 +246,25 @@ mod tests {
         assert!(cl.is_halogen());
         assert_eq!(Element::from_z(49).unwrap().symbol(), "In");
         assert!(Element::from_symbol("cl").is_err());
+    }
+}
+
+#[cfg(test)]
+mod constant_tests {
+    use super::Element;
+
+    #[test]
+    fn element_constants_are_the_listed_elements() {
+        for (c, sym) in [
+            (Element::LI, "Li"),
+            (Element::NA, "Na"),
+            (Element::F, "F"),
+            (Element::CL, "Cl"),
+            (Element::BR, "Br"),
+            (Element::I, "I"),
+        ] {
+            assert_eq!(Element::from_symbol(sym).unwrap(), c);
+            assert_eq!(c.symbol(), sym);
+        }
     }
 }

@@ -417,12 +417,7 @@ pub fn enumerate_candidates(
 }
 
 fn fmt_amount(x: f64) -> String {
-    if (x - x.round()).abs() < 5e-5 {
-        let n = x.round() as i64;
-        return if n == 1 { String::new() } else { n.to_string() };
-    }
-    let s = format!("{x:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    halo_core::composition::format_amount(x, 4, true)
 }
 
 fn evaluate(
@@ -488,7 +483,7 @@ fn evaluate(
     }
     // orbit content per formula unit
     let remaining = fw.host_m_per_fu - total;
-    let li_sp = Species::new(Element::from_symbol("Li").expect("Li"), 1);
+    let li_sp = Species::new(Element::LI, 1);
     let mut orbit_amounts: Vec<(Species, Rational)> = Vec::new();
     let add = |v: &mut Vec<(Species, Rational)>, sp: Species, a: Rational| {
         if a.is_zero() {

@@ -189,7 +189,7 @@ impl FrameworkModel {
             reason,
         };
         let s = with_formal_states(structure)?;
-        let li = Element::from_symbol("Li")?;
+        let li = Element::LI;
         let info = halo_symmetry::analyze_with(
             &s,
             &SymmetryOptions {

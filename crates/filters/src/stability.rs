@@ -223,13 +223,14 @@ pub fn stability(composition: &Composition) -> Result<StabilityReport, FilterErr
     stability_with(composition, &StabilityOptions::default())
 }
 
+/// A reaction coefficient followed by a space ("" for 1).
 fn fmt_amount(x: f64) -> String {
-    if (x - 1.0).abs() < 1e-9 {
-        return String::new();
+    let s = halo_core::composition::format_amount(x, 4, true);
+    if s.is_empty() {
+        s
+    } else {
+        s + " "
     }
-    let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    format!("{s} ")
 }
 
 struct Candidate {
@@ -250,7 +251,7 @@ fn candidate_energy(
     phases: &[Phase],
     opts: &StabilityOptions,
 ) -> Result<Candidate, FilterError> {
-    let li = Element::from_symbol("Li")?;
+    let li = Element::LI;
     let n_atoms: f64 = target.values().sum();
     let n_li = target.get(&li).copied().unwrap_or(0.0);
     // 1. a tabulated phase of the same composition
@@ -500,7 +501,7 @@ fn find_limit(
     tol_ev: f64,
     side: Side,
 ) -> Result<Option<Limit>, FilterError> {
-    let li = Element::from_symbol("Li")?;
+    let li = Element::LI;
     let mut v = match side {
         Side::Anodic => SCAN_MAX_V,
         Side::Cathodic => 0.0,

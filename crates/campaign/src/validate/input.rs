@@ -151,7 +151,7 @@ impl Table {
 /// structure file is missing are refused, naming the row.
 pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
     let t = Table::read(path, &["id", "file", "formula", "sigma_rt_s_per_cm"])?;
-    let li = Element::from_symbol("Li").expect("Li is an element");
+    let li = Element::LI;
     let mut out: Vec<SetRow> = Vec::new();
     for (line, rec) in &t.rows {
         let line = *line;

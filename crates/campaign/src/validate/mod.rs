@@ -233,7 +233,7 @@ fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Prediction, Strin
 }
 
 fn refined_li(loaded: &halo_io::LoadedStructure) -> Vec<RefinedLi> {
-    let li = halo_core::Element::from_symbol("Li").expect("Li");
+    let li = halo_core::Element::LI;
     let mut out: Vec<RefinedLi> = Vec::new();
     for (site, origins) in loaded.structure.sites.iter().zip(&loaded.site_origins) {
         let shared = site
