@@ -141,6 +141,14 @@ pub fn report_md(r: &ValidationReport) -> String {
                 + " (every other composition: the all-pairs refit)"
         }
     );
+    rows_section(&mut s, r);
+    occupancy_section(&mut s, r);
+    noise_section(&mut s, r);
+    s
+}
+
+/// The rows, the diagnoses of rows off by more than a decade, and the compositions.
+fn rows_section(s: &mut String, r: &ValidationReport) {
     let _ = writeln!(s, "## Rows\n");
     let _ = writeln!(
         s,
@@ -213,6 +221,10 @@ pub fn report_md(r: &ValidationReport) -> String {
             opt(c.loco_log10_error, |x| format!("{x:+.2}")),
         );
     }
+}
+
+/// Predicted vs refined Li occupancies.
+fn occupancy_section(s: &mut String, r: &ValidationReport) {
     if !r.occupancies.is_empty() {
         let _ = writeln!(s, "\n## Li occupancies: predicted (300 K) vs refined\n");
         let _ = writeln!(
@@ -238,6 +250,10 @@ pub fn report_md(r: &ValidationReport) -> String {
             );
         }
     }
+}
+
+/// How far coordinate noise moves the predictions.
+fn noise_section(s: &mut String, r: &ValidationReport) {
     if !r.noise.is_empty() {
         let _ = writeln!(
             s,
@@ -268,7 +284,6 @@ pub fn report_md(r: &ValidationReport) -> String {
             );
         }
     }
-    s
 }
 
 /// Write every output into `dir` (created if missing).

@@ -1,0 +1,195 @@
+//! Checks that need no conductivity, and the diagnosis of rows the model gets wrong: predicted
+//! vs refined Li occupancies, how far coordinate noise moves a prediction, and the one-line
+//! diagnosis of a row off by more than a decade.
+
+use super::evaluate::Files;
+use super::input::SiteRow;
+use super::{NoiseSummary, OccupancyComparison, Prediction, RowResult, StructureOutcome};
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    })
+}
+
+/// One line naming the stage that puts a row more than a decade off (or failed it), from the
+/// numbers the run produced.
+pub(super) fn diagnose(row: &RowResult, p: Option<&Prediction>) -> Option<String> {
+    if let Some(reason) = &row.reason {
+        return Some(if reason.contains("jammed") {
+            "jammed network: with every Li site full and 2.5 Å hard blocking no hop is \
+             possible; the model has no defect formation (Frenkel pairs, vacancies)"
+                .into()
+        } else if reason.contains("cannot place") {
+            "mobile-ion count vs blocking: the composition's Li do not fit on the landscape \
+             minima under the 2.5 Å blocking rule (sites of a full sublattice closer than that)"
+                .into()
+        } else {
+            format!("failed stage: {reason}")
+        });
+    }
+    let (err, p) = (row.log10_error?, p?);
+    if err.abs() <= 1.0 {
+        return None;
+    }
+    Some(if err > 0.0 {
+        if p.interstitial_fraction > 0.05 {
+            format!(
+                "site energies / missing interstitials cost: {:.0} % of the mobile Li sit on \
+                 landscape minima with no refined Li (interstitials that cost little in the \
+                 single-particle landscape), a vacancy network the real material lacks",
+                100.0 * p.interstitial_fraction
+            )
+        } else if p.li_total_per_cell > p.li_mobile_per_cell + 1e-9 {
+            format!(
+                "mobile-ion count: {:.2} of {:.2} Li per cell counted as framework (shared \
+                 sites averaged), leaving a vacancy-rich network",
+                p.li_total_per_cell - p.li_mobile_per_cell,
+                p.li_total_per_cell
+            )
+        } else {
+            format!(
+                "barrier: hops too easy (BVSE E_3D = {:.3} eV, predicted Ea {:.3} eV{})",
+                p.e_3d_ev.unwrap_or(f64::NAN),
+                p.ea_ev,
+                row.row
+                    .ea_ev
+                    .map(|e| format!(", measured {e:.2} eV"))
+                    .unwrap_or_default()
+            )
+        }
+    } else if p.e_3d_ev.is_some_and(|e| p.ea_ev > e + 0.15) {
+        format!(
+            "blocking / full Li sublattice: predicted Ea {:.3} eV exceeds the BVSE path barrier \
+             E_3D = {:.3} eV; with few vacancies and 2.5 Å hard blocking most hops are \
+             forbidden (the model has no defect formation)",
+            p.ea_ev,
+            p.e_3d_ev.unwrap_or(f64::NAN)
+        )
+    } else {
+        format!(
+            "barrier: BVSE path barrier E_3D = {} too high (predicted Ea {:.3} eV{})",
+            p.e_3d_ev
+                .map(|e| format!("{e:.3} eV"))
+                .unwrap_or_else(|| "none (no 3D path)".into()),
+            p.ea_ev,
+            row.row
+                .ea_ev
+                .map(|e| format!(", measured {e:.2} eV"))
+                .unwrap_or_default()
+        )
+    })
+}
+
+/// Predicted (300 K) vs refined occupancy of every listed refined Li site, then the landscape
+/// minima of those structures that match no refined Li site.
+pub(super) fn occupancy_comparisons(
+    sites: &[SiteRow],
+    files: &Files,
+    structures: &[StructureOutcome],
+) -> Vec<OccupancyComparison> {
+    let mut out = Vec::new();
+    for site in sites {
+        let s = &structures[files.index(&site.path)];
+        let refined = s.refined_li.iter().find(|r| r.label == site.label);
+        let (pred, note) = match (&s.result, refined) {
+            (_, None) => (
+                None,
+                format!("no Li site labelled {} in the file", site.label),
+            ),
+            (Err(e), _) => (None, format!("no prediction: {e}")),
+            (Ok(_), Some(r)) if r.shared_with_framework_cation => (
+                None,
+                "shared with a framework cation: kept in the framework at its refined \
+                 occupancy (not predicted)"
+                    .into(),
+            ),
+            (Ok(p), Some(_)) => match p.occupancies.iter().find(|o| o.label == site.label) {
+                Some(o) => (Some(o.occupancy), String::new()),
+                None => (
+                    Some(0.0),
+                    "no landscape minimum at this site (a station on a path): no Li predicted"
+                        .into(),
+                ),
+            },
+        };
+        let refined_occ = refined.map(|r| r.occupancy);
+        out.push(OccupancyComparison {
+            file: site.file.clone(),
+            label: site.label.clone(),
+            wyckoff: site.wyckoff.clone(),
+            refined_occupancy: refined_occ,
+            predicted_occupancy_300k: pred,
+            difference: pred.zip(refined_occ).map(|(p, r)| p - r),
+            note,
+        });
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for site in sites {
+        if seen.contains(&site.file.as_str()) {
+            continue;
+        }
+        seen.push(&site.file);
+        let s = &structures[files.index(&site.path)];
+        let Ok(p) = &s.result else { continue };
+        for o in p
+            .occupancies
+            .iter()
+            .filter(|o| !s.refined_li.iter().any(|r| r.label == o.label))
+        {
+            out.push(OccupancyComparison {
+                file: site.file.clone(),
+                label: o.label.clone(),
+                wyckoff: format!("{} sites per cell", o.sites_per_cell),
+                refined_occupancy: Some(0.0),
+                predicted_occupancy_300k: Some(o.occupancy),
+                difference: Some(o.occupancy),
+                note: "landscape minima matching no refined Li site (interstitials)".into(),
+            });
+        }
+    }
+    out
+}
+
+/// Median and worst |Δlog10 σ300| and |ΔEa| of each structure's noisy copies against its
+/// unperturbed prediction.
+pub(super) fn noise_summaries(structures: &[StructureOutcome]) -> Vec<NoiseSummary> {
+    structures
+        .iter()
+        .map(|s| {
+            let base = s.result.as_ref().ok();
+            let ds: Vec<f64> = s
+                .noise
+                .iter()
+                .filter_map(|c| {
+                    Some(
+                        (c.sigma_300k_s_per_cm? / base?.sigma_300k_s_per_cm)
+                            .log10()
+                            .abs(),
+                    )
+                })
+                .collect();
+            let de: Vec<f64> = s
+                .noise
+                .iter()
+                .filter_map(|c| Some((c.ea_ev? - base?.ea_ev).abs()))
+                .collect();
+            NoiseSummary {
+                file: s.file.clone(),
+                copies: s.noise.len(),
+                failed: s.noise.iter().filter(|c| c.error.is_some()).count(),
+                median_abs_dlog10_sigma: median(ds.clone()),
+                worst_abs_dlog10_sigma: ds.iter().copied().reduce(f64::max),
+                median_abs_dea_ev: median(de.clone()),
+                worst_abs_dea_ev: de.iter().copied().reduce(f64::max),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,187 @@
+//! Running the model on every distinct structure of a validation (and its noisy copies).
+
+use super::{NoisyCopy, Prediction, RefinedLi, StructureOutcome, ValidateOptions};
+use crate::transport::Transport;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Prediction, String> {
+    let fit = tr
+        .kmc
+        .arrhenius
+        .as_ref()
+        .ok_or("kmc: no Arrhenius fit (fewer than two temperatures with σ > 0)")?;
+    let lowest = tr
+        .kmc
+        .temperatures
+        .iter()
+        .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k))
+        .ok_or("kmc: no temperature")?;
+    let total: f64 = lowest.occupancies.iter().map(|o| o.ions_per_cell).sum();
+    let inter: f64 = lowest
+        .occupancies
+        .iter()
+        .filter(|o| !refined.iter().any(|r| r.label == o.label))
+        .map(|o| o.ions_per_cell)
+        .sum();
+    Ok(Prediction {
+        sigma_300k_s_per_cm: fit.sigma_300k_s_per_cm,
+        sigma_300k_se_s_per_cm: fit.sigma_300k_se_s_per_cm,
+        ea_ev: fit.ea_ev,
+        ea_se_ev: fit.ea_se_ev,
+        li_total_per_cell: tr.mobile.total_per_cell,
+        li_mobile_per_cell: tr.mobile_per_cell_used,
+        e_3d_ev: tr.percolation.thresholds.e_3d_ev,
+        n_ions: tr.kmc.n_ions,
+        supercell: tr.kmc.supercell,
+        interstitial_fraction: if total > 0.0 { inter / total } else { 0.0 },
+        occupancies: lowest.occupancies.clone(),
+        lowest_temperature_k: lowest.temperature_k,
+    })
+}
+
+pub(super) fn refined_li(loaded: &halo_io::LoadedStructure) -> Vec<RefinedLi> {
+    let li = halo_core::Element::LI;
+    let mut out: Vec<RefinedLi> = Vec::new();
+    for (site, origins) in loaded.structure.sites.iter().zip(&loaded.site_origins) {
+        let shared = site
+            .species
+            .iter()
+            .any(|(sp, o)| sp.element != li && *o > 0.0 && !sp.element.is_halogen());
+        for &a in origins {
+            let row = &loaded.asymmetric_sites[a];
+            if row.species.element == li && !out.iter().any(|r| r.label == row.label) {
+                out.push(RefinedLi {
+                    label: row.label.clone(),
+                    occupancy: row.occupancy,
+                    shared_with_framework_cation: shared,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn evaluate_file(
+    file: &str,
+    path: &Path,
+    copy: usize,
+    opts: &ValidateOptions,
+) -> (
+    Option<String>,
+    Vec<RefinedLi>,
+    Result<Prediction, String>,
+    u64,
+) {
+    let noise_seed =
+        halo_core::seed::candidate_seed(opts.settings.kmc.seed, &format!("{file}#noise{copy}"));
+    let loaded = match halo_io::read_structure(path) {
+        Ok(l) => l,
+        Err(e) => return (None, Vec::new(), Err(format!("read: {e}")), noise_seed),
+    };
+    let refined = refined_li(&loaded);
+    let formula = Some(loaded.structure.composition().reduced_formula());
+    let structure = if copy == 0 {
+        loaded.structure.clone()
+    } else {
+        match halo_io::perturb::perturb(&loaded, opts.noise_sigma_frac, noise_seed) {
+            Ok(s) => s,
+            Err(e) => return (formula, refined, Err(format!("perturb: {e}")), noise_seed),
+        }
+    };
+    let result = crate::transport::evaluate(&structure, &opts.settings, |_| {})
+        .map_err(|e| e.to_string())
+        .and_then(|tr| prediction(&tr, &refined));
+    (formula, refined, result, noise_seed)
+}
+
+/// The distinct structure files of the rows, the site table and the calibration pairs, in
+/// first-appearance order (two spellings of one file are one).
+pub(super) struct Files {
+    pub list: Vec<(String, PathBuf)>,
+    canonical: Vec<PathBuf>,
+}
+
+impl Files {
+    pub fn new<'a>(files: impl Iterator<Item = (&'a str, &'a PathBuf)>) -> Files {
+        let mut f = Files {
+            list: Vec::new(),
+            canonical: Vec::new(),
+        };
+        for (file, path) in files {
+            let canon = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if !f.canonical.contains(&canon) {
+                f.list.push((file.to_string(), path.clone()));
+                f.canonical.push(canon);
+            }
+        }
+        f
+    }
+
+    /// The index of `path` in the list.
+    pub fn index(&self, path: &Path) -> usize {
+        let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.canonical
+            .iter()
+            .position(|p| *p == canon)
+            .expect("every file of the inputs is listed")
+    }
+}
+
+/// Run every file (and `opts.noise_copies` noisy copies of each) in parallel.
+pub(super) fn evaluate_all(
+    files: &Files,
+    opts: &ValidateOptions,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Vec<StructureOutcome> {
+    let jobs: Vec<(usize, usize)> = (0..files.list.len())
+        .flat_map(|f| (0..=opts.noise_copies).map(move |k| (f, k)))
+        .collect();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<_> = jobs
+        .par_iter()
+        .map(|&(f, k)| {
+            let (file, path) = &files.list[f];
+            let r = evaluate_file(file, path, k, opts);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let what = if k == 0 {
+                file.clone()
+            } else {
+                format!("{file} (noisy copy {k})")
+            };
+            progress(n, jobs.len(), &what);
+            r
+        })
+        .collect();
+    let mut structures: Vec<StructureOutcome> = files
+        .list
+        .iter()
+        .map(|(file, _)| StructureOutcome {
+            file: file.clone(),
+            formula: None,
+            result: Err("not run".into()),
+            refined_li: Vec::new(),
+            noise: Vec::new(),
+        })
+        .collect();
+    for (&(f, k), (formula, refined, result, seed)) in jobs.iter().zip(results) {
+        let s = &mut structures[f];
+        if k == 0 {
+            s.formula = formula;
+            s.refined_li = refined;
+            s.result = result;
+        } else {
+            let (sigma, ea, error) = match result {
+                Ok(p) => (Some(p.sigma_300k_s_per_cm), Some(p.ea_ev), None),
+                Err(e) => (None, None, Some(e)),
+            };
+            s.noise.push(NoisyCopy {
+                seed,
+                sigma_300k_s_per_cm: sigma,
+                ea_ev: ea,
+                error,
+            });
+        }
+    }
+    structures
+}
