@@ -31,6 +31,11 @@ pub struct ExecArgs {
     /// Do not draw progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    /// Records in the checkpoint computed with other settings (an edited workflow, another
+    /// model version, a foreign checkpoint) are dropped and computed again; without this flag
+    /// they stop the run (exit 2) and nothing is mixed.
+    #[arg(long)]
+    pub recompute_stale: bool,
 }
 
 /// Arguments of `halo run`.
@@ -89,6 +94,10 @@ pub struct MergeArgs {
     pub shards: u32,
     #[arg(long)]
     pub json: bool,
+    /// Leave out records computed with other settings (their shards are then reported missing)
+    /// instead of refusing to merge.
+    #[arg(long)]
+    pub recompute_stale: bool,
 }
 
 /// Arguments of `halo emit`.
@@ -183,6 +192,7 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
         threads: threads_n,
         shard,
         progress,
+        recompute_stale: e.recompute_stale,
     };
     let r = driver::run(lw, &opts, stop)?;
     let s = &r.summary;
@@ -304,7 +314,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
 
 /// `halo merge`.
 pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
-    let r = driver::merge(&a.dir, a.shards)?;
+    let r = driver::merge(&a.dir, a.shards, a.recompute_stale)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     }

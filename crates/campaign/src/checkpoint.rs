@@ -18,6 +18,12 @@ use std::path::{Path, PathBuf};
 pub trait Keyed {
     /// The content-derived candidate id.
     fn key(&self) -> &str;
+
+    /// Whether a second record of the same id holds the same result (a legitimate duplicate,
+    /// e.g. after a requeue); by default every duplicate is.
+    fn same_result(&self, _other: &Self) -> bool {
+        true
+    }
 }
 
 /// What recovery found when a checkpoint was opened.
@@ -29,6 +35,8 @@ pub struct Recovery {
     pub truncated_bytes: u64,
     /// Records dropped because their id was already present.
     pub duplicates: usize,
+    /// Ids recorded twice with different results ([`Keyed::same_result`]).
+    pub conflicts: Vec<String>,
 }
 
 /// An open append-only checkpoint.
@@ -53,7 +61,7 @@ pub fn read_records<T: DeserializeOwned + Keyed>(
         }
         Err(e) => return Err(CampaignError::io(path, e)),
     }
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, T> = BTreeMap::new();
     let mut rec = Recovery::default();
     let mut good_end = 0u64;
     let mut start = 0usize;
@@ -65,7 +73,12 @@ pub fn read_records<T: DeserializeOwned + Keyed>(
         match serde_json::from_slice::<T>(line) {
             Ok(r) => {
                 match out.entry(r.key().to_string()) {
-                    std::collections::btree_map::Entry::Occupied(_) => rec.duplicates += 1,
+                    std::collections::btree_map::Entry::Occupied(o) => {
+                        rec.duplicates += 1;
+                        if !o.get().same_result(&r) && !rec.conflicts.contains(o.key()) {
+                            rec.conflicts.push(o.key().clone());
+                        }
+                    }
                     std::collections::btree_map::Entry::Vacant(v) => {
                         v.insert(r);
                         rec.records += 1;

@@ -1,7 +1,7 @@
 //! Campaign driver: run/resume, status, merge, report and the synthesis export, on a
 //! [`CampaignFolder`] (layout and readers in `folder`, rendering in `outputs`).
 
-use crate::checkpoint::read_records;
+use crate::checkpoint::{read_records, Keyed};
 use crate::config::LoadedWorkflow;
 use crate::error::CampaignError;
 use crate::folder::CampaignFolder;
@@ -22,6 +22,9 @@ pub struct RunOptions {
     pub threads: usize,
     pub shard: Shard,
     pub progress: bool,
+    /// Drop records computed with other settings from the checkpoint and compute them again
+    /// (without it such records stop the run).
+    pub recompute_stale: bool,
 }
 
 /// What a run did.
@@ -46,6 +49,7 @@ pub fn run(
     let ctx = pipeline::Context::new(lw)?;
     let plan = pipeline::plan(&ctx)?;
     let folder = CampaignFolder::new(&opts.out_dir);
+    let _lock = folder.lock(Some(&opts.shard))?;
     folder.prepare(lw, &plan)?;
     let mine: Vec<&pipeline::PlannedCandidate> = plan
         .candidates
@@ -55,6 +59,7 @@ pub fn run(
     let (progress, _mp) = StageProgress::new(pipeline::STAGES, mine.len() as u64, opts.progress);
     let seed = lw.workflow.campaign.seed;
     let ckpt = folder.checkpoint_path(&opts.shard);
+    drop_or_refuse_stale(&ckpt, &ctx.settings_hash, &plan, opts.recompute_stale)?;
     let (summary, done) = run_pending(
         &mine,
         |c| c.id.as_str(),
@@ -78,6 +83,93 @@ pub fn run(
         wall_s: t0.elapsed().as_secs_f64(),
         outputs_written,
     })
+}
+
+/// Records of `records` whose fingerprint does not match `settings` (or whose id is not a
+/// candidate of `plan`), with the reason.
+fn stale_records(
+    records: &BTreeMap<String, CandidateRecord>,
+    settings: &str,
+    plan: &pipeline::Plan,
+) -> Vec<(String, String)> {
+    let ids: BTreeSet<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
+    records
+        .values()
+        .filter_map(|r| {
+            if !ids.contains(r.id.as_str()) {
+                return Some((r.id.clone(), "not a candidate of this campaign".to_string()));
+            }
+            let expected = crate::fingerprint::fingerprint(settings, &r.id);
+            crate::fingerprint::why_stale(r.fingerprint.as_ref(), &expected)
+                .map(|w| (r.id.clone(), w))
+        })
+        .collect()
+}
+
+/// "N of M records …: reason (k), reason (k)" for an error message.
+fn describe_stale(stale: &[(String, String)], total: usize) -> String {
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, w) in stale {
+        *reasons.entry(w.as_str()).or_default() += 1;
+    }
+    let list: Vec<String> = reasons.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    format!(
+        "{} of {total} recorded candidates do not belong to this folder's settings: {}",
+        stale.len(),
+        list.join("; ")
+    )
+}
+
+/// Refuse a checkpoint holding records of other settings (or one id recorded twice with
+/// different results); with `recompute` drop the stale lines (atomic rewrite) so they are
+/// computed again, never mixed.
+fn drop_or_refuse_stale(
+    ckpt: &Path,
+    settings: &str,
+    plan: &pipeline::Plan,
+    recompute: bool,
+) -> Result<(), CampaignError> {
+    let (records, recovery, _) = read_records::<CandidateRecord>(ckpt)?;
+    if !recovery.conflicts.is_empty() {
+        return Err(CampaignError::Stale {
+            path: ckpt.to_path_buf(),
+            reason: format!(
+                "candidates recorded twice with different results: {}",
+                recovery.conflicts.join(", ")
+            ),
+        });
+    }
+    let stale = stale_records(&records, settings, plan);
+    if stale.is_empty() {
+        return Ok(());
+    }
+    if !recompute {
+        return Err(CampaignError::Stale {
+            path: ckpt.to_path_buf(),
+            reason: format!(
+                "{}; nothing was mixed. Give --recompute-stale to drop and recompute them",
+                describe_stale(&stale, records.len())
+            ),
+        });
+    }
+    let drop: BTreeSet<&str> = stale.iter().map(|(id, _)| id.as_str()).collect();
+    let text = std::fs::read_to_string(ckpt).map_err(|e| CampaignError::io(ckpt, e))?;
+    let kept: String = text
+        .split_inclusive('\n')
+        .filter(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(|id| !drop.contains(id)))
+                .unwrap_or(true)
+        })
+        .collect();
+    crate::folder::write_atomic(ckpt, kept.as_bytes())?;
+    eprintln!(
+        "halo: {}: dropped {} stale record(s), computing them again",
+        ckpt.display(),
+        stale.len()
+    );
+    Ok(())
 }
 
 /// The state of a campaign folder.
@@ -159,16 +251,35 @@ pub struct MergeReport {
 }
 
 /// Join the shard checkpoints of `dir`, check coverage, and write the outputs when complete.
-pub fn merge(dir: &Path, shards: u32) -> Result<MergeReport, CampaignError> {
+pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeReport, CampaignError> {
     if shards == 0 {
         return Err(CampaignError::BadShard("0".into()));
     }
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
+    let _lock = folder.lock(None)?;
     let manifest = folder.read_plan()?;
+    let files = folder.checkpoint_files()?;
+    let counts: BTreeSet<u32> = files
+        .iter()
+        .filter_map(|(s, _)| s.map(|s| s.count))
+        .collect();
+    if !counts.is_empty() && !counts.contains(&shards) {
+        let found: Vec<String> = counts.iter().map(|n| n.to_string()).collect();
+        return Err(CampaignError::State {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "no checkpoints of {shards} shards here; found the shard checkpoints of N = {} \
+                 (merge with --shards {})",
+                found.join(", "),
+                found[0]
+            ),
+        });
+    }
     let mut recs: BTreeMap<String, CandidateRecord> = BTreeMap::new();
     let mut dups = 0;
-    for (s, p) in folder.checkpoint_files()? {
+    let mut conflicts: Vec<String> = Vec::new();
+    for (s, p) in files {
         if let Some(s) = s {
             if s.count != shards {
                 continue;
@@ -176,13 +287,47 @@ pub fn merge(dir: &Path, shards: u32) -> Result<MergeReport, CampaignError> {
         }
         let (r, rec, _) = read_records::<CandidateRecord>(&p)?;
         dups += rec.duplicates;
+        conflicts.extend(rec.conflicts);
         for (k, v) in r {
             match recs.entry(k) {
-                std::collections::btree_map::Entry::Occupied(_) => dups += 1,
+                std::collections::btree_map::Entry::Occupied(o) => {
+                    dups += 1;
+                    if !o.get().same_result(&v) {
+                        conflicts.push(o.key().clone());
+                    }
+                }
                 std::collections::btree_map::Entry::Vacant(e) => {
                     e.insert(v);
                 }
             }
+        }
+    }
+    if !conflicts.is_empty() {
+        conflicts.sort();
+        conflicts.dedup();
+        return Err(CampaignError::Stale {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "candidates recorded twice with different results: {}; nothing was merged",
+                conflicts.join(", ")
+            ),
+        });
+    }
+    let settings = pipeline::settings_hash_of(&lw)?;
+    let stale = stale_records(&recs, &settings, &manifest);
+    if !stale.is_empty() {
+        if !recompute_stale {
+            return Err(CampaignError::Stale {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "{}; nothing was merged. Give --recompute-stale to leave them out (their \
+                     shards are then reported missing; rerun those shards with --recompute-stale)",
+                    describe_stale(&stale, recs.len())
+                ),
+            });
+        }
+        for (id, _) in &stale {
+            recs.remove(id);
         }
     }
     let missing = missing_shards(&manifest, &recs, shards);
@@ -211,6 +356,7 @@ pub fn merge(dir: &Path, shards: u32) -> Result<MergeReport, CampaignError> {
 pub fn report(dir: &Path) -> Result<usize, CampaignError> {
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
+    let _lock = folder.lock(None)?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
@@ -225,6 +371,7 @@ pub fn export_synthesis(
 ) -> Result<Vec<PathBuf>, CampaignError> {
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
+    let _lock = folder.lock(None)?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);

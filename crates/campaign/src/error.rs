@@ -31,6 +31,12 @@ pub enum CampaignError {
     /// An output directory that does not belong to this campaign.
     #[error("{path}: {reason}")]
     State { path: PathBuf, reason: String },
+    /// Another process holds the campaign folder.
+    #[error("campaign folder {path} in use by {holder}; wait for it to finish (`halo status` works meanwhile)")]
+    Busy { path: PathBuf, holder: String },
+    /// Records computed with other settings, or recorded twice with different results.
+    #[error("{path}: {reason}")]
+    Stale { path: PathBuf, reason: String },
     /// A stage failed in a way that stops the campaign (not a per-candidate failure).
     #[error("{stage}: {reason}")]
     Stage { stage: &'static str, reason: String },

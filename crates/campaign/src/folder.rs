@@ -41,6 +41,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CampaignError> {
     std::fs::rename(&tmp, path).map_err(|e| CampaignError::io(path, e))
 }
 
+/// An advisory lock on a campaign folder (`DIR/.lock`, and `DIR/.lock.shard-k-of-N` for a
+/// shard), held until dropped; the operating system releases it when the process dies, so a
+/// SIGKILLed run never leaves a stale lock. One writer per folder: `run`/`resume` of the whole
+/// campaign, `report`, `merge` and `export` take the folder lock exclusively; a shard run takes
+/// it shared (shards of one array run side by side) and its shard lock exclusively. `status`
+/// reads without a lock.
+#[derive(Debug)]
+pub struct FolderLock {
+    _files: Vec<std::fs::File>,
+}
+
 /// A campaign output folder.
 #[derive(Clone, Debug)]
 pub struct CampaignFolder {
@@ -64,6 +75,56 @@ impl CampaignFolder {
         let p = self.path(name);
         write_atomic(&p, bytes)?;
         Ok(p)
+    }
+
+    /// Take the folder's lock: exclusively for `shard` = None (a whole run, report, merge,
+    /// export), shared plus the shard's own lock for a shard run. A folder in use gives
+    /// [`CampaignError::Busy`] naming the holder's PID.
+    pub fn lock(&self, shard: Option<&Shard>) -> Result<FolderLock, CampaignError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| CampaignError::io(&self.dir, e))?;
+        let folder_path = self.path(".lock");
+        let folder = open_lock_file(&folder_path)?;
+        let shared = shard.is_some_and(|s| s.count > 1);
+        let got = if shared {
+            folder.try_lock_shared()
+        } else {
+            folder.try_lock()
+        };
+        if let Err(e) = got {
+            return Err(self.busy(&folder_path, e));
+        }
+        let mut files = vec![folder];
+        match shard.filter(|s| s.count > 1) {
+            Some(s) => {
+                let p = self.path(&format!(".lock.shard-{}-of-{}", s.index, s.count));
+                let f = open_lock_file(&p)?;
+                if let Err(e) = f.try_lock() {
+                    return Err(self.busy(&p, e));
+                }
+                write_holder(&f, &p)?;
+                files.push(f);
+            }
+            None => write_holder(&files[0], &folder_path)?,
+        }
+        Ok(FolderLock { _files: files })
+    }
+
+    fn busy(&self, lock_path: &Path, e: std::fs::TryLockError) -> CampaignError {
+        match e {
+            std::fs::TryLockError::Error(e) => CampaignError::io(lock_path, e),
+            std::fs::TryLockError::WouldBlock => {
+                let holder = std::fs::read_to_string(lock_path).unwrap_or_default();
+                let holder = holder.trim();
+                CampaignError::Busy {
+                    path: self.dir.clone(),
+                    holder: if holder.is_empty() {
+                        "another halo process (shard runs hold the folder shared)".into()
+                    } else {
+                        holder.to_string()
+                    },
+                }
+            }
+        }
     }
 
     /// The checkpoint file of a shard (`checkpoint.jsonl` when unsharded).
@@ -175,4 +236,24 @@ impl CampaignFolder {
             reason: format!("unreadable plan: {e}"),
         })
     }
+}
+
+fn open_lock_file(path: &Path) -> Result<std::fs::File, CampaignError> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| CampaignError::io(path, e))
+}
+
+/// Record the holder's PID in a lock file it holds exclusively.
+fn write_holder(f: &std::fs::File, path: &Path) -> Result<(), CampaignError> {
+    use std::io::{Seek, Write};
+    let mut f = f;
+    f.set_len(0).map_err(|e| CampaignError::io(path, e))?;
+    f.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| CampaignError::io(path, e))?;
+    writeln!(f, "PID {}", std::process::id()).map_err(|e| CampaignError::io(path, e))
 }

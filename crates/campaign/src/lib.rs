@@ -9,6 +9,7 @@ pub mod config;
 pub mod driver;
 pub mod emit;
 pub mod error;
+pub mod fingerprint;
 pub mod folder;
 pub mod outputs;
 pub mod pipeline;

@@ -41,6 +41,8 @@ pub use halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG;
 pub struct Context {
     pub workflow: Workflow,
     pub enumerations: Vec<(String, EnumerationResult)>,
+    /// [`crate::fingerprint::settings_hash`] of the workflow and its framework files.
+    pub settings_hash: String,
 }
 
 impl Context {
@@ -56,8 +58,10 @@ impl Context {
                 reason: format!("enumerate.fractions: {reason}"),
             })?;
         let mut enumerations = Vec::new();
+        let mut framework_bytes = Vec::new();
         for f in &w.frameworks {
             let path = lw.resolve(&f.cif);
+            framework_bytes.push(std::fs::read(&path).map_err(|e| CampaignError::io(&path, e))?);
             let loaded = halo_io::read_structure(&path).map_err(|e| CampaignError::Stage {
                 stage: "framework",
                 reason: e.to_string(),
@@ -83,10 +87,25 @@ impl Context {
             enumerations.push((f.name.clone(), result));
         }
         Ok(Context {
+            settings_hash: crate::fingerprint::settings_hash(w, &framework_bytes),
             workflow: w.clone(),
             enumerations,
         })
     }
+}
+
+/// The settings hash of a loaded workflow (reads its framework files).
+pub fn settings_hash_of(lw: &LoadedWorkflow) -> Result<String, CampaignError> {
+    let bytes = lw
+        .workflow
+        .frameworks
+        .iter()
+        .map(|f| {
+            let p = lw.resolve(&f.cif);
+            std::fs::read(&p).map_err(|e| CampaignError::io(&p, e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::fingerprint::settings_hash(&lw.workflow, &bytes))
 }
 
 /// A candidate to evaluate.
@@ -466,5 +485,6 @@ pub fn evaluate(
         outcome,
         details,
         timings_s: timings,
+        fingerprint: Some(crate::fingerprint::fingerprint(&ctx.settings_hash, &c.id)),
     }
 }

@@ -64,11 +64,22 @@ pub struct CandidateRecord {
     pub details: BTreeMap<String, serde_json::Value>,
     /// Wall time per stage, s (not part of any ranked output: it depends on the machine).
     pub timings_s: BTreeMap<String, f64>,
+    /// The settings that produced this record (`None` in checkpoints of an older halo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<crate::fingerprint::Fingerprint>,
 }
 
 impl Keyed for CandidateRecord {
     fn key(&self) -> &str {
         &self.id
+    }
+
+    /// The same candidate computed twice (a requeue) gives the same outcome, seed and
+    /// fingerprint; only the timings may differ.
+    fn same_result(&self, other: &Self) -> bool {
+        self.outcome == other.outcome
+            && self.seed == other.seed
+            && self.fingerprint == other.fingerprint
     }
 }
 
