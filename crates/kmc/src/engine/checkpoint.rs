@@ -16,7 +16,7 @@ use super::observables::BlockRecord;
 use super::placement::Placement;
 
 /// Marker for an empty site.
-pub(crate) const EMPTY: u32 = u32::MAX;
+pub const EMPTY: u32 = u32::MAX;
 
 /// Settings of one trajectory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -186,7 +186,7 @@ impl TrajectoryCheckpoint {
 /// Is directed hop `h` possible now (§5.4): source occupied, target empty and not blocked by any
 /// ion other than the mover itself.
 #[inline(always)]
-pub(crate) fn hop_allowed(
+pub fn hop_allowed(
     net: &SupercellNetwork,
     occupant: &[u32],
     block_count: &[u16],

@@ -284,3 +284,105 @@ fn kolmogorov_loop_criterion_holds_with_repulsion() {
     }
     assert!(tested >= 5, "only {tested} loops found");
 }
+
+#[test]
+fn yukawa_rates_are_kra_rates_of_the_model_energies() {
+    // Γ = ν0·exp(−β[E_KRA + ΔE/2]) with ΔE from the model's site and pair energies of the whole
+    // configuration before and after the hop (docs/physics.md §5.2)
+    let mut net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+    for (k, s) in net.sites.iter_mut().enumerate() {
+        s.energy_ev += 0.004 * (k % 3) as f64;
+    }
+    let rep = PairRepulsion {
+        prefactor_ev_ang: 1.44,
+        screening_length_ang: 3.0,
+        cutoff_ang: 6.0,
+    };
+    let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
+    let c = cfg(350.0);
+    let beta = c.beta_per_ev().unwrap();
+    let model = YukawaPairs::new(&sc, &c).unwrap();
+    let mut t: ModelTrajectory<_, SiteTree> =
+        ModelTrajectory::new(&sc, c.clone(), 40, stream_rng(5, 350.0, 0), model).unwrap();
+    t.run_events(3000).unwrap();
+    let occ = t.occupied_sites();
+    let e0 = t.model().configuration_energy_ev(&occ);
+    let mut checked = 0;
+    for &i in &occ {
+        for (j, rate, h) in t.allowed_hops(i) {
+            let after: Vec<usize> = occ.iter().map(|&s| if s == i { j } else { s }).collect();
+            let de = t.model().configuration_energy_ev(&after) - e0;
+            let m = t.model();
+            let saddle = sc.hop_barrier_ev[h] + m.site_energy_ev(i);
+            let e_kra = saddle - 0.5 * (m.site_energy_ev(i) + m.site_energy_ev(j));
+            let expect = c.attempt_frequency_hz * (-beta * (e_kra + 0.5 * de)).exp();
+            assert!((rate / expect - 1.0).abs() < 1e-9, "{rate} vs {expect}");
+            assert!((m.pair_energy_ev(i, j) - sc.hop_pair_ev[h]).abs() < 1e-12);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} hops");
+}
+
+#[test]
+fn the_rate_group_selector_refuses_an_interacting_model() {
+    let net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+    let rep = PairRepulsion {
+        prefactor_ev_ang: 1.44,
+        screening_length_ang: 3.0,
+        cutoff_ang: 5.0,
+    };
+    let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
+    let model = YukawaPairs::new(&sc, &cfg(400.0)).unwrap();
+    let r =
+        ModelTrajectory::<_, RateGroups>::new(&sc, cfg(400.0), 30, stream_rng(1, 400.0, 0), model);
+    assert!(matches!(
+        r,
+        Err(KmcError::InvalidParameter {
+            name: "energy_model",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn the_single_particle_model_runs_on_either_selector() {
+    // the same placement (it does not depend on the selector) and the same total rate; both
+    // stay exact while running
+    let mut net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+    for (k, h) in net.hops.iter_mut().enumerate() {
+        h.saddle_energy_ev = 0.25 + 0.02 * (k % 4) as f64;
+    }
+    let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, None).unwrap();
+    let c = cfg(400.0);
+    let rng = || stream_rng(8, 400.0, 0);
+    let mut g: ModelTrajectory<_, RateGroups> = ModelTrajectory::new(
+        &sc,
+        c.clone(),
+        36,
+        rng(),
+        SingleParticle::new(&sc, &c).unwrap(),
+    )
+    .unwrap();
+    let mut s: ModelTrajectory<_, SiteTree> = ModelTrajectory::new(
+        &sc,
+        c.clone(),
+        36,
+        rng(),
+        SingleParticle::new(&sc, &c).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(g.occupied_sites(), s.occupied_sites());
+    assert!((g.total_rate() / s.total_rate() - 1.0).abs() < 1e-12);
+    for t in [g.total_rate(), s.total_rate()] {
+        assert!(t > 0.0);
+    }
+    g.run_events(5000).unwrap();
+    s.run_events(5000).unwrap();
+    for (total, fresh) in [
+        (g.total_rate(), g.fresh_total_rate()),
+        (s.total_rate(), s.fresh_total_rate()),
+    ] {
+        assert!((total / fresh - 1.0).abs() < 1e-12);
+    }
+}
