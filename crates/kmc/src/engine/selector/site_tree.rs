@@ -79,7 +79,8 @@ impl<M: EnergyModel> EventSelector<M> for SiteTree {
     ) -> Result<(), KmcError> {
         if !st.group_lists.is_empty() {
             return Err(KmcError::Checkpoint(
-                "rate-group lists in a checkpoint of a network with repulsion".into(),
+                "rate-group lists in a checkpoint for the per-site tree (a network with repulsion)"
+                    .into(),
             ));
         }
         Ok(())
