@@ -11,7 +11,9 @@
 //!   Li–Li repulsion ([`PairRepulsion`]): Γ = ν0·exp(−[E_KRA + (E_after − E_before)/2]/k_BT),
 //!   E_KRA = S_ij − (E_i + E_j)/2 (Van der Ven et al., Phys. Rev. B 64, 184307 (2001)). Both
 //!   satisfy detailed balance exactly: forward and reverse rates of any hop share the same
-//!   saddle term, so their ratio is the Boltzmann factor of the energy change.
+//!   saddle term, so their ratio is the Boltzmann factor of the energy change. The two are the
+//!   implementations [`engine::SingleParticle`] and [`engine::YukawaPairs`] of
+//!   [`engine::EnergyModel`]; a further model plugs in there.
 //! - Occupancy: one ion per site; two ions may not sit closer than the blocking distance
 //!   ([`KmcParams::blocking_distance_ang`], default 2.5 Å: this excludes face-sharing
 //!   tetrahedral–octahedral pairs such as spinel 8a–16c, 2.26 Å apart, and 48f–16c, while
@@ -23,8 +25,9 @@
 //!   only the hops into and out of the sites whose occupancy or blocking changed, so the work per
 //!   event does not depend on the system size. With repulsion a sum tree of per-site total rates is
 //!   used and the leaves of the sites whose neighbourhood changed are recomputed. A full rebuild
-//!   every [`KmcParams::rebuild_interval_events`] events records the drift diagnostic (see
-//!   [`engine`]).
+//!   every [`KmcParams::rebuild_interval_events`] events records the drift diagnostic. The two
+//!   selectors implement [`engine::EventSelector`] ([`engine::RateGroups`] for models with
+//!   constant barriers, [`engine::SiteTree`] for any); see [`engine`].
 //! - Randomness: Xoshiro256++ streams per (temperature, replica), derived from one u64 seed by
 //!   [`engine::stream_rng`]. Results are bit-identical for any rayon thread count, and a
 //!   trajectory can be checkpointed and resumed bit-exactly ([`engine::Trajectory::checkpoint`]).
