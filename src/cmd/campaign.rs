@@ -197,8 +197,13 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
     let r = driver::run(lw, &opts, stop)?;
     let s = &r.summary;
     eprintln!(
-        "{}: shard {shard}: {} candidates ({} already done, {} recorded now, {} failed); {} planned, {} rejected by enumeration; {:.1} s",
+        "{}{}: {} candidates ({} already done, {} recorded now, {} failed); {} planned, {} rejected by enumeration; {:.1} s",
         lw.workflow.campaign.name,
+        if shard.count > 1 {
+            format!(" shard {shard}")
+        } else {
+            String::new()
+        },
         s.total,
         s.already_done,
         s.recorded,
