@@ -225,3 +225,68 @@ fn merge_with_another_shard_count_names_the_one_found() {
         code_and_err(&o)
     );
 }
+
+#[test]
+fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = workflow(tmp.path(), "w", 11, 20);
+    let out = tmp.path().join("e");
+    let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
+    let o = halo_out(&["run", wf_s, "--out", out_s, "--no-progress"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", code_and_err(&o));
+    let o = halo_out(&["export", out_s, "--synthesis"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", code_and_err(&o));
+    let files = ["synthesis/handoff.json", "synthesis/handoff.csv"];
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    for bad in ["0", "-1", "NaN", "inf", "1e9"] {
+        let (code, err) = code_and_err(&halo_out(&[
+            "export",
+            out_s,
+            "--synthesis",
+            &format!("--batch-mass-g={bad}"),
+        ]));
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("batch mass") && err.contains("nothing was written"),
+            "{err}"
+        );
+    }
+    // synthesis.top = 0: nothing to hand off, a distinct exit code and the reason
+    let saved = out.join("workflow.toml");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    std::fs::write(&saved, text.replace("top = 3", "top = 0")).unwrap();
+    let (code, err) = code_and_err(&halo_out(&["export", out_s, "--synthesis"]));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("synthesis.top = 0"), "{err}");
+    let after: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    assert_eq!(before, after, "the good hand-off is untouched");
+
+    // a campaign none of whose candidates passes the filters
+    let strict = tmp.path().join("strict.toml");
+    std::fs::write(
+        &strict,
+        std::fs::read_to_string(&wf)
+            .unwrap()
+            .replace("min_anodic_limit_v = 3.5", "min_anodic_limit_v = 9.5"),
+    )
+    .unwrap();
+    let out2 = tmp.path().join("strict");
+    let (code, err) = code_and_err(&halo_out(&[
+        "run",
+        strict.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+        "--no-progress",
+    ]));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("no candidate passed the hard filters"),
+        "{err}"
+    );
+}

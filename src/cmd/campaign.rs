@@ -18,6 +18,9 @@ const EXIT_INT: u8 = 130;
 const EXIT_SOME_FAILED: u8 = 1;
 /// Exit code of `merge` when shards are missing.
 const EXIT_MISSING_SHARDS: u8 = 3;
+/// Exit code of a run or export that finished with nothing to rank or hand off (every
+/// candidate rejected, none passing the filters, `synthesis.top = 0`); stderr says why.
+const EXIT_EMPTY: u8 = 4;
 
 /// How to execute a campaign pass (shared by `run` and `resume`).
 #[derive(clap::Args)]
@@ -233,6 +236,14 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
     if r.outputs_written {
         eprintln!("outputs in {}", out.display());
     }
+    if r.planned == 0 {
+        eprintln!(
+            "nothing to rank: every candidate was rejected by enumeration ({}; reasons in {}/candidates.json)",
+            r.rejected,
+            out.display()
+        );
+        return Ok(ExitCode::from(EXIT_EMPTY));
+    }
     if r.failed > 0 {
         eprintln!(
             "{} candidate(s) failed; `halo status {}` lists them",
@@ -240,6 +251,12 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
             out.display()
         );
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
+    }
+    if r.passed == Some(0) {
+        eprintln!(
+            "no candidate passed the hard filters; ranked.csv lists each with the filter it failed"
+        );
+        return Ok(ExitCode::from(EXIT_EMPTY));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -310,11 +327,18 @@ pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     if !a.synthesis {
         bail!("nothing to export: pass --synthesis");
     }
-    let files = driver::export_synthesis(&a.dir, a.batch_mass_g)?;
-    for f in files {
-        println!("{}", f.display());
+    match driver::export_synthesis(&a.dir, a.batch_mass_g)? {
+        driver::ExportOutcome::Written(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        driver::ExportOutcome::Empty(why) => {
+            eprintln!("nothing exported: {why}; existing hand-off files are left as they were");
+            Ok(ExitCode::from(EXIT_EMPTY))
+        }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `halo merge`.

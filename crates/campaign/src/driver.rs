@@ -37,6 +37,8 @@ pub struct RunReport {
     pub wall_s: f64,
     /// Outputs written (only for a complete unsharded run).
     pub outputs_written: bool,
+    /// Candidates that passed the hard filters (when the outputs were written).
+    pub passed: Option<usize>,
 }
 
 /// Run (or continue) a campaign in `opts.out_dir`.
@@ -71,8 +73,9 @@ pub fn run(
     )?;
     let failed = done.values().filter(|r| r.metrics().is_none()).count();
     let mut outputs_written = false;
+    let mut passed = None;
     if !summary.interrupted && opts.shard.count == 1 {
-        crate::outputs::write_all(&folder, lw, &plan, &done)?;
+        passed = Some(crate::outputs::write_all(&folder, lw, &plan, &done)?);
         outputs_written = true;
     }
     Ok(RunReport {
@@ -82,6 +85,7 @@ pub fn run(
         planned: plan.candidates.len(),
         wall_s: t0.elapsed().as_secs_f64(),
         outputs_written,
+        passed,
     })
 }
 
@@ -368,16 +372,54 @@ pub fn report(dir: &Path) -> Result<usize, CampaignError> {
 pub fn export_synthesis(
     dir: &Path,
     batch_mass_g: Option<f64>,
-) -> Result<Vec<PathBuf>, CampaignError> {
+) -> Result<ExportOutcome, CampaignError> {
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
     let _lock = folder.lock(None)?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);
-    let (json, csv) = crate::outputs::render_handoff(&lw, &plan, &recs, batch)?;
-    Ok(vec![
-        folder.write("synthesis/handoff.json", json.as_bytes())?,
-        folder.write("synthesis/handoff.csv", csv.as_bytes())?,
-    ])
+    if !(batch.is_finite() && batch > 0.0 && batch <= MAX_BATCH_MASS_G) {
+        return Err(CampaignError::Config {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "batch mass {batch} g must be a positive number of at most {MAX_BATCH_MASS_G} g; \
+                 nothing was written"
+            ),
+        });
+    }
+    if lw.workflow.synthesis.top == 0 {
+        return Ok(ExportOutcome::Empty(
+            "synthesis.top = 0 in the workflow: no candidate is handed off".into(),
+        ));
+    }
+    let h = crate::outputs::render_handoff(&lw, &plan, &recs, batch)?;
+    if h.n_candidates == 0 {
+        let why = if h.skipped.is_empty() {
+            "no candidate passed the hard filters (ranked.csv says which filter each failed)"
+                .to_string()
+        } else {
+            format!(
+                "no passing candidate could be handed off: {}",
+                h.skipped.join("; ")
+            )
+        };
+        return Ok(ExportOutcome::Empty(why));
+    }
+    Ok(ExportOutcome::Written(vec![
+        folder.write("synthesis/handoff.json", h.json.as_bytes())?,
+        folder.write("synthesis/handoff.csv", h.csv.as_bytes())?,
+    ]))
+}
+
+/// Largest batch mass the hand-off accepts, g.
+pub const MAX_BATCH_MASS_G: f64 = 1000.0;
+
+/// What `export` did.
+#[derive(Clone, Debug)]
+pub enum ExportOutcome {
+    /// The hand-off files written.
+    Written(Vec<PathBuf>),
+    /// Nothing to hand off, and why; existing files are left as they were.
+    Empty(String),
 }

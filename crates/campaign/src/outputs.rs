@@ -88,13 +88,14 @@ struct RankedJsonRow<'a> {
     structure_cif: Option<String>,
 }
 
-/// Write ranked.csv/json, structures, plots and report.md.
+/// Write ranked.csv/json, structures, plots and report.md; returns how many candidates passed
+/// the hard filters.
 pub fn write_all(
     folder: &CampaignFolder,
     lw: &LoadedWorkflow,
     plan: &Plan,
     recs: &BTreeMap<String, CandidateRecord>,
-) -> Result<(), CampaignError> {
+) -> Result<usize, CampaignError> {
     let dir = folder.dir.as_path();
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     let r = ranking(lw, &ids, recs)?;
@@ -253,7 +254,7 @@ cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
     // report
     let report = report_markdown(lw, plan, recs, &r, &plot_notes);
     write_atomic(&dir.join("report.md"), report.as_bytes())?;
-    Ok(())
+    Ok(r.n_passed)
 }
 
 fn report_markdown(
@@ -360,7 +361,7 @@ pub fn render_handoff(
     plan: &Plan,
     recs: &BTreeMap<String, CandidateRecord>,
     batch: f64,
-) -> Result<(String, String), CampaignError> {
+) -> Result<RenderedHandoff, CampaignError> {
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     let r = ranking(lw, &ids, recs)?;
     #[derive(Serialize)]
@@ -451,5 +452,20 @@ pub fn render_handoff(
             csv.push('\n');
         }
     }
-    Ok((json, csv))
+    Ok(RenderedHandoff {
+        json,
+        csv,
+        n_candidates: items.len(),
+        skipped,
+    })
+}
+
+/// The synthesis hand-off as text, and what went into it.
+pub struct RenderedHandoff {
+    pub json: String,
+    pub csv: String,
+    /// Candidates handed off.
+    pub n_candidates: usize,
+    /// Passing candidates that could not be handed off, with the reason.
+    pub skipped: Vec<String>,
 }
