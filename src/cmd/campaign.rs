@@ -498,6 +498,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         StageSettings {
             bvse: &bvse,
             kmc: &kmc,
+            stop: None,
         },
         seed,
         Sink {

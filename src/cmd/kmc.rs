@@ -137,6 +137,7 @@ impl ModelArgs {
                 percolation: PercolationParams::default(),
                 kmc: params,
                 mobile_per_cell,
+                stop: None,
             },
             calibration,
         ))

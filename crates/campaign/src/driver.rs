@@ -48,7 +48,8 @@ pub fn run(
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport, CampaignError> {
     let t0 = Instant::now();
-    let ctx = pipeline::Context::new(lw)?;
+    let mut ctx = pipeline::Context::new(lw)?;
+    ctx.stop = Some(stop.clone());
     let plan = pipeline::plan(&ctx)?;
     let folder = CampaignFolder::new(&opts.out_dir);
     let _lock = folder.lock(Some(&opts.shard))?;

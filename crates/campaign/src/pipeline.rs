@@ -43,6 +43,9 @@ pub struct Context {
     pub enumerations: Vec<(String, EnumerationResult)>,
     /// [`crate::fingerprint::settings_hash`] of the workflow and its framework files.
     pub settings_hash: String,
+    /// Set on SIGTERM/SIGINT: running kMC trajectories are abandoned and their candidates are
+    /// not recorded (a resume computes them again).
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Context {
@@ -90,6 +93,7 @@ impl Context {
             settings_hash: crate::fingerprint::settings_hash(w, &framework_bytes),
             workflow: w.clone(),
             enumerations,
+            stop: None,
         })
     }
 }
@@ -242,6 +246,7 @@ pub fn transport_settings(
         percolation: PercolationParams::default(),
         kmc: kmc_params(settings.kmc, seed, 1.0),
         mobile_per_cell: None,
+        stop: settings.stop.cloned(),
     }
 }
 
@@ -279,6 +284,8 @@ pub struct Sink<'a> {
 pub struct StageSettings<'a> {
     pub bvse: &'a BvseSection,
     pub kmc: &'a KmcSection,
+    /// A stop request that abandons the kMC (see [`STOPPED`]).
+    pub stop: Option<&'a std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl<'a> StageSettings<'a> {
@@ -287,9 +294,14 @@ impl<'a> StageSettings<'a> {
         StageSettings {
             bvse: &w.bvse,
             kmc: &w.kmc,
+            stop: None,
         }
     }
 }
+
+/// The "stage" of an evaluation abandoned on a stop request: not a failure, nothing is
+/// recorded for the candidate.
+pub const STOPPED: &str = "stopped";
 
 /// Run the landscape, graph, kMC and filter stages on one structure. Returns the metrics (stage details and timings go to `sink`), or the failing stage and
 /// its reason.
@@ -321,7 +333,13 @@ pub fn evaluate_structure(
             p.done(stage)
         }
     })
-    .map_err(|e| (e.stage, e.message))?;
+    .map_err(|e| {
+        if e.interrupted {
+            (STOPPED, e.message)
+        } else {
+            (e.stage, e.message)
+        }
+    })?;
     let perc = &tr.percolation;
     let sg = &perc.site_graph;
     details.insert(
@@ -415,13 +433,14 @@ pub fn evaluate_structure(
     })
 }
 
-/// Evaluate one planned candidate (never fails: a failing stage is recorded).
+/// Evaluate one planned candidate (never fails: a failing stage is recorded). `None` when a
+/// stop request abandoned it: nothing is recorded and a resume computes it again.
 pub fn evaluate(
     ctx: &Context,
     c: &PlannedCandidate,
     seed: u64,
     progress: &StageProgress,
-) -> CandidateRecord {
+) -> Option<CandidateRecord> {
     let mut timings = BTreeMap::new();
     let mut details = BTreeMap::new();
     let (fi, ci) = c.index;
@@ -456,16 +475,15 @@ pub fn evaluate(
                 timings: &mut timings,
                 details: &mut details,
             };
-            match evaluate_structure(
-                &structure,
-                target,
-                StageSettings::of(&ctx.workflow),
-                seed,
-                sink,
-            ) {
+            let settings = StageSettings {
+                stop: ctx.stop.as_ref(),
+                ..StageSettings::of(&ctx.workflow)
+            };
+            match evaluate_structure(&structure, target, settings, seed, sink) {
                 Ok(m) => Outcome::Evaluated {
                     metrics: Box::new(m),
                 },
+                Err((STOPPED, _)) => return None,
                 Err((stage, reason)) => {
                     progress.skip_from(stage);
                     Outcome::Failed {
@@ -476,7 +494,7 @@ pub fn evaluate(
             }
         }
     };
-    CandidateRecord {
+    Some(CandidateRecord {
         id: c.id.clone(),
         framework: c.framework.clone(),
         formula: c.formula.clone(),
@@ -486,5 +504,5 @@ pub fn evaluate(
         details,
         timings_s: timings,
         fingerprint: Some(crate::fingerprint::fingerprint(&ctx.settings_hash, &c.id)),
-    }
+    })
 }

@@ -86,8 +86,8 @@ pub struct RunSummary {
 }
 
 /// Evaluate every task not yet in the checkpoint at `checkpoint_path`, in parallel on `threads`
-/// threads, appending each result as it arrives. `stop` is polled before each task starts;
-/// tasks already running complete and are recorded.
+/// threads, appending each result as it arrives. `stop` is polled before each task starts; a
+/// running task may also watch it and give up (`evaluate` returns `None`: nothing recorded).
 pub fn run_pending<T, R, F>(
     tasks: &[T],
     task_id: impl Fn(&T) -> &str + Sync,
@@ -100,7 +100,7 @@ pub fn run_pending<T, R, F>(
 where
     T: Sync,
     R: Serialize + DeserializeOwned + Keyed + Send,
-    F: Fn(&T, &StageProgress) -> R + Sync,
+    F: Fn(&T, &StageProgress) -> Option<R> + Sync,
 {
     let (mut ckpt, mut done, _recovery) = Checkpoint::open::<R>(checkpoint_path)?;
     let pending: Vec<&T> = tasks
@@ -132,9 +132,11 @@ where
                     if stop_w.load(Ordering::SeqCst) {
                         return;
                     }
-                    let r = evaluate(t, progress);
-                    // the receiver only disappears if writing failed; then stop quietly
-                    let _ = tx.send(r);
+                    // None: abandoned on a stop request, nothing to record
+                    if let Some(r) = evaluate(t, progress) {
+                        // the receiver only disappears if writing failed; then stop quietly
+                        let _ = tx.send(r);
+                    }
                 });
             });
         });
@@ -183,12 +185,12 @@ mod tests {
     }
 
     #[allow(clippy::ptr_arg)] // the runner hands each task as &T with T = String
-    fn eval(t: &String, p: &StageProgress) -> Out {
+    fn eval(t: &String, p: &StageProgress) -> Option<Out> {
         p.done("eval");
-        Out {
+        Some(Out {
             id: t.to_string(),
             value: crate::shard::candidate_seed(1, t),
-        }
+        })
     }
 
     #[test]

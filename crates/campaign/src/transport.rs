@@ -25,6 +25,9 @@ pub struct TransportSettings {
     pub kmc: KmcParams,
     /// Mobile ions per structure cell instead of the composition's count.
     pub mobile_per_cell: Option<f64>,
+    /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within
+    /// `halo_kmc::STOP_CHECK_EVENTS` events and the error says `interrupted`.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// What the chain produced.
@@ -58,10 +61,16 @@ pub struct TransportError {
     pub stage: &'static str,
     /// The reason.
     pub message: String,
+    /// The chain was stopped on request (not a failure of the structure).
+    pub interrupted: bool,
 }
 
 fn fail(stage: &'static str) -> impl Fn(String) -> TransportError {
-    move |message| TransportError { stage, message }
+    move |message| TransportError {
+        stage,
+        message,
+        interrupted: false,
+    }
 }
 
 /// Run the chain on `structure`. `on_stage` is called with `"bvse"`, `"graph"` and `"kmc"` as
@@ -77,6 +86,7 @@ pub fn evaluate(
     if !(per_cell.is_finite() && per_cell > 0.0) {
         return Err(TransportError {
             stage: "kmc",
+            interrupted: false,
             message: format!(
                 "no mobile {el}: all {:.3} {el} per cell share sites with framework cations \
                  (mobile {:.3}, framework {:.3} per cell)",
@@ -109,7 +119,13 @@ pub fn evaluate(
     let t1 = Instant::now();
     let mut kp = settings.kmc.clone();
     kp.mobile_ions = MobileIons::PerCell(per_cell);
-    let kmc = halo_kmc::simulate(&net, &kp).map_err(|e| fail("kmc")(e.to_string()))?;
+    let kmc = halo_kmc::simulate_with_stop(&net, &kp, settings.stop.as_deref()).map_err(|e| {
+        TransportError {
+            stage: "kmc",
+            interrupted: matches!(e, halo_kmc::KmcError::Stopped),
+            message: e.to_string(),
+        }
+    })?;
     let kmc_s = t1.elapsed().as_secs_f64();
     on_stage("kmc");
     Ok(Transport {

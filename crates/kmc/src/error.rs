@@ -32,6 +32,20 @@ pub enum KmcError {
         /// Ions placed before giving up.
         placed: usize,
     },
+    /// A stop was requested (SIGTERM/SIGINT); the run was abandoned at an event-chunk boundary
+    /// and nothing of it is reported.
+    #[error("stopped on request")]
+    Stopped,
+    /// The requested supercell would not fit in memory; nothing was allocated.
+    #[error("{what} would need about {estimate_gib:.1} GiB; {available}")]
+    TooLarge {
+        /// What was asked for, with its size.
+        what: String,
+        /// Memory estimate, GiB.
+        estimate_gib: f64,
+        /// The memory available, in words.
+        available: String,
+    },
     /// No ion can move: the total rate is zero (all hops blocked or no ions).
     #[error("the system is jammed: total hop rate is zero")]
     Jammed,

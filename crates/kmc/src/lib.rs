@@ -72,6 +72,7 @@ pub use supercell::{PairRepulsion, SupercellNetwork};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How the supercell is chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -216,8 +217,17 @@ impl KmcParams {
                 );
             }
         }
-        if self.replicas == 0 {
-            return bad("replicas", "at least one replica".into());
+        if self.replicas == 0 || self.replicas > MAX_REPLICAS {
+            return bad(
+                "replicas",
+                format!("{} is not in 1..={MAX_REPLICAS}", self.replicas),
+            );
+        }
+        if self.blocks_per_replica > MAX_BLOCKS {
+            return bad(
+                "blocks_per_replica",
+                format!("{} is more than {MAX_BLOCKS}", self.blocks_per_replica),
+            );
         }
         if self.replicas * self.blocks_per_replica < 2 {
             return bad(
@@ -339,12 +349,95 @@ struct ReplicaOutput {
     drift: f64,
 }
 
+/// Most replicas per temperature.
+pub const MAX_REPLICAS: usize = 4096;
+/// Most measured blocks per replica.
+pub const MAX_BLOCKS: usize = 1_000_000;
+/// A stop request is honoured within this many events of a trajectory (well under a second).
+pub const STOP_CHECK_EVENTS: u64 = 1 << 16;
+/// Memory of a supercell network per site, bytes (measured: ~400 B/site for the spinel graph
+/// of 4 hops per site, with margin).
+const NETWORK_BYTES_PER_SITE: u64 = 512;
+/// Memory of one running trajectory per site, bytes (measured ~160 B/site, with margin).
+const TRAJECTORY_BYTES_PER_SITE: u64 = 256;
+
+/// Run `n` events, checking `stop` every [`STOP_CHECK_EVENTS`] events (the steps are the same
+/// as one `run_events(n)`, so the trajectory is bit-identical).
+fn run_checked(t: &mut Trajectory, n: u64, stop: Option<&AtomicBool>) -> Result<(), KmcError> {
+    let Some(stop) = stop else {
+        return t.run_events(n);
+    };
+    let mut left = n;
+    while left > 0 {
+        if stop.load(Ordering::Relaxed) {
+            return Err(KmcError::Stopped);
+        }
+        let k = left.min(STOP_CHECK_EVENTS);
+        t.run_events(k)?;
+        left -= k;
+    }
+    Ok(())
+}
+
+/// One block of `events` events, with stop checks ([`Trajectory::run_block`] otherwise).
+fn run_block_checked(
+    t: &mut Trajectory,
+    events: u64,
+    stop: Option<&AtomicBool>,
+) -> Result<BlockRecord, KmcError> {
+    if !t.state().block_open {
+        t.begin_block();
+    }
+    run_checked(t, events, stop)?;
+    Ok(t.end_block())
+}
+
+/// The memory available to this process, bytes (`MemAvailable` of /proc/meminfo), if known.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuse a supercell of `cells` × `sites_per_cell` sites whose network and `parallel`
+/// running trajectories would not fit in 80 % of the available memory (or exceed 2³¹ sites).
+fn check_memory(scale: [usize; 3], sites_per_cell: usize, parallel: usize) -> Result<(), KmcError> {
+    let sites = scale.iter().map(|&s| s as u128).product::<u128>() * sites_per_cell as u128;
+    let bytes = sites
+        * (NETWORK_BYTES_PER_SITE as u128 + parallel as u128 * TRAJECTORY_BYTES_PER_SITE as u128);
+    let gib = bytes as f64 / (1u64 << 30) as f64;
+    let what =
+        format!("a supercell {scale:?} of {sites} sites with {parallel} trajectories at once");
+    if sites > (1u128 << 31) {
+        return Err(KmcError::TooLarge {
+            what,
+            estimate_gib: gib,
+            available: "more than 2^31 sites is not supported".into(),
+        });
+    }
+    if let Some(avail) = available_memory_bytes() {
+        if bytes as f64 > 0.8 * avail as f64 {
+            return Err(KmcError::TooLarge {
+                what,
+                estimate_gib: gib,
+                available: format!(
+                    "this machine has {:.1} GiB available; choose a smaller supercell or min_ions",
+                    avail as f64 / (1u64 << 30) as f64
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn run_replica(
     sc: &SupercellNetwork,
     params: &KmcParams,
     n_ions: usize,
     temperature_k: f64,
     replica: usize,
+    stop: Option<&AtomicBool>,
 ) -> Result<ReplicaOutput, KmcError> {
     let cfg = TrajectoryConfig {
         temperature_k,
@@ -357,14 +450,14 @@ fn run_replica(
     let mut t = Trajectory::new(sc, cfg, n_ions, rng)?;
     let eq = (params.equilibration_hops_per_ion * n_ions as f64).round() as u64;
     let per_block = ((params.hops_per_ion_per_block * n_ions as f64).round() as u64).max(1);
-    t.run_events(eq)?;
+    run_checked(&mut t, eq, stop)?;
     // one unrecorded block so that the first measured block has an adjacent predecessor
-    t.run_block(per_block)?;
+    run_block_checked(&mut t, per_block, stop)?;
     t.reset_occupancy_clock();
     let t0 = t.time_s();
     let mut blocks = Vec::with_capacity(params.blocks_per_replica);
     for _ in 0..params.blocks_per_replica {
-        blocks.push(t.run_block(per_block)?);
+        blocks.push(run_block_checked(&mut t, per_block, stop)?);
     }
     t.full_rebuild();
     Ok(ReplicaOutput {
@@ -412,6 +505,10 @@ pub fn prepare(
             supercell::auto_supercell(net, range, per_cell, min_ions, params.min_sites)
         }
     };
+    let parallel = rayon::current_num_threads()
+        .min(params.replicas * params.temperatures_k.len())
+        .max(1);
+    check_memory(scale, n_prim, parallel)?;
     let sc = SupercellNetwork::build(
         net,
         scale,
@@ -435,13 +532,23 @@ pub fn prepare(
 /// Run the kMC at every temperature (replicas in parallel with rayon) and return diffusion
 /// coefficients, conductivities and the Arrhenius fit with standard errors.
 pub fn simulate(net: &HopNetwork, params: &KmcParams) -> Result<KmcResult, KmcError> {
+    simulate_with_stop(net, params, None)
+}
+
+/// [`simulate`], abandoned with [`KmcError::Stopped`] within [`STOP_CHECK_EVENTS`] events of
+/// each trajectory once `stop` is set (a campaign's SIGTERM): nothing of the run is reported.
+pub fn simulate_with_stop(
+    net: &HopNetwork,
+    params: &KmcParams,
+    stop: Option<&AtomicBool>,
+) -> Result<KmcResult, KmcError> {
     let (sc, n_ions) = prepare(net, params)?;
     let tasks: Vec<(usize, usize)> = (0..params.temperatures_k.len())
         .flat_map(|t| (0..params.replicas).map(move |r| (t, r)))
         .collect();
     let outputs: Vec<Result<ReplicaOutput, KmcError>> = tasks
         .par_iter()
-        .map(|&(ti, r)| run_replica(&sc, params, n_ions, params.temperatures_k[ti], r))
+        .map(|&(ti, r)| run_replica(&sc, params, n_ions, params.temperatures_k[ti], r, stop))
         .collect();
     let mut outputs_ok = Vec::with_capacity(outputs.len());
     for o in outputs {
