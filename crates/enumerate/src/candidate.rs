@@ -339,12 +339,47 @@ pub fn enumerate_candidates(
         accepted: Vec::new(),
         rejected: Vec::new(),
     };
+    let combos = dopant_combinations(dopants.len(), &amounts, config.max_dopants);
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for combo in combos {
+        if combo.iter().any(|(_, a)| a.is_zero()) {
+            continue;
+        }
+        let ds: Vec<(&Dopant, Rational)> = combo.iter().map(|&(d, a)| (&dopants[d], a)).collect();
+        match evaluate(&result.framework, &ds, config)? {
+            Ok(c) => {
+                let key = c.canonical_string(&result.framework);
+                if let Some(first) = seen.get(&key) {
+                    result.rejected.push(Rejected {
+                        dopants: ds.iter().map(|(d, a)| (d.species, a.to_f64())).collect(),
+                        message: format!("same composition as candidate {first} ({})", c.formula),
+                        reason: RejectReason::Duplicate { of: first.clone() },
+                    });
+                } else {
+                    seen.insert(key, c.id.clone());
+                    result.accepted.push(c);
+                }
+            }
+            Err(r) => result.rejected.push(r),
+        }
+    }
+    Ok(result)
+}
+
+/// Every dopant combination as (dopant index, amount) lists: the undoped framework first, then
+/// 1, 2, … up to `max_dopants` of the `n_dopants` dopants (subsets in input order, every tuple
+/// of `amounts`).
+fn dopant_combinations(
+    n_dopants: usize,
+    amounts: &[Rational],
+    max_dopants: usize,
+) -> Vec<Vec<(usize, Rational)>> {
     // the undoped framework first, then 1, 2, … dopants in input order
     let mut combos: Vec<Vec<(usize, Rational)>> = vec![vec![]];
     let k_max = if amounts.is_empty() {
         0
     } else {
-        config.max_dopants.min(dopants.len())
+        max_dopants.min(n_dopants)
     };
     for k in 1..=k_max {
         let mut idx: Vec<usize> = (0..k).collect();
@@ -376,7 +411,7 @@ pub fn enumerate_candidates(
             let mut advanced = false;
             while p > 0 {
                 p -= 1;
-                if idx[p] < dopants.len() - (k - p) {
+                if idx[p] < n_dopants - (k - p) {
                     idx[p] += 1;
                     for q in p + 1..k {
                         idx[q] = idx[q - 1] + 1;
@@ -390,53 +425,77 @@ pub fn enumerate_candidates(
             }
         }
     }
-    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for combo in combos {
-        if combo.iter().any(|(_, a)| a.is_zero()) {
-            continue;
-        }
-        let ds: Vec<(&Dopant, Rational)> = combo.iter().map(|&(d, a)| (&dopants[d], a)).collect();
-        match evaluate(&result.framework, &ds, config)? {
-            Ok(c) => {
-                let key = c.canonical_string(&result.framework);
-                if let Some(first) = seen.get(&key) {
-                    result.rejected.push(Rejected {
-                        dopants: ds.iter().map(|(d, a)| (d.species, a.to_f64())).collect(),
-                        message: format!("same composition as candidate {first} ({})", c.formula),
-                        reason: RejectReason::Duplicate { of: first.clone() },
-                    });
-                } else {
-                    seen.insert(key, c.id.clone());
-                    result.accepted.push(c);
-                }
-            }
-            Err(r) => result.rejected.push(r),
-        }
-    }
-    Ok(result)
+    combos
 }
 
 fn fmt_amount(x: f64) -> String {
     halo_core::composition::format_amount(x, 4, true)
 }
 
+/// A rejection found while evaluating a candidate: the reason and its message.
+type Rejection = (RejectReason, String);
+
+/// Evaluate one dopant combination on `fw`: host content, size rule, charge balance through the
+/// Li-only orbits, composition and lattice estimate; the candidate or why it is rejected.
 fn evaluate(
     fw: &FrameworkModel,
     dopants: &[(&Dopant, Rational)],
     config: &EnumerationConfig,
 ) -> Result<Result<Candidate, Rejected>, EnumerateError> {
-    let listed: Vec<(Species, f64)> = dopants
-        .iter()
-        .map(|(d, a)| (d.species, a.to_f64()))
-        .collect();
-    let reject = |reason: RejectReason, message: String| Rejected {
-        dopants: listed.clone(),
+    let reject = |(reason, message): Rejection| Rejected {
+        dopants: dopants
+            .iter()
+            .map(|(d, a)| (d.species, a.to_f64()))
+            .collect(),
         reason,
         message,
     };
     let total: Rational = dopants.iter().map(|(_, a)| *a).sum();
+    let checked = check_host_content(fw, total)
+        .and_then(|()| size_rule(fw, dopants, config.radius_tolerance));
+    let dopant_amounts = match checked {
+        Ok(d) => d,
+        Err(r) => return Ok(Err(reject(r))),
+    };
+    let orbit_amounts = orbit_content(fw, dopants, total);
+    let balanced = li_balance(fw, &orbit_amounts)
+        .and_then(|b| distribute_li(fw, b.needed).map(|occ| (b, occ)));
+    let (balance, occ) = match balanced {
+        Ok(x) => x,
+        Err(r) => return Ok(Err(reject(r))),
+    };
+    let li_sites = li_site_changes(fw, &occ);
+    let li_note = li_note(fw, balance.li_change);
+    let (comp, formula) = composition_per_fu(fw, &orbit_amounts, balance.needed);
+    let lattice = estimate_lattice(fw, &comp, config.coordination)?;
+    let orbit_sites = fw.orbit_sites_per_fu;
+    let orbit_occupancies: Vec<(Species, Rational)> = orbit_amounts
+        .iter()
+        .map(|(sp, a)| (*sp, *a / orbit_sites))
+        .collect();
+    let mut c = Candidate {
+        id: String::new(),
+        framework: fw.name.clone(),
+        site: fw.orbit_name.clone(),
+        dopants: dopant_amounts,
+        orbit_occupancies,
+        composition: comp,
+        formula,
+        li_change: balance.li_change,
+        li_change_per_fu: balance.li_change.to_f64(),
+        li_sites,
+        li_note,
+        lattice,
+        li_orbit_occupancies: occ,
+    };
+    c.id = c.compute_id(fw);
+    Ok(Ok(c))
+}
+
+/// Refuse dopants totalling more than the host M content of the orbit.
+fn check_host_content(fw: &FrameworkModel, total: Rational) -> Result<(), Rejection> {
     if total > fw.host_m_per_fu {
-        return Ok(Err(reject(
+        return Err((
             RejectReason::ExceedsHost {
                 total: total.to_f64(),
                 host_m_per_fu: fw.host_m_per_fu.to_f64(),
@@ -446,20 +505,29 @@ fn evaluate(
                 total.to_f64(),
                 fw.host_m_per_fu.to_f64()
             ),
-        )));
+        ));
     }
-    // size rule
+    Ok(())
+}
+
+/// The size rule |r_d − r̄_host|/r̄_host ≤ `tolerance` for every dopant; the dopant amounts
+/// with their radii and mismatches.
+fn size_rule(
+    fw: &FrameworkModel,
+    dopants: &[(&Dopant, Rational)],
+    tolerance: f64,
+) -> Result<Vec<DopantAmount>, Rejection> {
     let mut dopant_amounts = Vec::new();
     for (d, a) in dopants {
         let mismatch = (d.radius_pm - fw.host_radius_pm) / fw.host_radius_pm;
-        if mismatch.abs() > config.radius_tolerance + 1e-12 {
-            return Ok(Err(reject(
+        if mismatch.abs() > tolerance + 1e-12 {
+            return Err((
                 RejectReason::SizeMismatch {
                     dopant: d.species.to_string(),
                     radius_pm: d.radius_pm,
                     host_radius_pm: fw.host_radius_pm,
                     mismatch,
-                    tolerance: config.radius_tolerance,
+                    tolerance,
                 },
                 format!(
                     "size rule: {} r({}) = {:.1} pm vs host {} {:.1} pm: {:+.1} % outside ±{:.0} %",
@@ -469,9 +537,9 @@ fn evaluate(
                     fw.host_string(),
                     fw.host_radius_pm,
                     100.0 * mismatch,
-                    100.0 * config.radius_tolerance
+                    100.0 * tolerance
                 ),
-            )));
+            ));
         }
         dopant_amounts.push(DopantAmount {
             species: d.species,
@@ -481,7 +549,16 @@ fn evaluate(
             radius_mismatch: mismatch,
         });
     }
-    // orbit content per formula unit
+    Ok(dopant_amounts)
+}
+
+/// Species on the substituted orbit per formula unit: the nominal Li, the host M left after the
+/// dopants (`total` of them) in its proportions, and the dopants.
+fn orbit_content(
+    fw: &FrameworkModel,
+    dopants: &[(&Dopant, Rational)],
+    total: Rational,
+) -> Vec<(Species, Rational)> {
     let remaining = fw.host_m_per_fu - total;
     let li_sp = Species::new(Element::LI, 1);
     let mut orbit_amounts: Vec<(Species, Rational)> = Vec::new();
@@ -501,6 +578,22 @@ fn evaluate(
     for (d, a) in dopants {
         add(&mut orbit_amounts, d.species, *a);
     }
+    orbit_amounts
+}
+
+/// The Li on the Li-only orbits that charge balance requires.
+struct LiBalance {
+    /// Change relative to the undoped nominal framework, per formula unit.
+    li_change: Rational,
+    /// Li needed on the Li-only orbits per formula unit.
+    needed: f64,
+}
+
+/// Charge balance Σ q·n = 0 fixes the Li on the Li-only orbits; refuse a negative amount.
+fn li_balance(
+    fw: &FrameworkModel,
+    orbit_amounts: &[(Species, Rational)],
+) -> Result<LiBalance, Rejection> {
     let q = |sp: &Species| Rational::int(sp.oxi() as i64);
     let orbit_charge: Rational = orbit_amounts.iter().map(|(sp, a)| q(sp) * *a).sum();
     // charge balance fixes the Li on the Li-only orbits
@@ -510,7 +603,7 @@ fn evaluate(
     let li_change = li_only - li_only_nominal;
     let needed = li_only.to_f64();
     if li_only.is_negative() {
-        return Ok(Err(reject(
+        return Err((
             RejectReason::LiDepleted {
                 needed_li_per_fu: needed,
             },
@@ -520,12 +613,18 @@ fn evaluate(
                 li_change.to_f64(),
                 needed
             ),
-        )));
+        ));
     }
+    Ok(LiBalance { li_change, needed })
+}
+
+/// Occupancies of the Li-only orbits holding `needed` Li per formula unit (refined
+/// distribution scaled, filled up to 1, overflow spread); refuse when it does not fit.
+fn distribute_li(fw: &FrameworkModel, needed: f64) -> Result<Vec<f64>, Rejection> {
     // distribute: scale the refined occupancies, fill to 1, spread the overflow
     let capacity: f64 = fw.li_orbits.iter().map(|o| o.sites_per_fu.to_f64()).sum();
     if needed > capacity + 1e-9 || (needed > 1e-12 && fw.li_only_per_fu_refined <= 0.0) {
-        return Ok(Err(reject(
+        return Err((
             RejectReason::NoRoomForLi {
                 needed_li_per_fu: needed,
                 capacity_li_per_fu: if fw.li_only_per_fu_refined <= 0.0 {
@@ -538,82 +637,98 @@ fn evaluate(
                 "not charge-balanceable: {needed:.4} Li per formula unit needed on the Li-only \
                  sites, room for {capacity:.4}"
             ),
-        )));
+        ));
     }
-    let mut occ: Vec<f64> = fw.li_orbits.iter().map(|o| o.occupancy).collect();
-    if fw.li_only_per_fu_refined > 0.0 {
-        let mut free: Vec<bool> = vec![true; occ.len()];
-        let mut target = needed;
-        for _ in 0..=occ.len() {
-            let base: f64 = fw
-                .li_orbits
-                .iter()
-                .zip(&free)
-                .filter(|(_, &f)| f)
-                .map(|(o, _)| o.occupancy * o.sites_per_fu.to_f64())
-                .sum();
-            let fixed: f64 = fw
-                .li_orbits
-                .iter()
-                .zip(&free)
-                .filter(|(_, &f)| !f)
-                .map(|(o, _)| o.sites_per_fu.to_f64())
-                .sum();
-            let s = if base > 0.0 {
-                (target - fixed).max(0.0) / base
-            } else {
-                0.0
-            };
-            let mut capped = false;
-            for (k, o) in fw.li_orbits.iter().enumerate() {
-                if free[k] {
-                    occ[k] = o.occupancy * s;
-                    if occ[k] > 1.0 {
-                        occ[k] = 1.0;
-                        free[k] = false;
-                        capped = true;
-                    }
-                } else {
-                    occ[k] = 1.0;
-                }
-            }
-            if !capped {
-                break;
-            }
-            target = needed;
-        }
-        let placed: f64 = occ
-            .iter()
-            .zip(&fw.li_orbits)
-            .map(|(x, o)| x * o.sites_per_fu.to_f64())
-            .sum();
-        if (placed - needed).abs() > 1e-6 {
-            return Ok(Err(reject(
-                RejectReason::NoRoomForLi {
-                    needed_li_per_fu: needed,
-                    capacity_li_per_fu: placed,
-                },
-                format!(
-                    "not charge-balanceable: only {placed:.4} of {needed:.4} Li per formula unit \
-                     fit on the occupied Li-only sites"
-                ),
-            )));
-        }
+    if fw.li_only_per_fu_refined <= 0.0 {
+        return Ok(fw.li_orbits.iter().map(|o| o.occupancy).collect());
     }
-    let li_sites: Vec<LiSiteChange> = fw
-        .li_orbits
+    let occ = scale_li_occupancies(fw, needed);
+    let placed: f64 = occ
         .iter()
-        .zip(&occ)
+        .zip(&fw.li_orbits)
+        .map(|(x, o)| x * o.sites_per_fu.to_f64())
+        .sum();
+    if (placed - needed).abs() > 1e-6 {
+        return Err((
+            RejectReason::NoRoomForLi {
+                needed_li_per_fu: needed,
+                capacity_li_per_fu: placed,
+            },
+            format!(
+                "not charge-balanceable: only {placed:.4} of {needed:.4} Li per formula unit \
+                 fit on the occupied Li-only sites"
+            ),
+        ));
+    }
+    Ok(occ)
+}
+
+/// Scale the refined Li-only occupancies to hold `needed` Li per formula unit, capping orbits at
+/// occupancy 1 and spreading the overflow over the others.
+fn scale_li_occupancies(fw: &FrameworkModel, needed: f64) -> Vec<f64> {
+    let mut occ: Vec<f64> = fw.li_orbits.iter().map(|o| o.occupancy).collect();
+    let mut free: Vec<bool> = vec![true; occ.len()];
+    let mut target = needed;
+    for _ in 0..=occ.len() {
+        let base: f64 = fw
+            .li_orbits
+            .iter()
+            .zip(&free)
+            .filter(|(_, &f)| f)
+            .map(|(o, _)| o.occupancy * o.sites_per_fu.to_f64())
+            .sum();
+        let fixed: f64 = fw
+            .li_orbits
+            .iter()
+            .zip(&free)
+            .filter(|(_, &f)| !f)
+            .map(|(o, _)| o.sites_per_fu.to_f64())
+            .sum();
+        let s = if base > 0.0 {
+            (target - fixed).max(0.0) / base
+        } else {
+            0.0
+        };
+        let mut capped = false;
+        for (k, o) in fw.li_orbits.iter().enumerate() {
+            if free[k] {
+                occ[k] = o.occupancy * s;
+                if occ[k] > 1.0 {
+                    occ[k] = 1.0;
+                    free[k] = false;
+                    capped = true;
+                }
+            } else {
+                occ[k] = 1.0;
+            }
+        }
+        if !capped {
+            break;
+        }
+        target = needed;
+    }
+    occ
+}
+
+/// Li occupancy of each Li-only orbit before and after.
+fn li_site_changes(fw: &FrameworkModel, occ: &[f64]) -> Vec<LiSiteChange> {
+    fw.li_orbits
+        .iter()
+        .zip(occ)
         .map(|(o, &x)| LiSiteChange {
             orbit: o.name.clone(),
             occupancy_framework: o.occupancy,
             occupancy_candidate: x,
             delta_li_per_fu: (x - o.occupancy) * o.sites_per_fu.to_f64(),
         })
-        .collect();
+        .collect()
+}
+
+/// Where the Li goes to or comes from, in words.
+fn li_note(fw: &FrameworkModel, li_change: Rational) -> String {
     let names: Vec<String> = fw.li_orbits.iter().map(|o| o.wyckoff.clone()).collect();
     let lc = li_change.to_f64();
-    let li_note = if li_change.is_zero() {
+    if li_change.is_zero() {
         "isovalent: Li content unchanged".to_string()
     } else if lc > 0.0 {
         format!(
@@ -627,13 +742,21 @@ fn evaluate(
             lc,
             names.join(", ")
         )
-    };
-    // composition per formula unit
+    }
+}
+
+/// Composition per formula unit (orbit content, `li_only` Li on the Li-only orbits, the fixed
+/// rest) and its formula with 4 decimals.
+fn composition_per_fu(
+    fw: &FrameworkModel,
+    orbit_amounts: &[(Species, Rational)],
+    li_only: f64,
+) -> (Composition, String) {
     let mut comp = Composition::default();
-    for (sp, a) in &orbit_amounts {
+    for (sp, a) in orbit_amounts {
         comp.add(*sp, a.to_f64());
     }
-    comp.add(li_sp, needed);
+    comp.add(Species::new(Element::LI, 1), li_only);
     for (sp, a) in &fw.fixed_species_per_fu {
         comp.add(*sp, *a);
     }
@@ -642,29 +765,7 @@ fn evaluate(
         .iter()
         .map(|(e, a)| format!("{e}{}", fmt_amount(*a)))
         .collect();
-    let lattice = estimate_lattice(fw, &comp, config.coordination)?;
-    let orbit_sites = fw.orbit_sites_per_fu;
-    let orbit_occupancies: Vec<(Species, Rational)> = orbit_amounts
-        .iter()
-        .map(|(sp, a)| (*sp, *a / orbit_sites))
-        .collect();
-    let mut c = Candidate {
-        id: String::new(),
-        framework: fw.name.clone(),
-        site: fw.orbit_name.clone(),
-        dopants: dopant_amounts,
-        orbit_occupancies,
-        composition: comp,
-        formula,
-        li_change,
-        li_change_per_fu: lc,
-        li_sites,
-        li_note,
-        lattice,
-        li_orbit_occupancies: occ,
-    };
-    c.id = c.compute_id(fw);
-    Ok(Ok(c))
+    (comp, formula)
 }
 
 /// Lattice estimate by a Vegard-type rule on the mean cation–anion distance: every cell length

@@ -180,16 +180,13 @@ fn is_anion(sp: &Species) -> bool {
 }
 
 impl FrameworkModel {
+    /// Prepare `structure` for substitution on the orbit named by `opt.site`: symmetry, the
+    /// orbit, the formula unit, the host M, the Li-only orbits and the fixed rest.
     pub(crate) fn build(
         structure: &Structure,
         opt: &FrameworkOptions,
     ) -> Result<FrameworkModel, EnumerateError> {
-        let bad = |reason: String| EnumerateError::BadFramework {
-            framework: opt.name.to_string(),
-            reason,
-        };
         let s = with_formal_states(structure)?;
-        let li = Element::LI;
         let info = halo_symmetry::analyze_with(
             &s,
             &SymmetryOptions {
@@ -197,245 +194,56 @@ impl FrameworkModel {
                 ..SymmetryOptions::default()
             },
         )?;
-        let orbits = info.orbits();
-        let holds_m = |i: usize| {
-            s.sites[i]
-                .species
-                .iter()
-                .any(|(sp, _)| sp.element != li && !is_anion(sp))
-        };
-        let m_site = orbits
-            .iter()
-            .map(|o| o[0])
-            .find(|&i| holds_m(i) && s.sites[i].species.iter().any(|(sp, _)| sp.element == li))
-            .or_else(|| orbits.iter().map(|o| o[0]).find(|&i| holds_m(i)));
-        let letters = literature_wyckoff_letters(&info, m_site);
-        let wyckoff_symbols: Vec<String> = (0..s.num_sites())
-            .map(|i| format!("{}{}", info.wyckoff_multiplicities[i], letters[i]))
-            .collect();
-        let name_of = |o: &[usize]| {
-            let i = o[0];
-            match &s.sites[i].label {
-                Some(l) => format!("{} ({l})", wyckoff_symbols[i]),
-                None => wyckoff_symbols[i].clone(),
-            }
-        };
-        // the substituted orbit
-        let matching: Vec<&Vec<usize>> = orbits
-            .iter()
-            .filter(|o| {
-                o.iter().any(|&i| {
-                    orbit_matches(opt.site, s.sites[i].label.as_deref(), &wyckoff_symbols[i])
-                })
-            })
-            .collect();
-        let available = || {
-            orbits
-                .iter()
-                .map(|o| format!("{} [{}]", name_of(o), s.sites[o[0]].species_string()))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        let orbit = match matching.len() {
-            0 => {
-                return Err(EnumerateError::UnknownSite {
-                    framework: opt.name.to_string(),
-                    site: opt.site.to_string(),
-                    available: available(),
-                })
-            }
-            1 => matching[0].clone(),
-            _ => {
-                // several orbits share a letter: prefer the one holding M
-                let with_m: Vec<_> = matching.iter().filter(|o| holds_m(o[0])).collect();
-                if with_m.len() == 1 {
-                    (*with_m[0]).clone()
-                } else {
-                    return Err(EnumerateError::UnknownSite {
-                        framework: opt.name.to_string(),
-                        site: format!("{} (ambiguous: matches several orbits)", opt.site),
-                        available: available(),
-                    });
-                }
-            }
-        };
+        let table = OrbitTable::new(&s, &info);
+        let orbit = table.substituted_orbit(opt)?;
         let rep = orbit[0];
-        if !holds_m(rep) {
-            return Err(EnumerateError::NoHostCation {
-                framework: opt.name.to_string(),
-                site: opt.site.to_string(),
-                species: s.sites[rep].species_string(),
-            });
-        }
-        // formula unit
-        let anions_cell: f64 = s
-            .sites
-            .iter()
-            .flat_map(|x| x.species.iter())
-            .filter(|(sp, _)| is_anion(sp))
-            .map(|(_, o)| o)
-            .sum();
-        if anions_cell <= 0.0 {
-            return Err(bad(
-                "no anions (species with negative oxidation state)".into()
-            ));
-        }
-        let anions_cell_r = Rational::snap(anions_cell, 1, 1e-3)
-            .filter(|r| r.is_integer() && !r.is_zero())
-            .ok_or_else(|| {
-                bad(format!(
-                    "anion content {anions_cell:.4} per cell is not integral"
-                ))
-            })?;
-        let host_cell: f64 = orbit
-            .iter()
-            .flat_map(|&i| s.sites[i].species.iter())
-            .filter(|(sp, _)| sp.element != li && !is_anion(sp))
-            .map(|(_, o)| o)
-            .sum();
-        let anions_per_fu = match opt.anions_per_fu {
-            Some(f) => Rational::snap(f, SNAP_MAX_DEN, SNAP_TOLERANCE)
-                .filter(|r| !r.is_negative() && !r.is_zero())
-                .ok_or(EnumerateError::InvalidParameter {
-                    name: "anions_per_fu",
-                    reason: format!("{f} is not a positive number"),
-                })?,
-            None if info.space_group_number == 227 => Rational::int(4),
-            None => Rational::int((anions_cell / host_cell).round().max(1.0) as i64),
-        };
-        let z = anions_cell_r / anions_per_fu;
-        let orbit_sites_per_fu = Rational::int(orbit.len() as i64) / z;
-        let zf = z.to_f64();
-        // host cations on the orbit (all orbit sites carry the same species)
-        let mut host = Vec::new();
-        let mut orbit_li_refined = 0.0;
-        for &(sp, occ) in &s.sites[rep].species {
-            if sp.element == li {
-                orbit_li_refined += occ;
-                continue;
-            }
-            host.push(HostCation {
-                species: sp,
-                share: Rational::ZERO,
-                refined_per_fu: occ * orbit.len() as f64 / zf,
-                radius_pm: radius_pm(sp, opt.coordination)?,
-            });
-        }
-        let host_m_refined: f64 = host.iter().map(|h| h.refined_per_fu).sum();
-        for h in &mut host {
-            h.share = Rational::snap(h.refined_per_fu / host_m_refined, SNAP_MAX_DEN, 1e-4)
-                .unwrap_or(Rational::ONE);
-        }
-        // make the shares add up to exactly 1
-        let sum_but_last: Rational = host[..host.len() - 1].iter().map(|h| h.share).sum();
-        let last = host.len() - 1;
-        host[last].share = Rational::ONE - sum_but_last;
-        let host_radius_pm = host
-            .iter()
-            .map(|h| h.share.to_f64() * h.radius_pm)
-            .sum::<f64>();
-        let host_m_per_fu = match opt.host_m_per_fu {
-            Some(v) => Rational::snap(v, SNAP_MAX_DEN, SNAP_TOLERANCE)
-                .filter(|r| !r.is_negative() && !r.is_zero())
-                .ok_or(EnumerateError::InvalidParameter {
-                    name: "host_m_per_fu",
-                    reason: format!("{v} is not a positive number"),
-                })?,
-            None => {
-                let r = Rational::round_to(host_m_refined, NOMINAL_M_STEP_DEN);
-                if r.is_zero() {
-                    Rational::snap(host_m_refined, 1000, 1e-4).unwrap_or(Rational::ONE)
-                } else {
-                    r
-                }
-            }
-        };
-        let total_refined = orbit_li_refined + host_cell / orbit.len() as f64;
+        let fu = FormulaUnit::of(&s, &info, &orbit, opt)?;
+        let zf = fu.z.to_f64();
+        let host = HostContent::of(&s, &orbit, zf, opt.coordination)?;
+        let host_m_per_fu = nominal_host_m(opt.host_m_per_fu, host.host_m_refined)?;
+        let total_refined = host.orbit_li_refined + fu.host_cell / orbit.len() as f64;
         let orbit_total_occupancy = Rational::snap(total_refined, SNAP_MAX_DEN, 5e-3)
             .unwrap_or(Rational::ONE)
             .min(Rational::ONE);
-        let orbit_li_per_fu = orbit_total_occupancy * orbit_sites_per_fu - host_m_per_fu;
+        let orbit_li_per_fu = orbit_total_occupancy * fu.orbit_sites_per_fu - host_m_per_fu;
         if orbit_li_per_fu.is_negative() {
-            return Err(bad(format!(
+            return Err(opt.bad(format!(
                 "nominal M content {host_m_per_fu} per formula unit does not fit on {} \
-                 ({orbit_sites_per_fu} sites per formula unit)",
-                name_of(&orbit)
+                 ({} sites per formula unit)",
+                table.name_of(&orbit),
+                fu.orbit_sites_per_fu
             )));
         }
-        // Li-only orbits and the fixed rest
-        let mut li_orbits = Vec::new();
-        let mut fixed_charge = 0.0;
-        let mut fixed: Vec<(Species, f64)> = Vec::new();
-        let mut li_only_refined = 0.0;
-        for o in &orbits {
-            if o.contains(&rep) {
-                continue;
-            }
-            let site = &s.sites[o[0]];
-            if site.species.iter().all(|(sp, _)| sp.element == li) {
-                let occ = site.total_occupancy();
-                li_only_refined += occ * o.len() as f64 / zf;
-                li_orbits.push(LiOrbit {
-                    sites: o.clone(),
-                    name: name_of(o),
-                    wyckoff: wyckoff_symbols[o[0]].clone(),
-                    occupancy: occ,
-                    sites_per_fu: Rational::int(o.len() as i64) / z,
-                });
-            } else {
-                for &(sp, occ) in &site.species {
-                    let amt = occ * o.len() as f64 / zf;
-                    fixed_charge += sp.oxi() * amt;
-                    match fixed.iter_mut().find(|(x, _)| *x == sp) {
-                        Some(e) => e.1 += amt,
-                        None => fixed.push((sp, amt)),
-                    }
-                }
-            }
-        }
-        let fixed_charge_per_fu = Rational::snap(fixed_charge, SNAP_MAX_DEN, 1e-6)
-            .ok_or_else(|| bad("non-finite charge".into()))?;
-        // mean radii of the refined framework (reference of the lattice estimate)
-        let (mut rc, mut nc, mut ra, mut na) = (0.0, 0.0, 0.0, 0.0);
-        for site in &s.sites {
-            for &(sp, occ) in &site.species {
-                let r = radius_pm(sp, opt.coordination)?;
-                if is_anion(&sp) {
-                    ra += r * occ;
-                    na += occ;
-                } else {
-                    rc += r * occ;
-                    nc += occ;
-                }
-            }
-        }
-        if nc <= 0.0 {
-            return Err(bad("no cations".into()));
-        }
-        let orbit_name = name_of(&orbit);
+        let rest = RestOfCell::of(&table, rep, fu.z);
+        let fixed_charge_per_fu = Rational::snap(rest.fixed_charge, SNAP_MAX_DEN, 1e-6)
+            .ok_or_else(|| opt.bad("non-finite charge".into()))?;
+        let (mean_cation_radius_pm, mean_anion_radius_pm) = mean_radii(&s, opt)?;
+        let orbit_name = table.name_of(&orbit);
+        let wyckoff_symbols = table.wyckoff_symbols.clone();
+        let orbit_wyckoff = info_symbol(&orbit, &s, &info, &table.letters);
         Ok(FrameworkModel {
             name: opt.name.to_string(),
             space_group_symbol: info.space_group_symbol.clone(),
             space_group_number: info.space_group_number,
-            wyckoff_symbols: wyckoff_symbols.clone(),
+            wyckoff_symbols,
             orbit_name,
-            orbit_wyckoff: info_symbol(&orbit, &s, &info, &letters),
+            orbit_wyckoff,
             orbit,
-            anions_per_fu,
-            formula_units_per_cell: z,
-            orbit_sites_per_fu,
+            anions_per_fu: fu.anions_per_fu,
+            formula_units_per_cell: fu.z,
+            orbit_sites_per_fu: fu.orbit_sites_per_fu,
             orbit_total_occupancy,
-            host,
+            host: host.host,
             host_m_per_fu,
-            host_m_per_fu_refined: host_m_refined,
-            host_radius_pm,
+            host_m_per_fu_refined: host.host_m_refined,
+            host_radius_pm: host.host_radius_pm,
             orbit_li_per_fu,
-            li_orbits,
-            li_only_per_fu_refined: li_only_refined,
+            li_orbits: rest.li_orbits,
+            li_only_per_fu_refined: rest.li_only_refined,
             fixed_charge_per_fu,
-            fixed_species_per_fu: fixed,
-            mean_cation_radius_pm: rc / nc,
-            mean_anion_radius_pm: ra / na,
+            fixed_species_per_fu: rest.fixed,
+            mean_cation_radius_pm,
+            mean_anion_radius_pm,
             coordination: coordination_name(opt.coordination).to_string(),
             structure: s,
             symmetry: info,
@@ -468,4 +276,352 @@ fn info_symbol(orbit: &[usize], _s: &Structure, info: &SymmetryInfo, letters: &[
         "{}{}",
         info.wyckoff_multiplicities[orbit[0]], letters[orbit[0]]
     )
+}
+
+impl FrameworkOptions<'_> {
+    /// A [`EnumerateError::BadFramework`] for this framework.
+    fn bad(&self, reason: String) -> EnumerateError {
+        EnumerateError::BadFramework {
+            framework: self.name.to_string(),
+            reason,
+        }
+    }
+}
+
+/// The orbits of a framework with their Wyckoff symbols in the literature convention.
+struct OrbitTable<'s> {
+    s: &'s Structure,
+    orbits: Vec<Vec<usize>>,
+    letters: Vec<char>,
+    wyckoff_symbols: Vec<String>,
+}
+
+impl<'s> OrbitTable<'s> {
+    /// Orbits of `s` and their literature Wyckoff letters (placed by the orbit holding M, one
+    /// with Li and M preferred).
+    fn new(s: &'s Structure, info: &SymmetryInfo) -> OrbitTable<'s> {
+        let orbits = info.orbits();
+        let holds_m = |i: usize| site_holds_m(s, i);
+        let m_site = orbits
+            .iter()
+            .map(|o| o[0])
+            .find(|&i| {
+                holds_m(i)
+                    && s.sites[i]
+                        .species
+                        .iter()
+                        .any(|(sp, _)| sp.element == Element::LI)
+            })
+            .or_else(|| orbits.iter().map(|o| o[0]).find(|&i| holds_m(i)));
+        let letters = literature_wyckoff_letters(info, m_site);
+        let wyckoff_symbols: Vec<String> = (0..s.num_sites())
+            .map(|i| format!("{}{}", info.wyckoff_multiplicities[i], letters[i]))
+            .collect();
+        OrbitTable {
+            s,
+            orbits,
+            letters,
+            wyckoff_symbols,
+        }
+    }
+
+    /// Whether site `i` holds a cation other than Li (a host M).
+    fn holds_m(&self, i: usize) -> bool {
+        site_holds_m(self.s, i)
+    }
+
+    /// `16d (Li3)`: the Wyckoff symbol of the orbit and the label of its first site.
+    fn name_of(&self, o: &[usize]) -> String {
+        let i = o[0];
+        match &self.s.sites[i].label {
+            Some(l) => format!("{} ({l})", self.wyckoff_symbols[i]),
+            None => self.wyckoff_symbols[i].clone(),
+        }
+    }
+
+    /// Every orbit with its species, for messages.
+    fn available(&self) -> String {
+        self.orbits
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} [{}]",
+                    self.name_of(o),
+                    self.s.sites[o[0]].species_string()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The orbit named by `opt.site` (among several matches the one holding M), which must hold
+    /// a host M.
+    fn substituted_orbit(&self, opt: &FrameworkOptions) -> Result<Vec<usize>, EnumerateError> {
+        let s = self.s;
+        let matching: Vec<&Vec<usize>> = self
+            .orbits
+            .iter()
+            .filter(|o| {
+                o.iter().any(|&i| {
+                    orbit_matches(
+                        opt.site,
+                        s.sites[i].label.as_deref(),
+                        &self.wyckoff_symbols[i],
+                    )
+                })
+            })
+            .collect();
+        let orbit = match matching.len() {
+            0 => {
+                return Err(EnumerateError::UnknownSite {
+                    framework: opt.name.to_string(),
+                    site: opt.site.to_string(),
+                    available: self.available(),
+                })
+            }
+            1 => matching[0].clone(),
+            _ => {
+                // several orbits share a letter: prefer the one holding M
+                let with_m: Vec<_> = matching.iter().filter(|o| self.holds_m(o[0])).collect();
+                if with_m.len() == 1 {
+                    (*with_m[0]).clone()
+                } else {
+                    return Err(EnumerateError::UnknownSite {
+                        framework: opt.name.to_string(),
+                        site: format!("{} (ambiguous: matches several orbits)", opt.site),
+                        available: self.available(),
+                    });
+                }
+            }
+        };
+        let rep = orbit[0];
+        if !self.holds_m(rep) {
+            return Err(EnumerateError::NoHostCation {
+                framework: opt.name.to_string(),
+                site: opt.site.to_string(),
+                species: s.sites[rep].species_string(),
+            });
+        }
+        Ok(orbit)
+    }
+}
+
+/// Whether site `i` of `s` holds a cation other than Li.
+fn site_holds_m(s: &Structure, i: usize) -> bool {
+    s.sites[i]
+        .species
+        .iter()
+        .any(|(sp, _)| sp.element != Element::LI && !is_anion(sp))
+}
+
+/// The formula unit: anions per formula unit, formula units per cell and orbit sites per
+/// formula unit.
+struct FormulaUnit {
+    anions_per_fu: Rational,
+    z: Rational,
+    orbit_sites_per_fu: Rational,
+    /// Host M on the orbit per cell, as refined.
+    host_cell: f64,
+}
+
+impl FormulaUnit {
+    /// The formula unit of `s` substituted on `orbit`: `opt.anions_per_fu` anions, else 4 for
+    /// spinels (Fd-3m), else the anions per host M rounded.
+    fn of(
+        s: &Structure,
+        info: &SymmetryInfo,
+        orbit: &[usize],
+        opt: &FrameworkOptions,
+    ) -> Result<FormulaUnit, EnumerateError> {
+        let anions_cell: f64 = s
+            .sites
+            .iter()
+            .flat_map(|x| x.species.iter())
+            .filter(|(sp, _)| is_anion(sp))
+            .map(|(_, o)| o)
+            .sum();
+        if anions_cell <= 0.0 {
+            return Err(opt.bad("no anions (species with negative oxidation state)".into()));
+        }
+        let anions_cell_r = Rational::snap(anions_cell, 1, 1e-3)
+            .filter(|r| r.is_integer() && !r.is_zero())
+            .ok_or_else(|| {
+                opt.bad(format!(
+                    "anion content {anions_cell:.4} per cell is not integral"
+                ))
+            })?;
+        let host_cell: f64 = orbit
+            .iter()
+            .flat_map(|&i| s.sites[i].species.iter())
+            .filter(|(sp, _)| sp.element != Element::LI && !is_anion(sp))
+            .map(|(_, o)| o)
+            .sum();
+        let anions_per_fu = match opt.anions_per_fu {
+            Some(f) => Rational::snap(f, SNAP_MAX_DEN, SNAP_TOLERANCE)
+                .filter(|r| !r.is_negative() && !r.is_zero())
+                .ok_or(EnumerateError::InvalidParameter {
+                    name: "anions_per_fu",
+                    reason: format!("{f} is not a positive number"),
+                })?,
+            None if info.space_group_number == 227 => Rational::int(4),
+            None => Rational::int((anions_cell / host_cell).round().max(1.0) as i64),
+        };
+        let z = anions_cell_r / anions_per_fu;
+        Ok(FormulaUnit {
+            anions_per_fu,
+            z,
+            orbit_sites_per_fu: Rational::int(orbit.len() as i64) / z,
+            host_cell,
+        })
+    }
+}
+
+/// The host cations of the orbit and the Li beside them, as refined.
+struct HostContent {
+    host: Vec<HostCation>,
+    orbit_li_refined: f64,
+    host_m_refined: f64,
+    host_radius_pm: f64,
+}
+
+impl HostContent {
+    /// Host cations on `orbit` (all orbit sites carry the same species; `zf` formula units per
+    /// cell), their shares snapped and made to add up to exactly 1, and their mean radius.
+    fn of(
+        s: &Structure,
+        orbit: &[usize],
+        zf: f64,
+        cn: Coordination,
+    ) -> Result<HostContent, EnumerateError> {
+        let mut host = Vec::new();
+        let mut orbit_li_refined = 0.0;
+        for &(sp, occ) in &s.sites[orbit[0]].species {
+            if sp.element == Element::LI {
+                orbit_li_refined += occ;
+                continue;
+            }
+            host.push(HostCation {
+                species: sp,
+                share: Rational::ZERO,
+                refined_per_fu: occ * orbit.len() as f64 / zf,
+                radius_pm: radius_pm(sp, cn)?,
+            });
+        }
+        let host_m_refined: f64 = host.iter().map(|h| h.refined_per_fu).sum();
+        for h in &mut host {
+            h.share = Rational::snap(h.refined_per_fu / host_m_refined, SNAP_MAX_DEN, 1e-4)
+                .unwrap_or(Rational::ONE);
+        }
+        // make the shares add up to exactly 1
+        let sum_but_last: Rational = host[..host.len() - 1].iter().map(|h| h.share).sum();
+        let last = host.len() - 1;
+        host[last].share = Rational::ONE - sum_but_last;
+        let host_radius_pm = host
+            .iter()
+            .map(|h| h.share.to_f64() * h.radius_pm)
+            .sum::<f64>();
+        Ok(HostContent {
+            host,
+            orbit_li_refined,
+            host_m_refined,
+            host_radius_pm,
+        })
+    }
+}
+
+/// Nominal host M per formula unit: the given value snapped, else the refined value rounded to
+/// 1/[`NOMINAL_M_STEP_DEN`] (snapped finer when that rounds to 0).
+fn nominal_host_m(given: Option<f64>, host_m_refined: f64) -> Result<Rational, EnumerateError> {
+    Ok(match given {
+        Some(v) => Rational::snap(v, SNAP_MAX_DEN, SNAP_TOLERANCE)
+            .filter(|r| !r.is_negative() && !r.is_zero())
+            .ok_or(EnumerateError::InvalidParameter {
+                name: "host_m_per_fu",
+                reason: format!("{v} is not a positive number"),
+            })?,
+        None => {
+            let r = Rational::round_to(host_m_refined, NOMINAL_M_STEP_DEN);
+            if r.is_zero() {
+                Rational::snap(host_m_refined, 1000, 1e-4).unwrap_or(Rational::ONE)
+            } else {
+                r
+            }
+        }
+    })
+}
+
+/// Everything outside the substituted orbit: the Li-only orbits and the fixed rest.
+struct RestOfCell {
+    li_orbits: Vec<LiOrbit>,
+    /// Li on the Li-only orbits per formula unit, as refined.
+    li_only_refined: f64,
+    /// Charge per formula unit of the fixed rest (e).
+    fixed_charge: f64,
+    fixed: Vec<(Species, f64)>,
+}
+
+impl RestOfCell {
+    /// Split the orbits other than the one of site `rep` into Li-only orbits and fixed species
+    /// (amounts per formula unit with `z` formula units per cell).
+    fn of(table: &OrbitTable, rep: usize, z: Rational) -> RestOfCell {
+        let zf = z.to_f64();
+        let mut li_orbits = Vec::new();
+        let mut fixed_charge = 0.0;
+        let mut fixed: Vec<(Species, f64)> = Vec::new();
+        let mut li_only_refined = 0.0;
+        for o in &table.orbits {
+            if o.contains(&rep) {
+                continue;
+            }
+            let site = &table.s.sites[o[0]];
+            if site.species.iter().all(|(sp, _)| sp.element == Element::LI) {
+                let occ = site.total_occupancy();
+                li_only_refined += occ * o.len() as f64 / zf;
+                li_orbits.push(LiOrbit {
+                    sites: o.clone(),
+                    name: table.name_of(o),
+                    wyckoff: table.wyckoff_symbols[o[0]].clone(),
+                    occupancy: occ,
+                    sites_per_fu: Rational::int(o.len() as i64) / z,
+                });
+            } else {
+                for &(sp, occ) in &site.species {
+                    let amt = occ * o.len() as f64 / zf;
+                    fixed_charge += sp.oxi() * amt;
+                    match fixed.iter_mut().find(|(x, _)| *x == sp) {
+                        Some(e) => e.1 += amt,
+                        None => fixed.push((sp, amt)),
+                    }
+                }
+            }
+        }
+        RestOfCell {
+            li_orbits,
+            li_only_refined,
+            fixed_charge,
+            fixed,
+        }
+    }
+}
+
+/// Occupancy-weighted mean Shannon radii (pm) of the cations and of the anions of the refined
+/// framework, the reference of the lattice estimate.
+fn mean_radii(s: &Structure, opt: &FrameworkOptions) -> Result<(f64, f64), EnumerateError> {
+    let (mut rc, mut nc, mut ra, mut na) = (0.0, 0.0, 0.0, 0.0);
+    for site in &s.sites {
+        for &(sp, occ) in &site.species {
+            let r = radius_pm(sp, opt.coordination)?;
+            if is_anion(&sp) {
+                ra += r * occ;
+                na += occ;
+            } else {
+                rc += r * occ;
+                nc += occ;
+            }
+        }
+    }
+    if nc <= 0.0 {
+        return Err(opt.bad("no cations".into()));
+    }
+    Ok((rc / nc, ra / na))
 }

@@ -321,45 +321,128 @@ impl<'a> Realiser<'a> {
         let colours = self.colours(c);
         let m = self.choose_supercell(&colours, opt)?;
         let avg_frame = self.average_on(c, &result.framework.structure.lattice)?;
-        let fw_orbit: Vec<usize> = result.framework.orbit.clone();
-        let fw_li: Vec<(Vec<usize>, f64)> = self
-            .result
+        let fu_per_cell = result.framework.formula_units_per_cell.to_f64();
+        let cell = self.cell(m)?;
+        let sc = &cell.supercell;
+        let n_orb = cell.orbit_sites.len();
+        let (counts, composition_error) = colour_counts(&colours, n_orb);
+        let energy = OrderingEnergy::new(cell, result, c, &colours, &counts)?;
+        let total = multinomial(&counts);
+        let burnside = cell.group.burnside_count(&counts)?;
+        let det_sc = sc.rows_parent_frac.determinant().abs();
+        let fu_sc = fu_per_cell * det_sc;
+        let (mut found, method, distinct, seed) = if total <= opt.max_colourings {
+            let (found, k) = exhaustive_orderings(cell, &counts, &energy, burnside)?;
+            (found, "exhaustive", Some(k), None)
+        } else {
+            let s = candidate_seed(opt.seed, &c.id);
+            let found = random_orderings(cell, &counts, &energy, opt.n_random, s)?;
+            (found, "random", None, Some(s))
+        };
+        found.sort_by(|a, b| {
+            a.0.partial_cmp(&b.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.1.cmp(&b.1))
+        });
+        if method == "exhaustive" {
+            found.truncate(opt.max_orderings);
+        }
+        let realisations = OrderedCells {
+            cell,
+            colours: &colours,
+            avg_frame: &avg_frame,
+            parent: &result.framework.structure,
+            scale: c.lattice.scale,
+            fu_sc,
+        }
+        .realise(found)?;
+        Ok(OrderingResult {
+            candidate_id: c.id.clone(),
+            supercell_matrix: m,
+            orbit_sites: n_orb,
+            species: colours
+                .iter()
+                .map(|(s, _)| s.map_or("vacancy".to_string(), |x| x.to_string()))
+                .collect(),
+            counts,
+            composition_error,
+            group_order: cell.group.order(),
+            total_colourings: total.to_string(),
+            method,
+            distinct_orderings: distinct,
+            burnside_count: burnside,
+            seed,
+            realisations,
+        })
+    }
+}
+
+/// An ordering found: Ewald energy (eV), colouring of the orbit sites, degeneracy (exhaustive).
+type FoundOrdering = (f64, Vec<u8>, Option<usize>);
+
+/// Number of orbit sites of each colour (largest remainder rounding of occupancy × `n_orb`) and
+/// the largest rounding error.
+fn colour_counts(colours: &[(Option<Species>, Rational)], n_orb: usize) -> (Vec<usize>, f64) {
+    // counts: largest remainder rounding
+    let exact: Vec<f64> = colours
+        .iter()
+        .map(|(_, r)| r.to_f64() * n_orb as f64)
+        .collect();
+    let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+    let mut rem: Vec<(f64, usize)> = exact
+        .iter()
+        .enumerate()
+        .map(|(k, x)| (x - x.floor(), k))
+        .collect();
+    rem.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    let mut missing = n_orb - counts.iter().sum::<usize>();
+    for (_, k) in rem {
+        if missing == 0 {
+            break;
+        }
+        counts[k] += 1;
+        missing -= 1;
+    }
+    let composition_error = exact
+        .iter()
+        .zip(&counts)
+        .map(|(x, &n)| (x - n as f64).abs())
+        .fold(0.0, f64::max);
+    (counts, composition_error)
+}
+
+/// The Ewald energy of a colouring of the orbit sites of one supercell (see the module docs):
+/// background and net-charge terms fixed, orbit terms from the cached matrices.
+struct OrderingEnergy<'c> {
+    cell: &'c CellCache,
+    /// Charge of each colour.
+    colour_q: Vec<f64>,
+    /// Potential of the background charges at every supercell site.
+    phi_b: Vec<f64>,
+    /// Background self-energy plus the net-charge term E_Q.
+    e_fixed: f64,
+    /// Length scale of the estimated lattice (energies are divided by it).
+    scale: f64,
+}
+
+impl<'c> OrderingEnergy<'c> {
+    /// The energy model of candidate `c` with `counts` sites of each colour in `cell`.
+    fn new(
+        cell: &'c CellCache,
+        result: &EnumerationResult,
+        c: &Candidate,
+        colours: &[(Option<Species>, Rational)],
+        counts: &[usize],
+    ) -> Result<OrderingEnergy<'c>, EnumerateError> {
+        let sc = &cell.supercell;
+        let fw_orbit: &[usize] = &result.framework.orbit;
+        let fw_li: Vec<(Vec<usize>, f64)> = result
             .framework
             .li_orbits
             .iter()
             .zip(&c.li_orbit_occupancies)
             .map(|(o, &x)| (o.sites.clone(), x))
             .collect();
-        let fu_per_cell = result.framework.formula_units_per_cell.to_f64();
-        let scale = c.lattice.scale;
-        let cell = self.cell(m)?;
-        let sc = &cell.supercell;
-        let n_orb = cell.orbit_sites.len();
-        // counts: largest remainder rounding
-        let exact: Vec<f64> = colours
-            .iter()
-            .map(|(_, r)| r.to_f64() * n_orb as f64)
-            .collect();
-        let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
-        let mut rem: Vec<(f64, usize)> = exact
-            .iter()
-            .enumerate()
-            .map(|(k, x)| (x - x.floor(), k))
-            .collect();
-        rem.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
-        let mut missing = n_orb - counts.iter().sum::<usize>();
-        for (_, k) in rem {
-            if missing == 0 {
-                break;
-            }
-            counts[k] += 1;
-            missing -= 1;
-        }
-        let composition_error = exact
-            .iter()
-            .zip(&counts)
-            .map(|(x, &n)| (x - n as f64).abs())
-            .fold(0.0, f64::max);
         // background: w₀ = 1 (fixed charges), w_k = Li occupancy of Li-only orbit k
         let mut w = vec![1.0];
         w.extend(fw_li.iter().map(|(_, x)| *x));
@@ -400,143 +483,170 @@ impl<'a> Realiser<'a> {
         let vol = sc.structure.volume_ang3();
         let e_q = -halo_core::COULOMB_EV_ANG * std::f64::consts::PI * q_total * q_total
             / (2.0 * vol * cell.eta);
-        let orb = &cell.orbit_sites;
-        let energy = |col: &[u8]| -> f64 {
-            let mut e = e_bb + e_q;
-            for (k, &ci) in col.iter().enumerate() {
-                let qi = colour_q[ci as usize];
-                if qi == 0.0 {
-                    continue;
-                }
-                let i = orb[k];
-                e += qi * phi_b[i];
-                for (l, &cj) in col.iter().enumerate() {
-                    let qj = colour_q[cj as usize];
-                    if qj != 0.0 {
-                        e += 0.5 * qi * qj * cell.a_oo[k][l];
-                    }
+        Ok(OrderingEnergy {
+            cell,
+            colour_q,
+            phi_b,
+            e_fixed: e_bb + e_q,
+            scale: c.lattice.scale,
+        })
+    }
+
+    /// Ewald energy (eV) of colouring `col` on the estimated lattice.
+    fn energy(&self, col: &[u8]) -> f64 {
+        let (colour_q, orb) = (&self.colour_q, &self.cell.orbit_sites);
+        let mut e = self.e_fixed;
+        for (k, &ci) in col.iter().enumerate() {
+            let qi = colour_q[ci as usize];
+            if qi == 0.0 {
+                continue;
+            }
+            let i = orb[k];
+            e += qi * self.phi_b[i];
+            for (l, &cj) in col.iter().enumerate() {
+                let qj = colour_q[cj as usize];
+                if qj != 0.0 {
+                    e += 0.5 * qi * qj * self.cell.a_oo[k][l];
                 }
             }
-            e / scale
-        };
-        let total = multinomial(&counts);
-        let burnside = cell.group.burnside_count(&counts)?;
-        let det_sc = sc.rows_parent_frac.determinant().abs();
-        let fu_sc = fu_per_cell * det_sc;
-        let mut found: Vec<(f64, Vec<u8>, Option<usize>)> = Vec::new();
-        let (method, distinct, seed) = if total <= opt.max_colourings {
-            let mut k = 0u128;
-            let mut err = None;
-            for_each_colouring(&counts, |col| match cell.group.is_canonical(col) {
-                Ok(true) => {
-                    k += 1;
-                    let deg = cell.group.orbit_size(col).ok();
-                    found.push((energy(col), col.to_vec(), deg));
-                    true
-                }
-                Ok(false) => true,
-                Err(e) => {
-                    err = Some(e);
-                    false
-                }
-            });
-            if let Some(e) = err {
-                return Err(e.into());
+        }
+        e / self.scale
+    }
+}
+
+/// Every symmetry-distinct colouring with `counts` (orderly enumeration), with its energy and
+/// degeneracy, and their number, checked against Burnside's count.
+fn exhaustive_orderings(
+    cell: &CellCache,
+    counts: &[usize],
+    energy: &OrderingEnergy,
+    burnside: u128,
+) -> Result<(Vec<FoundOrdering>, u128), EnumerateError> {
+    let mut found: Vec<FoundOrdering> = Vec::new();
+    let mut k = 0u128;
+    let mut err = None;
+    for_each_colouring(counts, |col| match cell.group.is_canonical(col) {
+        Ok(true) => {
+            k += 1;
+            let deg = cell.group.orbit_size(col).ok();
+            found.push((energy.energy(col), col.to_vec(), deg));
+            true
+        }
+        Ok(false) => true,
+        Err(e) => {
+            err = Some(e);
+            false
+        }
+    });
+    if let Some(e) = err {
+        return Err(e.into());
+    }
+    if k != burnside {
+        return Err(EnumerateError::Ordering(format!(
+            "orderly enumeration found {k} orderings, Burnside's lemma gives {burnside}"
+        )));
+    }
+    Ok((found, k))
+}
+
+/// `n_random` random colourings with `counts` from `seed`, with their energies (repeats of an
+/// ordering dropped when the group is small enough to compare canonical forms).
+fn random_orderings(
+    cell: &CellCache,
+    counts: &[usize],
+    energy: &OrderingEnergy,
+    n_random: usize,
+    seed: u64,
+) -> Result<Vec<FoundOrdering>, EnumerateError> {
+    let n_orb = cell.orbit_sites.len();
+    let mut found: Vec<FoundOrdering> = Vec::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut base: Vec<u8> = Vec::with_capacity(n_orb);
+    for (k, &cnt) in counts.iter().enumerate() {
+        base.extend(std::iter::repeat_n(k as u8, cnt));
+    }
+    let mut seen = BTreeSet::new();
+    let cheap = cell.group.order() * n_orb <= 2_000_000;
+    for _ in 0..n_random {
+        let mut col = base.clone();
+        col.shuffle(&mut rng);
+        if cheap {
+            let canon = cell.group.canonical_form(&col)?;
+            if !seen.insert(canon) {
+                continue;
             }
-            if k != burnside {
-                return Err(EnumerateError::Ordering(format!(
-                    "orderly enumeration found {k} orderings, Burnside's lemma gives {burnside}"
-                )));
-            }
-            ("exhaustive", Some(k), None)
-        } else {
-            let s = candidate_seed(opt.seed, &c.id);
-            let mut rng = ChaCha8Rng::seed_from_u64(s);
-            let mut base: Vec<u8> = Vec::with_capacity(n_orb);
-            for (k, &cnt) in counts.iter().enumerate() {
-                base.extend(std::iter::repeat_n(k as u8, cnt));
-            }
-            let mut seen = BTreeSet::new();
-            let cheap = cell.group.order() * n_orb <= 2_000_000;
-            for _ in 0..opt.n_random {
-                let mut col = base.clone();
-                col.shuffle(&mut rng);
-                if cheap {
-                    let canon = cell.group.canonical_form(&col)?;
-                    if !seen.insert(canon) {
-                        continue;
-                    }
-                }
-                found.push((energy(&col), col, None));
-            }
-            ("random", None, Some(s))
-        };
-        found.sort_by(|a, b| {
-            a.0.partial_cmp(&b.0)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| a.1.cmp(&b.1))
-        });
-        let keep = if method == "exhaustive" {
-            opt.max_orderings
-        } else {
-            found.len()
-        };
-        // structures
-        let lat = Lattice::new(sc.structure.lattice.matrix() * scale)?;
+        }
+        found.push((energy.energy(&col), col, None));
+    }
+    Ok(found)
+}
+
+/// What turns colourings of one supercell into ordered structures.
+struct OrderedCells<'x> {
+    cell: &'x CellCache,
+    colours: &'x [(Option<Species>, Rational)],
+    /// The average model on the framework lattice (gives every non-orbit site its species).
+    avg_frame: &'x Structure,
+    /// The framework structure.
+    parent: &'x Structure,
+    /// Length scale of the estimated lattice.
+    scale: f64,
+    /// Formula units per supercell.
+    fu_sc: f64,
+}
+
+impl OrderedCells<'_> {
+    /// The ordered structures of `found` (ranked in that order) on the scaled supercell.
+    fn realise(
+        &self,
+        found: Vec<FoundOrdering>,
+    ) -> Result<Vec<OrderedRealisation>, EnumerateError> {
+        let lat = Lattice::new(self.cell.supercell.structure.lattice.matrix() * self.scale)?;
         let mut realisations = Vec::new();
-        for (rank, (e, col, deg)) in found.into_iter().take(keep).enumerate() {
-            let mut sites = Vec::with_capacity(n);
-            let mut k_of = vec![usize::MAX; n];
-            for (k, &i) in orb.iter().enumerate() {
-                k_of[i] = k;
-            }
-            for i in 0..n {
-                let parent = sc.parent_site[i];
-                let mut st = avg_frame_site(&avg_frame, &result.framework.structure, parent)
-                    .unwrap_or_else(|| sc.structure.sites[i].clone());
-                st.frac_coords = sc.structure.sites[i].frac_coords;
-                if k_of[i] != usize::MAX {
-                    match colours[col[k_of[i]] as usize].0 {
-                        Some(sp) => st.species = vec![(sp, 1.0)],
-                        None => continue,
-                    }
-                } else if st.species.is_empty() {
-                    continue;
-                }
-                sites.push(st);
-            }
-            // sites emptied in the average model (Li-only orbits at 0) are dropped
-            let sites: Vec<Site> = sites
-                .into_iter()
-                .filter(|s| s.species.iter().all(|(_, o)| *o > 0.0))
-                .collect();
+        for (rank, (e, col, deg)) in found.into_iter().enumerate() {
+            let sites = self.sites(&col);
             realisations.push(OrderedRealisation {
                 rank,
                 ewald_energy_ev: e,
-                ewald_energy_ev_per_fu: e / fu_sc,
+                ewald_energy_ev_per_fu: e / self.fu_sc,
                 degeneracy: deg,
                 colouring: col,
                 structure: Structure::new(lat.clone(), sites)?,
             });
         }
-        Ok(OrderingResult {
-            candidate_id: c.id.clone(),
-            supercell_matrix: m,
-            orbit_sites: n_orb,
-            species: colours
-                .iter()
-                .map(|(s, _)| s.map_or("vacancy".to_string(), |x| x.to_string()))
-                .collect(),
-            counts,
-            composition_error,
-            group_order: cell.group.order(),
-            total_colourings: total.to_string(),
-            method,
-            distinct_orderings: distinct,
-            burnside_count: burnside,
-            seed,
-            realisations,
-        })
+        Ok(realisations)
+    }
+
+    /// Sites of the supercell with the orbit coloured by `col` (vacancies and sites emptied in
+    /// the average model dropped).
+    fn sites(&self, col: &[u8]) -> Vec<Site> {
+        let sc = &self.cell.supercell;
+        let n = sc.structure.num_sites();
+        let mut sites = Vec::with_capacity(n);
+        let mut k_of = vec![usize::MAX; n];
+        for (k, &i) in self.cell.orbit_sites.iter().enumerate() {
+            k_of[i] = k;
+        }
+        for i in 0..n {
+            let parent = sc.parent_site[i];
+            let mut st = avg_frame_site(self.avg_frame, self.parent, parent)
+                .unwrap_or_else(|| sc.structure.sites[i].clone());
+            st.frac_coords = sc.structure.sites[i].frac_coords;
+            if k_of[i] != usize::MAX {
+                match self.colours[col[k_of[i]] as usize].0 {
+                    Some(sp) => st.species = vec![(sp, 1.0)],
+                    None => continue,
+                }
+            } else if st.species.is_empty() {
+                continue;
+            }
+            sites.push(st);
+        }
+        // sites emptied in the average model (Li-only orbits at 0) are dropped
+        sites
+            .into_iter()
+            .filter(|s| s.species.iter().all(|(_, o)| *o > 0.0))
+            .collect()
     }
 }
 

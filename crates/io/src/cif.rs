@@ -364,7 +364,34 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
         });
     }
     let blocks = parse_blocks(text, path)?;
-    let block = match &options.block {
+    let block = select_block(&blocks, options.block.as_deref(), path)?;
+    let lattice = read_lattice(block, path)?;
+    let ops = read_symops(block, path)?;
+    let type_ox = read_type_oxidation_numbers(block, path)?;
+    let sites = atom_site_loop(block, path)?;
+    let mut cell = CellBuilder::new(lattice, options.merge_tolerance_ang);
+    for r in 0..sites.num_rows() {
+        let row = cell.read_row(sites, r, &type_ox, path)?;
+        if row.occupancy == 0.0 {
+            cell.warnings.push(format!(
+                "{path}, line {}: site {} has occupancy 0 and is skipped",
+                row.line, row.label
+            ));
+            continue;
+        }
+        cell.add_row(row, &ops, path)?;
+    }
+    cell.finish(ops, &block.name, sites.line, path)
+}
+
+/// The data block to read: the one named (case-insensitive), else the first with atom sites,
+/// else the first.
+fn select_block<'b>(
+    blocks: &'b [Block],
+    name: Option<&str>,
+    path: &str,
+) -> Result<&'b Block, IoError> {
+    match name {
         Some(name) => blocks
             .iter()
             .find(|b| b.name.eq_ignore_ascii_case(name))
@@ -378,17 +405,17 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            })?,
-        None => blocks
+            }),
+        None => Ok(blocks
             .iter()
             .find(|b| b.find_loop("_atom_site_fract_x").is_some())
-            .unwrap_or(&blocks[0]),
-    };
-    let lattice = read_lattice(block, path)?;
-    let ops = read_symops(block, path)?;
-    let mut warnings = Vec::new();
+            .unwrap_or(&blocks[0])),
+    }
+}
 
-    // oxidation numbers by type symbol
+/// Oxidation numbers by type symbol from the `_atom_type_oxidation_number` loop (empty without
+/// one); null entries are skipped, non-integers and |q| > 8 refused.
+fn read_type_oxidation_numbers(block: &Block, path: &str) -> Result<HashMap<String, i8>, IoError> {
     let mut type_ox: HashMap<String, i8> = HashMap::new();
     if let Some(l) = block.find_loop("_atom_type_oxidation_number") {
         let tag = "_atom_type_oxidation_number";
@@ -412,7 +439,11 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
             type_ox.insert(sym.text.clone(), x.round() as i8);
         }
     }
+    Ok(type_ox)
+}
 
+/// The atom-site loop, checked for fractional x, y, z and a type symbol or label column.
+fn atom_site_loop<'b>(block: &'b Block, path: &str) -> Result<&'b Loop, IoError> {
     let Some(sites) = block.find_loop("_atom_site_fract_x") else {
         return Err(IoError::syntax(
             Location::field(path, None, "_atom_site_fract_x"),
@@ -438,181 +469,315 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
             "atom site loop has neither _atom_site_type_symbol nor _atom_site_label",
         ));
     }
+    Ok(sites)
+}
 
-    let mut asym: Vec<AsymmetricSite> = Vec::new();
-    let mut out_sites: Vec<Site> = Vec::new();
-    let mut origins: Vec<Vec<usize>> = Vec::new();
-    let mut oxidation: Vec<OxidationAssignment> = Vec::new();
-    let tol = options.merge_tolerance_ang;
-    for r in 0..sites.num_rows() {
+/// The type symbol of atom-site row `r` and the tag it was read from: `_atom_site_type_symbol`
+/// when given, else `_atom_site_label`.
+fn row_type_symbol<'a>(
+    sites: &'a Loop,
+    r: usize,
+    row_line: usize,
+    path: &str,
+) -> Result<(&'static str, &'a Value), IoError> {
+    match col(sites, r, "_atom_site_type_symbol") {
+        Some(v) if !v.is_null() => Ok(("_atom_site_type_symbol", v)),
+        _ => match col(sites, r, "_atom_site_label") {
+            Some(v) => Ok(("_atom_site_label", v)),
+            None => Err(IoError::syntax(
+                Location::field(path, Some(row_line), "_atom_site_type_symbol"),
+                "unknown type symbol '?' and no label",
+            )),
+        },
+    }
+}
+
+/// Oxidation state of a row's species and its source: `_atom_type_oxidation_number` (with a
+/// warning when the symbol's charge disagrees), else the charge in the symbol, else the formal
+/// table.
+fn row_oxidation_state(
+    sym_val: &Value,
+    element: Element,
+    symbol_charge: Option<i8>,
+    type_ox: &HashMap<String, i8>,
+    warnings: &mut Vec<String>,
+    path: &str,
+) -> (Option<i8>, OxidationSource) {
+    if let Some(&q) = type_ox.get(&sym_val.text) {
+        if let Some(c) = symbol_charge {
+            if c != q {
+                warnings.push(format!(
+                    "{}, line {}: type symbol {} says {c:+} but _atom_type_oxidation_number \
+                     says {q:+}; using {q:+}",
+                    path, sym_val.line, sym_val.text
+                ));
+            }
+        }
+        (Some(q), OxidationSource::AtomTypeOxidationNumber)
+    } else if let Some(c) = symbol_charge {
+        (Some(c), OxidationSource::TypeSymbol)
+    } else if let Some(q) = halo_data::elements::formal_oxidation_state(element) {
+        (Some(q), OxidationSource::FormalTable)
+    } else {
+        (None, OxidationSource::Unknown)
+    }
+}
+
+/// Fractional coordinates of atom-site row `r`.
+fn row_coordinates(
+    sites: &Loop,
+    r: usize,
+    row_line: usize,
+    path: &str,
+) -> Result<[f64; 3], IoError> {
+    let mut f = [0.0; 3];
+    for (k, t) in [
+        "_atom_site_fract_x",
+        "_atom_site_fract_y",
+        "_atom_site_fract_z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let v = col(sites, r, t).ok_or_else(|| {
+            IoError::syntax(Location::field(path, Some(row_line), t), "missing value")
+        })?;
+        f[k] = cell_number(v, t, path)?;
+    }
+    Ok(f)
+}
+
+/// Occupancy of atom-site row `r` (1 when not given), checked to lie in [0, 1].
+fn row_occupancy(
+    sites: &Loop,
+    r: usize,
+    row_line: usize,
+    label: &str,
+    path: &str,
+) -> Result<f64, IoError> {
+    let occ = match col(sites, r, "_atom_site_occupancy") {
+        Some(v) if !v.is_null() => cell_number(v, "_atom_site_occupancy", path)?,
+        _ => 1.0,
+    };
+    if !(0.0..=1.0 + OCCUPANCY_TOLERANCE).contains(&occ) {
+        return Err(IoError::syntax(
+            Location::field(path, Some(row_line), "_atom_site_occupancy"),
+            format!("occupancy {occ} of {label} is outside [0, 1]"),
+        ));
+    }
+    Ok(occ)
+}
+
+/// Distinct images of `f` under every operation, wrapped to [0, 1), in operation order.
+fn symmetry_images(ops: &[SymOp], lattice: &Lattice, f: [f64; 3], tol: f64) -> Vec<Vector3<f64>> {
+    let fv = Vector3::from(f);
+    let mut images: Vec<Vector3<f64>> = Vec::new();
+    for op in ops {
+        let p = op.apply(&fv).map(halo_core::lattice::wrap_frac);
+        if !images
+            .iter()
+            .any(|q| periodic_distance(lattice, q, &p) < tol)
+        {
+            images.push(p);
+        }
+    }
+    images
+}
+
+/// One `_atom_site_` row as read: label, species, position, occupancy and line.
+struct AtomSiteRow {
+    label: String,
+    species: Species,
+    frac_coords: [f64; 3],
+    occupancy: f64,
+    line: usize,
+}
+
+/// The cell being built from the atom-site rows: rows kept, merged sites, the rows merged into
+/// each site, oxidation states used and warnings.
+struct CellBuilder {
+    lattice: Lattice,
+    tol: f64,
+    asym: Vec<AsymmetricSite>,
+    sites: Vec<Site>,
+    origins: Vec<Vec<usize>>,
+    oxidation: Vec<OxidationAssignment>,
+    warnings: Vec<String>,
+}
+
+impl CellBuilder {
+    /// An empty cell on `lattice` merging images closer than `tol` Å.
+    fn new(lattice: Lattice, tol: f64) -> CellBuilder {
+        CellBuilder {
+            lattice,
+            tol,
+            asym: Vec::new(),
+            sites: Vec::new(),
+            origins: Vec::new(),
+            oxidation: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Read atom-site row `r` (species with its oxidation state recorded, coordinates,
+    /// occupancy).
+    fn read_row(
+        &mut self,
+        sites: &Loop,
+        r: usize,
+        type_ox: &HashMap<String, i8>,
+        path: &str,
+    ) -> Result<AtomSiteRow, IoError> {
         let row_line = sites.row(r)[0].line;
         let label = col(sites, r, "_atom_site_label")
             .map(|v| v.text.clone())
             .unwrap_or_default();
-        let (sym_tag, sym_val) = match col(sites, r, "_atom_site_type_symbol") {
-            Some(v) if !v.is_null() => ("_atom_site_type_symbol", v),
-            _ => match col(sites, r, "_atom_site_label") {
-                Some(v) => ("_atom_site_label", v),
-                None => {
-                    return Err(IoError::syntax(
-                        Location::field(path, Some(row_line), "_atom_site_type_symbol"),
-                        "unknown type symbol '?' and no label",
-                    ))
-                }
-            },
-        };
+        let (sym_tag, sym_val) = row_type_symbol(sites, r, row_line, path)?;
         let (element, symbol_charge) =
             parse_type_symbol(&sym_val.text).map_err(|symbol| IoError::UnknownElement {
                 at: Location::field(path, Some(sym_val.line), sym_tag),
                 symbol,
             })?;
-        let (q, source) = if let Some(&q) = type_ox.get(&sym_val.text) {
-            if let Some(c) = symbol_charge {
-                if c != q {
-                    warnings.push(format!(
-                        "{}, line {}: type symbol {} says {c:+} but _atom_type_oxidation_number \
-                         says {q:+}; using {q:+}",
-                        path, sym_val.line, sym_val.text
-                    ));
-                }
-            }
-            (Some(q), OxidationSource::AtomTypeOxidationNumber)
-        } else if let Some(c) = symbol_charge {
-            (Some(c), OxidationSource::TypeSymbol)
-        } else if let Some(q) = halo_data::elements::formal_oxidation_state(element) {
-            (Some(q), OxidationSource::FormalTable)
-        } else {
-            (None, OxidationSource::Unknown)
-        };
-        if q.is_none() && !oxidation.iter().any(|a| a.element == element.symbol()) {
-            warnings.push(format!(
+        let (q, source) = row_oxidation_state(
+            sym_val,
+            element,
+            symbol_charge,
+            type_ox,
+            &mut self.warnings,
+            path,
+        );
+        if q.is_none() && !self.oxidation.iter().any(|a| a.element == element.symbol()) {
+            self.warnings.push(format!(
                 "no oxidation state known for {element}: charges cannot be checked"
             ));
         }
-        charge::record(&mut oxidation, element, q, source);
+        charge::record(&mut self.oxidation, element, q, source);
         let species = Species {
             element,
             oxidation_state: q,
         };
-        let mut f = [0.0; 3];
-        for (k, t) in [
-            "_atom_site_fract_x",
-            "_atom_site_fract_y",
-            "_atom_site_fract_z",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let v = col(sites, r, t).ok_or_else(|| {
-                IoError::syntax(Location::field(path, Some(row_line), t), "missing value")
-            })?;
-            f[k] = cell_number(v, t, path)?;
-        }
-        let occ = match col(sites, r, "_atom_site_occupancy") {
-            Some(v) if !v.is_null() => cell_number(v, "_atom_site_occupancy", path)?,
-            _ => 1.0,
-        };
-        if !(0.0..=1.0 + OCCUPANCY_TOLERANCE).contains(&occ) {
-            return Err(IoError::syntax(
-                Location::field(path, Some(row_line), "_atom_site_occupancy"),
-                format!("occupancy {occ} of {label} is outside [0, 1]"),
-            ));
-        }
-        if occ == 0.0 {
-            warnings.push(format!(
-                "{path}, line {row_line}: site {label} has occupancy 0 and is skipped"
-            ));
-            continue;
-        }
-        let ai = asym.len();
-        let fv = Vector3::from(f);
-        let mut images: Vec<Vector3<f64>> = Vec::new();
-        for op in &ops {
-            let p = op.apply(&fv).map(halo_core::lattice::wrap_frac);
-            if !images
-                .iter()
-                .any(|q| periodic_distance(&lattice, q, &p) < tol)
-            {
-                images.push(p);
-            }
-        }
-        asym.push(AsymmetricSite {
-            label: label.clone(),
+        let frac_coords = row_coordinates(sites, r, row_line, path)?;
+        let occupancy = row_occupancy(sites, r, row_line, &label, path)?;
+        Ok(AtomSiteRow {
+            label,
             species,
-            occupancy: occ,
-            frac_coords: f,
-            multiplicity: images.len(),
+            frac_coords,
+            occupancy,
             line: row_line,
+        })
+    }
+
+    /// Keep `row` and merge its images under `ops` into the sites.
+    fn add_row(&mut self, row: AtomSiteRow, ops: &[SymOp], path: &str) -> Result<(), IoError> {
+        let ai = self.asym.len();
+        let images = symmetry_images(ops, &self.lattice, row.frac_coords, self.tol);
+        self.asym.push(AsymmetricSite {
+            label: row.label.clone(),
+            species: row.species,
+            occupancy: row.occupancy,
+            frac_coords: row.frac_coords,
+            multiplicity: images.len(),
+            line: row.line,
         });
         for p in images {
-            let existing = out_sites
-                .iter()
-                .position(|s| periodic_distance(&lattice, &s.frac_coords, &p) < tol);
-            match existing {
-                Some(k) => {
-                    let s = &mut out_sites[k];
-                    if let Some(e) = s.species.iter_mut().find(|(sp, _)| *sp == species) {
-                        e.1 += occ;
-                    } else {
-                        s.species.push((species, occ));
-                    }
-                    if !origins[k].contains(&ai) {
-                        origins[k].push(ai);
-                    }
-                    let total = s.total_occupancy();
-                    if total > 1.0 + OCCUPANCY_TOLERANCE {
-                        let labels: Vec<&str> =
-                            origins[k].iter().map(|&i| asym[i].label.as_str()).collect();
-                        return Err(IoError::syntax(
-                            Location::field(path, Some(row_line), "_atom_site_occupancy"),
-                            format!(
-                                "rows {} share a position and their occupancies sum to {total:.4} > 1",
-                                labels.join(", ")
-                            ),
-                        ));
-                    }
+            self.merge_image(&row, ai, p, path)?;
+        }
+        Ok(())
+    }
+
+    /// Add image `p` of row `ai`: to the site within the tolerance (refusing occupancies that
+    /// sum to more than 1), else as a new site.
+    fn merge_image(
+        &mut self,
+        row: &AtomSiteRow,
+        ai: usize,
+        p: Vector3<f64>,
+        path: &str,
+    ) -> Result<(), IoError> {
+        let (species, occ) = (row.species, row.occupancy);
+        let existing = self
+            .sites
+            .iter()
+            .position(|s| periodic_distance(&self.lattice, &s.frac_coords, &p) < self.tol);
+        match existing {
+            Some(k) => {
+                let s = &mut self.sites[k];
+                if let Some(e) = s.species.iter_mut().find(|(sp, _)| *sp == species) {
+                    e.1 += occ;
+                } else {
+                    s.species.push((species, occ));
                 }
-                None => {
-                    out_sites.push(Site {
-                        species: vec![(species, occ)],
-                        frac_coords: p,
-                        label: Some(label.clone()),
-                    });
-                    origins.push(vec![ai]);
+                if !self.origins[k].contains(&ai) {
+                    self.origins[k].push(ai);
+                }
+                let total = s.total_occupancy();
+                if total > 1.0 + OCCUPANCY_TOLERANCE {
+                    let labels: Vec<&str> = self.origins[k]
+                        .iter()
+                        .map(|&i| self.asym[i].label.as_str())
+                        .collect();
+                    return Err(IoError::syntax(
+                        Location::field(path, Some(row.line), "_atom_site_occupancy"),
+                        format!(
+                            "rows {} share a position and their occupancies sum to {total:.4} > 1",
+                            labels.join(", ")
+                        ),
+                    ));
                 }
             }
+            None => {
+                self.sites.push(Site {
+                    species: vec![(species, occ)],
+                    frac_coords: p,
+                    label: Some(row.label.clone()),
+                });
+                self.origins.push(vec![ai]);
+            }
         }
+        Ok(())
     }
-    if out_sites.is_empty() {
-        return Err(IoError::syntax(
-            Location::field(path, Some(sites.line), "_atom_site_occupancy"),
-            "no occupied atom sites",
-        ));
+
+    /// The structure with its charge balance: the [`LoadedStructure`] of block `block_name`
+    /// (`sites_line`: line of the atom-site loop, named when no site is occupied).
+    fn finish(
+        mut self,
+        ops: Vec<SymOp>,
+        block_name: &str,
+        sites_line: usize,
+        path: &str,
+    ) -> Result<LoadedStructure, IoError> {
+        if self.sites.is_empty() {
+            return Err(IoError::syntax(
+                Location::field(path, Some(sites_line), "_atom_site_occupancy"),
+                "no occupied atom sites",
+            ));
+        }
+        let structure =
+            Structure::new(self.lattice, self.sites).map_err(|e| IoError::Structure {
+                at: Location::file(path),
+                error: e,
+            })?;
+        let mults: Vec<usize> = self.asym.iter().map(|a| a.multiplicity).collect();
+        let charge = charge::charge_balance(&structure, &mults);
+        if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
+            self.warnings.push(w);
+        }
+        Ok(LoadedStructure {
+            structure,
+            format: crate::Format::Cif,
+            source_path: path.to_string(),
+            block_name: Some(block_name.to_string()),
+            asymmetric_sites: self.asym,
+            site_origins: self.origins,
+            oxidation_states: self.oxidation,
+            merge_tolerance_ang: Some(self.tol),
+            num_symmetry_operations: ops.len(),
+            symmetry_operations: ops,
+            charge,
+            warnings: self.warnings,
+            selective_dynamics: None,
+        })
     }
-    let structure = Structure::new(lattice, out_sites).map_err(|e| IoError::Structure {
-        at: Location::file(path),
-        error: e,
-    })?;
-    let mults: Vec<usize> = asym.iter().map(|a| a.multiplicity).collect();
-    let charge = charge::charge_balance(&structure, &mults);
-    if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
-        warnings.push(w);
-    }
-    Ok(LoadedStructure {
-        structure,
-        format: crate::Format::Cif,
-        source_path: path.to_string(),
-        block_name: Some(block.name.clone()),
-        asymmetric_sites: asym,
-        site_origins: origins,
-        oxidation_states: oxidation,
-        merge_tolerance_ang: Some(tol),
-        num_symmetry_operations: ops.len(),
-        symmetry_operations: ops,
-        charge,
-        warnings,
-        selective_dynamics: None,
-    })
 }
 
 fn fmt_species_symbol(sp: &Species) -> String {

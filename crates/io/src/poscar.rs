@@ -15,17 +15,65 @@ use std::fmt::Write as _;
 
 /// Parse POSCAR text; `path` names the source in messages. Oxidation states are the formal ones.
 pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> {
-    let lines: Vec<&str> = text.lines().collect();
-    let get = |i: usize, what: &str| -> Result<&str, IoError> {
-        lines.get(i).copied().ok_or_else(|| {
+    let lines = PoscarLines {
+        lines: text.lines().collect(),
+        path,
+    };
+    let comment = lines.get(0, "comment")?.trim().to_string();
+    let cell = read_cell(&lines)?;
+    let species = read_species_counts(&lines, &comment)?;
+    let mode = read_coordinate_mode(&lines, species.counts_idx + 1)?;
+    let (atoms, flags) = read_atoms(&lines, &species, &cell, &mode)?;
+    let mut structure =
+        Structure::from_spacegroup_free(cell.lattice, atoms).map_err(|e| IoError::Structure {
+            at: Location::file(path),
+            error: e,
+        })?;
+    let oxidation: Vec<OxidationAssignment> =
+        charge::assign_formal_oxidation_states(&mut structure);
+    let mut warnings = Vec::new();
+    let charge = charge::charge_balance(&structure, &[]);
+    if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
+        warnings.push(w);
+    }
+    Ok(LoadedStructure {
+        structure,
+        format: crate::Format::Poscar,
+        source_path: path.to_string(),
+        block_name: None,
+        asymmetric_sites: Vec::new(),
+        site_origins: Vec::new(),
+        oxidation_states: oxidation,
+        merge_tolerance_ang: None,
+        num_symmetry_operations: 1,
+        symmetry_operations: vec![crate::cif::SymOp::identity()],
+        charge,
+        warnings,
+        selective_dynamics: mode.selective.then_some(flags),
+    })
+}
+
+/// The lines of a POSCAR and the source name for messages.
+struct PoscarLines<'t> {
+    lines: Vec<&'t str>,
+    path: &'t str,
+}
+
+impl<'t> PoscarLines<'t> {
+    /// Line `i` (0-based), or an error naming `what` when the file ends before it.
+    fn get(&self, i: usize, what: &str) -> Result<&'t str, IoError> {
+        self.lines.get(i).copied().ok_or_else(|| {
             IoError::syntax(
-                Location::field(path, Some(i + 1), what),
+                Location::field(self.path, Some(i + 1), what),
                 "file ends here (truncated POSCAR?)",
             )
         })
-    };
-    let floats = |i: usize, what: &str, n: usize| -> Result<Vec<f64>, IoError> {
-        let l = get(i, what)?;
+    }
+
+    /// The first `n` whitespace-separated finite numbers of line `i`.
+    fn floats(&self, i: usize, what: &str, n: usize) -> Result<Vec<f64>, IoError> {
+        let path = self.path;
+        let l = self.get(i, what)?;
         let toks: Vec<&str> = l.split_whitespace().collect();
         if toks.len() < n {
             return Err(IoError::syntax(
@@ -47,17 +95,28 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
                     })
             })
             .collect()
-    };
-    let comment = get(0, "comment")?.trim().to_string();
-    let scale_line = get(1, "scale")?;
+    }
+}
+
+/// The scaled cell of a POSCAR and the per-axis factor applied to Cartesian coordinates.
+struct PoscarCell {
+    lattice: Lattice,
+    cartesian_scale: Vector3<f64>,
+}
+
+/// Read the scale line (one factor, a negative target volume, or three factors) and the three
+/// lattice vectors (lines 2–5).
+fn read_cell(lines: &PoscarLines) -> Result<PoscarCell, IoError> {
+    let path = lines.path;
+    let scale_line = lines.get(1, "scale")?;
     let nscale = scale_line
         .split_whitespace()
         .take_while(|t| t.parse::<f64>().is_ok())
         .count();
-    let scale = floats(1, "scale", if nscale >= 3 { 3 } else { 1 })?;
+    let scale = lines.floats(1, "scale", if nscale >= 3 { 3 } else { 1 })?;
     let mut rows = [[0.0; 3]; 3];
     for (k, row) in rows.iter_mut().enumerate() {
-        let v = floats(2 + k, "lattice vector", 3)?;
+        let v = lines.floats(2 + k, "lattice vector", 3)?;
         row.copy_from_slice(&v);
     }
     let mut m = Matrix3::from_fn(|i, j| rows[i][j]);
@@ -68,7 +127,7 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
             message: format!("lattice vectors on lines 3-5 span a volume of {raw_volume:.3e} Å^3"),
         });
     }
-    if scale.len() == 3 {
+    let cartesian_scale = if scale.len() == 3 {
         if scale.iter().any(|&s| s <= 0.0) {
             return Err(IoError::DegenerateCell {
                 at: Location::field(path, Some(2), "scale"),
@@ -80,23 +139,42 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
                 m[(i, j)] *= scale[j];
             }
         }
+        Vector3::new(scale[0], scale[1], scale[2])
     } else if scale[0] < 0.0 {
         m *= (-scale[0] / raw_volume).cbrt();
+        Vector3::repeat((-scale[0] / raw_volume).cbrt())
     } else if scale[0] > 0.0 {
         m *= scale[0];
+        Vector3::repeat(scale[0])
     } else {
         return Err(IoError::DegenerateCell {
             at: Location::field(path, Some(2), "scale"),
             message: "scale factor 0".into(),
         });
-    }
+    };
     let lattice = Lattice::new(m).map_err(|e| IoError::DegenerateCell {
         at: Location::field(path, Some(3), "lattice vectors"),
         message: e.to_string(),
     })?;
+    Ok(PoscarCell {
+        lattice,
+        cartesian_scale,
+    })
+}
 
+/// Elements and atom counts of a POSCAR, and the (0-based) index of the counts line.
+struct SpeciesCounts {
+    elements: Vec<Element>,
+    counts: Vec<usize>,
+    counts_idx: usize,
+}
+
+/// Read the species names (VASP 5 line 6, or the comment of a VASP 4 file whose line 6 holds
+/// the counts) and the atom counts.
+fn read_species_counts(lines: &PoscarLines, comment: &str) -> Result<SpeciesCounts, IoError> {
+    let path = lines.path;
     // species line (VASP 5) or counts directly (VASP 4, names from the comment)
-    let l5 = get(5, "species names")?;
+    let l5 = lines.get(5, "species names")?;
     let first_is_number = l5
         .split_whitespace()
         .next()
@@ -120,7 +198,7 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
             6,
         )
     };
-    let counts_line = get(counts_idx, "atom counts")?;
+    let counts_line = lines.get(counts_idx, "atom counts")?;
     let mut counts = Vec::new();
     for t in counts_line.split_whitespace() {
         match t.parse::<usize>() {
@@ -145,8 +223,22 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
             ),
         });
     }
-    let mut elements = Vec::with_capacity(counts.len());
-    for name in &names[..counts.len()] {
+    let elements = species_elements(&names[..counts.len()], names_line, path)?;
+    Ok(SpeciesCounts {
+        elements,
+        counts,
+        counts_idx,
+    })
+}
+
+/// The element of each species name (`Li`, or potcar-style `Li_sv`, `Cl/abc`).
+fn species_elements(
+    names: &[String],
+    names_line: usize,
+    path: &str,
+) -> Result<Vec<Element>, IoError> {
+    let mut elements = Vec::with_capacity(names.len());
+    for name in names {
         // VASP 6 potcar-style names such as "Li_sv" or "Cl/abc": take the element part
         let sym = name.split(['_', '/']).next().unwrap_or(name);
         let el = Element::from_symbol(sym).map_err(|_| IoError::UnknownElement {
@@ -155,30 +247,60 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
         })?;
         elements.push(el);
     }
-    let mut idx = counts_idx + 1;
+    Ok(elements)
+}
+
+/// Selective dynamics, Direct/Cartesian, and the (0-based) index of the first atom line.
+struct CoordinateMode {
+    selective: bool,
+    cartesian: bool,
+    first_atom: usize,
+}
+
+/// Read the optional `Selective dynamics` line and the `Direct`/`Cartesian` line at `idx`.
+fn read_coordinate_mode(lines: &PoscarLines, mut idx: usize) -> Result<CoordinateMode, IoError> {
     let mut selective = false;
-    let mode = get(idx, "coordinate mode")?.trim();
+    let mode = lines.get(idx, "coordinate mode")?.trim();
     if mode.starts_with(['s', 'S']) {
         selective = true;
         idx += 1;
     }
-    let mode = get(idx, "coordinate mode")?.trim();
+    let mode = lines.get(idx, "coordinate mode")?.trim();
     let cartesian = match mode.chars().next() {
         Some('c' | 'C' | 'k' | 'K') => true,
         Some('d' | 'D') => false,
         _ => {
             return Err(IoError::syntax(
-                Location::field(path, Some(idx + 1), "coordinate mode"),
+                Location::field(lines.path, Some(idx + 1), "coordinate mode"),
                 format!("expected 'Direct' or 'Cartesian', found '{mode}'"),
             ))
         }
     };
-    idx += 1;
-    let total: usize = counts.iter().sum();
+    Ok(CoordinateMode {
+        selective,
+        cartesian,
+        first_atom: idx + 1,
+    })
+}
+
+/// Atoms on a POSCAR cell.
+type PoscarAtoms = Vec<(Species, [f64; 3])>;
+
+/// Read one line per counted atom: fractional coordinates (converted from Cartesian) and, under
+/// selective dynamics, the T/F flags; refuse a further coordinate line (counts too small).
+fn read_atoms(
+    lines: &PoscarLines,
+    species: &SpeciesCounts,
+    cell: &PoscarCell,
+    mode: &CoordinateMode,
+) -> Result<(PoscarAtoms, Vec<[bool; 3]>), IoError> {
+    let path = lines.path;
+    let (idx, counts_idx) = (mode.first_atom, species.counts_idx);
+    let total: usize = species.counts.iter().sum();
     let mut atoms = Vec::with_capacity(total);
     let mut flags = Vec::new();
     let mut atom_elements = Vec::with_capacity(total);
-    for (&c, &e) in counts.iter().zip(&elements) {
+    for (&c, &e) in species.counts.iter().zip(&species.elements) {
         for _ in 0..c {
             atom_elements.push(e);
         }
@@ -186,7 +308,7 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
     let mut species_iter = atom_elements.into_iter();
     for a in 0..total {
         let li = idx + a;
-        let line = lines.get(li).map(|l| l.trim()).unwrap_or("");
+        let line = lines.lines.get(li).map(|l| l.trim()).unwrap_or("");
         let toks: Vec<&str> = line.split_whitespace().collect();
         let coords: Option<Vec<f64>> = (toks.len() >= 3)
             .then(|| toks[..3].iter().map(|t| t.parse::<f64>().ok()).collect())
@@ -208,32 +330,13 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
             });
         };
         let v = Vector3::new(c[0], c[1], c[2]);
-        let frac = if cartesian {
-            let s = if scale.len() == 3 {
-                Vector3::new(scale[0], scale[1], scale[2])
-            } else if scale[0] < 0.0 {
-                Vector3::repeat((-scale[0] / raw_volume).cbrt())
-            } else {
-                Vector3::repeat(scale[0])
-            };
-            lattice.frac(&v.component_mul(&s))
+        let frac = if mode.cartesian {
+            cell.lattice.frac(&v.component_mul(&cell.cartesian_scale))
         } else {
             v
         };
-        if selective {
-            let f: Vec<bool> = toks
-                .iter()
-                .skip(3)
-                .take(3)
-                .map(|t| t.starts_with(['T', 't']))
-                .collect();
-            if f.len() != 3 {
-                return Err(IoError::syntax(
-                    Location::field(path, Some(li + 1), "selective dynamics"),
-                    "expected three T/F flags after the coordinates",
-                ));
-            }
-            flags.push([f[0], f[1], f[2]]);
+        if mode.selective {
+            flags.push(selective_flags(&toks, li, path)?);
         }
         let el = species_iter.next().ok_or_else(|| IoError::CountMismatch {
             at: Location::field(path, Some(li + 1), "coordinates"),
@@ -241,12 +344,41 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
         })?;
         atoms.push((Species::neutral_unknown(el), [frac.x, frac.y, frac.z]));
     }
+    check_no_extra_atom_line(lines, idx + total, total, counts_idx)?;
+    Ok((atoms, flags))
+}
+
+/// The three T/F selective dynamics flags after the coordinates of atom line `li`.
+fn selective_flags(toks: &[&str], li: usize, path: &str) -> Result<[bool; 3], IoError> {
+    let f: Vec<bool> = toks
+        .iter()
+        .skip(3)
+        .take(3)
+        .map(|t| t.starts_with(['T', 't']))
+        .collect();
+    if f.len() != 3 {
+        return Err(IoError::syntax(
+            Location::field(path, Some(li + 1), "selective dynamics"),
+            "expected three T/F flags after the coordinates",
+        ));
+    }
+    Ok([f[0], f[1], f[2]])
+}
+
+/// Refuse a coordinate-like line directly after the last atom (line index `next`): the counts
+/// are too small.
+fn check_no_extra_atom_line(
+    lines: &PoscarLines,
+    next: usize,
+    total: usize,
+    counts_idx: usize,
+) -> Result<(), IoError> {
     // one more coordinate-like line directly after the last atom = counts too small
-    if let Some(extra) = lines.get(idx + total) {
+    if let Some(extra) = lines.lines.get(next) {
         let toks: Vec<&str> = extra.split_whitespace().collect();
         if toks.len() >= 3 && toks[..3].iter().all(|t| t.parse::<f64>().is_ok()) {
             return Err(IoError::CountMismatch {
-                at: Location::field(path, Some(idx + total + 1), "coordinates"),
+                at: Location::field(lines.path, Some(next + 1), "coordinates"),
                 message: format!(
                     "atom counts on line {} sum to {total} but there are more coordinate lines",
                     counts_idx + 1
@@ -254,33 +386,7 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
             });
         }
     }
-    let mut structure =
-        Structure::from_spacegroup_free(lattice, atoms).map_err(|e| IoError::Structure {
-            at: Location::file(path),
-            error: e,
-        })?;
-    let oxidation: Vec<OxidationAssignment> =
-        charge::assign_formal_oxidation_states(&mut structure);
-    let mut warnings = Vec::new();
-    let charge = charge::charge_balance(&structure, &[]);
-    if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
-        warnings.push(w);
-    }
-    Ok(LoadedStructure {
-        structure,
-        format: crate::Format::Poscar,
-        source_path: path.to_string(),
-        block_name: None,
-        asymmetric_sites: Vec::new(),
-        site_origins: Vec::new(),
-        oxidation_states: oxidation,
-        merge_tolerance_ang: None,
-        num_symmetry_operations: 1,
-        symmetry_operations: vec![crate::cif::SymOp::identity()],
-        charge,
-        warnings,
-        selective_dynamics: selective.then_some(flags),
-    })
+    Ok(())
 }
 
 /// Read a POSCAR/CONTCAR file.
