@@ -290,3 +290,176 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
         "{err}"
     );
 }
+
+/// SIGTERM while a very long candidate runs (10¹² hops per ion): halo stops within seconds with
+/// 143, records nothing for the abandoned candidates, and a resume would compute them again.
+#[test]
+fn sigterm_stops_a_long_candidate_within_seconds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = workflow(tmp.path(), "long", 11, 1_000_000_000_000);
+    let out = tmp.path().join("long");
+    let mut child = halo()
+        .args(["run", wf.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--no-progress", "--threads", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let lock = out.join(".lock");
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&pid)) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1500)); // well inside the kMC of every candidate
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    let t_term = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t_term.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("still running 10 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(143));
+    let ckpt = out.join("checkpoint.jsonl");
+    let text = std::fs::read_to_string(&ckpt).unwrap_or_default();
+    assert!(
+        text.is_empty(),
+        "abandoned candidates are not recorded: {text}"
+    );
+}
+
+/// Fuzz-style: hostile numbers on every numeric option that sets a size or an amount of work.
+/// Each is refused (or runs) with an ordinary exit code, never an allocation abort (134), an
+/// out-of-memory kill (137) or a panic (101); a run still working after 5 s (a legitimately
+/// long amount of work) is stopped and accepted.
+#[test]
+fn hostile_numbers_on_numeric_options_never_abort() {
+    let s = "structures/LiAlCl4_P21c_COD1004036.cif";
+    let quick = [
+        "--temperatures-k",
+        "300,400",
+        "--blocks",
+        "2",
+        "--hops-per-block",
+        "1",
+    ];
+    let hostile = [
+        "0",
+        "-1",
+        "NaN",
+        "inf",
+        "1e300",
+        "4294967297",
+        "18446744073709551616",
+    ];
+    let mut cases: Vec<Vec<String>> = Vec::new();
+    for flag in [
+        "--resolution-ang",
+        "--blocking-distance-ang",
+        "--attempt-frequency-hz",
+        "--replicas",
+        "--blocks",
+        "--hops-per-block",
+        "--equilibration",
+        "--min-ions",
+        "--mobile-per-cell",
+    ] {
+        for v in hostile {
+            let mut c: Vec<String> = ["kmc", s].iter().map(|x| x.to_string()).collect();
+            c.extend(quick.iter().filter(|q| **q != flag).map(|x| x.to_string()));
+            c.push(format!("{flag}={v}"));
+            cases.push(c);
+        }
+    }
+    for sc in ["1000,1000,1000", "200,200,200", "0,1,1", "-1,1,1", "1,1"] {
+        let mut c: Vec<String> = ["kmc", s].iter().map(|x| x.to_string()).collect();
+        c.extend(quick.iter().map(|x| x.to_string()));
+        c.push(format!("--supercell={sc}"));
+        cases.push(c);
+    }
+    for v in ["1e-4", "0", "-1", "NaN", "1e300"] {
+        cases.push(vec![
+            "bvse".into(),
+            s.into(),
+            format!("--resolution-ang={v}"),
+        ]);
+    }
+    for v in ["-1", "NaN", "1e300", "0.5"] {
+        cases.push(vec![
+            "perturb".into(),
+            s.into(),
+            format!("--sigma-frac={v}"),
+            "--out".into(),
+            "/dev/null".into(),
+        ]);
+    }
+    for v in ["1000000", "18446744073709551616"] {
+        cases.push(vec![
+            "validate".into(),
+            "tests/validation/validation_set.csv".into(),
+            format!("--noise-copies={v}"),
+        ]);
+    }
+    for f in ["0:0.666:1e-12", "0:1e300:0.1", "NaN", "0:1:0"] {
+        cases.push(vec![
+            "enumerate".into(),
+            "--framework".into(),
+            "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif".into(),
+            "--site".into(),
+            "16d".into(),
+            "--dopants".into(),
+            "In".into(),
+            format!("--fractions={f}"),
+        ]);
+    }
+    for c in &cases {
+        let mut child = halo()
+            .current_dir(root())
+            .args(c)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        let status = loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                break Some(st);
+            }
+            if t0.elapsed() > Duration::from_secs(5) {
+                // a legitimately long run (e.g. 4e9 hops per ion): it was working, not aborting
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let Some(status) = status else { continue };
+        let mut err = String::new();
+        use std::io::Read;
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(
+            !matches!(status.code(), Some(101) | Some(134) | Some(137)) && status.code().is_some(),
+            "{c:?}: {status:?}\n{err}"
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{c:?}: {err}"
+        );
+    }
+}

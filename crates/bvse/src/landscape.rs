@@ -108,6 +108,7 @@ fn check_memory(shape: [usize; 3], params: &BvseParams) -> Result<(), BvseError>
     let limit = params
         .memory_limit_bytes
         .unwrap_or(u64::MAX)
+        .min(halo_core::memory::usable_bytes())
         .min(u32::MAX as u64 * BYTES_PER_VOXEL_BUDGET);
     if voxels >= u32::MAX as u64 || needed > limit {
         return Err(BvseError::OutOfMemory {

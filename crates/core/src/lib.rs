@@ -24,6 +24,7 @@ pub mod error;
 pub mod ewald;
 pub mod hint;
 pub mod lattice;
+pub mod memory;
 pub mod neighbors;
 mod periodic_table;
 pub mod seed;

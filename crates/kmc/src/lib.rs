@@ -200,10 +200,15 @@ impl KmcParams {
             MobileIons::Count(0) => return bad("mobile_ions", "zero ions".into()),
             _ => {}
         }
-        if !(self.blocking_distance_ang.is_finite() && self.blocking_distance_ang >= 0.0) {
+        if !(self.blocking_distance_ang.is_finite()
+            && (0.0..=MAX_BLOCKING_DISTANCE_ANG).contains(&self.blocking_distance_ang))
+        {
             return bad(
                 "blocking_distance_ang",
-                format!("{} is negative", self.blocking_distance_ang),
+                format!(
+                    "{} is not in [0, {MAX_BLOCKING_DISTANCE_ANG}] Å",
+                    self.blocking_distance_ang
+                ),
             );
         }
         if let Some(r) = self.pair_repulsion {
@@ -235,17 +240,27 @@ impl KmcParams {
                 "need at least two blocks in total for a standard error".into(),
             );
         }
-        if !(self.hops_per_ion_per_block.is_finite() && self.hops_per_ion_per_block > 0.0) {
+        if !(self.hops_per_ion_per_block.is_finite()
+            && self.hops_per_ion_per_block > 0.0
+            && self.hops_per_ion_per_block <= MAX_HOPS_PER_ION)
+        {
             return bad(
                 "hops_per_ion_per_block",
-                format!("{} is not positive", self.hops_per_ion_per_block),
+                format!(
+                    "{} is not in (0, {MAX_HOPS_PER_ION:e}]",
+                    self.hops_per_ion_per_block
+                ),
             );
         }
-        if !(self.equilibration_hops_per_ion.is_finite() && self.equilibration_hops_per_ion >= 0.0)
+        if !(self.equilibration_hops_per_ion.is_finite()
+            && (0.0..=MAX_HOPS_PER_ION).contains(&self.equilibration_hops_per_ion))
         {
             return bad(
                 "equilibration_hops_per_ion",
-                format!("{} is negative", self.equilibration_hops_per_ion),
+                format!(
+                    "{} is not in [0, {MAX_HOPS_PER_ION:e}]",
+                    self.equilibration_hops_per_ion
+                ),
             );
         }
         if self.rebuild_interval_events == Some(0) {
@@ -349,6 +364,10 @@ struct ReplicaOutput {
     drift: f64,
 }
 
+/// Largest blocking distance, Å (beyond it no halide network has two sites to tell apart).
+pub const MAX_BLOCKING_DISTANCE_ANG: f64 = 20.0;
+/// Largest hops per ion of a block or of the equilibration (10¹² is years of CPU time).
+pub const MAX_HOPS_PER_ION: f64 = 1e12;
 /// Most replicas per temperature.
 pub const MAX_REPLICAS: usize = 4096;
 /// Most measured blocks per replica.
@@ -392,14 +411,6 @@ fn run_block_checked(
     Ok(t.end_block())
 }
 
-/// The memory available to this process, bytes (`MemAvailable` of /proc/meminfo), if known.
-fn available_memory_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// Refuse a supercell of `cells` × `sites_per_cell` sites whose network and `parallel`
 /// running trajectories would not fit in 80 % of the available memory (or exceed 2³¹ sites).
 fn check_memory(scale: [usize; 3], sites_per_cell: usize, parallel: usize) -> Result<(), KmcError> {
@@ -416,8 +427,8 @@ fn check_memory(scale: [usize; 3], sites_per_cell: usize, parallel: usize) -> Re
             available: "more than 2^31 sites is not supported".into(),
         });
     }
-    if let Some(avail) = available_memory_bytes() {
-        if bytes as f64 > 0.8 * avail as f64 {
+    if let Some(avail) = halo_core::memory::available_bytes() {
+        if bytes as f64 > halo_core::memory::USABLE_FRACTION * avail as f64 {
             return Err(KmcError::TooLarge {
                 what,
                 estimate_gib: gib,
