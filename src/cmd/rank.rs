@@ -35,6 +35,9 @@ pub struct Args {
     /// Anodic limit used by the filter and the front: dg (298 K, default) or dh (0 K-like).
     #[arg(long, default_value = "dg", value_parser = ["dg", "dh"])]
     pub basis: String,
+    /// k of the P(top k) column (probability of being among the k best by σ(300 K)).
+    #[arg(long, default_value_t = halo_filters::rank::DEFAULT_TOP_K)]
+    pub top_k: usize,
     /// Print JSON instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -57,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             LimitBasis::Dg
         },
+        top_k: Some(args.top_k),
     };
     let ranking = halo_filters::rank(&records, &config)?;
     let text = if args.json {

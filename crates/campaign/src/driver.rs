@@ -48,6 +48,7 @@ pub fn run(
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport, CampaignError> {
     let t0 = Instant::now();
+    let cpu0 = cpu_time::ProcessTime::now();
     let mut ctx = pipeline::Context::new(lw)?;
     ctx.stop = Some(stop.clone());
     let plan = pipeline::plan(&ctx)?;
@@ -73,6 +74,16 @@ pub fn run(
         |c, p| pipeline::evaluate(&ctx, c, candidate_seed(seed, &c.id), p),
     )?;
     let failed = done.values().filter(|r| r.metrics().is_none()).count();
+    folder.append_run(&crate::folder::RunLog {
+        shard: opts.shard.to_string(),
+        threads: opts.threads,
+        recorded: summary.recorded,
+        already_done: summary.already_done,
+        interrupted: summary.interrupted,
+        wall_s: t0.elapsed().as_secs_f64(),
+        cpu_s: cpu0.elapsed().as_secs_f64(),
+        halo_version: env!("CARGO_PKG_VERSION").into(),
+    })?;
     let mut outputs_written = false;
     let mut passed = None;
     if !summary.interrupted && opts.shard.count == 1 {

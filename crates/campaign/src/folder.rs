@@ -52,6 +52,23 @@ pub struct FolderLock {
     _files: Vec<std::fs::File>,
 }
 
+/// One `halo run`/`resume` pass, appended to `DIR/runs.jsonl`: the report's throughput.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunLog {
+    /// `k/N`, or `0/1` for the whole campaign.
+    pub shard: String,
+    pub threads: usize,
+    /// Candidates recorded by this pass.
+    pub recorded: usize,
+    pub already_done: usize,
+    pub interrupted: bool,
+    /// Wall time of the pass, s.
+    pub wall_s: f64,
+    /// CPU time of the process over the pass (all threads), s.
+    pub cpu_s: f64,
+    pub halo_version: String,
+}
+
 /// A campaign output folder.
 #[derive(Clone, Debug)]
 pub struct CampaignFolder {
@@ -125,6 +142,36 @@ impl CampaignFolder {
                 }
             }
         }
+    }
+
+    /// Append a pass to `runs.jsonl` (one line, fsync'd).
+    pub fn append_run(&self, log: &RunLog) -> Result<(), CampaignError> {
+        use std::io::Write;
+        let p = self.path("runs.jsonl");
+        let mut line = serde_json::to_vec(log).map_err(|e| CampaignError::Serialize {
+            what: "runs.jsonl".into(),
+            reason: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+            .map_err(|e| CampaignError::io(&p, e))?;
+        f.write_all(&line).map_err(|e| CampaignError::io(&p, e))?;
+        f.sync_data().map_err(|e| CampaignError::io(&p, e))
+    }
+
+    /// Every pass recorded in `runs.jsonl` (unreadable lines are skipped: the log is only for
+    /// the report).
+    pub fn runs(&self) -> Vec<RunLog> {
+        std::fs::read_to_string(self.path("runs.jsonl"))
+            .map(|t| {
+                t.lines()
+                    .filter_map(|l| serde_json::from_str(l).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The checkpoint file of a shard (`checkpoint.jsonl` when unsharded).

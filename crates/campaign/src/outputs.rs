@@ -35,10 +35,26 @@ pub fn ranking(
             },
         })
         .collect();
-    rank(&metrics, &lw.workflow.filters).map_err(|e| CampaignError::Stage {
+    let mut config = lw.workflow.filters.clone();
+    if config.top_k.is_none() {
+        config.top_k = Some(lw.workflow.synthesis.top.max(1));
+    }
+    rank(&metrics, &config).map_err(|e| CampaignError::Stage {
         stage: "rank",
         reason: e.to_string(),
     })
+}
+
+/// A value to 3 significant digits (the precision a ~10 % error bar supports).
+fn sig3(v: Option<f64>) -> String {
+    v.map(|x| halo_core::format::significant(x, 3))
+        .unwrap_or_default()
+}
+
+/// An uncertainty to 2 significant digits (0 when numerically exact).
+fn err2(e: Option<f64>, v: Option<f64>) -> String {
+    e.map(|e| halo_core::format::uncertainty(e, v.unwrap_or(0.0)))
+        .unwrap_or_default()
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -71,14 +87,32 @@ struct RankedJson<'a> {
     n_recorded: usize,
     n_passed: usize,
     n_pareto_front: usize,
+    /// k of `p_top_k`.
+    top_k: usize,
+    /// How the rows are ordered (the hand-off follows the same order).
+    order: &'static str,
     rows: Vec<RankedJsonRow<'a>>,
 }
+
+/// The ranking rule, as written into ranked.json, the report and the hand-off.
+pub const RANK_ORDER: &str = "candidates passing every hard filter first; among them the \
+Pareto front on (σ(300 K), Ea, anodic limit, cost) computed with the error bars (a candidate \
+dominated only within one standard error stays on the front, flagged pareto_within_errors), then \
+by how many candidates dominate it beyond the errors, then by σ(300 K); p_top_k is the \
+probability of being among the top k by σ(300 K) from its standard error, and candidates of one \
+tie_group differ by less than their combined error (their order is not resolved)";
 
 #[derive(Serialize)]
 struct RankedJsonRow<'a> {
     rank: Option<usize>,
+    /// Probability of being among the top k by σ(300 K) (`top_k` of the file).
+    p_top_k: Option<f64>,
+    /// Candidates of one tie group differ by less than their combined error.
+    tie_group: Option<usize>,
     passed: bool,
     pareto_front: bool,
+    /// On the front only because its dominators are within the error bars.
+    pareto_within_errors: bool,
     dominated_by: usize,
     failed_filters: &'a [String],
     framework: &'a str,
@@ -118,10 +152,12 @@ pub fn write_all(
     }
     // ranked.csv
     let mut csv = String::from(
-        "rank,pareto_front,passed,id,framework,formula,sigma_300k_s_per_cm,sigma_300k_se_s_per_cm,\
-ea_ev,ea_se_ev,e_1d_ev,e_2d_ev,e_3d_ev,haven_ratio,anodic_limit_v_dg,anodic_limit_v_dh,\
-anodic_limit_unc_v,cathodic_limit_v_dg,cathodic_limit_v_dh,band_gap_ev,band_gap_err_ev,\
-cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
+        "rank,p_top_k,tie_group,pareto_front,pareto_within_errors,passed,id,framework,formula,\
+sigma_300k_arrhenius_s_per_cm,sigma_300k_arrhenius_se_s_per_cm,sigma_300k_simulated_s_per_cm,\
+sigma_300k_simulated_se_s_per_cm,ea_ev,ea_se_ev,e_1d_ev,e_2d_ev,e_3d_ev,haven_ratio,\
+anodic_limit_v_dg,anodic_limit_v_dh,anodic_limit_unc_v,cathodic_limit_v_dg,cathodic_limit_v_dh,\
+band_gap_ev,band_gap_err_ev,cost_usd_per_kg,insulation,stability,failed_filters,seed,\
+structure_cif\n",
     );
     for row in &r.rows {
         let m = &row.metrics;
@@ -138,29 +174,42 @@ cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
                     .unwrap_or_default()
             })
             .unwrap_or_default();
+        let sim = t.and_then(|t| {
+            t.arrhenius
+                .iter()
+                .find(|p| (p.temperature_k - 300.0).abs() < 1e-9)
+        });
         let fields = [
             row.rank.map(|k| k.to_string()).unwrap_or_default(),
+            row.p_top_k.map(|p| format!("{p:.2}")).unwrap_or_default(),
+            row.tie_group.map(|g| g.to_string()).unwrap_or_default(),
             row.pareto_front.to_string(),
+            row.pareto_within_errors.to_string(),
             row.passed.to_string(),
             m.id.clone(),
             rec.map(|x| x.framework.clone()).unwrap_or_default(),
             m.formula.clone(),
-            opt(m.sigma_300k_s_per_cm),
-            opt(m.sigma_300k_se_s_per_cm),
-            opt(m.ea_ev),
-            opt(m.ea_se_ev),
-            opt(t.and_then(|t| t.e_1d_ev)),
-            opt(t.and_then(|t| t.e_2d_ev)),
-            opt(t.and_then(|t| t.e_3d_ev)),
-            opt(t.and_then(|t| t.haven_ratio)),
-            opt(m.anodic_limit_v_dg),
-            opt(m.anodic_limit_v_dh),
-            opt(m.anodic_limit_unc_v),
-            opt(m.cathodic_limit_v_dg),
-            opt(m.cathodic_limit_v_dh),
-            opt(m.band_gap_ev),
-            opt(m.band_gap_err_ev),
-            opt(m.cost_usd_per_kg),
+            sig3(m.sigma_300k_s_per_cm),
+            err2(m.sigma_300k_se_s_per_cm, m.sigma_300k_s_per_cm),
+            sig3(sim.map(|p| p.sigma_s_per_cm)),
+            err2(
+                sim.map(|p| p.sigma_se_s_per_cm),
+                sim.map(|p| p.sigma_s_per_cm),
+            ),
+            sig3(m.ea_ev),
+            err2(m.ea_se_ev, m.ea_ev),
+            sig3(t.and_then(|t| t.e_1d_ev)),
+            sig3(t.and_then(|t| t.e_2d_ev)),
+            sig3(t.and_then(|t| t.e_3d_ev)),
+            sig3(t.and_then(|t| t.haven_ratio)),
+            sig3(m.anodic_limit_v_dg),
+            sig3(m.anodic_limit_v_dh),
+            err2(m.anodic_limit_unc_v, m.anodic_limit_v_dg),
+            sig3(m.cathodic_limit_v_dg),
+            sig3(m.cathodic_limit_v_dh),
+            sig3(m.band_gap_ev),
+            err2(m.band_gap_err_ev, m.band_gap_ev),
+            sig3(m.cost_usd_per_kg),
             ins,
             m.verdicts.stability.clone().unwrap_or_default(),
             row.failed_filters.join("; "),
@@ -180,8 +229,11 @@ cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
             let rec = recs.get(&row.metrics.id);
             RankedJsonRow {
                 rank: row.rank,
+                p_top_k: row.p_top_k,
+                tie_group: row.tie_group,
                 passed: row.passed,
                 pareto_front: row.pareto_front,
+                pareto_within_errors: row.pareto_within_errors,
                 dominated_by: row.dominated_by,
                 failed_filters: &row.failed_filters,
                 framework: rec.map(|x| x.framework.as_str()).unwrap_or(""),
@@ -211,6 +263,8 @@ cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
         n_recorded: r.n_candidates,
         n_passed: r.n_passed,
         n_pareto_front: r.n_pareto_front,
+        top_k: r.top_k,
+        order: RANK_ORDER,
         rows,
     };
     let mut json = serde_json::to_string_pretty(&rj).map_err(|e| CampaignError::Serialize {
@@ -252,9 +306,77 @@ cost_usd_per_kg,insulation,stability,failed_filters,seed,structure_cif\n",
         plot_notes.push(format!("ranking.svg not drawn: {e}"));
     }
     // report
-    let report = report_markdown(lw, plan, recs, &r, &plot_notes);
+    let report = report_markdown(lw, plan, recs, &r, &plot_notes, &folder.runs());
     write_atomic(&dir.join("report.md"), report.as_bytes())?;
     Ok(r.n_passed)
+}
+
+/// Throughput of the passes that recorded candidates: wall time and CPU time, both named.
+fn throughput_section(s: &mut String, runs: &[crate::folder::RunLog]) {
+    let recorded: usize = runs.iter().map(|r| r.recorded).sum();
+    if recorded == 0 {
+        return;
+    }
+    let wall: f64 = runs.iter().map(|r| r.wall_s).sum();
+    let cpu: f64 = runs.iter().map(|r| r.cpu_s).sum();
+    let threads: Vec<String> = runs.iter().map(|r| r.threads.to_string()).collect();
+    let _ = writeln!(s, "## Throughput\n");
+    let _ = writeln!(
+        s,
+        "{recorded} candidates recorded in {} pass(es) (threads: {}): wall time {wall:.1} s \
+         ({:.0} candidates per wall-clock hour), CPU time {cpu:.1} s ({:.0} candidates per \
+         CPU-hour); per pass in `runs.jsonl`.\n",
+        runs.len(),
+        threads.join(", "),
+        3600.0 * recorded as f64 / wall.max(1e-9),
+        3600.0 * recorded as f64 / cpu.max(1e-9),
+    );
+}
+
+/// Which differences of the ranking the error bars resolve.
+fn resolution_section(s: &mut String, r: &Ranking) {
+    let passing: Vec<&halo_filters::rank::RankedCandidate> =
+        r.rows.iter().filter(|x| x.passed).collect();
+    if passing.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "## How far the ranking is resolved\n");
+    let _ = writeln!(s, "Order: {RANK_ORDER}.\n");
+    let mut groups: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    for x in &passing {
+        if let Some(g) = x.tie_group {
+            groups.entry(g).or_default().push(&x.metrics.formula);
+        }
+    }
+    for (g, members) in &groups {
+        let _ = writeln!(
+            s,
+            "- tie group {g}: {} — σ(300 K) within their combined standard error: their order is \
+             not resolved (more kMC hops, `kmc.hops_per_ion`, shrink the error bars)",
+            members.join(", ")
+        );
+    }
+    let resolved: Vec<&str> = passing
+        .iter()
+        .filter(|x| x.tie_group.is_none())
+        .map(|x| x.metrics.formula.as_str())
+        .collect();
+    if !resolved.is_empty() {
+        let _ = writeln!(
+            s,
+            "- resolved from their neighbours in σ(300 K): {}",
+            resolved.join(", ")
+        );
+    }
+    let sure = passing
+        .iter()
+        .filter(|x| x.p_top_k.is_some_and(|p| p >= 0.95))
+        .count();
+    let _ = writeln!(
+        s,
+        "- {sure} candidate(s) are in the top {} by σ(300 K) with probability ≥ 0.95\n",
+        r.top_k
+    );
 }
 
 fn report_markdown(
@@ -263,6 +385,7 @@ fn report_markdown(
     recs: &BTreeMap<String, CandidateRecord>,
     r: &Ranking,
     plot_notes: &[String],
+    runs: &[crate::folder::RunLog],
 ) -> String {
     let w = &lw.workflow;
     let mut s = String::new();
@@ -294,9 +417,10 @@ fn report_markdown(
             e.1 += 1;
         }
     }
+    throughput_section(&mut s, runs);
     let _ = writeln!(
         s,
-        "## Stage timings (wall time per candidate, this machine)\n"
+        "## Stage timings (wall time of each stage per candidate, this machine)\n"
     );
     let _ = writeln!(
         s,
@@ -311,11 +435,13 @@ fn report_markdown(
         let per = grand / recs.len() as f64;
         let _ = writeln!(
             s,
-            "\nSum over stages: {grand:.1} s of compute, {per:.2} s per candidate (≈ {:.0} candidates per core-hour).\n",
-            3600.0 / per.max(1e-9)
+            "\nSum of the stage wall times: {grand:.1} s, {per:.2} s per candidate (each candidate's \
+             kMC runs its replicas on several threads, so this is neither CPU time nor the \
+             campaign's wall time; see Throughput).\n"
         );
     }
     let _ = writeln!(s, "## Ranking\n\n```text\n{}```\n", halo_filters::table(r));
+    resolution_section(&mut s, r);
     let _ = writeln!(
         s,
         "Plots: `plots/ranking.svg` (σ(300 K) vs anodic limit, Pareto front filled) and `plots/arrhenius.svg` (top candidates).\n"
@@ -419,6 +545,7 @@ pub fn render_handoff(
     }
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "campaign": lw.workflow.campaign.name,
+        "order": RANK_ORDER,
         "batch_mass_g": batch,
         "candidates": items,
         "skipped": skipped,

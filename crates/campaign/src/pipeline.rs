@@ -30,9 +30,10 @@ blocking, mobile Li = Li not sharing a site with a framework cation; σ = (N/V)e
 weighted Arrhenius fit of ln(σT) (halo-kmc). Filters: grand-potential anodic/cathodic limits \
 from tabulated thermochemistry, band-gap estimate and open-shell check, element cost by mass \
 fraction (halo-filters). The attempt frequency ν0 is the workflow's kmc.attempt_frequency_hz \
-(default 1e13 s⁻¹; the bundled workflows use the value fitted by scripts/calibrate_kmc.py on \
-conductivity_calibration.csv only, results/kmc_family.json `nu0_fit`; the value this campaign \
-used is in the settings below); it scales σ and leaves Ea unchanged.";
+(default: the value fitted by scripts/calibrate_kmc.py on conductivity_calibration.csv only, \
+crates/data/tables/kmc_calibration.csv; the value this campaign used is in the settings below); \
+it scales σ and leaves Ea unchanged. How far this model can be trusted outside the paper's \
+family is measured by `halo validate` (results/validation/report.md).";
 
 /// Distance within which a landscape minimum is taken to sit on a framework cation site, Å.
 pub use halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG;

@@ -22,6 +22,7 @@ pub mod composition;
 pub mod element;
 pub mod error;
 pub mod ewald;
+pub mod format;
 pub mod hint;
 pub mod lattice;
 pub mod memory;

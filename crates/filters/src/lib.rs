@@ -26,6 +26,7 @@ pub mod insulation;
 pub mod phases;
 pub mod rank;
 pub mod stability;
+pub mod uncertainty;
 
 pub use cost::{cost, cost_usd_per_kg, CostReport};
 pub use error::FilterError;

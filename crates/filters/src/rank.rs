@@ -176,7 +176,14 @@ pub struct RankConfig {
     pub require_insulating: bool,
     #[serde(default)]
     pub anodic_basis: LimitBasis,
+    /// k of the P(top k) column (default [`DEFAULT_TOP_K`]; a campaign uses its
+    /// `synthesis.top`).
+    #[serde(default)]
+    pub top_k: Option<usize>,
 }
+
+/// Default k of P(top k).
+pub const DEFAULT_TOP_K: usize = 3;
 
 impl RankConfig {
     /// Check every threshold is a finite number in its range.
@@ -220,8 +227,17 @@ pub struct RankedCandidate {
     pub failed_filters: Vec<String>,
     /// Not dominated by any other passing candidate.
     pub pareto_front: bool,
-    /// Number of passing candidates that dominate it.
+    /// Number of passing candidates that dominate it beyond their error bars.
     pub dominated_by: usize,
+    /// On the front only because its dominators are within error bars of it (see
+    /// [`crate::uncertainty`]).
+    pub pareto_within_errors: bool,
+    /// Probability that it belongs among the top k passing candidates by σ(300 K), from the
+    /// standard errors (k = `Ranking::top_k`); `None` if failed.
+    pub p_top_k: Option<f64>,
+    /// Candidates whose σ(300 K) differ by less than their combined error share a group
+    /// (1-based): their order is not resolved.
+    pub tie_group: Option<usize>,
     pub metrics: CandidateMetrics,
 }
 
@@ -232,7 +248,10 @@ pub struct Ranking {
     pub n_candidates: usize,
     pub n_passed: usize,
     pub n_pareto_front: usize,
-    /// Sorted: passing candidates (front first, then σ descending, then id), then failed ones.
+    /// k of the P(top k) column.
+    pub top_k: usize,
+    /// Sorted: passing candidates (front first, then fewest dominators, then σ descending,
+    /// then id), then failed ones. The hand-off takes its candidates in this order.
     pub rows: Vec<RankedCandidate>,
 }
 
@@ -320,6 +339,20 @@ fn dominates(a: &[f64; 4], b: &[f64; 4]) -> bool {
     a.iter().zip(b).all(|(x, y)| x >= y) && a.iter().zip(b).any(|(x, y)| x > y)
 }
 
+/// The objectives shifted by one standard error: `sign` −1 pessimistic (σ·e^−δ, Ea + SE),
+/// +1 optimistic.
+fn objectives_shifted(m: &CandidateMetrics, basis: LimitBasis, sign: f64) -> [f64; 4] {
+    let mut o = objectives(m, basis);
+    let d = crate::uncertainty::log_sigma_width(m);
+    if let Some(s) = m.sigma_300k_s_per_cm.filter(|s| *s > 0.0) {
+        o[0] = s * (sign * d).exp();
+    }
+    if let (Some(_), Some(se)) = (m.ea_ev, m.ea_se_ev.filter(|x| x.is_finite())) {
+        o[1] += sign * se;
+    }
+    o
+}
+
 /// Apply the hard filters, mark the Pareto front among the passing candidates and sort.
 pub fn rank(candidates: &[CandidateMetrics], config: &RankConfig) -> Result<Ranking, FilterError> {
     config.validate()?;
@@ -340,25 +373,48 @@ pub fn rank(candidates: &[CandidateMetrics], config: &RankConfig) -> Result<Rank
     let passing: Vec<usize> = (0..candidates.len())
         .filter(|&i| failed[i].is_empty())
         .collect();
+    let basis = config.anodic_basis;
+    let pess: Vec<[f64; 4]> = candidates
+        .iter()
+        .map(|m| objectives_shifted(m, basis, -1.0))
+        .collect();
+    let opt: Vec<[f64; 4]> = candidates
+        .iter()
+        .map(|m| objectives_shifted(m, basis, 1.0))
+        .collect();
+    let top_k = config.top_k.unwrap_or(DEFAULT_TOP_K).max(1);
+    let passing_m: Vec<&CandidateMetrics> = passing.iter().map(|&i| &candidates[i]).collect();
+    let p_top =
+        crate::uncertainty::top_k_probabilities(&passing_m, top_k, crate::uncertainty::TOP_K_DRAWS);
+    let ties = crate::uncertainty::tie_groups(&passing_m);
     let mut rows: Vec<RankedCandidate> = candidates
         .iter()
         .enumerate()
         .map(|(i, m)| {
             let passed = failed[i].is_empty();
-            let dominated_by = if passed {
-                passing
+            let (dominated_by, within) = if passed {
+                let central = passing
                     .iter()
                     .filter(|&&j| j != i && dominates(&obj[j], &obj[i]))
-                    .count()
+                    .count();
+                let robust = passing
+                    .iter()
+                    .filter(|&&j| j != i && dominates(&pess[j], &opt[i]))
+                    .count();
+                (robust, central > 0 && robust == 0)
             } else {
-                0
+                (0, false)
             };
+            let slot = passing.iter().position(|&j| j == i);
             RankedCandidate {
                 rank: None,
                 passed,
                 failed_filters: failed[i].clone(),
                 pareto_front: passed && dominated_by == 0,
                 dominated_by,
+                pareto_within_errors: within,
+                p_top_k: slot.map(|s| p_top[s]),
+                tie_group: slot.and_then(|s| ties[s]),
                 metrics: m.clone(),
             }
         })
@@ -382,6 +438,7 @@ pub fn rank(candidates: &[CandidateMetrics], config: &RankConfig) -> Result<Rank
         n_candidates: candidates.len(),
         n_passed: passing.len(),
         n_pareto_front: rows.iter().filter(|r| r.pareto_front).count(),
+        top_k,
         rows,
     })
 }
@@ -412,18 +469,27 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
     Ok(out)
 }
 
-fn pm(v: Option<f64>, e: Option<f64>, scale: f64, prec: usize) -> String {
+/// A value to 3 significant digits ± its error to 2 (0 when numerically exact).
+fn pm(v: Option<f64>, e: Option<f64>, scale: f64) -> String {
+    use halo_core::format::{significant, uncertainty};
     match (v, e) {
-        (Some(v), Some(e)) => format!("{:.p$} ± {:.p$}", v * scale, e * scale, p = prec),
-        (Some(v), None) => format!("{:.p$} ± ?", v * scale, p = prec),
+        (Some(v), Some(e)) => format!(
+            "{} ± {}",
+            significant(v * scale, 3),
+            uncertainty(e * scale, v * scale)
+        ),
+        (Some(v), None) => format!("{} ± ?", significant(v * scale, 3)),
         _ => "—".to_string(),
     }
 }
 
 /// The ranking as a text table; every column carries its unit and error.
 pub fn table(r: &Ranking) -> String {
+    let p_top = format!("P(top {})", r.top_k);
     let header = [
         "rank",
+        p_top.as_str(),
+        "tie",
         "front",
         "id",
         "formula",
@@ -441,20 +507,24 @@ pub fn table(r: &Ranking) -> String {
         let a = anodic(m, r.config.anodic_basis);
         rows.push(vec![
             c.rank.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
-            if c.pareto_front {
-                "*".into()
-            } else {
-                String::new()
+            c.p_top_k
+                .map(|p| format!("{p:.2}"))
+                .unwrap_or_else(|| "-".into()),
+            c.tie_group.map(|g| g.to_string()).unwrap_or_default(),
+            match (c.pareto_front, c.pareto_within_errors) {
+                (true, false) => "*".into(),
+                (true, true) => "*~".into(),
+                _ => String::new(),
             },
             m.id.clone(),
             m.formula.clone(),
-            pm(m.sigma_300k_s_per_cm, m.sigma_300k_se_s_per_cm, 1e3, 3),
-            pm(m.ea_ev, m.ea_se_ev, 1.0, 3),
-            pm(a, m.anodic_limit_unc_v.or(a.map(|_| 0.0)), 1.0, 2),
+            pm(m.sigma_300k_s_per_cm, m.sigma_300k_se_s_per_cm, 1e3),
+            pm(m.ea_ev, m.ea_se_ev, 1.0),
+            pm(a, m.anodic_limit_unc_v.or(a.map(|_| 0.0)), 1.0),
             m.cathodic_limit_v_dg
                 .map(|v| format!("{v:.2}"))
                 .unwrap_or_else(|| "—".into()),
-            pm(m.band_gap_ev, m.band_gap_err_ev, 1.0, 2),
+            pm(m.band_gap_ev, m.band_gap_err_ev, 1.0),
             m.cost_usd_per_kg
                 .map(|v| format!("{v:.0}"))
                 .unwrap_or_else(|| "—".into()),
@@ -481,14 +551,18 @@ pub fn table(r: &Ranking) -> String {
     }
     out.push_str(&format!(
         "{} candidates, {} pass the hard filters, {} on the Pareto front (*: σ max, Ea min, \
-         E_ox({}) max, cost min). E_ox error: stated data-row uncertainties only.\n",
+         E_ox({}) max, cost min, computed with the error bars; *~: dominated only within one \
+         standard error). P(top {k}): probability of being among the {k} best by σ(300 K) from \
+         its standard error; rows with the same tie number differ by less than their combined \
+         error (order not resolved). E_ox error: stated data-row uncertainties only.\n",
         r.n_candidates,
         r.n_passed,
         r.n_pareto_front,
         match r.config.anodic_basis {
             LimitBasis::Dg => "ΔG 298 K",
             LimitBasis::Dh => "ΔH",
-        }
+        },
+        k = r.top_k
     ));
     out
 }
@@ -515,7 +589,7 @@ mod tests {
     fn pareto_front_and_order() {
         let cs = vec![
             cand("a", 2e-3, 0.33, 3.98, 100.0), // front
-            cand("b", 1e-3, 0.35, 3.98, 120.0), // dominated by a
+            cand("b", 1e-3, 0.37, 3.98, 120.0), // dominated by a beyond the errors
             cand("c", 1e-3, 0.30, 3.98, 100.0), // front (best Ea)
             cand("d", 5e-4, 0.40, 3.65, 500.0), // dominated by a, b and c
         ];
@@ -526,6 +600,19 @@ mod tests {
         let d = r.rows.iter().find(|x| x.metrics.id == "d").unwrap();
         assert_eq!(d.dominated_by, 3);
         assert_eq!(r.rows[0].rank, Some(1));
+        assert!(r.rows.iter().all(|x| !x.pareto_within_errors));
+        // e is dominated by a on the central values, but only within one standard error
+        let mut cs2 = cs.clone();
+        cs2.push(cand("e", 1.9e-3, 0.335, 3.98, 100.0));
+        let r2 = rank(&cs2, &RankConfig::default()).unwrap();
+        let e = r2.rows.iter().find(|x| x.metrics.id == "e").unwrap();
+        assert!(e.pareto_front && e.pareto_within_errors && e.dominated_by == 0);
+        // a and e are tied in σ; the resampled P(top 3) sums to 3 over the passing rows
+        let a = r2.rows.iter().find(|x| x.metrics.id == "a").unwrap();
+        assert!(a.tie_group.is_some() && a.tie_group == e.tie_group);
+        let total: f64 = r2.rows.iter().filter_map(|x| x.p_top_k).sum();
+        assert!((total - 3.0).abs() < 1e-9, "{total}");
+        assert!(table(&r2).contains("*~"));
     }
 
     #[test]
@@ -552,7 +639,7 @@ mod tests {
         assert!(!get("m").pareto_front);
         let t = table(&r);
         assert!(
-            t.contains("σ(300 K) [mS/cm] ± SE") && t.contains("2.000 ± 0.200"),
+            t.contains("σ(300 K) [mS/cm] ± SE") && t.contains("2.00 ± 0.20"),
             "{t}"
         );
     }
