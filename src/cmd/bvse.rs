@@ -1,6 +1,6 @@
 //! `halo bvse`: BVSE landscape, exact percolation thresholds, Li sites and migration edges.
 use anyhow::{bail, Context};
-use halo_bvse::{BvseParams, GridMode};
+use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
 use halo_core::Species;
 use halo_percolation::{analyze, PercolationParams, PercolationResult};
 use serde_json::json;
@@ -21,9 +21,15 @@ pub struct Args {
     /// (bvlain 0.25.1's grid and 100-nearest-neighbour rule).
     #[arg(long, default_value = "default", value_parser = ["default", "bvlain"])]
     pub mode: String,
-    /// Mobile ion; every atom of its element is removed to form the framework.
+    /// Mobile ion; its atoms on sites of their own are removed to form the framework.
     #[arg(long, default_value = "Li+")]
     pub mobile_ion: String,
+    /// Mobile-ion atoms on sites shared with a framework cation (spinel 16d Li/Sc):
+    /// `framework` keeps them in the framework with their occupancy (the rule of `halo kmc` and
+    /// campaigns; the default in `default` mode), `remove` removes them (bvlain's convention;
+    /// the default in `bvlain` mode).
+    #[arg(long, value_parser = ["framework", "remove"])]
+    pub mixed_site_li: Option<String>,
     /// Write the grid (E − E_min, eV) for VESTA: `*.grd` or `*.cube`.
     #[arg(long)]
     pub grid_out: Option<PathBuf>,
@@ -35,12 +41,14 @@ pub struct Args {
     pub json: bool,
 }
 
-/// MemAvailable from /proc/meminfo, bytes (Linux); None elsewhere.
-fn available_memory_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+/// The mixed-site rule in words (text and JSON).
+fn mixed_rule(m: MixedSiteMobile) -> &'static str {
+    match m {
+        MixedSiteMobile::KeepAsFramework => {
+            "framework (kept with their occupancy, as in halo kmc and campaigns)"
+        }
+        MixedSiteMobile::Remove => "removed (bvlain's convention)",
+    }
 }
 
 fn opt(x: Option<f64>) -> serde_json::Value {
@@ -62,7 +70,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             GridMode::Default
         },
-        memory_limit_bytes: available_memory_bytes(),
+        mixed_site_mobile: match args.mixed_site_li.as_deref() {
+            Some("remove") => MixedSiteMobile::Remove,
+            Some(_) => MixedSiteMobile::KeepAsFramework,
+            None if args.mode == "bvlain" => MixedSiteMobile::Remove,
+            None => MixedSiteMobile::KeepAsFramework,
+        },
+        memory_limit_bytes: Some(halo_core::memory::usable_bytes()),
         ..Default::default()
     };
     let valid = params.validate()?;
@@ -142,6 +156,7 @@ fn print_json(
         "mobile_ion": land.params.mobile_ion.to_string(),
         "mode": land.params.mode.to_string(),
         "resolution_ang": land.params.resolution_ang,
+        "mixed_site_li": mixed_rule(land.params.mixed_site_mobile),
         "grid_shape": land.shape,
         "periodic_grid_shape": land.periodic_shape(),
         "n_voxels": land.num_voxels(),
@@ -183,6 +198,11 @@ fn print_text(
         land.shape,
         land.num_voxels(),
         perc.grid_min_ev
+    )?;
+    writeln!(
+        o,
+        "mobile ions on sites shared with framework cations: {}",
+        mixed_rule(land.params.mixed_site_mobile)
     )?;
     writeln!(o, "percolation thresholds (eV above the grid minimum):")?;
     writeln!(o, "        exact          bvlain-rounded")?;

@@ -15,15 +15,31 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
-/// Progress reporting handed to the evaluator: one bar per stage.
+/// Progress reporting handed to the evaluator: one bar per stage on a terminal; without a
+/// terminal (a batch job's log) one line with every stage's count at least every
+/// [`LOG_INTERVAL`].
 pub struct StageProgress {
     bars: Vec<(&'static str, ProgressBar)>,
+    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+/// Interval of the progress lines written when stderr is not a terminal.
+pub const LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// "realise 3/7, bvse 2/7, …" for the log lines.
+fn progress_line(bars: &[(&'static str, ProgressBar)]) -> String {
+    bars.iter()
+        .map(|(s, b)| format!("{s} {}/{}", b.position(), b.length().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl StageProgress {
     /// Bars for `stages`, each of length `n`, drawn on stderr when `visible` (and stderr is a TTY).
     pub fn new(stages: &[&'static str], n: u64, visible: bool) -> (StageProgress, MultiProgress) {
-        let mp = MultiProgress::with_draw_target(if visible {
+        use std::io::IsTerminal;
+        let tty = std::io::stderr().is_terminal();
+        let mp = MultiProgress::with_draw_target(if visible && tty {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
@@ -41,8 +57,28 @@ impl StageProgress {
                 b.set_prefix(s);
                 (s, b)
             })
-            .collect();
-        (StageProgress { bars }, mp)
+            .collect::<Vec<_>>();
+        let ticker = (visible && !tty).then(|| {
+            let stop = Arc::new(AtomicBool::new(false));
+            let (stop2, bars2) = (stop.clone(), bars.clone());
+            let handle = std::thread::spawn(move || {
+                let t0 = std::time::Instant::now();
+                let mut last = t0;
+                while !stop2.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    if last.elapsed() >= LOG_INTERVAL {
+                        last = std::time::Instant::now();
+                        eprintln!(
+                            "halo: {:.0} s: {}",
+                            t0.elapsed().as_secs_f64(),
+                            progress_line(&bars2)
+                        );
+                    }
+                }
+            });
+            (stop, handle)
+        });
+        (StageProgress { bars, ticker }, mp)
     }
 
     /// Mark one candidate as having passed `stage` (a failed candidate passes all later stages).
@@ -68,6 +104,21 @@ impl StageProgress {
     fn finish(&self) {
         for (_, b) in &self.bars {
             b.finish();
+        }
+        if let Some((stop, _)) = &self.ticker {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for StageProgress {
+    fn drop(&mut self) {
+        if let Some((stop, handle)) = self.ticker.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = handle.join();
+            if !self.bars.is_empty() {
+                eprintln!("halo: done: {}", progress_line(&self.bars));
+            }
         }
     }
 }
