@@ -6,7 +6,7 @@ use crate::config::LoadedWorkflow;
 use crate::error::CampaignError;
 use crate::folder::{write_atomic, CampaignFolder};
 use crate::pipeline::Plan;
-use crate::plots::{arrhenius_svg, ranking_svg, RankPoint};
+use crate::plots::{arrhenius_svg, ranking_svg, ArrheniusFitLine, ArrheniusSeries, RankPoint};
 use crate::record::{CandidateRecord, Outcome};
 use crate::synthesis::{hand_off, HandOff};
 use halo_core::{Composition, Structure};
@@ -276,14 +276,27 @@ structure_cif\n",
     // plots
     let pdir = dir.join("plots");
     std::fs::create_dir_all(&pdir).map_err(|e| CampaignError::io(&pdir, e))?;
-    let series: Vec<(String, Vec<crate::record::ArrheniusPoint>)> = r
+    let series: Vec<ArrheniusSeries> = r
         .rows
         .iter()
         .filter_map(|row| {
             let t = recs.get(&row.metrics.id)?.metrics()?;
-            (!t.arrhenius.is_empty()).then(|| (row.metrics.formula.clone(), t.arrhenius.clone()))
+            let m = &row.metrics;
+            (!t.arrhenius.is_empty()).then(|| ArrheniusSeries {
+                label: m.formula.clone(),
+                points: t.arrhenius.clone(),
+                fit: match (m.sigma_300k_s_per_cm, m.ea_ev) {
+                    (Some(s), Some(e)) => Some(ArrheniusFitLine {
+                        sigma_300k_s_per_cm: s,
+                        sigma_300k_se_s_per_cm: m.sigma_300k_se_s_per_cm.unwrap_or(0.0),
+                        ea_ev: e,
+                        ea_se_ev: m.ea_se_ev.unwrap_or(0.0),
+                    }),
+                    _ => None,
+                },
+            })
         })
-        .take(8)
+        .take(6)
         .collect();
     let mut plot_notes = Vec::new();
     if let Err(e) = arrhenius_svg(&pdir.join("arrhenius.svg"), &series) {
@@ -293,16 +306,21 @@ structure_cif\n",
         .rows
         .iter()
         .filter_map(|row| {
+            let m = &row.metrics;
             Some(RankPoint {
-                label: row.metrics.formula.clone(),
-                sigma_300k_s_per_cm: row.metrics.sigma_300k_s_per_cm?,
-                anodic_limit_v: row.metrics.anodic_limit_v_dg?,
+                label: m.formula.clone(),
+                rank: row.rank,
+                sigma_300k_s_per_cm: m.sigma_300k_s_per_cm?,
+                sigma_300k_se_s_per_cm: m.sigma_300k_se_s_per_cm.unwrap_or(0.0),
+                ea_ev: m.ea_ev?,
+                ea_se_ev: m.ea_se_ev.unwrap_or(0.0),
+                anodic_limit_v: m.anodic_limit_v_dg,
                 pareto: row.pareto_front,
                 passes_filters: row.passed,
             })
         })
         .collect();
-    if let Err(e) = ranking_svg(&pdir.join("ranking.svg"), &points) {
+    if let Err(e) = ranking_svg(&pdir.join("ranking.svg"), &points, r.top_k) {
         plot_notes.push(format!("ranking.svg not drawn: {e}"));
     }
     // report
@@ -444,7 +462,7 @@ fn report_markdown(
     resolution_section(&mut s, r);
     let _ = writeln!(
         s,
-        "Plots: `plots/ranking.svg` (σ(300 K) vs anodic limit, Pareto front filled) and `plots/arrhenius.svg` (top candidates).\n"
+        "Plots: `plots/ranking.svg` (σ(300 K) vs Ea with ±SE bars, colour = anodic limit, Pareto front filled, top k labelled) and `plots/arrhenius.svg` (top candidates: kMC points ± SE, the Arrhenius fit and its ±1 SE band).\n"
     );
     for n in plot_notes {
         let _ = writeln!(s, "- {n}");

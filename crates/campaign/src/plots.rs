@@ -8,8 +8,12 @@ use std::path::Path;
 /// A candidate on the ranking plot.
 pub struct RankPoint {
     pub label: String,
+    pub rank: Option<usize>,
     pub sigma_300k_s_per_cm: f64,
-    pub anodic_limit_v: f64,
+    pub sigma_300k_se_s_per_cm: f64,
+    pub ea_ev: f64,
+    pub ea_se_ev: f64,
+    pub anodic_limit_v: Option<f64>,
     pub pareto: bool,
     pub passes_filters: bool,
 }
@@ -28,14 +32,53 @@ fn plot_err(path: &Path, e: impl std::fmt::Display) -> CampaignError {
     }
 }
 
-/// ln(σT) vs 1000/T with ±SE bars (log10 axis), one series per candidate.
-pub fn arrhenius_svg(
-    path: &Path,
-    series: &[(String, Vec<ArrheniusPoint>)],
-) -> Result<(), CampaignError> {
+/// The Arrhenius fit of a candidate: σ(300 K) and Ea with their standard errors.
+#[derive(Clone, Copy, Debug)]
+pub struct ArrheniusFitLine {
+    pub sigma_300k_s_per_cm: f64,
+    pub sigma_300k_se_s_per_cm: f64,
+    pub ea_ev: f64,
+    pub ea_se_ev: f64,
+}
+
+impl ArrheniusFitLine {
+    /// σ(T) of the fit, σT = A·exp(−Ea/k_BT) through σ(300 K):
+    /// σ(T) = σ300 · (300/T) · exp(−Ea/k_B · (1/T − 1/300)).
+    fn sigma(&self, sigma_300k: f64, ea_ev: f64, t_k: f64) -> f64 {
+        const K_B_EV: f64 = 8.617333262e-5;
+        sigma_300k * (300.0 / t_k) * (-(ea_ev / K_B_EV) * (1.0 / t_k - 1.0 / 300.0)).exp()
+    }
+
+    /// The ±1 SE envelope at `t_k`: the extremes over σ300 ± SE and Ea ± SE.
+    fn band(&self, t_k: f64) -> (f64, f64) {
+        let mut lo = f64::INFINITY;
+        let mut hi = 0.0f64;
+        for ds in [-1.0, 1.0] {
+            for de in [-1.0, 1.0] {
+                let s300 = (self.sigma_300k_s_per_cm + ds * self.sigma_300k_se_s_per_cm)
+                    .max(self.sigma_300k_s_per_cm * 1e-3);
+                let v = self.sigma(s300, self.ea_ev + de * self.ea_se_ev, t_k);
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+        (lo, hi)
+    }
+}
+
+/// One candidate of the Arrhenius plot.
+pub struct ArrheniusSeries {
+    pub label: String,
+    pub points: Vec<ArrheniusPoint>,
+    pub fit: Option<ArrheniusFitLine>,
+}
+
+/// σ (log) vs 1000/T: the simulated points with ±SE bars, the weighted Arrhenius fit as a line
+/// and its ±1 SE envelope as a band, one colour per candidate.
+pub fn arrhenius_svg(path: &Path, series: &[ArrheniusSeries]) -> Result<(), CampaignError> {
     let pts: Vec<(f64, f64)> = series
         .iter()
-        .flat_map(|(_, s)| s.iter())
+        .flat_map(|s| s.points.iter())
         .filter(|p| p.sigma_s_per_cm > 0.0)
         .map(|p| (1000.0 / p.temperature_k, p.sigma_s_per_cm))
         .collect();
@@ -43,128 +86,186 @@ pub fn arrhenius_svg(
         return Err(plot_err(path, "no positive conductivities to plot"));
     }
     let ((xmin, xmax), (ymin, ymax)) = bounds(pts.iter().copied());
-    let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
+    let root = SVGBackend::new(path, (820, 580)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let mut chart = ChartBuilder::on(&root)
-        .caption("Arrhenius plot (kMC)", ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(70)
+        .caption(
+            "Arrhenius plot (kMC points ± SE, fit and ±1 SE band)",
+            ("sans-serif", 20),
+        )
+        .margin(14)
+        .x_label_area_size(46)
+        .y_label_area_size(72)
         .build_cartesian_2d(
             (xmin - 0.1)..(xmax + 0.1),
-            ((ymin / 3.0)..(ymax * 3.0)).log_scale(),
+            ((ymin / 4.0)..(ymax * 4.0)).log_scale(),
         )
         .map_err(|e| plot_err(path, e))?;
     chart
         .configure_mesh()
         .x_desc("1000 / T  (1/K)")
         .y_desc("σ  (S/cm)")
+        .x_labels(7)
+        .y_labels(8)
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()
         .map_err(|e| plot_err(path, e))?;
-    for (i, (label, s)) in series.iter().enumerate() {
+    for (i, s) in series.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
-        let data: Vec<(f64, f64)> = s
-            .iter()
-            .filter(|p| p.sigma_s_per_cm > 0.0)
-            .map(|p| (1000.0 / p.temperature_k, p.sigma_s_per_cm))
-            .collect();
+        if let Some(fit) = &s.fit {
+            let xs: Vec<f64> = (0..=40)
+                .map(|k| (xmin - 0.1) + (xmax - xmin + 0.2) * k as f64 / 40.0)
+                .collect();
+            let upper: Vec<(f64, f64)> = xs.iter().map(|&x| (x, fit.band(1000.0 / x).1)).collect();
+            let lower: Vec<(f64, f64)> = xs.iter().map(|&x| (x, fit.band(1000.0 / x).0)).collect();
+            let poly: Vec<(f64, f64)> = upper.iter().chain(lower.iter().rev()).copied().collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    poly,
+                    color.mix(0.15).filled(),
+                )))
+                .map_err(|e| plot_err(path, e))?;
+            let line: Vec<(f64, f64)> = xs
+                .iter()
+                .map(|&x| (x, fit.sigma(fit.sigma_300k_s_per_cm, fit.ea_ev, 1000.0 / x)))
+                .collect();
+            let label = format!("{} (Ea {:.3} eV)", s.label, fit.ea_ev);
+            chart
+                .draw_series(LineSeries::new(line, color.stroke_width(2)))
+                .map_err(|e| plot_err(path, e))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+        }
+        let data: Vec<&ArrheniusPoint> =
+            s.points.iter().filter(|p| p.sigma_s_per_cm > 0.0).collect();
+        for p in &data {
+            let x = 1000.0 / p.temperature_k;
+            let lo = (p.sigma_s_per_cm - p.sigma_se_s_per_cm).max(p.sigma_s_per_cm / 10.0);
+            let hi = p.sigma_s_per_cm + p.sigma_se_s_per_cm;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x, lo), (x, hi)],
+                    color.stroke_width(1),
+                )))
+                .map_err(|e| plot_err(path, e))?;
+        }
         chart
-            .draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))
-            .map_err(|e| plot_err(path, e))?
-            .label(label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
-        chart
-            .draw_series(
-                data.iter()
-                    .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
-            )
-            .map_err(|e| plot_err(path, e))?;
-        chart
-            .draw_series(s.iter().filter(|p| p.sigma_s_per_cm > 0.0).map(|p| {
-                let x = 1000.0 / p.temperature_k;
-                let lo = (p.sigma_s_per_cm - p.sigma_se_s_per_cm).max(p.sigma_s_per_cm * 0.05);
-                PathElement::new(
-                    vec![(x, lo), (x, p.sigma_s_per_cm + p.sigma_se_s_per_cm)],
-                    color,
+            .draw_series(data.iter().map(|p| {
+                Circle::new(
+                    (1000.0 / p.temperature_k, p.sigma_s_per_cm),
+                    4,
+                    color.filled(),
                 )
             }))
             .map_err(|e| plot_err(path, e))?;
     }
     chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
+        .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(|e| plot_err(path, e))?;
     root.present().map_err(|e| plot_err(path, e))?;
     Ok(())
 }
 
-/// σ(300 K) (log) against the anodic limit; Pareto-front members filled, filtered-out grey.
-pub fn ranking_svg(path: &Path, points: &[RankPoint]) -> Result<(), CampaignError> {
+/// Colour of an anodic limit on a blue (low) → red (high) scale between `lo` and `hi`, V.
+fn limit_colour(v: f64, lo: f64, hi: f64) -> RGBColor {
+    let t = if hi > lo {
+        ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
+    RGBColor((40.0 + 200.0 * t) as u8, 60, (230.0 - 200.0 * t) as u8)
+}
+
+/// σ(300 K) (log) against Ea with ±SE bars on both; colour = anodic limit (legend in the
+/// caption), filled = Pareto front, grey = failed a hard filter; the top `k` labelled.
+pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<(), CampaignError> {
     let pts: Vec<&RankPoint> = points
         .iter()
-        .filter(|p| p.sigma_300k_s_per_cm > 0.0 && p.anodic_limit_v.is_finite())
+        .filter(|p| p.sigma_300k_s_per_cm > 0.0 && p.ea_ev.is_finite())
         .collect();
     if pts.is_empty() {
-        return Err(plot_err(
-            path,
-            "no candidate has both σ(300 K) and an anodic limit",
-        ));
+        return Err(plot_err(path, "no candidate has both σ(300 K) and Ea"));
     }
-    let ((xmin, xmax), (ymin, ymax)) = bounds(
-        pts.iter()
-            .map(|p| (p.anodic_limit_v, p.sigma_300k_s_per_cm)),
-    );
-    let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
+    let ((xmin, xmax), (ymin, ymax)) = bounds(pts.iter().map(|p| (p.ea_ev, p.sigma_300k_s_per_cm)));
+    let span = (xmax - xmin).max(0.02);
+    let limits: Vec<f64> = pts
+        .iter()
+        .filter_map(|p| p.anodic_limit_v.filter(|v| v.is_finite()))
+        .collect();
+    let (lo, hi) = limits
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let root = SVGBackend::new(path, (820, 580)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "Ranking: σ(300 K) vs anodic limit (filled = Pareto front)",
-            ("sans-serif", 20),
+    let caption = if limits.is_empty() {
+        "Ranking: σ(300 K) vs Ea (filled = Pareto front)".to_string()
+    } else {
+        format!(
+            "σ(300 K) vs Ea; colour: anodic limit {lo:.2} V (blue) – {hi:.2} V (red); filled = front"
         )
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(70)
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(caption, ("sans-serif", 18))
+        .margin(14)
+        .x_label_area_size(46)
+        .y_label_area_size(72)
         .build_cartesian_2d(
-            (xmin - 0.1)..(xmax + 0.1),
-            ((ymin / 3.0)..(ymax * 3.0)).log_scale(),
+            (xmin - 0.15 * span)..(xmax + 0.15 * span),
+            ((ymin / 4.0)..(ymax * 4.0)).log_scale(),
         )
         .map_err(|e| plot_err(path, e))?;
     chart
         .configure_mesh()
-        .x_desc("anodic limit, ΔG (V vs Li+/Li)")
+        .x_desc("Ea (eV)")
         .y_desc("σ(300 K)  (S/cm)")
+        .x_labels(6)
+        .y_labels(8)
+        .x_label_formatter(&|x| format!("{x:.2}"))
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()
         .map_err(|e| plot_err(path, e))?;
-    chart
-        .draw_series(pts.iter().map(|p| {
-            let c = if !p.passes_filters {
-                RGBColor(170, 170, 170).to_rgba()
-            } else if p.pareto {
-                RED.to_rgba()
-            } else {
-                BLUE.to_rgba()
-            };
-            let style = if p.pareto {
-                c.filled()
-            } else {
-                c.stroke_width(1)
-            };
-            Circle::new((p.anodic_limit_v, p.sigma_300k_s_per_cm), 5, style)
-        }))
-        .map_err(|e| plot_err(path, e))?;
-    chart
-        .draw_series(pts.iter().filter(|p| p.pareto).map(|p| {
-            Text::new(
-                p.label.clone(),
-                (p.anodic_limit_v, p.sigma_300k_s_per_cm),
-                ("sans-serif", 11),
-            )
-        }))
-        .map_err(|e| plot_err(path, e))?;
+    for p in &pts {
+        let c = if !p.passes_filters {
+            RGBColor(170, 170, 170)
+        } else {
+            p.anodic_limit_v
+                .map_or(RGBColor(90, 90, 90), |v| limit_colour(v, lo, hi))
+        };
+        let (x, y) = (p.ea_ev, p.sigma_300k_s_per_cm);
+        let lo_y = (y - p.sigma_300k_se_s_per_cm).max(y / 10.0);
+        let bars = [
+            vec![(x, lo_y), (x, y + p.sigma_300k_se_s_per_cm)],
+            vec![(x - p.ea_se_ev, y), (x + p.ea_se_ev, y)],
+        ];
+        for b in bars {
+            chart
+                .draw_series(std::iter::once(PathElement::new(b, c.stroke_width(1))))
+                .map_err(|e| plot_err(path, e))?;
+        }
+        let style = if p.pareto {
+            c.filled()
+        } else {
+            c.stroke_width(2)
+        };
+        chart
+            .draw_series(std::iter::once(Circle::new((x, y), 5, style)))
+            .map_err(|e| plot_err(path, e))?;
+        if p.rank.is_some_and(|r| r <= top_k) {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{} {}", p.rank.unwrap_or(0), p.label),
+                    (x, y),
+                    ("sans-serif", 12),
+                )))
+                .map_err(|e| plot_err(path, e))?;
+        }
+    }
     root.present().map_err(|e| plot_err(path, e))?;
     Ok(())
 }
@@ -173,41 +274,83 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint]) -> Result<(), CampaignErro
 mod tests {
     use super::*;
 
+    /// Render an SVG file to pixels (resvg) and count the pixels that are not white: the plot
+    /// parses as SVG and draws something.
+    fn drawn_pixels(path: &Path) -> usize {
+        let data = std::fs::read(path).unwrap();
+        let tree = resvg::usvg::Tree::from_data(&data, &resvg::usvg::Options::default())
+            .unwrap_or_else(|e| panic!("{}: not a valid SVG: {e}", path.display()));
+        let size = tree.size().to_int_size();
+        let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
+        pixmap.fill(resvg::tiny_skia::Color::WHITE);
+        resvg::render(
+            &tree,
+            resvg::tiny_skia::Transform::default(),
+            &mut pixmap.as_mut(),
+        );
+        pixmap
+            .pixels()
+            .iter()
+            .filter(|p| (p.red(), p.green(), p.blue()) != (255, 255, 255))
+            .count()
+    }
+
+    fn point(t: f64, s: f64) -> ArrheniusPoint {
+        ArrheniusPoint {
+            temperature_k: t,
+            sigma_s_per_cm: s,
+            sigma_se_s_per_cm: 0.1 * s,
+        }
+    }
+
     #[test]
-    fn writes_svgs() {
+    fn plots_render_with_fits_bands_and_error_bars() {
         let dir = tempfile::tempdir().unwrap();
-        let s = vec![(
-            "A".to_string(),
-            vec![
-                ArrheniusPoint {
-                    temperature_k: 300.0,
-                    sigma_s_per_cm: 1e-3,
-                    sigma_se_s_per_cm: 1e-4,
-                },
-                ArrheniusPoint {
-                    temperature_k: 400.0,
-                    sigma_s_per_cm: 1e-2,
-                    sigma_se_s_per_cm: 1e-3,
-                },
-            ],
-        )];
+        let s = vec![ArrheniusSeries {
+            label: "A".to_string(),
+            points: vec![point(300.0, 1e-3), point(400.0, 1e-2), point(500.0, 4e-2)],
+            fit: Some(ArrheniusFitLine {
+                sigma_300k_s_per_cm: 1e-3,
+                sigma_300k_se_s_per_cm: 1e-4,
+                ea_ev: 0.3,
+                ea_se_ev: 0.01,
+            }),
+        }];
         let p = dir.path().join("a.svg");
         arrhenius_svg(&p, &s).unwrap();
         let t = std::fs::read_to_string(&p).unwrap();
-        assert!(t.starts_with("<svg") && t.contains("Arrhenius"));
+        assert!(t.starts_with("<svg") && t.contains("Arrhenius") && t.contains("Ea 0.300 eV"));
+        assert!(drawn_pixels(&p) > 5000, "the Arrhenius plot is blank");
+        // the fit goes through σ(300 K) and has the slope −Ea/k_B in ln(σT)
+        let f = s[0].fit.unwrap();
+        assert!((f.sigma(1e-3, 0.3, 300.0) - 1e-3).abs() < 1e-15);
+        let (lo, hi) = f.band(400.0);
+        assert!(lo < f.sigma(1e-3, 0.3, 400.0) && f.sigma(1e-3, 0.3, 400.0) < hi);
         let q = dir.path().join("r.svg");
+        let rp = |label: &str, rank: usize, sigma: f64, ea: f64, v: f64| RankPoint {
+            label: label.into(),
+            rank: Some(rank),
+            sigma_300k_s_per_cm: sigma,
+            sigma_300k_se_s_per_cm: 0.2 * sigma,
+            ea_ev: ea,
+            ea_se_ev: 0.02,
+            anodic_limit_v: Some(v),
+            pareto: rank == 1,
+            passes_filters: true,
+        };
         ranking_svg(
             &q,
-            &[RankPoint {
-                label: "A".into(),
-                sigma_300k_s_per_cm: 1e-3,
-                anodic_limit_v: 4.2,
-                pareto: true,
-                passes_filters: true,
-            }],
+            &[
+                rp("Li2InCl4", 1, 2e-3, 0.30, 4.2),
+                rp("Li3YCl6", 2, 1e-3, 0.35, 4.0),
+            ],
+            1,
         )
         .unwrap();
-        assert!(std::fs::read_to_string(&q).unwrap().contains("Pareto"));
-        assert!(ranking_svg(&q, &[]).is_err());
+        let t = std::fs::read_to_string(&q).unwrap();
+        assert!(t.contains("Ea (eV)") && t.contains("anodic limit") && t.contains("1 Li2InCl4"));
+        assert!(!t.contains("2 Li3YCl6"), "only the top k are labelled");
+        assert!(drawn_pixels(&q) > 5000, "the ranking plot is blank");
+        assert!(ranking_svg(&q, &[], 3).is_err());
     }
 }
