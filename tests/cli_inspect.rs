@@ -305,3 +305,36 @@ fn a_closed_pipe_ends_output_without_a_panic() {
         assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
     }
 }
+
+/// `halo inspect` names the sites with the letters of the literature, as `halo enumerate`
+/// does (spinel M on 16d, Li on 8a/16c), with moyo's standard letter beside it.
+#[test]
+fn inspect_and_enumerate_use_the_same_wyckoff_letters() {
+    let f = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
+    let text = String::from_utf8(halo(&["inspect", f]).stdout).unwrap();
+    for want in ["8a (8b)", "16c (16d)", "16d (16c)"] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let out = halo(&["inspect", f, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mixed = v["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["labels"].as_array().unwrap().len() == 3)
+        .unwrap();
+    assert_eq!(mixed["wyckoff_published"], "16d");
+    let e = halo(&[
+        "enumerate",
+        "--framework",
+        f,
+        "--site",
+        "16d",
+        "--dopants",
+        "Y",
+        "--fractions",
+        "0",
+    ]);
+    let t = String::from_utf8(e.stdout).unwrap();
+    assert!(t.contains("16d (Li3)"), "{t}");
+}

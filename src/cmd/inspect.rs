@@ -43,7 +43,11 @@ struct SpeciesOcc {
 #[derive(Serialize)]
 struct SiteReport {
     labels: Vec<String>,
+    /// moyo's standard setting (spglib's letters).
     wyckoff: String,
+    /// The letter of the literature on these frameworks (spinel M on 16d, Li on 8a/16c;
+    /// Li3MCl6 M on 2a), the one `halo enumerate` uses.
+    wyckoff_published: String,
     multiplicity: usize,
     species: Vec<SpeciesOcc>,
     vacancy: f64,
@@ -129,6 +133,13 @@ fn build(loaded: &LoadedStructure, symprec: f64) -> anyhow::Result<Report> {
         .into_iter()
         .map(|(e, a)| (e.symbol().to_string(), a / z))
         .collect();
+    // the framework-cation orbit fixes the literature origin (halo_enumerate's rule)
+    let m_site = s.sites.iter().position(|site| {
+        site.species.iter().any(|(sp, o)| {
+            *o > 0.0 && !sp.element.is_halogen() && !matches!(sp.element.symbol(), "Li" | "Na")
+        })
+    });
+    let published = halo_enumerate::literature_wyckoff_letters(&info, m_site);
     let mut sites = Vec::new();
     for orbit in info.orbits() {
         let rep = orbit[0];
@@ -143,6 +154,7 @@ fn build(loaded: &LoadedStructure, symprec: f64) -> anyhow::Result<Report> {
         sites.push(SiteReport {
             labels,
             wyckoff: info.wyckoff_symbol(rep),
+            wyckoff_published: format!("{}{}", info.wyckoff_multiplicities[rep], published[rep]),
             multiplicity: orbit.len(),
             species: site
                 .species
@@ -294,8 +306,13 @@ fn print_text(r: &Report) {
     }
     println!("sites ({} orbits):", r.sites.len());
     println!(
-        "  {:<8} {:>5}  {:<34} {:>6}  {:<26} {:>9}  labels",
-        "wyckoff", "mult", "species:occupancy", "vacancy", "representative (frac)", "d_anion/Å"
+        "  {:<14} {:>5}  {:<34} {:>6}  {:<26} {:>9}  labels",
+        "wyckoff (moyo)",
+        "mult",
+        "species:occupancy",
+        "vacancy",
+        "representative (frac)",
+        "d_anion/Å"
     );
     for s in &r.sites {
         let sp = s
@@ -306,8 +323,12 @@ fn print_text(r: &Report) {
             .join(" ");
         let f = s.frac_coords;
         println!(
-            "  {:<8} {:>5}  {:<34} {:>6.3}  {:<26} {:>9}  {}",
-            s.wyckoff,
+            "  {:<14} {:>5}  {:<34} {:>6.3}  {:<26} {:>9}  {}",
+            if s.wyckoff_published == s.wyckoff {
+                s.wyckoff.clone()
+            } else {
+                format!("{} ({})", s.wyckoff_published, s.wyckoff)
+            },
             s.multiplicity,
             sp,
             s.vacancy,

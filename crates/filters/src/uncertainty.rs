@@ -20,7 +20,7 @@ use rand_distr::StandardNormal;
 /// Resampling draws for P(top k).
 pub const TOP_K_DRAWS: usize = 4000;
 /// Seed of the resampling (fixed: the probabilities are part of the deterministic outputs).
-pub const TOP_K_SEED: u64 = 0x5eed_70b;
+pub const TOP_K_SEED: u64 = 0x05ee_d70b;
 
 /// Relative error δ = SE/σ of σ(300 K) (0 when unknown).
 pub fn log_sigma_width(m: &CandidateMetrics) -> f64 {
