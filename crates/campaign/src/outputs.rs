@@ -14,6 +14,7 @@ use halo_filters::{rank, CandidateMetrics, Ranking};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 /// The ranking of the recorded candidates that belong to the plan.
 pub fn ranking(
@@ -133,7 +134,25 @@ pub fn write_all(
     let dir = folder.dir.as_path();
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     let r = ranking(lw, &ids, recs)?;
-    // structures
+    let written = write_structures(dir, recs)?;
+    write_atomic(
+        &dir.join("ranked.csv"),
+        ranked_csv(&r, recs, &written).as_bytes(),
+    )?;
+    let json = ranked_json(lw, plan, &r, recs, &written)?;
+    write_atomic(&dir.join("ranked.json"), json.as_bytes())?;
+    let plot_notes = write_plots(dir, &r, recs)?;
+    let report = report_markdown(lw, plan, recs, &r, &plot_notes, &folder.runs());
+    write_atomic(&dir.join("report.md"), report.as_bytes())?;
+    Ok(r.n_passed)
+}
+
+/// Each evaluated candidate's structure as CIF and pymatgen JSON in `structures/`; returns
+/// id → relative CIF path.
+fn write_structures<'r>(
+    dir: &Path,
+    recs: &'r BTreeMap<String, CandidateRecord>,
+) -> Result<BTreeMap<&'r str, String>, CampaignError> {
     let sdir = dir.join("structures");
     let mut written: BTreeMap<&str, String> = BTreeMap::new();
     for rec in recs.values() {
@@ -150,7 +169,16 @@ pub fn write_all(
             written.insert(rec.id.as_str(), format!("structures/{}.cif", rec.id));
         }
     }
-    // ranked.csv
+    Ok(written)
+}
+
+/// ranked.csv: one line per candidate in ranking order, values with the precision their
+/// errors support.
+fn ranked_csv(
+    r: &Ranking,
+    recs: &BTreeMap<String, CandidateRecord>,
+    written: &BTreeMap<&str, String>,
+) -> String {
     let mut csv = String::from(
         "rank,p_top_k,tie_group,pareto_front,pareto_within_errors,passed,id,framework,formula,\
 sigma_300k_arrhenius_s_per_cm,sigma_300k_arrhenius_se_s_per_cm,sigma_300k_simulated_s_per_cm,\
@@ -220,8 +248,17 @@ structure_cif\n",
         csv.push_str(&line.join(","));
         csv.push('\n');
     }
-    write_atomic(&dir.join("ranked.csv"), csv.as_bytes())?;
-    // ranked.json
+    csv
+}
+
+/// ranked.json: the ranking with the workflow, the rule and every number.
+fn ranked_json(
+    lw: &LoadedWorkflow,
+    plan: &Plan,
+    r: &Ranking,
+    recs: &BTreeMap<String, CandidateRecord>,
+    written: &BTreeMap<&str, String>,
+) -> Result<String, CampaignError> {
     let rows: Vec<RankedJsonRow> = r
         .rows
         .iter()
@@ -272,8 +309,15 @@ structure_cif\n",
         reason: e.to_string(),
     })?;
     json.push('\n');
-    write_atomic(&dir.join("ranked.json"), json.as_bytes())?;
-    // plots
+    Ok(json)
+}
+
+/// plots/arrhenius.svg and plots/ranking.svg; returns notes on plots that could not be drawn.
+fn write_plots(
+    dir: &Path,
+    r: &Ranking,
+    recs: &BTreeMap<String, CandidateRecord>,
+) -> Result<Vec<String>, CampaignError> {
     let pdir = dir.join("plots");
     std::fs::create_dir_all(&pdir).map_err(|e| CampaignError::io(&pdir, e))?;
     let series: Vec<ArrheniusSeries> = r
@@ -323,10 +367,7 @@ structure_cif\n",
     if let Err(e) = ranking_svg(&pdir.join("ranking.svg"), &points, r.top_k) {
         plot_notes.push(format!("ranking.svg not drawn: {e}"));
     }
-    // report
-    let report = report_markdown(lw, plan, recs, &r, &plot_notes, &folder.runs());
-    write_atomic(&dir.join("report.md"), report.as_bytes())?;
-    Ok(r.n_passed)
+    Ok(plot_notes)
 }
 
 /// Throughput of the passes that recorded candidates: wall time and CPU time, both named.
