@@ -34,7 +34,11 @@ pub struct Args {
     #[arg(long)]
     pub grid_out: Option<PathBuf>,
     /// Minima whose basins first meet within this distance (Å) form one site.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(
+        long = "cluster-radius-ang",
+        alias = "cluster-radius",
+        default_value_t = 0.5
+    )]
     pub cluster_radius: f64,
     /// Print JSON instead of text.
     #[arg(long)]

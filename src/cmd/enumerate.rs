@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(long, alias = "size-tolerance", default_value_t = halo_enumerate::DEFAULT_RADIUS_TOLERANCE)]
     pub radius_tolerance: f64,
     /// Symmetry tolerance, Å.
-    #[arg(long, default_value_t = halo_symmetry::DEFAULT_SYMPREC_ANG)]
+    #[arg(long = "symprec-ang", alias = "symprec", default_value_t = halo_symmetry::DEFAULT_SYMPREC_ANG)]
     pub symprec: f64,
     /// Anions per formula unit (default: 4 for spinels, else anions per M).
     #[arg(long)]

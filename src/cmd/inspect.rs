@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Symmetry tolerance for the space group search, Å.
-    #[arg(long, default_value_t = halo_symmetry::DEFAULT_SYMPREC_ANG)]
+    #[arg(long = "symprec-ang", alias = "symprec", default_value_t = halo_symmetry::DEFAULT_SYMPREC_ANG)]
     pub symprec: f64,
     /// CIF data block to read (default: the first block with atom sites).
     #[arg(long)]

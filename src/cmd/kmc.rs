@@ -68,7 +68,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = defaults::HOPS_PER_ION_PER_BLOCK)]
     pub hops_per_block: f64,
     /// Equilibration, hops per ion.
-    #[arg(long, default_value_t = defaults::EQUILIBRATION_HOPS_PER_ION)]
+    #[arg(long = "equilibration-hops-per-ion", alias = "equilibration", default_value_t = defaults::EQUILIBRATION_HOPS_PER_ION)]
     pub equilibration: f64,
     /// Minimum mobile ions in an automatic supercell.
     #[arg(long, default_value_t = defaults::MIN_IONS)]

@@ -18,7 +18,11 @@ pub struct Args {
     #[arg(long, allow_hyphen_values = true)]
     pub max_cathodic_v: Option<f64>,
     /// Hard filter: maximum raw-material cost, USD/kg.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(
+        long = "max-cost-usd-per-kg",
+        alias = "max-cost",
+        allow_hyphen_values = true
+    )]
     pub max_cost: Option<f64>,
     /// Hard filter: minimum σ(300 K), S/cm.
     #[arg(long, allow_hyphen_values = true)]
