@@ -121,6 +121,372 @@ fn neighbours_within(net: &HopNetwork, r_max: f64) -> Vec<Vec<(usize, [i32; 3], 
     out
 }
 
+/// Site class (index into the class names) of each primitive site, and the class names in order
+/// of first appearance (site labels; `unlabelled` for sites without one).
+fn site_classes(net: &HopNetwork) -> (Vec<u16>, Vec<String>) {
+    let mut class_names: Vec<String> = Vec::new();
+    let mut prim_class = Vec::with_capacity(net.sites.len());
+    for s in &net.sites {
+        let name = s.label.clone().unwrap_or_else(|| "unlabelled".to_string());
+        let k = match class_names.iter().position(|c| *c == name) {
+            Some(k) => k,
+            None => {
+                class_names.push(name);
+                class_names.len() - 1
+            }
+        };
+        prim_class.push(k as u16);
+    }
+    (prim_class, class_names)
+}
+
+/// A directed hop out of a primitive site.
+#[derive(Clone, Copy, Debug)]
+struct DirectedHop {
+    /// Target primitive site.
+    to: usize,
+    /// Lattice image of the target.
+    image: [i32; 3],
+    /// Hop vector, Å.
+    vector_ang: Vector3<f64>,
+    /// S − E_source, eV.
+    barrier_ev: f64,
+    /// Position of the reverse hop in the target's list.
+    rev_pos: usize,
+}
+
+/// The directed hops of each primitive site: every undirected hop of `net` in both directions,
+/// in hop order, each with the position of its reverse in the target's list.
+fn directed_hops(net: &HopNetwork) -> Vec<Vec<DirectedHop>> {
+    let mut dir: Vec<Vec<DirectedHop>> = vec![Vec::new(); net.sites.len()];
+    for (h, hop) in net.hops.iter().enumerate() {
+        let v = net.hop_vector_ang(h);
+        let s = hop.saddle_energy_ev;
+        let k_fwd = dir[hop.from].len();
+        // when from == to (a hop to an image of itself) the reverse lands right after
+        let k_rev = dir[hop.to].len() + usize::from(hop.from == hop.to);
+        dir[hop.from].push(DirectedHop {
+            to: hop.to,
+            image: hop.image,
+            vector_ang: v,
+            barrier_ev: s - net.sites[hop.from].energy_ev,
+            rev_pos: k_rev,
+        });
+        dir[hop.to].push(DirectedHop {
+            to: hop.from,
+            image: hop.image.map(|x| -x),
+            vector_ang: -v,
+            barrier_ev: s - net.sites[hop.to].energy_ev,
+            rev_pos: k_fwd,
+        });
+    }
+    dir
+}
+
+/// Rate groups: the distinct barrier bit patterns of the directed hops, ascending.
+fn rate_groups(dir: &[Vec<DirectedHop>]) -> Vec<f64> {
+    let mut group_barrier_ev: Vec<f64> = dir.iter().flatten().map(|d| d.barrier_ev).collect();
+    group_barrier_ev.sort_by(f64::total_cmp);
+    group_barrier_ev.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    group_barrier_ev
+}
+
+/// The rate group (index into `group_barrier_ev`) of barrier `b`.
+fn group_of(group_barrier_ev: &[f64], b: f64) -> u32 {
+    group_barrier_ev
+        .binary_search_by(|g| g.total_cmp(&b))
+        .expect("every barrier has a group") as u32
+}
+
+/// Per primitive site, the index of its first hop in the flat list of primitive hop vectors;
+/// and that list, Å.
+fn prim_hop_vectors(dir: &[Vec<DirectedHop>]) -> (Vec<u32>, Vec<[f64; 3]>) {
+    let mut prim_hop_start = Vec::with_capacity(dir.len());
+    let mut prim_hop_vec_ang = Vec::new();
+    for d in dir {
+        prim_hop_start.push(prim_hop_vec_ang.len() as u32);
+        prim_hop_vec_ang.extend(
+            d.iter()
+                .map(|x| [x.vector_ang.x, x.vector_ang.y, x.vector_ang.z]),
+        );
+    }
+    (prim_hop_start, prim_hop_vec_ang)
+}
+
+/// The cell `cell` shifted by the lattice image `img`.
+fn shift(cell: [i64; 3], img: [i32; 3]) -> [i64; 3] {
+    [
+        cell[0] + img[0] as i64,
+        cell[1] + img[1] as i64,
+        cell[2] + img[2] as i64,
+    ]
+}
+
+/// The layout of a supercell: `scale` repetitions of `n_prim` primitive sites.
+#[derive(Clone, Copy, Debug)]
+struct SupercellLayout {
+    /// Repetitions along a, b, c.
+    scale: [usize; 3],
+    /// Sites of the primitive network.
+    n_prim: usize,
+}
+
+impl SupercellLayout {
+    /// Refuses a zero repetition and supercells whose site count does not fit in a `u32`.
+    fn new(scale: [usize; 3], n_prim: usize) -> Result<SupercellLayout, KmcError> {
+        if scale.contains(&0) {
+            return Err(KmcError::InvalidParameter {
+                name: "supercell",
+                reason: format!("{scale:?} has a zero repetition"),
+            });
+        }
+        let ncell = scale[0] * scale[1] * scale[2];
+        ncell
+            .checked_mul(n_prim)
+            .filter(|&n| n < u32::MAX as usize)
+            .ok_or_else(|| KmcError::Supercell(format!("{scale:?} has too many sites")))?;
+        Ok(SupercellLayout { scale, n_prim })
+    }
+
+    /// Number of supercell sites.
+    fn n_sites(&self) -> usize {
+        self.scale[0] * self.scale[1] * self.scale[2] * self.n_prim
+    }
+
+    /// Supercell index of primitive site `s` in `cell` (wrapped into the supercell).
+    fn index(&self, cell: [i64; 3], s: usize) -> usize {
+        let scale = self.scale;
+        let w = |x: i64, m: usize| x.rem_euclid(m as i64) as usize;
+        ((w(cell[0], scale[0]) * scale[1] + w(cell[1], scale[1])) * scale[2] + w(cell[2], scale[2]))
+            * self.n_prim
+            + s
+    }
+
+    /// The cells of the supercell, c fastest.
+    fn cells(&self) -> Vec<[i64; 3]> {
+        let scale = self.scale;
+        (0..scale[0])
+            .flat_map(|a| {
+                (0..scale[1])
+                    .flat_map(move |b| (0..scale[2]).map(move |c| [a as i64, b as i64, c as i64]))
+            })
+            .collect()
+    }
+
+    /// (supercell index, cell, primitive site) of every supercell site, by increasing index.
+    fn site_order(&self) -> Vec<(usize, [i64; 3], usize)> {
+        let mut site_order = Vec::with_capacity(self.n_sites());
+        for cell in &self.cells() {
+            for s in 0..self.n_prim {
+                let i = self.index(*cell, s);
+                site_order.push((i, *cell, s));
+            }
+        }
+        site_order
+    }
+}
+
+/// The per-site arrays of a [`SupercellNetwork`] as they grow, site by site.
+struct SupercellBuilder {
+    layout: SupercellLayout,
+    blocking_distance_ang: f64,
+    repulsion: Option<PairRepulsion>,
+    site_energy_ev: Vec<f64>,
+    site_class: Vec<u16>,
+    block_start: Vec<u32>,
+    block_list: Vec<u32>,
+    inter_start: Vec<u32>,
+    inter_list: Vec<u32>,
+    inter_ev: Vec<f64>,
+    hop_start: Vec<u32>,
+    hop_to: Vec<u32>,
+    hop_from: Vec<u32>,
+    hop_rev: Vec<u32>,
+    hop_group: Vec<u32>,
+    site_prim_hop_base: Vec<u32>,
+    hop_barrier_ev: Vec<f64>,
+    hop_self_block: Vec<u16>,
+    hop_pair_ev: Vec<f64>,
+}
+
+impl SupercellBuilder {
+    /// Empty lists for the supercell `layout`.
+    fn new(
+        layout: SupercellLayout,
+        blocking_distance_ang: f64,
+        repulsion: Option<PairRepulsion>,
+    ) -> SupercellBuilder {
+        let n = layout.n_sites();
+        SupercellBuilder {
+            layout,
+            blocking_distance_ang,
+            repulsion,
+            site_energy_ev: vec![0.0; n],
+            site_class: vec![0u16; n],
+            block_start: Vec::with_capacity(n + 1),
+            block_list: Vec::new(),
+            inter_start: Vec::with_capacity(n + 1),
+            inter_list: Vec::new(),
+            inter_ev: Vec::new(),
+            hop_start: Vec::with_capacity(n + 1),
+            hop_to: Vec::new(),
+            hop_from: Vec::new(),
+            hop_rev: Vec::new(),
+            hop_group: Vec::new(),
+            site_prim_hop_base: Vec::with_capacity(n),
+            hop_barrier_ev: Vec::new(),
+            // filled after the block lists exist
+            hop_self_block: Vec::new(),
+            hop_pair_ev: Vec::new(),
+        }
+    }
+
+    /// Append the blocking list of site `i` (primitive site `s` in `cell`), sorted and without
+    /// duplicates, from the blocking neighbours `block_prim` of `s`.
+    fn push_blockers(
+        &mut self,
+        i: usize,
+        cell: [i64; 3],
+        s: usize,
+        block_prim: &[(usize, [i32; 3], f64)],
+    ) -> Result<(), KmcError> {
+        let scale = self.layout.scale;
+        let blocking_distance_ang = self.blocking_distance_ang;
+        self.block_start.push(self.block_list.len() as u32);
+        let mut bl: Vec<u32> = Vec::new();
+        for &(t, img, r) in block_prim {
+            let j = self.layout.index(shift(cell, img), t);
+            if j == i {
+                return Err(KmcError::Supercell(format!(
+                    "supercell {scale:?} is too small: site {s} is within the blocking distance {blocking_distance_ang} Å of its own image ({r:.3} Å)"
+                )));
+            }
+            bl.push(j as u32);
+        }
+        bl.sort_unstable();
+        bl.dedup();
+        self.block_list.extend_from_slice(&bl);
+        Ok(())
+    }
+
+    /// Append the interaction list of site `i` (primitive site `s` in `cell`), sorted, from the
+    /// interaction neighbours `inter_prim` of `s`; several images of one supercell site are
+    /// merged into one entry (their pair energies summed). Empty without repulsion.
+    fn push_interactions(
+        &mut self,
+        i: usize,
+        cell: [i64; 3],
+        s: usize,
+        inter_prim: &[(usize, [i32; 3], f64)],
+    ) -> Result<(), KmcError> {
+        let scale = self.layout.scale;
+        self.inter_start.push(self.inter_list.len() as u32);
+        let Some(rep) = self.repulsion else {
+            return Ok(());
+        };
+        let mut il: Vec<(u32, f64)> = Vec::new();
+        for &(t, img, r) in inter_prim {
+            let j = self.layout.index(shift(cell, img), t);
+            if j == i {
+                return Err(KmcError::Supercell(format!(
+                    "supercell {scale:?} is too small: site {s} interacts with its own image ({r:.3} Å < cutoff {} Å)",
+                    rep.cutoff_ang
+                )));
+            }
+            il.push((j as u32, rep.energy_ev(r)));
+        }
+        il.sort_by_key(|x| x.0);
+        // merge several images of one supercell site (sum their pair energies)
+        let mut merged: Vec<(u32, f64)> = Vec::new();
+        for (j, v) in il {
+            match merged.last_mut() {
+                Some(last) if last.0 == j => last.1 += v,
+                _ => merged.push((j, v)),
+            }
+        }
+        for (j, v) in merged {
+            self.inter_list.push(j);
+            self.inter_ev.push(v);
+        }
+        Ok(())
+    }
+
+    /// Append the directed hops of site `i` (primitive site `s` in `cell`) from the primitive
+    /// hops `dir_s` of `s`; `hop_rev` holds the reverse hop's position within the target's list
+    /// until [`SupercellBuilder::resolve_reverse_hops`].
+    fn push_hops(
+        &mut self,
+        i: usize,
+        cell: [i64; 3],
+        s: usize,
+        dir_s: &[DirectedHop],
+        prim_hop_base: u32,
+        group_barrier_ev: &[f64],
+    ) -> Result<(), KmcError> {
+        let scale = self.layout.scale;
+        self.hop_start.push(self.hop_to.len() as u32);
+        self.site_prim_hop_base.push(prim_hop_base);
+        for d in dir_s {
+            let img = d.image;
+            let j = self.layout.index(shift(cell, img), d.to);
+            if j == i {
+                return Err(KmcError::Supercell(format!(
+                    "supercell {scale:?} is too small: a hop of site {s} (image {img:?}) returns to the same supercell site"
+                )));
+            }
+            // hop_rev holds the position within site j's list until every start is known
+            self.hop_to.push(j as u32);
+            self.hop_from.push(i as u32);
+            self.hop_rev.push(d.rev_pos as u32);
+            self.hop_group
+                .push(group_of(group_barrier_ev, d.barrier_ev));
+            self.hop_barrier_ev.push(d.barrier_ev);
+            self.hop_pair_ev.push(0.0);
+        }
+        Ok(())
+    }
+
+    /// Close the CSR offsets of the blocking, interaction and hop lists.
+    fn close_lists(&mut self) {
+        self.block_start.push(self.block_list.len() as u32);
+        self.inter_start.push(self.inter_list.len() as u32);
+        self.hop_start.push(self.hop_to.len() as u32);
+    }
+
+    /// Reverse hops: position within the target's list → global hop index.
+    fn resolve_reverse_hops(&mut self) {
+        for h in 0..self.hop_to.len() {
+            let j = self.hop_to[h] as usize;
+            let r = self.hop_start[j] as usize + self.hop_rev[h] as usize;
+            debug_assert_eq!(self.hop_to[r], self.hop_from[h]);
+            self.hop_rev[h] = r as u32;
+        }
+    }
+
+    /// Per hop, whether the source blocks the target (`hop_self_block`) and the pair energy
+    /// between source and target (`hop_pair_ev`, with repulsion only).
+    fn fill_self_block_and_pair_energies(&mut self) {
+        self.hop_self_block = vec![0u16; self.hop_to.len()];
+        for i in 0..self.layout.n_sites() {
+            for h in self.hop_start[i] as usize..self.hop_start[i + 1] as usize {
+                let j = self.hop_to[h] as usize;
+                let bl = &self.block_list
+                    [self.block_start[j] as usize..self.block_start[j + 1] as usize];
+                if bl.binary_search(&(i as u32)).is_ok() {
+                    self.hop_self_block[h] = 1;
+                }
+                if self.repulsion.is_some() {
+                    let il = &self.inter_list
+                        [self.inter_start[j] as usize..self.inter_start[j + 1] as usize];
+                    if let Ok(k) = il.binary_search(&(i as u32)) {
+                        self.hop_pair_ev[h] = self.inter_ev[self.inter_start[j] as usize + k];
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl SupercellNetwork {
     /// Expand `net` into the supercell `scale`. Refuses supercells in which a hop, a blocking
     /// pair or an interacting pair would join a site to its own periodic image.
@@ -131,46 +497,9 @@ impl SupercellNetwork {
         repulsion: Option<PairRepulsion>,
     ) -> Result<SupercellNetwork, KmcError> {
         net.validate()?;
-        if scale.contains(&0) {
-            return Err(KmcError::InvalidParameter {
-                name: "supercell",
-                reason: format!("{scale:?} has a zero repetition"),
-            });
-        }
         let n_prim = net.sites.len();
-        let ncell = scale[0] * scale[1] * scale[2];
-        let n = ncell
-            .checked_mul(n_prim)
-            .filter(|&n| n < u32::MAX as usize)
-            .ok_or_else(|| KmcError::Supercell(format!("{scale:?} has too many sites")))?;
-        let index = |cell: [i64; 3], s: usize| -> usize {
-            let w = |x: i64, m: usize| x.rem_euclid(m as i64) as usize;
-            ((w(cell[0], scale[0]) * scale[1] + w(cell[1], scale[1])) * scale[2]
-                + w(cell[2], scale[2]))
-                * n_prim
-                + s
-        };
-        let cells: Vec<[i64; 3]> = (0..scale[0])
-            .flat_map(|a| {
-                (0..scale[1])
-                    .flat_map(move |b| (0..scale[2]).map(move |c| [a as i64, b as i64, c as i64]))
-            })
-            .collect();
-
-        // classes
-        let mut class_names: Vec<String> = Vec::new();
-        let mut prim_class = Vec::with_capacity(n_prim);
-        for s in &net.sites {
-            let name = s.label.clone().unwrap_or_else(|| "unlabelled".to_string());
-            let k = match class_names.iter().position(|c| *c == name) {
-                Some(k) => k,
-                None => {
-                    class_names.push(name);
-                    class_names.len() - 1
-                }
-            };
-            prim_class.push(k as u16);
-        }
+        let layout = SupercellLayout::new(scale, n_prim)?;
+        let (prim_class, class_names) = site_classes(net);
 
         // blocking and interaction neighbours of primitive sites
         let block_prim = neighbours_within(net, blocking_distance_ang);
@@ -179,197 +508,49 @@ impl SupercellNetwork {
             None => vec![Vec::new(); n_prim],
         };
 
-        // directed hops of primitive sites
-        // per primitive site: (target, image, hop vector, S − E_source, position of the reverse
-        // hop in the target's list)
-        type DirectedHop = (usize, [i32; 3], Vector3<f64>, f64, usize);
-        let mut dir: Vec<Vec<DirectedHop>> = vec![Vec::new(); n_prim];
-        for (h, hop) in net.hops.iter().enumerate() {
-            let v = net.hop_vector_ang(h);
-            let s = hop.saddle_energy_ev;
-            let k_fwd = dir[hop.from].len();
-            // when from == to (a hop to an image of itself) the reverse lands right after
-            let k_rev = dir[hop.to].len() + usize::from(hop.from == hop.to);
-            dir[hop.from].push((
-                hop.to,
-                hop.image,
-                v,
-                s - net.sites[hop.from].energy_ev,
-                k_rev,
-            ));
-            dir[hop.to].push((
-                hop.from,
-                hop.image.map(|x| -x),
-                -v,
-                s - net.sites[hop.to].energy_ev,
-                k_fwd,
-            ));
-        }
-        // rate groups: distinct barrier bit patterns, ascending
-        let mut group_barrier_ev: Vec<f64> = dir.iter().flatten().map(|d| d.3).collect();
-        group_barrier_ev.sort_by(f64::total_cmp);
-        group_barrier_ev.dedup_by(|a, b| a.to_bits() == b.to_bits());
-        let group_of = |b: f64| -> u32 {
-            group_barrier_ev
-                .binary_search_by(|g| g.total_cmp(&b))
-                .expect("every barrier has a group") as u32
-        };
+        let dir = directed_hops(net);
+        let group_barrier_ev = rate_groups(&dir);
+        let (prim_hop_start, prim_hop_vec_ang) = prim_hop_vectors(&dir);
 
-        let mut site_energy_ev = vec![0.0; n];
-        let mut site_class = vec![0u16; n];
-        let mut block_start = Vec::with_capacity(n + 1);
-        let mut block_list = Vec::new();
-        let mut inter_start = Vec::with_capacity(n + 1);
-        let mut inter_list = Vec::new();
-        let mut inter_ev = Vec::new();
-        let mut hop_start = Vec::with_capacity(n + 1);
-        let mut hop_to = Vec::new();
-        let mut hop_from = Vec::new();
-        let mut hop_rev = Vec::new();
-        let mut hop_group = Vec::new();
-        let mut prim_hop_start = Vec::with_capacity(n_prim);
-        let mut prim_hop_vec_ang = Vec::new();
-        for d in &dir {
-            prim_hop_start.push(prim_hop_vec_ang.len() as u32);
-            prim_hop_vec_ang.extend(d.iter().map(|x| [x.2.x, x.2.y, x.2.z]));
-        }
-        let mut site_prim_hop_base = Vec::with_capacity(n);
-        let mut hop_barrier_ev = Vec::new();
-        let mut hop_pair_ev = Vec::new();
-        // hop_self_block filled after block lists exist
-        let mut site_order = Vec::with_capacity(n);
-        for cell in &cells {
-            for s in 0..n_prim {
-                let i = index(*cell, s);
-                site_order.push((i, *cell, s));
-            }
-        }
+        let mut b = SupercellBuilder::new(layout, blocking_distance_ang, repulsion);
         // indices are generated in increasing order by construction
-        for (expect, &(i, cell, s)) in site_order.iter().enumerate() {
+        for (expect, (i, cell, s)) in layout.site_order().into_iter().enumerate() {
             debug_assert_eq!(expect, i);
-            site_energy_ev[i] = net.sites[s].energy_ev;
-            site_class[i] = prim_class[s];
-            let shift = |img: [i32; 3]| {
-                [
-                    cell[0] + img[0] as i64,
-                    cell[1] + img[1] as i64,
-                    cell[2] + img[2] as i64,
-                ]
-            };
-            block_start.push(block_list.len() as u32);
-            let mut bl: Vec<u32> = Vec::new();
-            for &(t, img, r) in &block_prim[s] {
-                let j = index(shift(img), t);
-                if j == i {
-                    return Err(KmcError::Supercell(format!(
-                        "supercell {scale:?} is too small: site {s} is within the blocking distance {blocking_distance_ang} Å of its own image ({r:.3} Å)"
-                    )));
-                }
-                bl.push(j as u32);
-            }
-            bl.sort_unstable();
-            bl.dedup();
-            block_list.extend_from_slice(&bl);
-
-            inter_start.push(inter_list.len() as u32);
-            if let Some(rep) = repulsion {
-                let mut il: Vec<(u32, f64)> = Vec::new();
-                for &(t, img, r) in &inter_prim[s] {
-                    let j = index(shift(img), t);
-                    if j == i {
-                        return Err(KmcError::Supercell(format!(
-                            "supercell {scale:?} is too small: site {s} interacts with its own image ({r:.3} Å < cutoff {} Å)",
-                            rep.cutoff_ang
-                        )));
-                    }
-                    il.push((j as u32, rep.energy_ev(r)));
-                }
-                il.sort_by_key(|x| x.0);
-                // merge several images of one supercell site (sum their pair energies)
-                let mut merged: Vec<(u32, f64)> = Vec::new();
-                for (j, v) in il {
-                    match merged.last_mut() {
-                        Some(last) if last.0 == j => last.1 += v,
-                        _ => merged.push((j, v)),
-                    }
-                }
-                for (j, v) in merged {
-                    inter_list.push(j);
-                    inter_ev.push(v);
-                }
-            }
-
-            hop_start.push(hop_to.len() as u32);
-            site_prim_hop_base.push(prim_hop_start[s]);
-            for &(t, img, _, barrier, k_rev) in &dir[s] {
-                let j = index(shift(img), t);
-                if j == i {
-                    return Err(KmcError::Supercell(format!(
-                        "supercell {scale:?} is too small: a hop of site {s} (image {img:?}) returns to the same supercell site"
-                    )));
-                }
-                // hop_rev holds the position within site j's list until every start is known
-                hop_to.push(j as u32);
-                hop_from.push(i as u32);
-                hop_rev.push(k_rev as u32);
-                hop_group.push(group_of(barrier));
-                hop_barrier_ev.push(barrier);
-                hop_pair_ev.push(0.0);
-            }
+            b.site_energy_ev[i] = net.sites[s].energy_ev;
+            b.site_class[i] = prim_class[s];
+            b.push_blockers(i, cell, s, &block_prim[s])?;
+            b.push_interactions(i, cell, s, &inter_prim[s])?;
+            b.push_hops(i, cell, s, &dir[s], prim_hop_start[s], &group_barrier_ev)?;
         }
-        block_start.push(block_list.len() as u32);
-        inter_start.push(inter_list.len() as u32);
-        hop_start.push(hop_to.len() as u32);
-        // reverse hops: position within the target's list → global index
-        for h in 0..hop_to.len() {
-            let j = hop_to[h] as usize;
-            let r = hop_start[j] as usize + hop_rev[h] as usize;
-            debug_assert_eq!(hop_to[r], hop_from[h]);
-            hop_rev[h] = r as u32;
-        }
-
-        let mut hop_self_block = vec![0u16; hop_to.len()];
-        for i in 0..n {
-            for h in hop_start[i] as usize..hop_start[i + 1] as usize {
-                let j = hop_to[h] as usize;
-                let bl = &block_list[block_start[j] as usize..block_start[j + 1] as usize];
-                if bl.binary_search(&(i as u32)).is_ok() {
-                    hop_self_block[h] = 1;
-                }
-                if repulsion.is_some() {
-                    let il = &inter_list[inter_start[j] as usize..inter_start[j + 1] as usize];
-                    if let Ok(k) = il.binary_search(&(i as u32)) {
-                        hop_pair_ev[h] = inter_ev[inter_start[j] as usize + k];
-                    }
-                }
-            }
-        }
+        b.close_lists();
+        b.resolve_reverse_hops();
+        b.fill_self_block_and_pair_energies();
 
         Ok(SupercellNetwork {
             supercell: scale,
             lattice: net.lattice.scaled(scale),
             dimension: net.dimension,
             n_prim,
-            site_energy_ev,
-            site_class,
+            site_energy_ev: b.site_energy_ev,
+            site_class: b.site_class,
             class_names,
-            hop_start,
-            hop_to,
-            hop_from,
-            hop_rev,
-            hop_group,
+            hop_start: b.hop_start,
+            hop_to: b.hop_to,
+            hop_from: b.hop_from,
+            hop_rev: b.hop_rev,
+            hop_group: b.hop_group,
             group_barrier_ev,
             prim_hop_vec_ang,
-            site_prim_hop_base,
-            hop_barrier_ev,
-            hop_self_block,
-            hop_pair_ev,
-            block_start,
-            block_list,
+            site_prim_hop_base: b.site_prim_hop_base,
+            hop_barrier_ev: b.hop_barrier_ev,
+            hop_self_block: b.hop_self_block,
+            hop_pair_ev: b.hop_pair_ev,
+            block_start: b.block_start,
+            block_list: b.block_list,
             blocking_distance_ang,
-            inter_start,
-            inter_list,
-            inter_ev,
+            inter_start: b.inter_start,
+            inter_list: b.inter_list,
+            inter_ev: b.inter_ev,
             repulsion,
         })
     }
@@ -534,6 +715,34 @@ mod tests {
             }
             assert!(sc.group_barrier_ev.windows(2).all(|w| w[0] < w[1]));
         }
+    }
+
+    #[test]
+    fn interaction_images_are_merged_and_hop_pair_energies_match() {
+        let net = ideal::simple_cubic(1.0, 0.1);
+        let rep = PairRepulsion {
+            prefactor_ev_ang: 2.88,
+            screening_length_ang: 3.0,
+            cutoff_ang: 3.5,
+        };
+        let sc = SupercellNetwork::build(&net, [4, 4, 4], 0.5, Some(rep)).unwrap();
+        // the neighbour one step along a is also three steps back: both images are summed
+        let merged = rep.energy_ev(3.0) + rep.energy_ev(1.0);
+        for i in 0..sc.n_sites() {
+            let (list, ev) = sc.interactions_of(i);
+            assert!(list.windows(2).all(|w| w[0] < w[1]));
+            for h in sc.hops_of(i) {
+                let k = list.binary_search(&sc.hop_to[h]).unwrap();
+                assert_eq!(ev[k].to_bits(), merged.to_bits());
+                assert_eq!(sc.hop_pair_ev[h].to_bits(), merged.to_bits());
+                let r = sc.hop_rev[h] as usize;
+                assert_eq!(sc.hop_pair_ev[r].to_bits(), sc.hop_pair_ev[h].to_bits());
+                assert_eq!(sc.hop_self_block[h], 0);
+            }
+        }
+        // deterministic: a second build is identical, field by field
+        let again = SupercellNetwork::build(&net, [4, 4, 4], 0.5, Some(rep)).unwrap();
+        assert_eq!(format!("{sc:?}"), format!("{again:?}"));
     }
 
     #[test]
