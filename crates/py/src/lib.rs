@@ -327,7 +327,9 @@ fn py_stability<'py>(
         let p = std::path::Path::new(s);
         !(p.exists() || halo_io::Format::from_path(p).is_some())
     };
-    let formula: Option<String> = if let Ok(s) = composition.extract::<String>() {
+    let formula: Option<String> = if composition.cast::<PyStructure>().is_ok() {
+        None
+    } else if let Ok(s) = composition.extract::<String>() {
         is_formula(&s).then_some(s)
     } else if composition.hasattr("formula")? && !composition.hasattr("lattice")? {
         // a pymatgen Composition: "Li3 In1 Cl6"

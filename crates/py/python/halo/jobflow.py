@@ -6,7 +6,7 @@ structures in, the ``halo.eval`` dict out).
 
     job = HaloEvalMaker(seed=1).make(structure)        # a pymatgen Structure
     responses = run_locally(Flow([job]), create_folders=False)
-    metrics = responses[job.uuid][1].output["metrics"]  # sigma_300k_s_per_cm, ea_ev, e_3d_ev, …
+    metrics = responses[job.uuid][1].output["metrics"]  # e_3d_ev, arrhenius, ranking{sigma_300k_s_per_cm, ea_ev}, …
 """
 
 from __future__ import annotations
