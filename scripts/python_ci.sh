@@ -10,9 +10,11 @@
 # Environment:
 #   HALO_PY_VENV      the venv (default: ~/.cache/halo/python-ci-venv, outside the clone so
 #                     that later runs on the same machine reuse it; made when missing)
-#   HALO_PY_PROFILE   cargo profile of the extension (default `test`, the profile of
-#                     `cargo test --workspace`, so CI reuses those artifacts; `release` for
-#                     the optimised build)
+#   HALO_PY_PROFILE   cargo profile of the extension: `dev` (default) built at opt-level 2,
+#                     which makes it the same as the workspace's [profile.test], so the
+#                     artifacts of `cargo test --workspace` in .ci/run are reused (maturin's
+#                     `--profile test` would build a test harness); `release` for the wheel's
+#                     build
 #   HALO_CLI          the halo CLI the parity tests compare against (default: the release or
 #                     debug build in the target folder; built here with the same profile if
 #                     there is none)
@@ -22,7 +24,10 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 target=${CARGO_TARGET_DIR:-$repo/target}
 venv=${HALO_PY_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/halo/python-ci-venv}
-profile=${HALO_PY_PROFILE:-test}
+profile=${HALO_PY_PROFILE:-dev}
+if [ "$profile" = dev ]; then
+    export CARGO_PROFILE_DEV_OPT_LEVEL=${CARGO_PROFILE_DEV_OPT_LEVEL:-2}
+fi
 python=${PYTHON:-python3}
 
 lap() { echo "python_ci: $1 ($(($(date +%s) - start)) s)"; }
@@ -42,12 +47,12 @@ done
 lap "venv ready"
 
 # the extension, built with cargo's `$profile` profile and installed into the venv (editable)
-(cd crates/py && maturin develop --locked --profile "$profile" --quiet)
+(cd crates/py && maturin develop --locked --profile "$profile")
 lap "halo package built and installed ($profile profile)"
 
 if [ -z "${HALO_CLI:-}" ]; then
     dir=$profile
-    [ "$profile" = test ] || [ "$profile" = dev ] && dir=debug
+    [ "$profile" = dev ] && dir=debug
     if [ ! -x "$target/$dir/halo" ]; then
         cargo build --locked --profile "$profile" --bin halo
     fi
