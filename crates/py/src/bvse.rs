@@ -1,0 +1,121 @@
+//! `halo.bvse(s, ...)`: the BVSE landscape, exact percolation thresholds and the Li-site graph,
+//! with the numbers of `halo bvse FILE --json` and the energy grid as a numpy array.
+
+use crate::errors::{Classify, HResult, Kind};
+use anyhow::Context;
+use halo_bvse::{BvseParams, GridMode, Landscape};
+use halo_core::Species;
+use halo_percolation::{analyze, PercolationParams, PercolationResult};
+use serde_json::{json, Value};
+
+/// What `halo.bvse` computes: the CLI's JSON (without `file` and `grid_out`) and the grid.
+pub struct BvseOutput {
+    pub json: Value,
+    /// Absolute energies, eV, C order over `shape` (moved out of the landscape: no copy).
+    pub energies_ev: Vec<f64>,
+    pub shape: [usize; 3],
+}
+
+/// The arguments of `halo bvse`, validated as the CLI validates them.
+pub fn params(resolution_ang: f64, mode: &str, mobile_ion: &str) -> HResult<BvseParams> {
+    let mobile_ion = Species::parse(mobile_ion)
+        .with_context(|| format!("--mobile-ion '{mobile_ion}'"))
+        .kind(Kind::Parameter)?;
+    let mode = match mode {
+        "default" => GridMode::Default,
+        "bvlain" => GridMode::Bvlain,
+        other => {
+            return Err(crate::errors::Failure::msg(
+                Kind::Parameter,
+                format!(
+                    "invalid value '{other}' for '--mode <MODE>': possible values: default, bvlain"
+                ),
+            ))
+        }
+    };
+    Ok(BvseParams {
+        mobile_ion,
+        resolution_ang,
+        mode,
+        memory_limit_bytes: halo_core::memory::available_bytes(),
+        ..Default::default()
+    })
+}
+
+fn opt(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, |v| json!(v))
+}
+
+fn graph_json(perc: &PercolationResult) -> (Vec<Value>, Vec<Value>) {
+    let g = &perc.site_graph.graph;
+    let sites = g
+        .node_indices()
+        .map(|i| {
+            let s = &g[i];
+            json!({"index": i.index(), "frac_coords": s.frac_coords, "energy_ev": s.energy_ev,
+                   "label": s.label})
+        })
+        .collect();
+    let edges = g
+        .edge_indices()
+        .filter_map(|e| {
+            let (a, b) = g.edge_endpoints(e)?;
+            let m = &g[e];
+            Some(json!({"site_a": a.index(), "site_b": b.index(),
+                        "saddle_energy_ev": m.saddle_energy_ev,
+                        "hop_length_ang": m.hop_length_ang(), "image": m.image,
+                        "hop_vector_ang": m.hop_vector_ang}))
+        })
+        .collect();
+    (sites, edges)
+}
+
+fn output(land: Landscape, perc: &PercolationResult) -> BvseOutput {
+    let (sites, edges) = graph_json(perc);
+    let t = &perc.thresholds;
+    let b = &perc.bvlain_rounded;
+    let json = json!({
+        "mobile_ion": land.params.mobile_ion.to_string(),
+        "mode": land.params.mode.to_string(),
+        "resolution_ang": land.params.resolution_ang,
+        "grid_shape": land.shape,
+        "periodic_grid_shape": land.periodic_shape(),
+        "n_voxels": land.num_voxels(),
+        "grid_min_ev": perc.grid_min_ev,
+        "e_1d_ev": opt(t.e_1d_ev),
+        "e_2d_ev": opt(t.e_2d_ev),
+        "e_3d_ev": opt(t.e_3d_ev),
+        "bvlain_rounded": {"e_1d_ev": opt(b.e_1d_ev), "e_2d_ev": opt(b.e_2d_ev), "e_3d_ev": opt(b.e_3d_ev)},
+        "n_grid_minima": perc.n_grid_minima,
+        "sites": sites,
+        "edges": edges,
+        "bvse_params": land.params,
+        "percolation_params": perc.params,
+    });
+    BvseOutput {
+        json,
+        shape: land.shape,
+        energies_ev: land.energies_ev,
+    }
+}
+
+/// Landscape and percolation of `s` (`source` names it in messages, as the CLI's file name).
+pub fn run(
+    s: &halo_core::Structure,
+    source: &str,
+    params: &BvseParams,
+    cluster_radius_ang: f64,
+) -> HResult<BvseOutput> {
+    let valid = params.validate().kind(Kind::Parameter)?;
+    let land = halo_bvse::landscape_valid(s, &valid)
+        .with_context(|| format!("BVSE landscape of {source}"))
+        .kind(Kind::Evaluation)?;
+    let pparams = PercolationParams {
+        cluster_radius_ang,
+        ..Default::default()
+    };
+    let perc = analyze(&land, &pparams)
+        .with_context(|| format!("percolation analysis of {source}"))
+        .kind(Kind::Evaluation)?;
+    Ok(output(land, &perc))
+}

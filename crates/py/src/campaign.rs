@@ -1,0 +1,110 @@
+//! Campaign control from Python: `halo.run(workflow, out=...)`, `halo.resume(dir)` and
+//! `halo.status(dir)` through `halo_campaign::driver` (the functions behind `halo run`,
+//! `halo resume` and `halo status --json`).
+
+use crate::errors::{Classify, Failure, HResult, Kind};
+use halo_campaign::config::{self, LoadedWorkflow};
+use halo_campaign::driver::{self, RunOptions};
+use halo_campaign::folder::CampaignFolder;
+use halo_campaign::shard::Shard;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// How to execute a pass (the CLI's `--threads`, `--shard`, `--recompute-stale`; progress bars
+/// on stderr only when asked).
+pub struct ExecOptions {
+    pub threads: Option<usize>,
+    pub shard: Option<String>,
+    pub progress: bool,
+    pub recompute_stale: bool,
+}
+
+/// `--threads`, or RAYON_NUM_THREADS, or every core (as `halo run`).
+fn threads(t: Option<usize>) -> HResult<usize> {
+    if let Some(t) = t {
+        if t == 0 {
+            return Err(Failure::msg(
+                Kind::Parameter,
+                "--threads must be at least 1",
+            ));
+        }
+        return Ok(t);
+    }
+    if let Ok(v) = std::env::var("RAYON_NUM_THREADS") {
+        if let Ok(n) = v.trim().parse::<usize>() {
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+    }
+    Ok(std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The default output folder, `results/<campaign name>` (relative to the working directory).
+pub fn default_out(lw: &LoadedWorkflow) -> PathBuf {
+    Path::new("results").join(&lw.workflow.campaign.name)
+}
+
+fn execute(
+    lw: &LoadedWorkflow,
+    out: PathBuf,
+    e: &ExecOptions,
+    stop: Arc<AtomicBool>,
+) -> HResult<serde_json::Value> {
+    let shard = match &e.shard {
+        None => Shard::WHOLE,
+        Some(t) => t.parse::<Shard>().kind(Kind::Parameter)?,
+    };
+    let opts = RunOptions {
+        out_dir: out.clone(),
+        threads: threads(e.threads)?,
+        shard,
+        progress: e.progress,
+        recompute_stale: e.recompute_stale,
+    };
+    let r = driver::run(lw, &opts, stop).kind(Kind::Campaign)?;
+    let s = &r.summary;
+    Ok(json!({
+        "campaign": lw.workflow.campaign.name,
+        "out": out.display().to_string(),
+        "shard": shard.to_string(),
+        "total": s.total,
+        "already_done": s.already_done,
+        "recorded": s.recorded,
+        "interrupted": s.interrupted,
+        "failed": r.failed,
+        "planned": r.planned,
+        "rejected": r.rejected,
+        "passed": r.passed,
+        "outputs_written": r.outputs_written,
+        "wall_s": r.wall_s,
+    }))
+}
+
+/// `halo run WORKFLOW [--out DIR]`: returns the pass summary.
+pub fn run(
+    workflow: &Path,
+    out: Option<PathBuf>,
+    e: &ExecOptions,
+    stop: Arc<AtomicBool>,
+) -> HResult<serde_json::Value> {
+    let lw = config::load(workflow).kind(Kind::Campaign)?;
+    let out = out.unwrap_or_else(|| default_out(&lw));
+    execute(&lw, out, e, stop)
+}
+
+/// `halo resume DIR`.
+pub fn resume(dir: &Path, e: &ExecOptions, stop: Arc<AtomicBool>) -> HResult<serde_json::Value> {
+    let lw = CampaignFolder::new(dir)
+        .load_workflow()
+        .kind(Kind::Campaign)?;
+    execute(&lw, dir.to_path_buf(), e, stop)
+}
+
+/// `halo status DIR --json`.
+pub fn status(dir: &Path) -> HResult<serde_json::Value> {
+    let s = driver::status(dir).kind(Kind::Campaign)?;
+    serde_json::to_value(&s).kind(Kind::Internal)
+}

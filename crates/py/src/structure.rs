@@ -1,0 +1,256 @@
+//! `halo.Structure`: a crystal structure as halo reads it (halo_io's `LoadedStructure`: sites,
+//! oxidation states and their sources, charge balance, CIF asymmetric unit and warnings), built
+//! from a file or from pymatgen's `Structure.as_dict()` and converted back without files.
+
+use crate::errors::{guard, Classify, HResult, Kind};
+use halo_io::LoadedStructure;
+use numpy::{PyArray1, PyArray2, PyArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Where the pymatgen-derived structures say they come from in messages.
+pub const PYMATGEN_SOURCE: &str = "<pymatgen Structure>";
+
+/// A crystal structure (pymatgen's vocabulary: lattice rows in Å, fractional coordinates,
+/// species with oxidation states and partial occupancies).
+///
+/// Build one with `Structure.from_file(path)`, `Structure.from_pymatgen(s)` (a pymatgen
+/// `Structure` or its `as_dict()`), or `Structure.from_json(text)`; convert back with
+/// `to_pymatgen()`, `as_dict()` or `to_json()`.
+#[pyclass(module = "halo", name = "Structure", frozen)]
+pub struct PyStructure {
+    pub loaded: LoadedStructure,
+    /// `halo eval`'s id: the first 8 bytes of SHA-256 of the bytes the structure was read from
+    /// (the file; for pymatgen input, the JSON text of `as_dict()` with sorted keys), hex.
+    pub digest_id: String,
+    /// File stem (the framework name of `enumerate`), or the name given.
+    pub name: String,
+}
+
+/// The id of `bytes`: first 8 bytes of SHA-256, lowercase hex (as `halo eval`).
+pub fn digest_id(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl PyStructure {
+    /// Read a file as the CLI does (format from the name; CIF options `block`).
+    pub fn read(path: &Path, block: Option<String>) -> HResult<PyStructure> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| halo_io::IoError::Read {
+                path: path.display().to_string(),
+                error: e,
+            })
+            .kind(Kind::Structure)?;
+        let options = halo_io::CifOptions {
+            block,
+            ..halo_io::CifOptions::default()
+        };
+        let loaded = halo_io::read_structure_with(path, &options).kind(Kind::Structure)?;
+        let name = path
+            .file_stem()
+            .map(|x| x.to_string_lossy().to_string())
+            .unwrap_or_default();
+        Ok(PyStructure {
+            loaded,
+            digest_id: digest_id(&bytes),
+            name,
+        })
+    }
+
+    /// Parse pymatgen `as_dict()` JSON text.
+    pub fn parse_json(text: &str, name: Option<String>) -> HResult<PyStructure> {
+        let loaded =
+            halo_io::pmg_json::parse_pymatgen_json(text, PYMATGEN_SOURCE).kind(Kind::Structure)?;
+        Ok(PyStructure {
+            loaded,
+            digest_id: digest_id(text.as_bytes()),
+            name: name.unwrap_or_else(|| "structure".to_string()),
+        })
+    }
+
+    /// The structure itself.
+    pub fn structure(&self) -> &halo_core::Structure {
+        &self.loaded.structure
+    }
+}
+
+/// `json.dumps(obj, sort_keys=True)`.
+fn dumps(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    let kw = PyDict::new(obj.py());
+    kw.set_item("sort_keys", true)?;
+    obj.py()
+        .import("json")?
+        .call_method("dumps", (obj,), Some(&kw))?
+        .extract()
+}
+
+/// `json.loads(text)`.
+pub fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+#[pymethods]
+impl PyStructure {
+    /// Read a CIF, POSCAR (POSCAR*, CONTCAR*, *.vasp) or pymatgen JSON file (format from the
+    /// name). `block`: the CIF data block (default: the first one with atom sites).
+    /// Raises `halo.StructureError` with the CLI's message (file, line, field).
+    #[staticmethod]
+    #[pyo3(signature = (path, block=None))]
+    fn from_file(path: std::path::PathBuf, block: Option<String>) -> PyResult<PyStructure> {
+        Ok(guard(|| PyStructure::read(&path, block))?)
+    }
+
+    /// From a pymatgen `Structure` (anything with `as_dict()`) or its `as_dict()` dict; pymatgen
+    /// itself is not needed. `name` names it in `enumerate` (default "structure").
+    #[staticmethod]
+    #[pyo3(signature = (structure, name=None))]
+    fn from_pymatgen(structure: &Bound<'_, PyAny>, name: Option<String>) -> PyResult<PyStructure> {
+        let d = if structure.hasattr("as_dict")? {
+            structure.call_method0("as_dict")?
+        } else {
+            structure.clone()
+        };
+        let text = dumps(&d)?;
+        Ok(guard(|| PyStructure::parse_json(&text, name))?)
+    }
+
+    /// From pymatgen `Structure.as_dict()` JSON text.
+    #[staticmethod]
+    #[pyo3(signature = (text, name=None))]
+    fn from_json(text: &str, name: Option<String>) -> PyResult<PyStructure> {
+        Ok(guard(|| PyStructure::parse_json(text, name))?)
+    }
+
+    /// The pymatgen `Structure.as_dict()` JSON text (halo-io's writer).
+    fn to_json(&self) -> String {
+        halo_io::pmg_json::to_pymatgen_json(self.structure())
+    }
+
+    /// The pymatgen `Structure.as_dict()` dict (lattice rows in Å, `abc` fractional,
+    /// `xyz` Cartesian in Å, species with `oxidation_state` and `occu`).
+    fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        loads(py, &self.to_json())
+    }
+
+    /// A pymatgen `Structure` (`Structure.from_dict(self.as_dict())`); needs pymatgen.
+    fn to_pymatgen<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let cls = py.import("pymatgen.core")?.getattr("Structure")?;
+        cls.call_method1("from_dict", (self.as_dict(py)?,))
+    }
+
+    /// Lattice vectors as rows, Å (3×3 array).
+    #[getter]
+    fn lattice_matrix_ang<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let rows = self.structure().lattice.rows();
+        PyArray1::from_iter(py, rows.iter().flatten().copied()).reshape([3, 3])
+    }
+
+    /// Fractional coordinates of the sites (N×3 array).
+    #[getter]
+    fn frac_coords<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let s = self.structure();
+        let flat = s
+            .sites
+            .iter()
+            .flat_map(|x| [x.frac_coords.x, x.frac_coords.y, x.frac_coords.z]);
+        PyArray1::from_iter(py, flat).reshape([s.num_sites(), 3])
+    }
+
+    /// pymatgen species strings of the sites (`Li+`, or `Li+:0.675, Sc3+:0.164` when mixed).
+    #[getter]
+    fn species(&self) -> Vec<String> {
+        self.structure()
+            .sites
+            .iter()
+            .map(halo_io::pmg_json::pymatgen_species_string)
+            .collect()
+    }
+
+    /// Occupancy-weighted formula of the cell, e.g. `Li10.8 Sc2.64 Cl16`.
+    #[getter]
+    fn formula(&self) -> String {
+        self.structure().composition().formula()
+    }
+
+    /// Reduced formula, e.g. `Li2Sc0.666Cl4`-like as the CLI prints it.
+    #[getter]
+    fn reduced_formula(&self) -> String {
+        self.structure().composition().reduced_formula()
+    }
+
+    /// Cell volume, Å³.
+    #[getter]
+    fn volume_ang3(&self) -> f64 {
+        self.structure().volume_ang3()
+    }
+
+    /// Density, g/cm³.
+    #[getter]
+    fn density_g_per_cm3(&self) -> f64 {
+        self.structure().density_g_per_cm3()
+    }
+
+    /// The file it was read from, or `<pymatgen Structure>`.
+    #[getter]
+    fn source(&self) -> String {
+        self.loaded.source_path.clone()
+    }
+
+    /// The name (file stem, or the one given to `from_pymatgen`).
+    #[getter]
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    /// `halo eval`'s id of this input (hex of the first 8 bytes of SHA-256 of the file).
+    #[getter]
+    fn id(&self) -> String {
+        self.digest_id.clone()
+    }
+
+    /// Non-fatal findings of the reader (e.g. not charge neutral).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.loaded.warnings.clone()
+    }
+
+    fn __len__(&self) -> usize {
+        self.structure().num_sites()
+    }
+
+    fn __repr__(&self) -> String {
+        let l = &self.structure().lattice;
+        let (abc, ang) = (l.abc(), l.angles_deg());
+        format!(
+            "<halo.Structure {} ({} sites) a={:.4} b={:.4} c={:.4} Å α={:.2} β={:.2} γ={:.2}° from {}>",
+            self.reduced_formula(),
+            self.structure().num_sites(),
+            abc[0],
+            abc[1],
+            abc[2],
+            ang[0],
+            ang[1],
+            ang[2],
+            self.loaded.source_path
+        )
+    }
+}
+
+/// A `halo.Structure`, or a path to read, or a pymatgen `Structure` / `as_dict()` dict.
+pub fn coerce(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyStructure>> {
+    if let Ok(s) = obj.cast::<PyStructure>() {
+        return Ok(s.clone().unbind());
+    }
+    let py = obj.py();
+    let s = if let Ok(p) = obj.extract::<std::path::PathBuf>() {
+        PyStructure::from_file(p, None)?
+    } else {
+        PyStructure::from_pymatgen(obj, None)?
+    };
+    Py::new(py, s)
+}

@@ -1,0 +1,146 @@
+"""Results through Python equal the CLI's JSON bit for bit (float ==, not approx) for the same
+input and seed; only wall-clock timings differ."""
+
+import json
+
+import pytest
+
+import halo
+
+# the short kMC of the parity test: two temperatures, 2 replicas, 4 blocks of 10 hops per ion
+KMC_KW = dict(temperatures=[300, 400], replicas=2, blocks=4, hops_per_block=10, seed=7)
+KMC_FLAGS = ["--temperatures", "300,400", "--replicas", "2", "--blocks", "4",
+             "--hops-per-block", "10", "--seed", "7"]
+
+
+def test_inspect_equals_cli(cli_json, spinel_path, in_repo):
+    assert halo.inspect(halo.Structure.from_file(spinel_path)) == cli_json("inspect", spinel_path)
+
+
+def test_inspect_accepts_a_path(spinel_path, in_repo):
+    assert halo.inspect(spinel_path)["space_group_symbol"] == "Fd-3m"
+
+
+def test_bvse_equals_cli(cli_json, spinel_path, in_repo):
+    b = halo.bvse(halo.Structure.from_file(spinel_path), resolution=0.3)
+    c = cli_json("bvse", spinel_path, "--resolution", "0.3")
+    for k in ("e_1d_ev", "e_2d_ev", "e_3d_ev", "grid_min_ev", "bvlain_rounded", "sites",
+              "edges", "grid_shape", "n_grid_minima", "percolation_params"):
+        assert b.to_dict()[k] == c[k], k
+    assert b.thresholds_ev == {k: c[k] for k in ("e_1d_ev", "e_2d_ev", "e_3d_ev")}
+    p, q = dict(b.bvse_params), dict(c["bvse_params"])
+    p.pop("memory_limit_bytes"), q.pop("memory_limit_bytes")  # MemAvailable at the time
+    assert p == q
+    # the grid: absolute eV, shape grid_shape, its minimum is the CLI's grid_min_ev
+    assert list(b.energies_ev.shape) == c["grid_shape"]
+    assert float(b.energies_ev.min()) == c["grid_min_ev"]
+
+
+def test_bvse_bvlain_mode(cli_json, spinel_path, in_repo):
+    b = halo.bvse(spinel_path, resolution_ang=0.3, mode="bvlain")
+    c = cli_json("bvse", spinel_path, "--resolution", "0.3", "--mode", "bvlain")
+    assert b.bvlain_rounded == c["bvlain_rounded"] and b.e_3d_ev == c["e_3d_ev"]
+
+
+def test_kmc_equals_cli(cli_json, spinel_path, in_repo):
+    k = halo.kmc(halo.Structure.from_file(spinel_path), **KMC_KW)
+    c = cli_json("kmc", spinel_path, *KMC_FLAGS)
+    py = k.to_dict()
+    py.pop("timing_s"), c.pop("timing_s")
+    assert py == c
+    assert k.ea_ev == c["arrhenius"]["ea_ev"]
+    assert k.sigma_300k_s_per_cm == c["arrhenius"]["sigma_300k_s_per_cm"]
+    assert [t["sigma_s_per_cm"] for t in k.temperatures] == [
+        t["sigma_s_per_cm"] for t in c["temperatures"]
+    ]
+    assert k.calibration["source"].startswith("calibrated default")
+
+
+def test_kmc_unit_names_and_aliases_agree(spinel_path, in_repo):
+    a = halo.kmc(spinel_path, **KMC_KW).to_dict()
+    kw = dict(KMC_KW)
+    kw["temperatures_k"] = kw.pop("temperatures")
+    b = halo.kmc(spinel_path, resolution_ang=0.2, **kw).to_dict()
+    a.pop("timing_s"), b.pop("timing_s")
+    assert a == b
+    with pytest.raises(halo.ParameterError, match="not both"):
+        halo.kmc(spinel_path, temperatures=[300], temperatures_k=[300])
+
+
+def test_kmc_dataframe(spinel_path, in_repo):
+    pd = pytest.importorskip("pandas")
+    df = halo.kmc(spinel_path, **KMC_KW).to_dataframe()
+    assert isinstance(df, pd.DataFrame)
+    assert list(df["temperature_k"]) == [300.0, 400.0]
+    assert (df["sigma_s_per_cm"] > 0).all()
+
+
+def test_bvse_networkx(spinel_path, in_repo):
+    nx = pytest.importorskip("networkx")
+    b = halo.bvse(spinel_path, resolution=0.3)
+    g = b.to_networkx()
+    assert isinstance(g, nx.MultiGraph)
+    assert g.number_of_nodes() == len(b.sites) and g.number_of_edges() == len(b.edges)
+    _, _, d = next(iter(g.edges(data=True)))
+    assert {"saddle_energy_ev", "hop_length_ang", "image"} <= set(d)
+
+
+def test_eval_equals_cli(cli_json, spinel_path, in_repo):
+    wf = "tests/data/workflows/mini.toml"
+    p = halo.eval(halo.Structure.from_file(spinel_path), workflow=wf)
+    c = cli_json("eval", spinel_path, "--workflow", wf)
+    p.pop("timings_s"), c.pop("timings_s")
+    assert p == c
+
+
+def test_stability_equals_cli(cli_json):
+    assert halo.stability("Li3InCl6") == cli_json("stability", "Li3InCl6")
+
+
+def test_stability_of_a_structure_equals_cli(cli_json, spinel_path, in_repo):
+    assert halo.stability(halo.Structure.from_file(spinel_path)) == cli_json(
+        "stability", spinel_path
+    )
+
+
+def test_enumerate_equals_cli(cli_json, spinel_path, in_repo):
+    p = halo.enumerate(spinel_path, site="16d", dopants=["In", "Y"], fractions="0:0.666:0.222")
+    c = cli_json("enumerate", "--framework", spinel_path, "--site", "16d", "--dopants", "In,Y",
+                 "--fractions", "0:0.666:0.222")
+    c.pop("written")
+    assert p == c
+    listed = halo.enumerate(spinel_path, site="16d", dopants=["In", "Y"],
+                            fractions=[0, 0.222, 0.444, 0.666])
+    assert [x["id"] for x in listed["accepted"]] == [x["id"] for x in p["accepted"]]
+
+
+def test_enumerate_structures(spinel_path, in_repo):
+    r = halo.enumerate(spinel_path, site="16d", dopants=["In"], fractions="0.222",
+                       structures=True)
+    assert set(r["structures"]) == {c["id"] for c in r["accepted"]}
+    doped = [c["id"] for c in r["accepted"] if c["dopants"]]
+    s = r["structures"][doped[0]]
+    assert isinstance(s, halo.Structure) and "In" in s.formula
+
+
+def test_campaign_run_status_results_equal_cli(cli, tmp_path, in_repo):
+    pd = pytest.importorskip("pandas")
+    wf = "tests/data/workflows/mini.toml"
+    summary = halo.run(wf, out=tmp_path / "py")
+    assert summary["failed"] == 0 and summary["outputs_written"] and not summary["interrupted"]
+    code, _, err = cli("run", wf, "--out", tmp_path / "cli", "--no-progress")
+    assert code in (0, 4), err
+    assert (tmp_path / "py" / "ranked.csv").read_bytes() == (
+        tmp_path / "cli" / "ranked.csv"
+    ).read_bytes()
+    st = halo.status(tmp_path / "py")
+    code, out, _ = cli("status", tmp_path / "py", "--json")
+    assert st == json.loads(out)
+    assert st["pending"] == 0 and st["evaluated"] == summary["planned"]
+    again = halo.resume(tmp_path / "py")
+    assert again["already_done"] == summary["total"] and again["recorded"] == 0
+    df = halo.load_results(tmp_path / "py")
+    assert isinstance(df, pd.DataFrame) and len(df) == summary["planned"]
+    assert {"sigma_300k_s_per_cm", "ea_ev", "e_3d_ev", "formula"} <= set(df.columns)
+    dj = halo.load_results(tmp_path / "py", source="json")
+    assert len(dj) == len(df)

@@ -1,0 +1,65 @@
+"""pymatgen → halo → pymatgen keeps lattice, species, oxidation states, occupancies and
+coordinates; skipped when pymatgen is not installed."""
+
+import numpy as np
+import pytest
+
+import halo
+
+mg = pytest.importorskip("pymatgen.core")
+
+
+def assert_same(a, b):
+    assert np.array_equal(a.lattice.matrix, b.lattice.matrix)
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.species == y.species  # species, oxidation states and occupancies
+        assert np.array_equal(x.frac_coords, y.frac_coords)
+
+
+def test_round_trip_of_a_partially_occupied_structure(spinel_path, in_repo):
+    from pymatgen.io.cif import CifParser
+
+    s = CifParser(spinel_path).parse_structures(primitive=False)[0]
+    h = halo.Structure.from_pymatgen(s)
+    assert h.source == "<pymatgen Structure>" and len(h) == len(s)
+    assert_same(s, h.to_pymatgen())
+
+
+def test_round_trip_with_oxidation_states():
+    lat = mg.Lattice.from_parameters(5.6, 5.6, 5.6, 90, 90, 90)
+    s = mg.Structure(
+        lat,
+        [{"Li+": 0.75}, {"Sc3+": 0.5, "In3+": 0.25}, "Cl-", "Cl-"],
+        [[0, 0, 0], [0.5, 0.5, 0.5], [0.25, 0.25, 0.25], [0.75, 0.75, 0.75]],
+    )
+    back = halo.Structure.from_pymatgen(s).to_pymatgen()
+    assert_same(s, back)
+    assert back[1].species.get(mg.Species("In", 3)) == 0.25
+
+
+def test_from_dict_without_pymatgen_objects(spinel_path, in_repo):
+    a = halo.Structure.from_file(spinel_path)
+    b = halo.Structure.from_pymatgen(a.as_dict())
+    assert np.array_equal(a.frac_coords, b.frac_coords)
+    assert np.array_equal(a.lattice_matrix_ang, b.lattice_matrix_ang)
+    assert a.species == b.species
+
+
+def test_file_and_pymatgen_give_the_same_numbers(spinel_path, in_repo):
+    a = halo.Structure.from_file(spinel_path)
+    b = halo.Structure.from_pymatgen(a.to_pymatgen())
+    ia, ib = halo.inspect(a), halo.inspect(b)
+    for k in ("space_group_symbol", "formula", "volume_ang3", "lattice"):
+        assert ia[k] == ib[k], k
+    assert halo.bvse(a, resolution=0.3).thresholds_ev == halo.bvse(b, resolution=0.3).thresholds_ev
+
+
+def test_functions_accept_pymatgen_structures(spinel_path, in_repo):
+    s = halo.Structure.from_file(spinel_path).to_pymatgen()
+    assert halo.inspect(s)["space_group_symbol"] == "Fd-3m"
+    a, b = halo.stability(mg.Composition("Li3InCl6")), halo.stability("Li3InCl6")
+    assert a.pop("input") == "Li3In1Cl6" and b.pop("input") == "Li3InCl6"
+    assert a == b
+    by_structure = halo.stability(s)  # composition per formula unit, neutralised by Li
+    assert by_structure["windows"] == halo.stability(spinel_path)["windows"]
