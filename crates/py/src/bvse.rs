@@ -33,11 +33,19 @@ pub fn params(resolution_ang: f64, mode: &str, mobile_ion: &str) -> HResult<Bvse
             ))
         }
     };
+    // the CLI's default rule: Li on shared sites stays in the framework in default mode,
+    // bvlain's removal in bvlain mode
+    let mixed_site_mobile = if mode == GridMode::Bvlain {
+        halo_bvse::MixedSiteMobile::Remove
+    } else {
+        halo_bvse::MixedSiteMobile::KeepAsFramework
+    };
     Ok(BvseParams {
         mobile_ion,
         resolution_ang,
         mode,
-        memory_limit_bytes: halo_core::memory::available_bytes(),
+        mixed_site_mobile,
+        memory_limit_bytes: Some(halo_core::memory::usable_bytes()),
         ..Default::default()
     })
 }
@@ -78,6 +86,12 @@ fn output(land: Landscape, perc: &PercolationResult) -> BvseOutput {
         "mobile_ion": land.params.mobile_ion.to_string(),
         "mode": land.params.mode.to_string(),
         "resolution_ang": land.params.resolution_ang,
+        "mixed_site_li": match land.params.mixed_site_mobile {
+            halo_bvse::MixedSiteMobile::KeepAsFramework => {
+                "framework (kept with their occupancy, as in halo kmc and campaigns)"
+            }
+            halo_bvse::MixedSiteMobile::Remove => "removed (bvlain's convention)",
+        },
         "grid_shape": land.shape,
         "periodic_grid_shape": land.periodic_shape(),
         "n_voxels": land.num_voxels(),

@@ -34,6 +34,14 @@ fn nearest_anion_distance_ang(s: &Structure, i: usize) -> Option<f64> {
 
 fn sites(loaded: &LoadedStructure, info: &halo_symmetry::SymmetryInfo) -> Vec<Value> {
     let s = &loaded.structure;
+    // the framework-cation orbit fixes the literature origin (as in `halo inspect`)
+    let m_site = s.sites.iter().position(|site| {
+        site.species.iter().any(|(sp, o)| {
+            *o > 0.0 && !sp.element.is_halogen() && !matches!(sp.element.symbol(), "Li" | "Na")
+        })
+    });
+    let published = halo_enumerate::literature_wyckoff_letters(info, m_site);
+    let s = &loaded.structure;
     info.orbits()
         .iter()
         .map(|orbit| {
@@ -57,6 +65,7 @@ fn sites(loaded: &LoadedStructure, info: &halo_symmetry::SymmetryInfo) -> Vec<Va
             json!({
                 "labels": labels,
                 "wyckoff": info.wyckoff_symbol(rep),
+                "wyckoff_published": format!("{}{}", info.wyckoff_multiplicities[rep], published[rep]),
                 "multiplicity": orbit.len(),
                 "species": species,
                 "vacancy": (1.0 - site.total_occupancy()).max(0.0),

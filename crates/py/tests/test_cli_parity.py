@@ -141,6 +141,8 @@ def test_campaign_run_status_results_equal_cli(cli, tmp_path, in_repo):
     assert again["already_done"] == summary["total"] and again["recorded"] == 0
     df = halo.load_results(tmp_path / "py")
     assert isinstance(df, pd.DataFrame) and len(df) == summary["planned"]
-    assert {"sigma_300k_s_per_cm", "ea_ev", "e_3d_ev", "formula"} <= set(df.columns)
+    assert {"sigma_300k_arrhenius_s_per_cm", "ea_ev", "e_3d_ev", "formula", "p_top_k"} <= set(
+        df.columns
+    )
     dj = halo.load_results(tmp_path / "py", source="json")
     assert len(dj) == len(df)

@@ -10,7 +10,8 @@ from typing import Any, Union
 def load_results(dir: Union[str, "os.PathLike[str]"], *, source: str = "csv") -> Any:
     """The ranking of a campaign folder as a ``pandas.DataFrame``, one row per candidate, in
     rank order: ``ranked.csv`` (``source="csv"``; columns with units in their names:
-    ``sigma_300k_s_per_cm``, ``ea_ev``, ``e_3d_ev``, ``anodic_limit_v_dg``, ``cost_usd_per_kg``,
+    ``sigma_300k_arrhenius_s_per_cm``, ``p_top_k``, ``ea_ev``, ``e_3d_ev``, ``anodic_limit_v_dg``,
+    ``cost_usd_per_kg``,
     …) or the rows of ``ranked.json`` (``source="json"``; nested objects become dotted columns,
     e.g. ``metrics.sigma_300k_s_per_cm``, ``transport.e_3d_ev``). Raises
     ``halo.CampaignError`` when the file is missing (the campaign has not finished, or
