@@ -19,18 +19,29 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     })
 }
 
+/// Predicted Ea this far above the BVSE path barrier E_3D, eV, names blocking (a nearly full
+/// sublattice) rather than the barrier as the stage that fails.
+const BLOCKING_EA_EXCESS_EV: f64 = 0.15;
+
 /// One line naming the stage that puts a row more than a decade off (or failed it), from the
-/// numbers the run produced.
-pub(super) fn diagnose(row: &RowResult, p: Option<&Prediction>) -> Option<String> {
+/// numbers the run produced; `blocking_ang` is the run's blocking distance.
+pub(super) fn diagnose(
+    row: &RowResult,
+    p: Option<&Prediction>,
+    blocking_ang: f64,
+) -> Option<String> {
     if let Some(reason) = &row.reason {
         return Some(if reason.contains("jammed") {
-            "jammed network: with every Li site full and 2.5 Å hard blocking no hop is \
-             possible; the model has no defect formation (Frenkel pairs, vacancies)"
-                .into()
+            format!(
+                "jammed network: with every Li site full and {blocking_ang} Å hard blocking no \
+                 hop is possible; the model has no defect formation (Frenkel pairs, vacancies)"
+            )
         } else if reason.contains("cannot place") {
-            "mobile-ion count vs blocking: the composition's Li do not fit on the landscape \
-             minima under the 2.5 Å blocking rule (sites of a full sublattice closer than that)"
-                .into()
+            format!(
+                "mobile-ion count vs blocking: the composition's Li do not fit on the landscape \
+             minima under the {blocking_ang} Å blocking rule (sites of a full sublattice closer \
+             than that)"
+            )
         } else {
             format!("failed stage: {reason}")
         });
@@ -65,10 +76,13 @@ pub(super) fn diagnose(row: &RowResult, p: Option<&Prediction>) -> Option<String
                     .unwrap_or_default()
             )
         }
-    } else if p.e_3d_ev.is_some_and(|e| p.ea_ev > e + 0.15) {
+    } else if p
+        .e_3d_ev
+        .is_some_and(|e| p.ea_ev > e + BLOCKING_EA_EXCESS_EV)
+    {
         format!(
             "blocking / full Li sublattice: predicted Ea {:.3} eV exceeds the BVSE path barrier \
-             E_3D = {:.3} eV; with few vacancies and 2.5 Å hard blocking most hops are \
+             E_3D = {:.3} eV; with few vacancies and {blocking_ang} Å hard blocking most hops are \
              forbidden (the model has no defect formation)",
             p.ea_ev,
             p.e_3d_ev.unwrap_or(f64::NAN)

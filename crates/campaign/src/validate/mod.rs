@@ -227,7 +227,14 @@ pub fn run(
     .summary(&rows);
     let row_results: Vec<RowResult> = rows
         .iter()
-        .map(|r| score::score_row(r, &structures[files.index(&r.path)], &attempt_frequency))
+        .map(|r| {
+            score::score_row(
+                r,
+                &structures[files.index(&r.path)],
+                &attempt_frequency,
+                opts.settings.kmc.blocking_distance_ang,
+            )
+        })
         .collect();
     let compositions = score::compositions(&row_results);
     let occupancies = checks::occupancy_comparisons(&opts.sites, &files, &structures);

@@ -63,7 +63,12 @@ impl Refit {
 }
 
 /// Score one row against its structure's prediction (σ rescaled by the LOCO ν0).
-pub(super) fn score_row(r: &SetRow, s: &StructureOutcome, af: &AttemptFrequencies) -> RowResult {
+pub(super) fn score_row(
+    r: &SetRow,
+    s: &StructureOutcome,
+    af: &AttemptFrequencies,
+    blocking_ang: f64,
+) -> RowResult {
     let mut rr = RowResult {
         row: r.clone(),
         status: "ok".into(),
@@ -102,7 +107,7 @@ pub(super) fn score_row(r: &SetRow, s: &StructureOutcome, af: &AttemptFrequencie
             }
         }
     }
-    rr.diagnosis = super::checks::diagnose(&rr, s.result.as_ref().ok());
+    rr.diagnosis = super::checks::diagnose(&rr, s.result.as_ref().ok(), blocking_ang);
     rr
 }
 
