@@ -7,6 +7,8 @@
 //! - Input: a [`HopNetwork`] (cell, sites with energies, hops with saddle energies); the
 //!   landscape stage's [`halo_percolation::SiteGraph`] converts with
 //!   [`HopNetwork::from_site_graph`]. Ideal lattices for tests live in [`network::ideal`].
+//! - Stations: shallow minima that only lie between deeper sites are folded into the hops
+//!   through them by [`stations::contract_stations`] (barrier = highest saddle of the path).
 //! - Rates: Γ_ij = ν0·exp(−(S_ij − E_i)/k_BT) (ν0 = 1e13 s⁻¹ by default). With the optional
 //!   Li–Li repulsion ([`PairRepulsion`]): Γ = ν0·exp(−[E_KRA + (E_after − E_before)/2]/k_BT),
 //!   E_KRA = S_ij − (E_i + E_j)/2 (Van der Ven et al., Phys. Rev. B 64, 184307 (2001)). Both
@@ -59,6 +61,7 @@ pub mod error;
 pub mod mobile;
 pub mod network;
 pub mod plot;
+pub mod stations;
 pub mod stats;
 pub mod supercell;
 pub mod tree;
