@@ -60,6 +60,44 @@ pub enum EnumerateError {
     /// An ordering request that cannot be met (cell too large, composition impossible).
     #[error("ordering: {0}")]
     Ordering(String),
+    /// A structure without sites given to the disorder realiser.
+    #[error("disorder realisation: the structure has no sites")]
+    EmptyStructure,
+    /// A site whose occupancies sum above 1 + 1e-3 (disorder realisation).
+    #[error("site {index} ('{label}'): occupancies sum to {total:.4} > 1 + 1e-3")]
+    OverfullSite {
+        index: usize,
+        label: String,
+        total: f64,
+    },
+    /// A species without an oxidation state where charges are counted (disorder realisation).
+    #[error(
+        "site {index} ('{label}'): species {species} has no oxidation state; charge bookkeeping \
+         needs one (give it explicitly, e.g. 'In3+')"
+    )]
+    SiteWithoutOxidationState {
+        index: usize,
+        label: String,
+        species: String,
+    },
+    /// A site that cannot be realised (no species, occupancy not in (0, 1]).
+    #[error("site {index} ('{label}'): {reason}")]
+    BadSite {
+        index: usize,
+        label: String,
+        reason: String,
+    },
+    /// The framework charge of a realisation is not compensated by a non-negative whole number
+    /// of mobile ions.
+    #[error(
+        "framework charge {framework_charge} e needs {count} mobile ions of charge \
+         {mobile_charge:+} e for neutrality: not a non-negative integer"
+    )]
+    NonIntegerMobileCount {
+        framework_charge: f64,
+        mobile_charge: f64,
+        count: f64,
+    },
     #[error(transparent)]
     Symmetry(#[from] SymmetryError),
     #[error(transparent)]

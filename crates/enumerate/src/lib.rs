@@ -5,7 +5,9 @@
 //! estimate, content-hash candidate ids, and three realisations of each candidate: the
 //! occupancy-weighted average model, the symmetry-distinct orderings of the substituted orbit
 //! in a supercell (moyo operations, canonical forms, Burnside-checked counts) ranked by Ewald
-//! energy, and seeded random orderings for large cells.
+//! energy, and seeded random orderings for large cells. [`disorder`] turns a refined structure
+//! with partial / mixed occupancies into seeded supercell configurations with integer framework
+//! occupancies and their charge bookkeeping.
 //!
 //! Takes a `&Structure` (never a path); reading and writing files is the caller's business.
 //!
@@ -30,6 +32,7 @@
 //! ```
 
 pub mod candidate;
+pub mod disorder;
 pub mod error;
 pub mod framework;
 pub mod rational;
@@ -39,6 +42,10 @@ pub use candidate::{
     enumerate_candidates, estimate_lattice, framework_fingerprint, parse_fraction_grid, Candidate,
     DopantAmount, EnumerationConfig, EnumerationResult, LatticeEstimate, LiSiteChange,
     RejectReason, Rejected, CANDIDATE_ID_VERSION, DEFAULT_MAX_DOPANTS, DEFAULT_RADIUS_TOLERANCE,
+};
+pub use disorder::{
+    choose_scale, is_disordered, realisation_seed, realise_disorder, DisorderOptions,
+    DisorderRealisation,
 };
 pub use error::EnumerateError;
 pub use framework::{literature_wyckoff_letters, FrameworkModel, HostCation, LiOrbit};
