@@ -46,6 +46,12 @@ pub trait EnergyModel {
     /// ([`hop_allowed`]). Must satisfy detailed balance with the energies above.
     fn hop_rate(&self, st: &TrajectoryCheckpoint, h: usize) -> f64;
 
+    /// Energy change, eV, of moving the ion on occupied site `i` to the empty site `j` in state
+    /// `st` (any pair of sites, not only a hop: the Metropolis moves of [`super::metropolis`]).
+    /// With pair energies and the field φ_k = Σ_{occupied l} V_kl this is
+    /// ΔE = E_j − E_i + (φ_j − V_ij) − φ_i.
+    fn move_energy_ev(&self, st: &TrajectoryCheckpoint, i: usize, j: usize) -> f64;
+
     /// Recompute the model's state (`st.field_ev`) from the occupancy (start and full rebuild).
     fn recompute_state(&self, st: &mut TrajectoryCheckpoint);
 
@@ -150,6 +156,11 @@ impl EnergyModel for SingleParticle<'_> {
         self.rate[h]
     }
 
+    /// ΔE = E_j − E_i (no pair terms).
+    fn move_energy_ev(&self, _st: &TrajectoryCheckpoint, i: usize, j: usize) -> f64 {
+        self.net.site_energy_ev[j] - self.net.site_energy_ev[i]
+    }
+
     fn recompute_state(&self, _st: &mut TrajectoryCheckpoint) {}
 
     fn check_state(&self, _st: &TrajectoryCheckpoint) -> Result<(), KmcError> {
@@ -213,6 +224,13 @@ impl EnergyModel for YukawaPairs<'_> {
         let f = &st.field_ev;
         let de = 0.5 * (f[j] - net.hop_pair_ev[h] - f[i]);
         self.attempt_frequency_hz * (-(net.hop_barrier_ev[h] + de) * self.beta).exp()
+    }
+
+    /// ΔE = E_j − E_i + (φ_j − V_ij) − φ_i: φ_j counts the ion on i itself, which leaves.
+    fn move_energy_ev(&self, st: &TrajectoryCheckpoint, i: usize, j: usize) -> f64 {
+        let e = &self.net.site_energy_ev;
+        let f = &st.field_ev;
+        e[j] - e[i] + (f[j] - self.pair_energy_ev(i, j)) - f[i]
     }
 
     fn recompute_state(&self, st: &mut TrajectoryCheckpoint) {

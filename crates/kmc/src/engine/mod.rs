@@ -3,6 +3,8 @@
 //!
 //! - [`rng`]: the Xoshiro256++ stream per (temperature, replica) (§5.7);
 //! - [`placement`]: the Boltzmann-weighted initial placement (§5.5);
+//! - [`metropolis`]: the optional Metropolis equilibration of the placement with non-local moves
+//!   (a random ion to a random site, min(1, exp(−ΔE/k_BT))), before the kMC (§5.5);
 //! - [`energy`]: the [`EnergyModel`] trait — site and pair energies, the rate of a hop, which
 //!   sites a hop affects, whether barriers are constant — with the single-particle model
 //!   [`SingleParticle`] and the Yukawa repulsion [`YukawaPairs`] (§5.2);
@@ -22,6 +24,7 @@
 
 pub mod checkpoint;
 pub mod energy;
+pub mod metropolis;
 pub mod observables;
 pub mod placement;
 pub mod rng;
@@ -33,6 +36,7 @@ mod tests;
 
 pub use checkpoint::{TrajectoryCheckpoint, TrajectoryConfig};
 pub use energy::{EnergyModel, SingleParticle, YukawaPairs};
+pub use metropolis::MetropolisStats;
 pub use observables::BlockRecord;
 pub use rng::{splitmix64, stream_rng};
 pub use selector::{EventSelector, HopMove, RateGroups, SiteTree};
@@ -95,6 +99,28 @@ impl<'a> Trajectory<'a> {
         }))
     }
 
+    /// Start with ion k on `sites[k]` (a scripted start, e.g. all ions at one end; no random
+    /// numbers are used). An error if a site is out of range, repeated, or within the blocking
+    /// distance of another.
+    pub fn with_sites(
+        net: &'a SupercellNetwork,
+        config: TrajectoryConfig,
+        sites: &[usize],
+        rng: Xoshiro256PlusPlus,
+    ) -> Result<Trajectory<'a>, KmcError> {
+        Ok(Trajectory(if net.repulsion.is_some() {
+            let model = YukawaPairs::new(net, &config)?;
+            Kind::Yukawa(Box::new(ModelTrajectory::with_sites(
+                net, config, sites, rng, model,
+            )?))
+        } else {
+            let model = SingleParticle::new(net, &config)?;
+            Kind::SingleParticle(Box::new(ModelTrajectory::with_sites(
+                net, config, sites, rng, model,
+            )?))
+        }))
+    }
+
     /// Continue from a checkpoint taken on the same network; the continuation is bit-identical
     /// to an uninterrupted run.
     pub fn resume(
@@ -146,6 +172,19 @@ impl<'a> Trajectory<'a> {
     /// Run `n` events.
     pub fn run_events(&mut self, n: u64) -> Result<(), KmcError> {
         each!(mut self, t => t.run_events(n))
+    }
+
+    /// `moves` Metropolis moves of the configuration, then the selector rebuilt from scratch
+    /// ([`ModelTrajectory::metropolis`], [`metropolis`]); nothing happens (and no random number
+    /// is drawn) when `moves` is 0.
+    pub fn metropolis(&mut self, moves: u64) -> Result<MetropolisStats, KmcError> {
+        each!(mut self, t => t.metropolis(moves))
+    }
+
+    /// Energy change, eV, of moving the ion on occupied site `i` to the empty site `j` now
+    /// ([`EnergyModel::move_energy_ev`]: E_j − E_i + (φ_j − V_ij) − φ_i).
+    pub fn move_energy_ev(&self, i: usize, j: usize) -> f64 {
+        each!(self, t => t.model().move_energy_ev(t.state(), i, j))
     }
 
     /// Allowed hops out of site `i` in the current configuration: (target site, rate s⁻¹,

@@ -7,6 +7,14 @@
 //! weighting keeps ions off high-energy sites that a uniform start would fill and that they
 //! could not leave within the simulated time (a spinel 8a site 2 eV up behind a 1.5 eV barrier
 //! holds an ion for ~1 s at 300 K, 10⁶ times the run).
+//!
+//! Placement equilibrates the ions on the network before measuring: the weighting above is the
+//! single-particle one (exact without interactions and hard cores, an approximation with them);
+//! the Metropolis sweeps of [`super::metropolis`] (optional,
+//! [`crate::KmcParams::metropolis_sweeps_per_ion`]) then bring the configuration to the
+//! Boltzmann distribution of the full model, P(C) ∝ exp(−[Σ_{i∈C} E_i + Σ_{pairs ⊂ C} V_ij]/k_BT),
+//! before the kMC equilibration. [`super::Trajectory::with_sites`] puts the ions on given sites
+//! instead (scripted starts and tests).
 
 use crate::error::KmcError;
 use crate::supercell::SupercellNetwork;
@@ -85,6 +93,36 @@ pub(crate) fn place<M: EnergyModel>(
             blocking_distance_ang: net.blocking_distance_ang,
             placed: ion_site.len(),
         });
+    }
+    Ok(Placement {
+        occupant,
+        block_count,
+        ion_site,
+    })
+}
+
+/// Place one ion on each of `sites` (ion k on `sites[k]`); an error if a site is out of range,
+/// repeated, or within the blocking distance of another of them.
+pub(crate) fn place_on(net: &SupercellNetwork, sites: &[usize]) -> Result<Placement, KmcError> {
+    check_ion_count(net, sites.len())?;
+    let n = net.n_sites();
+    let mut occupant = vec![EMPTY; n];
+    let mut block_count = vec![0u16; n];
+    let mut ion_site = Vec::with_capacity(sites.len());
+    for &s in sites {
+        if s >= n || occupant[s] != EMPTY || block_count[s] != 0 {
+            return Err(KmcError::InvalidParameter {
+                name: "sites",
+                reason: format!(
+                    "site {s} is out of range, repeated or within the blocking distance of another ion"
+                ),
+            });
+        }
+        occupant[s] = ion_site.len() as u32;
+        ion_site.push(s as u32);
+        for &b in net.blockers_of(s) {
+            block_count[b as usize] += 1;
+        }
     }
     Ok(Placement {
         occupant,

@@ -386,3 +386,175 @@ fn the_single_particle_model_runs_on_either_selector() {
         assert!((total / fresh - 1.0).abs() < 1e-12);
     }
 }
+
+/// The sites of `t` that violate site exclusion (empty when none).
+fn blocked_pairs(sc: &SupercellNetwork, occ: &[usize]) -> Vec<(usize, u32)> {
+    let mut bad = Vec::new();
+    for &s in occ {
+        for &b in sc.blockers_of(s) {
+            if occ.binary_search(&(b as usize)).is_ok() {
+                bad.push((s, b));
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn metropolis_leaves_an_ordinary_exact_state() {
+    // after the sweeps: exclusion holds, the running field and selector equal the ones rebuilt
+    // from scratch, class counts match the occupancy, displacements/clock/events are untouched,
+    // and the non-local exclusion test agrees with a brute-force one
+    let mut net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+    for (k, s) in net.sites.iter_mut().enumerate() {
+        s.energy_ev += 0.005 * (k % 4) as f64;
+    }
+    let rep = PairRepulsion {
+        prefactor_ev_ang: 1.44,
+        screening_length_ang: 3.0,
+        cutoff_ang: 6.0,
+    };
+    for repulsion in [None, Some(rep)] {
+        let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, repulsion).unwrap();
+        let mut t = Trajectory::new(&sc, cfg(450.0), 40, stream_rng(2, 450.0, 0)).unwrap();
+        let mut total = MetropolisStats::default();
+        for _ in 0..20 {
+            let st = t.metropolis(400).unwrap();
+            assert_eq!(st.moves, 400);
+            total = total.merged(st);
+            let occ = t.occupied_sites();
+            assert!(blocked_pairs(&sc, &occ).is_empty());
+            let s = t.state();
+            assert_eq!((s.events, s.time_s), (0, 0.0));
+            assert!(s.disp_ang.iter().all(|d| *d == [0.0; 3]));
+            let mut class_count = vec![0u64; sc.class_names.len()];
+            for &i in &occ {
+                class_count[sc.site_class[i] as usize] += 1;
+            }
+            assert_eq!(s.class_count, class_count);
+            let fresh = t.fresh_total_rate();
+            assert!((t.total_rate() / fresh - 1.0).abs() < 1e-12);
+            if repulsion.is_some() {
+                // the incremental field of the moves equals the one recomputed from occupancy
+                let mut f = s.field_ev.clone();
+                f.iter_mut().for_each(|x| *x = 0.0);
+                for (i, x) in f.iter_mut().enumerate() {
+                    let (nb, v) = sc.interactions_of(i);
+                    for (k, &j) in nb.iter().enumerate() {
+                        if s.occupant[j as usize] != checkpoint::EMPTY {
+                            *x += v[k];
+                        }
+                    }
+                }
+                for (x, y) in f.iter().zip(&s.field_ev) {
+                    assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+                }
+            }
+            for &i in &occ {
+                for j in 0..sc.n_sites() {
+                    let brute = s.occupant[j] == checkpoint::EMPTY
+                        && !occ
+                            .iter()
+                            .any(|&o| o != i && sc.blockers_of(o).contains(&(j as u32)));
+                    assert_eq!(metropolis::transfer_allowed(&sc, s, i, j), brute);
+                }
+            }
+        }
+        assert!(total.accepted > 100 && total.excluded > 100, "{total:?}");
+        assert!(total.acceptance() < 1.0);
+        // the kMC continues from it with an exact running total
+        t.run_events(3000).unwrap();
+        assert!((t.total_rate() / t.fresh_total_rate() - 1.0).abs() < 1e-12);
+        assert!(blocked_pairs(&sc, &t.occupied_sites()).is_empty());
+    }
+}
+
+#[test]
+fn metropolis_is_reproducible_chunkable_and_resumable() {
+    let net = ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3);
+    let rep = PairRepulsion {
+        prefactor_ev_ang: 1.44,
+        screening_length_ang: 3.0,
+        cutoff_ang: 5.0,
+    };
+    for repulsion in [None, Some(rep)] {
+        let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, repulsion).unwrap();
+        let new = || Trajectory::new(&sc, cfg(400.0), 30, stream_rng(7, 400.0, 1)).unwrap();
+        // zero moves draw nothing and change nothing
+        let mut z = new();
+        let before = z.checkpoint();
+        assert_eq!(z.metropolis(0).unwrap(), MetropolisStats::default());
+        assert_eq!(z.checkpoint(), before);
+        // one call or several: the same state (the moves do not read the selector)
+        let mut a = new();
+        let sa = a.metropolis(3000).unwrap();
+        let mut b = new();
+        let sb = b
+            .metropolis(1000)
+            .unwrap()
+            .merged(b.metropolis(2000).unwrap());
+        assert_eq!(sa, sb);
+        assert_eq!(a.checkpoint(), b.checkpoint());
+        assert_ne!(a.occupied_sites(), new().occupied_sites());
+        // a checkpoint taken after the sweeps resumes bit-identically
+        let ck: TrajectoryCheckpoint =
+            serde_json::from_str(&serde_json::to_string(&a.checkpoint()).unwrap()).unwrap();
+        a.run_block(2500).unwrap();
+        let mut c = Trajectory::resume(&sc, ck).unwrap();
+        c.run_block(2500).unwrap();
+        assert_eq!(a.checkpoint(), c.checkpoint());
+        // sweeps after kMC events: the event count and the displacements stay
+        let disp = a.displacements_ang().to_vec();
+        let events = a.state().events;
+        a.metropolis(500).unwrap();
+        assert_eq!(a.displacements_ang(), &disp[..]);
+        assert_eq!(a.state().events, events);
+        assert!((a.total_rate() / a.fresh_total_rate() - 1.0).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn metropolis_does_not_depend_on_the_selector() {
+    // single-particle model on the rate groups and on the site tree: same moves, same state
+    let sc = SupercellNetwork::build(
+        &ideal::spinel_8a_16c(10.42, 0.0, 0.08, 0.3),
+        [2, 2, 2],
+        2.5,
+        None,
+    )
+    .unwrap();
+    let c = cfg(400.0);
+    let mut g: ModelTrajectory<_, RateGroups> = ModelTrajectory::new(
+        &sc,
+        c.clone(),
+        36,
+        stream_rng(8, 400.0, 0),
+        SingleParticle::new(&sc, &c).unwrap(),
+    )
+    .unwrap();
+    let mut s: ModelTrajectory<_, SiteTree> = ModelTrajectory::new(
+        &sc,
+        c.clone(),
+        36,
+        stream_rng(8, 400.0, 0),
+        SingleParticle::new(&sc, &c).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(g.metropolis(5000).unwrap(), s.metropolis(5000).unwrap());
+    assert_eq!(g.occupied_sites(), s.occupied_sites());
+    assert!((g.total_rate() / s.total_rate() - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn scripted_starts_are_checked() {
+    let sc = SupercellNetwork::build(&ideal::simple_cubic(2.0, 0.3), [3, 3, 3], 2.5, None).unwrap();
+    let t = Trajectory::with_sites(&sc, cfg(300.0), &[0, 5, 13], stream_rng(1, 300.0, 0)).unwrap();
+    assert_eq!(t.occupied_sites(), vec![0, 5, 13]);
+    assert!((t.total_rate() / t.fresh_total_rate() - 1.0).abs() < 1e-12);
+    for bad in [&[0, 0][..], &[0, 1], &[27], &[]] {
+        assert!(matches!(
+            Trajectory::with_sites(&sc, cfg(300.0), bad, stream_rng(1, 300.0, 0)),
+            Err(KmcError::InvalidParameter { .. })
+        ));
+    }
+}

@@ -13,6 +13,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::checkpoint::{TrajectoryCheckpoint, TrajectoryConfig, EMPTY};
 use super::energy::{allowed_rate, EnergyModel};
+use super::metropolis::{self, MetropolisStats};
 use super::observables::{self, BlockRecord};
 use super::placement;
 use super::selector::{fresh_total_rate, EventSelector, HopMove};
@@ -40,6 +41,30 @@ impl<'a, M: EnergyModel, S: EventSelector<M>> ModelTrajectory<'a, M, S> {
         placement::check_ion_count(net, n_ions)?;
         let kt = 1.0 / config.beta_per_ev()?;
         let placed = placement::place(net, &model, kt, n_ions, &mut rng)?;
+        ModelTrajectory::from_placement(net, config, placed, rng, model)
+    }
+
+    /// Start with ion k on `sites[k]` (a scripted start; no random numbers are used). An error
+    /// if a site is out of range, repeated, or within the blocking distance of another.
+    pub fn with_sites(
+        net: &'a SupercellNetwork,
+        config: TrajectoryConfig,
+        sites: &[usize],
+        rng: Xoshiro256PlusPlus,
+        model: M,
+    ) -> Result<ModelTrajectory<'a, M, S>, KmcError> {
+        config.beta_per_ev()?;
+        let placed = placement::place_on(net, sites)?;
+        ModelTrajectory::from_placement(net, config, placed, rng, model)
+    }
+
+    fn from_placement(
+        net: &'a SupercellNetwork,
+        config: TrajectoryConfig,
+        placed: placement::Placement,
+        rng: Xoshiro256PlusPlus,
+        model: M,
+    ) -> Result<ModelTrajectory<'a, M, S>, KmcError> {
         let mut st = TrajectoryCheckpoint::fresh(net, config, placed, rng);
         let mut sel = S::build(net, &model, &st)?;
         sel.init(net, &mut st);
@@ -167,6 +192,32 @@ impl<'a, M: EnergyModel, S: EventSelector<M>> ModelTrajectory<'a, M, S> {
             self.full_rebuild();
         }
         Ok(())
+    }
+
+    /// `moves` Metropolis moves of the configuration ([`super::metropolis`]: a random ion to a
+    /// random site, accepted with probability min(1, exp(−ΔE/k_BT)) unless site exclusion
+    /// forbids it), drawing from the trajectory's RNG (nothing when `moves` is 0, and then
+    /// nothing changes). Displacements, clock and event count are not touched; the model's field
+    /// is updated move by move as by hops, and afterwards the selector is rebuilt from scratch (a
+    /// fresh selector, as at the start: the rate groups' lists in ascending hop order), so the
+    /// result is an ordinary state, and a function of the state and the RNG only: splitting the
+    /// moves over several calls gives the bit-identical state. Call before measuring (it does not
+    /// move the displacements an open block measures).
+    pub fn metropolis(&mut self, moves: u64) -> Result<MetropolisStats, KmcError> {
+        if moves == 0 {
+            return Ok(MetropolisStats::default());
+        }
+        let beta = self.st.config.beta_per_ev()?;
+        let stats = metropolis::run(self.net, &self.model, &mut self.st, beta, moves);
+        // the field stays the incrementally updated one, as after hops (the periodic full
+        // rebuild recomputes it): recomputing it here would make the result depend on how the
+        // moves are split into calls
+        let mut sel = S::build(self.net, &self.model, &self.st)?;
+        sel.init(self.net, &mut self.st);
+        sel.rebuild(self.net, &self.model, &self.st);
+        self.sel = sel;
+        self.st.last_rebuild_event = self.st.events;
+        Ok(stats)
     }
 
     /// Run `n` events.
