@@ -4,13 +4,11 @@
 //! structure → BVSE landscape (default mode, Li on sites shared with a framework
 //! cation kept as framework) → percolation site graph → minima on framework-cation sites
 //! dropped → `halo_kmc::simulate` with the mobile-ion count from the composition.
-use anyhow::{bail, Context};
-use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
-use halo_campaign::transport::{Transport, TransportSettings};
-use halo_core::Species;
-use halo_kmc::{defaults, KmcParams, MobileIons, SupercellChoice};
-use halo_percolation::PercolationParams;
-use serde_json::json;
+use anyhow::Context;
+use halo_campaign::transport::{
+    ConductivityModel, EnsembleSettings, ModelOptions, Transport, TransportSettings,
+};
+use halo_kmc::defaults;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,16 +31,20 @@ pub struct Args {
 }
 
 /// The transport model's settings, shared by `halo kmc` and `halo validate` (one set of
-/// defaults for both).
+/// defaults for both: `halo_campaign::transport::ModelOptions`).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
+    /// Conductivity model: `explicit` (explicit configurations, interacting Li, the default) or
+    /// `averaged` (the occupancy-averaged single-particle model, a fast descriptor).
+    #[arg(long, default_value = "explicit")]
+    pub model: String,
     /// Temperatures, K, comma separated (default 300,350,400,450,500).
     #[arg(long = "temperatures-k", alias = "temperatures")]
     pub temperatures: Option<String>,
-    /// Master seed of the RNG streams.
+    /// Master seed of the RNG streams and of the realisations.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// `auto` or repetitions `a,b,c` of the structure cell.
+    /// `auto` or repetitions `a,b,c` of the kMC network cell.
     #[arg(long, default_value = "auto")]
     pub supercell: String,
     /// Mobile ion.
@@ -51,13 +53,33 @@ pub struct ModelArgs {
     /// BVSE grid spacing, Å.
     #[arg(long = "resolution-ang", alias = "resolution", default_value_t = halo_bvse::DEFAULT_RESOLUTION_ANG)]
     pub resolution: f64,
-    /// Sites closer than this may not be occupied together, Å.
-    #[arg(long = "blocking-distance-ang", alias = "blocking-distance", default_value_t = defaults::BLOCKING_DISTANCE_ANG)]
-    pub blocking_distance: f64,
-    /// Attempt frequency ν0, s⁻¹ (default: the calibrated value of
-    /// crates/data/tables/kmc_calibration.csv, fitted by scripts/calibrate_kmc.py).
+    /// Hard core: sites closer than this may not be occupied together, Å (default 1.6 for the
+    /// explicit model, 2.5 for the averaged one).
+    #[arg(long = "blocking-distance-ang", alias = "blocking-distance")]
+    pub blocking_distance: Option<f64>,
+    /// Attempt frequency ν0, s⁻¹ (default: the model's calibrated value in
+    /// crates/data/tables/kmc_calibration.csv).
     #[arg(long = "attempt-frequency-hz", alias = "attempt-frequency")]
     pub attempt_frequency: Option<f64>,
+    /// Dielectric constant ε of the Li–Li screened Coulomb repulsion (explicit model; default:
+    /// the calibrated value).
+    #[arg(long)]
+    pub dielectric_constant: Option<f64>,
+    /// Metropolis moves per ion before the kMC equilibration (default 1.6 explicit, 0 averaged).
+    #[arg(long)]
+    pub metropolis_sweeps_per_ion: Option<f64>,
+    /// Fewest realisations of a disordered structure (explicit model).
+    #[arg(long, default_value_t = halo_campaign::transport::ensemble::MIN_REALISATIONS_DISORDERED)]
+    pub min_realisations: usize,
+    /// Most realisations: the cap of the stopping rule (explicit model).
+    #[arg(long, default_value_t = halo_campaign::transport::ensemble::MAX_REALISATIONS)]
+    pub max_realisations: usize,
+    /// Stop adding realisations when the relative SE of σ(300 K) is at most this.
+    #[arg(long, default_value_t = halo_campaign::transport::ensemble::TARGET_REL_SE)]
+    pub target_rel_se: f64,
+    /// Landscape minima shallower than this between deeper sites are stations of a hop, eV.
+    #[arg(long, default_value_t = halo_kmc::stations::DEFAULT_MAX_DEPTH_EV)]
+    pub station_max_depth_ev: f64,
     /// Independent replicas per temperature.
     #[arg(long, default_value_t = defaults::REPLICAS)]
     pub replicas: usize,
@@ -76,71 +98,53 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// The library's options for these flags.
+    pub fn options(&self) -> anyhow::Result<ModelOptions> {
+        let model = ConductivityModel::parse(&self.model).with_context(|| {
+            format!(
+                "--model '{}': expected `explicit` or `averaged`",
+                self.model
+            )
+        })?;
+        let temperatures_k = match &self.temperatures {
+            Some(t) => Some(parse_temperatures(t)?),
+            None => None,
+        };
+        Ok(ModelOptions {
+            model,
+            temperatures_k,
+            seed: self.seed,
+            supercell: self.supercell.clone(),
+            mobile_ion: self.mobile_ion.clone(),
+            resolution_ang: self.resolution,
+            blocking_distance_ang: self.blocking_distance,
+            attempt_frequency_hz: self.attempt_frequency,
+            dielectric_constant: self.dielectric_constant,
+            metropolis_sweeps_per_ion: self.metropolis_sweeps_per_ion,
+            ensemble: EnsembleSettings {
+                min_realisations: self.min_realisations,
+                max_realisations: self.max_realisations,
+                target_rel_se: self.target_rel_se,
+                station_max_depth_ev: self.station_max_depth_ev,
+                ..EnsembleSettings::default()
+            },
+            replicas: self.replicas,
+            blocks: self.blocks,
+            hops_per_block: self.hops_per_block,
+            equilibration: self.equilibration,
+            min_ions: self.min_ions,
+        })
+    }
+
     /// Validate the arguments into the transport settings (before any file is read) and say
-    /// where the attempt frequency comes from.
+    /// where the fitted constants come from.
     pub fn settings(
         &self,
         mobile_per_cell: Option<f64>,
     ) -> anyhow::Result<(TransportSettings, serde_json::Value)> {
-        let temps = match &self.temperatures {
-            Some(t) => parse_temperatures(t)?,
-            None => defaults::TEMPERATURES_K.to_vec(),
-        };
-        let supercell = parse_supercell(&self.supercell)?;
-        let mobile_ion = Species::parse(&self.mobile_ion)
-            .with_context(|| format!("--mobile-ion '{}'", self.mobile_ion))?;
-        let cal = halo_data::calibration::kmc_attempt_frequency();
-        let (nu0, calibration) = match self.attempt_frequency {
-            Some(v) => (
-                v,
-                json!({"attempt_frequency_hz": v, "source": "--attempt-frequency (not the calibrated value)",
-                       "calibrated_attempt_frequency_hz": cal.value}),
-            ),
-            None => (
-                cal.value,
-                json!({"attempt_frequency_hz": cal.value,
-                       "source": "calibrated default, crates/data/tables/kmc_calibration.csv",
-                       "fit": cal.fit, "input": cal.input, "script": cal.script,
-                       "output": cal.output}),
-            ),
-        };
-        let mut params = KmcParams::new(temps);
-        params.seed = self.seed;
-        params.supercell = supercell;
-        params.blocking_distance_ang = self.blocking_distance;
-        params.attempt_frequency_hz = nu0;
-        params.replicas = self.replicas;
-        params.blocks_per_replica = self.blocks;
-        params.hops_per_ion_per_block = self.hops_per_block;
-        params.equilibration_hops_per_ion = self.equilibration;
-        params.min_ions = self.min_ions;
-        // every other parameter is validated before the file is read; the ion count from the
-        // structure replaces this value
-        params.mobile_ions = MobileIons::PerCell(mobile_per_cell.unwrap_or(1.0));
-        params.validate()?;
-        if let Some(m) = mobile_per_cell {
-            if !(m.is_finite() && m > 0.0) {
-                bail!("--mobile-per-cell must be a positive number, got {m}");
-            }
-        }
-        let bvse = BvseParams {
-            mobile_ion,
-            resolution_ang: self.resolution,
-            mode: GridMode::Default,
-            mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
-            ..Default::default()
-        };
-        bvse.validate()?;
-        Ok((
-            TransportSettings {
-                bvse,
-                percolation: PercolationParams::default(),
-                kmc: params,
-                mobile_per_cell,
-                stop: None,
-            },
-            calibration,
-        ))
+        self.options()?
+            .settings(mobile_per_cell)
+            .map_err(anyhow::Error::msg)
     }
 }
 
@@ -152,24 +156,6 @@ fn parse_temperatures(s: &str) -> anyhow::Result<Vec<f64>> {
                 .with_context(|| format!("--temperatures-k: '{x}' is not a number"))
         })
         .collect()
-}
-
-fn parse_supercell(s: &str) -> anyhow::Result<SupercellChoice> {
-    if s == "auto" {
-        return Ok(SupercellChoice::Auto);
-    }
-    let v: Vec<usize> = s
-        .split(',')
-        .map(|x| {
-            x.trim()
-                .parse::<usize>()
-                .with_context(|| format!("--supercell: '{x}' is not a positive integer"))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    if v.len() != 3 {
-        bail!("--supercell must be `auto` or three integers a,b,c, got '{s}'");
-    }
-    Ok(SupercellChoice::Fixed([v[0], v[1], v[2]]))
 }
 
 /// Parse a CLI value into params and a network: everything the run needs, checked first.
@@ -188,10 +174,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     let result = &tr.kmc;
     eprintln!(
-        "halo kmc: {} sites, {} hops in the cell ({} framework minima dropped); landscape+graph {:.2} s, kMC {:.2} s",
+        "halo kmc ({} model): {} sites, {} hops in the network cell ({} framework minima dropped, {} stations contracted); landscape+graph {:.2} s, kMC {:.2} s",
+        tr.model.name(),
         tr.network_sites,
         tr.network_hops,
         tr.framework_minima_dropped,
+        tr.stations_contracted,
         tr.landscape_graph_s,
         tr.kmc_s
     );
@@ -201,21 +189,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::write(p, svg).with_context(|| format!("writing {}", p.display()))?;
     }
     if args.json {
-        let out = json!({
-            "file": args.file.display().to_string(),
-            "formula": structure.composition().reduced_formula(),
-            "mobile_ions": tr.mobile,
-            "mobile_per_cell_used": tr.mobile_per_cell_used,
-            "network": {"sites": tr.network_sites, "hops": tr.network_hops,
-                        "framework_minima_dropped": tr.framework_minima_dropped,
-                        "bvse_resolution_ang": settings.bvse.resolution_ang,
-                        "e_3d_ev": tr.percolation.thresholds.e_3d_ev},
-            "calibration": calibration,
-            "kmc": result,
-            "temperatures": result.temperatures,
-            "arrhenius": result.arrhenius,
-            "timing_s": {"landscape_graph": tr.landscape_graph_s, "kmc": tr.kmc_s},
-        });
+        let out = halo_campaign::transport::kmc_json(
+            &tr,
+            &args.file.display().to_string(),
+            &structure.composition().reduced_formula(),
+            &settings,
+            &calibration,
+        );
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_text(&args, &tr, &calibration);
@@ -226,6 +206,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
     let (count, per_cell, r) = (&tr.mobile, tr.mobile_per_cell_used, &tr.kmc);
     println!("{}", args.file.display());
+    println!("model: {} — {}", tr.model.name(), tr.model.description());
+    if let Some(e) = &tr.ensemble {
+        let sig: Vec<String> = e
+            .realisations
+            .iter()
+            .map(|x| format!("{:.2e}", x.sigma_ref_s_per_cm))
+            .collect();
+        println!(
+            "ensemble: {} realisation(s) ({}), σ({} K) per realisation [{}] S/cm; relative SE {:.2} (target {}{})",
+            e.realisations.len(),
+            if e.disordered { "disordered framework: one configuration each" } else { "ordered framework: independent kMC runs" },
+            e.reference_temperature_k,
+            sig.join(", "),
+            e.rel_se_reached,
+            e.settings.target_rel_se,
+            if e.hit_cap { ", cap reached" } else { "" }
+        );
+    }
     println!(
         "mobile {}: {per_cell:.3} per cell (composition: mobile {:.3}, framework {:.3} on shared sites {:?})",
         count.element, count.mobile_per_cell, count.framework_per_cell, count.framework_site_labels
@@ -275,8 +273,18 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
     println!(
         "attempt frequency ν0 = {:.3e} s⁻¹ ({})",
         r.params.attempt_frequency_hz,
-        calibration["source"].as_str().unwrap_or("")
+        calibration["attempt_frequency"]["source"]
+            .as_str()
+            .unwrap_or("")
     );
+    if let Some(eps) = calibration["dielectric_constant"].as_f64() {
+        println!(
+            "Li–Li repulsion: ε = {eps} ({}), λ = {} Å, cutoff {} Å",
+            calibration["dielectric"]["source"].as_str().unwrap_or(""),
+            defaults::SCREENING_LENGTH_ANG,
+            defaults::PAIR_CUTOFF_ANG
+        );
+    }
     match &r.arrhenius {
         Some(a) => println!(
             "Arrhenius ln(σT): Ea = {:.3} ± {:.3} eV, A = {:.3e} S·K/cm, σ(300 K) = {:.3e} ± {:.1e} S/cm (χ²_red {:.2})",

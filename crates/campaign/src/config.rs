@@ -172,16 +172,38 @@ pub struct KmcSection {
     /// Hops per mobile ion discarded for equilibration.
     #[serde(default = "default_equilibration_hops_per_ion")]
     pub equilibration_hops_per_ion: f64,
-    /// Attempt frequency ν0, s⁻¹ (default: the calibrated value,
+    /// Attempt frequency ν0, s⁻¹ (default: the model's calibrated value,
     /// `crates/data/tables/kmc_calibration.csv`).
-    #[serde(default = "default_nu0")]
-    pub attempt_frequency_hz: f64,
-    /// Sites closer than this may not be occupied together, Å.
-    #[serde(default = "default_blocking_distance")]
-    pub blocking_distance_ang: f64,
+    #[serde(default)]
+    pub attempt_frequency_hz: Option<f64>,
+    /// Hard core: sites closer than this may not be occupied together, Å (default 1.6 for the
+    /// explicit model, 2.5 for the averaged one).
+    #[serde(default)]
+    pub blocking_distance_ang: Option<f64>,
     /// Automatic supercells hold at least this many mobile ions.
     #[serde(default = "default_min_ions")]
     pub min_ions: usize,
+    /// `explicit` (the default) or `averaged` (the fast descriptor).
+    #[serde(default)]
+    pub model: crate::transport::ConductivityModel,
+    /// Dielectric constant of the Li–Li repulsion (explicit model; default calibrated).
+    #[serde(default)]
+    pub dielectric_constant: Option<f64>,
+    /// Metropolis moves per ion before the kMC equilibration (default: the model's).
+    #[serde(default)]
+    pub metropolis_sweeps_per_ion: Option<f64>,
+    /// Fewest realisations of a disordered structure (explicit model).
+    #[serde(default = "default_min_realisations")]
+    pub min_realisations: usize,
+    /// Most realisations per candidate: the cap of the stopping rule (explicit model).
+    #[serde(default = "default_max_realisations")]
+    pub max_realisations: usize,
+    /// Stop adding realisations when the relative SE of σ(300 K) is at most this.
+    #[serde(default = "default_target_rel_se")]
+    pub target_rel_se: f64,
+    /// Minima shallower than this between deeper sites are stations of a hop, eV.
+    #[serde(default = "default_station_depth")]
+    pub station_max_depth_ev: f64,
 }
 
 // the defaults are `halo kmc`'s: halo_kmc::defaults and the calibrated ν0
@@ -200,11 +222,17 @@ fn default_hops_per_ion() -> f64 {
 fn default_equilibration_hops_per_ion() -> f64 {
     halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION
 }
-fn default_nu0() -> f64 {
-    halo_data::calibration::kmc_attempt_frequency().value
+fn default_min_realisations() -> usize {
+    crate::transport::ensemble::MIN_REALISATIONS_DISORDERED
 }
-fn default_blocking_distance() -> f64 {
-    halo_kmc::defaults::BLOCKING_DISTANCE_ANG
+fn default_max_realisations() -> usize {
+    crate::transport::ensemble::MAX_REALISATIONS
+}
+fn default_target_rel_se() -> f64 {
+    crate::transport::ensemble::TARGET_REL_SE
+}
+fn default_station_depth() -> f64 {
+    halo_kmc::stations::DEFAULT_MAX_DEPTH_EV
 }
 fn default_min_ions() -> usize {
     halo_kmc::defaults::MIN_IONS
@@ -218,9 +246,16 @@ impl Default for KmcSection {
             hops_per_ion: default_hops_per_ion(),
             blocks: default_blocks(),
             equilibration_hops_per_ion: default_equilibration_hops_per_ion(),
-            attempt_frequency_hz: default_nu0(),
-            blocking_distance_ang: default_blocking_distance(),
+            attempt_frequency_hz: None,
+            blocking_distance_ang: None,
             min_ions: default_min_ions(),
+            model: Default::default(),
+            dielectric_constant: None,
+            metropolis_sweeps_per_ion: None,
+            min_realisations: default_min_realisations(),
+            max_realisations: default_max_realisations(),
+            target_rel_se: default_target_rel_se(),
+            station_max_depth_ev: default_station_depth(),
         }
     }
 }
@@ -372,8 +407,10 @@ fn validate(w: &Workflow) -> Result<(), String> {
     if w.kmc.blocks < 2 {
         return Err("kmc.blocks: at least 2 for a block standard error".into());
     }
-    if !(w.kmc.blocking_distance_ang.is_finite() && w.kmc.blocking_distance_ang >= 0.0) {
-        return Err("kmc.blocking_distance_ang: must be ≥ 0".into());
+    if let Some(b) = w.kmc.blocking_distance_ang {
+        if !(b.is_finite() && b >= 0.0) {
+            return Err("kmc.blocking_distance_ang: must be ≥ 0".into());
+        }
     }
     if w.kmc.min_ions == 0 {
         return Err("kmc.min_ions: must be at least 1".into());
@@ -381,8 +418,15 @@ fn validate(w: &Workflow) -> Result<(), String> {
     if !(k.equilibration_hops_per_ion.is_finite() && k.equilibration_hops_per_ion >= 0.0) {
         return Err("kmc.equilibration_hops_per_ion: must be ≥ 0".into());
     }
-    if !(k.attempt_frequency_hz.is_finite() && k.attempt_frequency_hz > 0.0) {
-        return Err("kmc.attempt_frequency_hz: must be positive".into());
+    if let Some(nu0) = k.attempt_frequency_hz {
+        if !(nu0.is_finite() && nu0 > 0.0) {
+            return Err("kmc.attempt_frequency_hz: must be positive".into());
+        }
+    }
+    // the model options (dielectric constant, realisations, stopping rule, stations) are
+    // checked by the one checker `halo kmc` uses, with the key named
+    if let Err(e) = crate::pipeline::model_options(k, 0).settings(None) {
+        return Err(format!("kmc: {e}"));
     }
     w.filters.validate().map_err(|e| format!("filters: {e}"))?;
     let b = w.synthesis.batch_mass_g;
@@ -470,25 +514,18 @@ fractions = "0:0.666:0.111"
         assert!(parse_range("1:0:0.1").is_err());
     }
 
-    /// The bundled workflows carry the one calibrated constant, ν0: it must be the value the
-    /// committed calibration (scripts/calibrate_kmc.py → results/kmc_family.json) fitted, to the
-    /// three significant figures written in the TOML, so that a refit cannot leave them behind.
+    /// The bundled workflows carry no fitted constant: they run the default model with its
+    /// calibrated constants (`crates/data/tables/kmc_calibration.csv`), so a refit cannot leave
+    /// them behind.
     #[test]
-    fn bundled_workflows_use_the_calibrated_attempt_frequency() {
+    fn bundled_workflows_use_the_calibrated_constants() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let cal: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(root.join("results/kmc_family.json")).unwrap(),
-        )
-        .unwrap();
-        let fit = cal["nu0_fit"].as_f64().expect("nu0_fit in kmc_family.json");
         for name in ["chlorospinel-in-sc.toml", "halide-discovery.toml"] {
             let text = std::fs::read_to_string(root.join("workflows").join(name)).unwrap();
             let w = parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let nu0 = w.kmc.attempt_frequency_hz;
-            assert!(
-                ((nu0 - fit) / fit).abs() < 5e-3,
-                "{name}: attempt_frequency_hz = {nu0:e}, calibration fitted {fit:e}"
-            );
+            assert_eq!(w.kmc.attempt_frequency_hz, None, "{name}");
+            assert_eq!(w.kmc.dielectric_constant, None, "{name}");
+            assert_eq!(w.kmc.model, crate::transport::ConductivityModel::Explicit);
         }
     }
 

@@ -9,8 +9,6 @@ use crate::runner::StageProgress;
 use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::Structure;
 use halo_enumerate::{EnumerationConfig, EnumerationResult, Realiser};
-use halo_kmc::{KmcParams, MobileIons};
-use halo_percolation::PercolationParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -221,34 +219,48 @@ pub fn bvse_params(b: &BvseSection) -> BvseParams {
     }
 }
 
-/// kMC parameters derived from a workflow, for a candidate seed and a mobile-ion count per cell.
-pub fn kmc_params(k: &KmcSection, seed: u64, mobile_per_cell: f64) -> KmcParams {
-    let mut p = KmcParams::new(k.temperatures_k.clone());
-    p.seed = seed;
-    p.attempt_frequency_hz = k.attempt_frequency_hz;
-    p.replicas = k.replicas;
-    p.blocks_per_replica = k.blocks;
-    p.hops_per_ion_per_block = k.hops_per_ion / k.blocks as f64;
-    p.equilibration_hops_per_ion = k.equilibration_hops_per_ion;
-    p.blocking_distance_ang = k.blocking_distance_ang;
-    p.min_ions = k.min_ions;
-    p.mobile_ions = MobileIons::PerCell(mobile_per_cell);
-    p
+/// The model options of a workflow's `[kmc]` section with the campaign seed: the same
+/// options, defaults and checks as `halo kmc` (`halo_campaign::transport::ModelOptions`).
+pub fn model_options(k: &KmcSection, seed: u64) -> crate::transport::ModelOptions {
+    crate::transport::ModelOptions {
+        model: k.model,
+        temperatures_k: Some(k.temperatures_k.clone()),
+        seed,
+        blocking_distance_ang: k.blocking_distance_ang,
+        attempt_frequency_hz: k.attempt_frequency_hz,
+        dielectric_constant: k.dielectric_constant,
+        metropolis_sweeps_per_ion: k.metropolis_sweeps_per_ion,
+        ensemble: crate::transport::EnsembleSettings {
+            min_realisations: k.min_realisations,
+            max_realisations: k.max_realisations,
+            target_rel_se: k.target_rel_se,
+            station_max_depth_ev: k.station_max_depth_ev,
+            ..Default::default()
+        },
+        replicas: k.replicas,
+        blocks: k.blocks,
+        hops_per_block: k.hops_per_ion / k.blocks as f64,
+        equilibration: k.equilibration_hops_per_ion,
+        min_ions: k.min_ions,
+        ..Default::default()
+    }
 }
 
 /// The transport-chain settings of a workflow for a candidate seed (the mobile-ion count comes
-/// from each structure).
+/// from each structure). The section was checked when the workflow was read.
 pub fn transport_settings(
     settings: StageSettings,
     seed: u64,
-) -> crate::transport::TransportSettings {
-    crate::transport::TransportSettings {
-        bvse: bvse_params(settings.bvse),
-        percolation: PercolationParams::default(),
-        kmc: kmc_params(settings.kmc, seed, 1.0),
-        mobile_per_cell: None,
-        stop: settings.stop.cloned(),
-    }
+) -> Result<crate::transport::TransportSettings, String> {
+    let mut opts = model_options(settings.kmc, seed);
+    opts.resolution_ang = settings.bvse.resolution_ang;
+    let (mut ts, _) = opts.settings(None)?;
+    ts.bvse = BvseParams {
+        mixed_site_mobile: ts.bvse.mixed_site_mobile,
+        ..bvse_params(settings.bvse)
+    };
+    ts.stop = settings.stop.cloned();
+    Ok(ts)
 }
 
 struct Timer<'a> {
@@ -327,7 +339,7 @@ pub fn evaluate_structure(
         timings,
         t: Instant::now(),
     };
-    let ts = transport_settings(settings, seed);
+    let ts = transport_settings(settings, seed).map_err(|e| ("kmc", e))?;
     let tr = crate::transport::evaluate(structure, &ts, |stage| {
         timer.lap(stage);
         if let Some(p) = progress {
@@ -365,6 +377,12 @@ pub fn evaluate_structure(
         serde_json::to_value(kr).map_err(|e| ("kmc", e.to_string()))?,
     );
     details.insert(
+        "model".into(),
+        serde_json::json!({"name": tr.model.name(), "description": tr.model.description(),
+                           "stations_contracted": tr.stations_contracted,
+                           "ensemble": tr.ensemble}),
+    );
+    details.insert(
         "mobile_ions".into(),
         serde_json::to_value(mobile).map_err(|e| ("kmc", e.to_string()))?,
     );
@@ -383,7 +401,7 @@ pub fn evaluate_structure(
             .notes
             .push("no Arrhenius fit: fewer than two temperatures with a conductivity".into());
     }
-    m.provenance.model = "bvse(default mode)+percolation+kmc (halo)".into();
+    m.provenance.model = tr.model.description().into();
     m.provenance.seed = Some(seed);
     m.provenance.halo_version = Some(env!("CARGO_PKG_VERSION").into());
     m.provenance

@@ -123,6 +123,8 @@ mod tests {
 /// A model constant fitted on measured data, with how it was fitted.
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 pub struct FittedConstant {
+    /// The conductivity model it belongs to (`explicit` or `averaged`).
+    pub model: String,
     /// Name of the constant, with its unit (`attempt_frequency_hz`).
     pub constant: String,
     /// The value used by default.
@@ -153,14 +155,20 @@ pub fn kmc_constants() -> &'static [FittedConstant] {
     })
 }
 
-/// The calibrated attempt frequency ν0 of the kMC rates ν0·exp(−ΔE/k_BT), s⁻¹: the default of
-/// `halo kmc`, `halo validate` and the bundled workflows. σ ∝ ν0 at fixed energies, so it
-/// scales every predicted conductivity and leaves Ea unchanged.
-pub fn kmc_attempt_frequency() -> &'static FittedConstant {
+/// A constant of `model` (`explicit` or `averaged`) by name, e.g. `attempt_frequency_hz` or
+/// `dielectric_constant`; `None` when the table has no such row.
+pub fn kmc_constant(model: &str, constant: &str) -> Option<&'static FittedConstant> {
     kmc_constants()
         .iter()
-        .find(|c| c.constant == "attempt_frequency_hz")
-        .expect("kmc_calibration.csv has attempt_frequency_hz (checked by the tests)")
+        .find(|c| c.model == model && c.constant == constant)
+}
+
+/// The calibrated attempt frequency ν0 of the averaged model's kMC rates ν0·exp(−ΔE/k_BT),
+/// s⁻¹. σ ∝ ν0 at fixed energies, so it scales every predicted conductivity and leaves Ea
+/// unchanged.
+pub fn kmc_attempt_frequency() -> &'static FittedConstant {
+    kmc_constant("averaged", "attempt_frequency_hz")
+        .expect("kmc_calibration.csv has averaged,attempt_frequency_hz (checked by the tests)")
 }
 
 #[cfg(test)]
@@ -174,5 +182,30 @@ mod kmc_calibration_tests {
         assert_eq!(c.unit, "s^-1");
         assert!(c.script.contains("calibrate_kmc.py"));
         assert!(c.input.contains("conductivity_calibration.csv"));
+    }
+
+    #[test]
+    fn the_explicit_model_has_its_two_fitted_constants_and_nothing_else() {
+        let rows: Vec<_> = kmc_constants()
+            .iter()
+            .filter(|c| c.model == "explicit")
+            .collect();
+        assert_eq!(rows.len(), 2, "at most two global constants (issue 14)");
+        let nu0 = kmc_constant("explicit", "attempt_frequency_hz").unwrap();
+        assert!(nu0.value > 1e11 && nu0.value < 1e16, "{}", nu0.value);
+        let eps = kmc_constant("explicit", "dielectric_constant").unwrap();
+        assert!(eps.value >= 1.0 && eps.value < 100.0, "{}", eps.value);
+        for c in rows {
+            assert!(
+                c.script.contains("calibrate"),
+                "{}: {}",
+                c.constant,
+                c.script
+            );
+            assert!(c.input.contains("conductivity_calibration.csv"));
+        }
+        assert!(kmc_constants()
+            .iter()
+            .all(|c| c.model == "explicit" || c.model == "averaged"));
     }
 }

@@ -18,3 +18,35 @@ pub const MIN_IONS: usize = 128;
 /// Uncalibrated attempt frequency, s⁻¹ (the calibrated default is data:
 /// `halo_data::calibration::kmc_attempt_frequency`).
 pub const UNCALIBRATED_ATTEMPT_FREQUENCY_HZ: f64 = 1e13;
+
+// --- The interacting model of the explicit conductivity model (docs/physics.md §5b, §9.8) ---
+
+/// Hard core of the interacting model, Å: two Li closer than this cannot coexist. Shorter
+/// than any Li–Li distance that occurs in a halide, refined sites or defects: the shortest
+/// refined one is 2.26 Å (face-sharing spinel 8a–16c), and a Frenkel interstitial of rock-salt
+/// LiF sits 1.74 Å from four lattice Li; those pairs are kept apart (or made costly) by the pair
+/// repulsion, not forbidden. Below 1.6 Å two minima are parts of one Li polyhedron (the
+/// percolation stage already merges minima closer than 0.5 Å).
+pub const HARD_CORE_ANG: f64 = 1.6;
+/// Screening length λ of the Li–Li pair repulsion V(r) = (e²/4πε0ε)·exp(−r/λ)/r, Å: about one
+/// anion–anion distance (3.5–4 Å in chlorides), the scale on which the framework's anions
+/// screen a Li+ charge beyond its own polyhedron. Fixed, not fitted.
+pub const SCREENING_LENGTH_ANG: f64 = 4.0;
+/// Cutoff of the pair repulsion, Å (V(6 Å) = 0.11·V(2.3 Å) at λ = 4 Å): first and second
+/// Li–Li neighbour shells.
+pub const PAIR_CUTOFF_ANG: f64 = 6.0;
+/// e²/(4πε0), eV·Å.
+pub const COULOMB_EV_ANG: f64 = 14.399_645;
+/// Metropolis equilibration of the placement (non-local moves) before the kMC equilibration,
+/// moves per ion.
+pub const METROPOLIS_SWEEPS_PER_ION: f64 = 200.0;
+
+/// The interacting model's Li–Li repulsion for dielectric constant `epsilon`:
+/// A = e²/(4πε0 ε), λ = [`SCREENING_LENGTH_ANG`], cutoff [`PAIR_CUTOFF_ANG`].
+pub fn pair_repulsion(epsilon: f64) -> crate::PairRepulsion {
+    crate::PairRepulsion {
+        prefactor_ev_ang: COULOMB_EV_ANG / epsilon,
+        screening_length_ang: SCREENING_LENGTH_ANG,
+        cutoff_ang: PAIR_CUTOFF_ANG,
+    }
+}

@@ -71,6 +71,13 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Default largest depth of a station, eV (0.10 eV ≈ 4 k_BT at 300 K).
 pub const DEFAULT_MAX_DEPTH_EV: f64 = 0.10;
 
+/// Default longest hop a contraction creates, Å: one station between two sites (two legs of up
+/// to 2.5 Å, e.g. octahedral → tetrahedral → octahedral in a chloride, 3.5–4.2 Å) and compact
+/// two-station paths. Longer created hops (flights through chains of shallow minima across a
+/// void) are not created: without this bound the contraction of interstitial-rich voids joins
+/// every pair of sites around them (LiAlCl4: 16 337 hops for 80 sites per cell).
+pub const DEFAULT_MAX_HOP_LENGTH_ANG: f64 = 5.0;
+
 /// A station has at least this many hops to strictly deeper sites.
 pub const MIN_DEEPER_NEIGHBOURS: usize = 2;
 
@@ -82,6 +89,15 @@ pub struct StationOptions {
     pub max_depth_ev: f64,
     /// Sites carrying one of these labels are never contracted (default: none).
     pub keep_labels: Vec<String>,
+    /// Created hops longer than this are not created, Å (default
+    /// [`DEFAULT_MAX_HOP_LENGTH_ANG`]; infinity: no bound; input hops are kept whatever their
+    /// length).
+    #[serde(default = "default_max_hop_length")]
+    pub max_hop_length_ang: f64,
+}
+
+fn default_max_hop_length() -> f64 {
+    DEFAULT_MAX_HOP_LENGTH_ANG
 }
 
 impl Default for StationOptions {
@@ -89,6 +105,7 @@ impl Default for StationOptions {
         StationOptions {
             max_depth_ev: DEFAULT_MAX_DEPTH_EV,
             keep_labels: Vec::new(),
+            max_hop_length_ang: DEFAULT_MAX_HOP_LENGTH_ANG,
         }
     }
 }
@@ -174,6 +191,9 @@ struct End {
 /// The network while it is being contracted.
 struct Work<'a> {
     sites: &'a [NetSite],
+    lattice: &'a halo_core::Lattice,
+    /// Created hops longer than this are dropped, Å.
+    max_created_length_ang: f64,
     site_alive: Vec<bool>,
     hops: Vec<NetHop>,
     hop_alive: Vec<bool>,
@@ -197,6 +217,8 @@ impl<'a> Work<'a> {
         }
         Work {
             sites: &net.sites,
+            lattice: &net.lattice,
+            max_created_length_ang: f64::INFINITY,
             site_alive: vec![true; net.sites.len()],
             hops: net.hops.clone(),
             hop_alive: vec![true; net.hops.len()],
@@ -262,6 +284,12 @@ impl<'a> Work<'a> {
         saddle_ev: f64,
     ) -> Result<(), KmcError> {
         if a == b && image == [0, 0, 0] {
+            return Ok(());
+        }
+        let d = nalgebra::Vector3::from(std::array::from_fn::<f64, 3, _>(|k| {
+            self.sites[b].frac_coords[k] + image[k] as f64 - self.sites[a].frac_coords[k]
+        }));
+        if self.lattice.cart(&d).norm() > self.max_created_length_ang {
             return Ok(());
         }
         let key = canonical(a, b, image);
@@ -351,7 +379,17 @@ pub fn contract_stations(
     }
     net.validate()?;
     let n = net.sites.len();
+    if !(opts.max_hop_length_ang > 0.0) {
+        return Err(KmcError::InvalidParameter {
+            name: "max_hop_length_ang",
+            reason: format!(
+                "{} Å is not a positive length (infinity: no bound)",
+                opts.max_hop_length_ang
+            ),
+        });
+    }
     let mut w = Work::new(net);
+    w.max_created_length_ang = opts.max_hop_length_ang;
     let mut status: Vec<Option<f64>> = (0..n).map(|s| w.station_depth(s, opts)).collect();
     let mut contracted = Vec::new();
     loop {
@@ -461,8 +499,16 @@ mod tests {
         }
     }
 
+    /// Default options without the hop-length bound (the geometry tests use long cells).
+    fn unbounded() -> StationOptions {
+        StationOptions {
+            max_hop_length_ang: f64::INFINITY,
+            ..StationOptions::default()
+        }
+    }
+
     fn run(net: &HopNetwork) -> StationContraction {
-        contract_stations(net, &StationOptions::default()).unwrap()
+        contract_stations(net, &unbounded()).unwrap()
     }
 
     /// Simple cubic deep sites (E = 0, edge `a`) with a station at the middle of each of the three
@@ -568,7 +614,7 @@ mod tests {
         net.sites[1].label = Some("Li2".into());
         let keep = StationOptions {
             keep_labels: vec!["Li2".into()],
-            ..StationOptions::default()
+            ..unbounded()
         };
         let r = contract_stations(&net, &keep).unwrap();
         assert_eq!(r.network, net);
@@ -576,7 +622,7 @@ mod tests {
         assert_eq!(r.hops_added, 0);
         let other = StationOptions {
             keep_labels: vec!["Li1".into()],
-            ..StationOptions::default()
+            ..unbounded()
         };
         let r = contract_stations(&net, &other).unwrap();
         assert_eq!(r.network.sites.len(), 1);
@@ -588,7 +634,7 @@ mod tests {
         assert_eq!(r.network, net);
         let wide = StationOptions {
             max_depth_ev: 0.25,
-            ..StationOptions::default()
+            ..unbounded()
         };
         let r = contract_stations(&net, &wide).unwrap();
         assert_eq!(r.network.sites.len(), 1);
@@ -598,7 +644,7 @@ mod tests {
         let net = chain(3.0, 0.25, 0.375, 0.5);
         let edge = StationOptions {
             max_depth_ev: 0.125,
-            ..StationOptions::default()
+            ..unbounded()
         };
         assert!(contract_stations(&net, &edge)
             .unwrap()
@@ -693,6 +739,7 @@ mod tests {
         let opts = StationOptions {
             max_depth_ev: 0.1,
             keep_labels: vec!["face".into()],
+            ..unbounded()
         };
         let a = contract_stations(&net, &opts).unwrap();
         let b = contract_stations(&net.clone(), &opts).unwrap();
@@ -784,7 +831,7 @@ mod tests {
         for d in [f64::NAN, f64::INFINITY, -0.1] {
             let o = StationOptions {
                 max_depth_ev: d,
-                ..StationOptions::default()
+                ..unbounded()
             };
             assert!(matches!(
                 contract_stations(&net, &o),
@@ -805,13 +852,39 @@ mod tests {
         huge.hops[0].image = [0, 0, i32::MAX];
         huge.hops[1].image = [0, 0, i32::MAX];
         assert!(matches!(
-            contract_stations(&huge, &StationOptions::default()),
+            contract_stations(&huge, &unbounded()),
             Err(KmcError::InvalidNetwork(_))
         ));
         // i32::MIN images are negated without a panic (the canonical image 2³¹ is refused)
         let mut min = chain(3.0, 0.3, 0.35, 0.5);
         min.hops[0].image = [0, i32::MIN, 0];
         min.hops[1].image = [0, 0, 0];
-        assert!(contract_stations(&min, &StationOptions::default()).is_err());
+        assert!(contract_stations(&min, &unbounded()).is_err());
+    }
+
+    #[test]
+    fn created_hops_longer_than_the_bound_are_not_created() {
+        // the chain a–s–a' across a 3 Å cell: the created hop is 3 Å long
+        let net = chain(3.0, 0.3, 0.35, 0.5);
+        let short = StationOptions {
+            max_hop_length_ang: 2.9,
+            ..unbounded()
+        };
+        let r = contract_stations(&net, &short).unwrap();
+        assert_eq!(r.network.sites.len(), 1);
+        assert!(r.network.hops.is_empty(), "{:?}", r.network.hops);
+        let long = StationOptions {
+            max_hop_length_ang: 3.1,
+            ..unbounded()
+        };
+        let r = contract_stations(&net, &long).unwrap();
+        assert_eq!(r.network.hops.len(), 1);
+        for bad in [0.0, -1.0, f64::NAN] {
+            let o = StationOptions {
+                max_hop_length_ang: bad,
+                ..StationOptions::default()
+            };
+            assert!(contract_stations(&net, &o).is_err());
+        }
     }
 }

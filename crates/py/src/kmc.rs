@@ -4,7 +4,6 @@
 
 use crate::errors::{Failure, HResult, Kind};
 use crate::model::ModelOptions;
-use serde_json::json;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -18,7 +17,9 @@ pub fn run(
     mobile_per_cell: Option<f64>,
     stop: Arc<AtomicBool>,
 ) -> HResult<serde_json::Value> {
-    let (mut settings, calibration) = options.settings(mobile_per_cell)?;
+    let (mut settings, calibration) = options
+        .settings(mobile_per_cell)
+        .map_err(|e| Failure::msg(Kind::Parameter, e))?;
     settings.stop = Some(stop);
     let tr = halo_campaign::transport::evaluate(s, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {
@@ -28,20 +29,11 @@ pub fn run(
         };
         Failure::msg(Kind::Evaluation, format!("{source}: {e}{hint}"))
     })?;
-    let result = &tr.kmc;
-    Ok(json!({
-        "file": source,
-        "formula": s.composition().reduced_formula(),
-        "mobile_ions": tr.mobile,
-        "mobile_per_cell_used": tr.mobile_per_cell_used,
-        "network": {"sites": tr.network_sites, "hops": tr.network_hops,
-                    "framework_minima_dropped": tr.framework_minima_dropped,
-                    "bvse_resolution_ang": settings.bvse.resolution_ang,
-                    "e_3d_ev": tr.percolation.thresholds.e_3d_ev},
-        "calibration": calibration,
-        "kmc": result,
-        "temperatures": result.temperatures,
-        "arrhenius": result.arrhenius,
-        "timing_s": {"landscape_graph": tr.landscape_graph_s, "kmc": tr.kmc_s},
-    }))
+    Ok(halo_campaign::transport::kmc_json(
+        &tr,
+        source,
+        &s.composition().reduced_formula(),
+        &settings,
+        &calibration,
+    ))
 }

@@ -122,15 +122,18 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Ea ± SE (eV) and σ(300 K). Keywords as the CLI's flags: `temperatures_k` (alias
 /// `temperatures`, K; default 300,350,400,450,500), `seed`, `supercell` (`"auto"` or `[a,b,c]`),
 /// `mobile_ion`, `resolution_ang` (alias `resolution`, Å, default 0.2),
-/// `blocking_distance_ang` (alias `blocking_distance`, Å, default 2.5),
-/// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the calibrated ν0),
+/// `model` (`"explicit"`, the default: explicit configurations and interacting Li; or
+/// `"averaged"`, the fast descriptor), `dielectric_constant` (explicit model, default calibrated),
+/// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
+/// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
 /// `replicas` (4), `blocks` (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
 /// ion, 100), `min_ions` (128), `mobile_per_cell` (default: from the composition).
 /// Returns a `halo.KmcResult` whose `to_dict()` equals `halo kmc FILE --json` for the same
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
 #[pyfunction]
 #[pyo3(name = "kmc")]
-#[pyo3(signature = (structure, temperatures_k = None, *, seed = 0, supercell = None,
+#[pyo3(signature = (structure, temperatures_k = None, *, model = "explicit".to_string(),
+                    dielectric_constant = None, seed = 0, supercell = None,
                     mobile_ion = "Li+".to_string(), resolution_ang = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
                     replicas = halo_kmc::defaults::REPLICAS, blocks = halo_kmc::defaults::BLOCKS,
@@ -143,6 +146,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 fn py_kmc<'py>(
     structure: &Bound<'py, PyAny>,
     temperatures_k: Option<Vec<f64>>,
+    model: String,
+    dielectric_constant: Option<f64>,
     seed: u64,
     supercell: Option<Bound<'py, PyAny>>,
     mobile_ion: String,
@@ -163,7 +168,15 @@ fn py_kmc<'py>(
     let py = structure.py();
     let s = coerce(structure)?;
     let d = model::ModelOptions::default();
+    let model = halo_campaign::transport::ConductivityModel::parse(&model).ok_or_else(|| {
+        PyErr::from(Failure::msg(
+            Kind::Parameter,
+            format!("model '{model}': expected \"explicit\" or \"averaged\""),
+        ))
+    })?;
     let options = model::ModelOptions {
+        model,
+        dielectric_constant,
         temperatures_k: alias(
             "temperatures_k",
             temperatures_k,
@@ -183,8 +196,7 @@ fn py_kmc<'py>(
             blocking_distance_ang,
             "blocking_distance",
             blocking_distance,
-        )?
-        .unwrap_or(d.blocking_distance_ang),
+        )?,
         attempt_frequency_hz: alias(
             "attempt_frequency_hz",
             attempt_frequency_hz,
@@ -196,6 +208,7 @@ fn py_kmc<'py>(
         hops_per_block,
         equilibration,
         min_ions,
+        ..d
     };
     let stop = Arc::new(AtomicBool::new(false));
     let st = s.get();

@@ -252,6 +252,9 @@ pub fn run(
             .map(|p| p.display().to_string()),
         calibration_pairs: opts.calibration_pairs.clone(),
         settings: serde_json::json!({
+            "model": opts.settings.model.name(),
+            "model_description": opts.settings.model.description(),
+            "ensemble": opts.settings.ensemble,
             "bvse_resolution_ang": opts.settings.bvse.resolution_ang,
             "kmc": opts.settings.kmc,
             "percolation": opts.settings.percolation,

@@ -61,6 +61,11 @@ pub struct TrajectoryCheckpoint {
     /// Repulsion field φ_i = Σ_occupied V(r_ij), eV, kept by the energy model (empty for the
     /// single-particle model).
     pub field_ev: Vec<f64>,
+    /// exp(−φ_i/(2k_BT)) per site, a pure function of `field_ev` kept beside it by the energy
+    /// model so that a hop rate is a product instead of an exponential (not serialised:
+    /// restored from `field_ev` on resume, [`super::EnergyModel::restore_state`]).
+    #[serde(skip)]
+    pub field_factor: Vec<f64>,
     /// Simulated time, s.
     pub time_s: f64,
     /// Events so far.
@@ -117,6 +122,7 @@ impl TrajectoryCheckpoint {
             disp_ang: vec![[0.0; 3]; n_ions],
             block_count: placed.block_count,
             field_ev: Vec::new(),
+            field_factor: Vec::new(),
             time_s: 0.0,
             events: 0,
             rng,

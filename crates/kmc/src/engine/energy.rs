@@ -58,6 +58,10 @@ pub trait EnergyModel {
     /// Check the model's part of a checkpoint.
     fn check_state(&self, st: &TrajectoryCheckpoint) -> Result<(), KmcError>;
 
+    /// Restore the derived, unserialised parts of the model's state from its serialised parts
+    /// after a resume (bit-identical to the state that was checkpointed). Default: nothing.
+    fn restore_state(&self, _st: &mut TrajectoryCheckpoint) {}
+
     /// Update the model's state for an ion moved from site `i` to site `j`.
     fn move_ion(&self, st: &mut TrajectoryCheckpoint, i: usize, j: usize);
 
@@ -178,12 +182,17 @@ impl EnergyModel for SingleParticle<'_> {
 /// ([`SupercellNetwork::interactions_of`]), with kinetically resolved barriers (see the module
 /// documentation; docs/physics.md §5.2). The field φ_i = Σ_occupied V(r_ik) is kept in the
 /// state's `field_ev`.
+///
+/// Evaluation: with g_i = exp(−βφ_i/2) kept per site beside the field
+/// ([`TrajectoryCheckpoint::field_factor`]) and the per-hop constant
+/// c_h = ν0·exp(−β(S_ij − E_i − V_ij/2)), the rate is Γ_h = c_h·g_j/g_i — a product, so a move
+/// costs one exponential per site whose field changed instead of one per re-evaluated hop.
 pub struct YukawaPairs<'a> {
     net: &'a SupercellNetwork,
-    /// β = 1/k_BT, eV⁻¹.
-    beta: f64,
-    /// ν0, s⁻¹.
-    attempt_frequency_hz: f64,
+    /// β/2, eV⁻¹.
+    half_beta: f64,
+    /// c_h = ν0·exp(−β(S − E_i − V_ij/2)) per directed hop, s⁻¹.
+    hop_factor: Vec<f64>,
 }
 
 impl<'a> YukawaPairs<'a> {
@@ -193,10 +202,17 @@ impl<'a> YukawaPairs<'a> {
         net: &'a SupercellNetwork,
         config: &TrajectoryConfig,
     ) -> Result<YukawaPairs<'a>, KmcError> {
+        let beta = config.beta_per_ev()?;
+        let hop_factor = net
+            .hop_barrier_ev
+            .iter()
+            .zip(&net.hop_pair_ev)
+            .map(|(b, v)| config.attempt_frequency_hz * (-(b - 0.5 * v) * beta).exp())
+            .collect();
         Ok(YukawaPairs {
             net,
-            beta: config.beta_per_ev()?,
-            attempt_frequency_hz: config.attempt_frequency_hz,
+            half_beta: 0.5 * beta,
+            hop_factor,
         })
     }
 }
@@ -220,10 +236,10 @@ impl EnergyModel for YukawaPairs<'_> {
         let net = self.net;
         let (i, j) = (net.hop_from[h] as usize, net.hop_to[h] as usize);
         // ν0·exp(−[E_KRA + ΔE/2]/k_BT) with E_KRA = S − (E_i + E_j)/2 and
-        // ΔE = E_j − E_i + (φ_j − V_ij) − φ_i  ⇒  exponent = (S − E_i) + ½(φ_j − V_ij − φ_i)
-        let f = &st.field_ev;
-        let de = 0.5 * (f[j] - net.hop_pair_ev[h] - f[i]);
-        self.attempt_frequency_hz * (-(net.hop_barrier_ev[h] + de) * self.beta).exp()
+        // ΔE = E_j − E_i + (φ_j − V_ij) − φ_i  ⇒  exponent = (S − E_i − V_ij/2) + ½(φ_j − φ_i)
+        // = c_h · g_j / g_i with g = exp(−βφ/2)
+        let g = &st.field_factor;
+        self.hop_factor[h] * g[j] / g[i]
     }
 
     /// ΔE = E_j − E_i + (φ_j − V_ij) − φ_i: φ_j counts the ion on i itself, which leaves.
@@ -244,7 +260,16 @@ impl EnergyModel for YukawaPairs<'_> {
                 }
             }
         }
+        st.field_factor = field.iter().map(|f| (-self.half_beta * f).exp()).collect();
         st.field_ev = field;
+    }
+
+    fn restore_state(&self, st: &mut TrajectoryCheckpoint) {
+        st.field_factor = st
+            .field_ev
+            .iter()
+            .map(|f| (-self.half_beta * f).exp())
+            .collect();
     }
 
     fn check_state(&self, st: &TrajectoryCheckpoint) -> Result<(), KmcError> {
@@ -263,6 +288,16 @@ impl EnergyModel for YukawaPairs<'_> {
         let (nb, ve) = self.net.interactions_of(j);
         for (k, &s) in nb.iter().enumerate() {
             st.field_ev[s as usize] += ve[k];
+        }
+        for &s in self
+            .net
+            .interactions_of(i)
+            .0
+            .iter()
+            .chain(self.net.interactions_of(j).0)
+        {
+            let s = s as usize;
+            st.field_factor[s] = (-self.half_beta * st.field_ev[s]).exp();
         }
     }
 

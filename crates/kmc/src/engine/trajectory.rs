@@ -83,11 +83,12 @@ impl<'a, M: EnergyModel, S: EventSelector<M>> ModelTrajectory<'a, M, S> {
     /// continuation is bit-identical to an uninterrupted run.
     pub fn resume(
         net: &'a SupercellNetwork,
-        checkpoint: TrajectoryCheckpoint,
+        mut checkpoint: TrajectoryCheckpoint,
         model: M,
     ) -> Result<ModelTrajectory<'a, M, S>, KmcError> {
         checkpoint.validate(net)?;
         model.check_state(&checkpoint)?;
+        model.restore_state(&mut checkpoint);
         checkpoint.config.beta_per_ev()?;
         let mut sel = S::build(net, &model, &checkpoint)?;
         sel.restore(net, &checkpoint)?;

@@ -1,0 +1,252 @@
+//! The explicit model (docs/physics.md §5b, §9.8): for each realisation k = 0, 1, …
+//!
+//! 1. configuration: `halo_enumerate::disorder::realise_disorder` with seed
+//!    `realisation_seed(kmc.seed, k)` — a supercell of at least `min_width_ang` in which every
+//!    partial or mixed framework site holds an integer occupant (stochastic rounding of the
+//!    refined fractions, so the ensemble mean is the refined composition); the mobile count is
+//!    the one that makes the realisation neutral;
+//! 2. landscape: BVSE with every Li removed (a Li on a mixed site is a Li: its site is a
+//!    landscape minimum once the realisation left it to Li), integer charges throughout;
+//! 3. graph: percolation site graph, then the shallow stations between deeper sites contracted
+//!    into their hops (`halo_kmc::stations`); sites at refined Li positions keep their label and
+//!    are never contracted;
+//! 4. kMC: the interacting model of `settings.kmc` (pair repulsion, hard core, Metropolis
+//!    placement), seeded with the realisation's seed.
+//!
+//! An ordered structure has one configuration: its landscape and network are computed once and
+//! further realisations are independent kMC runs. Realisations are added until the stopping rule
+//! of [`super::ensemble`] is met.
+
+use super::ensemble::{combine, rel_se_300k, Ensemble, RealisationSummary};
+use super::{fail, kmc_error, ConductivityModel, Transport, TransportError, TransportSettings};
+use halo_bvse::{BvseParams, MixedSiteMobile};
+use halo_core::{Element, Structure};
+use halo_enumerate::disorder::{
+    is_disordered, realisation_seed, realise_disorder, DisorderOptions, DisorderRealisation,
+};
+use halo_kmc::stations::{contract_stations, StationOptions};
+use halo_kmc::{HopNetwork, KmcResult, MobileIonCount, MobileIons};
+use halo_percolation::PercolationResult;
+use std::time::Instant;
+
+/// One realisation's configuration, landscape graph and kMC network.
+#[derive(Clone)]
+struct Prepared {
+    realisation: DisorderRealisation,
+    percolation: PercolationResult,
+    network: HopNetwork,
+    stations: usize,
+}
+
+fn prepare(
+    structure: &Structure,
+    settings: &TransportSettings,
+    element: Element,
+    keep_labels: &[String],
+    seed: u64,
+) -> Result<Prepared, TransportError> {
+    let ens = &settings.ensemble;
+    let opts = DisorderOptions {
+        min_width_ang: ens.min_width_ang,
+        max_sites: ens.max_sites,
+        scale: None,
+    };
+    let realisation = realise_disorder(structure, element, &opts, seed)
+        .map_err(|e| fail("bvse")(e.to_string()))?;
+    let bp = BvseParams {
+        mixed_site_mobile: MixedSiteMobile::Remove,
+        ..settings.bvse.clone()
+    };
+    let land = halo_bvse::landscape(&realisation.structure, &bp)
+        .map_err(|e| fail("bvse")(e.to_string()))?;
+    let percolation = halo_percolation::analyze(&land, &settings.percolation)
+        .map_err(|e| fail("graph")(e.to_string()))?;
+    drop(land);
+    let mut full = HopNetwork::from_site_graph(&percolation.site_graph, &[])
+        .map_err(|e| fail("graph")(e.to_string()))?;
+    drop_inert_hops(&mut full);
+    let sc = contract_stations(
+        &full,
+        &StationOptions {
+            max_depth_ev: ens.station_max_depth_ev,
+            keep_labels: keep_labels.to_vec(),
+            ..StationOptions::default()
+        },
+    )
+    .map_err(|e| fail("graph")(e.to_string()))?;
+    Ok(Prepared {
+        realisation,
+        percolation,
+        stations: sc.contracted.len(),
+        network: sc.network,
+    })
+}
+
+/// Hops whose saddle lies more than this above the deepest site never fire in a kMC run, eV:
+/// ν0·exp(−2.0 eV/k_BT) is below 1e-6 s⁻¹ at 500 K for ν0 ≤ 1e15 s⁻¹, against simulated times
+/// of microseconds. They are dropped before the stations are contracted (each would only add
+/// hops that never fire).
+pub const INERT_SADDLE_ABOVE_MIN_EV: f64 = 2.0;
+
+/// Drop the hops of `net` whose saddle lies more than [`INERT_SADDLE_ABOVE_MIN_EV`] above its
+/// deepest site (sites are kept: an ion there is trapped, which is what such a site does).
+fn drop_inert_hops(net: &mut HopNetwork) {
+    let e_min = net
+        .sites
+        .iter()
+        .map(|s| s.energy_ev)
+        .fold(f64::INFINITY, f64::min);
+    net.hops
+        .retain(|h| h.saddle_energy_ev - e_min <= INERT_SADDLE_ABOVE_MIN_EV);
+}
+
+/// Labels of the structure's sites that hold the mobile element (the refined Li sites).
+fn mobile_labels(structure: &Structure, element: Element) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in &structure.sites {
+        if s.occupancy_of(element) > 0.0 {
+            if let Some(l) = &s.label {
+                if !out.contains(l) {
+                    out.push(l.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Run the explicit chain on `structure` (see the module documentation).
+pub fn evaluate(
+    structure: &Structure,
+    settings: &TransportSettings,
+    mut on_stage: impl FnMut(&'static str),
+) -> Result<Transport, TransportError> {
+    let ens = &settings.ensemble;
+    ens.validate().map_err(fail("kmc"))?;
+    let element: Element = settings.bvse.mobile_ion.element;
+    let count = halo_kmc::mobile_ion_count(structure, element);
+    let mobile = MobileIonCount {
+        mobile_per_cell: count.total_per_cell,
+        framework_per_cell: 0.0,
+        framework_site_labels: Vec::new(),
+        ..count
+    };
+    let disordered = is_disordered(structure, element);
+    let keep = mobile_labels(structure, element);
+    let min_k = if disordered { ens.min_realisations } else { 1 };
+    let mut cached: Option<Prepared> = None;
+    let mut first: Option<Prepared> = None;
+    let mut results: Vec<KmcResult> = Vec::new();
+    let mut cells: Vec<usize> = Vec::new();
+    let mut summaries: Vec<RealisationSummary> = Vec::new();
+    let (mut landscape_graph_s, mut kmc_s) = (0.0, 0.0);
+    let mut combined: Option<KmcResult> = None;
+    let mut rel = f64::INFINITY;
+    for k in 0..ens.max_realisations {
+        let seed = realisation_seed(settings.kmc.seed, k as u64);
+        let t0 = Instant::now();
+        let prep = match &cached {
+            Some(p) => p.clone(),
+            None => {
+                let p = prepare(structure, settings, element, &keep, seed)?;
+                if !disordered {
+                    cached = Some(p.clone());
+                }
+                p
+            }
+        };
+        landscape_graph_s += t0.elapsed().as_secs_f64();
+        if k == 0 {
+            on_stage("bvse");
+            on_stage("graph");
+        }
+        let n_cells: usize = prep.realisation.scale.iter().product();
+        let n_mobile = match settings.mobile_per_cell {
+            Some(m) => (m * n_cells as f64).round() as usize,
+            None => prep.realisation.mobile_count,
+        };
+        if n_mobile == 0 {
+            return Err(fail("kmc")(format!(
+                "no mobile {}: realisation {k} (supercell {:?}) is neutral without any \
+                 (composition: {:.3} per cell)",
+                mobile.element, prep.realisation.scale, mobile.total_per_cell
+            )));
+        }
+        let t1 = Instant::now();
+        let mut kp = settings.kmc.clone();
+        kp.seed = seed;
+        kp.mobile_ions = MobileIons::PerCell(n_mobile as f64);
+        let r = halo_kmc::simulate_with_stop(&prep.network, &kp, settings.stop.as_deref())
+            .map_err(kmc_error)?;
+        kmc_s += t1.elapsed().as_secs_f64();
+        let reference = r
+            .temperatures
+            .iter()
+            .min_by(|a, b| {
+                (a.temperature_k - 300.0)
+                    .abs()
+                    .total_cmp(&(b.temperature_k - 300.0).abs())
+            })
+            .expect("validated: at least one temperature");
+        summaries.push(RealisationSummary {
+            index: k,
+            seed,
+            scale: prep.realisation.scale,
+            mobile_count: n_mobile,
+            mobile_count_composition: prep.realisation.mobile_count_composition,
+            network_sites: prep.network.sites.len(),
+            network_hops: prep.network.hops.len(),
+            stations_contracted: prep.stations,
+            e_3d_ev: prep.percolation.thresholds.e_3d_ev,
+            sigma_ref_s_per_cm: reference.sigma_s_per_cm,
+            sigma_ref_se_s_per_cm: reference.sigma_se_s_per_cm,
+            ea_ev: r.arrhenius.as_ref().map(|f| f.ea_ev),
+        });
+        results.push(r);
+        cells.push(n_cells);
+        if first.is_none() {
+            first = Some(prep);
+        }
+        let c = combine(&results, &cells);
+        rel = rel_se_300k(&c);
+        combined = Some(c);
+        if k + 1 >= min_k && rel <= ens.target_rel_se {
+            break;
+        }
+    }
+    on_stage("kmc");
+    let first = first.expect("max_realisations ≥ 1 (validated)");
+    let kmc = combined.expect("at least one realisation ran");
+    let reference_temperature_k = summaries_reference(&kmc);
+    let hit_cap = rel > ens.target_rel_se;
+    Ok(Transport {
+        model: ConductivityModel::Explicit,
+        mobile,
+        mobile_per_cell_used: kmc.ions_per_cell,
+        network_sites: first.network.sites.len(),
+        network_hops: first.network.hops.len(),
+        framework_minima_dropped: 0,
+        stations_contracted: first.stations,
+        percolation: first.percolation,
+        kmc,
+        ensemble: Some(Ensemble {
+            disordered,
+            realisations: summaries,
+            reference_temperature_k,
+            rel_se_reached: rel,
+            hit_cap,
+            settings: ens.clone(),
+        }),
+        landscape_graph_s,
+        kmc_s,
+    })
+}
+
+/// The temperature closest to 300 K.
+fn summaries_reference(r: &KmcResult) -> f64 {
+    r.temperatures
+        .iter()
+        .map(|t| t.temperature_k)
+        .min_by(|a, b| (a - 300.0).abs().total_cmp(&(b - 300.0).abs()))
+        .unwrap_or(300.0)
+}

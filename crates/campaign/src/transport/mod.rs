@@ -1,0 +1,176 @@
+//! The transport chain for one structure, written once. Two models (docs/physics.md §5b, §9):
+//!
+//! - [`ConductivityModel::Explicit`] (the default; [`explicit`]): the structure's partial and
+//!   mixed framework occupancies are realised explicitly in seeded supercells with integer
+//!   charges (`halo_enumerate::disorder`); each realisation gets its own BVSE landscape (every Li
+//!   removed: every Li of the composition is mobile), percolation site graph, kMC network with
+//!   the shallow path stations contracted into their hops (`halo_kmc::stations`), and an
+//!   interacting-Li kMC (screened Coulomb pairs, hard core, E_KRA + ΔE/2 rates, Metropolis
+//!   placement). σ, Ea, D, Haven ratio and occupancies are ensemble results over realisations
+//!   ([`ensemble`]), the realisation spread in the error bar; realisations are added until the
+//!   relative SE of σ(300 K) is below a target or a cap is hit.
+//! - [`ConductivityModel::Averaged`] (the first model, kept as a fast descriptor; [`averaged`]):
+//!   one occupancy-averaged landscape, Li sharing a site with a framework cation kept in the
+//!   framework, minima on framework-cation sites dropped, single-particle kMC with hard blocking.
+//!
+//! `halo kmc`, `halo validate` and the campaign pipeline (and so `halo eval`) call
+//! [`evaluate`]; they differ only in the [`TransportSettings`] they pass.
+
+pub mod averaged;
+pub mod ensemble;
+pub mod explicit;
+pub mod options;
+pub mod report;
+
+use halo_bvse::BvseParams;
+use halo_core::Structure;
+use halo_kmc::{KmcParams, KmcResult, MobileIonCount};
+use halo_percolation::{PercolationParams, PercolationResult};
+use serde::{Deserialize, Serialize};
+
+pub use ensemble::{Ensemble, EnsembleSettings, RealisationSummary};
+pub use options::ModelOptions;
+pub use report::kmc_json;
+
+/// Which conductivity model the chain runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConductivityModel {
+    /// Explicit configurations, interacting Li, all Li mobile, stations contracted (the
+    /// default).
+    #[default]
+    Explicit,
+    /// The occupancy-averaged single-particle model (a fast descriptor).
+    Averaged,
+}
+
+impl ConductivityModel {
+    /// The name used in flags, workflow files and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConductivityModel::Explicit => "explicit",
+            ConductivityModel::Averaged => "averaged",
+        }
+    }
+
+    /// Parse `explicit` or `averaged`.
+    pub fn parse(s: &str) -> Option<ConductivityModel> {
+        match s {
+            "explicit" => Some(ConductivityModel::Explicit),
+            "averaged" => Some(ConductivityModel::Averaged),
+            _ => None,
+        }
+    }
+
+    /// A one-line description for provenance records.
+    pub fn description(self) -> &'static str {
+        match self {
+            ConductivityModel::Explicit => {
+                "explicit configurations (seeded integer-occupancy supercells) + BVSE (all Li mobile) \
+                 + percolation + stations contracted + interacting-Li kMC (screened Coulomb, \
+                 E_KRA + dE/2), ensemble over realisations (halo)"
+            }
+            ConductivityModel::Averaged => {
+                "occupancy-averaged BVSE (default mode) + percolation + single-particle kMC \
+                 (fast descriptor, halo)"
+            }
+        }
+    }
+}
+
+/// Everything the chain needs besides the structure.
+#[derive(Clone, Debug)]
+pub struct TransportSettings {
+    /// The model.
+    pub model: ConductivityModel,
+    /// Landscape parameters (the model sets `mixed_site_mobile`).
+    pub bvse: BvseParams,
+    /// Percolation and site-graph parameters.
+    pub percolation: PercolationParams,
+    /// kMC parameters; `mobile_ions` is replaced by the count of the structure (or
+    /// `mobile_per_cell`). The explicit model derives each realisation's seed from `seed`.
+    pub kmc: KmcParams,
+    /// Realisations, stopping rule and station depth of the explicit model.
+    pub ensemble: EnsembleSettings,
+    /// Mobile ions per structure cell instead of the composition's count.
+    pub mobile_per_cell: Option<f64>,
+    /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within
+    /// `halo_kmc::STOP_CHECK_EVENTS` events and the error says `interrupted`.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+/// What the chain produced.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    /// The model that ran.
+    pub model: ConductivityModel,
+    /// The mobile element's count from the composition (the explicit model counts every Li as
+    /// mobile).
+    pub mobile: MobileIonCount,
+    /// Mobile ions per structure cell placed on the network (ensemble mean for the explicit
+    /// model: each realisation places the count that makes it neutral).
+    pub mobile_per_cell_used: f64,
+    /// Thresholds, site graph and parameters of the percolation stage (the first realisation's
+    /// for the explicit model).
+    pub percolation: PercolationResult,
+    /// Sites of the kMC network per structure cell (first realisation).
+    pub network_sites: usize,
+    /// Hops of the kMC network per structure cell (first realisation).
+    pub network_hops: usize,
+    /// Landscape minima dropped because they sit on framework-cation sites (averaged model).
+    pub framework_minima_dropped: usize,
+    /// Shallow path stations contracted into hops (explicit model, first realisation).
+    pub stations_contracted: usize,
+    /// The kMC result (the ensemble result for the explicit model: means over realisations,
+    /// SEs including the realisation spread; see [`ensemble`]).
+    pub kmc: KmcResult,
+    /// The explicit model's realisations and stopping rule.
+    pub ensemble: Option<Ensemble>,
+    /// Wall time of landscape + graph, s.
+    pub landscape_graph_s: f64,
+    /// Wall time of the kMC, s.
+    pub kmc_s: f64,
+}
+
+/// A failed stage of the chain and why.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{stage}: {message}")]
+pub struct TransportError {
+    /// `bvse`, `graph` or `kmc` (the campaign's stage names).
+    pub stage: &'static str,
+    /// The reason.
+    pub message: String,
+    /// The chain was stopped on request (not a failure of the structure).
+    pub interrupted: bool,
+}
+
+pub(crate) fn fail(stage: &'static str) -> impl Fn(String) -> TransportError {
+    move |message| TransportError {
+        stage,
+        message,
+        interrupted: false,
+    }
+}
+
+/// The kMC error as a chain error (a stop request is `interrupted`).
+pub(crate) fn kmc_error(e: halo_kmc::KmcError) -> TransportError {
+    TransportError {
+        stage: "kmc",
+        interrupted: matches!(e, halo_kmc::KmcError::Stopped),
+        message: e.to_string(),
+    }
+}
+
+/// Run the chain on `structure` with the settings' model. `on_stage` is called with `"bvse"`,
+/// `"graph"` and `"kmc"` as each stage finishes (progress bars; the explicit model reports each
+/// stage once, after its first realisation's landscape and graph and after the last kMC).
+pub fn evaluate(
+    structure: &Structure,
+    settings: &TransportSettings,
+    on_stage: impl FnMut(&'static str),
+) -> Result<Transport, TransportError> {
+    match settings.model {
+        ConductivityModel::Explicit => explicit::evaluate(structure, settings, on_stage),
+        ConductivityModel::Averaged => averaged::evaluate(structure, settings, on_stage),
+    }
+}

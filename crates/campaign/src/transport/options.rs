@@ -1,0 +1,233 @@
+//! The transport model's options as a user gives them (`halo kmc`/`halo validate` flags, the
+//! Python keywords), with one set of defaults, checked into [`TransportSettings`] before any
+//! structure is read. `None` means the model's default.
+//!
+//! Model defaults: the explicit model runs the interacting kMC (pair repulsion
+//! `halo_kmc::defaults::pair_repulsion(ε)`, hard core `HARD_CORE_ANG`, Metropolis placement) with
+//! its two calibrated constants ν0 and ε (`crates/data/tables/kmc_calibration.csv`, model
+//! `explicit`); the averaged model runs the single-particle kMC with the 2.5 Å blocking distance
+//! and its own calibrated ν0.
+
+use super::{ConductivityModel, EnsembleSettings, TransportSettings};
+use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
+use halo_core::Species;
+use halo_kmc::{defaults, KmcParams, MobileIons, SupercellChoice};
+use halo_percolation::PercolationParams;
+use serde_json::json;
+
+/// The options of the transport model; see the module documentation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelOptions {
+    /// The conductivity model.
+    pub model: ConductivityModel,
+    /// Temperatures, K (default `halo_kmc::defaults::TEMPERATURES_K`).
+    pub temperatures_k: Option<Vec<f64>>,
+    /// Master seed of the RNG streams (and of the realisations).
+    pub seed: u64,
+    /// `auto` or `a,b,c` repetitions of the kMC network cell.
+    pub supercell: String,
+    /// Mobile ion, e.g. `Li+`.
+    pub mobile_ion: String,
+    /// BVSE grid spacing, Å.
+    pub resolution_ang: f64,
+    /// Hard core / blocking distance, Å (default: 1.6 explicit, 2.5 averaged).
+    pub blocking_distance_ang: Option<f64>,
+    /// Attempt frequency ν0, s⁻¹ (default: the model's calibrated value).
+    pub attempt_frequency_hz: Option<f64>,
+    /// Dielectric constant ε of the Li–Li repulsion (explicit model; default calibrated).
+    pub dielectric_constant: Option<f64>,
+    /// Metropolis moves per ion before the kMC equilibration (explicit model).
+    pub metropolis_sweeps_per_ion: Option<f64>,
+    /// Realisations, stopping rule and stations (explicit model).
+    pub ensemble: EnsembleSettings,
+    /// Independent replicas per temperature.
+    pub replicas: usize,
+    /// Measured blocks per replica.
+    pub blocks: usize,
+    /// Block length, hops per ion.
+    pub hops_per_block: f64,
+    /// Equilibration, hops per ion.
+    pub equilibration: f64,
+    /// Minimum mobile ions in an automatic supercell.
+    pub min_ions: usize,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            model: ConductivityModel::Explicit,
+            temperatures_k: None,
+            seed: 0,
+            supercell: "auto".to_string(),
+            mobile_ion: "Li+".to_string(),
+            resolution_ang: halo_bvse::DEFAULT_RESOLUTION_ANG,
+            blocking_distance_ang: None,
+            attempt_frequency_hz: None,
+            dielectric_constant: None,
+            metropolis_sweeps_per_ion: None,
+            ensemble: EnsembleSettings::default(),
+            replicas: defaults::REPLICAS,
+            blocks: defaults::BLOCKS,
+            hops_per_block: defaults::HOPS_PER_ION_PER_BLOCK,
+            equilibration: defaults::EQUILIBRATION_HOPS_PER_ION,
+            min_ions: defaults::MIN_IONS,
+        }
+    }
+}
+
+/// `auto` or three positive integers `a,b,c`.
+pub fn parse_supercell(s: &str) -> Result<SupercellChoice, String> {
+    if s == "auto" {
+        return Ok(SupercellChoice::Auto);
+    }
+    let v: Vec<usize> = s
+        .split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("--supercell: '{x}' is not a positive integer"))
+        })
+        .collect::<Result<_, _>>()?;
+    if v.len() != 3 {
+        return Err(format!(
+            "--supercell must be `auto` or three integers a,b,c, got '{s}'"
+        ));
+    }
+    Ok(SupercellChoice::Fixed([v[0], v[1], v[2]]))
+}
+
+/// A calibrated constant of `model` and where it comes from, or the user's value.
+fn constant(
+    model: ConductivityModel,
+    name: &str,
+    given: Option<f64>,
+    flag: &str,
+) -> Result<(f64, serde_json::Value), String> {
+    let cal = halo_data::calibration::kmc_constant(model.name(), name).ok_or_else(|| {
+        format!(
+            "kmc_calibration.csv has no {name} for the {} model",
+            model.name()
+        )
+    })?;
+    Ok(match given {
+        Some(v) => (
+            v,
+            json!({"value": v, "source": format!("{flag} (not the calibrated value)"),
+                   "calibrated_value": cal.value}),
+        ),
+        None => (
+            cal.value,
+            json!({"value": cal.value,
+                   "source": "calibrated default, crates/data/tables/kmc_calibration.csv",
+                   "fit": cal.fit, "input": cal.input, "script": cal.script,
+                   "output": cal.output}),
+        ),
+    })
+}
+
+impl ModelOptions {
+    /// Check the options into the transport settings and say where the fitted constants come
+    /// from (the JSON `calibration` object: `attempt_frequency_hz` always, `dielectric_constant`
+    /// for the explicit model). Errors name the option.
+    pub fn settings(
+        &self,
+        mobile_per_cell: Option<f64>,
+    ) -> Result<(TransportSettings, serde_json::Value), String> {
+        let temps = self
+            .temperatures_k
+            .clone()
+            .unwrap_or_else(|| defaults::TEMPERATURES_K.to_vec());
+        let supercell = parse_supercell(&self.supercell)?;
+        let mobile_ion = Species::parse(&self.mobile_ion)
+            .map_err(|e| format!("--mobile-ion '{}': {e}", self.mobile_ion))?;
+        let (nu0, nu0_src) = constant(
+            self.model,
+            "attempt_frequency_hz",
+            self.attempt_frequency_hz,
+            "--attempt-frequency-hz",
+        )?;
+        let mut calibration = json!({
+            "model": self.model.name(),
+            "attempt_frequency_hz": nu0,
+            "attempt_frequency": nu0_src,
+        });
+        let mut params = KmcParams::new(temps);
+        params.seed = self.seed;
+        params.supercell = supercell;
+        params.attempt_frequency_hz = nu0;
+        params.replicas = self.replicas;
+        params.blocks_per_replica = self.blocks;
+        params.hops_per_ion_per_block = self.hops_per_block;
+        params.equilibration_hops_per_ion = self.equilibration;
+        params.min_ions = self.min_ions;
+        match self.model {
+            ConductivityModel::Explicit => {
+                let (eps, eps_src) = constant(
+                    self.model,
+                    "dielectric_constant",
+                    self.dielectric_constant,
+                    "--dielectric-constant",
+                )?;
+                if !(eps.is_finite() && eps >= 1.0) {
+                    return Err(format!("--dielectric-constant {eps} must be at least 1"));
+                }
+                calibration["dielectric_constant"] = json!(eps);
+                calibration["dielectric"] = eps_src;
+                params.pair_repulsion = Some(defaults::pair_repulsion(eps));
+                params.blocking_distance_ang = self
+                    .blocking_distance_ang
+                    .unwrap_or(defaults::HARD_CORE_ANG);
+                params.metropolis_sweeps_per_ion = self
+                    .metropolis_sweeps_per_ion
+                    .unwrap_or(defaults::METROPOLIS_SWEEPS_PER_ION);
+                self.ensemble.validate()?;
+            }
+            ConductivityModel::Averaged => {
+                if self.dielectric_constant.is_some() {
+                    return Err(
+                        "--dielectric-constant applies to the explicit model only (--model explicit)"
+                            .into(),
+                    );
+                }
+                params.blocking_distance_ang = self
+                    .blocking_distance_ang
+                    .unwrap_or(defaults::BLOCKING_DISTANCE_ANG);
+                params.metropolis_sweeps_per_ion = self.metropolis_sweeps_per_ion.unwrap_or(0.0);
+            }
+        }
+        // every other parameter is validated before the file is read; the ion count from the
+        // structure replaces this value
+        params.mobile_ions = MobileIons::PerCell(mobile_per_cell.unwrap_or(1.0));
+        params.validate().map_err(|e| e.to_string())?;
+        if let Some(m) = mobile_per_cell {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(format!(
+                    "--mobile-per-cell must be a positive number, got {m}"
+                ));
+            }
+        }
+        let bvse = BvseParams {
+            mobile_ion,
+            resolution_ang: self.resolution_ang,
+            mode: GridMode::Default,
+            mixed_site_mobile: match self.model {
+                ConductivityModel::Explicit => MixedSiteMobile::Remove,
+                ConductivityModel::Averaged => MixedSiteMobile::KeepAsFramework,
+            },
+            ..Default::default()
+        };
+        bvse.validate().map_err(|e| e.to_string())?;
+        Ok((
+            TransportSettings {
+                model: self.model,
+                bvse,
+                percolation: PercolationParams::default(),
+                kmc: params,
+                ensemble: self.ensemble.clone(),
+                mobile_per_cell,
+                stop: None,
+            },
+            calibration,
+        ))
+    }
+}

@@ -1,0 +1,36 @@
+//! The JSON of one transport evaluation, as `halo kmc --json` prints it and `halo.kmc(...)`
+//! returns it (one builder, so the two agree key for key).
+
+use super::{Transport, TransportSettings};
+use serde_json::json;
+
+/// The `halo kmc --json` object of `tr` for the file `source` (as given), the structure's
+/// reduced `formula`, the settings that ran and where the fitted constants came from.
+pub fn kmc_json(
+    tr: &Transport,
+    source: &str,
+    formula: &str,
+    settings: &TransportSettings,
+    calibration: &serde_json::Value,
+) -> serde_json::Value {
+    let result = &tr.kmc;
+    json!({
+        "file": source,
+        "formula": formula,
+        "model": tr.model.name(),
+        "model_description": tr.model.description(),
+        "mobile_ions": tr.mobile,
+        "mobile_per_cell_used": tr.mobile_per_cell_used,
+        "network": {"sites": tr.network_sites, "hops": tr.network_hops,
+                    "framework_minima_dropped": tr.framework_minima_dropped,
+                    "stations_contracted": tr.stations_contracted,
+                    "bvse_resolution_ang": settings.bvse.resolution_ang,
+                    "e_3d_ev": tr.percolation.thresholds.e_3d_ev},
+        "calibration": calibration,
+        "kmc": result,
+        "temperatures": result.temperatures,
+        "arrhenius": result.arrhenius,
+        "ensemble": tr.ensemble,
+        "timing_s": {"landscape_graph": tr.landscape_graph_s, "kmc": tr.kmc_s},
+    })
+}
