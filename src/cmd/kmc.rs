@@ -34,9 +34,9 @@ pub struct Args {
 /// defaults for both: `halo_campaign::transport::ModelOptions`).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
-    /// Conductivity model: `explicit` (explicit configurations, interacting Li, the default) or
-    /// `averaged` (the occupancy-averaged single-particle model, a fast descriptor).
-    #[arg(long, default_value = "explicit")]
+    /// Conductivity model: `averaged` (the occupancy-averaged single-particle model, the
+    /// default) or `explicit` (explicit configurations, interacting Li; docs/physics.md §10).
+    #[arg(long, default_value = "averaged")]
     pub model: String,
     /// Temperatures, K, comma separated (default 300,350,400,450,500).
     #[arg(long = "temperatures-k", alias = "temperatures")]
@@ -273,14 +273,13 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
     println!(
         "attempt frequency ν0 = {:.3e} s⁻¹ ({})",
         r.params.attempt_frequency_hz,
-        calibration["attempt_frequency"]["source"]
-            .as_str()
-            .unwrap_or("")
+        calibration["source"].as_str().unwrap_or("")
     );
-    if let Some(eps) = calibration["dielectric_constant"].as_f64() {
+    let eps = &calibration["dielectric_constant"];
+    if let Some(v) = eps["dielectric_constant"].as_f64() {
         println!(
-            "Li–Li repulsion: ε = {eps} ({}), λ = {} Å, cutoff {} Å",
-            calibration["dielectric"]["source"].as_str().unwrap_or(""),
+            "Li–Li repulsion: ε = {v} ({}), λ = {} Å, cutoff {} Å",
+            eps["source"].as_str().unwrap_or(""),
             defaults::SCREENING_LENGTH_ANG,
             defaults::PAIR_CUTOFF_ANG
         );

@@ -183,7 +183,7 @@ pub struct KmcSection {
     /// Automatic supercells hold at least this many mobile ions.
     #[serde(default = "default_min_ions")]
     pub min_ions: usize,
-    /// `explicit` (the default) or `averaged` (the fast descriptor).
+    /// `averaged` (the default) or `explicit` (docs/physics.md §10).
     #[serde(default)]
     pub model: crate::transport::ConductivityModel,
     /// Dielectric constant of the Li–Li repulsion (explicit model; default calibrated).
@@ -525,7 +525,7 @@ fractions = "0:0.666:0.111"
             let w = parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(w.kmc.attempt_frequency_hz, None, "{name}");
             assert_eq!(w.kmc.dielectric_constant, None, "{name}");
-            assert_eq!(w.kmc.model, crate::transport::ConductivityModel::Explicit);
+            assert_eq!(w.kmc.model, crate::transport::ConductivityModel::Averaged);
         }
     }
 

@@ -122,8 +122,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Ea ± SE (eV) and σ(300 K). Keywords as the CLI's flags: `temperatures_k` (alias
 /// `temperatures`, K; default 300,350,400,450,500), `seed`, `supercell` (`"auto"` or `[a,b,c]`),
 /// `mobile_ion`, `resolution_ang` (alias `resolution`, Å, default 0.2),
-/// `model` (`"explicit"`, the default: explicit configurations and interacting Li; or
-/// `"averaged"`, the fast descriptor), `dielectric_constant` (explicit model, default calibrated),
+/// `model` (`"averaged"`, the default; or `"explicit"`: explicit configurations and interacting
+/// Li), `dielectric_constant` (explicit model, default calibrated),
 /// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
 /// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
 /// `replicas` (4), `blocks` (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
@@ -132,7 +132,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
 #[pyfunction]
 #[pyo3(name = "kmc")]
-#[pyo3(signature = (structure, temperatures_k = None, *, model = "explicit".to_string(),
+#[pyo3(signature = (structure, temperatures_k = None, *, model = "averaged".to_string(),
                     dielectric_constant = None, seed = 0, supercell = None,
                     mobile_ion = "Li+".to_string(), resolution_ang = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,

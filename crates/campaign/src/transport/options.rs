@@ -55,7 +55,7 @@ pub struct ModelOptions {
 impl Default for ModelOptions {
     fn default() -> Self {
         ModelOptions {
-            model: ConductivityModel::Explicit,
+            model: ConductivityModel::default(),
             temperatures_k: None,
             seed: 0,
             supercell: "auto".to_string(),
@@ -112,12 +112,12 @@ fn constant(
     Ok(match given {
         Some(v) => (
             v,
-            json!({"value": v, "source": format!("{flag} (not the calibrated value)"),
-                   "calibrated_value": cal.value}),
+            json!({name: v, "source": format!("{flag} (not the calibrated value)"),
+                   format!("calibrated_{name}"): cal.value}),
         ),
         None => (
             cal.value,
-            json!({"value": cal.value,
+            json!({name: cal.value,
                    "source": "calibrated default, crates/data/tables/kmc_calibration.csv",
                    "fit": cal.fit, "input": cal.input, "script": cal.script,
                    "output": cal.output}),
@@ -140,17 +140,15 @@ impl ModelOptions {
         let supercell = parse_supercell(&self.supercell)?;
         let mobile_ion = Species::parse(&self.mobile_ion)
             .map_err(|e| format!("--mobile-ion '{}': {e}", self.mobile_ion))?;
-        let (nu0, nu0_src) = constant(
+        // the ν0 object at the top level (as before the explicit model), the model's name and,
+        // for the explicit model, the dielectric constant's object beside it
+        let (nu0, mut calibration) = constant(
             self.model,
             "attempt_frequency_hz",
             self.attempt_frequency_hz,
             "--attempt-frequency-hz",
         )?;
-        let mut calibration = json!({
-            "model": self.model.name(),
-            "attempt_frequency_hz": nu0,
-            "attempt_frequency": nu0_src,
-        });
+        calibration["model"] = json!(self.model.name());
         let mut params = KmcParams::new(temps);
         params.seed = self.seed;
         params.supercell = supercell;
@@ -171,8 +169,7 @@ impl ModelOptions {
                 if !(eps.is_finite() && eps >= 1.0) {
                     return Err(format!("--dielectric-constant {eps} must be at least 1"));
                 }
-                calibration["dielectric_constant"] = json!(eps);
-                calibration["dielectric"] = eps_src;
+                calibration["dielectric_constant"] = eps_src;
                 params.pair_repulsion = Some(defaults::pair_repulsion(eps));
                 params.blocking_distance_ang = self
                     .blocking_distance_ang
