@@ -38,7 +38,7 @@ NU0_RUN = 1e13
 
 def run(halo, eps, extra):
     out = tempfile.mkdtemp(prefix=f"halo-cal-eps{eps}-")
-    cmd = [halo, "validate", SET, "--sites", SITES, "--calibration-pairs", PAIRS,
+    cmd = [halo, "validate", SET, "--model", "explicit", "--sites", SITES, "--calibration-pairs", PAIRS,
            "--attempt-frequency-hz", str(NU0_RUN), "--dielectric-constant", str(eps),
            "--out", out] + extra.split()
     t0 = time.time()
