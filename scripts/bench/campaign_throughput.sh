@@ -5,7 +5,9 @@
 #
 #   scripts/bench/campaign_throughput.sh [WORKFLOW] [SHARDS] [THREADS]
 #
-# Defaults: workflows/halide-discovery.toml, 1/40 of the candidates, 2 threads.
+# Defaults: workflows/halide-discovery.toml, 1/40 of the candidates, 2 threads. For the explicit
+# model, pass a copy of the workflow with `model = "explicit"` in [kmc]: the script then also
+# reports the ensemble size per candidate and the share that hit the realisation cap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 wf=${1:-workflows/halide-discovery.toml}
@@ -37,6 +39,14 @@ print(f"wall {wall:.1f} s on {threads} threads -> {3600 * len(recs) / wall:.0f} 
       f"(whole campaign ≈ {len(plan['candidates']) * wall / max(len(recs),1) / 3600:.2f} h)")
 if rel:
     print(f"sigma(300 K) relative SE: median {statistics.median(rel):.3f}, max {max(rel):.3f}")
+ens = [r.get("details", {}).get("model", {}).get("ensemble") for r in ok]
+ens = [e for e in ens if e]
+if ens:
+    sizes = [len(e["realisations"]) for e in ens]
+    cap = sum(1 for e in ens if e["hit_cap"])
+    print(f"explicit model: realisations per candidate mean {statistics.mean(sizes):.2f} "
+          f"(min {min(sizes)}, max {max(sizes)}); {cap} of {len(ens)} hit the cap "
+          f"({100 * cap / len(ens):.0f} %)")
 for k, v in sorted(stage.items()):
     print(f"  stage {k:8s} mean {statistics.mean(v):.3f} s per candidate")
 PY
