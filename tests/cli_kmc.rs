@@ -94,6 +94,33 @@ fn kmc_bad_input_is_a_clear_error() {
         ),
         (vec!["kmc", SPINEL, "--supercell", "2,2"], "--supercell"),
         (vec!["kmc", SPINEL, "--replicas", "0"], "replicas"),
+        (vec!["kmc", SPINEL, "--model", "fancy"], "--model 'fancy'"),
+        (
+            vec!["kmc", SPINEL, "--dielectric-constant", "10"],
+            "explicit model only",
+        ),
+        (
+            vec![
+                "kmc",
+                SPINEL,
+                "--model",
+                "explicit",
+                "--dielectric-constant",
+                "0.5",
+            ],
+            "--dielectric-constant 0.5",
+        ),
+        (
+            vec![
+                "kmc",
+                SPINEL,
+                "--model",
+                "explicit",
+                "--min-realisations",
+                "9",
+            ],
+            "min_realisations",
+        ),
     ] {
         fails_with(halo().args(&args), needle);
     }
@@ -128,4 +155,57 @@ fn kmc_and_the_campaign_evaluation_agree_bit_for_bit() {
         let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
         assert_eq!(a.to_bits(), b.to_bits(), "eval {a:e} vs kmc {b:e}");
     }
+}
+
+/// The explicit model (docs/physics.md §9.8): an ensemble over seeded realisations of the 16d
+/// disorder, every Li placed, the calibrated ε and ν0 named, reproducible for a seed.
+#[test]
+fn kmc_explicit_model_reports_its_ensemble_and_is_reproducible() {
+    let run = || {
+        json_ok(quick(halo().args([
+            "kmc",
+            SPINEL,
+            "--json",
+            "--model",
+            "explicit",
+            "--temperatures-k",
+            "400,500",
+            "--seed",
+            "3",
+            "--max-realisations",
+            "2",
+            "--metropolis-sweeps-per-ion",
+            "5",
+        ])))
+    };
+    let v = run();
+    assert_eq!(v["model"], "explicit");
+    let e = &v["ensemble"];
+    assert_eq!(e["disordered"], true);
+    let reals = e["realisations"].as_array().unwrap();
+    assert!((2..=2).contains(&reals.len()), "{e}");
+    // each realisation is neutral: its Li count is an integer near the refined 16.46 per cell
+    for r in reals {
+        let cells: u64 = r["scale"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .product();
+        let per_cell = r["mobile_count"].as_f64().unwrap() / cells as f64;
+        assert!((per_cell - 16.464).abs() < 2.0, "{r}");
+    }
+    // every Li is mobile in this model
+    assert_eq!(v["mobile_ions"]["framework_per_cell"].as_f64(), Some(0.0));
+    assert!(
+        v["calibration"]["dielectric_constant"]["dielectric_constant"]
+            .as_f64()
+            .is_some()
+    );
+    assert_eq!(v["calibration"]["model"], "explicit");
+    let s = v["temperatures"][0]["sigma_s_per_cm"].as_f64().unwrap();
+    assert!(s.is_finite() && s > 0.0, "{s}");
+    // the same seed gives the same numbers
+    let w = run();
+    assert_eq!(v["temperatures"], w["temperatures"]);
 }

@@ -208,12 +208,13 @@ fn kmc_defaults_to_the_calibrated_attempt_frequency_and_says_so() {
     let j = json_ok(halo().arg("kmc").arg(&f).arg("--json").args(short));
     let cal =
         std::fs::read_to_string(root().join("crates/data/tables/kmc_calibration.csv")).unwrap();
+    // the averaged model's ν0 row (columns: model, constant, value, …)
     let value: f64 = cal
         .lines()
-        .nth(1)
+        .find(|l| l.starts_with("averaged,attempt_frequency_hz,"))
         .unwrap()
         .split(',')
-        .nth(1)
+        .nth(2)
         .unwrap()
         .parse()
         .unwrap();
