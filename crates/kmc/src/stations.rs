@@ -379,7 +379,7 @@ pub fn contract_stations(
     }
     net.validate()?;
     let n = net.sites.len();
-    if !(opts.max_hop_length_ang > 0.0) {
+    if opts.max_hop_length_ang.is_nan() || opts.max_hop_length_ang <= 0.0 {
         return Err(KmcError::InvalidParameter {
             name: "max_hop_length_ang",
             reason: format!(
