@@ -548,6 +548,18 @@ fn mean_se(x: &[f64]) -> (f64, f64) {
     (m, (v / n).sqrt())
 }
 
+/// The Arrhenius fit of ln(σT) over the temperatures of a result ([`arrhenius_fit`] with their
+/// σ and SE); `None` with fewer than two temperatures or when the fit fails (σ ≤ 0).
+pub fn arrhenius_of(temps: &[TemperatureResult]) -> Option<ArrheniusFit> {
+    if temps.len() < 2 {
+        return None;
+    }
+    let ts: Vec<f64> = temps.iter().map(|t| t.temperature_k).collect();
+    let s: Vec<f64> = temps.iter().map(|t| t.sigma_s_per_cm).collect();
+    let se: Vec<f64> = temps.iter().map(|t| t.sigma_se_s_per_cm).collect();
+    arrhenius_fit(&ts, &s, &se).ok()
+}
+
 /// Choose the supercell and the ion count for `net` under `params`.
 pub fn prepare(
     net: &HopNetwork,
@@ -690,14 +702,7 @@ pub fn simulate_with_stop(
             occupancies,
         });
     }
-    let arrhenius = if temps.len() >= 2 {
-        let ts: Vec<f64> = temps.iter().map(|t| t.temperature_k).collect();
-        let s: Vec<f64> = temps.iter().map(|t| t.sigma_s_per_cm).collect();
-        let se: Vec<f64> = temps.iter().map(|t| t.sigma_se_s_per_cm).collect();
-        arrhenius_fit(&ts, &s, &se).ok()
-    } else {
-        None
-    };
+    let arrhenius = arrhenius_of(&temps);
     Ok(KmcResult {
         params: params.clone(),
         supercell: sc.supercell,

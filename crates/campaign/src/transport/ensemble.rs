@@ -16,7 +16,7 @@
 //! the lowest temperature's σ without a fit) is at most `target_rel_se`, or until
 //! K = `max_realisations` (the cap; `hit_cap` is then recorded).
 
-use halo_kmc::{arrhenius_fit, ClassOccupancy, KmcResult, TemperatureResult};
+use halo_kmc::{ClassOccupancy, KmcResult, TemperatureResult};
 use serde::{Deserialize, Serialize};
 
 /// Default of [`EnsembleSettings::target_rel_se`]: 20 % relative SE of σ(300 K).
@@ -231,14 +231,7 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
             occupancies,
         });
     }
-    out.arrhenius = if temps.len() >= 2 {
-        let ts: Vec<f64> = temps.iter().map(|t| t.temperature_k).collect();
-        let s: Vec<f64> = temps.iter().map(|t| t.sigma_s_per_cm).collect();
-        let se: Vec<f64> = temps.iter().map(|t| t.sigma_se_s_per_cm).collect();
-        arrhenius_fit(&ts, &s, &se).ok()
-    } else {
-        None
-    };
+    out.arrhenius = halo_kmc::arrhenius_of(&temps);
     out.temperatures = temps;
     let k = results.len() as f64;
     out.ions_per_cell = results
