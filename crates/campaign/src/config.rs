@@ -426,7 +426,16 @@ fn validate(w: &Workflow) -> Result<(), String> {
     // the model options (dielectric constant, realisations, stopping rule, stations) are
     // checked by the one checker `halo kmc` uses, with the key named
     if let Err(e) = crate::pipeline::model_options(k, 0).settings(None) {
-        return Err(format!("kmc: {e}"));
+        // the checker speaks in flags; a workflow names keys
+        let e = [
+            ("--dielectric-constant", "dielectric_constant"),
+            ("--attempt-frequency-hz", "attempt_frequency_hz"),
+            ("--metropolis-sweeps-per-ion", "metropolis_sweeps_per_ion"),
+            ("(--model explicit)", "(model = \"explicit\")"),
+        ]
+        .iter()
+        .fold(e, |e, (flag, key)| e.replace(flag, key));
+        return Err(format!("kmc.{e}"));
     }
     w.filters.validate().map_err(|e| format!("filters: {e}"))?;
     let b = w.synthesis.batch_mass_g;
@@ -500,6 +509,19 @@ fractions = "0:0.666:0.111"
                 "campaign.name",
             ),
             (GOOD.replace("seed = 7", "seed = -7"), "seed"),
+            (
+                GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\ndielectric_constant = 0.2\n",
+                "kmc.dielectric_constant",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\ndielectric_constant = 5\n",
+                "kmc.dielectric_constant",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\ntarget_rel_se = 0\n",
+                "target_rel_se",
+            ),
+            (GOOD.to_string() + "[kmc]\nmodel = \"fancy\"\n", "fancy"),
         ];
         for (text, key) in cases {
             let e = parse(&text).unwrap_err();
