@@ -56,6 +56,21 @@ def test_kmc_equals_cli(cli_json, spinel_path, in_repo):
     assert k.calibration["source"].startswith("calibrated default")
 
 
+def test_kmc_explicit_model_equals_cli(cli_json, spinel_path, in_repo):
+    kw = dict(KMC_KW, temperatures=[400, 500])
+    flags = ["--temperatures", "400,500", "--replicas", "2", "--blocks", "4",
+             "--hops-per-block", "10", "--seed", "7", "--model", "explicit"]
+    k = halo.kmc(spinel_path, model="explicit", **kw)
+    c = cli_json("kmc", spinel_path, *flags)
+    py = k.to_dict()
+    py.pop("timing_s"), c.pop("timing_s")
+    assert py == c
+    assert py["model"] == "explicit" and py["ensemble"]["disordered"] is True
+    assert py["calibration"]["dielectric_constant"]["source"].startswith("calibrated default")
+    with pytest.raises(halo.ParameterError, match="explicit"):
+        halo.kmc(spinel_path, model="fancy")
+
+
 def test_kmc_unit_names_and_aliases_agree(spinel_path, in_repo):
     a = halo.kmc(spinel_path, **KMC_KW).to_dict()
     kw = dict(KMC_KW)
