@@ -9,7 +9,10 @@
 //! the spread between realisations (which contains the kMC noise of each) or, when the few
 //! realisations happen to agree better than their own noise allows, the propagated kMC noise.
 //! The Arrhenius fit is refitted on the ensemble σ(T) with these SEs. Occupancies are pooled per
-//! site label: Σ ions / Σ sites over realisations (time averages of each kMC).
+//! site label: Σ ions / Σ sites over realisations (time averages of each kMC). The rate drift and
+//! the centre-of-mass drift z are the worst over realisations. Counts describing one supercell
+//! (`supercell`, `n_sites`, `n_ions`, `volume_ang3`, `ions_per_ang3`) are the first
+//! realisation's; `ions_per_cell` is the mean per structure cell.
 //!
 //! Stopping rule: realisations are added (each with its own configuration and kMC seed) until
 //! K ≥ `min_realisations` and the relative SE of σ(300 K) (of the ensemble Arrhenius fit, or of
@@ -227,7 +230,12 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
             simulated_time_se_s: tm_se,
             blocks: at.iter().map(|t| t.blocks).sum(),
             rate_drift_max_rel: at.iter().map(|t| t.rate_drift_max_rel).fold(0.0, f64::max),
-            drift_z: at[0].drift_z,
+            // the worst realisation per axis (each z is in units of its own SE)
+            drift_z: std::array::from_fn(|a| {
+                at.iter()
+                    .map(|t| t.drift_z[a])
+                    .fold(0.0, |w: f64, z| if z.abs() > w.abs() { z } else { w })
+            }),
             occupancies,
         });
     }

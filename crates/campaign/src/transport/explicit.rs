@@ -145,14 +145,13 @@ pub fn evaluate(
     for k in 0..ens.max_realisations {
         let seed = realisation_seed(settings.kmc.seed, k as u64);
         let t0 = Instant::now();
-        let prep = match &cached {
-            Some(p) => p.clone(),
+        // an ordered structure has one configuration: its landscape and network are reused
+        let fresh;
+        let prep: &Prepared = match &cached {
+            Some(p) => p,
             None => {
-                let p = prepare(structure, settings, element, &keep, seed)?;
-                if !disordered {
-                    cached = Some(p.clone());
-                }
-                p
+                fresh = prepare(structure, settings, element, &keep, seed)?;
+                &fresh
             }
         };
         landscape_graph_s += t0.elapsed().as_secs_f64();
@@ -179,14 +178,11 @@ pub fn evaluate(
         let r = halo_kmc::simulate_with_stop(&prep.network, &kp, settings.stop.as_deref())
             .map_err(kmc_error)?;
         kmc_s += t1.elapsed().as_secs_f64();
+        let t_ref = reference_temperature_k(&r);
         let reference = r
             .temperatures
             .iter()
-            .min_by(|a, b| {
-                (a.temperature_k - 300.0)
-                    .abs()
-                    .total_cmp(&(b.temperature_k - 300.0).abs())
-            })
+            .find(|t| t.temperature_k == t_ref)
             .expect("validated: at least one temperature");
         summaries.push(RealisationSummary {
             index: k,
@@ -205,7 +201,10 @@ pub fn evaluate(
         results.push(r);
         cells.push(n_cells);
         if first.is_none() {
-            first = Some(prep);
+            first = Some(prep.clone());
+        }
+        if !disordered && cached.is_none() {
+            cached = Some(prep.clone());
         }
         let c = combine(&results, &cells);
         rel = rel_se_300k(&c);
@@ -217,7 +216,7 @@ pub fn evaluate(
     on_stage("kmc");
     let first = first.expect("max_realisations ≥ 1 (validated)");
     let kmc = combined.expect("at least one realisation ran");
-    let reference_temperature_k = summaries_reference(&kmc);
+    let reference_temperature_k = reference_temperature_k(&kmc);
     let hit_cap = rel > ens.target_rel_se;
     Ok(Transport {
         model: ConductivityModel::Explicit,
@@ -242,8 +241,8 @@ pub fn evaluate(
     })
 }
 
-/// The temperature closest to 300 K.
-fn summaries_reference(r: &KmcResult) -> f64 {
+/// The temperature of `r` closest to 300 K (the reference of the summaries).
+fn reference_temperature_k(r: &KmcResult) -> f64 {
     r.temperatures
         .iter()
         .map(|t| t.temperature_k)

@@ -50,12 +50,17 @@ pub(super) fn refined_li(loaded: &halo_io::LoadedStructure) -> Vec<RefinedLi> {
             .any(|(sp, o)| sp.element != li && *o > 0.0 && !sp.element.is_halogen());
         for &a in origins {
             let row = &loaded.asymmetric_sites[a];
-            if row.species.element == li && !out.iter().any(|r| r.label == row.label) {
-                out.push(RefinedLi {
+            if row.species.element != li {
+                continue;
+            }
+            match out.iter_mut().find(|r| r.label == row.label) {
+                Some(r) => r.sites_per_cell += 1,
+                None => out.push(RefinedLi {
                     label: row.label.clone(),
                     occupancy: row.occupancy,
                     shared_with_framework_cation: shared,
-                });
+                    sites_per_cell: 1,
+                }),
             }
         }
     }

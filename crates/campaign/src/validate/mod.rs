@@ -96,6 +96,8 @@ pub struct RefinedLi {
     pub label: String,
     pub occupancy: f64,
     pub shared_with_framework_cation: bool,
+    /// Sites of this label in the structure cell.
+    pub sites_per_cell: usize,
 }
 
 /// One noisy copy of a structure.
@@ -237,7 +239,8 @@ pub fn run(
         })
         .collect();
     let compositions = score::compositions(&row_results);
-    let occupancies = checks::occupancy_comparisons(&opts.sites, &files, &structures);
+    let occupancies =
+        checks::occupancy_comparisons(&opts.sites, &files, &structures, opts.settings.model);
     let noise = if opts.noise_copies == 0 {
         Vec::new()
     } else {
