@@ -35,7 +35,7 @@ pub struct Args {
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
     /// Conductivity model: `averaged` (the occupancy-averaged single-particle model, the
-    /// default) or `explicit` (explicit configurations, interacting Li; docs/physics.md §10).
+    /// default) or `explicit` (explicit configurations, interacting Li; docs/physics.md §9.8).
     #[arg(long, default_value = "averaged")]
     pub model: String,
     /// Temperatures, K, comma separated (default 300,350,400,450,500).
@@ -65,7 +65,7 @@ pub struct ModelArgs {
     /// the calibrated value).
     #[arg(long)]
     pub dielectric_constant: Option<f64>,
-    /// Metropolis moves per ion before the kMC equilibration (default 1.6 explicit, 0 averaged).
+    /// Metropolis moves per ion before the kMC equilibration (default 200 explicit, 0 averaged).
     #[arg(long)]
     pub metropolis_sweeps_per_ion: Option<f64>,
     /// Fewest realisations of a disordered structure (explicit model).

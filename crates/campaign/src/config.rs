@@ -183,7 +183,7 @@ pub struct KmcSection {
     /// Automatic supercells hold at least this many mobile ions.
     #[serde(default = "default_min_ions")]
     pub min_ions: usize,
-    /// `averaged` (the default) or `explicit` (docs/physics.md §10).
+    /// `averaged` (the default) or `explicit` (docs/physics.md §9.8).
     #[serde(default)]
     pub model: crate::transport::ConductivityModel,
     /// Dielectric constant of the Li–Li repulsion (explicit model; default calibrated).

@@ -51,6 +51,13 @@
 //! exceeds `max_sites`, the scale s' ≤ s (componentwise) with N·Π s'_i ≤ `max_sites` that
 //! maximises the smallest width min_i s'_i d_i is taken (ties: more sites, then the
 //! lexicographically smallest), and (1, 1, 1) when even that is too large.
+//!
+//! With `min_mobile` > 0 the scale that meets the width is then grown one repetition at a time
+//! along its currently thinnest direction (ties: the first) until the refined mobile content
+//! a·b·c · Σ_sites o_m reaches `min_mobile`, as long as N·Π s_i stays within `max_sites`. This
+//! is how the explicit conductivity model draws one realisation over the whole kMC cell (the
+//! same growth rule as the kMC's automatic supercell) instead of repeating a small one
+//! periodically inside it.
 
 use crate::error::EnumerateError;
 use halo_core::structure::OCCUPANCY_TOLERANCE;
@@ -78,6 +85,8 @@ pub struct DisorderOptions {
     pub max_sites: usize,
     /// An explicit diagonal scale; `None`: [`choose_scale`].
     pub scale: Option<[usize; 3]>,
+    /// Grow the supercell until it holds at least this refined mobile content (0: width only).
+    pub min_mobile: usize,
 }
 
 impl Default for DisorderOptions {
@@ -86,6 +95,7 @@ impl Default for DisorderOptions {
             min_width_ang: DEFAULT_MIN_WIDTH_ANG,
             max_sites: DEFAULT_MAX_SITES,
             scale: None,
+            min_mobile: 0,
         }
     }
 }
@@ -151,8 +161,34 @@ pub fn realisation_seed(base_seed: u64, index: u64) -> u64 {
 /// `opts.min_width_ang`, within `opts.max_sites` supercell sites (see the module doc for the
 /// fallback when the width cannot be met; it is not an error). `opts.scale` is ignored here: it
 /// is [`realise_disorder`] that honours an explicit scale. The rule is the same for ordered and
-/// disordered structures; `_mobile` is accepted for symmetry with [`realise_disorder`].
-pub fn choose_scale(structure: &Structure, _mobile: Element, opts: &DisorderOptions) -> [usize; 3] {
+/// disordered structures; `mobile` names the element whose refined content `opts.min_mobile`
+/// counts.
+pub fn choose_scale(structure: &Structure, mobile: Element, opts: &DisorderOptions) -> [usize; 3] {
+    let base = choose_width_scale(structure, opts);
+    let per_cell: f64 = structure.sites.iter().map(|s| s.occupancy_of(mobile)).sum();
+    let n = structure.num_sites().max(1);
+    let widths = structure.lattice.perpendicular_widths_ang();
+    let mut s = base;
+    let cells = |s: &[usize; 3]| s[0] * s[1] * s[2];
+    while opts.min_mobile > 0
+        && per_cell > 0.0
+        && (cells(&s) as f64) * per_cell < opts.min_mobile as f64 - 1e-9
+    {
+        let k = (0..3)
+            .min_by(|&a, &b| (s[a] as f64 * widths[a]).total_cmp(&(s[b] as f64 * widths[b])))
+            .expect("three directions");
+        let mut next = s;
+        next[k] += 1;
+        if n * cells(&next) > opts.max_sites {
+            break;
+        }
+        s = next;
+    }
+    s
+}
+
+/// The width rule of [`choose_scale`] alone.
+fn choose_width_scale(structure: &Structure, opts: &DisorderOptions) -> [usize; 3] {
     let widths = structure.lattice.perpendicular_widths_ang();
     let n = structure.num_sites().max(1);
     let cap = (opts.max_sites / n).max(1);
@@ -864,6 +900,33 @@ mod tests {
             ..DisorderOptions::default()
         };
         assert_eq!(choose_scale(&mono, li, &tiny), [1, 1, 1]);
+    }
+
+    #[test]
+    fn choose_scale_grows_to_the_mobile_target_along_the_thinnest_direction() {
+        let li = Element::LI;
+        // rock salt LiCl, a = 5.14 Å: 4 Li per cell; the width rule gives (2, 2, 2) = 32 Li
+        let licl = Structure::rock_salt(sp("Li+"), sp("Cl-"), 5.14).unwrap();
+        let opts = DisorderOptions {
+            min_mobile: 128,
+            ..DisorderOptions::default()
+        };
+        let s = choose_scale(&licl, li, &opts);
+        let cells: usize = s.iter().product();
+        // 32 cells hold 128 Li; growth one step at a time along the thinnest (first on ties):
+        // (2,2,2) → (3,2,2) → (3,3,2) → (3,3,3) = 27 cells, 108 Li → (4,3,3) = 36 cells
+        assert_eq!(s, [4, 3, 3]);
+        assert!(cells * 4 >= 128 && (cells - 9) * 4 < 128);
+        // the site cap stops the growth (8 sites per cell; (3,3,3) = 216 sites ≤ 250 < 288)
+        let capped = DisorderOptions {
+            min_mobile: 128,
+            max_sites: 250,
+            ..DisorderOptions::default()
+        };
+        assert_eq!(choose_scale(&licl, li, &capped), [3, 3, 3]);
+        // no mobile content: the width rule alone
+        let nacl = Structure::rock_salt(sp("Na+"), sp("Cl-"), 5.64).unwrap();
+        assert_eq!(choose_scale(&nacl, li, &opts), [2, 2, 2]);
     }
 
     #[test]

@@ -92,19 +92,30 @@ pub struct SupercellNetwork {
 /// All (t, image) with |r_t + image − r_s| < r_max (excluding s itself at image 0), per s.
 fn neighbours_within(net: &HopNetwork, r_max: f64) -> Vec<Vec<(usize, [i32; 3], f64)>> {
     let w = net.lattice.perpendicular_widths_ang();
-    let reach = w.map(|wi| (r_max / wi).ceil() as i32 + 1);
     let n = net.sites.len();
     let mut out = vec![Vec::new(); n];
     if r_max <= 0.0 {
         return out;
     }
+    // With the fractional difference reduced to x ∈ [−½, ½]³ (shift m = round(Δf)), the image
+    // n + m lies at least (|n_i| − ½)·w_i away along each reciprocal direction, so only
+    // |n_i| ≤ r_max/w_i + ½ can be closer than r_max. The images are enumerated in the same
+    // (lexicographic) order as a plain scan, and each distance is computed from the unreduced
+    // image vector, so the lists are those of the plain scan, bit for bit.
+    let reach = w.map(|wi| (r_max / wi + 0.5 + 1e-9).floor() as i32);
     for (s, list) in out.iter_mut().enumerate() {
         let fs = Vector3::from(net.sites[s].frac_coords);
         for t in 0..n {
             let ft = Vector3::from(net.sites[t].frac_coords);
-            for a in -reach[0]..=reach[0] {
-                for b in -reach[1]..=reach[1] {
-                    for c in -reach[2]..=reach[2] {
+            let raw = ft - fs;
+            let m = [
+                -(raw[0].round() as i32),
+                -(raw[1].round() as i32),
+                -(raw[2].round() as i32),
+            ];
+            for a in m[0] - reach[0]..=m[0] + reach[0] {
+                for b in m[1] - reach[1]..=m[1] + reach[1] {
+                    for c in m[2] - reach[2]..=m[2] + reach[2] {
                         if s == t && a == 0 && b == 0 && c == 0 {
                             continue;
                         }
@@ -661,6 +672,56 @@ pub fn auto_supercell(
 mod tests {
     use super::*;
     use crate::network::ideal;
+
+    /// The plain scan over a generous image range that `neighbours_within` must reproduce.
+    fn neighbours_by_plain_scan(net: &HopNetwork, r_max: f64) -> Vec<Vec<(usize, [i32; 3], f64)>> {
+        let w = net.lattice.perpendicular_widths_ang();
+        let reach = w.map(|wi| (r_max / wi).ceil() as i32 + 2);
+        let n = net.sites.len();
+        let mut out = vec![Vec::new(); n];
+        for (s, list) in out.iter_mut().enumerate() {
+            let fs = Vector3::from(net.sites[s].frac_coords);
+            for t in 0..n {
+                let ft = Vector3::from(net.sites[t].frac_coords);
+                for a in -reach[0] - 1..=reach[0] + 1 {
+                    for b in -reach[1] - 1..=reach[1] + 1 {
+                        for c in -reach[2] - 1..=reach[2] + 1 {
+                            if s == t && a == 0 && b == 0 && c == 0 {
+                                continue;
+                            }
+                            let d = ft + Vector3::new(a as f64, b as f64, c as f64) - fs;
+                            let r = net.lattice.cart(&d).norm();
+                            if r < r_max {
+                                list.push((t, [a, b, c], r));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn neighbour_lists_equal_the_plain_scan_in_skewed_cells() {
+        // the spinel network's sites in a cubic cell and in a strongly skewed triclinic one,
+        // with coordinates spread over [−1, 2) so that the reduction to [−½, ½] matters
+        let mut net = ideal::spinel_8a_16c(10.42, 0.0, 0.1, 0.3);
+        for (k, s) in net.sites.iter_mut().enumerate() {
+            s.frac_coords[k % 3] += (k % 3) as f64 - 1.0;
+        }
+        let cubic = net.lattice.clone();
+        let skewed = Lattice::from_parameters(7.3, 9.1, 6.2, 62.0, 111.0, 79.0).unwrap();
+        for lattice in [cubic, skewed] {
+            net.lattice = lattice;
+            for r in [1.6, 4.0, 6.0, 9.5] {
+                let fast = neighbours_within(&net, r);
+                let plain = neighbours_by_plain_scan(&net, r);
+                assert!(r < 2.0 || fast.iter().map(Vec::len).sum::<usize>() > 0);
+                assert_eq!(fast, plain, "r = {r}");
+            }
+        }
+    }
 
     #[test]
     fn supercell_counts_and_blocking_lists() {

@@ -1,10 +1,16 @@
 //! The explicit model (docs/physics.md §5b, §9.8): for each realisation k = 0, 1, …
 //!
 //! 1. configuration: `halo_enumerate::disorder::realise_disorder` with seed
-//!    `realisation_seed(kmc.seed, k)` — a supercell of at least `min_width_ang` in which every
-//!    partial or mixed framework site holds an integer occupant (stochastic rounding of the
-//!    refined fractions, so the ensemble mean is the refined composition); the mobile count is
-//!    the one that makes the realisation neutral;
+//!    `realisation_seed(kmc.seed, k)` — a supercell in which every partial or mixed framework
+//!    site holds an integer occupant (stochastic rounding of the refined fractions, so the
+//!    ensemble mean is the refined composition); the mobile count is the one that makes the
+//!    realisation neutral. The supercell of a disordered structure is the kMC cell itself
+//!    ([`realisation_options`]): every width at least 2 × interaction range + the longest hop
+//!    the stations may create and at least `min_width_ang`, grown until it holds the kMC's
+//!    `min_ions`, so the kMC runs on one realisation (supercell 1×1×1) instead of periodic
+//!    copies of a small one — no artificial superperiod in the disorder, and a realisation
+//!    self-averages over the whole cell (smaller realisation-to-realisation spread, fewer
+//!    realisations to reach the stopping rule);
 //! 2. landscape: BVSE with every Li removed (a Li on a mixed site is a Li: its site is a
 //!    landscape minimum once the realisation left it to Li), integer charges throughout;
 //! 3. graph: percolation site graph, then the shallow stations between deeper sites contracted
@@ -38,20 +44,47 @@ struct Prepared {
     stations: usize,
 }
 
+/// The supercell rule of the realisations (see the module documentation). A disordered
+/// structure is realised over the kMC cell: widths at least
+/// max(`min_width_ang`, 2·max(blocking distance, pair cutoff) + the stations' longest hop) and
+/// at least `kmc.min_ions` mobile ions (within `max_sites`); an ordered one keeps the width rule
+/// alone (it has one configuration, and the kMC replicates it without changing it).
+pub(crate) fn realisation_options(
+    settings: &TransportSettings,
+    disordered: bool,
+) -> DisorderOptions {
+    let ens = &settings.ensemble;
+    if !disordered {
+        return DisorderOptions {
+            min_width_ang: ens.min_width_ang,
+            max_sites: ens.max_sites,
+            scale: None,
+            min_mobile: 0,
+        };
+    }
+    let kmc = &settings.kmc;
+    let range = kmc
+        .blocking_distance_ang
+        .max(kmc.pair_repulsion.map(|r| r.cutoff_ang).unwrap_or(0.0));
+    let longest_hop = StationOptions::default().max_hop_length_ang;
+    DisorderOptions {
+        min_width_ang: ens.min_width_ang.max(2.0 * range + longest_hop),
+        max_sites: ens.max_sites,
+        scale: None,
+        min_mobile: kmc.min_ions,
+    }
+}
+
 fn prepare(
     structure: &Structure,
     settings: &TransportSettings,
     element: Element,
     keep_labels: &[String],
     seed: u64,
+    opts: &DisorderOptions,
 ) -> Result<Prepared, TransportError> {
     let ens = &settings.ensemble;
-    let opts = DisorderOptions {
-        min_width_ang: ens.min_width_ang,
-        max_sites: ens.max_sites,
-        scale: None,
-    };
-    let realisation = realise_disorder(structure, element, &opts, seed)
+    let realisation = realise_disorder(structure, element, opts, seed)
         .map_err(|e| fail("bvse")(e.to_string()))?;
     let bp = BvseParams {
         mixed_site_mobile: MixedSiteMobile::Remove,
@@ -134,6 +167,7 @@ pub fn evaluate(
     let disordered = is_disordered(structure, element);
     let keep = mobile_labels(structure, element);
     let min_k = if disordered { ens.min_realisations } else { 1 };
+    let opts = realisation_options(settings, disordered);
     let mut cached: Option<Prepared> = None;
     let mut first: Option<Prepared> = None;
     let mut results: Vec<KmcResult> = Vec::new();
@@ -150,7 +184,7 @@ pub fn evaluate(
         let prep: &Prepared = match &cached {
             Some(p) => p,
             None => {
-                fresh = prepare(structure, settings, element, &keep, seed)?;
+                fresh = prepare(structure, settings, element, &keep, seed, &opts)?;
                 &fresh
             }
         };
@@ -248,4 +282,46 @@ fn reference_temperature_k(r: &KmcResult) -> f64 {
         .map(|t| t.temperature_k)
         .min_by(|a, b| (a - 300.0).abs().total_cmp(&(b - 300.0).abs()))
         .unwrap_or(300.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::options::ModelOptions;
+    use halo_enumerate::disorder::choose_scale;
+
+    fn spinel() -> Structure {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif"
+        );
+        halo_io::read_structure(std::path::Path::new(path))
+            .unwrap()
+            .structure
+    }
+
+    #[test]
+    fn a_disordered_structure_is_realised_over_the_whole_kmc_cell() {
+        let opts = ModelOptions {
+            model: ConductivityModel::Explicit,
+            ..ModelOptions::default()
+        };
+        let (settings, _) = opts.settings(None).unwrap();
+        let s = spinel();
+        // disordered: width ≥ 2·6 Å (pair cutoff) + 5 Å (longest station hop), ≥ min_ions Li
+        let d = realisation_options(&settings, true);
+        assert!((d.min_width_ang - 17.0).abs() < 1e-12, "{d:?}");
+        assert_eq!(d.min_mobile, settings.kmc.min_ions);
+        let scale = choose_scale(&s, Element::LI, &d);
+        // a = 10.43 Å: 2×2×2 cells, 8 × 16.46 = 131.7 Li ≥ 128
+        assert_eq!(scale, [2, 2, 2]);
+        // the kMC's own automatic supercell of that realisation is the realisation itself
+        let r = realise_disorder(&s, Element::LI, &d, 7).unwrap();
+        assert!(r.mobile_count >= settings.kmc.min_ions);
+        // ordered structures keep the plain width rule (one configuration, replicated by the kMC)
+        let o = realisation_options(&settings, false);
+        assert_eq!(o.min_mobile, 0);
+        assert_eq!(o.min_width_ang, settings.ensemble.min_width_ang);
+        assert_eq!(choose_scale(&s, Element::LI, &o), [1, 1, 1]);
+    }
 }

@@ -1,10 +1,10 @@
-//! The transport chain for one structure, written once. Two models (docs/physics.md §9, §10):
+//! The transport chain for one structure, written once. Two models (docs/physics.md §5, §9.8):
 //!
 //! - [`ConductivityModel::Averaged`] (the default; [`averaged`]): one occupancy-averaged
 //!   landscape, Li sharing a site with a framework cation kept in the framework, minima on
 //!   framework-cation sites dropped, single-particle kMC with hard blocking. It stays the default
 //!   because `halo validate` ranks the public set better with it than with the explicit model
-//!   (docs/physics.md §10: the measured comparison).
+//!   (docs/physics.md §9.7–9.8: the measured comparison).
 //! - [`ConductivityModel::Explicit`] (`--model explicit`; [`explicit`]): the structure's partial and
 //!   mixed framework occupancies are realised explicitly in seeded supercells with integer
 //!   charges (`halo_enumerate::disorder`); each realisation gets its own BVSE landscape (every Li
@@ -41,7 +41,7 @@ pub enum ConductivityModel {
     /// Explicit configurations, interacting Li, all Li mobile, stations contracted.
     Explicit,
     /// The occupancy-averaged single-particle model (the default: it ranks the public
-    /// validation set better, docs/physics.md §10.4).
+    /// validation set better, docs/physics.md §9.8).
     #[default]
     Averaged,
 }

@@ -25,6 +25,9 @@ pub struct SiteTree {
     epoch: u32,
     /// Sites touched by the current event.
     touched: Vec<u32>,
+    /// Per site: the event that last expanded it as an affected site (the energy model names
+    /// a site once per interaction list it is in; each is expanded once per event).
+    expanded: Vec<u32>,
     /// Scratch for [`EnergyModel::affected_sites`].
     affected: Vec<u32>,
 }
@@ -64,6 +67,7 @@ impl<M: EnergyModel> EventSelector<M> for SiteTree {
             tree: SumTree::new(n),
             pending: vec![0.0; n],
             stamp: vec![0; n],
+            expanded: vec![0; n],
             epoch: 0,
             touched: Vec::with_capacity(64),
             affected: Vec::with_capacity(64),
@@ -125,6 +129,7 @@ impl<M: EnergyModel> EventSelector<M> for SiteTree {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.stamp.iter_mut().for_each(|s| *s = u32::MAX);
+            self.expanded.iter_mut().for_each(|s| *s = u32::MAX);
             self.epoch = 1;
         }
         self.touched.clear();
@@ -138,7 +143,23 @@ impl<M: EnergyModel> EventSelector<M> for SiteTree {
         affected.clear();
         model.affected_sites(mv.i, mv.j, &mut affected);
         for &s in &affected {
-            self.touch_with_hop_neighbours(net, occ, s);
+            let su = s as usize;
+            if self.expanded[su] == self.epoch {
+                continue;
+            }
+            self.expanded[su] = self.epoch;
+            if occ[su] != EMPTY {
+                // its hops out changed; hops into an occupied site are not allowed
+                self.touch(s);
+            } else {
+                // its own leaf is 0; the hops of its occupied neighbours into it changed
+                for h in net.hops_of(su) {
+                    let k = net.hop_to[h];
+                    if occ[k as usize] != EMPTY {
+                        self.touch(k);
+                    }
+                }
+            }
         }
         self.affected = affected;
         for &s in &self.touched {
