@@ -8,6 +8,7 @@
 # Defaults: workflows/halide-discovery.toml, 1/40 of the candidates, 2 threads. For the explicit
 # model, pass a copy of the workflow with `model = "explicit"` in [kmc]: the script then also
 # reports the ensemble size per candidate and the share that hit the realisation cap.
+# HALO_BENCH_OUT=DIR keeps the campaign folder in DIR (a new folder) instead of a temporary one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 wf=${1:-workflows/halide-discovery.toml}
@@ -15,8 +16,14 @@ shards=${2:-40}
 threads=${3:-2}
 cargo build --release --locked --bin halo >/dev/null
 bin=${CARGO_TARGET_DIR:-target}/release/halo
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+if [ -n "${HALO_BENCH_OUT:-}" ]; then
+  # keep the campaign folder (records, report) for a look at the ranking; must not exist yet
+  out=$HALO_BENCH_OUT
+  if [ -e "$out" ]; then echo "HALO_BENCH_OUT=$out exists; choose a new folder" >&2; exit 2; fi
+else
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+fi
 start=$(date +%s.%N)
 "$bin" run "$wf" --out "$out" --shard "0/$shards" --threads "$threads" --no-progress || true
 end=$(date +%s.%N)

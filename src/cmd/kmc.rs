@@ -44,7 +44,8 @@ pub struct ModelArgs {
     /// Master seed of the RNG streams and of the realisations.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// `auto` or repetitions `a,b,c` of the kMC network cell.
+    /// `auto` or repetitions `a,b,c` of the kMC network cell (explicit model: of the realisation
+    /// supercell, which for a disordered structure is already the automatic kMC cell).
     #[arg(long, default_value = "auto")]
     pub supercell: String,
     /// Mobile ion.
