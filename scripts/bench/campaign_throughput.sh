@@ -25,8 +25,14 @@ else
   trap 'rm -rf "$out"' EXIT
 fi
 start=$(date +%s.%N)
-"$bin" run "$wf" --out "$out" --shard "0/$shards" --threads "$threads" --no-progress || true
+rc=0
+"$bin" run "$wf" --out "$out" --shard "0/$shards" --threads "$threads" --no-progress || rc=$?
 end=$(date +%s.%N)
+if [ ! -f "$out/candidates.json" ]; then
+  # the run stopped before planning (bad workflow, ...): its error is above
+  echo "campaign_throughput: halo run exited $rc before planning any candidate" >&2
+  exit "$(( rc == 0 ? 1 : rc ))"
+fi
 python3 - "$out" "$start" "$end" "$threads" "$shards" <<'PY'
 import json, sys, glob, statistics
 out, start, end, threads, shards = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
