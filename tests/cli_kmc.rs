@@ -4,6 +4,7 @@ use common::{fails_with, halo, json_ok, structure};
 use std::process::Command;
 
 const SPINEL: &str = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
+const MONOCLINIC: &str = "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif";
 
 fn quick(cmd: &mut Command) -> &mut Command {
     cmd.args([
@@ -160,6 +161,44 @@ fn kmc_and_the_campaign_evaluation_agree_bit_for_bit() {
 /// The explicit model (docs/physics.md §9.8): an ensemble over seeded realisations of the 16d
 /// disorder, every Li placed, the calibrated ε and ν0 named, reproducible for a seed.
 #[test]
+fn kmc_explicit_realisation_is_widened_to_the_kmc_cell_when_the_network_has_long_hops() {
+    // the monoclinic neutron refinement: the 17 Å rule gives 3×2×4 cells, but its network has a
+    // hop longer than the 5 Å the rule assumes, so the kMC would have repeated that realisation
+    // 2×1×1; the realisation is redrawn as wide as the kMC needs (4×2×4) and run once
+    // (the default grid and min_ions: the coarse `quick` grid has no such hop)
+    let v = json_ok(halo().args([
+        "kmc",
+        MONOCLINIC,
+        "--json",
+        "--model",
+        "explicit",
+        "--temperatures-k",
+        "400,500",
+        "--max-realisations",
+        "2",
+        "--metropolis-sweeps-per-ion",
+        "5",
+        "--replicas",
+        "1",
+        "--blocks",
+        "4",
+        "--hops-per-block",
+        "5",
+        "--equilibration",
+        "5",
+    ]));
+    assert_eq!(
+        v["kmc"]["supercell"],
+        serde_json::json!([1, 1, 1]),
+        "{}",
+        v["kmc"]
+    );
+    for r in v["ensemble"]["realisations"].as_array().unwrap() {
+        assert_eq!(r["scale"], serde_json::json!([4, 2, 4]), "{r}");
+    }
+}
+
+#[test]
 fn kmc_explicit_model_reports_its_ensemble_and_is_reproducible() {
     let run = || {
         json_ok(quick(halo().args([
@@ -198,6 +237,12 @@ fn kmc_explicit_model_reports_its_ensemble_and_is_reproducible() {
         let refined = r["mobile_count_composition"].as_f64().unwrap();
         assert!((refined - 16.464 * cells as f64).abs() < 1e-6, "{r}");
     }
+    // a realisation is the whole kMC cell (2×2×2 spinel cells, ≥ 128 Li): the kMC runs on it
+    // once, not on periodic copies
+    for r in reals {
+        assert_eq!(r["scale"], serde_json::json!([2, 2, 2]), "{r}");
+    }
+    assert_eq!(v["kmc"]["supercell"], serde_json::json!([1, 1, 1]));
     // every Li is mobile in this model
     assert_eq!(v["mobile_ions"]["framework_per_cell"].as_f64(), Some(0.0));
     assert!(

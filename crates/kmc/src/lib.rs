@@ -147,6 +147,14 @@ pub struct KmcParams {
 }
 
 impl KmcParams {
+    /// Reach of the ions' interactions, Å: max(blocking distance, pair-repulsion cutoff). The
+    /// automatic supercell is at least 2 × this + the longest hop wide
+    /// ([`supercell::required_width_ang`]).
+    pub fn interaction_range_ang(&self) -> f64 {
+        self.blocking_distance_ang
+            .max(self.pair_repulsion.map(|r| r.cutoff_ang).unwrap_or(0.0))
+    }
+
     /// Defaults at the given temperatures.
     pub fn new(temperatures_k: Vec<f64>) -> KmcParams {
         KmcParams {
@@ -576,9 +584,7 @@ pub fn prepare(
     let scale = match params.supercell {
         SupercellChoice::Fixed(s) => s,
         SupercellChoice::Auto => {
-            let range = params
-                .blocking_distance_ang
-                .max(params.pair_repulsion.map(|r| r.cutoff_ang).unwrap_or(0.0));
+            let range = params.interaction_range_ang();
             let min_ions = match params.mobile_ions {
                 MobileIons::Count(_) => 0,
                 _ => params.min_ions,

@@ -632,10 +632,17 @@ impl SupercellNetwork {
     }
 }
 
-/// The automatic supercell: every perpendicular width at least 2 × interaction range + the
-/// longest hop (interaction range = max(blocking distance, repulsion cutoff)), then grown one
-/// repetition at a time along the currently thinnest direction until it holds at least
-/// `min_ions` mobile ions (given `ions_per_cell`) and `min_sites` sites.
+/// The smallest perpendicular width an automatic supercell of `net` must have, Å:
+/// 2 × interaction range + the longest hop.
+pub fn required_width_ang(net: &HopNetwork, interaction_range_ang: f64) -> f64 {
+    2.0 * interaction_range_ang + net.max_hop_length_ang()
+}
+
+/// The automatic supercell: every perpendicular width at least [`required_width_ang`]
+/// (interaction range = max(blocking distance, repulsion cutoff),
+/// [`crate::KmcParams::interaction_range_ang`]), then grown one repetition at a time along the
+/// currently thinnest direction until it holds at least `min_ions` mobile ions (given
+/// `ions_per_cell`) and `min_sites` sites.
 pub fn auto_supercell(
     net: &HopNetwork,
     interaction_range_ang: f64,
@@ -644,7 +651,7 @@ pub fn auto_supercell(
     min_sites: usize,
 ) -> [usize; 3] {
     let w = net.lattice.perpendicular_widths_ang();
-    let need = 2.0 * interaction_range_ang + net.max_hop_length_ang();
+    let need = required_width_ang(net, interaction_range_ang);
     let mut n = w.map(|wi| ((need / wi).ceil() as usize).max(1));
     // 2D/1D networks: do not grow along directions no hop crosses
     let crosses = |k: usize| net.hops.iter().any(|h| h.image[k] != 0);

@@ -63,16 +63,52 @@ pub(crate) fn realisation_options(
         };
     }
     let kmc = &settings.kmc;
-    let range = kmc
-        .blocking_distance_ang
-        .max(kmc.pair_repulsion.map(|r| r.cutoff_ang).unwrap_or(0.0));
+    // the kMC's width rule (2 × range + longest hop) with the longest hop the stations may create;
+    // a network with longer hops widens it in [`prepare_realisation`]
     let longest_hop = StationOptions::default().max_hop_length_ang;
     DisorderOptions {
-        min_width_ang: ens.min_width_ang.max(2.0 * range + longest_hop),
+        min_width_ang: ens
+            .min_width_ang
+            .max(2.0 * kmc.interaction_range_ang() + longest_hop),
         max_sites: ens.max_sites,
         scale: None,
         min_mobile: kmc.min_ions,
     }
+}
+
+/// [`prepare`], and for a disordered structure whose network has hops longer than the width rule
+/// of [`realisation_options`] assumed (so that the kMC would have to repeat the realisation),
+/// the same realisation seed again in a supercell as wide as the kMC requires
+/// ([`halo_kmc::supercell::required_width_ang`]). `opts` keeps the wider rule for the
+/// realisations that follow, so the landscape is computed twice at most once per structure.
+fn prepare_realisation(
+    structure: &Structure,
+    settings: &TransportSettings,
+    element: Element,
+    keep_labels: &[String],
+    seed: u64,
+    opts: &mut DisorderOptions,
+    disordered: bool,
+) -> Result<Prepared, TransportError> {
+    let p = prepare(structure, settings, element, keep_labels, seed, opts)?;
+    if !disordered {
+        return Ok(p);
+    }
+    let need =
+        halo_kmc::supercell::required_width_ang(&p.network, settings.kmc.interaction_range_ang());
+    let narrowest = p
+        .realisation
+        .structure
+        .lattice
+        .perpendicular_widths_ang()
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+    if narrowest >= need || opts.min_width_ang >= need {
+        // wide enough, or already widened and held back by `max_sites`
+        return Ok(p);
+    }
+    opts.min_width_ang = need;
+    prepare(structure, settings, element, keep_labels, seed, opts)
 }
 
 fn prepare(
@@ -167,8 +203,7 @@ pub fn evaluate(
     let disordered = is_disordered(structure, element);
     let keep = mobile_labels(structure, element);
     let min_k = if disordered { ens.min_realisations } else { 1 };
-    let opts = realisation_options(settings, disordered);
-    let mut cached: Option<Prepared> = None;
+    let mut opts = realisation_options(settings, disordered);
     let mut first: Option<Prepared> = None;
     let mut results: Vec<KmcResult> = Vec::new();
     let mut cells: Vec<usize> = Vec::new();
@@ -179,15 +214,19 @@ pub fn evaluate(
     for k in 0..ens.max_realisations {
         let seed = realisation_seed(settings.kmc.seed, k as u64);
         let t0 = Instant::now();
-        // an ordered structure has one configuration: its landscape and network are reused
-        let fresh;
-        let prep: &Prepared = match &cached {
-            Some(p) => p,
-            None => {
-                fresh = prepare(structure, settings, element, &keep, seed, &opts)?;
-                &fresh
-            }
+        // an ordered structure has one configuration: the first realisation's landscape and
+        // network are reused
+        let fresh = if disordered || first.is_none() {
+            Some(prepare_realisation(
+                structure, settings, element, &keep, seed, &mut opts, disordered,
+            )?)
+        } else {
+            None
         };
+        let prep: &Prepared = fresh
+            .as_ref()
+            .or(first.as_ref())
+            .expect("a fresh or the first realisation");
         landscape_graph_s += t0.elapsed().as_secs_f64();
         if k == 0 {
             on_stage("bvse");
@@ -209,6 +248,12 @@ pub fn evaluate(
         let mut kp = settings.kmc.clone();
         kp.seed = seed;
         kp.mobile_ions = MobileIons::PerCell(n_mobile as f64);
+        if disordered && prep.realisation.mobile_count_composition + 1e-9 >= opts.min_mobile as f64
+        {
+            // the realisation was sized to hold `min_ions` on average; its own count (the
+            // rounding of the framework) is accepted instead of doubling the cell for one ion
+            kp.min_ions = kp.min_ions.min(n_mobile);
+        }
         let r = halo_kmc::simulate_with_stop(&prep.network, &kp, settings.stop.as_deref())
             .map_err(kmc_error)?;
         kmc_s += t1.elapsed().as_secs_f64();
@@ -235,10 +280,7 @@ pub fn evaluate(
         results.push(r);
         cells.push(n_cells);
         if first.is_none() {
-            first = Some(prep.clone());
-        }
-        if !disordered && cached.is_none() {
-            cached = Some(prep.clone());
+            first = fresh;
         }
         let c = combine(&results, &cells);
         rel = rel_se_300k(&c);
