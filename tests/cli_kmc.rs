@@ -6,10 +6,9 @@ use std::process::Command;
 const SPINEL: &str = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
 const MONOCLINIC: &str = "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif";
 
-fn quick(cmd: &mut Command) -> &mut Command {
+/// Short kMC statistics (one replica, four blocks of five hops per ion).
+fn short_statistics(cmd: &mut Command) -> &mut Command {
     cmd.args([
-        "--resolution",
-        "0.3",
         "--replicas",
         "1",
         "--blocks",
@@ -18,9 +17,12 @@ fn quick(cmd: &mut Command) -> &mut Command {
         "5",
         "--equilibration",
         "5",
-        "--min-ions",
-        "32",
     ])
+}
+
+/// Short statistics on a coarse grid and a small supercell.
+fn quick(cmd: &mut Command) -> &mut Command {
+    short_statistics(cmd).args(["--resolution", "0.3", "--min-ions", "32"])
 }
 
 #[test]
@@ -166,7 +168,7 @@ fn kmc_explicit_realisation_is_widened_to_the_kmc_cell_when_the_network_has_long
     // hop longer than the 5 Å the rule assumes, so the kMC would have repeated that realisation
     // 2×1×1; the realisation is redrawn as wide as the kMC needs (4×2×4) and run once
     // (the default grid and min_ions: the coarse `quick` grid has no such hop)
-    let v = json_ok(halo().args([
+    let v = json_ok(short_statistics(halo().args([
         "kmc",
         MONOCLINIC,
         "--json",
@@ -178,15 +180,7 @@ fn kmc_explicit_realisation_is_widened_to_the_kmc_cell_when_the_network_has_long
         "2",
         "--metropolis-sweeps-per-ion",
         "5",
-        "--replicas",
-        "1",
-        "--blocks",
-        "4",
-        "--hops-per-block",
-        "5",
-        "--equilibration",
-        "5",
-    ]));
+    ])));
     assert_eq!(
         v["kmc"]["supercell"],
         serde_json::json!([1, 1, 1]),
