@@ -93,7 +93,7 @@ fn kmc_bad_input_is_a_clear_error() {
         (vec!["kmc", SPINEL, "--temperatures", "300,abc"], "abc"),
         (
             vec!["kmc", SPINEL, "--temperatures", "300,-5"],
-            "temperatures_k",
+            "--temperatures-k: ",
         ),
         (vec!["kmc", SPINEL, "--supercell", "2,2"], "--supercell"),
         (vec!["kmc", SPINEL, "--replicas", "0"], "replicas"),
@@ -111,7 +111,7 @@ fn kmc_bad_input_is_a_clear_error() {
                 "--dielectric-constant",
                 "0.5",
             ],
-            "--dielectric-constant 0.5",
+            "--dielectric-constant: 0.5 must be at least 1",
         ),
         (
             vec![
@@ -122,7 +122,7 @@ fn kmc_bad_input_is_a_clear_error() {
                 "--min-realisations",
                 "9",
             ],
-            "min_realisations",
+            "--min-realisations: 9 must be between 1 and the most realisations (4)",
         ),
     ] {
         fails_with(halo().args(&args), needle);

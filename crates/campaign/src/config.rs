@@ -424,18 +424,10 @@ fn validate(w: &Workflow) -> Result<(), String> {
         }
     }
     // the model options (dielectric constant, realisations, stopping rule, stations) are
-    // checked by the one checker `halo kmc` uses, with the key named
+    // checked by the one checker `halo kmc` uses; its error names the option, said here as
+    // the workflow's key
     if let Err(e) = crate::pipeline::model_options(k, 0).settings(None) {
-        // the checker speaks in flags; a workflow names keys
-        let e = [
-            ("--dielectric-constant", "dielectric_constant"),
-            ("--attempt-frequency-hz", "attempt_frequency_hz"),
-            ("--metropolis-sweeps-per-ion", "metropolis_sweeps_per_ion"),
-            ("(--model explicit)", "(model = \"explicit\")"),
-        ]
-        .iter()
-        .fold(e, |e, (flag, key)| e.replace(flag, key));
-        return Err(format!("kmc.{e}"));
+        return Err(e.in_workflow());
     }
     w.filters.validate().map_err(|e| format!("filters: {e}"))?;
     let b = w.synthesis.batch_mass_g;
@@ -522,6 +514,14 @@ fractions = "0:0.666:0.111"
                 "target_rel_se",
             ),
             (GOOD.to_string() + "[kmc]\nmodel = \"fancy\"\n", "fancy"),
+            (
+                GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\nmin_realisations = 9\n",
+                "kmc.min_realisations: 9 must be between 1 and the most realisations (4)",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\nmetropolis_sweeps_per_ion = -1\n",
+                "kmc.metropolis_sweeps_per_ion: ",
+            ),
         ];
         for (text, key) in cases {
             let e = parse(&text).unwrap_err();

@@ -254,7 +254,7 @@ pub fn transport_settings(
 ) -> Result<crate::transport::TransportSettings, String> {
     let mut opts = model_options(settings.kmc, seed);
     opts.resolution_ang = settings.bvse.resolution_ang;
-    let (mut ts, _) = opts.settings(None)?;
+    let (mut ts, _) = opts.settings(None).map_err(|e| e.in_workflow())?;
     ts.bvse = BvseParams {
         mixed_site_mobile: ts.bvse.mixed_site_mobile,
         ..bvse_params(settings.bvse)

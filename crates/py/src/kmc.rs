@@ -19,7 +19,7 @@ pub fn run(
 ) -> HResult<serde_json::Value> {
     let (mut settings, calibration) = options
         .settings(mobile_per_cell)
-        .map_err(|e| Failure::msg(Kind::Parameter, e))?;
+        .map_err(|e| Failure::msg(Kind::Parameter, e.to_string()))?;
     settings.stop = Some(stop);
     let tr = halo_campaign::transport::evaluate(s, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {

@@ -69,38 +69,42 @@ impl Default for EnsembleSettings {
 
 impl EnsembleSettings {
     /// Check every field; the error names it.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), super::OptionError> {
+        use super::OptionError as E;
         if self.min_realisations == 0 || self.min_realisations > self.max_realisations {
-            return Err(format!(
-                "min_realisations {} must be in 1..=max_realisations ({})",
-                self.min_realisations, self.max_realisations
+            return Err(E::new(
+                "min_realisations",
+                format!(
+                    "{} must be between 1 and the most realisations ({})",
+                    self.min_realisations, self.max_realisations
+                ),
             ));
         }
         if self.max_realisations > 1000 {
-            return Err(format!(
-                "max_realisations {} is more than 1000",
-                self.max_realisations
+            return Err(E::new(
+                "max_realisations",
+                format!("{} is more than 1000", self.max_realisations),
             ));
         }
         if !(self.target_rel_se.is_finite() && self.target_rel_se > 0.0) {
-            return Err(format!(
-                "target_rel_se {} is not positive",
-                self.target_rel_se
+            return Err(E::new(
+                "target_rel_se",
+                format!("{} is not positive", self.target_rel_se),
             ));
         }
         if !(self.min_width_ang.is_finite() && (0.0..=100.0).contains(&self.min_width_ang)) {
-            return Err(format!(
-                "min_width_ang {} is not in [0, 100] Å",
-                self.min_width_ang
+            return Err(E::new(
+                "min_width_ang",
+                format!("{} is not in [0, 100] Å", self.min_width_ang),
             ));
         }
         if self.max_sites == 0 {
-            return Err("max_sites must be positive".into());
+            return Err(E::new("max_sites", "must be positive"));
         }
         if !(self.station_max_depth_ev.is_finite() && self.station_max_depth_ev >= 0.0) {
-            return Err(format!(
-                "station_max_depth_ev {} is not a non-negative number",
-                self.station_max_depth_ev
+            return Err(E::new(
+                "station_max_depth_ev",
+                format!("{} is not a non-negative number", self.station_max_depth_ev),
             ));
         }
         Ok(())
@@ -294,11 +298,11 @@ mod tests {
         let mut s = EnsembleSettings::default();
         assert!(s.validate().is_ok());
         s.min_realisations = 9;
-        assert!(s.validate().unwrap_err().contains("min_realisations"));
+        assert!(s.validate().unwrap_err().option == "min_realisations");
         s = EnsembleSettings {
             target_rel_se: 0.0,
             ..Default::default()
         };
-        assert!(s.validate().unwrap_err().contains("target_rel_se"));
+        assert!(s.validate().unwrap_err().option == "target_rel_se");
     }
 }

@@ -191,7 +191,7 @@ pub fn evaluate(
     mut on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
     let ens = &settings.ensemble;
-    ens.validate().map_err(fail("kmc"))?;
+    ens.validate().map_err(|e| fail("kmc")(e.to_string()))?;
     let element: Element = settings.bvse.mobile_ion.element;
     let count = halo_kmc::mobile_ion_count(structure, element);
     let mobile = MobileIonCount {

@@ -15,6 +15,69 @@ use halo_kmc::{defaults, KmcParams, MobileIons, SupercellChoice};
 use halo_percolation::PercolationParams;
 use serde_json::json;
 
+/// A model option the checker rejected: which option (its field name in [`ModelOptions`] or
+/// [`EnsembleSettings`], which is also the Python keyword) and why. Each front end names the
+/// option in its own words — [`OptionError::flag`] for `halo kmc`, `halo validate` and the Python
+/// package, whose messages are the CLI's (the `Display` form), [`OptionError::workflow_key`] for
+/// a workflow — so the reason is written once and never names a flag.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{}: {reason}", self.flag())]
+pub struct OptionError {
+    /// The option's field name, e.g. `dielectric_constant`.
+    pub option: &'static str,
+    /// What is wrong with its value.
+    pub reason: String,
+}
+
+impl OptionError {
+    /// An error about `option` (a field name of [`ModelOptions`] or [`EnsembleSettings`]).
+    pub fn new(option: &'static str, reason: impl Into<String>) -> Self {
+        OptionError {
+            option,
+            reason: reason.into(),
+        }
+    }
+
+    /// An error of a lower-level parameter check (`halo_kmc::KmcParams`, `halo_bvse::BvseParams`
+    /// field names) re-addressed to the option that sets the parameter.
+    fn from_parameter(name: &'static str, reason: String) -> Self {
+        let option = match name {
+            "blocks_per_replica" => "blocks",
+            "hops_per_ion_per_block" => "hops_per_block",
+            "equilibration_hops_per_ion" => "equilibration",
+            "pair_repulsion" => "dielectric_constant",
+            "mobile_ions" => "mobile_per_cell",
+            other => other,
+        };
+        OptionError::new(option, reason)
+    }
+
+    /// The command-line flag of the option (`halo kmc`, `halo validate`).
+    pub fn flag(&self) -> String {
+        match self.option {
+            "equilibration" => "--equilibration-hops-per-ion".to_string(),
+            o => format!("--{}", o.replace('_', "-")),
+        }
+    }
+
+    /// The key of the option in a workflow (`kmc.dielectric_constant`; the grid spacing is
+    /// `bvse.resolution_ang`). Options a workflow does not have (the supercell, the mobile
+    /// ion) keep their option name under `kmc.`.
+    pub fn workflow_key(&self) -> String {
+        match self.option {
+            "resolution_ang" => "bvse.resolution_ang".to_string(),
+            "hops_per_block" => "kmc.hops_per_ion".to_string(),
+            "equilibration" => "kmc.equilibration_hops_per_ion".to_string(),
+            o => format!("kmc.{o}"),
+        }
+    }
+
+    /// The message in a workflow's words: `kmc.dielectric_constant: 0.5 must be at least 1`.
+    pub fn in_workflow(&self) -> String {
+        format!("{}: {}", self.workflow_key(), self.reason)
+    }
+}
+
 /// The options of the transport model; see the module documentation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelOptions {
@@ -76,21 +139,22 @@ impl Default for ModelOptions {
 }
 
 /// `auto` or three positive integers `a,b,c`.
-pub fn parse_supercell(s: &str) -> Result<SupercellChoice, String> {
+pub fn parse_supercell(s: &str) -> Result<SupercellChoice, OptionError> {
     if s == "auto" {
         return Ok(SupercellChoice::Auto);
     }
     let v: Vec<usize> = s
         .split(',')
         .map(|x| {
-            x.trim()
-                .parse::<usize>()
-                .map_err(|_| format!("--supercell: '{x}' is not a positive integer"))
+            x.trim().parse::<usize>().map_err(|_| {
+                OptionError::new("supercell", format!("'{x}' is not a positive integer"))
+            })
         })
         .collect::<Result<_, _>>()?;
     if v.len() != 3 {
-        return Err(format!(
-            "--supercell must be `auto` or three integers a,b,c, got '{s}'"
+        return Err(OptionError::new(
+            "supercell",
+            format!("must be `auto` or three integers a,b,c, got '{s}'"),
         ));
     }
     Ok(SupercellChoice::Fixed([v[0], v[1], v[2]]))
@@ -99,16 +163,19 @@ pub fn parse_supercell(s: &str) -> Result<SupercellChoice, String> {
 /// A calibrated constant of `model` and where it comes from, or the user's value.
 fn constant(
     model: ConductivityModel,
-    name: &str,
+    name: &'static str,
     given: Option<f64>,
-    flag: &str,
-) -> Result<(f64, serde_json::Value), String> {
+) -> Result<(f64, serde_json::Value), OptionError> {
     let cal = halo_data::calibration::kmc_constant(model.name(), name).ok_or_else(|| {
-        format!(
-            "kmc_calibration.csv has no {name} for the {} model",
-            model.name()
+        OptionError::new(
+            name,
+            format!(
+                "kmc_calibration.csv has no calibrated value for the {} model",
+                model.name()
+            ),
         )
     })?;
+    let flag = OptionError::new(name, "").flag();
     Ok(match given {
         Some(v) => (
             v,
@@ -132,21 +199,24 @@ impl ModelOptions {
     pub fn settings(
         &self,
         mobile_per_cell: Option<f64>,
-    ) -> Result<(TransportSettings, serde_json::Value), String> {
+    ) -> Result<(TransportSettings, serde_json::Value), OptionError> {
         let temps = self
             .temperatures_k
             .clone()
             .unwrap_or_else(|| defaults::TEMPERATURES_K.to_vec());
         let supercell = parse_supercell(&self.supercell)?;
-        let mobile_ion = Species::parse(&self.mobile_ion)
-            .map_err(|e| format!("--mobile-ion '{}': {e}", self.mobile_ion))?;
+        let mobile_ion = Species::parse(&self.mobile_ion).map_err(|e| {
+            OptionError::new(
+                "mobile_ion",
+                format!("'{}' is not an ion: {e}", self.mobile_ion),
+            )
+        })?;
         // the ν0 object at the top level (as before the explicit model), the model's name and,
         // for the explicit model, the dielectric constant's object beside it
         let (nu0, mut calibration) = constant(
             self.model,
             "attempt_frequency_hz",
             self.attempt_frequency_hz,
-            "--attempt-frequency-hz",
         )?;
         calibration["model"] = json!(self.model.name());
         let mut params = KmcParams::new(temps);
@@ -160,14 +230,13 @@ impl ModelOptions {
         params.min_ions = self.min_ions;
         match self.model {
             ConductivityModel::Explicit => {
-                let (eps, eps_src) = constant(
-                    self.model,
-                    "dielectric_constant",
-                    self.dielectric_constant,
-                    "--dielectric-constant",
-                )?;
+                let (eps, eps_src) =
+                    constant(self.model, "dielectric_constant", self.dielectric_constant)?;
                 if !(eps.is_finite() && eps >= 1.0) {
-                    return Err(format!("--dielectric-constant {eps} must be at least 1"));
+                    return Err(OptionError::new(
+                        "dielectric_constant",
+                        format!("{eps} must be at least 1"),
+                    ));
                 }
                 calibration["dielectric_constant"] = eps_src;
                 params.pair_repulsion = Some(defaults::pair_repulsion(eps));
@@ -181,10 +250,10 @@ impl ModelOptions {
             }
             ConductivityModel::Averaged => {
                 if self.dielectric_constant.is_some() {
-                    return Err(
-                        "--dielectric-constant applies to the explicit model only (--model explicit)"
-                            .into(),
-                    );
+                    return Err(OptionError::new(
+                        "dielectric_constant",
+                        "applies to the explicit model only (the model is `averaged`)",
+                    ));
                 }
                 params.blocking_distance_ang = self
                     .blocking_distance_ang
@@ -195,11 +264,17 @@ impl ModelOptions {
         // every other parameter is validated before the file is read; the ion count from the
         // structure replaces this value
         params.mobile_ions = MobileIons::PerCell(mobile_per_cell.unwrap_or(1.0));
-        params.validate().map_err(|e| e.to_string())?;
+        params.validate().map_err(|e| match e {
+            halo_kmc::KmcError::InvalidParameter { name, reason } => {
+                OptionError::from_parameter(name, reason)
+            }
+            other => OptionError::new("model", other.to_string()),
+        })?;
         if let Some(m) = mobile_per_cell {
             if !(m.is_finite() && m > 0.0) {
-                return Err(format!(
-                    "--mobile-per-cell must be a positive number, got {m}"
+                return Err(OptionError::new(
+                    "mobile_per_cell",
+                    format!("must be a positive number, got {m}"),
                 ));
             }
         }
@@ -213,7 +288,12 @@ impl ModelOptions {
             },
             ..Default::default()
         };
-        bvse.validate().map_err(|e| e.to_string())?;
+        bvse.validate().map_err(|e| match e {
+            halo_bvse::BvseError::InvalidParameter { name, reason } => {
+                OptionError::from_parameter(name, reason)
+            }
+            other => OptionError::new("resolution_ang", other.to_string()),
+        })?;
         Ok((
             TransportSettings {
                 model: self.model,
@@ -226,5 +306,97 @@ impl ModelOptions {
             },
             calibration,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(o: ModelOptions) -> OptionError {
+        o.settings(None).unwrap_err()
+    }
+
+    /// One reason, named as the CLI flag (`halo kmc`, Python) or as the workflow key, for the
+    /// options' own checks, the kMC parameters' and the BVSE parameters'.
+    #[test]
+    fn an_option_error_is_named_in_each_front_ends_words() {
+        let explicit = || ModelOptions {
+            model: ConductivityModel::Explicit,
+            ..Default::default()
+        };
+        let e = error(ModelOptions {
+            dielectric_constant: Some(0.5),
+            ..explicit()
+        });
+        assert_eq!(e.option, "dielectric_constant");
+        assert_eq!(
+            e.to_string(),
+            "--dielectric-constant: 0.5 must be at least 1"
+        );
+        assert_eq!(
+            e.in_workflow(),
+            "kmc.dielectric_constant: 0.5 must be at least 1"
+        );
+        // the averaged model refuses the explicit model's constant, in words that fit both
+        let e = error(ModelOptions {
+            dielectric_constant: Some(10.0),
+            ..Default::default()
+        });
+        assert!(e
+            .to_string()
+            .starts_with("--dielectric-constant: applies to"));
+        assert!(e
+            .in_workflow()
+            .starts_with("kmc.dielectric_constant: applies to"));
+        // halo_kmc's checks name KmcParams fields; the error names the option that sets them
+        let e = error(ModelOptions {
+            equilibration: -1.0,
+            ..Default::default()
+        });
+        assert_eq!(e.option, "equilibration");
+        assert!(
+            e.to_string().starts_with("--equilibration-hops-per-ion: "),
+            "{e}"
+        );
+        assert!(e
+            .in_workflow()
+            .starts_with("kmc.equilibration_hops_per_ion: "));
+        let e = error(ModelOptions {
+            hops_per_block: 0.0,
+            ..Default::default()
+        });
+        assert!(e.to_string().starts_with("--hops-per-block: "), "{e}");
+        assert!(e.in_workflow().starts_with("kmc.hops_per_ion: "));
+        let e = error(ModelOptions {
+            blocks: 0,
+            ..Default::default()
+        });
+        assert!(e.to_string().starts_with("--blocks: "), "{e}");
+        assert!(e.in_workflow().starts_with("kmc.blocks: "));
+        // the ensemble's checks (explicit model only)
+        let mut o = explicit();
+        o.ensemble.min_realisations = 9;
+        let e = error(o);
+        assert_eq!(
+            e.to_string(),
+            "--min-realisations: 9 must be between 1 and the most realisations (4)"
+        );
+        assert!(e.in_workflow().starts_with("kmc.min_realisations: 9 "));
+        // a BVSE parameter: the grid spacing is in a workflow's [bvse] section
+        let e = error(ModelOptions {
+            resolution_ang: -1.0,
+            ..Default::default()
+        });
+        assert!(e.to_string().starts_with("--resolution-ang: "), "{e}");
+        assert!(e.in_workflow().starts_with("bvse.resolution_ang: "));
+        let e = error(ModelOptions {
+            supercell: "2,2".into(),
+            ..Default::default()
+        });
+        assert!(
+            e.to_string().starts_with("--supercell: must be `auto`"),
+            "{e}"
+        );
     }
 }
