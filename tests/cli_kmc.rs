@@ -108,10 +108,38 @@ fn kmc_bad_input_is_a_clear_error() {
                 SPINEL,
                 "--model",
                 "explicit",
+                "--pair-potential",
+                "yukawa",
                 "--dielectric-constant",
                 "0.5",
             ],
             "--dielectric-constant: 0.5 must be at least 1",
+        ),
+        (
+            vec![
+                "kmc",
+                SPINEL,
+                "--model",
+                "explicit",
+                "--dielectric-constant",
+                "30",
+            ],
+            "--dielectric-constant: applies to the Yukawa pair potential only",
+        ),
+        (
+            vec!["kmc", SPINEL, "--pair-potential", "bvse"],
+            "--pair-potential: applies to the explicit model only",
+        ),
+        (
+            vec![
+                "kmc",
+                SPINEL,
+                "--model",
+                "explicit",
+                "--pair-potential",
+                "coulomb",
+            ],
+            "--pair-potential 'coulomb': expected `bvse` or `yukawa`",
         ),
         (
             vec![
@@ -160,20 +188,21 @@ fn kmc_and_the_campaign_evaluation_agree_bit_for_bit() {
     }
 }
 
-/// The explicit model (docs/physics.md §9.8): an ensemble over seeded realisations of the 16d
-/// disorder, every Li placed, the calibrated ε and ν0 named, reproducible for a seed.
 #[test]
 fn kmc_explicit_realisation_is_widened_to_the_kmc_cell_when_the_network_has_long_hops() {
-    // the monoclinic neutron refinement: the 17 Å rule gives 3×2×4 cells, but its network has a
-    // hop longer than the 5 Å the rule assumes, so the kMC would have repeated that realisation
-    // 2×1×1; the realisation is redrawn as wide as the kMC needs (4×2×4) and run once
-    // (the default grid and min_ions: the coarse `quick` grid has no such hop)
+    // the monoclinic neutron refinement with the Yukawa pair (6 Å cutoff): the 17 Å rule gives
+    // 3×2×4 cells, but its network has a hop longer than the 5 Å the rule assumes, so the kMC
+    // would have repeated that realisation 2×1×1; the realisation is redrawn as wide as the kMC
+    // needs (4×2×4) and run once (the default grid and min_ions: the coarse `quick` grid has no
+    // such hop; the BVSE pair's 4.74 Å cutoff leaves 3×2×4 wide enough)
     let v = json_ok(short_statistics(halo().args([
         "kmc",
         MONOCLINIC,
         "--json",
         "--model",
         "explicit",
+        "--pair-potential",
+        "yukawa",
         "--temperatures-k",
         "400,500",
         "--max-realisations",
@@ -192,6 +221,8 @@ fn kmc_explicit_realisation_is_widened_to_the_kmc_cell_when_the_network_has_long
     }
 }
 
+/// The explicit model (docs/physics.md §9.8): an ensemble over seeded realisations of the 16d
+/// disorder, every Li placed, the BVSE pair and the calibrated ν0 named, reproducible for a seed.
 #[test]
 fn kmc_explicit_model_reports_its_ensemble_and_is_reproducible() {
     let run = || {
@@ -239,11 +270,15 @@ fn kmc_explicit_model_reports_its_ensemble_and_is_reproducible() {
     assert_eq!(v["kmc"]["supercell"], serde_json::json!([1, 1, 1]));
     // every Li is mobile in this model
     assert_eq!(v["mobile_ions"]["framework_per_cell"].as_f64(), Some(0.0));
-    assert!(
-        v["calibration"]["dielectric_constant"]["dielectric_constant"]
-            .as_f64()
-            .is_some()
-    );
+    // the default Li–Li repulsion is BVSE's like-charge term for Li+ (K/2, 0.74·2·1.28 Å), with
+    // no fitted dielectric constant
+    let pair = &v["calibration"]["pair_potential"];
+    assert_eq!(pair["pair_potential"], "bvse", "{pair}");
+    let a = pair["prefactor_ev_ang"].as_f64().unwrap();
+    assert!((a - 14.4 / 2.0).abs() < 1e-9, "{a}");
+    let lambda = pair["screening_length_ang"].as_f64().unwrap();
+    assert!((lambda - 0.74 * 2.0 * 1.28).abs() < 1e-12, "{lambda}");
+    assert!(v["calibration"].get("dielectric_constant").is_none());
     assert_eq!(v["calibration"]["model"], "explicit");
     let s = v["temperatures"][0]["sigma_s_per_cm"].as_f64().unwrap();
     assert!(s.is_finite() && s > 0.0, "{s}");

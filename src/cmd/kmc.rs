@@ -6,7 +6,7 @@
 //! dropped → `halo_kmc::simulate` with the mobile-ion count from the composition.
 use anyhow::Context;
 use halo_campaign::transport::{
-    ConductivityModel, EnsembleSettings, ModelOptions, Transport, TransportSettings,
+    ConductivityModel, EnsembleSettings, ModelOptions, PairPotential, Transport, TransportSettings,
 };
 use halo_kmc::defaults;
 use std::path::PathBuf;
@@ -62,8 +62,13 @@ pub struct ModelArgs {
     /// crates/data/tables/kmc_calibration.csv).
     #[arg(long = "attempt-frequency-hz", alias = "attempt-frequency")]
     pub attempt_frequency: Option<f64>,
-    /// Dielectric constant ε of the Li–Li screened Coulomb repulsion (explicit model; default:
-    /// the calibrated value).
+    /// Li–Li repulsion of the explicit model: `bvse` (the landscape's own cation–cation term,
+    /// no fitted constant; the default) or `yukawa` (screened Coulomb with a fitted dielectric
+    /// constant; docs/physics.md §9.8).
+    #[arg(long)]
+    pub pair_potential: Option<String>,
+    /// Dielectric constant ε of the Yukawa Li–Li repulsion (explicit model with
+    /// `--pair-potential yukawa`; default: the calibrated value).
     #[arg(long)]
     pub dielectric_constant: Option<f64>,
     /// Metropolis moves per ion before the kMC equilibration (default 200 explicit, 0 averaged).
@@ -107,6 +112,13 @@ impl ModelArgs {
                 self.model
             )
         })?;
+        let pair_potential =
+            match &self.pair_potential {
+                Some(p) => Some(PairPotential::parse(p).with_context(|| {
+                    format!("--pair-potential '{p}': expected `bvse` or `yukawa`")
+                })?),
+                None => None,
+            };
         let temperatures_k = match &self.temperatures {
             Some(t) => Some(parse_temperatures(t)?),
             None => None,
@@ -120,6 +132,7 @@ impl ModelArgs {
             resolution_ang: self.resolution,
             blocking_distance_ang: self.blocking_distance,
             attempt_frequency_hz: self.attempt_frequency,
+            pair_potential,
             dielectric_constant: self.dielectric_constant,
             metropolis_sweeps_per_ion: self.metropolis_sweeps_per_ion,
             ensemble: EnsembleSettings {
@@ -276,6 +289,14 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
         r.params.attempt_frequency_hz,
         calibration["source"].as_str().unwrap_or("")
     );
+    let pair = &calibration["pair_potential"];
+    if let Some(a) = pair["prefactor_ev_ang"].as_f64() {
+        println!(
+            "Li–Li repulsion: BVSE form {a:.3} eV·Å · erfc(r/{:.3} Å)/r to {:.2} Å (not fitted)",
+            pair["screening_length_ang"].as_f64().unwrap_or(f64::NAN),
+            pair["cutoff_ang"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
     let eps = &calibration["dielectric_constant"];
     if let Some(v) = eps["dielectric_constant"].as_f64() {
         println!(

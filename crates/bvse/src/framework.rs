@@ -113,6 +113,24 @@ fn pair_term(
     }
 }
 
+/// The BVSE repulsion between two mobile ions: the like-charge term the landscape applies to
+/// every framework ion of the mobile ion's sign, `K·q_M²/n_M · erfc(r/(f·2·rc_M))/r`, as
+/// (prefactor K·q_M²/n_M, eV·Å; screening length f·2·rc_M, Å). Li+: (7.20 eV·Å, 1.894 Å).
+pub fn mobile_pair_coulomb(params: &BvseParams) -> Result<(f64, f64), BvseError> {
+    let m = params.mobile_ion;
+    match pair_term(m, m, params, 0, "mobile ion")? {
+        Some(PairTerm::Coulomb {
+            prefactor_ev_ang,
+            screening_length_ang,
+        }) => Ok((prefactor_ev_ang, screening_length_ang)),
+        _ => Err(BvseError::MissingOxidationState {
+            site_index: 0,
+            label: "mobile ion".into(),
+            species: m.to_string(),
+        }),
+    }
+}
+
 impl Framework {
     /// Split `structure` into the framework and the mobile-ion sites (see [`MixedSiteMobile`]).
     /// Occupancies weight every term; identical site potentials share one kind.

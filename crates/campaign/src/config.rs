@@ -186,7 +186,11 @@ pub struct KmcSection {
     /// `averaged` (the default) or `explicit` (docs/physics.md §9.8).
     #[serde(default)]
     pub model: crate::transport::ConductivityModel,
-    /// Dielectric constant of the Li–Li repulsion (explicit model; default calibrated).
+    /// Li–Li repulsion of the explicit model: `bvse` (default) or `yukawa`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_potential: Option<crate::transport::PairPotential>,
+    /// Dielectric constant of the Yukawa Li–Li repulsion (explicit model with
+    /// `pair_potential = "yukawa"`; default calibrated).
     #[serde(default)]
     pub dielectric_constant: Option<f64>,
     /// Metropolis moves per ion before the kMC equilibration (default: the model's).
@@ -250,6 +254,7 @@ impl Default for KmcSection {
             blocking_distance_ang: None,
             min_ions: default_min_ions(),
             model: Default::default(),
+            pair_potential: None,
             dielectric_constant: None,
             metropolis_sweeps_per_ion: None,
             min_realisations: default_min_realisations(),
@@ -521,6 +526,14 @@ fractions = "0:0.666:0.111"
             (
                 GOOD.to_string() + "[kmc]\nmetropolis_sweeps_per_ion = -1\n",
                 "kmc.metropolis_sweeps_per_ion: ",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\npair_potential = \"yukawa\"\n",
+                "kmc.pair_potential: applies to the explicit model only",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\npair_potential = \"coulomb\"\n",
+                "pair_potential",
             ),
         ];
         for (text, key) in cases {

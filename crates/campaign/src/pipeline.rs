@@ -228,6 +228,7 @@ pub fn model_options(k: &KmcSection, seed: u64) -> crate::transport::ModelOption
         seed,
         blocking_distance_ang: k.blocking_distance_ang,
         attempt_frequency_hz: k.attempt_frequency_hz,
+        pair_potential: k.pair_potential,
         dielectric_constant: k.dielectric_constant,
         metropolis_sweeps_per_ion: k.metropolis_sweeps_per_ion,
         ensemble: crate::transport::EnsembleSettings {

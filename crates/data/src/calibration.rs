@@ -155,7 +155,8 @@ pub fn kmc_constants() -> &'static [FittedConstant] {
     })
 }
 
-/// A constant of `model` (`explicit` or `averaged`) by name, e.g. `attempt_frequency_hz` or
+/// A constant of `model` (`averaged`, `explicit`, `explicit-yukawa`) by name, e.g.
+/// `attempt_frequency_hz` or
 /// `dielectric_constant`; `None` when the table has no such row.
 pub fn kmc_constant(model: &str, constant: &str) -> Option<&'static FittedConstant> {
     kmc_constants()
@@ -185,29 +186,40 @@ mod kmc_calibration_tests {
     }
 
     #[test]
-    fn the_explicit_model_has_its_two_fitted_constants_and_nothing_else() {
-        let rows: Vec<_> = kmc_constants()
-            .iter()
-            .filter(|c| c.model == "explicit")
-            .collect();
-        assert_eq!(rows.len(), 2, "at most two global constants (issue 14)");
-        let nu0 = kmc_constant("explicit", "attempt_frequency_hz").unwrap();
-        // the declared fit gives an unphysically large ν0 (docs/physics.md §9.8, 2.9e17 s⁻¹), so
-        // the bound is wide: it catches a unit or exponent slip, not an implausible fit
-        assert!(nu0.value > 1e11 && nu0.value < 1e20, "{}", nu0.value);
-        let eps = kmc_constant("explicit", "dielectric_constant").unwrap();
-        assert!(eps.value >= 1.0 && eps.value < 100.0, "{}", eps.value);
-        for c in rows {
+    fn each_explicit_pair_potential_has_its_fitted_constants_and_nothing_else() {
+        let documented = |c: &FittedConstant| {
             assert!(
-                c.script.contains("calibrate"),
+                c.script.contains("calibrate_explicit.py"),
                 "{}: {}",
                 c.constant,
                 c.script
             );
             assert!(c.input.contains("conductivity_calibration.csv"));
-        }
+        };
+        // the default (BVSE pair, nothing fitted in the repulsion): ν0 only, and a phonon-scale one
+        let rows: Vec<_> = kmc_constants()
+            .iter()
+            .filter(|c| c.model == "explicit")
+            .collect();
+        assert_eq!(rows.len(), 1, "the BVSE pair has no fitted constant");
+        let nu0 = kmc_constant("explicit", "attempt_frequency_hz").unwrap();
+        assert!(nu0.value > 1e12 && nu0.value < 1e16, "{}", nu0.value);
+        documented(nu0);
+        // the Yukawa pair: ν0 and ε (at most two global constants, issue 14)
+        let rows: Vec<_> = kmc_constants()
+            .iter()
+            .filter(|c| c.model == "explicit-yukawa")
+            .collect();
+        assert_eq!(rows.len(), 2);
+        // its declared fit gives an unphysically large ν0 (docs/physics.md §9.8, 2.9e17 s⁻¹), so
+        // the bound is wide: it catches a unit or exponent slip, not an implausible fit
+        let nu0 = kmc_constant("explicit-yukawa", "attempt_frequency_hz").unwrap();
+        assert!(nu0.value > 1e11 && nu0.value < 1e20, "{}", nu0.value);
+        let eps = kmc_constant("explicit-yukawa", "dielectric_constant").unwrap();
+        assert!(eps.value >= 1.0 && eps.value < 100.0, "{}", eps.value);
+        rows.into_iter().for_each(documented);
         assert!(kmc_constants()
             .iter()
-            .all(|c| c.model == "explicit" || c.model == "averaged"));
+            .all(|c| ["explicit", "explicit-yukawa", "averaged"].contains(&c.model.as_str())));
     }
 }

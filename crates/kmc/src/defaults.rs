@@ -41,12 +41,35 @@ pub const COULOMB_EV_ANG: f64 = 14.399_645;
 /// moves per ion.
 pub const METROPOLIS_SWEEPS_PER_ION: f64 = 200.0;
 
-/// The interacting model's Li–Li repulsion for dielectric constant `epsilon`:
+/// The Yukawa Li–Li repulsion for dielectric constant `epsilon`:
 /// A = e²/(4πε0 ε), λ = [`SCREENING_LENGTH_ANG`], cutoff [`PAIR_CUTOFF_ANG`].
 pub fn pair_repulsion(epsilon: f64) -> crate::PairRepulsion {
     crate::PairRepulsion {
         prefactor_ev_ang: COULOMB_EV_ANG / epsilon,
         screening_length_ang: SCREENING_LENGTH_ANG,
         cutoff_ang: PAIR_CUTOFF_ANG,
+        form: crate::PairForm::Yukawa,
+    }
+}
+
+/// Cutoff of the BVSE-form pair repulsion in units of its screening length λ:
+/// erfc(2.5)/2.5 = 1.6e-4, so V(cutoff) = 1.6e-4·A/λ (6e-4 eV for Li+, A = 7.2 eV·Å,
+/// λ = 1.89 Å), far below k_BT.
+pub const ERFC_PAIR_CUTOFF_SCREENING_LENGTHS: f64 = 2.5;
+
+/// The BVSE-form Li–Li repulsion (the landscape's own cation–cation term applied between
+/// mobile ions; softBV, Chen & Adams IUCrJ 4 (2017) 614): V(r) = A·erfc(r/λ)/r with
+/// A = K·q²/n and λ = f·2·rc of the mobile ion (Li+: A = 14.40/2 = 7.20 eV·Å,
+/// λ = 0.74·2·1.28 = 1.894 Å), cut at [`ERFC_PAIR_CUTOFF_SCREENING_LENGTHS`]·λ. No fitted
+/// constant: the screening is BVSE's.
+pub fn bvse_pair_repulsion(
+    prefactor_ev_ang: f64,
+    screening_length_ang: f64,
+) -> crate::PairRepulsion {
+    crate::PairRepulsion {
+        prefactor_ev_ang,
+        screening_length_ang,
+        cutoff_ang: ERFC_PAIR_CUTOFF_SCREENING_LENGTHS * screening_length_ang,
+        form: crate::PairForm::Erfc,
     }
 }

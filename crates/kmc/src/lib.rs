@@ -14,7 +14,7 @@
 //!   E_KRA = S_ij − (E_i + E_j)/2 (Van der Ven et al., Phys. Rev. B 64, 184307 (2001)). Both
 //!   satisfy detailed balance exactly: forward and reverse rates of any hop share the same
 //!   saddle term, so their ratio is the Boltzmann factor of the energy change. The two are the
-//!   implementations [`engine::SingleParticle`] and [`engine::YukawaPairs`] of
+//!   implementations [`engine::SingleParticle`] and [`engine::PairInteractions`] of
 //!   [`engine::EnergyModel`]; a further model plugs in there.
 //! - Occupancy: one ion per site; two ions may not sit closer than the blocking distance
 //!   ([`KmcParams::blocking_distance_ang`], default 2.5 Å: this excludes face-sharing
@@ -76,7 +76,7 @@ pub use error::KmcError;
 pub use mobile::{mobile_ion_count, MobileIonCount};
 pub use network::{HopNetwork, NetHop, NetSite};
 pub use stats::{arrhenius_fit, conductivity_s_per_cm, ArrheniusFit, DiffusionEstimate};
-pub use supercell::{PairRepulsion, SupercellNetwork};
+pub use supercell::{PairForm, PairRepulsion, SupercellNetwork};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

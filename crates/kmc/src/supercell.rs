@@ -6,27 +6,46 @@ use halo_core::Lattice;
 use nalgebra::Vector3;
 use serde::{Deserialize, Serialize};
 
-/// Optional Li–Li pair repulsion, a screened Coulomb (Yukawa) potential
-/// V(r) = A·exp(−r/λ)/r for r < cutoff (zero beyond; no shift: detailed balance only needs a
-/// pair energy that is the same function for every configuration).
+/// The radial form of a [`PairRepulsion`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairForm {
+    /// Screened Coulomb of Yukawa form, V(r) = A·exp(−r/λ)/r.
+    #[default]
+    Yukawa,
+    /// The cation–cation term of BVSE (softBV; Chen & Adams, IUCrJ 4 (2017) 614),
+    /// V(r) = A·erfc(r/λ)/r, with A = K·q_i·q_j/√(n_i·n_j) and λ = f·(rc_i + rc_j).
+    Erfc,
+}
+
+/// Optional Li–Li pair repulsion V(r) for r < cutoff (zero beyond; no shift: detailed balance
+/// only needs a pair energy that is the same function for every configuration), of the radial
+/// [`PairForm`] `form`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PairRepulsion {
-    /// A, eV·Å (14.40 eV·Å for bare unit charges; divide by a dielectric constant).
+    /// A, eV·Å (14.40 eV·Å for bare unit charges; divided by a dielectric constant, or by
+    /// √(n_i·n_j) in the BVSE form).
     pub prefactor_ev_ang: f64,
     /// λ, Å.
     pub screening_length_ang: f64,
     /// Pairs farther apart do not interact, Å.
     pub cutoff_ang: f64,
+    /// The radial form (Yukawa when absent, as before the form was named).
+    #[serde(default)]
+    pub form: PairForm,
 }
 
 impl PairRepulsion {
     /// V(r), eV.
     pub fn energy_ev(&self, r_ang: f64) -> f64 {
         if r_ang >= self.cutoff_ang {
-            0.0
-        } else {
-            self.prefactor_ev_ang * (-r_ang / self.screening_length_ang).exp() / r_ang
+            return 0.0;
         }
+        let screening = match self.form {
+            PairForm::Yukawa => (-r_ang / self.screening_length_ang).exp(),
+            PairForm::Erfc => libm::erfc(r_ang / self.screening_length_ang),
+        };
+        self.prefactor_ev_ang * screening / r_ang
     }
 }
 
@@ -792,6 +811,7 @@ mod tests {
             prefactor_ev_ang: 2.88,
             screening_length_ang: 3.0,
             cutoff_ang: 3.5,
+            form: crate::PairForm::Yukawa,
         };
         let sc = SupercellNetwork::build(&net, [4, 4, 4], 0.5, Some(rep)).unwrap();
         // the neighbour one step along a is also three steps back: both images are summed

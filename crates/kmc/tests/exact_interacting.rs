@@ -37,6 +37,7 @@ fn yukawa() -> PairRepulsion {
         prefactor_ev_ang: 0.72,
         screening_length_ang: 3.0,
         cutoff_ang: 7.0,
+        form: halo_kmc::PairForm::Yukawa,
     }
 }
 
@@ -298,6 +299,20 @@ fn yukawa_three_ions_on_a_ring_match_enumeration() {
     closed_system("yukawa, no hard core", 3, 0.0, Some(yukawa()));
 }
 
+/// The explicit model's default repulsion, BVSE's like-charge term for Li+
+/// (7.20·erfc(r/1.894 Å)/r to 4.74 Å: 0.49 eV at 2 Å, 5 meV at 4 Å), on the same ring.
+#[test]
+fn bvse_erfc_pair_three_ions_on_a_ring_match_enumeration() {
+    let rep = halo_kmc::defaults::bvse_pair_repulsion(14.4 / 2.0, 0.74 * 2.0 * 1.28);
+    assert_eq!(rep.form, halo_kmc::PairForm::Erfc);
+    assert!(
+        (rep.energy_ev(2.0) - 0.49).abs() < 0.01,
+        "{}",
+        rep.energy_ev(2.0)
+    );
+    closed_system("bvse erfc pair, no hard core", 3, 0.0, Some(rep));
+}
+
 #[test]
 fn yukawa_with_hard_core_on_a_ring_matches_enumeration() {
     closed_system("yukawa + hard core", 3, HARD_CORE_ANG, Some(yukawa()));
@@ -323,6 +338,7 @@ fn pairwise_detailed_balance_with_interactions() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 6.0,
+        form: halo_kmc::PairForm::Yukawa,
     };
     let cases = [
         (ring(), [4, 1, 1], HARD_CORE_ANG, 8usize, yukawa()),
@@ -445,6 +461,7 @@ fn simulate_with_metropolis_is_reproducible_and_validated() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 5.0,
+        form: halo_kmc::PairForm::Yukawa,
     });
     p.replicas = 2;
     p.blocks_per_replica = 2;

@@ -108,6 +108,7 @@ fn yukawa() -> PairRepulsion {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 5.0,
+        form: halo_kmc::PairForm::Yukawa,
     }
 }
 

@@ -123,7 +123,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `temperatures`, K; default 300,350,400,450,500), `seed`, `supercell` (`"auto"` or `[a,b,c]`),
 /// `mobile_ion`, `resolution_ang` (alias `resolution`, Å, default 0.2),
 /// `model` (`"averaged"`, the default; or `"explicit"`: explicit configurations and interacting
-/// Li), `dielectric_constant` (explicit model, default calibrated),
+/// Li), `pair_potential` (explicit model: `"bvse"`, the default, or `"yukawa"`),
+/// `dielectric_constant` (explicit model with `pair_potential="yukawa"`, default calibrated),
 /// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
 /// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
 /// `replicas` (4), `blocks` (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
@@ -133,7 +134,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pyfunction]
 #[pyo3(name = "kmc")]
 #[pyo3(signature = (structure, temperatures_k = None, *, model = "averaged".to_string(),
-                    dielectric_constant = None, seed = 0, supercell = None,
+                    pair_potential = None, dielectric_constant = None, seed = 0, supercell = None,
                     mobile_ion = "Li+".to_string(), resolution_ang = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
                     replicas = halo_kmc::defaults::REPLICAS, blocks = halo_kmc::defaults::BLOCKS,
@@ -147,6 +148,7 @@ fn py_kmc<'py>(
     structure: &Bound<'py, PyAny>,
     temperatures_k: Option<Vec<f64>>,
     model: String,
+    pair_potential: Option<String>,
     dielectric_constant: Option<f64>,
     seed: u64,
     supercell: Option<Bound<'py, PyAny>>,
@@ -174,8 +176,20 @@ fn py_kmc<'py>(
             format!("model '{model}': expected \"explicit\" or \"averaged\""),
         ))
     })?;
+    let pair_potential = match pair_potential {
+        Some(p) => Some(
+            halo_campaign::transport::PairPotential::parse(&p).ok_or_else(|| {
+                PyErr::from(Failure::msg(
+                    Kind::Parameter,
+                    format!("--pair-potential '{p}': expected `bvse` or `yukawa`"),
+                ))
+            })?,
+        ),
+        None => None,
+    };
     let options = model::ModelOptions {
         model,
+        pair_potential,
         dielectric_constant,
         temperatures_k: alias(
             "temperatures_k",

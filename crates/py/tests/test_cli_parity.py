@@ -66,9 +66,18 @@ def test_kmc_explicit_model_equals_cli(cli_json, spinel_path, in_repo):
     py.pop("timing_s"), c.pop("timing_s")
     assert py == c
     assert py["model"] == "explicit" and py["ensemble"]["disordered"] is True
-    assert py["calibration"]["dielectric_constant"]["source"].startswith("calibrated default")
+    assert py["calibration"]["pair_potential"]["pair_potential"] == "bvse"
+    assert "dielectric_constant" not in py["calibration"]
+    # the Yukawa form, by keyword as by flag
+    ky = halo.kmc(spinel_path, model="explicit", pair_potential="yukawa", **kw).to_dict()
+    cy = cli_json("kmc", spinel_path, *flags, "--pair-potential", "yukawa")
+    ky.pop("timing_s"), cy.pop("timing_s")
+    assert ky == cy
+    assert ky["calibration"]["dielectric_constant"]["source"].startswith("calibrated default")
     with pytest.raises(halo.ParameterError, match="explicit"):
         halo.kmc(spinel_path, model="fancy")
+    with pytest.raises(halo.ParameterError, match="pair-potential 'ewald'"):
+        halo.kmc(spinel_path, model="explicit", pair_potential="ewald")
 
 
 def test_kmc_unit_names_and_aliases_agree(spinel_path, in_repo):

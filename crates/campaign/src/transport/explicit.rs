@@ -350,9 +350,14 @@ mod tests {
         };
         let (settings, _) = opts.settings(None).unwrap();
         let s = spinel();
-        // disordered: width ≥ 2·6 Å (pair cutoff) + 5 Å (longest station hop), ≥ min_ions Li
+        // disordered: width ≥ 2 × 4.74 Å (the BVSE pair's cutoff, 2.5 × 0.74 × 2 × 1.28 Å) + 5 Å
+        // (longest station hop), ≥ min_ions Li
         let d = realisation_options(&settings, true);
-        assert!((d.min_width_ang - 17.0).abs() < 1e-12, "{d:?}");
+        let cutoff = 2.5 * 0.74 * 2.0 * 1.28;
+        assert!(
+            (d.min_width_ang - (2.0 * cutoff + 5.0)).abs() < 1e-12,
+            "{d:?}"
+        );
         assert_eq!(d.min_mobile, settings.kmc.min_ions);
         let scale = choose_scale(&s, Element::LI, &d);
         // a = 10.43 Å: 2×2×2 cells, 8 × 16.46 = 131.7 Li ≥ 128

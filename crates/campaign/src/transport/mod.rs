@@ -31,7 +31,7 @@ use halo_percolation::{PercolationParams, PercolationResult};
 use serde::{Deserialize, Serialize};
 
 pub use ensemble::{Ensemble, EnsembleSettings, RealisationSummary};
-pub use options::{ModelOptions, OptionError};
+pub use options::{ModelOptions, OptionError, PairPotential};
 pub use report::kmc_json;
 
 /// Which conductivity model the chain runs.

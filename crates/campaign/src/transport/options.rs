@@ -2,18 +2,63 @@
 //! Python keywords), with one set of defaults, checked into [`TransportSettings`] before any
 //! structure is read. `None` means the model's default.
 //!
-//! Model defaults: the explicit model runs the interacting kMC (pair repulsion
-//! `halo_kmc::defaults::pair_repulsion(ε)`, hard core `HARD_CORE_ANG`, Metropolis placement) with
-//! its two calibrated constants ν0 and ε (`crates/data/tables/kmc_calibration.csv`, model
-//! `explicit`); the averaged model runs the single-particle kMC with the 2.5 Å blocking distance
-//! and its own calibrated ν0.
+//! Model defaults: the explicit model runs the interacting kMC (hard core `HARD_CORE_ANG`,
+//! Metropolis placement) with the Li–Li repulsion of [`PairPotential::Bvse`] — the landscape's
+//! own cation–cation term, no fitted constant — and its calibrated ν0
+//! (`crates/data/tables/kmc_calibration.csv`, model `explicit`); [`PairPotential::Yukawa`] is the
+//! earlier Yukawa form `halo_kmc::defaults::pair_repulsion(ε)` with its own two calibrated
+//! constants ν0 and ε (model `explicit-yukawa`). The averaged model runs the single-particle kMC
+//! with the 2.5 Å blocking distance and its own calibrated ν0.
 
 use super::{ConductivityModel, EnsembleSettings, TransportSettings};
 use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
 use halo_core::Species;
 use halo_kmc::{defaults, KmcParams, MobileIons, SupercellChoice};
 use halo_percolation::PercolationParams;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+/// The Li–Li repulsion of the explicit model (docs/physics.md §9.8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairPotential {
+    /// The landscape's own like-charge term between mobile ions,
+    /// V(r) = K·q²/n · erfc(r/(f·2·rc))/r (softBV; Li+: 7.20 eV·Å, λ = 1.894 Å): the
+    /// repulsion BVSE already applies to every framework cation, so a Li feels another Li as
+    /// the landscape feels a framework Li. No fitted constant. The default.
+    #[default]
+    Bvse,
+    /// The Yukawa repulsion (e²/4πε0ε)·exp(−r/4 Å)/r to 6 Å with a fitted dielectric constant ε
+    /// (the explicit model's first form; calibrated with its own ν0).
+    Yukawa,
+}
+
+impl PairPotential {
+    /// The name used by the CLI, workflows and Python.
+    pub fn name(self) -> &'static str {
+        match self {
+            PairPotential::Bvse => "bvse",
+            PairPotential::Yukawa => "yukawa",
+        }
+    }
+
+    /// Parse a name (`bvse` or `yukawa`).
+    pub fn parse(s: &str) -> Option<PairPotential> {
+        match s {
+            "bvse" => Some(PairPotential::Bvse),
+            "yukawa" => Some(PairPotential::Yukawa),
+            _ => None,
+        }
+    }
+
+    /// The model name of this form's rows in `kmc_calibration.csv`.
+    fn calibration_model(self) -> &'static str {
+        match self {
+            PairPotential::Bvse => "explicit",
+            PairPotential::Yukawa => "explicit-yukawa",
+        }
+    }
+}
 
 /// A model option the checker rejected: which option (its field name in [`ModelOptions`] or
 /// [`EnsembleSettings`], which is also the Python keyword) and why. Each front end names the
@@ -97,7 +142,10 @@ pub struct ModelOptions {
     pub blocking_distance_ang: Option<f64>,
     /// Attempt frequency ν0, s⁻¹ (default: the model's calibrated value).
     pub attempt_frequency_hz: Option<f64>,
-    /// Dielectric constant ε of the Li–Li repulsion (explicit model; default calibrated).
+    /// The Li–Li repulsion of the explicit model (default [`PairPotential::Bvse`]).
+    pub pair_potential: Option<PairPotential>,
+    /// Dielectric constant ε of the Yukawa Li–Li repulsion (explicit model with
+    /// [`PairPotential::Yukawa`]; default calibrated).
     pub dielectric_constant: Option<f64>,
     /// Metropolis moves per ion before the kMC equilibration (explicit model).
     pub metropolis_sweeps_per_ion: Option<f64>,
@@ -126,6 +174,7 @@ impl Default for ModelOptions {
             resolution_ang: halo_bvse::DEFAULT_RESOLUTION_ANG,
             blocking_distance_ang: None,
             attempt_frequency_hz: None,
+            pair_potential: None,
             dielectric_constant: None,
             metropolis_sweeps_per_ion: None,
             ensemble: EnsembleSettings::default(),
@@ -160,19 +209,17 @@ pub fn parse_supercell(s: &str) -> Result<SupercellChoice, OptionError> {
     Ok(SupercellChoice::Fixed([v[0], v[1], v[2]]))
 }
 
-/// A calibrated constant of `model` and where it comes from, or the user's value.
+/// A calibrated constant of `model` (its rows in `kmc_calibration.csv`) and where it comes
+/// from, or the user's value.
 fn constant(
-    model: ConductivityModel,
+    model: &str,
     name: &'static str,
     given: Option<f64>,
 ) -> Result<(f64, serde_json::Value), OptionError> {
-    let cal = halo_data::calibration::kmc_constant(model.name(), name).ok_or_else(|| {
+    let cal = halo_data::calibration::kmc_constant(model, name).ok_or_else(|| {
         OptionError::new(
             name,
-            format!(
-                "kmc_calibration.csv has no calibrated value for the {} model",
-                model.name()
-            ),
+            format!("kmc_calibration.csv has no calibrated value for the {model} model"),
         )
     })?;
     let flag = OptionError::new(name, "").flag();
@@ -213,8 +260,21 @@ impl ModelOptions {
         })?;
         // the ν0 object at the top level (as before the explicit model), the model's name and,
         // for the explicit model, the dielectric constant's object beside it
+        let pair = match self.model {
+            ConductivityModel::Explicit => Some(self.pair_potential.unwrap_or_default()),
+            ConductivityModel::Averaged => {
+                if self.pair_potential.is_some() {
+                    return Err(OptionError::new(
+                        "pair_potential",
+                        "applies to the explicit model only (the model is `averaged`)",
+                    ));
+                }
+                None
+            }
+        };
+        let calibration_model = pair.map_or(self.model.name(), PairPotential::calibration_model);
         let (nu0, mut calibration) = constant(
-            self.model,
+            calibration_model,
             "attempt_frequency_hz",
             self.attempt_frequency_hz,
         )?;
@@ -230,16 +290,26 @@ impl ModelOptions {
         params.min_ions = self.min_ions;
         match self.model {
             ConductivityModel::Explicit => {
-                let (eps, eps_src) =
-                    constant(self.model, "dielectric_constant", self.dielectric_constant)?;
-                if !(eps.is_finite() && eps >= 1.0) {
+                if pair == Some(PairPotential::Yukawa) {
+                    let (eps, eps_src) = constant(
+                        calibration_model,
+                        "dielectric_constant",
+                        self.dielectric_constant,
+                    )?;
+                    if !(eps.is_finite() && eps >= 1.0) {
+                        return Err(OptionError::new(
+                            "dielectric_constant",
+                            format!("{eps} must be at least 1"),
+                        ));
+                    }
+                    calibration["dielectric_constant"] = eps_src;
+                    params.pair_repulsion = Some(defaults::pair_repulsion(eps));
+                } else if self.dielectric_constant.is_some() {
                     return Err(OptionError::new(
                         "dielectric_constant",
-                        format!("{eps} must be at least 1"),
+                        "applies to the Yukawa pair potential only (the pair potential is `bvse`)",
                     ));
                 }
-                calibration["dielectric_constant"] = eps_src;
-                params.pair_repulsion = Some(defaults::pair_repulsion(eps));
                 params.blocking_distance_ang = self
                     .blocking_distance_ang
                     .unwrap_or(defaults::HARD_CORE_ANG);
@@ -294,6 +364,26 @@ impl ModelOptions {
             }
             other => OptionError::new("resolution_ang", other.to_string()),
         })?;
+        if pair == Some(PairPotential::Bvse) {
+            // the landscape's like-charge term between two mobile ions: no fitted constant
+            let (a, lambda) = halo_bvse::framework::mobile_pair_coulomb(&bvse)
+                .map_err(|e| OptionError::new("mobile_ion", e.to_string()))?;
+            let rep = defaults::bvse_pair_repulsion(a, lambda);
+            calibration["pair_potential"] = json!({
+                "pair_potential": "bvse",
+                "prefactor_ev_ang": rep.prefactor_ev_ang,
+                "screening_length_ang": rep.screening_length_ang,
+                "cutoff_ang": rep.cutoff_ang,
+                "source": "BVSE like-charge term K·q²/n·erfc(r/(f·2·rc))/r of the mobile ion \
+                           (softBV parameters, crates/data/tables/bvse_ion_props.csv); not fitted",
+            });
+            params.pair_repulsion = Some(rep);
+            params
+                .validate()
+                .map_err(|e| OptionError::new("pair_potential", e.to_string()))?;
+        } else if pair == Some(PairPotential::Yukawa) {
+            calibration["pair_potential"] = json!({"pair_potential": "yukawa"});
+        }
         Ok((
             TransportSettings {
                 model: self.model,
@@ -326,6 +416,7 @@ mod tests {
             ..Default::default()
         };
         let e = error(ModelOptions {
+            pair_potential: Some(PairPotential::Yukawa),
             dielectric_constant: Some(0.5),
             ..explicit()
         });
@@ -398,5 +489,54 @@ mod tests {
             e.to_string().starts_with("--supercell: must be `auto`"),
             "{e}"
         );
+    }
+}
+
+#[cfg(test)]
+mod pair_tests {
+    use super::*;
+    use halo_bvse::potential::PairTerm;
+
+    /// The explicit model's default Li–Li repulsion is the landscape's own term: a Li feels
+    /// another Li exactly as the BVSE landscape feels a framework Li+ (same K, n, rc, f), up
+    /// to a cutoff where it is below a millielectronvolt.
+    #[test]
+    fn the_bvse_pair_is_the_landscapes_li_li_term() {
+        let (ts, cal) = ModelOptions {
+            model: ConductivityModel::Explicit,
+            ..Default::default()
+        }
+        .settings(None)
+        .unwrap();
+        let rep = ts.kmc.pair_repulsion.expect("the explicit model interacts");
+        assert_eq!(rep.form, halo_kmc::PairForm::Erfc);
+        let landscape = PairTerm::Coulomb {
+            prefactor_ev_ang: 14.4 * 1.0 * 1.0 / (2.0f64 * 2.0).sqrt(),
+            screening_length_ang: 0.74 * (1.28 + 1.28),
+        };
+        for r in [1.6, 2.0, 2.26, 2.5, 3.0, 3.7, 4.5] {
+            let (a, b) = (rep.energy_ev(r), landscape.energy_ev(r));
+            assert!(
+                (a - b).abs() < 1e-12 * b.abs().max(1.0),
+                "r {r}: {a} vs {b}"
+            );
+        }
+        assert!(landscape.energy_ev(rep.cutoff_ang) < 1e-3);
+        assert_eq!(rep.energy_ev(rep.cutoff_ang + 1e-9), 0.0);
+        assert_eq!(cal["pair_potential"]["pair_potential"], "bvse");
+        // the Yukawa form keeps its calibrated ε and ν0
+        let (ts, cal) = ModelOptions {
+            model: ConductivityModel::Explicit,
+            pair_potential: Some(PairPotential::Yukawa),
+            ..Default::default()
+        }
+        .settings(None)
+        .unwrap();
+        assert_eq!(
+            ts.kmc.pair_repulsion.unwrap().form,
+            halo_kmc::PairForm::Yukawa
+        );
+        assert_eq!(cal["dielectric_constant"]["dielectric_constant"], 10.0);
+        assert_eq!(ts.kmc.attempt_frequency_hz, 2.91e17);
     }
 }

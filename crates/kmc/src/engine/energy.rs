@@ -7,8 +7,9 @@
 //!
 //! - [`SingleParticle`] (the model halo runs): Γ_ij = ν0·exp(−(S_ij − E_i)/k_BT), a constant per
 //!   directed hop; the ions interact only through site exclusion (§5.4).
-//! - [`YukawaPairs`] (optional Li–Li repulsion, [`crate::PairRepulsion`], a Yukawa
-//!   V(r) = A·exp(−r/λ)/r up to a cutoff): the kinetically resolved activation barrier of Van der
+//! - [`PairInteractions`] (optional Li–Li repulsion, [`crate::PairRepulsion`]: BVSE's
+//!   A·erfc(r/λ)/r or a Yukawa A·exp(−r/λ)/r, up to a cutoff; the engine sees only the pair
+//!   energies of the neighbour lists): the kinetically resolved activation barrier of Van der
 //!   Ven et al. (Phys. Rev. B 64, 184307 (2001)),
 //!   Γ = ν0·exp(−[E_KRA + (E_after − E_before)/2]/k_BT), E_KRA = S_ij − (E_i + E_j)/2. With the
 //!   field φ_i = Σ_occupied V(r_ik) the energy change of i → j is
@@ -187,7 +188,7 @@ impl EnergyModel for SingleParticle<'_> {
 /// ([`TrajectoryCheckpoint::field_factor`]) and the per-hop constant
 /// c_h = ν0·exp(−β(S_ij − E_i − V_ij/2)), the rate is Γ_h = c_h·g_j/g_i — a product, so a move
 /// costs one exponential per site whose field changed instead of one per re-evaluated hop.
-pub struct YukawaPairs<'a> {
+pub struct PairInteractions<'a> {
     net: &'a SupercellNetwork,
     /// β/2, eV⁻¹.
     half_beta: f64,
@@ -195,13 +196,13 @@ pub struct YukawaPairs<'a> {
     hop_factor: Vec<f64>,
 }
 
-impl<'a> YukawaPairs<'a> {
+impl<'a> PairInteractions<'a> {
     /// The model on `net` (its interaction lists; none without repulsion) at the temperature
     /// and attempt frequency of `config`.
     pub fn new(
         net: &'a SupercellNetwork,
         config: &TrajectoryConfig,
-    ) -> Result<YukawaPairs<'a>, KmcError> {
+    ) -> Result<PairInteractions<'a>, KmcError> {
         let beta = config.beta_per_ev()?;
         let hop_factor = net
             .hop_barrier_ev
@@ -209,7 +210,7 @@ impl<'a> YukawaPairs<'a> {
             .zip(&net.hop_pair_ev)
             .map(|(b, v)| config.attempt_frequency_hz * (-(b - 0.5 * v) * beta).exp())
             .collect();
-        Ok(YukawaPairs {
+        Ok(PairInteractions {
             net,
             half_beta: 0.5 * beta,
             hop_factor,
@@ -217,7 +218,7 @@ impl<'a> YukawaPairs<'a> {
     }
 }
 
-impl EnergyModel for YukawaPairs<'_> {
+impl EnergyModel for PairInteractions<'_> {
     fn constant_barriers(&self) -> bool {
         false
     }

@@ -7,7 +7,7 @@
 //!   (a random ion to a random site, min(1, exp(−ΔE/k_BT))), before the kMC (§5.5);
 //! - [`energy`]: the [`EnergyModel`] trait — site and pair energies, the rate of a hop, which
 //!   sites a hop affects, whether barriers are constant — with the single-particle model
-//!   [`SingleParticle`] and the Yukawa repulsion [`YukawaPairs`] (§5.2);
+//!   [`SingleParticle`] and the Yukawa repulsion [`PairInteractions`] (§5.2);
 //! - [`selector`]: the [`EventSelector`] trait — total rate, pick, after_hop, rebuild — with
 //!   the n-fold-way [`RateGroups`] (constant barriers) and the per-site sum tree [`SiteTree`]
 //!   (any model) (§5.6);
@@ -35,7 +35,7 @@ pub mod trajectory;
 mod tests;
 
 pub use checkpoint::{TrajectoryCheckpoint, TrajectoryConfig};
-pub use energy::{EnergyModel, SingleParticle, YukawaPairs};
+pub use energy::{EnergyModel, PairInteractions, SingleParticle};
 pub use metropolis::MetropolisStats;
 pub use observables::BlockRecord;
 pub use rng::{splitmix64, stream_rng};
@@ -55,7 +55,7 @@ enum Kind<'a> {
     /// No pair repulsion: single-particle rates, rate groups.
     SingleParticle(Box<ModelTrajectory<'a, SingleParticle<'a>, RateGroups>>),
     /// Pair repulsion: Yukawa rates, per-site sum tree.
-    Yukawa(Box<ModelTrajectory<'a, YukawaPairs<'a>, SiteTree>>),
+    Yukawa(Box<ModelTrajectory<'a, PairInteractions<'a>, SiteTree>>),
 }
 
 /// `$body` with `$t` bound to the inner [`ModelTrajectory`], whichever the model.
@@ -87,7 +87,7 @@ impl<'a> Trajectory<'a> {
     ) -> Result<Trajectory<'a>, KmcError> {
         placement::check_ion_count(net, n_ions)?;
         Ok(Trajectory(if net.repulsion.is_some() {
-            let model = YukawaPairs::new(net, &config)?;
+            let model = PairInteractions::new(net, &config)?;
             Kind::Yukawa(Box::new(ModelTrajectory::new(
                 net, config, n_ions, rng, model,
             )?))
@@ -109,7 +109,7 @@ impl<'a> Trajectory<'a> {
         rng: Xoshiro256PlusPlus,
     ) -> Result<Trajectory<'a>, KmcError> {
         Ok(Trajectory(if net.repulsion.is_some() {
-            let model = YukawaPairs::new(net, &config)?;
+            let model = PairInteractions::new(net, &config)?;
             Kind::Yukawa(Box::new(ModelTrajectory::with_sites(
                 net, config, sites, rng, model,
             )?))
@@ -129,7 +129,7 @@ impl<'a> Trajectory<'a> {
     ) -> Result<Trajectory<'a>, KmcError> {
         checkpoint.validate(net)?;
         Ok(Trajectory(if net.repulsion.is_some() {
-            let model = YukawaPairs::new(net, &checkpoint.config)?;
+            let model = PairInteractions::new(net, &checkpoint.config)?;
             Kind::Yukawa(Box::new(ModelTrajectory::resume(net, checkpoint, model)?))
         } else {
             let model = SingleParticle::new(net, &checkpoint.config)?;

@@ -20,6 +20,7 @@ fn blocking_is_never_violated_and_tree_stays_exact() {
         prefactor_ev_ang: 14.4 / 10.0,
         screening_length_ang: 3.0,
         cutoff_ang: 5.0,
+        form: crate::PairForm::Yukawa,
     };
     for repulsion in [None, Some(rep)] {
         let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, repulsion).unwrap();
@@ -49,6 +50,7 @@ fn checkpoint_resume_is_bit_identical() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 5.0,
+        form: crate::PairForm::Yukawa,
     };
     // both selectors: rate groups (no repulsion) and the per-site tree (repulsion)
     for repulsion in [None, Some(rep)] {
@@ -161,6 +163,7 @@ fn rate_groups_and_site_tree_choose_with_the_same_probabilities() {
         prefactor_ev_ang: 1e-300,
         screening_length_ang: 1.0,
         cutoff_ang: 3.0,
+        form: crate::PairForm::Yukawa,
     };
     let sc_g = SupercellNetwork::build(&net, [1, 1, 1], 2.5, None).unwrap();
     let sc_s = SupercellNetwork::build(&net, [1, 1, 1], 2.5, Some(tiny)).unwrap();
@@ -234,6 +237,7 @@ fn kolmogorov_loop_criterion_holds_with_repulsion() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 6.0,
+        form: crate::PairForm::Yukawa,
     };
     let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
     let mut t0 = Trajectory::new(&sc, cfg(300.0), 40, stream_rng(3, 300.0, 0)).unwrap();
@@ -297,11 +301,12 @@ fn yukawa_rates_are_kra_rates_of_the_model_energies() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 6.0,
+        form: crate::PairForm::Yukawa,
     };
     let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
     let c = cfg(350.0);
     let beta = c.beta_per_ev().unwrap();
-    let model = YukawaPairs::new(&sc, &c).unwrap();
+    let model = PairInteractions::new(&sc, &c).unwrap();
     let mut t: ModelTrajectory<_, SiteTree> =
         ModelTrajectory::new(&sc, c.clone(), 40, stream_rng(5, 350.0, 0), model).unwrap();
     t.run_events(3000).unwrap();
@@ -331,9 +336,10 @@ fn the_rate_group_selector_refuses_an_interacting_model() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 5.0,
+        form: crate::PairForm::Yukawa,
     };
     let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, Some(rep)).unwrap();
-    let model = YukawaPairs::new(&sc, &cfg(400.0)).unwrap();
+    let model = PairInteractions::new(&sc, &cfg(400.0)).unwrap();
     let r =
         ModelTrajectory::<_, RateGroups>::new(&sc, cfg(400.0), 30, stream_rng(1, 400.0, 0), model);
     assert!(matches!(
@@ -413,6 +419,7 @@ fn metropolis_leaves_an_ordinary_exact_state() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 6.0,
+        form: crate::PairForm::Yukawa,
     };
     for repulsion in [None, Some(rep)] {
         let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, repulsion).unwrap();
@@ -476,6 +483,7 @@ fn metropolis_is_reproducible_chunkable_and_resumable() {
         prefactor_ev_ang: 1.44,
         screening_length_ang: 3.0,
         cutoff_ang: 5.0,
+        form: crate::PairForm::Yukawa,
     };
     for repulsion in [None, Some(rep)] {
         let sc = SupercellNetwork::build(&net, [2, 2, 2], 2.5, repulsion).unwrap();
