@@ -30,9 +30,17 @@ pub struct PairRepulsion {
     pub screening_length_ang: f64,
     /// Pairs farther apart do not interact, Å.
     pub cutoff_ang: f64,
-    /// The radial form (Yukawa when absent, as before the form was named).
-    #[serde(default)]
+    /// The radial form (Yukawa when absent, as before the form was named: a Yukawa repulsion
+    /// serialises as it did then).
+    #[serde(default, skip_serializing_if = "PairForm::is_yukawa")]
     pub form: PairForm,
+}
+
+impl PairForm {
+    /// True for [`PairForm::Yukawa`].
+    pub fn is_yukawa(&self) -> bool {
+        *self == PairForm::Yukawa
+    }
 }
 
 impl PairRepulsion {

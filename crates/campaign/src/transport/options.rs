@@ -241,8 +241,9 @@ fn constant(
 
 impl ModelOptions {
     /// Check the options into the transport settings and say where the fitted constants come
-    /// from (the JSON `calibration` object: `attempt_frequency_hz` always, `dielectric_constant`
-    /// for the explicit model). Errors name the option.
+    /// from (the JSON `calibration` object: `attempt_frequency_hz` always; for the explicit
+    /// model `pair_potential`, and `dielectric_constant` with the Yukawa form). Errors name the
+    /// option.
     pub fn settings(
         &self,
         mobile_per_cell: Option<f64>,
@@ -259,7 +260,7 @@ impl ModelOptions {
             )
         })?;
         // the ν0 object at the top level (as before the explicit model), the model's name and,
-        // for the explicit model, the dielectric constant's object beside it
+        // for the explicit model, the pair potential's (and the Yukawa ε's) object beside it
         let pair = match self.model {
             ConductivityModel::Explicit => Some(self.pair_potential.unwrap_or_default()),
             ConductivityModel::Averaged => {
