@@ -463,3 +463,55 @@ fn hostile_numbers_on_numeric_options_never_abort() {
         );
     }
 }
+
+/// `halo resume DIR` continues what DIR was started with: a folder that holds one shard's
+/// checkpoint only resumes that shard (a whole-campaign pass would compute its records
+/// again); one that holds several shards only asks which.
+#[test]
+fn resume_without_a_shard_continues_the_one_the_folder_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = workflow(tmp.path(), "w", 11, 20);
+    let out = tmp.path().join("s");
+    let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
+    let ok = |o: &Output| {
+        assert!(
+            o.status.code() == Some(0) || o.status.code() == Some(1),
+            "{:?}",
+            code_and_err(o)
+        )
+    };
+    ok(&halo_out(&[
+        "run",
+        wf_s,
+        "--out",
+        out_s,
+        "--shard",
+        "0/2",
+        "--no-progress",
+    ]));
+    let shard_file = out.join("checkpoint.shard-0-of-2.jsonl");
+    let before = std::fs::read(&shard_file).unwrap();
+    let o = halo_out(&["resume", out_s, "--no-progress"]);
+    ok(&o);
+    let (_, err) = code_and_err(&o);
+    assert!(err.contains("shard 0/2 only; resuming that shard"), "{err}");
+    // nothing computed again, no whole-campaign checkpoint started
+    assert!(!out.join("checkpoint.jsonl").exists());
+    assert_eq!(std::fs::read(&shard_file).unwrap(), before);
+    ok(&halo_out(&[
+        "run",
+        wf_s,
+        "--out",
+        out_s,
+        "--shard",
+        "1/2",
+        "--no-progress",
+    ]));
+    let (code, err) = code_and_err(&halo_out(&["resume", out_s, "--no-progress"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("shards 0/2, 1/2") && err.contains("--shard k/N"),
+        "{err}"
+    );
+    assert!(!out.join("checkpoint.jsonl").exists());
+}
