@@ -272,42 +272,19 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     execute(&lw, out, &a.exec)
 }
 
-/// `halo resume`. Without `--shard` it continues what the folder was started with: the whole
-/// campaign if it has a whole-campaign checkpoint; the one shard whose checkpoint it holds if
-/// that is all it has (a shard run that crashed); and it asks which when it holds several
-/// shards only (a whole-campaign pass would recompute what their checkpoints hold).
+/// `halo resume`. Without `--shard` it continues what the folder was started with
+/// (`CampaignFolder::resume_shard`).
 pub fn resume(mut a: ResumeArgs) -> anyhow::Result<ExitCode> {
     let folder = halo_campaign::folder::CampaignFolder::new(&a.dir);
     let lw = folder.load_workflow()?;
     if a.exec.shard.is_none() {
-        let files = folder.checkpoint_files()?;
-        let shards: Vec<Shard> = files
-            .iter()
-            .filter_map(|(s, _)| *s)
-            .filter(|s| s.count > 1)
-            .collect();
-        let whole = files.iter().any(|(s, _)| s.is_none_or(|s| s.count == 1));
-        match (whole, shards.as_slice()) {
-            (false, [one]) => {
-                eprintln!(
-                    "halo resume: {} holds the checkpoint of shard {one} only; resuming that shard \
-                     (--shard 0/1 for the whole campaign)",
-                    a.dir.display()
-                );
-                a.exec.shard = Some(one.to_string());
-            }
-            (false, [_, _, ..]) => {
-                let list: Vec<String> = shards.iter().map(|s| s.to_string()).collect();
-                anyhow::bail!(
-                    "{} holds the checkpoints of shards {} and no whole-campaign one: say which \
-                     to resume (--shard k/N), or --shard 0/1 for the whole campaign (it would \
-                     compute again what the shard checkpoints hold; `halo merge` keeps one \
-                     record per candidate)",
-                    a.dir.display(),
-                    list.join(", ")
-                );
-            }
-            _ => {}
+        if let Some(one) = folder.resume_shard()? {
+            eprintln!(
+                "halo resume: {} holds the checkpoint of shard {one} only; resuming that shard \
+                 (--shard 0/1 for the whole campaign)",
+                a.dir.display()
+            );
+            a.exec.shard = Some(one.to_string());
         }
     }
     execute(&lw, a.dir.clone(), &a.exec)

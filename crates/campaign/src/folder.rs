@@ -237,6 +237,36 @@ impl CampaignFolder {
     }
 
     /// All checkpoint files of a folder: (shard or None for the unsharded file, path).
+    /// The shard a resume without one continues (`halo resume DIR`, `halo.resume(dir)`):
+    /// `None` (the whole campaign) if the folder has a whole-campaign checkpoint or none at all;
+    /// the one shard whose checkpoint it holds if that is all it has (a shard run that crashed:
+    /// a whole-campaign pass would compute that shard's records again); an error naming them
+    /// when it holds several shards only.
+    pub fn resume_shard(&self) -> Result<Option<Shard>, CampaignError> {
+        let files = self.checkpoint_files()?;
+        if files.iter().any(|(s, _)| s.is_none_or(|s| s.count == 1)) {
+            return Ok(None);
+        }
+        let shards: Vec<Shard> = files.iter().filter_map(|(s, _)| *s).collect();
+        match shards.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ => {
+                let list: Vec<String> = shards.iter().map(|s| s.to_string()).collect();
+                Err(CampaignError::State {
+                    path: self.dir.clone(),
+                    reason: format!(
+                        "holds the checkpoints of shards {} and no whole-campaign one: say which \
+                         to resume (--shard k/N), or --shard 0/1 for the whole campaign (it \
+                         would compute again what the shard checkpoints hold; `halo merge` keeps \
+                         one record per candidate)",
+                        list.join(", ")
+                    ),
+                })
+            }
+        }
+    }
+
     pub fn checkpoint_files(&self) -> Result<Vec<(Option<Shard>, PathBuf)>, CampaignError> {
         let dir = self.dir.as_path();
         let mut out = Vec::new();

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 /// How to execute a pass (the CLI's `--threads`, `--shard`, `--recompute-stale`; progress bars
 /// on stderr only when asked).
+#[derive(Clone)]
 pub struct ExecOptions {
     pub threads: Option<usize>,
     pub shard: Option<String>,
@@ -97,10 +98,17 @@ pub fn run(
 
 /// `halo resume DIR`.
 pub fn resume(dir: &Path, e: &ExecOptions, stop: Arc<AtomicBool>) -> HResult<serde_json::Value> {
-    let lw = CampaignFolder::new(dir)
-        .load_workflow()
-        .kind(Kind::Campaign)?;
-    execute(&lw, dir.to_path_buf(), e, stop)
+    let folder = CampaignFolder::new(dir);
+    let lw = folder.load_workflow().kind(Kind::Campaign)?;
+    // without a shard, continue what the folder was started with (as `halo resume DIR`)
+    let mut e = e.clone();
+    if e.shard.is_none() {
+        e.shard = folder
+            .resume_shard()
+            .kind(Kind::Campaign)?
+            .map(|s| s.to_string());
+    }
+    execute(&lw, dir.to_path_buf(), &e, stop)
 }
 
 /// `halo status DIR --json`.

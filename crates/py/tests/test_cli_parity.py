@@ -170,3 +170,15 @@ def test_campaign_run_status_results_equal_cli(cli, tmp_path, in_repo):
     )
     dj = halo.load_results(tmp_path / "py", source="json")
     assert len(dj) == len(df)
+
+
+def test_resume_without_a_shard_continues_the_one_the_folder_holds(tmp_path, in_repo):
+    wf = "tests/data/workflows/mini.toml"
+    first = halo.run(wf, out=tmp_path / "s", shard="0/2")
+    again = halo.resume(tmp_path / "s")
+    # the shard's records are reused, no whole-campaign checkpoint is started
+    assert again["already_done"] == first["total"] and again["recorded"] == 0
+    assert not (tmp_path / "s" / "checkpoint.jsonl").exists()
+    halo.run(wf, out=tmp_path / "s", shard="1/2")
+    with pytest.raises(halo.CampaignError, match="shards 0/2, 1/2"):
+        halo.resume(tmp_path / "s")
