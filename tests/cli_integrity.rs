@@ -38,6 +38,23 @@ fn code_and_err(o: &Output) -> (Option<i32>, String) {
     )
 }
 
+/// A campaign command that finished (0, or 1 with failed candidates recorded).
+fn assert_finished(o: &Output) {
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{:?}",
+        code_and_err(o)
+    );
+}
+
+/// A temporary folder with the test workflow and a campaign folder `name` in it (not created).
+fn campaign(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = workflow(tmp.path(), "w", 11, 20);
+    let out = tmp.path().join(name);
+    (tmp, wf, out)
+}
+
 fn all_lines_parse(p: &Path) -> usize {
     let text = std::fs::read_to_string(p).unwrap();
     for l in text.lines() {
@@ -117,12 +134,10 @@ fn two_runs_on_one_folder_one_proceeds_and_a_killed_run_leaves_no_lock() {
 
 #[test]
 fn an_edited_workflow_or_a_foreign_checkpoint_is_refused_and_recomputed_on_request() {
-    let tmp = tempfile::tempdir().unwrap();
-    let wf = workflow(tmp.path(), "w", 11, 20);
-    let out = tmp.path().join("a");
+    let (tmp, wf, out) = campaign("a");
     let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
     let o = halo_out(&["run", wf_s, "--out", out_s, "--no-progress"]);
-    assert!(o.status.code() == Some(0) || o.status.code() == Some(1));
+    assert_finished(&o);
     let ckpt = out.join("checkpoint.jsonl");
     let n = all_lines_parse(&ckpt);
     assert_eq!(n, 5);
@@ -144,11 +159,7 @@ fn an_edited_workflow_or_a_foreign_checkpoint_is_refused_and_recomputed_on_reque
     );
     assert_eq!(std::fs::read(&ckpt).unwrap(), before, "nothing touched");
     let o = halo_out(&["resume", out_s, "--no-progress", "--recompute-stale"]);
-    assert!(
-        o.status.code() == Some(0) || o.status.code() == Some(1),
-        "{:?}",
-        code_and_err(&o)
-    );
+    assert_finished(&o);
     assert_eq!(all_lines_parse(&ckpt), 5, "recomputed, not mixed");
     let settings: Vec<String> = std::fs::read_to_string(&ckpt)
         .unwrap()
@@ -202,28 +213,18 @@ fn an_edited_workflow_or_a_foreign_checkpoint_is_refused_and_recomputed_on_reque
 
 #[test]
 fn merge_with_another_shard_count_names_the_one_found() {
-    let tmp = tempfile::tempdir().unwrap();
-    let wf = workflow(tmp.path(), "w", 11, 20);
-    let out = tmp.path().join("s");
+    let (_tmp, wf, out) = campaign("s");
     let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
     for k in ["0/2", "1/2"] {
         let o = halo_out(&["run", wf_s, "--out", out_s, "--shard", k, "--no-progress"]);
-        assert!(
-            o.status.code() == Some(0) || o.status.code() == Some(1),
-            "{:?}",
-            code_and_err(&o)
-        );
+        assert_finished(&o);
     }
     let (code, err) = code_and_err(&halo_out(&["merge", out_s, "--shards", "3"]));
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("N = 2") && err.contains("--shards 2"), "{err}");
     assert!(!err.contains("sbatch"), "{err}");
     let o = halo_out(&["merge", out_s, "--shards", "2"]);
-    assert!(
-        o.status.code() == Some(0) || o.status.code() == Some(1),
-        "{:?}",
-        code_and_err(&o)
-    );
+    assert_finished(&o);
 }
 
 #[test]
@@ -469,44 +470,30 @@ fn hostile_numbers_on_numeric_options_never_abort() {
 /// again); one that holds several shards only asks which.
 #[test]
 fn resume_without_a_shard_continues_the_one_the_folder_holds() {
-    let tmp = tempfile::tempdir().unwrap();
-    let wf = workflow(tmp.path(), "w", 11, 20);
-    let out = tmp.path().join("s");
+    let (_tmp, wf, out) = campaign("s");
     let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
-    let ok = |o: &Output| {
-        assert!(
-            o.status.code() == Some(0) || o.status.code() == Some(1),
-            "{:?}",
-            code_and_err(o)
-        )
+    let run_shard = |k: &str| {
+        assert_finished(&halo_out(&[
+            "run",
+            wf_s,
+            "--out",
+            out_s,
+            "--shard",
+            k,
+            "--no-progress",
+        ]))
     };
-    ok(&halo_out(&[
-        "run",
-        wf_s,
-        "--out",
-        out_s,
-        "--shard",
-        "0/2",
-        "--no-progress",
-    ]));
+    run_shard("0/2");
     let shard_file = out.join("checkpoint.shard-0-of-2.jsonl");
     let before = std::fs::read(&shard_file).unwrap();
     let o = halo_out(&["resume", out_s, "--no-progress"]);
-    ok(&o);
+    assert_finished(&o);
     let (_, err) = code_and_err(&o);
     assert!(err.contains("shard 0/2 only; resuming that shard"), "{err}");
     // nothing computed again, no whole-campaign checkpoint started
     assert!(!out.join("checkpoint.jsonl").exists());
     assert_eq!(std::fs::read(&shard_file).unwrap(), before);
-    ok(&halo_out(&[
-        "run",
-        wf_s,
-        "--out",
-        out_s,
-        "--shard",
-        "1/2",
-        "--no-progress",
-    ]));
+    run_shard("1/2");
     let (code, err) = code_and_err(&halo_out(&["resume", out_s, "--no-progress"]));
     assert_eq!(code, Some(2), "{err}");
     assert!(
