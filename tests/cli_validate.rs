@@ -288,3 +288,47 @@ fn perturb_keeps_the_composition_and_inspect_flags_heavy_noise() {
         "must be in [0, 0.1]",
     );
 }
+
+/// `--seed-repeats K` adds passes at seeds seed+1 … seed+K: each one's metrics are those of a
+/// run at that seed, and the report shows them beside the run's own.
+#[test]
+fn seed_repeats_are_runs_at_the_next_seeds() {
+    let d = tempfile::tempdir().unwrap();
+    let set = write_set(d.path());
+    let run = |seed: &str, repeats: &str, out: &str| {
+        let out = d.path().join(out);
+        let mut cmd = halo();
+        cmd.arg("validate")
+            .arg(&set)
+            .arg("--out")
+            .arg(&out)
+            .args(SHORT)
+            .args(["--seed", seed, "--seed-repeats", repeats]);
+        run_ok(&mut cmd);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+                .unwrap();
+        (
+            json,
+            std::fs::read_to_string(out.join("report.md")).unwrap(),
+        )
+    };
+    let (a, report) = run("4", "1", "a");
+    let (b, _) = run("5", "0", "b");
+    let runs = a["seed_runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["seed"], 5);
+    for key in [
+        "metrics",
+        "metrics_per_composition",
+        "metrics_loco",
+        "metrics_loco_per_composition",
+    ] {
+        assert_eq!(runs[0][key], b[key], "{key}");
+    }
+    // the two seeds are two samples: the kMC numbers differ
+    assert_ne!(a["metrics"]["log10_mae"], b["metrics"]["log10_mae"]);
+    assert!(b.get("seed_runs").is_none());
+    assert!(report.contains("## Seed spread"), "{report}");
+    assert!(report.contains("| seed 5, LOCO |"), "{report}");
+}

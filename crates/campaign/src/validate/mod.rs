@@ -52,6 +52,10 @@ pub struct ValidateOptions {
     pub noise_copies: usize,
     /// Noise σ, fractional units.
     pub noise_sigma_frac: f64,
+    /// Further passes over the set at the seeds after the run's (seed + 1, seed + 2, …), without
+    /// the noise study, to show how far single-run metrics move with the kMC's and the
+    /// realisations' random streams (0: none).
+    pub seed_repeats: usize,
 }
 
 /// The model's numbers for one structure.
@@ -178,6 +182,17 @@ pub struct AttemptFrequencies {
     pub loco_hz: BTreeMap<String, f64>,
 }
 
+/// The metrics of one pass over the set at another seed (see [`ValidateOptions::seed_repeats`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct SeedRun {
+    /// The master seed of the pass.
+    pub seed: u64,
+    pub metrics: Metrics,
+    pub metrics_per_composition: Metrics,
+    pub metrics_loco: Metrics,
+    pub metrics_loco_per_composition: Metrics,
+}
+
 /// Everything `halo validate` found.
 #[derive(Clone, Debug, Serialize)]
 pub struct ValidationReport {
@@ -197,6 +212,9 @@ pub struct ValidationReport {
     pub occupancies: Vec<OccupancyComparison>,
     pub noise_sigma_frac: f64,
     pub noise: Vec<NoiseSummary>,
+    /// Passes at further seeds (the first pass, this report's, is not repeated here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seed_runs: Vec<SeedRun>,
     /// Wall time of the whole run, s.
     pub wall_s: f64,
 }
@@ -246,6 +264,22 @@ pub fn run(
     } else {
         checks::noise_summaries(&structures)
     };
+    let mut seed_runs = Vec::new();
+    for k in 1..=opts.seed_repeats as u64 {
+        let mut o = opts.clone();
+        o.settings.kmc.seed = opts.settings.kmc.seed.wrapping_add(k);
+        o.noise_copies = 0;
+        o.seed_repeats = 0;
+        o.sites = Vec::new();
+        let r = run(set_path, rows.clone(), &o, progress)?;
+        seed_runs.push(SeedRun {
+            seed: o.settings.kmc.seed,
+            metrics: r.metrics,
+            metrics_per_composition: r.metrics_per_composition,
+            metrics_loco: r.metrics_loco,
+            metrics_loco_per_composition: r.metrics_loco_per_composition,
+        });
+    }
     Ok(ValidationReport {
         set: set_path.display().to_string(),
         calibration: opts.calibration.clone(),
@@ -274,6 +308,7 @@ pub fn run(
         occupancies,
         noise_sigma_frac: opts.noise_sigma_frac,
         noise,
+        seed_runs,
         wall_s: t0.elapsed().as_secs_f64(),
     })
 }
