@@ -10,8 +10,9 @@
 //!   charges (`halo_enumerate::disorder`); each realisation gets its own BVSE landscape (every Li
 //!   removed: every Li of the composition is mobile), percolation site graph, kMC network with
 //!   the shallow path stations contracted into their hops (`halo_kmc::stations`), and an
-//!   interacting-Li kMC (screened Coulomb pairs, hard core, E_KRA + ΔE/2 rates, Metropolis
-//!   placement). σ, Ea, D, Haven ratio and occupancies are ensemble results over realisations
+//!   interacting-Li kMC (screened Coulomb pairs — BVSE's own like-charge term by default, or a
+//!   Yukawa with a fitted ε ([`options::PairPotential`]) —, hard core, E_KRA + ΔE/2 rates,
+//!   Metropolis placement). σ, Ea, D, Haven ratio and occupancies are ensemble results over realisations
 //!   ([`ensemble`]), the realisation spread in the error bar; realisations are added until the
 //!   relative SE of σ(300 K) is below a target or a cap is hit.
 //!
@@ -69,8 +70,8 @@ impl ConductivityModel {
         match self {
             ConductivityModel::Explicit => {
                 "explicit configurations (seeded integer-occupancy supercells) + BVSE (all Li mobile) \
-                 + percolation + stations contracted + interacting-Li kMC (screened Coulomb, \
-                 E_KRA + dE/2), ensemble over realisations (halo)"
+                 + percolation + stations contracted + interacting-Li kMC (screened Coulomb \
+                 pairs, BVSE or Yukawa form, E_KRA + dE/2), ensemble over realisations (halo)"
             }
             ConductivityModel::Averaged => {
                 "occupancy-averaged BVSE (default mode) + percolation + single-particle kMC \
