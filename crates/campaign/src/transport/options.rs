@@ -537,7 +537,18 @@ mod pair_tests {
             ts.kmc.pair_repulsion.unwrap().form,
             halo_kmc::PairForm::Yukawa
         );
-        assert_eq!(cal["dielectric_constant"]["dielectric_constant"], 10.0);
-        assert_eq!(ts.kmc.attempt_frequency_hz, 2.91e17);
+        let table = |c| {
+            halo_data::calibration::kmc_constant("explicit-yukawa", c)
+                .unwrap()
+                .value
+        };
+        assert_eq!(
+            cal["dielectric_constant"]["dielectric_constant"],
+            table("dielectric_constant")
+        );
+        assert_eq!(ts.kmc.attempt_frequency_hz, table("attempt_frequency_hz"));
+        // and the BVSE pair its own ν0
+        let nu0 = halo_data::calibration::kmc_constant("explicit", "attempt_frequency_hz").unwrap();
+        assert_ne!(nu0.value, table("attempt_frequency_hz"));
     }
 }
