@@ -137,30 +137,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             report.compositions.len(),
             report.attempt_frequency.used_hz
         );
-        for (name, m) in [
-            ("per row", &report.metrics),
-            ("per composition", &report.metrics_per_composition),
-            ("per row, LOCO", &report.metrics_loco),
+        let seeds: Vec<(String, &validate::metrics::Metrics)> = report
+            .seed_runs
+            .iter()
+            .map(|x| {
+                (
+                    format!("seed {}, LOCO", x.seed),
+                    &x.metrics_loco_per_composition,
+                )
+            })
+            .collect();
+        let lines = [
+            ("per row".to_string(), &report.metrics),
             (
-                "per composition, LOCO",
+                "per composition".to_string(),
+                &report.metrics_per_composition,
+            ),
+            ("per row, LOCO".to_string(), &report.metrics_loco),
+            (
+                "per composition, LOCO".to_string(),
                 &report.metrics_loco_per_composition,
             ),
-        ] {
+        ];
+        for (name, m) in lines.into_iter().chain(seeds) {
             println!(
                 "{name:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
-                f(m.spearman_rho),
-                f(m.kendall_tau),
-                f(m.log10_mae),
-                f(m.log10_bias),
-                f(m.ea_mae_ev),
-                f(m.superionic_above_poor_fraction)
-            );
-        }
-        for x in &report.seed_runs {
-            let m = &x.metrics_loco_per_composition;
-            println!(
-                "{:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
-                format!("seed {}, LOCO", x.seed),
                 f(m.spearman_rho),
                 f(m.kendall_tau),
                 f(m.log10_mae),
