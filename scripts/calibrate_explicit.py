@@ -10,13 +10,13 @@ conductivity_calibration.csv measured on a structure in structures/ (the three s
 refinements, four rows, and LiAlCl4, which is also the validation row `lialcl4`: the declared
 validation subset). No other row of the validation set enters the fit.
 
-Rule: for each eps of a grid (bvse: one run, no eps), `halo validate` runs the whole public set at nu0_run = 1e13 s^-1
-with these pairs; sigma is proportional to nu0 at fixed energies, so for each eps the least-
+Rule: for each eps of a grid (bvse: one run, no eps), `halo validate` runs the whole public
+set at nu0_run = 1e13 s^-1 with these pairs; sigma is proportional to nu0 at fixed energies, so for each eps the least-
 squares nu0 is closed form, ln nu0 = ln nu0_run + mean_pairs ln(sigma_meas/sigma_kMC(300 K)),
 and the objective is the RMS of log10(sigma_meas/sigma_fit) over the pairs. The eps with the
 smallest objective is chosen (ties: the smaller eps). Written: results/calibration/explicit_fit.json
-and .md (yukawa: explicit_yukawa_fit.*) with every grid point, the validation metrics at each (for the record, not for the
-choice) and the leave-one-composition-out nu0 of the chosen point.
+and .md (yukawa: explicit_yukawa_fit.*) with every grid point, the validation metrics at each
+(for the record, not for the choice) and the leave-one-composition-out nu0 of the chosen point.
 
 Usage: python3 scripts/calibrate_explicit.py [--halo target/release/halo]
            [--pair-potential bvse | --pair-potential yukawa --eps 2,4,8,16,32] [--extra "..."]
@@ -74,12 +74,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--halo", default=os.path.join(ROOT, "target", "release", "halo"))
     ap.add_argument("--pair-potential", default="bvse", choices=["bvse", "yukawa"])
-    ap.add_argument("--eps", default="2,4,8,16,32", help="yukawa only")
+    ap.add_argument("--eps", default=None, help="yukawa only (default 2,4,8,16,32)")
     ap.add_argument("--extra", default="")
     ap.add_argument("--out", default=os.path.join(ROOT, "results", "calibration"))
     a = ap.parse_args()
     yukawa = a.pair_potential == "yukawa"
-    grid = [float(x) for x in a.eps.split(",")] if yukawa else [None]
+    if a.eps is not None and not yukawa:
+        sys.exit("--eps is the Yukawa form's grid; the bvse pair has no dielectric constant")
+    grid = [float(x) for x in (a.eps or "2,4,8,16,32").split(",")] if yukawa else [None]
     name = "explicit_yukawa_fit" if yukawa else "explicit_fit"
     points = []
     for eps in grid:

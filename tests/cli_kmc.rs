@@ -139,7 +139,7 @@ fn kmc_bad_input_is_a_clear_error() {
                 "--pair-potential",
                 "coulomb",
             ],
-            "--pair-potential 'coulomb': expected `bvse` or `yukawa`",
+            "--pair-potential: 'coulomb': expected `bvse` or `yukawa`",
         ),
         (
             vec![

@@ -112,13 +112,11 @@ impl ModelArgs {
                 self.model
             )
         })?;
-        let pair_potential =
-            match &self.pair_potential {
-                Some(p) => Some(PairPotential::parse(p).with_context(|| {
-                    format!("--pair-potential '{p}': expected `bvse` or `yukawa`")
-                })?),
-                None => None,
-            };
+        let pair_potential = self
+            .pair_potential
+            .as_deref()
+            .map(PairPotential::parse)
+            .transpose()?;
         let temperatures_k = match &self.temperatures {
             Some(t) => Some(parse_temperatures(t)?),
             None => None,

@@ -236,7 +236,6 @@ impl CampaignFolder {
         Ok(lw)
     }
 
-    /// All checkpoint files of a folder: (shard or None for the unsharded file, path).
     /// The shard a resume without one continues (`halo resume DIR`, `halo.resume(dir)`):
     /// `None` (the whole campaign) if the folder has a whole-campaign checkpoint or none at all;
     /// the one shard whose checkpoint it holds if that is all it has (a shard run that crashed:
@@ -267,6 +266,7 @@ impl CampaignFolder {
         }
     }
 
+    /// All checkpoint files of a folder: (shard or None for the unsharded file, path).
     pub fn checkpoint_files(&self) -> Result<Vec<(Option<Shard>, PathBuf)>, CampaignError> {
         let dir = self.dir.as_path();
         let mut out = Vec::new();

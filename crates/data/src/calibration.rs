@@ -156,8 +156,7 @@ pub fn kmc_constants() -> &'static [FittedConstant] {
 }
 
 /// A constant of `model` (`averaged`, `explicit`, `explicit-yukawa`) by name, e.g.
-/// `attempt_frequency_hz` or
-/// `dielectric_constant`; `None` when the table has no such row.
+/// `attempt_frequency_hz` or `dielectric_constant`; `None` when the table has no such row.
 pub fn kmc_constant(model: &str, constant: &str) -> Option<&'static FittedConstant> {
     kmc_constants()
         .iter()

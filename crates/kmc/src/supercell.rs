@@ -49,6 +49,10 @@ impl PairRepulsion {
         if r_ang >= self.cutoff_ang {
             return 0.0;
         }
+        // the Erfc form is halo_bvse's `PairTerm::Coulomb` (the test
+        // `the_bvse_pair_is_the_landscapes_li_li_term` holds the two equal to 1e-12); it is
+        // written out here in the order the shipped results were computed with, because the
+        // last bit of a pair energy changes an ordered structure's kMC trajectory
         let screening = match self.form {
             PairForm::Yukawa => (-r_ang / self.screening_length_ang).exp(),
             PairForm::Erfc => libm::erfc(r_ang / self.screening_length_ang),

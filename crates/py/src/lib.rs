@@ -176,17 +176,11 @@ fn py_kmc<'py>(
             format!("model '{model}': expected \"explicit\" or \"averaged\""),
         ))
     })?;
-    let pair_potential = match pair_potential {
-        Some(p) => Some(
-            halo_campaign::transport::PairPotential::parse(&p).ok_or_else(|| {
-                PyErr::from(Failure::msg(
-                    Kind::Parameter,
-                    format!("--pair-potential '{p}': expected `bvse` or `yukawa`"),
-                ))
-            })?,
-        ),
-        None => None,
-    };
+    let pair_potential = pair_potential
+        .as_deref()
+        .map(halo_campaign::transport::PairPotential::parse)
+        .transpose()
+        .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
     let options = model::ModelOptions {
         model,
         pair_potential,

@@ -76,7 +76,7 @@ def test_kmc_explicit_model_equals_cli(cli_json, spinel_path, in_repo):
     assert ky["calibration"]["dielectric_constant"]["source"].startswith("calibrated default")
     with pytest.raises(halo.ParameterError, match="explicit"):
         halo.kmc(spinel_path, model="fancy")
-    with pytest.raises(halo.ParameterError, match="pair-potential 'ewald'"):
+    with pytest.raises(halo.ParameterError, match="--pair-potential: 'ewald'"):
         halo.kmc(spinel_path, model="explicit", pair_potential="ewald")
 
 

@@ -42,12 +42,15 @@ impl PairPotential {
         }
     }
 
-    /// Parse a name (`bvse` or `yukawa`).
-    pub fn parse(s: &str) -> Option<PairPotential> {
+    /// Parse a name (`bvse` or `yukawa`); the error names the option (CLI and Python alike).
+    pub fn parse(s: &str) -> Result<PairPotential, OptionError> {
         match s {
-            "bvse" => Some(PairPotential::Bvse),
-            "yukawa" => Some(PairPotential::Yukawa),
-            _ => None,
+            "bvse" => Ok(PairPotential::Bvse),
+            "yukawa" => Ok(PairPotential::Yukawa),
+            _ => Err(OptionError::new(
+                "pair_potential",
+                format!("'{s}': expected `bvse` or `yukawa`"),
+            )),
         }
     }
 
@@ -99,10 +102,7 @@ impl OptionError {
 
     /// The command-line flag of the option (`halo kmc`, `halo validate`).
     pub fn flag(&self) -> String {
-        match self.option {
-            "equilibration" => "--equilibration-hops-per-ion".to_string(),
-            o => format!("--{}", o.replace('_', "-")),
-        }
+        flag_of(self.option)
     }
 
     /// The key of the option in a workflow (`kmc.dielectric_constant`; the grid spacing is
@@ -120,6 +120,14 @@ impl OptionError {
     /// The message in a workflow's words: `kmc.dielectric_constant: 0.5 must be at least 1`.
     pub fn in_workflow(&self) -> String {
         format!("{}: {}", self.workflow_key(), self.reason)
+    }
+}
+
+/// The command-line flag of option `option` (a field name of [`ModelOptions`]).
+fn flag_of(option: &str) -> String {
+    match option {
+        "equilibration" => "--equilibration-hops-per-ion".to_string(),
+        o => format!("--{}", o.replace('_', "-")),
     }
 }
 
@@ -222,7 +230,7 @@ fn constant(
             format!("kmc_calibration.csv has no calibrated value for the {model} model"),
         )
     })?;
-    let flag = OptionError::new(name, "").flag();
+    let flag = flag_of(name);
     Ok(match given {
         Some(v) => (
             v,
@@ -371,7 +379,7 @@ impl ModelOptions {
                 .map_err(|e| OptionError::new("mobile_ion", e.to_string()))?;
             let rep = defaults::bvse_pair_repulsion(a, lambda);
             calibration["pair_potential"] = json!({
-                "pair_potential": "bvse",
+                "pair_potential": PairPotential::Bvse.name(),
                 "prefactor_ev_ang": rep.prefactor_ev_ang,
                 "screening_length_ang": rep.screening_length_ang,
                 "cutoff_ang": rep.cutoff_ang,
@@ -383,7 +391,7 @@ impl ModelOptions {
                 .validate()
                 .map_err(|e| OptionError::new("pair_potential", e.to_string()))?;
         } else if pair == Some(PairPotential::Yukawa) {
-            calibration["pair_potential"] = json!({"pair_potential": "yukawa"});
+            calibration["pair_potential"] = json!({"pair_potential": PairPotential::Yukawa.name()});
         }
         Ok((
             TransportSettings {

@@ -155,12 +155,9 @@ fn seed_section(s: &mut String, r: &ValidationReport) {
     }
     let _ = writeln!(
         s,
-        "## Seed spread
-
-The same set and settings at further master seeds (the kMC's and the \
-         realisations' random streams); per composition, ν0 as shipped and LOCO. A difference \
-         between two models smaller than this spread is not a measured difference.
-"
+        "## Seed spread\n\nThe same set and settings at further master seeds (the kMC's and \
+         the realisations' random streams); per composition, ν0 as shipped and LOCO. A \
+         difference between two models smaller than this spread is not a measured difference.\n"
     );
     let _ = writeln!(
         s,

@@ -7,7 +7,7 @@
 //!   (a random ion to a random site, min(1, exp(−ΔE/k_BT))), before the kMC (§5.5);
 //! - [`energy`]: the [`EnergyModel`] trait — site and pair energies, the rate of a hop, which
 //!   sites a hop affects, whether barriers are constant — with the single-particle model
-//!   [`SingleParticle`] and the Yukawa repulsion [`PairInteractions`] (§5.2);
+//!   [`SingleParticle`] and the pair repulsion [`PairInteractions`] (§5.2);
 //! - [`selector`]: the [`EventSelector`] trait — total rate, pick, after_hop, rebuild — with
 //!   the n-fold-way [`RateGroups`] (constant barriers) and the per-site sum tree [`SiteTree`]
 //!   (any model) (§5.6);
@@ -54,8 +54,8 @@ pub struct Trajectory<'a>(Kind<'a>);
 enum Kind<'a> {
     /// No pair repulsion: single-particle rates, rate groups.
     SingleParticle(Box<ModelTrajectory<'a, SingleParticle<'a>, RateGroups>>),
-    /// Pair repulsion: Yukawa rates, per-site sum tree.
-    Yukawa(Box<ModelTrajectory<'a, PairInteractions<'a>, SiteTree>>),
+    /// Pair repulsion: E_KRA + ΔE/2 rates, per-site sum tree.
+    Pairs(Box<ModelTrajectory<'a, PairInteractions<'a>, SiteTree>>),
 }
 
 /// `$body` with `$t` bound to the inner [`ModelTrajectory`], whichever the model.
@@ -63,13 +63,13 @@ macro_rules! each {
     ($self:ident, $t:ident => $body:expr) => {
         match &$self.0 {
             Kind::SingleParticle($t) => $body,
-            Kind::Yukawa($t) => $body,
+            Kind::Pairs($t) => $body,
         }
     };
     (mut $self:ident, $t:ident => $body:expr) => {
         match &mut $self.0 {
             Kind::SingleParticle($t) => $body,
-            Kind::Yukawa($t) => $body,
+            Kind::Pairs($t) => $body,
         }
     };
 }
@@ -88,7 +88,7 @@ impl<'a> Trajectory<'a> {
         placement::check_ion_count(net, n_ions)?;
         Ok(Trajectory(if net.repulsion.is_some() {
             let model = PairInteractions::new(net, &config)?;
-            Kind::Yukawa(Box::new(ModelTrajectory::new(
+            Kind::Pairs(Box::new(ModelTrajectory::new(
                 net, config, n_ions, rng, model,
             )?))
         } else {
@@ -110,7 +110,7 @@ impl<'a> Trajectory<'a> {
     ) -> Result<Trajectory<'a>, KmcError> {
         Ok(Trajectory(if net.repulsion.is_some() {
             let model = PairInteractions::new(net, &config)?;
-            Kind::Yukawa(Box::new(ModelTrajectory::with_sites(
+            Kind::Pairs(Box::new(ModelTrajectory::with_sites(
                 net, config, sites, rng, model,
             )?))
         } else {
@@ -130,7 +130,7 @@ impl<'a> Trajectory<'a> {
         checkpoint.validate(net)?;
         Ok(Trajectory(if net.repulsion.is_some() {
             let model = PairInteractions::new(net, &checkpoint.config)?;
-            Kind::Yukawa(Box::new(ModelTrajectory::resume(net, checkpoint, model)?))
+            Kind::Pairs(Box::new(ModelTrajectory::resume(net, checkpoint, model)?))
         } else {
             let model = SingleParticle::new(net, &checkpoint.config)?;
             Kind::SingleParticle(Box::new(ModelTrajectory::resume(net, checkpoint, model)?))
