@@ -74,6 +74,11 @@ pub struct ModelArgs {
     /// Metropolis moves per ion before the kMC equilibration (default 200 explicit, 0 averaged).
     #[arg(long)]
     pub metropolis_sweeps_per_ion: Option<f64>,
+    /// Stiffness c of the anions' bond-valence saturation, eV per valence unit squared
+    /// (explicit model): c·Σ_X (S_X − V_X)² over the anions' bond-valence sums, a lattice gas of
+    /// site and pair energies (docs/physics.md §5b). Default 0 (no term).
+    #[arg(long)]
+    pub anion_saturation_ev: Option<f64>,
     /// Fewest realisations of a disordered structure (explicit model).
     #[arg(long, default_value_t = halo_campaign::transport::ensemble::MIN_REALISATIONS_DISORDERED)]
     pub min_realisations: usize,
@@ -133,6 +138,7 @@ impl ModelArgs {
             pair_potential,
             dielectric_constant: self.dielectric_constant,
             metropolis_sweeps_per_ion: self.metropolis_sweeps_per_ion,
+            anion_saturation_ev: self.anion_saturation_ev,
             ensemble: EnsembleSettings {
                 min_realisations: self.min_realisations,
                 max_realisations: self.max_realisations,

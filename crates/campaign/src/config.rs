@@ -196,6 +196,9 @@ pub struct KmcSection {
     /// Metropolis moves per ion before the kMC equilibration (default: the model's).
     #[serde(default)]
     pub metropolis_sweeps_per_ion: Option<f64>,
+    /// Stiffness of the anions' bond-valence saturation, eV/v.u.² (explicit model; default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anion_saturation_ev: Option<f64>,
     /// Fewest realisations of a disordered structure (explicit model).
     #[serde(default = "default_min_realisations")]
     pub min_realisations: usize,
@@ -257,6 +260,7 @@ impl Default for KmcSection {
             pair_potential: None,
             dielectric_constant: None,
             metropolis_sweeps_per_ion: None,
+            anion_saturation_ev: None,
             min_realisations: default_min_realisations(),
             max_realisations: default_max_realisations(),
             target_rel_se: default_target_rel_se(),
@@ -526,6 +530,14 @@ fractions = "0:0.666:0.111"
             (
                 GOOD.to_string() + "[kmc]\nmetropolis_sweeps_per_ion = -1\n",
                 "kmc.metropolis_sweeps_per_ion: ",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\nanion_saturation_ev = 1\n",
+                "kmc.anion_saturation_ev: applies to the explicit model only",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\nanion_saturation_ev = -1\n",
+                "kmc.anion_saturation_ev: -1 is not a finite stiffness",
             ),
             (
                 GOOD.to_string() + "[kmc]\npair_potential = \"yukawa\"\n",

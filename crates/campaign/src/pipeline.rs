@@ -231,6 +231,7 @@ pub fn model_options(k: &KmcSection, seed: u64) -> crate::transport::ModelOption
         pair_potential: k.pair_potential,
         dielectric_constant: k.dielectric_constant,
         metropolis_sweeps_per_ion: k.metropolis_sweeps_per_ion,
+        anion_saturation_ev: k.anion_saturation_ev,
         ensemble: crate::transport::EnsembleSettings {
             min_realisations: k.min_realisations,
             max_realisations: k.max_realisations,

@@ -74,7 +74,7 @@ pub mod tree;
 pub use engine::{BlockRecord, Trajectory, TrajectoryCheckpoint, TrajectoryConfig};
 pub use error::KmcError;
 pub use mobile::{mobile_ion_count, MobileIonCount};
-pub use network::{HopNetwork, NetHop, NetSite};
+pub use network::{HopNetwork, NetCoupling, NetHop, NetSite};
 pub use stats::{arrhenius_fit, conductivity_s_per_cm, ArrheniusFit, DiffusionEstimate};
 pub use supercell::{PairForm, PairRepulsion, SupercellNetwork};
 

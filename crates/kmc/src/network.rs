@@ -37,6 +37,23 @@ pub struct NetHop {
     pub saddle_energy_ev: f64,
 }
 
+/// An extra pair energy between two sites of the network, beyond the distance-dependent
+/// [`crate::PairRepulsion`]: the ion on `a` (home cell) and the ion on the image of `b` shifted by
+/// `image` interact with `energy_ev`. Used for many-body terms that a lattice gas expresses as
+/// pairs, e.g. the anions' bond-valence saturation (`halo_bvse::saturation`); the pair is
+/// symmetric (the engine adds it to both sites' interaction lists).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetCoupling {
+    /// First site.
+    pub a: usize,
+    /// Second site.
+    pub b: usize,
+    /// Lattice translation of the image of `b`.
+    pub image: [i32; 3],
+    /// Pair energy, eV.
+    pub energy_ev: f64,
+}
+
 /// A periodic hop network: cell, sites with energies, undirected hops with saddle energies.
 ///
 /// `dimension` is the d of the diffusion formulas D = ⟨R²⟩/(2dt): 3 for bulk materials (σ is then
@@ -52,6 +69,10 @@ pub struct HopNetwork {
     pub hops: Vec<NetHop>,
     /// Number of dimensions the network spans (1, 2 or 3).
     pub dimension: usize,
+    /// Extra pair energies between sites ([`NetCoupling`]); none for the single-particle and
+    /// distance-only models (and then not serialised, so such networks serialise as before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub couplings: Vec<NetCoupling>,
 }
 
 impl HopNetwork {
@@ -106,7 +127,75 @@ impl HopNetwork {
                 )));
             }
         }
+        for (k, c) in self.couplings.iter().enumerate() {
+            let n = self.sites.len();
+            if c.a >= n || c.b >= n {
+                return Err(KmcError::InvalidNetwork(format!(
+                    "coupling {k} joins sites {} and {} but there are {n} sites",
+                    c.a, c.b
+                )));
+            }
+            if c.a == c.b && c.image == [0, 0, 0] {
+                return Err(KmcError::InvalidNetwork(format!(
+                    "coupling {k} joins site {} to itself in the same cell",
+                    c.a
+                )));
+            }
+            if !c.energy_ev.is_finite() {
+                return Err(KmcError::InvalidNetwork(format!(
+                    "coupling {k} has a non-finite energy"
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// Add a lattice-gas energy Σ_i n_i·ε_i + Σ_pairs n_i n_j·J_ij to the network: `site_shift_ev`
+    /// (ε per site) moves the site energies, `couplings` (J) join the network's couplings. A hop's
+    /// saddle moves with the mean of its end sites' shifts — the kinetically resolved barrier
+    /// E_KRA = S − (E_i + E_j)/2 of the hop is kept (Van der Ven et al., Phys. Rev. B 64, 184307
+    /// (2001)) — and never below the higher end site.
+    pub fn add_lattice_gas(
+        &mut self,
+        site_shift_ev: &[f64],
+        couplings: Vec<NetCoupling>,
+    ) -> Result<(), KmcError> {
+        if site_shift_ev.len() != self.sites.len() {
+            return Err(KmcError::InvalidNetwork(format!(
+                "{} site energies for {} sites",
+                site_shift_ev.len(),
+                self.sites.len()
+            )));
+        }
+        for hop in &mut self.hops {
+            let (a, b) = (hop.from, hop.to);
+            let ea = self.sites[a].energy_ev + site_shift_ev[a];
+            let eb = self.sites[b].energy_ev + site_shift_ev[b];
+            let s = hop.saddle_energy_ev + 0.5 * (site_shift_ev[a] + site_shift_ev[b]);
+            hop.saddle_energy_ev = s.max(ea).max(eb);
+        }
+        for (site, e) in self.sites.iter_mut().zip(site_shift_ev) {
+            site.energy_ev += e;
+        }
+        self.couplings.extend(couplings);
+        self.validate()
+    }
+
+    /// Distance between the two ions of coupling `k`, Å.
+    pub fn coupling_distance_ang(&self, k: usize) -> f64 {
+        let c = &self.couplings[k];
+        let a = Vector3::from(self.sites[c.a].frac_coords);
+        let b = Vector3::from(self.sites[c.b].frac_coords);
+        let img = Vector3::new(c.image[0] as f64, c.image[1] as f64, c.image[2] as f64);
+        self.lattice.cart(&(b + img - a)).norm()
+    }
+
+    /// Longest coupling, Å (0 without couplings): the supercell must be at least twice as wide
+    /// so that no site couples to two images of one supercell site.
+    pub fn max_coupling_distance_ang(&self) -> f64 {
+        (0..self.couplings.len())
+            .map(|k| self.coupling_distance_ang(k))
+            .fold(0.0, f64::max)
     }
 
     /// Cartesian hop vector of hop `h` in the direction `from → to`, Å.
@@ -159,6 +248,7 @@ impl HopNetwork {
             sites,
             hops: Vec::new(),
             dimension: 3,
+            couplings: Vec::new(),
         };
         for e in g.edge_references() {
             let (a, b) = (new_index[e.source().index()], new_index[e.target().index()]);
@@ -349,6 +439,7 @@ pub mod ideal {
             sites,
             hops,
             dimension,
+            couplings: Vec::new(),
         }
     }
 
@@ -567,6 +658,7 @@ mod tests {
                 },
             ],
             dimension: 1,
+            couplings: Vec::new(),
         };
         let t = 400.0;
         let kt = halo_core::K_B_EV_PER_K * t;

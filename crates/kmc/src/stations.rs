@@ -378,6 +378,13 @@ pub fn contract_stations(
         });
     }
     net.validate()?;
+    if !net.couplings.is_empty() {
+        return Err(KmcError::InvalidNetwork(
+            "stations are contracted before couplings are added (a contracted site's couplings \
+             would have no meaning)"
+                .into(),
+        ));
+    }
     let n = net.sites.len();
     if opts.max_hop_length_ang.is_nan() || opts.max_hop_length_ang <= 0.0 {
         return Err(KmcError::InvalidParameter {
@@ -453,6 +460,7 @@ pub fn contract_stations(
         sites,
         hops,
         dimension: net.dimension,
+        couplings: Vec::new(),
     };
     network.validate()?;
     Ok(StationContraction {
@@ -496,6 +504,7 @@ mod tests {
             sites: vec![site([0.0; 3], 0.0), site([0.5, 0.0, 0.0], e_s)],
             hops: vec![hop(0, 1, [0, 0, 0], s1), hop(1, 0, [1, 0, 0], s2)],
             dimension: 1,
+            couplings: Vec::new(),
         }
     }
 
@@ -530,6 +539,7 @@ mod tests {
             sites,
             hops,
             dimension: 3,
+            couplings: Vec::new(),
         }
     }
 
@@ -687,6 +697,7 @@ mod tests {
                 hop(3, 0, [1, 0, 0], 0.2),
             ],
             dimension: 1,
+            couplings: Vec::new(),
         };
         let r = run(&net);
         let order: Vec<usize> = r.contracted.iter().map(|c| c.index_in_input).collect();
@@ -806,6 +817,7 @@ mod tests {
                 hop(0, 2, [0, -1, 0], 0.36),
             ],
             dimension: 2,
+            couplings: Vec::new(),
         };
         let r = run(&net);
         assert_eq!(r.network.sites.len(), 2);

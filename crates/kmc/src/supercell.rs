@@ -118,6 +118,9 @@ pub struct SupercellNetwork {
     pub inter_ev: Vec<f64>,
     /// The repulsion used, if any.
     pub repulsion: Option<PairRepulsion>,
+    /// True when the ions interact beyond site exclusion (a repulsion or the network's
+    /// couplings): the engine then runs the interacting model.
+    pub interacting: bool,
 }
 
 /// All (t, image) with |r_t + image − r_s| < r_max (excluding s itself at image 0), per s.
@@ -159,6 +162,17 @@ fn neighbours_within(net: &HopNetwork, r_max: f64) -> Vec<Vec<(usize, [i32; 3], 
                 }
             }
         }
+    }
+    out
+}
+
+/// The couplings of each primitive site as (other site, image, energy), both directions of every
+/// [`crate::NetCoupling`] (the reverse of a → b at image n is b → a at −n).
+fn couplings_of_sites(net: &HopNetwork) -> Vec<Vec<(usize, [i32; 3], f64)>> {
+    let mut out = vec![Vec::new(); net.sites.len()];
+    for c in &net.couplings {
+        out[c.a].push((c.b, c.image, c.energy_ev));
+        out[c.b].push((c.a, c.image.map(|x| -x), c.energy_ev));
     }
     out
 }
@@ -412,30 +426,41 @@ impl SupercellBuilder {
     }
 
     /// Append the interaction list of site `i` (primitive site `s` in `cell`), sorted, from the
-    /// interaction neighbours `inter_prim` of `s`; several images of one supercell site are
-    /// merged into one entry (their pair energies summed). Empty without repulsion.
+    /// interaction neighbours `inter_prim` of `s` (pair repulsion) and its couplings
+    /// `coupling_prim` ([`crate::NetCoupling`]); several images of one supercell site, and a
+    /// repulsion and a coupling of one pair, are merged into one entry (their pair energies
+    /// summed). Empty without repulsion and couplings.
     fn push_interactions(
         &mut self,
         i: usize,
         cell: [i64; 3],
         s: usize,
         inter_prim: &[(usize, [i32; 3], f64)],
+        coupling_prim: &[(usize, [i32; 3], f64)],
     ) -> Result<(), KmcError> {
         let scale = self.layout.scale;
         self.inter_start.push(self.inter_list.len() as u32);
-        let Some(rep) = self.repulsion else {
-            return Ok(());
-        };
         let mut il: Vec<(u32, f64)> = Vec::new();
-        for &(t, img, r) in inter_prim {
+        if let Some(rep) = self.repulsion {
+            for &(t, img, r) in inter_prim {
+                let j = self.layout.index(shift(cell, img), t);
+                if j == i {
+                    return Err(KmcError::Supercell(format!(
+                        "supercell {scale:?} is too small: site {s} interacts with its own image ({r:.3} Å < cutoff {} Å)",
+                        rep.cutoff_ang
+                    )));
+                }
+                il.push((j as u32, rep.energy_ev(r)));
+            }
+        }
+        for &(t, img, v) in coupling_prim {
             let j = self.layout.index(shift(cell, img), t);
             if j == i {
                 return Err(KmcError::Supercell(format!(
-                    "supercell {scale:?} is too small: site {s} interacts with its own image ({r:.3} Å < cutoff {} Å)",
-                    rep.cutoff_ang
+                    "supercell {scale:?} is too small: site {s} is coupled to its own image (image {img:?})"
                 )));
             }
-            il.push((j as u32, rep.energy_ev(r)));
+            il.push((j as u32, v));
         }
         il.sort_by_key(|x| x.0);
         // merge several images of one supercell site (sum their pair energies)
@@ -517,7 +542,7 @@ impl SupercellBuilder {
                 if bl.binary_search(&(i as u32)).is_ok() {
                     self.hop_self_block[h] = 1;
                 }
-                if self.repulsion.is_some() {
+                {
                     let il = &self.inter_list
                         [self.inter_start[j] as usize..self.inter_start[j + 1] as usize];
                     if let Ok(k) = il.binary_search(&(i as u32)) {
@@ -549,6 +574,7 @@ impl SupercellNetwork {
             Some(r) => neighbours_within(net, r.cutoff_ang),
             None => vec![Vec::new(); n_prim],
         };
+        let coupling_prim = couplings_of_sites(net);
 
         let dir = directed_hops(net);
         let group_barrier_ev = rate_groups(&dir);
@@ -561,7 +587,7 @@ impl SupercellNetwork {
             b.site_energy_ev[i] = net.sites[s].energy_ev;
             b.site_class[i] = prim_class[s];
             b.push_blockers(i, cell, s, &block_prim[s])?;
-            b.push_interactions(i, cell, s, &inter_prim[s])?;
+            b.push_interactions(i, cell, s, &inter_prim[s], &coupling_prim[s])?;
             b.push_hops(i, cell, s, &dir[s], prim_hop_start[s], &group_barrier_ev)?;
         }
         b.close_lists();
@@ -594,6 +620,7 @@ impl SupercellNetwork {
             inter_list: b.inter_list,
             inter_ev: b.inter_ev,
             repulsion,
+            interacting: repulsion.is_some() || !net.couplings.is_empty(),
         })
     }
 
@@ -664,9 +691,9 @@ impl SupercellNetwork {
 }
 
 /// The smallest perpendicular width an automatic supercell of `net` must have, Å:
-/// 2 × interaction range + the longest hop.
+/// 2 × max(interaction range, longest coupling of the network) + the longest hop.
 pub fn required_width_ang(net: &HopNetwork, interaction_range_ang: f64) -> f64 {
-    2.0 * interaction_range_ang + net.max_hop_length_ang()
+    2.0 * interaction_range_ang.max(net.max_coupling_distance_ang()) + net.max_hop_length_ang()
 }
 
 /// The automatic supercell: every perpendicular width at least [`required_width_ang`]

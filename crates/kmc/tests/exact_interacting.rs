@@ -72,6 +72,7 @@ fn ring() -> HopNetwork {
         sites,
         hops,
         dimension: 1,
+        couplings: Vec::new(),
     }
 }
 
@@ -237,7 +238,17 @@ fn assert_agrees(what: &str, exact: &[f64], sim: &[(f64, f64)], n_se: f64) {
 /// The closed-system check of one case: enumeration vs kMC vs Metropolis (vs `simulate` with the
 /// Metropolis equilibration switched on).
 fn closed_system(name: &str, n_ions: usize, blocking: f64, repulsion: Option<PairRepulsion>) {
-    let net = ring();
+    closed_system_on(ring(), name, n_ions, blocking, repulsion)
+}
+
+/// [`closed_system`] on `net` (the ring, possibly with couplings).
+fn closed_system_on(
+    net: HopNetwork,
+    name: &str,
+    n_ions: usize,
+    blocking: f64,
+    repulsion: Option<PairRepulsion>,
+) {
     let sc = SupercellNetwork::build(&net, [1, 1, 1], blocking, repulsion).unwrap();
     assert_eq!(sc.n_sites(), 8);
     let (exact, n_conf) = exact_class_occupancy(&sc, n_ions, T_K);
@@ -311,6 +322,49 @@ fn bvse_erfc_pair_three_ions_on_a_ring_match_enumeration() {
         rep.energy_ev(2.0)
     );
     closed_system("bvse erfc pair, no hard core", 3, 0.0, Some(rep));
+}
+
+/// Couplings of the network (`NetCoupling`, the lattice-gas pair energies of e.g. the anions'
+/// bond-valence saturation) without any distance-dependent repulsion: the engine runs the
+/// interacting model on them alone, and the supercell's pair list is the couplings, a pair
+/// coupled through two images summed into one entry.
+#[test]
+fn couplings_alone_on_a_ring_match_enumeration() {
+    let mut net = ring();
+    // k ↔ k+3 (0.12 eV), k ↔ k+2 (0.05 eV), through the cell boundary where k + step ≥ 8
+    let mut expected = std::collections::BTreeMap::new();
+    for k in 0..8usize {
+        for (step, j) in [(3usize, 0.12), (2, 0.05)] {
+            let to = (k + step) % 8;
+            net.couplings.push(halo_kmc::NetCoupling {
+                a: k,
+                b: to,
+                image: [i32::from(k + step >= 8), 0, 0],
+                energy_ev: j,
+            });
+            *expected.entry((k.min(to), k.max(to))).or_insert(0.0) += j;
+        }
+    }
+    // 0 ↔ 4 also through its image: k+4 ≡ k−4, so a second coupling of the same pair adds up
+    net.couplings.push(halo_kmc::NetCoupling {
+        a: 4,
+        b: 0,
+        image: [1, 0, 0],
+        energy_ev: 0.02,
+    });
+    *expected.entry((0, 4)).or_insert(0.0) += 0.02;
+    let sc = SupercellNetwork::build(&net, [1, 1, 1], 0.0, None).unwrap();
+    assert!(sc.interacting && sc.repulsion.is_none());
+    for i in 0..8 {
+        let (nb, v) = sc.interactions_of(i);
+        for (k, &j) in nb.iter().enumerate() {
+            let key = (i.min(j as usize), i.max(j as usize));
+            assert!((v[k] - expected[&key]).abs() < 1e-15, "pair {key:?}");
+        }
+        let n_expected = expected.keys().filter(|(a, b)| *a == i || *b == i).count();
+        assert_eq!(nb.len(), n_expected, "site {i}");
+    }
+    closed_system_on(net, "couplings only, no hard core", 3, 0.0, None);
 }
 
 #[test]

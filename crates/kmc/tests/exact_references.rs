@@ -374,6 +374,7 @@ fn single_ion_on_real_spinel_graph_matches_bloch_tensor() {
         sites,
         hops,
         dimension: 3,
+        couplings: Vec::new(),
     };
     net.validate().unwrap();
     let t = 700.0;

@@ -125,6 +125,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `model` (`"averaged"`, the default; or `"explicit"`: explicit configurations and interacting
 /// Li), `pair_potential` (explicit model: `"bvse"`, the default, or `"yukawa"`),
 /// `dielectric_constant` (explicit model with `pair_potential="yukawa"`, default calibrated),
+/// `anion_saturation_ev` (explicit model: stiffness of the anions' bond-valence saturation,
+/// eV/v.u.², default 0),
 /// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
 /// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
 /// `replicas` (4), `blocks` (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
@@ -134,7 +136,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pyfunction]
 #[pyo3(name = "kmc")]
 #[pyo3(signature = (structure, temperatures_k = None, *, model = "averaged".to_string(),
-                    pair_potential = None, dielectric_constant = None, seed = 0, supercell = None,
+                    pair_potential = None, dielectric_constant = None, anion_saturation_ev = None,
+                    seed = 0, supercell = None,
                     mobile_ion = "Li+".to_string(), resolution_ang = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
                     replicas = halo_kmc::defaults::REPLICAS, blocks = halo_kmc::defaults::BLOCKS,
@@ -150,6 +153,7 @@ fn py_kmc<'py>(
     model: String,
     pair_potential: Option<String>,
     dielectric_constant: Option<f64>,
+    anion_saturation_ev: Option<f64>,
     seed: u64,
     supercell: Option<Bound<'py, PyAny>>,
     mobile_ion: String,
@@ -185,6 +189,7 @@ fn py_kmc<'py>(
         model,
         pair_potential,
         dielectric_constant,
+        anion_saturation_ev,
         temperatures_k: alias(
             "temperatures_k",
             temperatures_k,

@@ -74,6 +74,15 @@ def test_kmc_explicit_model_equals_cli(cli_json, spinel_path, in_repo):
     ky.pop("timing_s"), cy.pop("timing_s")
     assert ky == cy
     assert ky["calibration"]["dielectric_constant"]["source"].startswith("calibrated default")
+    # the anions' bond-valence saturation, by keyword as by flag
+    ks = halo.kmc(spinel_path, model="explicit", anion_saturation_ev=1.0, **kw).to_dict()
+    cs = cli_json("kmc", spinel_path, *flags, "--anion-saturation-ev", "1")
+    ks.pop("timing_s"), cs.pop("timing_s")
+    assert ks == cs
+    assert ks["calibration"]["anion_saturation_ev"]["anion_saturation_ev"] == 1.0
+    assert ks["temperatures"] != py["temperatures"]
+    with pytest.raises(halo.ParameterError, match="--anion-saturation-ev: applies to the explicit"):
+        halo.kmc(spinel_path, anion_saturation_ev=1.0)
     with pytest.raises(halo.ParameterError, match="explicit"):
         halo.kmc(spinel_path, model="fancy")
     with pytest.raises(halo.ParameterError, match="--pair-potential: 'ewald'"):

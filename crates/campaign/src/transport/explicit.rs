@@ -25,13 +25,14 @@
 
 use super::ensemble::{combine, rel_se_300k, Ensemble, RealisationSummary};
 use super::{fail, kmc_error, ConductivityModel, Transport, TransportError, TransportSettings};
+use halo_bvse::saturation::{saturation_terms, SaturationParams};
 use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::{Element, Structure};
 use halo_enumerate::disorder::{
     is_disordered, realisation_seed, realise_disorder, DisorderOptions, DisorderRealisation,
 };
 use halo_kmc::stations::{contract_stations, StationOptions};
-use halo_kmc::{HopNetwork, KmcResult, MobileIonCount, MobileIons};
+use halo_kmc::{HopNetwork, KmcResult, MobileIonCount, MobileIons, NetCoupling};
 use halo_percolation::PercolationResult;
 use std::time::Instant;
 
@@ -67,9 +68,12 @@ pub(crate) fn realisation_options(
     // a network with longer hops widens it in [`prepare_realisation`]
     let longest_hop = StationOptions::default().max_hop_length_ang;
     DisorderOptions {
-        min_width_ang: ens
-            .min_width_ang
-            .max(2.0 * kmc.interaction_range_ang() + longest_hop),
+        min_width_ang: ens.min_width_ang.max(
+            2.0 * kmc
+                .interaction_range_ang()
+                .max(saturation_range_ang(settings))
+                + longest_hop,
+        ),
         max_sites: ens.max_sites,
         scale: None,
         min_mobile: kmc.min_ions,
@@ -143,12 +147,66 @@ fn prepare(
         },
     )
     .map_err(|e| fail("graph")(e.to_string()))?;
+    let mut network = sc.network;
+    if settings.anion_saturation_ev > 0.0 {
+        add_anion_saturation(&mut network, &realisation.structure, settings)?;
+    }
     Ok(Prepared {
         realisation,
         percolation,
         stations: sc.contracted.len(),
-        network: sc.network,
+        network,
     })
+}
+
+/// The anions' bond-valence saturation (`halo_bvse::saturation`) of the realisation's framework
+/// on the network's sites, as site energies and couplings of the lattice gas.
+fn add_anion_saturation(
+    network: &mut HopNetwork,
+    structure: &Structure,
+    settings: &TransportSettings,
+) -> Result<(), TransportError> {
+    let positions: Vec<[f64; 3]> = network.sites.iter().map(|s| s.frac_coords).collect();
+    let terms = saturation_terms(
+        structure,
+        settings.bvse.mobile_ion,
+        &positions,
+        &SaturationParams::new(settings.anion_saturation_ev),
+    )
+    .map_err(|e| fail("bvse")(e.to_string()))?;
+    let couplings = terms
+        .couplings
+        .into_iter()
+        .map(|c| NetCoupling {
+            a: c.a,
+            b: c.b,
+            image: c.image,
+            energy_ev: c.energy_ev,
+        })
+        .collect();
+    network
+        .add_lattice_gas(&terms.site_energy_ev, couplings)
+        .map_err(|e| fail("graph")(e.to_string()))
+}
+
+/// The longest coupling the saturation term can create, Å: two sites bonded to one anion, each
+/// at most the bond cutoff R0 − b·ln(s_min) away (Li–Cl 3.30 Å; the longest over the mobile
+/// ion's softBV pairs, so it holds for any anion).
+fn saturation_range_ang(settings: &TransportSettings) -> f64 {
+    if settings.anion_saturation_ev <= 0.0 {
+        return 0.0;
+    }
+    let m = settings.bvse.mobile_ion;
+    let s_min = SaturationParams::DEFAULT_MIN_BOND_VALENCE;
+    halo_data::softbv::pairs()
+        .iter()
+        .filter(|r| {
+            r.cation == m.element.symbol()
+                && r.cation_valence as i32 == m.oxidation_state.unwrap_or(0) as i32
+                && r.b_ang > 0.0
+        })
+        .map(|r| 2.0 * (r.r0_ang - r.b_ang * s_min.ln()))
+        .fold(0.0, f64::max)
 }
 
 /// Hops whose saddle lies more than this above the deepest site never fire in a kMC run, eV:
@@ -330,6 +388,7 @@ fn reference_temperature_k(r: &KmcResult) -> f64 {
 mod tests {
     use super::*;
     use crate::transport::options::ModelOptions;
+    use crate::transport::EnsembleSettings;
     use halo_enumerate::disorder::choose_scale;
 
     fn spinel() -> Structure {
@@ -340,6 +399,54 @@ mod tests {
         halo_io::read_structure(std::path::Path::new(path))
             .unwrap()
             .structure
+    }
+
+    /// The anions' bond-valence saturation on LiAlCl4 (ordered, one full Li site; measured
+    /// 1e-6 S/cm): without it the landscape's cheap interstitials give ~1e-2 S/cm at the shipped
+    /// ν0; with it a Frenkel pair over-bonds the interstitial's Cl and under-bonds the vacancy's,
+    /// so σ(300 K) falls by orders of magnitude, the site energies move and the couplings appear
+    /// in the network, and the realisation width grows to hold them.
+    #[test]
+    fn anion_saturation_suppresses_lialcl4_interstitials() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../structures/LiAlCl4_P21c_COD1004036.cif"
+        );
+        let s = halo_io::read_structure(std::path::Path::new(path))
+            .unwrap()
+            .structure;
+        let run = |c: Option<f64>| {
+            let opts = ModelOptions {
+                model: ConductivityModel::Explicit,
+                anion_saturation_ev: c,
+                temperatures_k: Some(vec![300.0, 400.0, 500.0]),
+                replicas: 2,
+                blocks: 8,
+                ensemble: EnsembleSettings {
+                    max_realisations: 2,
+                    ..EnsembleSettings::default()
+                },
+                ..ModelOptions::default()
+            };
+            let (settings, cal) = opts.settings(None).unwrap();
+            let elt = settings.bvse.mobile_ion.element;
+            let keep = mobile_labels(&s, elt);
+            let mut o = realisation_options(&settings, false);
+            let p = prepare_realisation(&s, &settings, elt, &keep, 1, &mut o, false).unwrap();
+            let t = evaluate(&s, &settings, |_| {}).unwrap();
+            (p.network, t.kmc.arrhenius.unwrap().sigma_300k_s_per_cm, cal)
+        };
+        let (net0, sigma0, cal0) = run(None);
+        let (net2, sigma2, cal2) = run(Some(2.0));
+        assert!(net0.couplings.is_empty());
+        assert!(!net2.couplings.is_empty());
+        assert_eq!(net0.sites.len(), net2.sites.len());
+        assert_eq!(cal0["anion_saturation_ev"]["anion_saturation_ev"], 0.0);
+        assert_eq!(cal2["anion_saturation_ev"]["anion_saturation_ev"], 2.0);
+        // every coupling joins two sites that share a Cl: ≤ 2 × 3.30 Å apart
+        assert!(net2.max_coupling_distance_ang() <= 2.0 * 3.30 + 1e-9);
+        // measured (seed 0): 8.2e-3 → 2e-6 S/cm
+        assert!(sigma2 < sigma0 * 1e-2, "σ {sigma0:e} → {sigma2:e}");
     }
 
     #[test]

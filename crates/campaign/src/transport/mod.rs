@@ -95,6 +95,9 @@ pub struct TransportSettings {
     pub kmc: KmcParams,
     /// Realisations, stopping rule and station depth of the explicit model.
     pub ensemble: EnsembleSettings,
+    /// Stiffness c of the anions' bond-valence saturation lattice gas (explicit model;
+    /// `halo_bvse::saturation`), eV/v.u.²; 0: no term.
+    pub anion_saturation_ev: f64,
     /// Mobile ions per structure cell instead of the composition's count.
     pub mobile_per_cell: Option<f64>,
     /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within

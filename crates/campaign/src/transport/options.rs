@@ -157,6 +157,9 @@ pub struct ModelOptions {
     pub dielectric_constant: Option<f64>,
     /// Metropolis moves per ion before the kMC equilibration (explicit model).
     pub metropolis_sweeps_per_ion: Option<f64>,
+    /// Stiffness c of the anions' bond-valence saturation, eV/v.u.² (explicit model;
+    /// `halo_bvse::saturation`; default 0: no term).
+    pub anion_saturation_ev: Option<f64>,
     /// Realisations, stopping rule and stations (explicit model).
     pub ensemble: EnsembleSettings,
     /// Independent replicas per temperature.
@@ -185,6 +188,7 @@ impl Default for ModelOptions {
             pair_potential: None,
             dielectric_constant: None,
             metropolis_sweeps_per_ion: None,
+            anion_saturation_ev: None,
             ensemble: EnsembleSettings::default(),
             replicas: defaults::REPLICAS,
             blocks: defaults::BLOCKS,
@@ -328,6 +332,12 @@ impl ModelOptions {
                 self.ensemble.validate()?;
             }
             ConductivityModel::Averaged => {
+                if self.anion_saturation_ev.is_some() {
+                    return Err(OptionError::new(
+                        "anion_saturation_ev",
+                        "applies to the explicit model only (the model is `averaged`)",
+                    ));
+                }
                 if self.dielectric_constant.is_some() {
                     return Err(OptionError::new(
                         "dielectric_constant",
@@ -393,9 +403,26 @@ impl ModelOptions {
         } else if pair == Some(PairPotential::Yukawa) {
             calibration["pair_potential"] = json!({"pair_potential": PairPotential::Yukawa.name()});
         }
+        let anion_saturation_ev = self.anion_saturation_ev.unwrap_or(0.0);
+        if !(anion_saturation_ev.is_finite() && anion_saturation_ev >= 0.0) {
+            return Err(OptionError::new(
+                "anion_saturation_ev",
+                format!("{anion_saturation_ev} is not a finite stiffness ≥ 0 eV/v.u.²"),
+            ));
+        }
+        if self.model == ConductivityModel::Explicit {
+            calibration["anion_saturation_ev"] = match self.anion_saturation_ev {
+                Some(c) => json!({"anion_saturation_ev": c,
+                                  "source": format!("{} (not calibrated)", flag_of("anion_saturation_ev"))}),
+                None => {
+                    json!({"anion_saturation_ev": 0.0, "source": "default: no saturation term"})
+                }
+            };
+        }
         Ok((
             TransportSettings {
                 model: self.model,
+                anion_saturation_ev,
                 bvse,
                 percolation: PercolationParams::default(),
                 kmc: params,
@@ -449,6 +476,22 @@ mod tests {
         assert!(e
             .in_workflow()
             .starts_with("kmc.dielectric_constant: applies to"));
+        // the saturation stiffness: explicit model only, finite and ≥ 0
+        let e = error(ModelOptions {
+            anion_saturation_ev: Some(1.0),
+            ..Default::default()
+        });
+        assert!(e
+            .to_string()
+            .starts_with("--anion-saturation-ev: applies to the explicit model only"));
+        let e = error(ModelOptions {
+            anion_saturation_ev: Some(f64::INFINITY),
+            ..explicit()
+        });
+        assert_eq!(e.option, "anion_saturation_ev");
+        assert!(e
+            .in_workflow()
+            .starts_with("kmc.anion_saturation_ev: inf is not"));
         // halo_kmc's checks name KmcParams fields; the error names the option that sets them
         let e = error(ModelOptions {
             equilibration: -1.0,

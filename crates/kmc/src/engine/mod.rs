@@ -86,7 +86,7 @@ impl<'a> Trajectory<'a> {
         rng: Xoshiro256PlusPlus,
     ) -> Result<Trajectory<'a>, KmcError> {
         placement::check_ion_count(net, n_ions)?;
-        Ok(Trajectory(if net.repulsion.is_some() {
+        Ok(Trajectory(if net.interacting {
             let model = PairInteractions::new(net, &config)?;
             Kind::Pairs(Box::new(ModelTrajectory::new(
                 net, config, n_ions, rng, model,
@@ -108,7 +108,7 @@ impl<'a> Trajectory<'a> {
         sites: &[usize],
         rng: Xoshiro256PlusPlus,
     ) -> Result<Trajectory<'a>, KmcError> {
-        Ok(Trajectory(if net.repulsion.is_some() {
+        Ok(Trajectory(if net.interacting {
             let model = PairInteractions::new(net, &config)?;
             Kind::Pairs(Box::new(ModelTrajectory::with_sites(
                 net, config, sites, rng, model,
@@ -128,7 +128,7 @@ impl<'a> Trajectory<'a> {
         checkpoint: TrajectoryCheckpoint,
     ) -> Result<Trajectory<'a>, KmcError> {
         checkpoint.validate(net)?;
-        Ok(Trajectory(if net.repulsion.is_some() {
+        Ok(Trajectory(if net.interacting {
             let model = PairInteractions::new(net, &checkpoint.config)?;
             Kind::Pairs(Box::new(ModelTrajectory::resume(net, checkpoint, model)?))
         } else {
