@@ -269,13 +269,20 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             t.d_tracer_se_cm2_per_s,
             t.d_sigma_cm2_per_s,
             t.d_sigma_se_cm2_per_s,
-            t.haven_ratio,
-            t.haven_ratio_se,
+            // H = D*/D_σ means nothing when D_σ is below the resolution
+            if t.is_resolved() { t.haven_ratio } else { f64::NAN },
+            if t.is_resolved() { t.haven_ratio_se } else { f64::NAN },
             t.sigma_s_per_cm,
             t.sigma_se_s_per_cm,
             t.hops,
             t.simulated_time_s
         );
+        if !t.is_resolved() {
+            println!(
+                "        σ below the run's resolution ({:.2e} S/cm, one net hop of one ion): not a measurement, left out of the Arrhenius fit",
+                t.sigma_resolution_s_per_cm
+            );
+        }
         let occ: Vec<String> = t
             .occupancies
             .iter()

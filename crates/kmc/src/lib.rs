@@ -348,6 +348,13 @@ pub struct TemperatureResult {
     pub sigma_s_per_cm: f64,
     /// SE of σ, S/cm.
     pub sigma_se_s_per_cm: f64,
+    /// The run's resolution of σ, S/cm: the σ of one net hop (the network's shortest) of one ion
+    /// over the whole measured time of all replicas, D_res = ℓ_min²/(2d·N·Σt). A σ below it is
+    /// not a measurement (less than one hop's worth of net charge displacement was seen: a
+    /// rattling or jammed system at this temperature) and is left out of the Arrhenius fit
+    /// ([`arrhenius_of`]). 0 in results written before it existed (every point counted).
+    #[serde(default)]
+    pub sigma_resolution_s_per_cm: f64,
     /// Measured hops (all replicas, after equilibration).
     pub hops: u64,
     /// Hop rate per ion, s⁻¹ (mean over replicas).
@@ -559,13 +566,39 @@ fn mean_se(x: &[f64]) -> (f64, f64) {
 /// The Arrhenius fit of ln(σT) over the temperatures of a result ([`arrhenius_fit`] with their
 /// σ and SE); `None` with fewer than two temperatures or when the fit fails (σ ≤ 0).
 pub fn arrhenius_of(temps: &[TemperatureResult]) -> Option<ArrheniusFit> {
-    if temps.len() < 2 {
+    let resolved: Vec<&TemperatureResult> = temps.iter().filter(|t| t.is_resolved()).collect();
+    if resolved.len() < 2 {
         return None;
     }
-    let ts: Vec<f64> = temps.iter().map(|t| t.temperature_k).collect();
-    let s: Vec<f64> = temps.iter().map(|t| t.sigma_s_per_cm).collect();
-    let se: Vec<f64> = temps.iter().map(|t| t.sigma_se_s_per_cm).collect();
+    let ts: Vec<f64> = resolved.iter().map(|t| t.temperature_k).collect();
+    let s: Vec<f64> = resolved.iter().map(|t| t.sigma_s_per_cm).collect();
+    let se: Vec<f64> = resolved.iter().map(|t| t.sigma_se_s_per_cm).collect();
     arrhenius_fit(&ts, &s, &se).ok()
+}
+
+impl TemperatureResult {
+    /// True when σ is at least the run's resolution
+    /// ([`TemperatureResult::sigma_resolution_s_per_cm`]): a measured conductivity rather than
+    /// less than one net hop.
+    pub fn is_resolved(&self) -> bool {
+        self.sigma_s_per_cm >= self.sigma_resolution_s_per_cm
+    }
+}
+
+/// The σ of one net hop of length `hop_ang` of one of `n_ions` ions over `total_time_s` (summed
+/// over replicas) in `dimension` dimensions at number density `ions_per_ang3`, S/cm: the
+/// resolution of the block estimator D_σ = Σ_b|Σ_iΔr_i|²/(2dN Σ_b t_b).
+pub fn sigma_resolution_s_per_cm(
+    hop_ang: f64,
+    n_ions: usize,
+    dimension: usize,
+    total_time_s: f64,
+    ions_per_ang3: f64,
+    temperature_k: f64,
+) -> f64 {
+    let d_res_cm2_per_s =
+        hop_ang * hop_ang * 1e-16 / (2.0 * dimension as f64 * n_ions as f64 * total_time_s);
+    conductivity_s_per_cm(ions_per_ang3, d_res_cm2_per_s, temperature_k)
 }
 
 /// Choose the supercell and the ion count for `net` under `params`.
@@ -644,6 +677,11 @@ pub fn simulate_with_stop(
     let volume = sc.lattice.volume_ang3();
     let density = n_ions as f64 / volume;
     let n_cells = sc.n_cells();
+    let shortest_hop_ang = sc
+        .prim_hop_vec_ang
+        .iter()
+        .map(|v| (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt())
+        .fold(f64::INFINITY, f64::min);
     let mut class_sites = vec![0usize; sc.class_names.len()];
     for &c in &sc.site_class {
         class_sites[c as usize] += 1;
@@ -697,6 +735,18 @@ pub fn simulate_with_stop(
             correlation_factor_se: est.correlation_factor_se,
             sigma_s_per_cm: sigma,
             sigma_se_s_per_cm: sigma_se,
+            sigma_resolution_s_per_cm: if shortest_hop_ang.is_finite() && total_time > 0.0 {
+                sigma_resolution_s_per_cm(
+                    shortest_hop_ang,
+                    n_ions,
+                    sc.dimension,
+                    total_time,
+                    density,
+                    t,
+                )
+            } else {
+                0.0
+            },
             hops: outs.iter().map(|o| o.hops).sum(),
             hop_rate_per_ion_hz: rm,
             hop_rate_per_ion_se_hz: rse,

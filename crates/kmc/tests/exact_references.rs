@@ -6,7 +6,8 @@ use halo_core::K_B_EV_PER_K;
 use halo_kmc::engine::stream_rng;
 use halo_kmc::network::ideal;
 use halo_kmc::{
-    BlockRecord, DiffusionEstimate, HopNetwork, SupercellNetwork, Trajectory, TrajectoryConfig,
+    simulate, BlockRecord, DiffusionEstimate, HopNetwork, KmcParams, MobileIons, SupercellChoice,
+    SupercellNetwork, Trajectory, TrajectoryConfig,
 };
 
 const NU0: f64 = 1e13;
@@ -391,4 +392,56 @@ fn single_ion_on_real_spinel_graph_matches_bloch_tensor() {
     );
     assert!(se / d_iso < 0.03);
     assert!((dk - d_iso).abs() < 2.0 * se, "{dk} vs {d_iso} ± {se}");
+}
+
+/// The run's σ resolution is exactly the σ of one net hop of the shortest length over the whole
+/// measured time of all replicas (σ = (N/V)e²D/(k_BT), D = ℓ²/(2dNΣt)), and a temperature whose σ
+/// falls below it is left out of the Arrhenius fit: the fit equals the fit of the others.
+#[test]
+fn a_sigma_below_one_net_hop_is_not_fitted() {
+    let net = ideal::simple_cubic(2.5, 0.2);
+    let mut p = KmcParams::new(vec![400.0, 500.0, 600.0]);
+    p.supercell = SupercellChoice::Fixed([4, 4, 4]);
+    p.mobile_ions = MobileIons::Count(16);
+    p.blocking_distance_ang = 0.0;
+    p.replicas = 2;
+    p.blocks_per_replica = 4;
+    p.seed = 3;
+    let r = simulate(&net, &p).unwrap();
+    let n = 16.0;
+    let density = n / (10.0f64).powi(3);
+    for t in &r.temperatures {
+        let total_time = t.simulated_time_s * p.replicas as f64;
+        let d_res = 2.5f64.powi(2) * 1e-16 / (6.0 * n * total_time);
+        let expect = halo_kmc::conductivity_s_per_cm(density, d_res, t.temperature_k);
+        assert!(
+            (t.sigma_resolution_s_per_cm / expect - 1.0).abs() < 1e-9,
+            "{} vs {expect}",
+            t.sigma_resolution_s_per_cm
+        );
+        // a free lattice gas moves thousands of hops' worth
+        assert!(t.is_resolved() && t.sigma_s_per_cm > 100.0 * expect);
+    }
+    let full = r.arrhenius.clone().unwrap();
+    assert_eq!(full.points, 3);
+    let mut temps = r.temperatures.clone();
+    // the 400 K point replaced by a value below the resolution (a rattling run's D_σ ≈ 0)
+    temps[0].sigma_s_per_cm = 0.5 * temps[0].sigma_resolution_s_per_cm;
+    temps[0].sigma_se_s_per_cm = 0.3 * temps[0].sigma_resolution_s_per_cm;
+    assert!(!temps[0].is_resolved());
+    let fit = halo_kmc::arrhenius_of(&temps).unwrap();
+    let rest = halo_kmc::arrhenius_of(&temps[1..]).unwrap();
+    assert_eq!(
+        (fit.ea_ev, fit.sigma_300k_s_per_cm, fit.points),
+        (rest.ea_ev, rest.sigma_300k_s_per_cm, 2)
+    );
+    // the resolved points carry the barrier (0.2 eV) within their SE
+    assert!(
+        (fit.ea_ev - 0.2).abs() < 3.0 * fit.ea_se_ev + 0.02,
+        "{} ± {}",
+        fit.ea_ev,
+        fit.ea_se_ev
+    );
+    // one resolved point is no fit
+    assert!(halo_kmc::arrhenius_of(&temps[..2]).is_none());
 }

@@ -227,6 +227,9 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
             correlation_factor_se: f_se,
             sigma_s_per_cm: s,
             sigma_se_s_per_cm: s_se,
+            // one net hop in one realisation moves the mean by that realisation's resolution / K
+            sigma_resolution_s_per_cm: at.iter().map(|t| t.sigma_resolution_s_per_cm).sum::<f64>()
+                / (results.len() as f64).powi(2),
             hops: at.iter().map(|t| t.hops).sum(),
             hop_rate_per_ion_hz: r,
             hop_rate_per_ion_se_hz: r_se,
