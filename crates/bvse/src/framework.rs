@@ -63,26 +63,7 @@ fn pair_term(
         return Ok(None);
     }
     if q_m * q_j < 0 {
-        let row = softbv::pair(
-            mobile.element.symbol(),
-            q_m as i8,
-            species.element.symbol(),
-            q_j as i8,
-        )
-        .map_err(|_| BvseError::MissingPair {
-            mobile: mobile.to_string(),
-            counter_ion: species.to_string(),
-            site_index,
-            label: label.to_string(),
-        })?;
-        if row.b_ang.is_nan() || row.b_ang <= 0.0 {
-            return Err(BvseError::NegativeSoftness {
-                mobile: mobile.to_string(),
-                counter_ion: species.to_string(),
-                b_ang: row.b_ang,
-                note: row.note.clone(),
-            });
-        }
+        let row = softbv_pair(mobile, species, site_index, label)?;
         Ok(Some(PairTerm::Morse {
             d0_ev: row.d0_ev,
             alpha_per_ang: row.alpha_per_ang,
@@ -111,6 +92,38 @@ fn pair_term(
             screening_length_ang: params.screening_factor * (rc_m + rc_j),
         }))
     }
+}
+
+/// The softBV row of the (cation, anion) pair with a positive softness b, or the error naming
+/// the pair and the structure's site (`site_index`, `label`) that needs it.
+pub(crate) fn softbv_pair(
+    cation: Species,
+    anion: Species,
+    site_index: usize,
+    label: &str,
+) -> Result<&'static softbv::PairRow, BvseError> {
+    let (qc, qa) = (
+        cation.oxidation_state.unwrap_or(0),
+        anion.oxidation_state.unwrap_or(0),
+    );
+    let row =
+        softbv::pair(cation.element.symbol(), qc, anion.element.symbol(), qa).map_err(|_| {
+            BvseError::MissingPair {
+                mobile: cation.to_string(),
+                counter_ion: anion.to_string(),
+                site_index,
+                label: label.to_string(),
+            }
+        })?;
+    if row.b_ang.is_nan() || row.b_ang <= 0.0 {
+        return Err(BvseError::NegativeSoftness {
+            mobile: cation.to_string(),
+            counter_ion: anion.to_string(),
+            b_ang: row.b_ang,
+            note: row.note.clone(),
+        });
+    }
+    Ok(row)
 }
 
 /// The BVSE repulsion between two mobile ions: the like-charge term the landscape applies to

@@ -28,8 +28,8 @@
 //! short-ranged (≤ 2 R_cut).
 
 use crate::error::BvseError;
+use crate::framework::softbv_pair;
 use halo_core::{Lattice, Species, Structure};
-use halo_data::softbv;
 use nalgebra::Vector3;
 use std::collections::BTreeMap;
 
@@ -113,33 +113,12 @@ fn bv_params(
     site_index: usize,
     structure: &Structure,
 ) -> Result<(f64, f64), BvseError> {
-    let (qc, qa) = (
-        cation.oxidation_state.unwrap_or(0),
-        anion.oxidation_state.unwrap_or(0),
+    let site = &structure.sites[site_index];
+    let label = format!(
+        "{}, bond-valence saturation",
+        site.label.as_deref().unwrap_or("unlabelled")
     );
-    let row =
-        softbv::pair(cation.element.symbol(), qc, anion.element.symbol(), qa).map_err(|_| {
-            BvseError::MissingPair {
-                mobile: cation.to_string(),
-                counter_ion: anion.to_string(),
-                site_index,
-                label: format!(
-                    "{}, bond-valence saturation",
-                    structure.sites[site_index]
-                        .label
-                        .as_deref()
-                        .unwrap_or("unlabelled")
-                ),
-            }
-        })?;
-    if row.b_ang.is_nan() || row.b_ang <= 0.0 {
-        return Err(BvseError::NegativeSoftness {
-            mobile: cation.to_string(),
-            counter_ion: anion.to_string(),
-            b_ang: row.b_ang,
-            note: row.note.clone(),
-        });
-    }
+    let row = softbv_pair(cation, anion, site_index, &label)?;
     Ok((row.r0_ang, row.b_ang))
 }
 
