@@ -401,7 +401,7 @@ pub fn evaluate_structure(
     } else {
         m.verdicts
             .notes
-            .push("no Arrhenius fit: fewer than two temperatures with a conductivity".into());
+            .push("no Arrhenius fit: fewer than two temperatures with a conductivity above the run's resolution".into());
     }
     m.provenance.model = tr.model.description().into();
     m.provenance.seed = Some(seed);

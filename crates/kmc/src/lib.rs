@@ -563,8 +563,9 @@ fn mean_se(x: &[f64]) -> (f64, f64) {
     (m, (v / n).sqrt())
 }
 
-/// The Arrhenius fit of ln(σT) over the temperatures of a result ([`arrhenius_fit`] with their
-/// σ and SE); `None` with fewer than two temperatures or when the fit fails (σ ≤ 0).
+/// The Arrhenius fit of ln(σT) over the resolved temperatures of a result
+/// ([`TemperatureResult::is_resolved`]; [`arrhenius_fit`] with their σ and SE); `None` with fewer
+/// than two resolved temperatures or when the fit fails (σ ≤ 0).
 pub fn arrhenius_of(temps: &[TemperatureResult]) -> Option<ArrheniusFit> {
     let resolved: Vec<&TemperatureResult> = temps.iter().filter(|t| t.is_resolved()).collect();
     if resolved.len() < 2 {

@@ -6,11 +6,9 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Prediction, String> {
-    let fit = tr
-        .kmc
-        .arrhenius
-        .as_ref()
-        .ok_or("kmc: no Arrhenius fit (fewer than two temperatures with σ > 0)")?;
+    let fit = tr.kmc.arrhenius.as_ref().ok_or(
+        "kmc: no Arrhenius fit (fewer than two temperatures with σ above the run's resolution)",
+    )?;
     let lowest = tr
         .kmc
         .temperatures
