@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Version of the model code behind a record; raised whenever a change to the stages changes
-/// the numbers a record holds at fixed settings.
-pub const MODEL_VERSION: u32 = 2;
+/// the numbers a record holds at fixed settings. 3: a kMC temperature whose σ is below the run's
+/// resolution is left out of the Arrhenius fit (`halo_kmc::TemperatureResult::is_resolved`), which
+/// changes the σ(300 K) and Ea of near-jammed candidates.
+pub const MODEL_VERSION: u32 = 3;
 
 /// What a record was computed with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
