@@ -332,3 +332,51 @@ fn seed_repeats_are_runs_at_the_next_seeds() {
     assert!(report.contains("## Seed spread"), "{report}");
     assert!(report.contains("| seed 5, LOCO |"), "{report}");
 }
+
+/// A row whose kMC left a temperature unresolved (LiI at seed 0: at 300 K the ions only rattle)
+/// is scored from the resolved temperatures, and the JSON and the report say which temperature
+/// was left out.
+#[test]
+fn validate_names_the_temperatures_below_the_runs_resolution() {
+    let d = tempfile::tempdir().unwrap();
+    let v = root().join("tests/validation/structures");
+    let set = d.path().join("set.csv");
+    std::fs::write(
+        &set,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm,ea_ev\n\
+             lii,{},LiI,1e-7,\n\
+             lialcl4,{},LiAlCl4,1e-6,0.47\n",
+            v.join("LiI_Fm-3m_mp-22899.cif").display(),
+            structure("LiAlCl4_P21c_COD1004036.cif").display()
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    run_ok(
+        halo()
+            .arg("validate")
+            .arg(&set)
+            .arg("--out")
+            .arg(&out)
+            .args(["--threads", "2"]),
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["id"], "lii");
+    assert_eq!(rows[0]["status"], "ok");
+    assert_eq!(
+        rows[0]["unresolved_temperatures_k"],
+        serde_json::json!([300.0])
+    );
+    let ea = rows[0]["predicted_ea_ev"].as_f64().unwrap();
+    assert!((ea - 0.745).abs() < 0.1, "{ea}");
+    assert!(rows[1].get("unresolved_temperatures_k").is_none());
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("| ok; σ below the run's resolution at 300 K (not fitted) |"),
+        "{report}"
+    );
+}

@@ -35,6 +35,13 @@ pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Predic
         interstitial_fraction: if total > 0.0 { inter / total } else { 0.0 },
         occupancies: lowest.occupancies.clone(),
         lowest_temperature_k: lowest.temperature_k,
+        unresolved_temperatures_k: tr
+            .kmc
+            .temperatures
+            .iter()
+            .filter(|t| !t.is_resolved())
+            .map(|t| t.temperature_k)
+            .collect(),
     })
 }
 

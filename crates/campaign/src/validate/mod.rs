@@ -77,6 +77,10 @@ pub struct Prediction {
     /// Time-averaged occupancies per site class at the lowest temperature.
     pub occupancies: Vec<ClassOccupancy>,
     pub lowest_temperature_k: f64,
+    /// Temperatures whose σ was below the run's resolution and so not fitted
+    /// (`halo_kmc::TemperatureResult::is_resolved`), K.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved_temperatures_k: Vec<f64>,
 }
 
 /// One structure file and what the model made of it (and of its noisy copies).
@@ -129,6 +133,9 @@ pub struct RowResult {
     pub loco_predicted_sigma_300k_s_per_cm: Option<f64>,
     pub loco_log10_error: Option<f64>,
     pub diagnosis: Option<String>,
+    /// The structure's temperatures whose σ was below the run's resolution (not fitted), K.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved_temperatures_k: Vec<f64>,
 }
 
 /// A composition scored once.

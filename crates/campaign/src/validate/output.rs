@@ -218,6 +218,15 @@ fn rows_section(s: &mut String, r: &ValidationReport) {
             opt(row.loco_log10_error, |x| format!("{x:+.2}")),
             match &row.reason {
                 Some(reason) => format!("failed: {reason}"),
+                None if !row.unresolved_temperatures_k.is_empty() => format!(
+                    "{}; σ below the run's resolution at {} K (not fitted)",
+                    row.status,
+                    row.unresolved_temperatures_k
+                        .iter()
+                        .map(|t| format!("{t:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 None => row.status.clone(),
             }
         );

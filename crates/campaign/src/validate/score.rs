@@ -82,6 +82,7 @@ pub(super) fn score_row(
         loco_predicted_sigma_300k_s_per_cm: None,
         loco_log10_error: None,
         diagnosis: None,
+        unresolved_temperatures_k: Vec::new(),
     };
     match &s.result {
         Err(e) => {
@@ -94,6 +95,7 @@ pub(super) fn score_row(
             rr.predicted_sigma_300k_se_s_per_cm = Some(p.sigma_300k_se_s_per_cm);
             rr.predicted_ea_ev = Some(p.ea_ev);
             rr.predicted_ea_se_ev = Some(p.ea_se_ev);
+            rr.unresolved_temperatures_k = p.unresolved_temperatures_k.clone();
             if sigma > 0.0 && sigma.is_finite() {
                 rr.log10_error = Some((sigma / r.sigma_rt_s_per_cm).log10());
                 if let Some(nu) = rr.loco_attempt_frequency_hz {
