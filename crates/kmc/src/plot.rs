@@ -1,5 +1,5 @@
 //! Arrhenius plot (SVG) of a [`KmcResult`]: ln(σT) against 1000/T with ±1 SE bars and the
-//! weighted fit line.
+//! weighted fit line, over the temperatures the fit used (σ above the run's resolution).
 
 use crate::error::KmcError;
 use crate::KmcResult;
@@ -11,7 +11,9 @@ pub fn arrhenius_svg(result: &KmcResult, title: &str) -> Result<String, KmcError
     let pts: Vec<(f64, f64, f64)> = result
         .temperatures
         .iter()
-        .filter(|t| t.sigma_s_per_cm > 0.0)
+        // the fitted points: a σ below the run's resolution is not a measurement (and a round-off
+        // value such as 1e-40 S/cm would set the axis)
+        .filter(|t| t.sigma_s_per_cm > 0.0 && t.is_resolved())
         .map(|t| {
             let y = (t.sigma_s_per_cm * t.temperature_k).ln();
             let dy = t.sigma_se_s_per_cm / t.sigma_s_per_cm;
@@ -20,7 +22,7 @@ pub fn arrhenius_svg(result: &KmcResult, title: &str) -> Result<String, KmcError
         .collect();
     if pts.is_empty() {
         return Err(KmcError::Statistics(
-            "nothing to plot: no temperature with σ > 0".into(),
+            "nothing to plot: no temperature with σ above the run's resolution".into(),
         ));
     }
     let err = |e: &dyn std::fmt::Display| KmcError::Statistics(format!("plotting: {e}"));
