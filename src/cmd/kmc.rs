@@ -317,11 +317,20 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             defaults::PAIR_CUTOFF_ANG
         );
     }
+    let sat = &calibration["anion_saturation_ev"];
+    if let Some(c) = sat["anion_saturation_ev"].as_f64().filter(|c| *c > 0.0) {
+        println!(
+            "anions' bond-valence saturation: c = {c} eV/v.u.², set by {}",
+            sat["source"].as_str().unwrap_or("")
+        );
+    }
     match &r.arrhenius {
         Some(a) => println!(
             "Arrhenius ln(σT): Ea = {:.3} ± {:.3} eV, A = {:.3e} S·K/cm, σ(300 K) = {:.3e} ± {:.1e} S/cm (χ²_red {:.2})",
             a.ea_ev, a.ea_se_ev, a.prefactor_s_k_per_cm, a.sigma_300k_s_per_cm, a.sigma_300k_se_s_per_cm, a.chi2_reduced
         ),
-        None => println!("Arrhenius fit: needs two temperatures with σ > 0"),
+        None => println!(
+            "Arrhenius fit: needs two temperatures with σ above the run's resolution"
+        ),
     }
 }
