@@ -552,8 +552,15 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         );
         for p in &m.arrhenius {
             println!(
-                "kmc          T = {:6.1} K  σ = {:.4e} ± {:.1e} S/cm",
-                p.temperature_k, p.sigma_s_per_cm, p.sigma_se_s_per_cm
+                "kmc          T = {:6.1} K  σ = {:.4e} ± {:.1e} S/cm{}",
+                p.temperature_k,
+                p.sigma_s_per_cm,
+                p.sigma_se_s_per_cm,
+                if p.resolved {
+                    ""
+                } else {
+                    "  (below the run's resolution: not fitted)"
+                }
             );
         }
         print!("{}", halo_filters::table(&ranking));

@@ -113,13 +113,63 @@ fn bv_params(
     site_index: usize,
     structure: &Structure,
 ) -> Result<(f64, f64), BvseError> {
-    let site = &structure.sites[site_index];
-    let label = format!(
-        "{}, bond-valence saturation",
-        site.label.as_deref().unwrap_or("unlabelled")
-    );
-    let row = softbv_pair(cation, anion, site_index, &label)?;
+    let row = softbv_pair(
+        cation,
+        anion,
+        site_index,
+        &format!(
+            "{}, bond-valence saturation",
+            site_label(structure, site_index)
+        ),
+    )?;
     Ok((row.r0_ang, row.b_ang))
+}
+
+fn site_label(structure: &Structure, site_index: usize) -> &str {
+    structure.sites[site_index]
+        .label
+        .as_deref()
+        .unwrap_or("unlabelled")
+}
+
+/// [`bv_params`] looked up once per (cation, anion) species pair: the table scan is a string
+/// search, and the anion sums visit every cation image around every anion.
+#[derive(Default)]
+struct BvCache(Vec<((Species, Species), (f64, f64))>);
+
+impl BvCache {
+    fn get(
+        &mut self,
+        cation: Species,
+        anion: Species,
+        site_index: usize,
+        structure: &Structure,
+    ) -> Result<(f64, f64), BvseError> {
+        if let Some((_, p)) = self.0.iter().find(|(k, _)| *k == (cation, anion)) {
+            return Ok(*p);
+        }
+        let p = bv_params(cation, anion, site_index, structure)?;
+        self.0.push(((cation, anion), p));
+        Ok(p)
+    }
+}
+
+/// The longest bond the term counts between `mobile` and the anions of `structure`, Å
+/// (R0 − b·ln s_min over the anion species present): two sites coupled through one anion are at
+/// most twice this apart.
+pub fn max_bond_length_ang(
+    structure: &Structure,
+    mobile: Species,
+    params: &SaturationParams,
+) -> Result<f64, BvseError> {
+    params.validate()?;
+    let mut cache = BvCache::default();
+    let mut longest: f64 = 0.0;
+    for (k, anion, _) in anions(structure)? {
+        let (r0, b) = cache.get(mobile, anion, k, structure)?;
+        longest = longest.max(r0 - b * params.min_bond_valence.ln());
+    }
+    Ok(longest)
 }
 
 /// Every image of `to` within `r_max` of `from` (fractional coordinates in `lattice`), with the
@@ -166,7 +216,8 @@ fn anions(structure: &Structure) -> Result<Vec<(usize, Species, f64)>, BvseError
                 return Err(BvseError::InvalidParameter {
                     name: "anion_saturation_ev",
                     reason: format!(
-                        "site {k} mixes anions; the saturation term needs one anion per site"
+                        "site {k} ({}) mixes anions; the saturation term needs one anion per site",
+                        site_label(structure, k)
                     ),
                 })
             }
@@ -190,6 +241,7 @@ pub fn saturation_terms(
     let c = params.stiffness_ev;
     let cut = |(r0, b): (f64, f64)| r0 - b * params.min_bond_valence.ln();
     let bv = |(r0, b): (f64, f64), r: f64| ((r0 - r) / b).exp();
+    let mut cache = BvCache::default();
 
     // S_X^fw − V_X per anion
     let mut deficit = Vec::with_capacity(anions.len());
@@ -201,7 +253,7 @@ pub fn saturation_terms(
                 if sp.element == mobile.element || sp.oxidation_state.unwrap_or(0) <= 0 {
                     continue;
                 }
-                let p = bv_params(sp, anion, j, structure)?;
+                let p = cache.get(sp, anion, j, structure)?;
                 for (_, r) in images_within(lattice, &xk, &site.frac_coords, cut(p)) {
                     s_fw += occ * bv(p, r);
                 }
@@ -215,7 +267,7 @@ pub fn saturation_terms(
     let mut site_bonds: Vec<Vec<Bond>> = vec![Vec::new(); sites.len()];
     let mut anion_bonds: Vec<Vec<Bond>> = vec![Vec::new(); anions.len()];
     for (x, &(k, anion, occ)) in anions.iter().enumerate() {
-        let p = bv_params(mobile, anion, k, structure)?;
+        let p = cache.get(mobile, anion, k, structure)?;
         let xk = structure.sites[k].frac_coords;
         for (i, f) in sites.iter().enumerate() {
             // images of site i around anion x (home)

@@ -431,6 +431,7 @@ pub fn evaluate_structure(
     let lowest = kr
         .temperatures
         .iter()
+        .filter(|t| t.is_resolved())
         .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k));
     Ok(Metrics {
         ranking: m,
@@ -449,6 +450,7 @@ pub fn evaluate_structure(
                 temperature_k: t.temperature_k,
                 sigma_s_per_cm: t.sigma_s_per_cm,
                 sigma_se_s_per_cm: t.sigma_se_s_per_cm,
+                resolved: t.is_resolved(),
             })
             .collect(),
     })

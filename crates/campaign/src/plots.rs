@@ -73,17 +73,21 @@ pub struct ArrheniusSeries {
     pub fit: Option<ArrheniusFitLine>,
 }
 
-/// σ (log) vs 1000/T: the simulated points with ±SE bars, the weighted Arrhenius fit as a line
+/// σ (log) vs 1000/T: the simulated points the runs resolved ([`ArrheniusPoint::resolved`]; a
+/// round-off σ of an unresolved point would set the axis) with ±SE bars, the weighted Arrhenius fit as a line
 /// and its ±1 SE envelope as a band, one colour per candidate.
 pub fn arrhenius_svg(path: &Path, series: &[ArrheniusSeries]) -> Result<(), CampaignError> {
     let pts: Vec<(f64, f64)> = series
         .iter()
         .flat_map(|s| s.points.iter())
-        .filter(|p| p.sigma_s_per_cm > 0.0)
+        .filter(|p| p.sigma_s_per_cm > 0.0 && p.resolved)
         .map(|p| (1000.0 / p.temperature_k, p.sigma_s_per_cm))
         .collect();
     if pts.is_empty() {
-        return Err(plot_err(path, "no positive conductivities to plot"));
+        return Err(plot_err(
+            path,
+            "no resolved positive conductivities to plot",
+        ));
     }
     let ((xmin, xmax), (ymin, ymax)) = bounds(pts.iter().copied());
     let root = SVGBackend::new(path, (820, 580)).into_drawing_area();
@@ -136,8 +140,11 @@ pub fn arrhenius_svg(path: &Path, series: &[ArrheniusSeries]) -> Result<(), Camp
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
         }
-        let data: Vec<&ArrheniusPoint> =
-            s.points.iter().filter(|p| p.sigma_s_per_cm > 0.0).collect();
+        let data: Vec<&ArrheniusPoint> = s
+            .points
+            .iter()
+            .filter(|p| p.sigma_s_per_cm > 0.0 && p.resolved)
+            .collect();
         for p in &data {
             let x = 1000.0 / p.temperature_k;
             let lo = (p.sigma_s_per_cm - p.sigma_se_s_per_cm).max(p.sigma_s_per_cm / 10.0);
@@ -300,6 +307,7 @@ mod tests {
             temperature_k: t,
             sigma_s_per_cm: s,
             sigma_se_s_per_cm: 0.1 * s,
+            resolved: true,
         }
     }
 

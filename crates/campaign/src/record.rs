@@ -4,12 +4,25 @@ use crate::checkpoint::Keyed;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// One point of an Arrhenius series: σ(T) with its standard error.
+/// One point of an Arrhenius series: σ(T) with its standard error, and whether the run resolved
+/// it (`halo_kmc::TemperatureResult::is_resolved`: σ at least one net hop's worth; an unresolved
+/// point is not fitted, plotted or taken for a measurement). Serialised only when false, so the
+/// records of resolved points are written as before.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ArrheniusPoint {
     pub temperature_k: f64,
     pub sigma_s_per_cm: f64,
     pub sigma_se_s_per_cm: f64,
+    #[serde(default = "resolved_default", skip_serializing_if = "is_resolved")]
+    pub resolved: bool,
+}
+
+fn resolved_default() -> bool {
+    true
+}
+
+fn is_resolved(r: &bool) -> bool {
+    *r
 }
 
 /// The numbers of an evaluated candidate: the ranking record of the filters crate (σ, Ea,
@@ -30,7 +43,8 @@ pub struct Metrics {
     pub n_edges: usize,
     /// Mobile ions per cell of the realised model used in kMC.
     pub mobile_ions_per_cell: f64,
-    /// Haven ratio at the lowest simulated temperature.
+    /// Haven ratio at the lowest simulated temperature whose σ the run resolved (H = D*/D_σ
+    /// means nothing where D_σ is below the resolution).
     pub haven_ratio: Option<f64>,
     pub arrhenius: Vec<ArrheniusPoint>,
 }
@@ -90,5 +104,32 @@ impl CandidateRecord {
             Outcome::Evaluated { metrics } => Some(metrics),
             Outcome::Failed { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ArrheniusPoint;
+
+    /// A resolved point is written as before (no `resolved` key), an unresolved one says so, and
+    /// a record written before the flag existed reads as resolved.
+    #[test]
+    fn only_an_unresolved_point_carries_the_flag() {
+        let mut p = ArrheniusPoint {
+            temperature_k: 300.0,
+            sigma_s_per_cm: 1e-3,
+            sigma_se_s_per_cm: 1e-4,
+            resolved: true,
+        };
+        let text = serde_json::to_string(&p).unwrap();
+        assert_eq!(
+            text,
+            r#"{"temperature_k":300.0,"sigma_s_per_cm":0.001,"sigma_se_s_per_cm":0.0001}"#
+        );
+        assert_eq!(serde_json::from_str::<ArrheniusPoint>(&text).unwrap(), p);
+        p.resolved = false;
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(text.ends_with(r#","resolved":false}"#), "{text}");
+        assert_eq!(serde_json::from_str::<ArrheniusPoint>(&text).unwrap(), p);
     }
 }

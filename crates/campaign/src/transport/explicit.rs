@@ -25,7 +25,7 @@
 
 use super::ensemble::{combine, rel_se_300k, Ensemble, RealisationSummary};
 use super::{fail, kmc_error, ConductivityModel, Transport, TransportError, TransportSettings};
-use halo_bvse::saturation::{saturation_terms, SaturationParams};
+use halo_bvse::saturation::{max_bond_length_ang, saturation_terms, SaturationParams};
 use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::{Element, Structure};
 use halo_enumerate::disorder::{
@@ -52,32 +52,33 @@ struct Prepared {
 /// alone (it has one configuration, and the kMC replicates it without changing it).
 pub(crate) fn realisation_options(
     settings: &TransportSettings,
+    structure: &Structure,
     disordered: bool,
-) -> DisorderOptions {
+) -> Result<DisorderOptions, TransportError> {
     let ens = &settings.ensemble;
     if !disordered {
-        return DisorderOptions {
+        return Ok(DisorderOptions {
             min_width_ang: ens.min_width_ang,
             max_sites: ens.max_sites,
             scale: None,
             min_mobile: 0,
-        };
+        });
     }
     let kmc = &settings.kmc;
     // the kMC's width rule (2 × range + longest hop) with the longest hop the stations may create;
     // a network with longer hops widens it in [`prepare_realisation`]
     let longest_hop = StationOptions::default().max_hop_length_ang;
-    DisorderOptions {
+    Ok(DisorderOptions {
         min_width_ang: ens.min_width_ang.max(
             2.0 * kmc
                 .interaction_range_ang()
-                .max(saturation_range_ang(settings))
+                .max(saturation_range_ang(settings, structure)?)
                 + longest_hop,
         ),
         max_sites: ens.max_sites,
         scale: None,
         min_mobile: kmc.min_ions,
-    }
+    })
 }
 
 /// [`prepare`], and for a disordered structure whose network has hops longer than the width rule
@@ -166,6 +167,13 @@ fn add_anion_saturation(
     structure: &Structure,
     settings: &TransportSettings,
 ) -> Result<(), TransportError> {
+    // the network's fractional coordinates are in the realisation's cell (its landscape's)
+    let (a, b) = (network.lattice.matrix(), structure.lattice.matrix());
+    if (a - b).abs().max() > 1e-9 * b.abs().max() {
+        return Err(fail("graph")(
+            "the network's cell is not the realisation's: cannot place the saturation term".into(),
+        ));
+    }
     let positions: Vec<[f64; 3]> = network.sites.iter().map(|s| s.frac_coords).collect();
     let terms = saturation_terms(
         structure,
@@ -189,24 +197,20 @@ fn add_anion_saturation(
         .map_err(|e| fail("graph")(e.to_string()))
 }
 
-/// The longest coupling the saturation term can create, Å: two sites bonded to one anion, each
-/// at most the bond cutoff R0 − b·ln(s_min) away (Li–Cl 3.30 Å; the longest over the mobile
-/// ion's softBV pairs, so it holds for any anion).
-fn saturation_range_ang(settings: &TransportSettings) -> f64 {
+/// The longest coupling the saturation term can create in `structure`, Å: two sites bonded to
+/// one anion, each at most the bond cutoff R0 − b·ln(s_min) away (Li–Cl 3.30 Å, so 6.60 Å for a
+/// chloride); 0 without the term.
+fn saturation_range_ang(
+    settings: &TransportSettings,
+    structure: &Structure,
+) -> Result<f64, TransportError> {
     if settings.anion_saturation_ev <= 0.0 {
-        return 0.0;
+        return Ok(0.0);
     }
-    let m = settings.bvse.mobile_ion;
-    let s_min = SaturationParams::DEFAULT_MIN_BOND_VALENCE;
-    halo_data::softbv::pairs()
-        .iter()
-        .filter(|r| {
-            r.cation == m.element.symbol()
-                && r.cation_valence as i32 == m.oxidation_state.unwrap_or(0) as i32
-                && r.b_ang > 0.0
-        })
-        .map(|r| 2.0 * (r.r0_ang - r.b_ang * s_min.ln()))
-        .fold(0.0, f64::max)
+    let p = SaturationParams::new(settings.anion_saturation_ev);
+    max_bond_length_ang(structure, settings.bvse.mobile_ion, &p)
+        .map(|r| 2.0 * r)
+        .map_err(|e| fail("bvse")(e.to_string()))
 }
 
 /// Hops whose saddle lies more than this above the deepest site never fire in a kMC run, eV:
@@ -261,7 +265,7 @@ pub fn evaluate(
     let disordered = is_disordered(structure, element);
     let keep = mobile_labels(structure, element);
     let min_k = if disordered { ens.min_realisations } else { 1 };
-    let mut opts = realisation_options(settings, disordered);
+    let mut opts = realisation_options(settings, structure, disordered)?;
     let mut first: Option<Prepared> = None;
     let mut results: Vec<KmcResult> = Vec::new();
     let mut cells: Vec<usize> = Vec::new();
@@ -431,7 +435,7 @@ mod tests {
             let (settings, cal) = opts.settings(None).unwrap();
             let elt = settings.bvse.mobile_ion.element;
             let keep = mobile_labels(&s, elt);
-            let mut o = realisation_options(&settings, false);
+            let mut o = realisation_options(&settings, &s, false).unwrap();
             let p = prepare_realisation(&s, &settings, elt, &keep, 1, &mut o, false).unwrap();
             let t = evaluate(&s, &settings, |_| {}).unwrap();
             (p.network, t.kmc.arrhenius.unwrap().sigma_300k_s_per_cm, cal)
@@ -459,7 +463,7 @@ mod tests {
         let s = spinel();
         // disordered: width ≥ 2 × 4.74 Å (the BVSE pair's cutoff, 2.5 × 0.74 × 2 × 1.28 Å) + 5 Å
         // (longest station hop), ≥ min_ions Li
-        let d = realisation_options(&settings, true);
+        let d = realisation_options(&settings, &s, true).unwrap();
         let cutoff = 2.5 * 0.74 * 2.0 * 1.28;
         assert!(
             (d.min_width_ang - (2.0 * cutoff + 5.0)).abs() < 1e-12,
@@ -473,9 +477,23 @@ mod tests {
         let r = realise_disorder(&s, Element::LI, &d, 7).unwrap();
         assert!(r.mobile_count >= settings.kmc.min_ions);
         // ordered structures keep the plain width rule (one configuration, replicated by the kMC)
-        let o = realisation_options(&settings, false);
+        let o = realisation_options(&settings, &s, false).unwrap();
         assert_eq!(o.min_mobile, 0);
         assert_eq!(o.min_width_ang, settings.ensemble.min_width_ang);
         assert_eq!(choose_scale(&s, Element::LI, &o), [1, 1, 1]);
+        // with the anions' saturation the couplings reach two Li–Cl bond cutoffs (the structure's
+        // own anion: 2 × (R0 − b·ln 0.05) = 2 × 3.298 Å for softBV Li–Cl), beyond the pair cutoff
+        let sat = ModelOptions {
+            model: ConductivityModel::Explicit,
+            anion_saturation_ev: Some(1.0),
+            ..ModelOptions::default()
+        };
+        let (sat_settings, _) = sat.settings(None).unwrap();
+        let w = realisation_options(&sat_settings, &s, true).unwrap();
+        let li_cl = 1.39892 - 0.634 * 0.05f64.ln();
+        assert!(
+            (w.min_width_ang - (2.0 * 2.0 * li_cl + 5.0)).abs() < 1e-9,
+            "{w:?}"
+        );
     }
 }
