@@ -29,7 +29,7 @@
 
 use crate::error::BvseError;
 use crate::framework::softbv_pair;
-use halo_core::{Lattice, Species, Structure};
+use halo_core::{Species, Structure};
 use nalgebra::Vector3;
 use std::collections::BTreeMap;
 
@@ -172,33 +172,6 @@ pub fn max_bond_length_ang(
     Ok(longest)
 }
 
-/// Every image of `to` within `r_max` of `from` (fractional coordinates in `lattice`), with the
-/// distance, Å.
-fn images_within(
-    lattice: &Lattice,
-    from: &Vector3<f64>,
-    to: &Vector3<f64>,
-    r_max: f64,
-) -> Vec<([i32; 3], f64)> {
-    let w = lattice.perpendicular_widths_ang();
-    let reach = w.map(|wi| (r_max / wi + 0.5 + 1e-9).floor() as i32);
-    let raw = to - from;
-    let m = raw.map(|x| -(x.round() as i32));
-    let mut out = Vec::new();
-    for a in m[0] - reach[0]..=m[0] + reach[0] {
-        for b in m[1] - reach[1]..=m[1] + reach[1] {
-            for c in m[2] - reach[2]..=m[2] + reach[2] {
-                let d = raw + Vector3::new(a as f64, b as f64, c as f64);
-                let r = lattice.cart(&d).norm();
-                if r < r_max {
-                    out.push(([a, b, c], r));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The anions of `structure` (sites whose species are all negative), with occupancy and
 /// valence, and the anion species (one per site; a mixed-anion site is refused).
 fn anions(structure: &Structure) -> Result<Vec<(usize, Species, f64)>, BvseError> {
@@ -254,7 +227,7 @@ pub fn saturation_terms(
                     continue;
                 }
                 let p = cache.get(sp, anion, j, structure)?;
-                for (_, r) in images_within(lattice, &xk, &site.frac_coords, cut(p)) {
+                for (_, r) in lattice.images_within(&xk, &site.frac_coords, cut(p)) {
                     s_fw += occ * bv(p, r);
                 }
             }
@@ -271,7 +244,7 @@ pub fn saturation_terms(
         let xk = structure.sites[k].frac_coords;
         for (i, f) in sites.iter().enumerate() {
             // images of site i around anion x (home)
-            for (img, r) in images_within(lattice, &xk, &Vector3::from(*f), cut(p)) {
+            for (img, r) in lattice.images_within(&xk, &Vector3::from(*f), cut(p)) {
                 let s = occ * bv(p, r);
                 anion_bonds[x].push(Bond {
                     partner: i,
@@ -340,7 +313,7 @@ fn canonical(a: usize, b: usize, img: [i32; 3]) -> (usize, usize, [i32; 3]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use halo_core::Site;
+    use halo_core::{Lattice, Site};
 
     /// E_sat evaluated directly, c·Σ_X (S_X − V_X)², for ions on `occupied` (site, image) of
     /// `sites`; the anion sums are taken over the home anions with every image of the ions.

@@ -125,41 +125,17 @@ pub struct SupercellNetwork {
 
 /// All (t, image) with |r_t + image − r_s| < r_max (excluding s itself at image 0), per s.
 fn neighbours_within(net: &HopNetwork, r_max: f64) -> Vec<Vec<(usize, [i32; 3], f64)>> {
-    let w = net.lattice.perpendicular_widths_ang();
     let n = net.sites.len();
     let mut out = vec![Vec::new(); n];
-    if r_max <= 0.0 {
-        return out;
-    }
-    // With the fractional difference reduced to x ∈ [−½, ½]³ (shift m = round(Δf)), the image
-    // n + m lies at least (|n_i| − ½)·w_i away along each reciprocal direction, so only
-    // |n_i| ≤ r_max/w_i + ½ can be closer than r_max. The images are enumerated in the same
-    // (lexicographic) order as a plain scan, and each distance is computed from the unreduced
-    // image vector, so the lists are those of the plain scan, bit for bit.
-    let reach = w.map(|wi| (r_max / wi + 0.5 + 1e-9).floor() as i32);
     for (s, list) in out.iter_mut().enumerate() {
         let fs = Vector3::from(net.sites[s].frac_coords);
         for t in 0..n {
             let ft = Vector3::from(net.sites[t].frac_coords);
-            let raw = ft - fs;
-            let m = [
-                -(raw[0].round() as i32),
-                -(raw[1].round() as i32),
-                -(raw[2].round() as i32),
-            ];
-            for a in m[0] - reach[0]..=m[0] + reach[0] {
-                for b in m[1] - reach[1]..=m[1] + reach[1] {
-                    for c in m[2] - reach[2]..=m[2] + reach[2] {
-                        if s == t && a == 0 && b == 0 && c == 0 {
-                            continue;
-                        }
-                        let d = ft + Vector3::new(a as f64, b as f64, c as f64) - fs;
-                        let r = net.lattice.cart(&d).norm();
-                        if r < r_max {
-                            list.push((t, [a, b, c], r));
-                        }
-                    }
+            for (img, r) in net.lattice.images_within(&fs, &ft, r_max) {
+                if s == t && img == [0, 0, 0] {
+                    continue;
                 }
+                list.push((t, img, r));
             }
         }
     }
