@@ -291,11 +291,17 @@ fn kmc_explicit_model_reports_its_ensemble_and_is_reproducible() {
 /// the ions only rattle and the run sees no net charge displacement (D_σ ≈ 1e-45 cm²/s against
 /// D* ≈ 1e-14), a σ below the run's resolution. It is reported as such and left out of the
 /// Arrhenius fit, which then agrees with seeds 1 and 2 (before the rule: Ea 1.94 ± 1.51 eV and
-/// σ(300 K) 7e-14 S/cm at seed 0 against 0.74 eV and 1.4–1.7e-7 at seeds 1 and 2).
+/// σ(300 K) 7e-14 S/cm at seed 0 against 0.74 eV and 1.4–1.7e-7 at seeds 1 and 2). The run is
+/// the fixed one of 4 replicas (`--max-replicas 4`); with the default stopping rule the 300 K
+/// point gets the replicas it needs to become a measurement (below).
 #[test]
 fn kmc_leaves_a_sigma_below_its_resolution_out_of_the_fit() {
     let lii = "tests/validation/structures/LiI_Fm-3m_mp-22899.cif";
-    let v = json_ok(halo().args(["kmc", lii, "--seed", "0", "--json"]));
+    let v = json_ok(halo().args(["kmc", lii, "--seed", "0", "--max-replicas", "4", "--json"]));
+    assert_eq!(
+        v["stopping"]["replicas_per_temperature"],
+        serde_json::json!([4, 4, 4, 4, 4])
+    );
     let temps = v["temperatures"].as_array().unwrap();
     let t300 = &temps[0];
     assert_eq!(t300["temperature_k"], 300.0);
@@ -316,7 +322,69 @@ fn kmc_leaves_a_sigma_below_its_resolution_out_of_the_fit() {
     assert!((ea - 0.745).abs() < 0.1, "Ea {ea}");
     let s300 = fit["sigma_300k_s_per_cm"].as_f64().unwrap();
     assert!((1e-7..3e-7).contains(&s300), "σ(300 K) {s300:e}");
-    let out = halo().args(["kmc", lii, "--seed", "0"]).output().unwrap();
+    let out = halo()
+        .args(["kmc", lii, "--seed", "0", "--max-replicas", "4"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("σ below the run's resolution"), "{text}");
+}
+
+/// The same LiI run with the default stopping rule: the temperatures whose σ is not measured to
+/// 20 % get more replicas (up to 16), which resolves the 300 K point; the fit then uses all five
+/// temperatures and σ(300 K) reaches the target. Each temperature's numbers are those of a
+/// fixed run with its final replica count (`crates/kmc/tests/replica_rule.rs`).
+#[test]
+fn the_stopping_rule_gives_a_rattling_temperature_the_replicas_it_needs() {
+    let lii = "tests/validation/structures/LiI_Fm-3m_mp-22899.cif";
+    let v = json_ok(halo().args(["kmc", lii, "--seed", "0", "--json"]));
+    let stop = &v["stopping"];
+    assert_eq!(stop["target"]["rel_se"], 0.2);
+    assert_eq!(stop["target"]["max_replicas"], 16);
+    let n: Vec<u64> = stop["replicas_per_temperature"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    assert_eq!(n[0], 16, "{n:?}");
+    assert!(n.iter().all(|&k| [4, 8, 16].contains(&k)), "{n:?}");
+    assert_eq!(stop["target_missed"], false);
+    let t300 = &v["temperatures"][0];
+    assert_eq!(t300["blocks"], 16 * 16);
+    let (s, res) = (
+        t300["sigma_s_per_cm"].as_f64().unwrap(),
+        t300["sigma_resolution_s_per_cm"].as_f64().unwrap(),
+    );
+    assert!(s > res, "σ300 {s:e} resolution {res:e}");
+    let fit = &v["arrhenius"];
+    assert_eq!(fit["points"], 5);
+    let rel = fit["sigma_300k_se_s_per_cm"].as_f64().unwrap()
+        / fit["sigma_300k_s_per_cm"].as_f64().unwrap();
+    assert!(
+        rel <= 0.2 && stop["rel_se_reached"].as_f64() == Some(rel),
+        "{rel}"
+    );
+    let ea = fit["ea_ev"].as_f64().unwrap();
+    assert!((0.7..0.85).contains(&ea), "Ea {ea}");
+    // a cap below the starting replicas, and the cap with the explicit model, are refused
+    for (args, msg) in [
+        (
+            vec!["--max-replicas", "2"],
+            "--max-replicas: 2 is not in 4..=",
+        ),
+        (
+            vec!["--model", "explicit", "--max-replicas", "8"],
+            "--max-replicas: applies to the averaged model only",
+        ),
+        (
+            vec!["--target-rel-se", "0"],
+            "--target-rel-se: 0 is not positive",
+        ),
+    ] {
+        let out = halo().args(["kmc", lii]).args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
 }

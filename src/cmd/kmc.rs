@@ -85,15 +85,22 @@ pub struct ModelArgs {
     /// Most realisations: the cap of the stopping rule (explicit model).
     #[arg(long, default_value_t = halo_campaign::transport::ensemble::MAX_REALISATIONS)]
     pub max_realisations: usize,
-    /// Stop adding realisations when the relative SE of σ(300 K) is at most this.
+    /// Per-candidate stopping rule: stop when the relative SE of σ(300 K) is at most this
+    /// (explicit model: stop adding realisations; averaged model: stop adding replicas at the
+    /// temperatures whose σ is not yet measured to it).
     #[arg(long, default_value_t = halo_campaign::transport::ensemble::TARGET_REL_SE)]
     pub target_rel_se: f64,
     /// Landscape minima shallower than this between deeper sites are stations of a hop, eV.
     #[arg(long, default_value_t = halo_kmc::stations::DEFAULT_MAX_DEPTH_EV)]
     pub station_max_depth_ev: f64,
-    /// Independent replicas per temperature.
+    /// Independent replicas per temperature (averaged model: the replicas each temperature
+    /// starts with).
     #[arg(long, default_value_t = defaults::REPLICAS)]
     pub replicas: usize,
+    /// Most replicas per temperature: the cap of the averaged model's stopping rule (default
+    /// 4 × --replicas; equal to --replicas: a fixed run).
+    #[arg(long)]
+    pub max_replicas: Option<usize>,
     /// Measured blocks per replica.
     #[arg(long, default_value_t = defaults::BLOCKS)]
     pub blocks: usize,
@@ -147,6 +154,7 @@ impl ModelArgs {
                 ..EnsembleSettings::default()
             },
             replicas: self.replicas,
+            max_replicas: self.max_replicas,
             blocks: self.blocks,
             hops_per_block: self.hops_per_block,
             equilibration: self.equilibration,
@@ -240,6 +248,17 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             e.rel_se_reached,
             e.settings.target_rel_se,
             if e.hit_cap { ", cap reached" } else { "" }
+        );
+    }
+    if let Some(s) = &r.stopping {
+        println!(
+            "stopping rule: replicas per temperature {:?} (started with {}, cap {}); relative SE of σ(300 K) {:.2} (target {}{})",
+            s.replicas_per_temperature,
+            r.params.replicas,
+            s.target.max_replicas,
+            s.rel_se_reached,
+            s.target.rel_se,
+            if s.target_missed { ", not reached" } else { "" }
         );
     }
     println!(

@@ -199,13 +199,18 @@ pub struct KmcSection {
     /// Stiffness of the anions' bond-valence saturation, eV/v.u.² (explicit model; default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anion_saturation_ev: Option<f64>,
+    /// Most replicas per temperature: the cap of the averaged model's stopping rule (default
+    /// 4 × `replicas`; equal to `replicas`: fixed runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<usize>,
     /// Fewest realisations of a disordered structure (explicit model).
     #[serde(default = "default_min_realisations")]
     pub min_realisations: usize,
     /// Most realisations per candidate: the cap of the stopping rule (explicit model).
     #[serde(default = "default_max_realisations")]
     pub max_realisations: usize,
-    /// Stop adding realisations when the relative SE of σ(300 K) is at most this.
+    /// Per-candidate stopping rule: stop when the relative SE of σ(300 K) is at most this
+    /// (explicit model: realisations; averaged model: replicas at the temperatures that need them).
     #[serde(default = "default_target_rel_se")]
     pub target_rel_se: f64,
     /// Minima shallower than this between deeper sites are stations of a hop, eV.
@@ -261,6 +266,7 @@ impl Default for KmcSection {
             dielectric_constant: None,
             metropolis_sweeps_per_ion: None,
             anion_saturation_ev: None,
+            max_replicas: None,
             min_realisations: default_min_realisations(),
             max_realisations: default_max_realisations(),
             target_rel_se: default_target_rel_se(),

@@ -15,8 +15,10 @@ use sha2::{Digest, Sha256};
 /// Version of the model code behind a record; raised whenever a change to the stages changes
 /// the numbers a record holds at fixed settings. 3: a kMC temperature whose σ is below the run's
 /// resolution is left out of the Arrhenius fit (`halo_kmc::TemperatureResult::is_resolved`), which
-/// changes the σ(300 K) and Ea of near-jammed candidates.
-pub const MODEL_VERSION: u32 = 3;
+/// changes the σ(300 K) and Ea of near-jammed candidates. 4: the averaged model's per-candidate
+/// stopping rule adds replicas where σ(300 K) has a relative SE above 20 % (`halo_kmc::replicas`),
+/// which changes the numbers of the candidates that needed them.
+pub const MODEL_VERSION: u32 = 4;
 
 /// What a record was computed with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

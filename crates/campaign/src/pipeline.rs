@@ -240,6 +240,7 @@ pub fn model_options(k: &KmcSection, seed: u64) -> crate::transport::ModelOption
             ..Default::default()
         },
         replicas: k.replicas,
+        max_replicas: k.max_replicas,
         blocks: k.blocks,
         hops_per_block: k.hops_per_ion / k.blocks as f64,
         equilibration: k.equilibration_hops_per_ion,

@@ -66,6 +66,7 @@ pub mod error;
 pub mod mobile;
 pub mod network;
 pub mod plot;
+pub mod replicas;
 pub mod stations;
 pub mod stats;
 pub mod supercell;
@@ -75,6 +76,7 @@ pub use engine::{BlockRecord, Trajectory, TrajectoryCheckpoint, TrajectoryConfig
 pub use error::KmcError;
 pub use mobile::{mobile_ion_count, MobileIonCount};
 pub use network::{HopNetwork, NetCoupling, NetHop, NetSite};
+pub use replicas::{ReplicaStopping, ReplicaTarget};
 pub use stats::{arrhenius_fit, conductivity_s_per_cm, ArrheniusFit, DiffusionEstimate};
 pub use supercell::{PairForm, PairRepulsion, SupercellNetwork};
 
@@ -122,8 +124,15 @@ pub struct KmcParams {
     pub blocking_distance_ang: f64,
     /// Optional Li–Li repulsion (default none).
     pub pair_repulsion: Option<PairRepulsion>,
-    /// Independent replicas per temperature (default 4).
+    /// Independent replicas per temperature (default 4); with [`KmcParams::replica_target`]
+    /// the replicas each temperature starts with.
     pub replicas: usize,
+    /// Stopping rule of the run (default none: exactly `replicas` per temperature): replicas
+    /// are added at the temperatures that need them until σ(300 K) is measured to a relative
+    /// SE or a cap ([`replicas`]). Absent from JSON when none, so older parameter files and
+    /// results read and write unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_target: Option<ReplicaTarget>,
     /// Measured blocks per replica (default 16).
     pub blocks_per_replica: usize,
     /// Block length in hops per ion (events = this × N; default 50).
@@ -166,6 +175,7 @@ impl KmcParams {
             blocking_distance_ang: defaults::BLOCKING_DISTANCE_ANG,
             pair_repulsion: None,
             replicas: defaults::REPLICAS,
+            replica_target: None,
             blocks_per_replica: defaults::BLOCKS,
             hops_per_ion_per_block: defaults::HOPS_PER_ION_PER_BLOCK,
             equilibration_hops_per_ion: defaults::EQUILIBRATION_HOPS_PER_ION,
@@ -251,6 +261,9 @@ impl KmcParams {
                 "replicas",
                 format!("{} is not in 1..={MAX_REPLICAS}", self.replicas),
             );
+        }
+        if let Some(t) = &self.replica_target {
+            t.validate(self.replicas)?;
         }
         if self.blocks_per_replica > MAX_BLOCKS {
             return bad(
@@ -400,6 +413,17 @@ pub struct KmcResult {
     pub temperatures: Vec<TemperatureResult>,
     /// Arrhenius fit of ln(σT) (None with fewer than two usable temperatures).
     pub arrhenius: Option<ArrheniusFit>,
+    /// How the stopping rule ended the run (absent without [`KmcParams::replica_target`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<ReplicaStopping>,
+}
+
+impl KmcResult {
+    /// The relative SE of σ(300 K): the Arrhenius fit's, or the lowest temperature's σ without
+    /// a fit (infinite when that σ is not positive or below the run's resolution).
+    pub fn sigma_300k_rel_se(&self) -> f64 {
+        replicas::sigma_300k_rel_se(self)
+    }
 }
 
 /// What one (temperature, replica) task returns.
@@ -664,17 +688,51 @@ pub fn simulate_with_stop(
     stop: Option<&AtomicBool>,
 ) -> Result<KmcResult, KmcError> {
     let (sc, n_ions) = prepare(net, params)?;
-    let tasks: Vec<(usize, usize)> = (0..params.temperatures_k.len())
+    let nt = params.temperatures_k.len();
+    // outputs[ti][r]: replica r at temperature ti, always in replica order
+    let mut outputs: Vec<Vec<ReplicaOutput>> = (0..nt).map(|_| Vec::new()).collect();
+    let mut tasks: Vec<(usize, usize)> = (0..nt)
         .flat_map(|t| (0..params.replicas).map(move |r| (t, r)))
         .collect();
-    let outputs: Vec<Result<ReplicaOutput, KmcError>> = tasks
-        .par_iter()
-        .map(|&(ti, r)| run_replica(&sc, params, n_ions, params.temperatures_k[ti], r, stop))
-        .collect();
-    let mut outputs_ok = Vec::with_capacity(outputs.len());
-    for o in outputs {
-        outputs_ok.push(o?);
+    let mut rounds = 0;
+    loop {
+        let done: Vec<Result<ReplicaOutput, KmcError>> = tasks
+            .par_iter()
+            .map(|&(ti, r)| run_replica(&sc, params, n_ions, params.temperatures_k[ti], r, stop))
+            .collect();
+        for (&(ti, r), o) in tasks.iter().zip(done) {
+            debug_assert_eq!(outputs[ti].len(), r);
+            outputs[ti].push(o?);
+        }
+        rounds += 1;
+        let mut result = combine(&sc, params, n_ions, &outputs)?;
+        let Some(target) = params.replica_target else {
+            return Ok(result);
+        };
+        let run: Vec<usize> = outputs.iter().map(Vec::len).collect();
+        tasks = replicas::next_round(&result, &run, &target);
+        if tasks.is_empty() {
+            let rel = result.sigma_300k_rel_se();
+            result.stopping = Some(ReplicaStopping {
+                target,
+                rel_se_reached: rel,
+                replicas_per_temperature: run,
+                rounds,
+                target_missed: rel.is_nan() || rel > target.rel_se,
+            });
+            return Ok(result);
+        }
     }
+}
+
+/// Estimates at every temperature from the replicas run so far (`outputs[ti]`, in replica
+/// order), and the Arrhenius fit.
+fn combine(
+    sc: &SupercellNetwork,
+    params: &KmcParams,
+    n_ions: usize,
+    outputs: &[Vec<ReplicaOutput>],
+) -> Result<KmcResult, KmcError> {
     let volume = sc.lattice.volume_ang3();
     let density = n_ions as f64 / volume;
     let n_cells = sc.n_cells();
@@ -689,12 +747,7 @@ pub fn simulate_with_stop(
     }
     let mut temps = Vec::new();
     for (ti, &t) in params.temperatures_k.iter().enumerate() {
-        let outs: Vec<&ReplicaOutput> = tasks
-            .iter()
-            .zip(&outputs_ok)
-            .filter(|((tt, _), _)| *tt == ti)
-            .map(|(_, o)| o)
-            .collect();
+        let outs = &outputs[ti];
         let blocks: Vec<BlockRecord> = outs.iter().flat_map(|o| o.blocks.iter().copied()).collect();
         let est = DiffusionEstimate::from_blocks(&blocks, n_ions, sc.dimension, true)?;
         let to_cm2 = 1e-16;
@@ -772,5 +825,6 @@ pub fn simulate_with_stop(
         rng: "Xoshiro256++; stream (T, replica) = seed_from_u64(splitmix64(splitmix64(seed ^ splitmix64(round(T/mK))) ^ splitmix64(replica)))".into(),
         temperatures: temps,
         arrhenius,
+        stopping: None,
     })
 }

@@ -129,7 +129,9 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// eV/v.u.², default 0),
 /// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
 /// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
-/// `replicas` (4), `blocks` (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
+/// `replicas` (4), `max_replicas` (averaged model: cap of the stopping rule, default 4 ×
+/// `replicas`), `target_rel_se` (the stopping rule's relative SE of σ(300 K), 0.2), `blocks`
+/// (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
 /// ion, 100), `min_ions` (128), `mobile_per_cell` (default: from the composition).
 /// Returns a `halo.KmcResult` whose `to_dict()` equals `halo kmc FILE --json` for the same
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
@@ -140,7 +142,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
                     seed = 0, supercell = None,
                     mobile_ion = "Li+".to_string(), resolution_ang = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
-                    replicas = halo_kmc::defaults::REPLICAS, blocks = halo_kmc::defaults::BLOCKS,
+                    replicas = halo_kmc::defaults::REPLICAS, max_replicas = None,
+                    target_rel_se = None, blocks = halo_kmc::defaults::BLOCKS,
                     hops_per_block = halo_kmc::defaults::HOPS_PER_ION_PER_BLOCK,
                     equilibration = halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION,
                     min_ions = halo_kmc::defaults::MIN_IONS, mobile_per_cell = None,
@@ -161,6 +164,8 @@ fn py_kmc<'py>(
     blocking_distance_ang: Option<f64>,
     attempt_frequency_hz: Option<f64>,
     replicas: usize,
+    max_replicas: Option<usize>,
+    target_rel_se: Option<f64>,
     blocks: usize,
     hops_per_block: f64,
     equilibration: f64,
@@ -217,6 +222,11 @@ fn py_kmc<'py>(
             attempt_frequency,
         )?,
         replicas,
+        max_replicas,
+        ensemble: halo_campaign::transport::EnsembleSettings {
+            target_rel_se: target_rel_se.unwrap_or(d.ensemble.target_rel_se),
+            ..d.ensemble.clone()
+        },
         blocks,
         hops_per_block,
         equilibration,

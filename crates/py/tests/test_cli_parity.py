@@ -100,6 +100,21 @@ def test_kmc_unit_names_and_aliases_agree(spinel_path, in_repo):
         halo.kmc(spinel_path, temperatures=[300], temperatures_k=[300])
 
 
+def test_kmc_stopping_rule_keywords_equal_flags(cli_json, spinel_path, in_repo):
+    # a tight target makes the averaged model add replicas up to the cap, by keyword as by flag
+    k = halo.kmc(spinel_path, max_replicas=4, target_rel_se=0.01, **KMC_KW).to_dict()
+    c = cli_json("kmc", spinel_path, *KMC_FLAGS, "--max-replicas", "4", "--target-rel-se", "0.01")
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    stop = k["stopping"]
+    assert stop["target"] == {"rel_se": 0.01, "max_replicas": 4}
+    assert stop["replicas_per_temperature"] == [4, 4] and stop["target_missed"] is True
+    with pytest.raises(halo.ParameterError, match="--max-replicas: 1 is not in 2..="):
+        halo.kmc(spinel_path, max_replicas=1, **KMC_KW)
+    with pytest.raises(halo.ParameterError, match="--max-replicas: applies to the averaged"):
+        halo.kmc(spinel_path, model="explicit", max_replicas=8)
+
+
 def test_kmc_dataframe(spinel_path, in_repo):
     pd = pytest.importorskip("pandas")
     df = halo.kmc(spinel_path, **KMC_KW).to_dataframe()

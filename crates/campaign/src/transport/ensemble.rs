@@ -258,29 +258,6 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
     out
 }
 
-/// The relative SE of σ(300 K) of a (combined) result: the Arrhenius fit's, or the lowest
-/// temperature's σ without a fit (infinite when that σ is not positive or below the run's
-/// resolution).
-pub fn rel_se_300k(r: &KmcResult) -> f64 {
-    if let Some(f) = &r.arrhenius {
-        if f.sigma_300k_s_per_cm > 0.0 {
-            return f.sigma_300k_se_s_per_cm / f.sigma_300k_s_per_cm;
-        }
-    }
-    r.temperatures
-        .iter()
-        .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k))
-        .map(|t| {
-            // a σ below the run's resolution is not a measurement: its SE says nothing
-            if t.sigma_s_per_cm > 0.0 && t.is_resolved() {
-                t.sigma_se_s_per_cm / t.sigma_s_per_cm
-            } else {
-                f64::INFINITY
-            }
-        })
-        .unwrap_or(f64::INFINITY)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

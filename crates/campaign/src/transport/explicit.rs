@@ -23,7 +23,7 @@
 //! further realisations are independent kMC runs. Realisations are added until the stopping rule
 //! of [`super::ensemble`] is met.
 
-use super::ensemble::{combine, rel_se_300k, Ensemble, RealisationSummary};
+use super::ensemble::{combine, Ensemble, RealisationSummary};
 use super::{fail, kmc_error, ConductivityModel, Transport, TransportError, TransportSettings};
 use halo_bvse::saturation::{max_bond_length_ang, saturation_terms, SaturationParams};
 use halo_bvse::{BvseParams, MixedSiteMobile};
@@ -345,7 +345,7 @@ pub fn evaluate(
             first = fresh;
         }
         let c = combine(&results, &cells);
-        rel = rel_se_300k(&c);
+        rel = c.sigma_300k_rel_se();
         combined = Some(c);
         if k + 1 >= min_k && rel <= ens.target_rel_se {
             break;

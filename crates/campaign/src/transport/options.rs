@@ -8,12 +8,15 @@
 //! (`crates/data/tables/kmc_calibration.csv`, model `explicit`); [`PairPotential::Yukawa`] is the
 //! earlier Yukawa form `halo_kmc::defaults::pair_repulsion(ε)` with its own two calibrated
 //! constants ν0 and ε (model `explicit-yukawa`). The averaged model runs the single-particle kMC
-//! with the 2.5 Å blocking distance and its own calibrated ν0.
+//! with the 2.5 Å blocking distance and its own calibrated ν0, and adds replicas at the
+//! temperatures whose σ is not yet measured until σ(300 K) has `target_rel_se` (20 %) or
+//! `max_replicas` (4 × `replicas`) is reached (`halo_kmc::replicas`); the explicit model meets
+//! the same target by adding realisations.
 
 use super::{ConductivityModel, EnsembleSettings, TransportSettings};
 use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
 use halo_core::Species;
-use halo_kmc::{defaults, KmcParams, MobileIons, SupercellChoice};
+use halo_kmc::{defaults, KmcParams, MobileIons, ReplicaTarget, SupercellChoice};
 use halo_percolation::PercolationParams;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -162,8 +165,12 @@ pub struct ModelOptions {
     pub anion_saturation_ev: Option<f64>,
     /// Realisations, stopping rule and stations (explicit model).
     pub ensemble: EnsembleSettings,
-    /// Independent replicas per temperature.
+    /// Independent replicas per temperature (the averaged model: the replicas each
+    /// temperature starts with).
     pub replicas: usize,
+    /// Most replicas per temperature: the cap of the averaged model's stopping rule
+    /// (`halo_kmc::replicas`; default 4 × `replicas`; `replicas` turns the rule off).
+    pub max_replicas: Option<usize>,
     /// Measured blocks per replica.
     pub blocks: usize,
     /// Block length, hops per ion.
@@ -191,6 +198,7 @@ impl Default for ModelOptions {
             anion_saturation_ev: None,
             ensemble: EnsembleSettings::default(),
             replicas: defaults::REPLICAS,
+            max_replicas: None,
             blocks: defaults::BLOCKS,
             hops_per_block: defaults::HOPS_PER_ION_PER_BLOCK,
             equilibration: defaults::EQUILIBRATION_HOPS_PER_ION,
@@ -329,6 +337,13 @@ impl ModelOptions {
                 params.metropolis_sweeps_per_ion = self
                     .metropolis_sweeps_per_ion
                     .unwrap_or(defaults::METROPOLIS_SWEEPS_PER_ION);
+                if self.max_replicas.is_some() {
+                    return Err(OptionError::new(
+                        "max_replicas",
+                        "applies to the averaged model only (the explicit model adds \
+                         realisations: max_realisations)",
+                    ));
+                }
                 self.ensemble.validate()?;
             }
             ConductivityModel::Averaged => {
@@ -348,6 +363,13 @@ impl ModelOptions {
                     .blocking_distance_ang
                     .unwrap_or(defaults::BLOCKING_DISTANCE_ANG);
                 params.metropolis_sweeps_per_ion = self.metropolis_sweeps_per_ion.unwrap_or(0.0);
+                // the per-candidate stopping rule: replicas added where σ is not yet measured
+                let mut target = ReplicaTarget::default_for(self.replicas);
+                target.rel_se = self.ensemble.target_rel_se;
+                if let Some(m) = self.max_replicas {
+                    target.max_replicas = m;
+                }
+                params.replica_target = Some(target);
             }
         }
         // every other parameter is validated before the file is read; the ion count from the

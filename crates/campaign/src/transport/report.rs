@@ -14,7 +14,7 @@ pub fn kmc_json(
     calibration: &serde_json::Value,
 ) -> serde_json::Value {
     let result = &tr.kmc;
-    json!({
+    let mut out = json!({
         "file": source,
         "formula": formula,
         "model": tr.model.name(),
@@ -32,5 +32,10 @@ pub fn kmc_json(
         "arrhenius": result.arrhenius,
         "ensemble": tr.ensemble,
         "timing_s": {"landscape_graph": tr.landscape_graph_s, "kmc": tr.kmc_s},
-    })
+    });
+    // the averaged model's stopping rule (also inside "kmc"), beside the explicit model's ensemble
+    if let Some(s) = &result.stopping {
+        out["stopping"] = json!(s);
+    }
+    out
 }
