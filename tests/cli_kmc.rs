@@ -186,6 +186,16 @@ fn kmc_and_the_campaign_evaluation_agree_bit_for_bit() {
         let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
         assert_eq!(a.to_bits(), b.to_bits(), "eval {a:e} vs kmc {b:e}");
     }
+    // the same stopping rule ran (LiAlCl4 needs more than the 4 starting replicas at 300 K)
+    let stop = &k["stopping"];
+    assert_eq!(&e["details"]["kmc"]["stopping"], stop);
+    assert!(stop["rounds"].as_u64().unwrap() > 1, "{stop}");
+    let text = halo().arg("eval").arg(&f).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("stopping rule: replicas per temperature"),
+        "{text}"
+    );
 }
 
 #[test]

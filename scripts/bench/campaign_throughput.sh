@@ -7,7 +7,9 @@
 #
 # Defaults: workflows/halide-discovery.toml, 1/40 of the candidates, 2 threads. For the explicit
 # model, pass a copy of the workflow with `model = "explicit"` in [kmc]: the script then also
-# reports the ensemble size per candidate and the share that hit the realisation cap.
+# reports the ensemble size per candidate and the share that hit the realisation cap; for the
+# averaged model (the default) it reports the replicas its stopping rule ran per temperature
+# and the share of candidates that needed more than the starting replicas or hit the cap.
 # HALO_BENCH_OUT=DIR keeps the campaign folder in DIR (a new folder) instead of a temporary one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -60,6 +62,19 @@ if ens:
     print(f"explicit model: realisations per candidate mean {statistics.mean(sizes):.2f} "
           f"(min {min(sizes)}, max {max(sizes)}); {cap} of {len(ens)} hit the cap "
           f"({100 * cap / len(ens):.0f} %)")
+stops = [r.get("details", {}).get("kmc", {}).get("stopping") for r in ok]
+stops = [s for s in stops if s]
+if stops:
+    reps = [n for s in stops for n in s["replicas_per_temperature"]]
+    cap = stops[0]["target"]["max_replicas"]
+    at_cap = sum(1 for s in stops if any(n >= cap for n in s["replicas_per_temperature"]))
+    missed = sum(1 for s in stops if s["target_missed"])
+    extended = sum(1 for s in stops if s["rounds"] > 1)
+    print(f"averaged model stopping rule (target {stops[0]['target']['rel_se']}, cap {cap} replicas): "
+          f"replicas per temperature mean {statistics.mean(reps):.2f}; {extended} of {len(stops)} "
+          f"candidates extended ({100 * extended / len(stops):.0f} %), {at_cap} with a temperature "
+          f"at the cap ({100 * at_cap / len(stops):.0f} %), {missed} stopped above the target "
+          f"({100 * missed / len(stops):.0f} %)")
 for k, v in sorted(stage.items()):
     print(f"  stage {k:8s} mean {statistics.mean(v):.3f} s per candidate")
 PY

@@ -563,6 +563,20 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
                 }
             );
         }
+        if let Some(stop) = details
+            .get("kmc")
+            .and_then(|k| k.get("stopping"))
+            .and_then(|s| serde_json::from_value::<halo_kmc::ReplicaStopping>(s.clone()).ok())
+        {
+            println!(
+                "kmc          stopping rule: replicas per temperature {:?} (cap {}); relative SE of σ(300 K) {:.2} (target {}{})",
+                stop.replicas_per_temperature,
+                stop.target.max_replicas,
+                stop.rel_se_reached,
+                stop.target.rel_se,
+                if stop.target_missed { ", not reached" } else { "" }
+            );
+        }
         print!("{}", halo_filters::table(&ranking));
         for (k, t) in &timings {
             eprintln!("time {k}: {t:.2} s");
