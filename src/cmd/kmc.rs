@@ -79,6 +79,10 @@ pub struct ModelArgs {
     /// site and pair energies (docs/physics.md §5b). Default 0 (no term).
     #[arg(long)]
     pub anion_saturation_ev: Option<f64>,
+    /// Relax the anions to the minimum of the bond-valence global instability index before the
+    /// landscape (averaged model; docs/physics.md §9.9). Off by default.
+    #[arg(long)]
+    pub relax_anions: bool,
     /// Fewest realisations of a disordered structure (explicit model).
     #[arg(long, default_value_t = halo_campaign::transport::ensemble::MIN_REALISATIONS_DISORDERED)]
     pub min_realisations: usize,
@@ -146,6 +150,7 @@ impl ModelArgs {
             dielectric_constant: self.dielectric_constant,
             metropolis_sweeps_per_ion: self.metropolis_sweeps_per_ion,
             anion_saturation_ev: self.anion_saturation_ev,
+            relax_anions: self.relax_anions,
             ensemble: EnsembleSettings {
                 min_realisations: self.min_realisations,
                 max_realisations: self.max_realisations,

@@ -36,6 +36,7 @@ pub mod landscape;
 pub mod params;
 pub mod potential;
 pub mod reference;
+pub mod relax;
 pub mod saturation;
 
 pub use error::BvseError;

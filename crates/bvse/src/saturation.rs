@@ -135,10 +135,10 @@ fn site_label(structure: &Structure, site_index: usize) -> &str {
 /// [`bv_params`] looked up once per (cation, anion) species pair: the table scan is a string
 /// search, and the anion sums visit every cation image around every anion.
 #[derive(Default)]
-struct BvCache(Vec<((Species, Species), (f64, f64))>);
+pub(crate) struct BvCache(Vec<((Species, Species), (f64, f64))>);
 
 impl BvCache {
-    fn get(
+    pub(crate) fn get(
         &mut self,
         cation: Species,
         anion: Species,
@@ -165,7 +165,7 @@ pub fn max_bond_length_ang(
     params.validate()?;
     let mut cache = BvCache::default();
     let mut longest: f64 = 0.0;
-    for (k, anion, _) in anions(structure)? {
+    for (k, anion, _) in anions(structure, "anion_saturation_ev")? {
         let (r0, b) = cache.get(mobile, anion, k, structure)?;
         longest = longest.max(r0 - b * params.min_bond_valence.ln());
     }
@@ -174,7 +174,10 @@ pub fn max_bond_length_ang(
 
 /// The anions of `structure` (sites whose species are all negative), with occupancy and
 /// valence, and the anion species (one per site; a mixed-anion site is refused).
-fn anions(structure: &Structure) -> Result<Vec<(usize, Species, f64)>, BvseError> {
+pub(crate) fn anions(
+    structure: &Structure,
+    option: &'static str,
+) -> Result<Vec<(usize, Species, f64)>, BvseError> {
     let mut out = Vec::new();
     for (k, site) in structure.sites.iter().enumerate() {
         let neg: Vec<&(Species, f64)> = site
@@ -187,9 +190,9 @@ fn anions(structure: &Structure) -> Result<Vec<(usize, Species, f64)>, BvseError
             [(sp, occ)] => out.push((k, *sp, *occ)),
             _ => {
                 return Err(BvseError::InvalidParameter {
-                    name: "anion_saturation_ev",
+                    name: option,
                     reason: format!(
-                        "site {k} ({}) mixes anions; the saturation term needs one anion per site",
+                        "site {k} ({}) mixes anions; bond-valence sums per anion need one anion per site",
                         site_label(structure, k)
                     ),
                 })
@@ -210,7 +213,7 @@ pub fn saturation_terms(
 ) -> Result<SaturationTerms, BvseError> {
     params.validate()?;
     let lattice = &structure.lattice;
-    let anions = anions(structure)?;
+    let anions = anions(structure, "anion_saturation_ev")?;
     let c = params.stiffness_ev;
     let cut = |(r0, b): (f64, f64)| r0 - b * params.min_bond_valence.ln();
     let bv = |(r0, b): (f64, f64), r: f64| ((r0 - r) / b).exp();
@@ -325,7 +328,7 @@ mod tests {
         p: &SaturationParams,
     ) -> f64 {
         let terms = saturation_terms(structure, mobile, sites, p).unwrap();
-        let anions = anions(structure).unwrap();
+        let anions = anions(structure, "anion_saturation_ev").unwrap();
         let mut e = 0.0;
         for (x, &(k, anion, occ)) in anions.iter().enumerate() {
             let bvp = bv_params(mobile, anion, k, structure).unwrap();

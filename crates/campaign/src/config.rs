@@ -199,6 +199,10 @@ pub struct KmcSection {
     /// Stiffness of the anions' bond-valence saturation, eV/v.u.² (explicit model; default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anion_saturation_ev: Option<f64>,
+    /// Relax the anions to the bond-valence (GII) minimum before the landscape (averaged model;
+    /// default false; docs/physics.md §9.9).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub relax_anions: bool,
     /// Most replicas per temperature: the cap of the averaged model's stopping rule (default
     /// 4 × `replicas`; equal to `replicas`: fixed runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,6 +271,7 @@ impl Default for KmcSection {
             metropolis_sweeps_per_ion: None,
             anion_saturation_ev: None,
             max_replicas: None,
+            relax_anions: false,
             min_realisations: default_min_realisations(),
             max_realisations: default_max_realisations(),
             target_rel_se: default_target_rel_se(),

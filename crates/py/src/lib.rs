@@ -126,7 +126,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Li), `pair_potential` (explicit model: `"bvse"`, the default, or `"yukawa"`),
 /// `dielectric_constant` (explicit model with `pair_potential="yukawa"`, default calibrated),
 /// `anion_saturation_ev` (explicit model: stiffness of the anions' bond-valence saturation,
-/// eV/v.u.², default 0),
+/// eV/v.u.², default 0), `relax_anions` (averaged model: anions moved to the bond-valence GII
+/// minimum before the landscape, default False),
 /// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
 /// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
 /// `replicas` (4), `max_replicas` (averaged model: cap of the stopping rule, default 4 ×
@@ -139,6 +140,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pyo3(name = "kmc")]
 #[pyo3(signature = (structure, temperatures_k = None, *, model = "averaged".to_string(),
                     pair_potential = None, dielectric_constant = None, anion_saturation_ev = None,
+                    relax_anions = false,
                     seed = 0, supercell = None,
                     mobile_ion = "Li+".to_string(), resolution_ang = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
@@ -157,6 +159,7 @@ fn py_kmc<'py>(
     pair_potential: Option<String>,
     dielectric_constant: Option<f64>,
     anion_saturation_ev: Option<f64>,
+    relax_anions: bool,
     seed: u64,
     supercell: Option<Bound<'py, PyAny>>,
     mobile_ion: String,
@@ -195,6 +198,7 @@ fn py_kmc<'py>(
         pair_potential,
         dielectric_constant,
         anion_saturation_ev,
+        relax_anions,
         temperatures_k: alias(
             "temperatures_k",
             temperatures_k,

@@ -206,3 +206,13 @@ def test_resume_without_a_shard_continues_the_one_the_folder_holds(tmp_path, in_
     halo.run(wf, out=tmp_path / "s", shard="1/2")
     with pytest.raises(halo.CampaignError, match="shards 0/2, 1/2"):
         halo.resume(tmp_path / "s")
+
+
+def test_kmc_relax_anions_keyword_equals_flag(cli_json, spinel_path, in_repo):
+    k = halo.kmc(spinel_path, relax_anions=True, **KMC_KW).to_dict()
+    c = cli_json("kmc", spinel_path, *KMC_FLAGS, "--relax-anions")
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    assert k["calibration"]["relax_anions"] is True
+    with pytest.raises(halo.ParameterError, match="--relax-anions: applies to the averaged"):
+        halo.kmc(spinel_path, model="explicit", relax_anions=True)

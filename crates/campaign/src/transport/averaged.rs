@@ -33,6 +33,19 @@ pub fn evaluate(
         });
     }
     let t0 = Instant::now();
+    let relaxed;
+    let structure = if settings.relax_anions {
+        let (s, _) = halo_bvse::relax::relax_anions(
+            structure,
+            element,
+            &halo_bvse::relax::RelaxParams::default(),
+        )
+        .map_err(|e| fail("bvse")(format!("anion relaxation: {e}")))?;
+        relaxed = s;
+        &relaxed
+    } else {
+        structure
+    };
     let bp = BvseParams {
         mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
         ..settings.bvse.clone()

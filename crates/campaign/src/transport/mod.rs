@@ -98,6 +98,9 @@ pub struct TransportSettings {
     /// Stiffness c of the anions' bond-valence saturation lattice gas (explicit model;
     /// `halo_bvse::saturation`), eV/v.u.²; 0: no term.
     pub anion_saturation_ev: f64,
+    /// Move the anions to the minimum of the global instability index before the landscape
+    /// (averaged model; `halo_bvse::relax`).
+    pub relax_anions: bool,
     /// Mobile ions per structure cell instead of the composition's count.
     pub mobile_per_cell: Option<f64>,
     /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within

@@ -163,6 +163,9 @@ pub struct ModelOptions {
     /// Stiffness c of the anions' bond-valence saturation, eV/v.u.² (explicit model;
     /// `halo_bvse::saturation`; default 0: no term).
     pub anion_saturation_ev: Option<f64>,
+    /// Relax the anions to the bond-valence (GII) minimum before the landscape (averaged model;
+    /// `halo_bvse::relax`; default off).
+    pub relax_anions: bool,
     /// Realisations, stopping rule and stations (explicit model).
     pub ensemble: EnsembleSettings,
     /// Independent replicas per temperature (the averaged model: the replicas each
@@ -196,6 +199,7 @@ impl Default for ModelOptions {
             dielectric_constant: None,
             metropolis_sweeps_per_ion: None,
             anion_saturation_ev: None,
+            relax_anions: false,
             ensemble: EnsembleSettings::default(),
             replicas: defaults::REPLICAS,
             max_replicas: None,
@@ -337,6 +341,12 @@ impl ModelOptions {
                 params.metropolis_sweeps_per_ion = self
                     .metropolis_sweeps_per_ion
                     .unwrap_or(defaults::METROPOLIS_SWEEPS_PER_ION);
+                if self.relax_anions {
+                    return Err(OptionError::new(
+                        "relax_anions",
+                        "applies to the averaged model only (the model is `explicit`)",
+                    ));
+                }
                 if self.max_replicas.is_some() {
                     return Err(OptionError::new(
                         "max_replicas",
@@ -432,6 +442,9 @@ impl ModelOptions {
                 format!("{anion_saturation_ev} is not a finite stiffness ≥ 0 eV/v.u.²"),
             ));
         }
+        if self.relax_anions {
+            calibration["relax_anions"] = json!(true);
+        }
         if self.model == ConductivityModel::Explicit {
             calibration["anion_saturation_ev"] = match self.anion_saturation_ev {
                 Some(c) => json!({"anion_saturation_ev": c,
@@ -445,6 +458,7 @@ impl ModelOptions {
             TransportSettings {
                 model: self.model,
                 anion_saturation_ev,
+                relax_anions: self.relax_anions,
                 bvse,
                 percolation: PercolationParams::default(),
                 kmc: params,
