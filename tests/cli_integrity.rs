@@ -158,9 +158,19 @@ fn an_edited_workflow_or_a_foreign_checkpoint_is_refused_and_recomputed_on_reque
         "{err}"
     );
     assert_eq!(std::fs::read(&ckpt).unwrap(), before, "nothing touched");
+    // `halo status` says so too, and how to go on
+    let st = halo_out(&["status", out_s]);
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert!(
+        text.contains("stale      5 of 5 recorded candidates")
+            && text.contains("--recompute-stale"),
+        "{text}"
+    );
     let o = halo_out(&["resume", out_s, "--no-progress", "--recompute-stale"]);
     assert_finished(&o);
     assert_eq!(all_lines_parse(&ckpt), 5, "recomputed, not mixed");
+    let st = halo_out(&["status", out_s]);
+    assert!(!String::from_utf8_lossy(&st.stdout).contains("stale"));
     let settings: Vec<String> = std::fs::read_to_string(&ckpt)
         .unwrap()
         .lines()

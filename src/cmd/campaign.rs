@@ -313,6 +313,9 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 println!("shards     {n}: incomplete {}", list.join(","));
             }
         }
+        if let Some(stale) = &s.stale {
+            println!("stale      {stale}; `halo resume --recompute-stale` computes them again");
+        }
         for (id, formula, stage, reason) in &s.failed {
             println!("  FAILED {id} {formula} at {stage}: {reason}");
         }

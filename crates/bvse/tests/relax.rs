@@ -56,5 +56,8 @@ fn the_relaxed_spinel_is_a_stationary_point_of_lower_gii() {
         ..RelaxParams::default()
     };
     let (_, free) = relax_anions(&s, Element::LI, &p1).unwrap();
-    assert!((free.gii_after - report.gii_after).abs() < 1e-4, "{free:?} vs {report:?}");
+    assert!(
+        (free.gii_after - report.gii_after).abs() < 1e-4,
+        "{free:?} vs {report:?}"
+    );
 }

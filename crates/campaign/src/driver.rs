@@ -199,6 +199,10 @@ pub struct Status {
     pub pending: usize,
     /// Per shard count N found on disk: shards that are not complete.
     pub incomplete_shards: BTreeMap<u32, Vec<u32>>,
+    /// Records computed with other settings or another model version (`resume` refuses them
+    /// without `--recompute-stale`): how many, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
 }
 
 /// Status of a folder.
@@ -230,7 +234,10 @@ pub fn status(dir: &Path) -> Result<Status, CampaignError> {
     for n in counts {
         incomplete_shards.insert(n, missing_shards(&manifest, &recs, n));
     }
+    let settings = pipeline::settings_hash_of(&lw)?;
+    let stale = stale_records(&recs, &settings, &manifest);
     Ok(Status {
+        stale: (!stale.is_empty()).then(|| describe_stale(&stale, recs.len())),
         name: lw.workflow.campaign.name.clone(),
         planned: manifest.candidates.len(),
         rejected: manifest.rejected.len(),
