@@ -360,7 +360,14 @@ fn validate_names_the_temperatures_below_the_runs_resolution() {
             .arg(&set)
             .arg("--out")
             .arg(&out)
-            .args(["--threads", "2", "--max-replicas", "4"]),
+            .args([
+                "--threads",
+                "2",
+                "--max-replicas",
+                "4",
+                "--target-rel-se",
+                "0.01",
+            ]),
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
@@ -375,9 +382,20 @@ fn validate_names_the_temperatures_below_the_runs_resolution() {
     let ea = rows[0]["predicted_ea_ev"].as_f64().unwrap();
     assert!((ea - 0.745).abs() < 0.1, "{ea}");
     assert!(rows[1].get("unresolved_temperatures_k").is_none());
+    // a 1 % target no 4-replica run meets: every row says how far its σ(300 K) is from it
+    for r in rows {
+        let rel = r["rel_se_above_target"].as_f64().unwrap();
+        assert!(rel > 0.01, "{r}");
+    }
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        report.contains("| ok; σ below the run's resolution at 300 K (not fitted) |"),
+        report.contains(
+            "| ok; σ below the run's resolution at 300 K (not fitted); σ(300 K) relative SE "
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("above the stopping rule's target |"),
         "{report}"
     );
 }

@@ -42,6 +42,7 @@ pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Predic
             .filter(|t| !t.is_resolved())
             .map(|t| t.temperature_k)
             .collect(),
+        stopping: tr.kmc.stopping.clone(),
     })
 }
 

@@ -81,6 +81,9 @@ pub struct Prediction {
     /// (`halo_kmc::TemperatureResult::is_resolved`), K.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unresolved_temperatures_k: Vec<f64>,
+    /// How the kMC's stopping rule ended (averaged model; `halo_kmc::replicas`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<halo_kmc::ReplicaStopping>,
 }
 
 /// One structure file and what the model made of it (and of its noisy copies).
@@ -136,6 +139,10 @@ pub struct RowResult {
     /// The structure's temperatures whose σ was below the run's resolution (not fitted), K.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unresolved_temperatures_k: Vec<f64>,
+    /// The relative SE of σ(300 K) when the kMC's stopping rule ended above its target (the
+    /// cap, or scatter between temperatures): a prediction measured less well than asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_se_above_target: Option<f64>,
 }
 
 /// A composition scored once.

@@ -218,16 +218,25 @@ fn rows_section(s: &mut String, r: &ValidationReport) {
             opt(row.loco_log10_error, |x| format!("{x:+.2}")),
             match &row.reason {
                 Some(reason) => format!("failed: {reason}"),
-                None if !row.unresolved_temperatures_k.is_empty() => format!(
-                    "{}; σ below the run's resolution at {} K (not fitted)",
-                    row.status,
-                    row.unresolved_temperatures_k
-                        .iter()
-                        .map(|t| format!("{t:.0}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                None => row.status.clone(),
+                None => {
+                    let mut status = row.status.clone();
+                    if !row.unresolved_temperatures_k.is_empty() {
+                        status += &format!(
+                            "; σ below the run's resolution at {} K (not fitted)",
+                            row.unresolved_temperatures_k
+                                .iter()
+                                .map(|t| format!("{t:.0}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                    }
+                    if let Some(rel) = row.rel_se_above_target {
+                        status += &format!(
+                            "; σ(300 K) relative SE {rel:.2}, above the stopping rule's target"
+                        );
+                    }
+                    status
+                }
             }
         );
     }

@@ -83,6 +83,7 @@ pub(super) fn score_row(
         loco_log10_error: None,
         diagnosis: None,
         unresolved_temperatures_k: Vec::new(),
+        rel_se_above_target: None,
     };
     match &s.result {
         Err(e) => {
@@ -96,6 +97,11 @@ pub(super) fn score_row(
             rr.predicted_ea_ev = Some(p.ea_ev);
             rr.predicted_ea_se_ev = Some(p.ea_se_ev);
             rr.unresolved_temperatures_k = p.unresolved_temperatures_k.clone();
+            rr.rel_se_above_target = p
+                .stopping
+                .as_ref()
+                .filter(|s| s.target_missed)
+                .map(|s| s.rel_se_reached);
             if sigma > 0.0 && sigma.is_finite() {
                 rr.log10_error = Some((sigma / r.sigma_rt_s_per_cm).log10());
                 if let Some(nu) = rr.loco_attempt_frequency_hz {

@@ -112,6 +112,11 @@ def kmc(
     structure: StructureLike,
     temperatures_k: Optional[Sequence[float]] = None,
     *,
+    model: str = "averaged",
+    pair_potential: Optional[str] = None,
+    dielectric_constant: Optional[float] = None,
+    anion_saturation_ev: Optional[float] = None,
+    relax_anions: bool = False,
     seed: int = 0,
     supercell: Union[str, Sequence[int], None] = None,
     mobile_ion: str = "Li+",
@@ -119,6 +124,8 @@ def kmc(
     blocking_distance_ang: Optional[float] = None,
     attempt_frequency_hz: Optional[float] = None,
     replicas: int = 4,
+    max_replicas: Optional[int] = None,
+    target_rel_se: Optional[float] = None,
     blocks: int = 16,
     hops_per_block: float = 50.0,
     equilibration: float = 100.0,
@@ -135,7 +142,12 @@ def kmc(
     ``blocking_distance_ang`` (alias ``blocking_distance``): Å, default 2.5;
     ``attempt_frequency_hz`` (alias ``attempt_frequency``): s⁻¹, default the calibrated ν0;
     ``hops_per_block``, ``equilibration``: hops per ion; ``mobile_per_cell``: mobile ions per
-    cell (default from the composition). Ctrl-C raises KeyboardInterrupt."""
+    cell (default from the composition); ``model``: ``"averaged"`` (default) or ``"explicit"``
+    (with ``pair_potential``, ``dielectric_constant``, ``anion_saturation_ev``);
+    ``relax_anions``: anions moved to their bond-valence (GII) minimum first (averaged model);
+    ``target_rel_se`` (0.2) and ``max_replicas`` (4 × ``replicas``): the stopping rule — replicas
+    are added where σ is not yet measured until σ(300 K) has that relative SE or the cap.
+    Ctrl-C raises KeyboardInterrupt."""
 
 def eval(
     structure: StructureLike,
