@@ -9,7 +9,7 @@ these CIFs) over a grid of shifts, and for each copy records
   * the global instability index GII = sqrt(sum_i w_i (S_i - V_i)^2 / sum_i w_i) over the
     framework ions (16d cations and Cl, each species weighted by its occupancy), with the bond
     valences s = exp((R0 - R)/b) of the landscape's own softBV parameters
-    (crates/data/tables/bvse_params.csv), every bond with s >= 0.001 (halo_bvse::relax's bond list)
+    (crates/data/tables/bvse_params.csv), every bond with s >= 1e-6 (halo_bvse::relax's bond list)
     and every cation (mobile Li included, occupancy weighted) counted in the Cl sums;
   * optionally (--kmc) sigma(300 K) and Ea of `halo kmc` with the shipped defaults.
 OBELiX-style noise (sigma = 0.01 fractional per axis, averaged back onto (x, x, 1-x)) moves x by
@@ -42,8 +42,9 @@ SPINELS = [
 ]
 SHIFTS = [-0.008, -0.006, -0.004, -0.002, 0.0, 0.002, 0.004, 0.006, 0.008]
 VALENCE = {"Li": 1, "Sc": 3, "In": 3, "Cl": -1}
-# bonds counted: s >= 0.001, the bond list of halo_bvse::relax (Li-Cl 5.78 A, Sc-Cl 6.34 A)
-MIN_BOND_VALENCE = 1e-3
+# bonds counted: s >= 1e-6, the bond list of halo_bvse::relax (Li-Cl 10.2 A, Sc-Cl 10.6 A)
+MIN_BOND_VALENCE = 1e-6
+NEIGHBOUR_RADIUS_ANG = 11.0
 
 
 def bv_params():
@@ -75,7 +76,7 @@ def gii(path, params):
     s = Structure.from_file(path)
     num = den = 0.0
     d8a, d16d = [], []
-    neigh = s.get_all_neighbors(6.5)
+    neigh = s.get_all_neighbors(NEIGHBOUR_RADIUS_ANG)
     for i, site in enumerate(s):
         occ = site.species.as_dict()
         for el, w in occ.items():

@@ -399,3 +399,61 @@ fn validate_names_the_temperatures_below_the_runs_resolution() {
         "{report}"
     );
 }
+
+/// The explicit model meets the same stopping rule by adding realisations: a row that ends at
+/// the realisation cap above the target says so, as the averaged model's rows do.
+#[test]
+fn validate_flags_an_explicit_row_that_stopped_above_the_target() {
+    let d = tempfile::tempdir().unwrap();
+    let set = d.path().join("set.csv");
+    std::fs::write(
+        &set,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm,ea_ev\nlialcl4,{},LiAlCl4,1e-6,0.47\n",
+            structure("LiAlCl4_P21c_COD1004036.cif").display()
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    run_ok(
+        halo()
+            .arg("validate")
+            .arg(&set)
+            .arg("--out")
+            .arg(&out)
+            .args([
+                "--model",
+                "explicit",
+                "--temperatures-k",
+                "400,500",
+                "--replicas",
+                "1",
+                "--blocks",
+                "4",
+                "--hops-per-block",
+                "5",
+                "--equilibration",
+                "5",
+                "--max-realisations",
+                "1",
+                "--min-realisations",
+                "1",
+                "--target-rel-se",
+                "0.001",
+            ]),
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let row = &json["rows"][0];
+    assert_eq!(row["status"], "ok", "{row}");
+    assert!(
+        row["rel_se_above_target"].as_f64().unwrap() > 0.001,
+        "{row}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("above the stopping rule's target |"),
+        "{report}"
+    );
+}

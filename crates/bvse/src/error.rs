@@ -49,6 +49,9 @@ pub enum BvseError {
         limit_bytes: u64,
     },
     /// Writing a grid file failed.
+    #[error("anion relaxation: {0}")]
+    Relaxation(String),
+
     #[error("cannot write grid: {0}")]
     Write(String),
 }

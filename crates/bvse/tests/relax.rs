@@ -15,19 +15,19 @@ fn load(name: &str) -> Structure {
 #[test]
 fn the_gii_of_the_refined_spinels_matches_the_independent_script() {
     // (structure, GII of scripts/anion_parameter_scan.py at the refined x, the same bonds:
-    // s ≥ 0.001); the two differ only by round-off
+    // s ≥ 1e-6); the two differ only by round-off
     for (name, reference) in [
         (
             "Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif",
-            0.04670962160177485,
+            0.05573671292627434,
         ),
         (
             "Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif",
-            0.03598178628736424,
+            0.041433885839760605,
         ),
         (
             "Li2In0.444Sc0.222Cl4_Fd-3m_Zhou2022_neutron.cif",
-            0.03843050625847714,
+            0.042554149137237186,
         ),
     ] {
         let gii = global_instability_index(&load(name), Element::LI).unwrap();
@@ -42,8 +42,8 @@ fn the_gii_of_the_refined_spinels_matches_the_independent_script() {
 fn the_relaxed_spinel_is_a_stationary_point_of_lower_gii() {
     let s = load("Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif");
     let (r, report) = relax_anions(&s, Element::LI, &RelaxParams::default()).unwrap();
-    // the scan's x of least GII (grid 0.002) has GII 0.0104: the free relaxation goes lower
-    assert!(report.gii_after < 0.0104, "{report:?}");
+    // the scan's x of least GII (grid 0.002) has GII 0.0193: the free relaxation goes lower
+    assert!(report.gii_after < 0.0193, "{report:?}");
     assert!(report.max_displacement_ang < 0.2, "{report:?}");
     let (_, again) = relax_anions(&r, Element::LI, &RelaxParams::default()).unwrap();
     assert!(again.max_displacement_ang < 1e-3, "{again:?}");

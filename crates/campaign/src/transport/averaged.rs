@@ -40,7 +40,7 @@ pub fn evaluate(
             element,
             &halo_bvse::relax::RelaxParams::default(),
         )
-        .map_err(|e| fail("bvse")(format!("anion relaxation: {e}")))?;
+        .map_err(|e| fail("bvse")(e.to_string()))?;
         relaxed = s;
         &relaxed
     } else {

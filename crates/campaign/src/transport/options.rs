@@ -264,6 +264,39 @@ fn constant(
 }
 
 impl ModelOptions {
+    /// Refuse, naming it, an option given for a model that does not have it: the explicit
+    /// model's pair potential, Yukawa ε and anion saturation with the averaged model, the
+    /// averaged model's anion relaxation and replica cap with the explicit model (which meets
+    /// the stopping rule by adding realisations).
+    fn refuse_the_other_models_options(&self) -> Result<(), OptionError> {
+        let (given, model, only) = match self.model {
+            ConductivityModel::Averaged => (
+                vec![
+                    ("pair_potential", self.pair_potential.is_some()),
+                    ("dielectric_constant", self.dielectric_constant.is_some()),
+                    ("anion_saturation_ev", self.anion_saturation_ev.is_some()),
+                ],
+                "averaged",
+                "explicit",
+            ),
+            ConductivityModel::Explicit => (
+                vec![
+                    ("relax_anions", self.relax_anions),
+                    ("max_replicas", self.max_replicas.is_some()),
+                ],
+                "explicit",
+                "averaged",
+            ),
+        };
+        match given.iter().find(|(_, g)| *g) {
+            Some((option, _)) => Err(OptionError::new(
+                option,
+                format!("applies to the {only} model only (the model is `{model}`)"),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Check the options into the transport settings and say where the fitted constants come
     /// from (the JSON `calibration` object: `attempt_frequency_hz` always; for the explicit
     /// model `pair_potential`, and `dielectric_constant` with the Yukawa form). Errors name the
@@ -283,19 +316,12 @@ impl ModelOptions {
                 format!("'{}' is not an ion: {e}", self.mobile_ion),
             )
         })?;
+        self.refuse_the_other_models_options()?;
         // the ν0 object at the top level (as before the explicit model), the model's name and,
         // for the explicit model, the pair potential's (and the Yukawa ε's) object beside it
         let pair = match self.model {
             ConductivityModel::Explicit => Some(self.pair_potential.unwrap_or_default()),
-            ConductivityModel::Averaged => {
-                if self.pair_potential.is_some() {
-                    return Err(OptionError::new(
-                        "pair_potential",
-                        "applies to the explicit model only (the model is `averaged`)",
-                    ));
-                }
-                None
-            }
+            ConductivityModel::Averaged => None,
         };
         let calibration_model = pair.map_or(self.model.name(), PairPotential::calibration_model);
         let (nu0, mut calibration) = constant(
@@ -341,34 +367,9 @@ impl ModelOptions {
                 params.metropolis_sweeps_per_ion = self
                     .metropolis_sweeps_per_ion
                     .unwrap_or(defaults::METROPOLIS_SWEEPS_PER_ION);
-                if self.relax_anions {
-                    return Err(OptionError::new(
-                        "relax_anions",
-                        "applies to the averaged model only (the model is `explicit`)",
-                    ));
-                }
-                if self.max_replicas.is_some() {
-                    return Err(OptionError::new(
-                        "max_replicas",
-                        "applies to the averaged model only (the explicit model adds \
-                         realisations: max_realisations)",
-                    ));
-                }
                 self.ensemble.validate()?;
             }
             ConductivityModel::Averaged => {
-                if self.anion_saturation_ev.is_some() {
-                    return Err(OptionError::new(
-                        "anion_saturation_ev",
-                        "applies to the explicit model only (the model is `averaged`)",
-                    ));
-                }
-                if self.dielectric_constant.is_some() {
-                    return Err(OptionError::new(
-                        "dielectric_constant",
-                        "applies to the explicit model only (the model is `averaged`)",
-                    ));
-                }
                 params.blocking_distance_ang = self
                     .blocking_distance_ang
                     .unwrap_or(defaults::BLOCKING_DISTANCE_ANG);

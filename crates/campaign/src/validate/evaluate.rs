@@ -43,6 +43,12 @@ pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Predic
             .map(|t| t.temperature_k)
             .collect(),
         stopping: tr.kmc.stopping.clone(),
+        // one rule, two ways to meet it: more replicas, or more realisations
+        rel_se_above_target: match (&tr.kmc.stopping, &tr.ensemble) {
+            (Some(s), _) if s.target_missed => Some(s.rel_se_reached),
+            (_, Some(e)) if e.hit_cap => Some(e.rel_se_reached),
+            _ => None,
+        },
     })
 }
 

@@ -84,6 +84,10 @@ pub struct Prediction {
     /// How the kMC's stopping rule ended (averaged model; `halo_kmc::replicas`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopping: Option<halo_kmc::ReplicaStopping>,
+    /// The relative SE of σ(300 K) when the stopping rule ended above its target: the averaged
+    /// model's replicas or the explicit model's realisations (at the cap, or on scatter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_se_above_target: Option<f64>,
 }
 
 /// One structure file and what the model made of it (and of its noisy copies).

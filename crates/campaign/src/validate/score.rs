@@ -97,11 +97,7 @@ pub(super) fn score_row(
             rr.predicted_ea_ev = Some(p.ea_ev);
             rr.predicted_ea_se_ev = Some(p.ea_se_ev);
             rr.unresolved_temperatures_k = p.unresolved_temperatures_k.clone();
-            rr.rel_se_above_target = p
-                .stopping
-                .as_ref()
-                .filter(|s| s.target_missed)
-                .map(|s| s.rel_se_reached);
+            rr.rel_se_above_target = p.rel_se_above_target;
             if sigma > 0.0 && sigma.is_finite() {
                 rr.log10_error = Some((sigma / r.sigma_rt_s_per_cm).log10());
                 if let Some(nu) = rr.loco_attempt_frequency_hz {
