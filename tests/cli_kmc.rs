@@ -1,24 +1,10 @@
 //! End-to-end tests of `halo kmc`.
 mod common;
-use common::{fails_with, halo, json_ok, structure};
+use common::{fails_with, halo, json_ok, short_statistics, structure};
 use std::process::Command;
 
 const SPINEL: &str = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
 const MONOCLINIC: &str = "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif";
-
-/// Short kMC statistics (one replica, four blocks of five hops per ion).
-fn short_statistics(cmd: &mut Command) -> &mut Command {
-    cmd.args([
-        "--replicas",
-        "1",
-        "--blocks",
-        "4",
-        "--hops-per-block",
-        "5",
-        "--equilibration",
-        "5",
-    ])
-}
 
 /// Short statistics on a coarse grid and a small supercell.
 fn quick(cmd: &mut Command) -> &mut Command {

@@ -333,26 +333,19 @@ fn seed_repeats_are_runs_at_the_next_seeds() {
     assert!(report.contains("| seed 5, LOCO |"), "{report}");
 }
 
-/// A row whose kMC left a temperature unresolved (LiI at seed 0: at 300 K the ions only rattle)
-/// is scored from the resolved temperatures, and the JSON and the report say which temperature
-/// was left out. The run is the fixed one of 4 replicas (`--max-replicas 4`): the default stopping
-/// rule would give the 300 K point the replicas that resolve it (`tests/cli_kmc.rs`).
-#[test]
-fn validate_names_the_temperatures_below_the_runs_resolution() {
+/// `halo validate SET --out DIR ARGS` on a set of `(id, file, formula, σ, Ea)` rows in a temporary
+/// folder: the JSON and the report.
+fn validate_rows(
+    rows: &[(&str, &Path, &str, &str, &str)],
+    args: &[&str],
+) -> (serde_json::Value, String) {
     let d = tempfile::tempdir().unwrap();
-    let v = root().join("tests/validation/structures");
     let set = d.path().join("set.csv");
-    std::fs::write(
-        &set,
-        format!(
-            "id,file,formula,sigma_rt_s_per_cm,ea_ev\n\
-             lii,{},LiI,1e-7,\n\
-             lialcl4,{},LiAlCl4,1e-6,0.47\n",
-            v.join("LiI_Fm-3m_mp-22899.cif").display(),
-            structure("LiAlCl4_P21c_COD1004036.cif").display()
-        ),
-    )
-    .unwrap();
+    let mut text = String::from("id,file,formula,sigma_rt_s_per_cm,ea_ev\n");
+    for (id, file, formula, sigma, ea) in rows {
+        text += &format!("{id},{},{formula},{sigma},{ea}\n", file.display());
+    }
+    std::fs::write(&set, text).unwrap();
     let out = d.path().join("out");
     run_ok(
         halo()
@@ -360,18 +353,38 @@ fn validate_names_the_temperatures_below_the_runs_resolution() {
             .arg(&set)
             .arg("--out")
             .arg(&out)
-            .args([
-                "--threads",
-                "2",
-                "--max-replicas",
-                "4",
-                "--target-rel-se",
-                "0.01",
-            ]),
+            .args(args),
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
-            .unwrap();
+    let json = serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+        .unwrap();
+    (
+        json,
+        std::fs::read_to_string(out.join("report.md")).unwrap(),
+    )
+}
+
+/// A row whose kMC left a temperature unresolved (LiI at seed 0: at 300 K the ions only rattle)
+/// is scored from the resolved temperatures, and the JSON and the report say which temperature
+/// was left out. The run is the fixed one of 4 replicas (`--max-replicas 4`): the default stopping
+/// rule would give the 300 K point the replicas that resolve it (`tests/cli_kmc.rs`).
+#[test]
+fn validate_names_the_temperatures_below_the_runs_resolution() {
+    let lii = root().join("tests/validation/structures/LiI_Fm-3m_mp-22899.cif");
+    let lialcl4 = structure("LiAlCl4_P21c_COD1004036.cif");
+    let (json, report) = validate_rows(
+        &[
+            ("lii", &lii, "LiI", "1e-7", ""),
+            ("lialcl4", &lialcl4, "LiAlCl4", "1e-6", "0.47"),
+        ],
+        &[
+            "--threads",
+            "2",
+            "--max-replicas",
+            "4",
+            "--target-rel-se",
+            "0.01",
+        ],
+    );
     let rows = json["rows"].as_array().unwrap();
     assert_eq!(rows[0]["id"], "lii");
     assert_eq!(rows[0]["status"], "ok");
@@ -387,7 +400,6 @@ fn validate_names_the_temperatures_below_the_runs_resolution() {
         let rel = r["rel_se_above_target"].as_f64().unwrap();
         assert!(rel > 0.01, "{r}");
     }
-    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         report.contains(
             "| ok; σ below the run's resolution at 300 K (not fitted); σ(300 K) relative SE "
@@ -404,54 +416,26 @@ fn validate_names_the_temperatures_below_the_runs_resolution() {
 /// the realisation cap above the target says so, as the averaged model's rows do.
 #[test]
 fn validate_flags_an_explicit_row_that_stopped_above_the_target() {
-    let d = tempfile::tempdir().unwrap();
-    let set = d.path().join("set.csv");
-    std::fs::write(
-        &set,
-        format!(
-            "id,file,formula,sigma_rt_s_per_cm,ea_ev\nlialcl4,{},LiAlCl4,1e-6,0.47\n",
-            structure("LiAlCl4_P21c_COD1004036.cif").display()
-        ),
-    )
-    .unwrap();
-    let out = d.path().join("out");
-    run_ok(
-        halo()
-            .arg("validate")
-            .arg(&set)
-            .arg("--out")
-            .arg(&out)
-            .args([
-                "--model",
-                "explicit",
-                "--temperatures-k",
-                "400,500",
-                "--replicas",
-                "1",
-                "--blocks",
-                "4",
-                "--hops-per-block",
-                "5",
-                "--equilibration",
-                "5",
-                "--max-realisations",
-                "1",
-                "--min-realisations",
-                "1",
-                "--target-rel-se",
-                "0.001",
-            ]),
-    );
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
-            .unwrap();
+    let lialcl4 = structure("LiAlCl4_P21c_COD1004036.cif");
+    let mut args = vec!["--model", "explicit", "--temperatures-k", "400,500"];
+    // one replica of four blocks of five hops per ion (common::short_statistics), one realisation
+    args.extend(["--replicas", "1", "--blocks", "4", "--hops-per-block", "5"]);
+    args.extend([
+        "--equilibration",
+        "5",
+        "--max-realisations",
+        "1",
+        "--min-realisations",
+        "1",
+    ]);
+    args.extend(["--target-rel-se", "0.001"]);
+    let (json, report) = validate_rows(&[("lialcl4", &lialcl4, "LiAlCl4", "1e-6", "0.47")], &args);
     let row = &json["rows"][0];
     assert_eq!(row["status"], "ok", "{row}");
     assert!(
         row["rel_se_above_target"].as_f64().unwrap() > 0.001,
         "{row}"
     );
-    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         report.contains("above the stopping rule's target |"),
         "{report}"

@@ -19,6 +19,20 @@ pub fn structure(name: &str) -> PathBuf {
     root().join("structures").join(name)
 }
 
+/// Short kMC statistics (one replica, four blocks of five hops per ion).
+pub fn short_statistics(cmd: &mut Command) -> &mut Command {
+    cmd.args([
+        "--replicas",
+        "1",
+        "--blocks",
+        "4",
+        "--hops-per-block",
+        "5",
+        "--equilibration",
+        "5",
+    ])
+}
+
 /// Run `cmd` and require exit 0, showing its stderr otherwise.
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("the halo binary runs");
