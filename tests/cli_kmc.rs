@@ -385,6 +385,39 @@ fn the_stopping_rule_gives_a_rattling_temperature_the_replicas_it_needs() {
     }
 }
 
+/// E_3D and σ(300 K) of a short `halo kmc` run of `file` with `extra` flags, and its JSON.
+fn relaxed_run(file: &std::path::Path, extra: &[&str]) -> (f64, f64, serde_json::Value) {
+    let mut cmd = halo();
+    cmd.arg("kmc").arg(file).args([
+        "--temperatures-k",
+        "300,400,500",
+        "--max-replicas",
+        "4",
+        "--json",
+    ]);
+    cmd.args(extra);
+    let v = json_ok(&mut cmd);
+    (
+        v["network"]["e_3d_ev"].as_f64().unwrap(),
+        v["arrhenius"]["sigma_300k_s_per_cm"].as_f64().unwrap(),
+        v,
+    )
+}
+
+/// An OBELiX-style noisy copy (σ = 0.01 fractional) of `file` written to `dir`.
+fn noisy_copy(file: &std::path::Path, dir: &std::path::Path, seed: u64) -> std::path::PathBuf {
+    let noisy = dir.join(format!("noisy{seed}.cif"));
+    let out = halo()
+        .arg("perturb")
+        .arg(file)
+        .args(["--seed", &seed.to_string(), "--out"])
+        .arg(&noisy)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    noisy
+}
+
 /// `--relax-anions` moves the anions to the bond-valence (GII) minimum before the landscape:
 /// OBELiX-style noisy copies of a chlorospinel (which move its BVSE barrier by ±0.2 eV) relax to
 /// the same landscape, so their σ(300 K) agree within a few tenths of a decade; without it the
@@ -393,47 +426,20 @@ fn the_stopping_rule_gives_a_rattling_temperature_the_replicas_it_needs() {
 fn relaxed_anions_make_a_spinel_insensitive_to_coordinate_noise() {
     let d = tempfile::tempdir().unwrap();
     let f = structure("Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif");
-    let run = |file: &std::path::Path, relax: bool| -> (f64, f64) {
-        let mut cmd = halo();
-        cmd.arg("kmc").arg(file).args([
-            "--temperatures-k",
-            "300,400,500",
-            "--max-replicas",
-            "4",
-            "--json",
-        ]);
-        if relax {
-            cmd.arg("--relax-anions");
-        }
-        let v = json_ok(&mut cmd);
-        if relax {
-            assert_eq!(v["calibration"]["relax_anions"], true);
-        }
-        (
-            v["network"]["e_3d_ev"].as_f64().unwrap(),
-            v["arrhenius"]["sigma_300k_s_per_cm"].as_f64().unwrap(),
-        )
-    };
-    let (e_ref, s_ref) = run(&f, true);
+    let (e_ref, s_ref, v) = relaxed_run(&f, &["--relax-anions"]);
+    assert_eq!(v["calibration"]["relax_anions"], true);
+    assert!(v["calibration"].get("relax_energy").is_none());
     let mut spread_raw: f64 = 0.0;
-    let (e_raw, _) = run(&f, false);
+    let (e_raw, _, _) = relaxed_run(&f, &[]);
     for seed in [2u64, 4] {
-        let noisy = d.path().join(format!("noisy{seed}.cif"));
-        let out = halo()
-            .arg("perturb")
-            .arg(&f)
-            .args(["--seed", &seed.to_string(), "--out"])
-            .arg(&noisy)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let (e, s) = run(&noisy, true);
+        let noisy = noisy_copy(&f, d.path(), seed);
+        let (e, s, _) = relaxed_run(&noisy, &["--relax-anions"]);
         assert!((e - e_ref).abs() < 0.01, "seed {seed}: E_3D {e} vs {e_ref}");
         assert!(
             (s / s_ref).log10().abs() < 0.3,
             "seed {seed}: σ {s:e} vs {s_ref:e}"
         );
-        spread_raw = spread_raw.max((run(&noisy, false).0 - e_raw).abs());
+        spread_raw = spread_raw.max((relaxed_run(&noisy, &[]).0 - e_raw).abs());
     }
     // the same copies, unrelaxed: the barrier moves by more than 0.1 eV
     assert!(spread_raw > 0.1, "unrelaxed E_3D spread {spread_raw}");
@@ -443,5 +449,50 @@ fn relaxed_anions_make_a_spinel_insensitive_to_coordinate_noise() {
             .arg(&f)
             .args(["--model", "explicit", "--relax-anions"]),
         "--relax-anions: applies to the averaged model only",
+    );
+}
+
+/// `--relax-energy force_field` relaxes the anions in a bond-valence force field, whose
+/// anion–anion repulsion gives each anion a place: the monoclinic Li3In2/3Sc1/3Cl6 refinement,
+/// whose anions the valence sums alone would slide by 0.83 Å (refused), relaxes by 0.06 Å, and
+/// its noisy copies (unrelaxed E_3D 0.39–0.55 eV) relax to one landscape.
+#[test]
+fn the_force_field_relaxes_a_monoclinic_chloride_that_the_valence_sums_cannot() {
+    let d = tempfile::tempdir().unwrap();
+    let f = structure("Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif");
+    fails_with(
+        halo().arg("kmc").arg(&f).arg("--relax-anions"),
+        "far from a minimum of the bond-valence sums (GII)",
+    );
+    let ff = ["--relax-anions", "--relax-energy", "force_field"];
+    let (e_ref, s_ref, v) = relaxed_run(&f, &ff);
+    assert_eq!(v["calibration"]["relax_anions"], true);
+    assert_eq!(v["calibration"]["relax_energy"], "force_field");
+    let (e_raw, _, _) = relaxed_run(&f, &[]);
+    let mut spread_raw: f64 = 0.0;
+    for seed in [2u64, 4] {
+        let noisy = noisy_copy(&f, d.path(), seed);
+        let (e, s, _) = relaxed_run(&noisy, &ff);
+        assert!((e - e_ref).abs() < 0.03, "seed {seed}: E_3D {e} vs {e_ref}");
+        assert!(
+            (s / s_ref).log10().abs() < 0.3,
+            "seed {seed}: σ {s:e} vs {s_ref:e}"
+        );
+        spread_raw = spread_raw.max((relaxed_run(&noisy, &[]).0 - e_raw).abs());
+    }
+    assert!(spread_raw > 0.05, "unrelaxed E_3D spread {spread_raw}");
+    fails_with(
+        halo()
+            .arg("kmc")
+            .arg(&f)
+            .args(["--relax-energy", "force_field"]),
+        "--relax-energy: applies only when the anions are relaxed",
+    );
+    fails_with(
+        halo()
+            .arg("kmc")
+            .arg(&f)
+            .args(["--relax-anions", "--relax-energy", "gii"]),
+        "--relax-energy: 'gii': expected `valence_sums` or `force_field`",
     );
 }

@@ -79,10 +79,15 @@ pub struct ModelArgs {
     /// site and pair energies (docs/physics.md §5b). Default 0 (no term).
     #[arg(long)]
     pub anion_saturation_ev: Option<f64>,
-    /// Relax the anions to the minimum of the bond-valence global instability index before the
-    /// landscape (averaged model; docs/physics.md §9.9). Off by default.
+    /// Relax the anions before the landscape (averaged model; docs/physics.md §9.9). Off by
+    /// default.
     #[arg(long)]
     pub relax_anions: bool,
+    /// The energy of `--relax-anions`: `valence_sums` (the bond-valence global instability
+    /// index; the default) or `force_field` (a bond-valence force field: Morse bonds to the
+    /// cations, screened Coulomb repulsion between the anions; docs/physics.md §9.10).
+    #[arg(long)]
+    pub relax_energy: Option<String>,
     /// Fewest realisations of a disordered structure (explicit model).
     #[arg(long, default_value_t = halo_campaign::transport::ensemble::MIN_REALISATIONS_DISORDERED)]
     pub min_realisations: usize,
@@ -133,6 +138,11 @@ impl ModelArgs {
             .as_deref()
             .map(PairPotential::parse)
             .transpose()?;
+        let relax_energy = self
+            .relax_energy
+            .as_deref()
+            .map(halo_campaign::transport::parse_relax_energy)
+            .transpose()?;
         let temperatures_k = match &self.temperatures {
             Some(t) => Some(parse_temperatures(t)?),
             None => None,
@@ -151,6 +161,7 @@ impl ModelArgs {
             metropolis_sweeps_per_ion: self.metropolis_sweeps_per_ion,
             anion_saturation_ev: self.anion_saturation_ev,
             relax_anions: self.relax_anions,
+            relax_energy,
             ensemble: EnsembleSettings {
                 min_realisations: self.min_realisations,
                 max_realisations: self.max_realisations,

@@ -203,6 +203,10 @@ pub struct KmcSection {
     /// default false; docs/physics.md §9.9).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub relax_anions: bool,
+    /// The energy of that relaxation: `valence_sums` (the GII; default) or `force_field` (the
+    /// bond-valence force field; docs/physics.md §9.10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relax_energy: Option<halo_bvse::relax::RelaxEnergy>,
     /// Most replicas per temperature: the cap of the averaged model's stopping rule (default
     /// 4 × `replicas`; equal to `replicas`: fixed runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,6 +276,7 @@ impl Default for KmcSection {
             anion_saturation_ev: None,
             max_replicas: None,
             relax_anions: false,
+            relax_energy: None,
             min_realisations: default_min_realisations(),
             max_realisations: default_max_realisations(),
             target_rel_se: default_target_rel_se(),
@@ -549,6 +554,14 @@ fractions = "0:0.666:0.111"
             (
                 GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\nanion_saturation_ev = -1\n",
                 "kmc.anion_saturation_ev: -1 is not a finite stiffness",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\nrelax_energy = \"force_field\"\n",
+                "kmc.relax_energy: applies only when the anions are relaxed",
+            ),
+            (
+                GOOD.to_string() + "[kmc]\nrelax_anions = true\nrelax_energy = \"ff\"\n",
+                "relax_energy",
             ),
             (
                 GOOD.to_string() + "[kmc]\npair_potential = \"yukawa\"\n",

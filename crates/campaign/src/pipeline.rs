@@ -233,6 +233,7 @@ pub fn model_options(k: &KmcSection, seed: u64) -> crate::transport::ModelOption
         metropolis_sweeps_per_ion: k.metropolis_sweeps_per_ion,
         anion_saturation_ev: k.anion_saturation_ev,
         relax_anions: k.relax_anions,
+        relax_energy: k.relax_energy,
         ensemble: crate::transport::EnsembleSettings {
             min_realisations: k.min_realisations,
             max_realisations: k.max_realisations,

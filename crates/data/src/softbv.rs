@@ -89,7 +89,9 @@ pub fn ion_props_rows() -> &'static [IonPropsRow] {
     })
 }
 
-/// Ion properties of an element (one row per element).
+/// Ion properties of an element: its first row. The table has a row per (element, valence);
+/// n and the ASE radius are the same in every row of an element, the softBV radius is not
+/// (Cl: 0.99 Å for Cl(III)–Cl(VII), 1.74 Å for Cl−): use [`ion_props_with_valence`] for it.
 pub fn ion_props(element: &str) -> Result<&'static IonPropsRow, DataError> {
     ion_props_rows()
         .iter()
@@ -97,6 +99,21 @@ pub fn ion_props(element: &str) -> Result<&'static IonPropsRow, DataError> {
         .ok_or_else(|| DataError::NotFound {
             table: "bvse_ion_props.csv",
             key: element.to_string(),
+        })
+}
+
+/// The row of `element` with `valence` (e.g. Cl, −1: r_cov_softbv 1.74 Å).
+pub fn ion_props_with_valence(
+    element: &str,
+    valence: i8,
+) -> Result<&'static IonPropsRow, DataError> {
+    let v = valence.to_string();
+    ion_props_rows()
+        .iter()
+        .find(|r| r.element == element && r.valence.trim() == v)
+        .ok_or_else(|| DataError::NotFound {
+            table: "bvse_ion_props.csv",
+            key: format!("{element} {valence:+}"),
         })
 }
 
@@ -112,6 +129,10 @@ mod tests {
         let li = ion_props("Li").unwrap();
         assert_eq!(li.n_principal, 2);
         assert_eq!(li.r_cov_ase_ang, Some(1.28));
+        let chloride = ion_props_with_valence("Cl", -1).unwrap();
+        assert_eq!(chloride.r_cov_softbv_ang, Some(1.74));
+        assert_eq!(ion_props("Cl").unwrap().r_cov_softbv_ang, Some(0.99));
+        assert!(ion_props_with_valence("Cl", 2).is_err());
         assert!(pair("Li", 1, "Xx", -1).is_err());
     }
 }

@@ -127,7 +127,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `dielectric_constant` (explicit model with `pair_potential="yukawa"`, default calibrated),
 /// `anion_saturation_ev` (explicit model: stiffness of the anions' bond-valence saturation,
 /// eV/v.u.², default 0), `relax_anions` (averaged model: anions moved to the bond-valence GII
-/// minimum before the landscape, default False),
+/// minimum before the landscape, default False), `relax_energy` (with `relax_anions`:
+/// `"valence_sums"`, the GII, the default, or `"force_field"`),
 /// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
 /// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
 /// `replicas` (4), `max_replicas` (averaged model: cap of the stopping rule, default 4 ×
@@ -140,7 +141,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pyo3(name = "kmc")]
 #[pyo3(signature = (structure, temperatures_k = None, *, model = "averaged".to_string(),
                     pair_potential = None, dielectric_constant = None, anion_saturation_ev = None,
-                    relax_anions = false,
+                    relax_anions = false, relax_energy = None,
                     seed = 0, supercell = None,
                     mobile_ion = "Li+".to_string(), resolution_ang = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
@@ -160,6 +161,7 @@ fn py_kmc<'py>(
     dielectric_constant: Option<f64>,
     anion_saturation_ev: Option<f64>,
     relax_anions: bool,
+    relax_energy: Option<String>,
     seed: u64,
     supercell: Option<Bound<'py, PyAny>>,
     mobile_ion: String,
@@ -193,9 +195,15 @@ fn py_kmc<'py>(
         .map(halo_campaign::transport::PairPotential::parse)
         .transpose()
         .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
+    let relax_energy = relax_energy
+        .as_deref()
+        .map(halo_campaign::transport::parse_relax_energy)
+        .transpose()
+        .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
     let options = model::ModelOptions {
         model,
         pair_potential,
+        relax_energy,
         dielectric_constant,
         anion_saturation_ev,
         relax_anions,

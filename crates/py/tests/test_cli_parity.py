@@ -216,3 +216,17 @@ def test_kmc_relax_anions_keyword_equals_flag(cli_json, spinel_path, in_repo):
     assert k["calibration"]["relax_anions"] is True
     with pytest.raises(halo.ParameterError, match="--relax-anions: applies to the averaged"):
         halo.kmc(spinel_path, model="explicit", relax_anions=True)
+
+
+def test_kmc_relax_energy_keyword_equals_flag(cli_json, spinel_path, in_repo):
+    k = halo.kmc(spinel_path, relax_anions=True, relax_energy="force_field", **KMC_KW).to_dict()
+    c = cli_json(
+        "kmc", spinel_path, *KMC_FLAGS, "--relax-anions", "--relax-energy", "force_field"
+    )
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    assert k["calibration"]["relax_energy"] == "force_field"
+    with pytest.raises(halo.ParameterError, match="--relax-energy: applies only when"):
+        halo.kmc(spinel_path, relax_energy="force_field")
+    with pytest.raises(halo.ParameterError, match="expected `valence_sums` or `force_field`"):
+        halo.kmc(spinel_path, relax_anions=True, relax_energy="gii")

@@ -38,7 +38,10 @@ pub fn evaluate(
         let (s, _) = halo_bvse::relax::relax_anions(
             structure,
             element,
-            &halo_bvse::relax::RelaxParams::default(),
+            &halo_bvse::relax::RelaxParams {
+                energy: settings.relax_energy,
+                ..halo_bvse::relax::RelaxParams::default()
+            },
         )
         .map_err(|e| fail("bvse")(e.to_string()))?;
         relaxed = s;

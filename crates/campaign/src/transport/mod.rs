@@ -32,7 +32,7 @@ use halo_percolation::{PercolationParams, PercolationResult};
 use serde::{Deserialize, Serialize};
 
 pub use ensemble::{Ensemble, EnsembleSettings, RealisationSummary};
-pub use options::{ModelOptions, OptionError, PairPotential};
+pub use options::{parse_relax_energy, ModelOptions, OptionError, PairPotential};
 pub use report::kmc_json;
 
 /// Which conductivity model the chain runs.
@@ -98,9 +98,11 @@ pub struct TransportSettings {
     /// Stiffness c of the anions' bond-valence saturation lattice gas (explicit model;
     /// `halo_bvse::saturation`), eV/v.u.²; 0: no term.
     pub anion_saturation_ev: f64,
-    /// Move the anions to the minimum of the global instability index before the landscape
-    /// (averaged model; `halo_bvse::relax`).
+    /// Move the anions to the minimum of `relax_energy` before the landscape (averaged model;
+    /// `halo_bvse::relax`).
     pub relax_anions: bool,
+    /// The energy of that relaxation.
+    pub relax_energy: halo_bvse::relax::RelaxEnergy,
     /// Mobile ions per structure cell instead of the composition's count.
     pub mobile_per_cell: Option<f64>,
     /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within

@@ -14,6 +14,7 @@
 //! the same target by adding realisations.
 
 use super::{ConductivityModel, EnsembleSettings, TransportSettings};
+use halo_bvse::relax::RelaxEnergy;
 use halo_bvse::{BvseParams, GridMode, MixedSiteMobile};
 use halo_core::Species;
 use halo_kmc::{defaults, KmcParams, MobileIons, ReplicaTarget, SupercellChoice};
@@ -34,6 +35,17 @@ pub enum PairPotential {
     /// The Yukawa repulsion (e²/4πε0ε)·exp(−r/4 Å)/r to 6 Å with a fitted dielectric constant ε
     /// (the explicit model's first form; calibrated with its own ν0).
     Yukawa,
+}
+
+/// Parse the energy of the anion relaxation (`valence_sums` or `force_field`); the error names
+/// the option (CLI and Python alike).
+pub fn parse_relax_energy(s: &str) -> Result<RelaxEnergy, OptionError> {
+    RelaxEnergy::from_name(s).ok_or_else(|| {
+        OptionError::new(
+            "relax_energy",
+            format!("'{s}': expected `valence_sums` or `force_field`"),
+        )
+    })
 }
 
 impl PairPotential {
@@ -163,9 +175,11 @@ pub struct ModelOptions {
     /// Stiffness c of the anions' bond-valence saturation, eV/v.u.² (explicit model;
     /// `halo_bvse::saturation`; default 0: no term).
     pub anion_saturation_ev: Option<f64>,
-    /// Relax the anions to the bond-valence (GII) minimum before the landscape (averaged model;
-    /// `halo_bvse::relax`; default off).
+    /// Relax the anions before the landscape (averaged model; `halo_bvse::relax`; default off).
     pub relax_anions: bool,
+    /// The energy the anions are relaxed to the minimum of (with `relax_anions`; default
+    /// [`RelaxEnergy::ValenceSums`], the GII).
+    pub relax_energy: Option<RelaxEnergy>,
     /// Realisations, stopping rule and stations (explicit model).
     pub ensemble: EnsembleSettings,
     /// Independent replicas per temperature (the averaged model: the replicas each
@@ -200,6 +214,7 @@ impl Default for ModelOptions {
             metropolis_sweeps_per_ion: None,
             anion_saturation_ev: None,
             relax_anions: false,
+            relax_energy: None,
             ensemble: EnsembleSettings::default(),
             replicas: defaults::REPLICAS,
             max_replicas: None,
@@ -282,6 +297,7 @@ impl ModelOptions {
             ConductivityModel::Explicit => (
                 vec![
                     ("relax_anions", self.relax_anions),
+                    ("relax_energy", self.relax_energy.is_some()),
                     ("max_replicas", self.max_replicas.is_some()),
                 ],
                 "explicit",
@@ -443,8 +459,20 @@ impl ModelOptions {
                 format!("{anion_saturation_ev} is not a finite stiffness ≥ 0 eV/v.u.²"),
             ));
         }
+        if self.relax_energy.is_some() && !self.relax_anions {
+            return Err(OptionError::new(
+                "relax_energy",
+                "applies only when the anions are relaxed (`--relax-anions`; in a workflow \
+                 `relax_anions = true`)",
+            ));
+        }
+        let relax_energy = self.relax_energy.unwrap_or_default();
         if self.relax_anions {
             calibration["relax_anions"] = json!(true);
+            // the default energy keeps the record of the first relaxation (its fingerprint)
+            if relax_energy != RelaxEnergy::ValenceSums {
+                calibration["relax_energy"] = json!(relax_energy.name());
+            }
         }
         if self.model == ConductivityModel::Explicit {
             calibration["anion_saturation_ev"] = match self.anion_saturation_ev {
@@ -460,6 +488,7 @@ impl ModelOptions {
                 model: self.model,
                 anion_saturation_ev,
                 relax_anions: self.relax_anions,
+                relax_energy,
                 bvse,
                 percolation: PercolationParams::default(),
                 kmc: params,

@@ -117,6 +117,7 @@ def kmc(
     dielectric_constant: Optional[float] = None,
     anion_saturation_ev: Optional[float] = None,
     relax_anions: bool = False,
+    relax_energy: Optional[str] = None,
     seed: int = 0,
     supercell: Union[str, Sequence[int], None] = None,
     mobile_ion: str = "Li+",
@@ -145,6 +146,8 @@ def kmc(
     cell (default from the composition); ``model``: ``"averaged"`` (default) or ``"explicit"``
     (with ``pair_potential``, ``dielectric_constant``, ``anion_saturation_ev``);
     ``relax_anions``: anions moved to their bond-valence (GII) minimum first (averaged model);
+    ``relax_energy``: ``"valence_sums"`` (that GII, the default) or ``"force_field"`` (a
+    bond-valence force field);
     ``target_rel_se`` (0.2) and ``max_replicas`` (4 × ``replicas``): the stopping rule — replicas
     are added where σ is not yet measured until σ(300 K) has that relative SE or the cap.
     Ctrl-C raises KeyboardInterrupt."""
