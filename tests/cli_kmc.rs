@@ -468,6 +468,14 @@ fn the_force_field_relaxes_a_monoclinic_chloride_that_the_valence_sums_cannot() 
     let (e_ref, s_ref, v) = relaxed_run(&f, &ff);
     assert_eq!(v["calibration"]["relax_anions"], true);
     assert_eq!(v["calibration"]["relax_energy"], "force_field");
+    let moved = v["anion_relaxation"]["max_displacement_ang"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(v["anion_relaxation"]["energy"], "force_field");
+    assert!(
+        moved > 0.01 && moved < 0.1,
+        "largest displacement {moved} Å"
+    );
     let (e_raw, _, _) = relaxed_run(&f, &[]);
     let mut spread_raw: f64 = 0.0;
     for seed in [2u64, 4] {

@@ -266,6 +266,20 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             if e.hit_cap { ", cap reached" } else { "" }
         );
     }
+    if let Some(x) = &tr.relaxation {
+        println!(
+            "anions relaxed ({}): largest displacement {:.3} Å, RMS {:.3} Å; GII {:.3} → {:.3} v.u.{}; {} L-BFGS iterations",
+            x.energy.name(),
+            x.max_displacement_ang,
+            x.rms_displacement_ang,
+            x.gii_before,
+            x.gii_after,
+            x.force_field_ev
+                .map(|(a, b)| format!("; force field {a:.3} → {b:.3} eV per cell"))
+                .unwrap_or_default(),
+            x.iterations
+        );
+    }
     if let Some(s) = &r.stopping {
         println!(
             "stopping rule: replicas per temperature {:?} (started with {}, cap {}); relative SE of σ(300 K) {:.2} (target {}{})",

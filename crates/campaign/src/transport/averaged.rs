@@ -34,8 +34,9 @@ pub fn evaluate(
     }
     let t0 = Instant::now();
     let relaxed;
+    let mut relaxation = None;
     let structure = if settings.relax_anions {
-        let (s, _) = halo_bvse::relax::relax_anions(
+        let (s, report) = halo_bvse::relax::relax_anions(
             structure,
             element,
             &halo_bvse::relax::RelaxParams {
@@ -45,6 +46,7 @@ pub fn evaluate(
         )
         .map_err(|e| fail("bvse")(e.to_string()))?;
         relaxed = s;
+        relaxation = Some(report);
         &relaxed
     } else {
         structure
@@ -85,6 +87,7 @@ pub fn evaluate(
         percolation,
         kmc,
         ensemble: None,
+        relaxation,
         landscape_graph_s,
         kmc_s,
     })

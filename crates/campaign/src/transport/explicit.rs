@@ -357,6 +357,7 @@ pub fn evaluate(
     let reference_temperature_k = reference_temperature_k(&kmc);
     let hit_cap = rel > ens.target_rel_se;
     Ok(Transport {
+        relaxation: None,
         model: ConductivityModel::Explicit,
         mobile,
         mobile_per_cell_used: kmc.ions_per_cell,

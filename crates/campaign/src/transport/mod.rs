@@ -137,6 +137,8 @@ pub struct Transport {
     pub kmc: KmcResult,
     /// The explicit model's realisations and stopping rule.
     pub ensemble: Option<Ensemble>,
+    /// What the anion relaxation did (averaged model with `relax_anions`).
+    pub relaxation: Option<halo_bvse::relax::RelaxReport>,
     /// Wall time of landscape + graph, s.
     pub landscape_graph_s: f64,
     /// Wall time of the kMC, s.

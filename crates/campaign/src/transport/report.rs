@@ -37,5 +37,8 @@ pub fn kmc_json(
     if let Some(s) = &result.stopping {
         out["stopping"] = json!(s);
     }
+    if let Some(r) = &tr.relaxation {
+        out["anion_relaxation"] = json!(r);
+    }
     out
 }
