@@ -441,3 +441,105 @@ fn validate_flags_an_explicit_row_that_stopped_above_the_target() {
         "{report}"
     );
 }
+
+/// `--baseline`: both runs scored on the rows both evaluated. A baseline in which one row
+/// failed leaves that row out of both scorings (and names it); on the others this run and its
+/// own earlier output (same seed) agree metric for metric. A baseline of another set is refused
+/// before anything runs.
+#[test]
+fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
+    let d = tempfile::tempdir().unwrap();
+    let set = write_set(d.path());
+    let first = d.path().join("first");
+    let mut cmd = halo();
+    cmd.arg("validate")
+        .arg(&set)
+        .arg("--out")
+        .arg(&first)
+        .args(SHORT);
+    run_ok(&mut cmd);
+    let text = std::fs::read_to_string(first.join("validation.json")).unwrap();
+    let mut base: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rows = base["rows"].as_array_mut().unwrap();
+    let k = rows.iter().position(|r| r["id"] == "intermediate").unwrap();
+    rows[k]["status"] = "failed".into();
+    rows[k]["reason"] = "kmc: made to fail for this test".into();
+    for key in [
+        "predicted_sigma_300k_s_per_cm",
+        "predicted_ea_ev",
+        "loco_predicted_sigma_300k_s_per_cm",
+        "log10_error",
+        "loco_log10_error",
+    ] {
+        rows[k][key] = serde_json::Value::Null;
+    }
+    let baseline = d.path().join("baseline.json");
+    std::fs::write(&baseline, base.to_string()).unwrap();
+
+    let mut cmd = halo();
+    cmd.arg("validate")
+        .arg(&set)
+        .arg("--out")
+        .arg(d.path().join("second"))
+        .arg("--baseline")
+        .arg(&baseline)
+        .arg("--json")
+        .args(SHORT);
+    let v = json_ok(&mut cmd);
+    let b = &v["baseline"];
+    assert_eq!(b["common_rows"], serde_json::json!(["superionic", "poor"]));
+    assert_eq!(
+        b["failed_in_baseline_only"],
+        serde_json::json!(["intermediate"])
+    );
+    assert_eq!(b["failed_here_only"], serde_json::json!([]));
+    assert_eq!(
+        b["here"], b["baseline"],
+        "same seed, same rows: same metrics"
+    );
+    assert_eq!(b["here"]["per_row"]["n_rows"], 2);
+    // the per-row MAE on the common rows, from this run's own rows
+    let mae: f64 = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"] != "intermediate")
+        .map(|r| r["log10_error"].as_f64().unwrap().abs())
+        .sum::<f64>()
+        / 2.0;
+    let got = b["here"]["per_row"]["log10_mae"].as_f64().unwrap();
+    assert!((got - mae).abs() < 1e-12, "{got} vs {mae}");
+    // the whole run still scores all three rows
+    assert_eq!(v["metrics"]["n_rows"], 3);
+    let report = std::fs::read_to_string(d.path().join("second/report.md")).unwrap();
+    assert!(report.contains("## Against the baseline, on the rows both evaluated"));
+    assert!(report.contains("Failed in the baseline only: `intermediate`"));
+
+    // another set: refused at once, naming the row
+    base["rows"].as_array_mut().unwrap().remove(2);
+    std::fs::write(&baseline, base.to_string()).unwrap();
+    fails_with(
+        halo()
+            .arg("validate")
+            .arg(&set)
+            .arg("--out")
+            .arg(d.path().join("third"))
+            .arg("--baseline")
+            .arg(&baseline),
+        "scores another set: row `poor` is not in the baseline",
+    );
+    assert!(!d.path().join("third").exists());
+    // a missing file: its reason said once (the error chain does not repeat a cause its
+    // message already ends with)
+    let out = halo()
+        .arg("validate")
+        .arg(&set)
+        .arg("--baseline")
+        .arg(d.path().join("missing.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.json: "), "{err}");
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
+}

@@ -93,8 +93,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let loaded = halo_io::read_structure(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    // halo_io's errors name the file (and the line)
+    let loaded = halo_io::read_structure(&args.file)?;
     let t0 = Instant::now();
     let land = halo_bvse::landscape_valid(&loaded.structure, &valid)
         .with_context(|| format!("BVSE landscape of {}", args.file.display()))?;

@@ -203,8 +203,8 @@ fn parse_temperatures(s: &str) -> anyhow::Result<Vec<f64>> {
 /// Parse a CLI value into params and a network: everything the run needs, checked first.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (settings, calibration) = args.model.settings(args.mobile_per_cell)?;
-    let loaded = halo_io::read_structure(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    // halo_io's errors name the file (and the line)
+    let loaded = halo_io::read_structure(&args.file)?;
     let structure = &loaded.structure;
     let tr = halo_campaign::transport::evaluate(structure, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {

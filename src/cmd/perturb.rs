@@ -1,7 +1,6 @@
 //! `halo perturb`: a copy of a structure with OBELiX-style Gaussian noise on the fractional
 //! coordinates (`halo_io::perturb`), written as P1 CIF (or POSCAR / pymatgen JSON by the name).
 
-use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,8 +22,8 @@ pub struct Args {
 
 /// Run `halo perturb`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let loaded = halo_io::read_structure(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    // halo_io's errors name the file (and the line)
+    let loaded = halo_io::read_structure(&args.file)?;
     let s = halo_io::perturb::perturb(&loaded, args.sigma_frac, args.seed)?;
     match halo_io::Format::from_path(&args.out) {
         Some(halo_io::Format::Poscar) => halo_io::poscar::write_poscar(&s, &args.out, None)?,

@@ -37,8 +37,8 @@ fn looks_like_file(s: &str) -> bool {
 /// The composition per formula unit of a structure file, made exactly neutral by adjusting Li
 /// when it is neutral within the tolerance (the note says by how much).
 fn composition_from_file(path: &Path) -> anyhow::Result<(Composition, Vec<String>)> {
-    let loaded =
-        halo_io::read_structure(path).with_context(|| format!("reading {}", path.display()))?;
+    // halo_io's errors name the file (and the line)
+    let loaded = halo_io::read_structure(path)?;
     let mut notes = loaded.warnings.clone();
     let charge = loaded.charge.as_ref().with_context(|| {
         format!(

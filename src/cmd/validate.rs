@@ -44,6 +44,11 @@ pub struct Args {
     /// Noise level of the copies, fractional coordinates.
     #[arg(long, default_value_t = halo_io::perturb::OBELIX_SIGMA_FRAC)]
     pub noise_sigma_frac: f64,
+    /// A previous `validation.json` of the same set (e.g. results/validation/validation.json):
+    /// both runs are also scored on the rows both evaluated, so a change that makes a row fail
+    /// (or rescues one) is compared on equal terms; the rows only one run evaluated are listed.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -86,7 +91,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(p) => validate::input::read_calibration(p)?,
         None => Vec::new(),
     };
+    let baseline = match &args.baseline {
+        Some(p) => Some(validate::baseline::Baseline::load(p, &rows)?),
+        None => None,
+    };
     let opts = ValidateOptions {
+        baseline,
         settings,
         calibration,
         sites,
@@ -170,6 +180,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 f(m.superionic_above_poor_fraction)
             );
         }
+        if let Some(b) = &report.baseline {
+            println!(
+                "against the baseline {} on the {} rows both evaluated (failed here only: {}; failed in the baseline only: {}):",
+                b.file,
+                b.common_rows.len(),
+                list(&b.failed_here_only),
+                list(&b.failed_in_baseline_only)
+            );
+            for (name, m) in [
+                ("this run, per row", &b.here.per_row),
+                ("baseline, per row", &b.baseline.per_row),
+                ("this run, comp., LOCO", &b.here.per_composition_loco),
+                ("baseline, comp., LOCO", &b.baseline.per_composition_loco),
+            ] {
+                println!(
+                    "{name:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
+                    f(m.spearman_rho),
+                    f(m.kendall_tau),
+                    f(m.log10_mae),
+                    f(m.log10_bias),
+                    f(m.ea_mae_ev),
+                    f(m.superionic_above_poor_fraction)
+                );
+            }
+        }
         println!(
             "wrote {}/{{validation.csv,validation.json,report.md,parity.svg}}",
             args.out.display()
@@ -180,4 +215,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Row ids joined with commas, or "none".
+fn list(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "none".into()
+    } else {
+        ids.join(", ")
+    }
 }

@@ -36,27 +36,20 @@ use nalgebra::Vector3;
 /// Pairs further apart than this at the input geometry are not listed, Å.
 pub const CUTOFF_ANG: f64 = 12.0;
 
-/// Anion `x` with a fixed cation at `cation_cart`.
-struct MorsePair {
+/// One pair term: anion `x` with a fixed point (`partner` None: a cation at `offset`) or with
+/// anion `partner`'s image shifted by `offset` (Cartesian, Å). Its separation vector is
+/// d = p_partner + offset − p_x (p_partner = 0 for a cation).
+struct Pair {
     x: usize,
-    cation_cart: Vector3<f64>,
-    weight: f64,
-    term: PairTerm,
-}
-
-/// Anions `x` and `y`, the image of `y` shifted by `shift` (Cartesian, Å).
-struct CoulombPair {
-    x: usize,
-    y: usize,
-    shift: Vector3<f64>,
+    partner: Option<usize>,
+    offset: Vector3<f64>,
     weight: f64,
     term: PairTerm,
 }
 
 /// The force field of the anions' positions (see the module documentation).
 pub(super) struct ForceField {
-    morse: Vec<MorsePair>,
-    coulomb: Vec<CoulombPair>,
+    pairs: Vec<Pair>,
 }
 
 /// (principal quantum number n, softBV radius in Å) of an anion species.
@@ -80,8 +73,7 @@ impl ForceField {
     pub(super) fn new(structure: &Structure, anions: &Anions) -> Result<Self, BvseError> {
         let lattice = &structure.lattice;
         let params = BvseParams::default();
-        let mut morse = Vec::new();
-        let mut coulomb = Vec::new();
+        let mut pairs = Vec::new();
         for (x, &(ks, anion, occ_x)) in anions.list.iter().enumerate() {
             let fx = structure.sites[ks].frac_coords;
             for (j, site) in structure.sites.iter().enumerate() {
@@ -100,9 +92,10 @@ impl ForceField {
                     for (img, _) in lattice.images_within(&fx, &site.frac_coords, CUTOFF_ANG) {
                         let f = site.frac_coords
                             + Vector3::new(img[0] as f64, img[1] as f64, img[2] as f64);
-                        morse.push(MorsePair {
+                        pairs.push(Pair {
                             x,
-                            cation_cart: lattice.cart(&f),
+                            partner: None,
+                            offset: lattice.cart(&f),
                             weight: occ_x * occ,
                             term,
                         });
@@ -123,17 +116,17 @@ impl ForceField {
                 for (img, _) in lattice.images_within(&fx, &fy, CUTOFF_ANG) {
                     let shift =
                         lattice.cart(&Vector3::new(img[0] as f64, img[1] as f64, img[2] as f64));
-                    coulomb.push(CoulombPair {
+                    pairs.push(Pair {
                         x,
-                        y,
-                        shift,
+                        partner: Some(y),
+                        offset: shift,
                         weight: occ_x * occ_y,
                         term,
                     });
                 }
             }
         }
-        Ok(ForceField { morse, coulomb })
+        Ok(ForceField { pairs })
     }
 }
 
@@ -147,26 +140,19 @@ impl AnionEnergy for ForceField {
         } else {
             Vec::new()
         };
-        for m in &self.morse {
-            let d = pos(m.x) - m.cation_cart;
+        for pair in &self.pairs {
+            let partner = pair.partner.map_or(Vector3::zeros(), pos);
+            let d = partner + pair.offset - pos(pair.x);
             let r = d.norm();
-            e += m.weight * m.term.energy_ev(r);
+            e += pair.weight * pair.term.energy_ev(r);
             if with_gradient {
-                let k = m.weight * m.term.derivative_ev_per_ang(r) / r;
+                // dE/dp_partner = E'(r)·d/r = −dE/dp_x
+                let k = pair.weight * pair.term.derivative_ev_per_ang(r) / r;
                 for a in 0..3 {
-                    g[3 * m.x + a] += k * d[a];
-                }
-            }
-        }
-        for c in &self.coulomb {
-            let d = pos(c.y) + c.shift - pos(c.x);
-            let r = d.norm();
-            e += c.weight * c.term.energy_ev(r);
-            if with_gradient {
-                let k = c.weight * c.term.derivative_ev_per_ang(r) / r;
-                for a in 0..3 {
-                    g[3 * c.y + a] += k * d[a];
-                    g[3 * c.x + a] -= k * d[a];
+                    g[3 * pair.x + a] -= k * d[a];
+                    if let Some(y) = pair.partner {
+                        g[3 * y + a] += k * d[a];
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// One row of the validation set (`tests/validation/validation_set.csv`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SetRow {
     pub id: String,
     /// The `file` column as written (relative to the set's folder).

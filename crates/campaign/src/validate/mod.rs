@@ -16,6 +16,7 @@
 //! occupancy, and K copies of every structure with OBELiX-style coordinate noise
 //! ([`halo_io::perturb`]) measure how far σ and Ea move with the noise public datasets carry.
 
+pub mod baseline;
 mod checks;
 mod evaluate;
 pub mod input;
@@ -56,6 +57,8 @@ pub struct ValidateOptions {
     /// the noise study, to show how far single-run metrics move with the kMC's and the
     /// realisations' random streams (0: none).
     pub seed_repeats: usize,
+    /// A previous run of the same set to compare with on the rows both evaluated.
+    pub baseline: Option<baseline::Baseline>,
 }
 
 /// The model's numbers for one structure.
@@ -125,7 +128,7 @@ pub struct NoisyCopy {
 }
 
 /// A scored row of the set.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct RowResult {
     #[serde(flatten)]
     pub row: SetRow,
@@ -141,11 +144,11 @@ pub struct RowResult {
     pub loco_log10_error: Option<f64>,
     pub diagnosis: Option<String>,
     /// The structure's temperatures whose σ was below the run's resolution (not fitted), K.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unresolved_temperatures_k: Vec<f64>,
     /// The relative SE of σ(300 K) when the kMC's stopping rule ended above its target (the
     /// cap, or scatter between temperatures): a prediction measured less well than asked.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rel_se_above_target: Option<f64>,
 }
 
@@ -233,6 +236,9 @@ pub struct ValidationReport {
     /// Passes at further seeds (the first pass, this report's, is not repeated here).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub seed_runs: Vec<SeedRun>,
+    /// This run against a baseline run on the rows both evaluated (`--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<baseline::BaselineComparison>,
     /// Wall time of the whole run, s.
     pub wall_s: f64,
 }
@@ -289,6 +295,7 @@ pub fn run(
         o.noise_copies = 0;
         o.seed_repeats = 0;
         o.sites = Vec::new();
+        o.baseline = None;
         let r = run(set_path, rows.clone(), &o, progress)?;
         seed_runs.push(SeedRun {
             seed: o.settings.kmc.seed,
@@ -298,7 +305,9 @@ pub fn run(
             metrics_loco_per_composition: r.metrics_loco_per_composition,
         });
     }
+    let baseline = opts.baseline.as_ref().map(|b| b.compare(&row_results));
     Ok(ValidationReport {
+        baseline,
         set: set_path.display().to_string(),
         calibration: opts.calibration.clone(),
         calibration_pairs_file: opts

@@ -142,6 +142,7 @@ pub fn report_md(r: &ValidationReport) -> String {
         }
     );
     seed_section(&mut s, r);
+    baseline_section(&mut s, r);
     rows_section(&mut s, r);
     occupancy_section(&mut s, r);
     noise_section(&mut s, r);
@@ -185,6 +186,51 @@ fn seed_section(s: &mut String, r: &ValidationReport) {
         );
         let _ = writeln!(s, "{}", metrics_row(&format!("seed {seed}, LOCO"), l));
     }
+}
+
+/// This run and the baseline on the rows both evaluated.
+fn baseline_section(s: &mut String, r: &ValidationReport) {
+    let Some(b) = &r.baseline else {
+        return;
+    };
+    let ids = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let _ = writeln!(
+        s,
+        "## Against the baseline, on the rows both evaluated
+
+Baseline: `{}` (model `{}`).          Both runs scored on the {} rows both evaluated, each with ν0 as it shipped and with its          own LOCO refit; a row only one run evaluated is left out of both. Failed here only: {}.          Failed in the baseline only: {}.
+",
+        b.file,
+        b.baseline_settings["model"].as_str().unwrap_or("?"),
+        b.common_rows.len(),
+        ids(&b.failed_here_only),
+        ids(&b.failed_in_baseline_only)
+    );
+    let _ = writeln!(
+        s,
+        "| scoring | Spearman ρ | Kendall τ_b | log10 MAE | log10 bias | Ea MAE eV (n) | superionic above poor | scored | failed |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+    for (who, m) in [("this run", &b.here), ("baseline", &b.baseline)] {
+        for (how, x) in [
+            ("per row", &m.per_row),
+            ("per composition", &m.per_composition),
+            ("per row, LOCO", &m.per_row_loco),
+            ("per composition, LOCO", &m.per_composition_loco),
+        ] {
+            let _ = writeln!(s, "{}", metrics_row(&format!("{who}, {how}"), x));
+        }
+    }
+    let _ = writeln!(s);
 }
 
 /// The rows, the diagnoses of rows off by more than a decade, and the compositions.
