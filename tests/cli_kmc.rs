@@ -476,19 +476,28 @@ fn the_force_field_relaxes_a_monoclinic_chloride_that_the_valence_sums_cannot() 
         moved > 0.01 && moved < 0.1,
         "largest displacement {moved} Å"
     );
-    let (e_raw, _, _) = relaxed_run(&f, &[]);
-    let mut spread_raw: f64 = 0.0;
+    // these short runs (3 temperatures, 4 replicas) give σ(300 K) to ±25 %, and a copy's
+    // relaxed network still differs a little (E_3D within 0.011 eV; Ea 0.37–0.42 eV): relaxed
+    // copies agree within 0.7 decades, unrelaxed ones (E_3D 0.39–0.55 eV) differ by 2–4
+    let (e_raw, s_raw, _) = relaxed_run(&f, &[]);
+    let (mut spread_raw, mut sigma_spread_raw): (f64, f64) = (0.0, 0.0);
     for seed in [2u64, 4] {
         let noisy = noisy_copy(&f, d.path(), seed);
         let (e, s, _) = relaxed_run(&noisy, &ff);
         assert!((e - e_ref).abs() < 0.03, "seed {seed}: E_3D {e} vs {e_ref}");
         assert!(
-            (s / s_ref).log10().abs() < 0.3,
+            (s / s_ref).log10().abs() < 0.7,
             "seed {seed}: σ {s:e} vs {s_ref:e}"
         );
-        spread_raw = spread_raw.max((relaxed_run(&noisy, &[]).0 - e_raw).abs());
+        let (e_noisy, s_noisy, _) = relaxed_run(&noisy, &[]);
+        spread_raw = spread_raw.max((e_noisy - e_raw).abs());
+        sigma_spread_raw = sigma_spread_raw.max((s_noisy / s_raw).log10().abs());
     }
     assert!(spread_raw > 0.05, "unrelaxed E_3D spread {spread_raw}");
+    assert!(
+        sigma_spread_raw > 1.5,
+        "unrelaxed σ spread {sigma_spread_raw} decades"
+    );
     fails_with(
         halo()
             .arg("kmc")
