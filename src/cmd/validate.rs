@@ -136,7 +136,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     validate::write_outputs(&report, &args.out)?;
     let m = &report.metrics;
-    let f = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -170,15 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ),
         ];
         for (name, m) in lines.into_iter().chain(seeds) {
-            println!(
-                "{name:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
-                f(m.spearman_rho),
-                f(m.kendall_tau),
-                f(m.log10_mae),
-                f(m.log10_bias),
-                f(m.ea_mae_ev),
-                f(m.superionic_above_poor_fraction)
-            );
+            print_metrics(&name, m);
         }
         if let Some(b) = &report.baseline {
             println!(
@@ -194,15 +185,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ("this run, comp., LOCO", &b.here.per_composition_loco),
                 ("baseline, comp., LOCO", &b.baseline.per_composition_loco),
             ] {
-                println!(
-                    "{name:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
-                    f(m.spearman_rho),
-                    f(m.kendall_tau),
-                    f(m.log10_mae),
-                    f(m.log10_bias),
-                    f(m.ea_mae_ev),
-                    f(m.superionic_above_poor_fraction)
-                );
+                print_metrics(name, m);
             }
         }
         println!(
@@ -224,4 +207,18 @@ fn list(ids: &[String]) -> String {
     } else {
         ids.join(", ")
     }
+}
+
+/// One line of metrics, named.
+fn print_metrics(name: &str, m: &validate::metrics::Metrics) {
+    let f = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into());
+    println!(
+        "{name:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
+        f(m.spearman_rho),
+        f(m.kendall_tau),
+        f(m.log10_mae),
+        f(m.log10_bias),
+        f(m.ea_mae_ev),
+        f(m.superionic_above_poor_fraction)
+    );
 }
