@@ -17,6 +17,10 @@ pub struct Args {
     /// Grid spacing, Å.
     #[arg(long = "resolution-ang", alias = "resolution", default_value_t = halo_bvse::DEFAULT_RESOLUTION_ANG)]
     pub resolution: f64,
+    /// Screening factor f of the Coulomb term between the mobile ion and the framework cations
+    /// (default bvlain's 0.74; docs/physics.md §9.11).
+    #[arg(long, default_value_t = halo_bvse::params::BVLAIN_SCREENING_FACTOR)]
+    pub screening_factor: f64,
     /// `default` (periodic grid, every atom within 10 Å, occupancy weights) or `bvlain`
     /// (bvlain 0.25.1's grid and 100-nearest-neighbour rule).
     #[arg(long, default_value = "default", value_parser = ["default", "bvlain"])]
@@ -69,6 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let params = BvseParams {
         mobile_ion,
         resolution_ang: args.resolution,
+        screening_factor: args.screening_factor,
         mode: if args.mode == "bvlain" {
             GridMode::Bvlain
         } else {

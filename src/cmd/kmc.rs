@@ -54,6 +54,11 @@ pub struct ModelArgs {
     /// BVSE grid spacing, Å.
     #[arg(long = "resolution-ang", alias = "resolution", default_value_t = halo_bvse::DEFAULT_RESOLUTION_ANG)]
     pub resolution: f64,
+    /// Screening factor f of the landscape's Coulomb term between the mobile ion and the
+    /// framework cations, erfc(r/(f·(rc_M + rc_j)))/r (default bvlain's 0.74; the calibrated ν0
+    /// belongs to 0.74; docs/physics.md §9.11).
+    #[arg(long)]
+    pub screening_factor: Option<f64>,
     /// Hard core: sites closer than this may not be occupied together, Å (default 1.6 for the
     /// explicit model, 2.5 for the averaged one).
     #[arg(long = "blocking-distance-ang", alias = "blocking-distance")]
@@ -154,6 +159,7 @@ impl ModelArgs {
             supercell: self.supercell.clone(),
             mobile_ion: self.mobile_ion.clone(),
             resolution_ang: self.resolution,
+            screening_factor: self.screening_factor,
             blocking_distance_ang: self.blocking_distance,
             attempt_frequency_hz: self.attempt_frequency,
             pair_potential,

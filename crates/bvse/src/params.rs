@@ -78,6 +78,9 @@ pub struct BvseParams {
 /// Default grid spacing, Å (`halo bvse`, `halo kmc`, `halo validate` and workflows).
 pub const DEFAULT_RESOLUTION_ANG: f64 = 0.2;
 
+/// bvlain's screening factor f of the Coulomb term, erfc(r/(f·(rc_M + rc_j)))/r.
+pub const BVLAIN_SCREENING_FACTOR: f64 = 0.74;
+
 impl Default for BvseParams {
     fn default() -> Self {
         BvseParams {
@@ -86,7 +89,7 @@ impl Default for BvseParams {
             mode: GridMode::Default,
             cutoff_ang: 10.0,
             bvlain_max_neighbors: 100,
-            screening_factor: 0.74,
+            screening_factor: BVLAIN_SCREENING_FACTOR,
             coulomb_constant_ev_ang: 14.4,
             mixed_site_mobile: MixedSiteMobile::Remove,
             table_spacing_ang: Some(DEFAULT_TABLE_SPACING_ANG),

@@ -140,6 +140,10 @@ fn default_radius_tolerance() -> f64 {
 pub struct BvseSection {
     #[serde(default = "default_resolution")]
     pub resolution_ang: f64,
+    /// Screening factor of the landscape's Coulomb term (default bvlain's 0.74; docs/physics.md
+    /// §9.11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screening_factor: Option<f64>,
 }
 
 fn default_resolution() -> f64 {
@@ -150,6 +154,7 @@ impl Default for BvseSection {
     fn default() -> Self {
         BvseSection {
             resolution_ang: default_resolution(),
+            screening_factor: None,
         }
     }
 }
@@ -451,7 +456,9 @@ fn validate(w: &Workflow) -> Result<(), String> {
     // the model options (dielectric constant, realisations, stopping rule, stations) are
     // checked by the one checker `halo kmc` uses; its error names the option, said here as
     // the workflow's key
-    if let Err(e) = crate::pipeline::model_options(k, 0).settings(None) {
+    let mut options = crate::pipeline::model_options(k, 0);
+    options.screening_factor = w.bvse.screening_factor;
+    if let Err(e) = options.settings(None) {
         return Err(e.in_workflow());
     }
     w.filters.validate().map_err(|e| format!("filters: {e}"))?;
@@ -554,6 +561,10 @@ fractions = "0:0.666:0.111"
             (
                 GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\nanion_saturation_ev = -1\n",
                 "kmc.anion_saturation_ev: -1 is not a finite stiffness",
+            ),
+            (
+                GOOD.to_string() + "[bvse]\nscreening_factor = 0\n",
+                "bvse.screening_factor: 0 is not positive",
             ),
             (
                 GOOD.to_string() + "[kmc]\nrelax_energy = \"force_field\"\n",

@@ -212,10 +212,12 @@ pub fn plan(ctx: &Context) -> Result<Plan, CampaignError> {
 /// occupancy ([`MixedSiteMobile::KeepAsFramework`]), consistent with the mobile-ion count of
 /// `halo_kmc::mobile_ion_count`, which leaves that Li off the kMC network; `halo kmc` does the same.
 pub fn bvse_params(b: &BvseSection) -> BvseParams {
+    let d = BvseParams::default();
     BvseParams {
         resolution_ang: b.resolution_ang,
+        screening_factor: b.screening_factor.unwrap_or(d.screening_factor),
         mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
-        ..Default::default()
+        ..d
     }
 }
 
@@ -259,6 +261,7 @@ pub fn transport_settings(
 ) -> Result<crate::transport::TransportSettings, String> {
     let mut opts = model_options(settings.kmc, seed);
     opts.resolution_ang = settings.bvse.resolution_ang;
+    opts.screening_factor = settings.bvse.screening_factor;
     let (mut ts, _) = opts.settings(None).map_err(|e| e.in_workflow())?;
     ts.bvse = BvseParams {
         mixed_site_mobile: ts.bvse.mixed_site_mobile,

@@ -131,6 +131,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `"valence_sums"`, the GII, the default, or `"force_field"`),
 /// `blocking_distance_ang` (alias `blocking_distance`, Å, default 1.6 explicit / 2.5 averaged),
 /// `attempt_frequency_hz` (alias `attempt_frequency`, s⁻¹, default: the model's calibrated ν0),
+/// `screening_factor` (the landscape's Coulomb screening f, default 0.74),
 /// `replicas` (4), `max_replicas` (averaged model: cap of the stopping rule, default 4 ×
 /// `replicas`), `target_rel_se` (the stopping rule's relative SE of σ(300 K), 0.2), `blocks`
 /// (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
@@ -143,7 +144,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
                     pair_potential = None, dielectric_constant = None, anion_saturation_ev = None,
                     relax_anions = false, relax_energy = None,
                     seed = 0, supercell = None,
-                    mobile_ion = "Li+".to_string(), resolution_ang = None,
+                    mobile_ion = "Li+".to_string(), resolution_ang = None, screening_factor = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
                     replicas = halo_kmc::defaults::REPLICAS, max_replicas = None,
                     target_rel_se = None, blocks = halo_kmc::defaults::BLOCKS,
@@ -166,6 +167,7 @@ fn py_kmc<'py>(
     supercell: Option<Bound<'py, PyAny>>,
     mobile_ion: String,
     resolution_ang: Option<f64>,
+    screening_factor: Option<f64>,
     blocking_distance_ang: Option<f64>,
     attempt_frequency_hz: Option<f64>,
     replicas: usize,
@@ -201,6 +203,7 @@ fn py_kmc<'py>(
         .transpose()
         .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
     let options = model::ModelOptions {
+        screening_factor,
         model,
         pair_potential,
         relax_energy,

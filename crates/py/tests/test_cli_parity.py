@@ -230,3 +230,13 @@ def test_kmc_relax_energy_keyword_equals_flag(cli_json, spinel_path, in_repo):
         halo.kmc(spinel_path, relax_energy="force_field")
     with pytest.raises(halo.ParameterError, match="expected `valence_sums` or `force_field`"):
         halo.kmc(spinel_path, relax_anions=True, relax_energy="gii")
+
+
+def test_kmc_screening_factor_keyword_equals_flag(cli_json, spinel_path, in_repo):
+    k = halo.kmc(spinel_path, screening_factor=0.66, **KMC_KW).to_dict()
+    c = cli_json("kmc", spinel_path, *KMC_FLAGS, "--screening-factor", "0.66")
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    assert k["calibration"]["screening_factor"]["screening_factor"] == 0.66
+    with pytest.raises(halo.ParameterError, match="--screening-factor: 0 is not positive"):
+        halo.kmc(spinel_path, screening_factor=0.0)

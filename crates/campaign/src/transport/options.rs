@@ -126,6 +126,7 @@ impl OptionError {
     pub fn workflow_key(&self) -> String {
         match self.option {
             "resolution_ang" => "bvse.resolution_ang".to_string(),
+            "screening_factor" => "bvse.screening_factor".to_string(),
             "hops_per_block" => "kmc.hops_per_ion".to_string(),
             "equilibration" => "kmc.equilibration_hops_per_ion".to_string(),
             o => format!("kmc.{o}"),
@@ -161,6 +162,10 @@ pub struct ModelOptions {
     pub mobile_ion: String,
     /// BVSE grid spacing, Å.
     pub resolution_ang: f64,
+    /// Screening factor f of the landscape's Coulomb term between the mobile ion and the
+    /// framework cations, erfc(r/(f·(rc_M + rc_j)))/r (default bvlain's 0.74; docs/physics.md
+    /// §9.11).
+    pub screening_factor: Option<f64>,
     /// Hard core / blocking distance, Å (default: 1.6 explicit, 2.5 averaged).
     pub blocking_distance_ang: Option<f64>,
     /// Attempt frequency ν0, s⁻¹ (default: the model's calibrated value).
@@ -207,6 +212,7 @@ impl Default for ModelOptions {
             supercell: "auto".to_string(),
             mobile_ion: "Li+".to_string(),
             resolution_ang: halo_bvse::DEFAULT_RESOLUTION_ANG,
+            screening_factor: None,
             blocking_distance_ang: None,
             attempt_frequency_hz: None,
             pair_potential: None,
@@ -419,6 +425,9 @@ impl ModelOptions {
         let bvse = BvseParams {
             mobile_ion,
             resolution_ang: self.resolution_ang,
+            screening_factor: self
+                .screening_factor
+                .unwrap_or(BvseParams::default().screening_factor),
             mode: GridMode::Default,
             mixed_site_mobile: match self.model {
                 ConductivityModel::Explicit => MixedSiteMobile::Remove,
@@ -458,6 +467,15 @@ impl ModelOptions {
                 "anion_saturation_ev",
                 format!("{anion_saturation_ev} is not a finite stiffness ≥ 0 eV/v.u.²"),
             ));
+        }
+        if let Some(f) = self.screening_factor {
+            calibration["screening_factor"] = json!({
+                "screening_factor": f,
+                "source": format!(
+                    "{} (not calibrated; ν0 was calibrated at bvlain's 0.74)",
+                    flag_of("screening_factor")
+                ),
+            });
         }
         if self.relax_energy.is_some() && !self.relax_anions {
             return Err(OptionError::new(

@@ -122,6 +122,7 @@ def kmc(
     supercell: Union[str, Sequence[int], None] = None,
     mobile_ion: str = "Li+",
     resolution_ang: Optional[float] = None,
+    screening_factor: Optional[float] = None,
     blocking_distance_ang: Optional[float] = None,
     attempt_frequency_hz: Optional[float] = None,
     replicas: int = 4,
@@ -147,7 +148,7 @@ def kmc(
     (with ``pair_potential``, ``dielectric_constant``, ``anion_saturation_ev``);
     ``relax_anions``: anions moved to their bond-valence (GII) minimum first (averaged model);
     ``relax_energy``: ``"valence_sums"`` (that GII, the default) or ``"force_field"`` (a
-    bond-valence force field);
+    bond-valence force field); ``screening_factor``: the landscape's Coulomb screening f (0.74);
     ``target_rel_se`` (0.2) and ``max_replicas`` (4 × ``replicas``): the stopping rule — replicas
     are added where σ is not yet measured until σ(300 K) has that relative SE or the cap.
     Ctrl-C raises KeyboardInterrupt."""
