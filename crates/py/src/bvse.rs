@@ -17,7 +17,12 @@ pub struct BvseOutput {
 }
 
 /// The arguments of `halo bvse`, validated as the CLI validates them.
-pub fn params(resolution_ang: f64, mode: &str, mobile_ion: &str) -> HResult<BvseParams> {
+pub fn params(
+    resolution_ang: f64,
+    mode: &str,
+    mobile_ion: &str,
+    screening_factor: f64,
+) -> HResult<BvseParams> {
     let mobile_ion = Species::parse(mobile_ion)
         .with_context(|| format!("--mobile-ion '{mobile_ion}'"))
         .kind(Kind::Parameter)?;
@@ -43,6 +48,7 @@ pub fn params(resolution_ang: f64, mode: &str, mobile_ion: &str) -> HResult<Bvse
     Ok(BvseParams {
         mobile_ion,
         resolution_ang,
+        screening_factor,
         mode,
         mixed_site_mobile,
         memory_limit_bytes: Some(halo_core::memory::usable_bytes()),

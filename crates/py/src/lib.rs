@@ -65,12 +65,14 @@ fn py_inspect<'py>(structure: &Bound<'py, PyAny>, symprec: f64) -> PyResult<Boun
 /// BVSE landscape, exact 1D/2D/3D percolation barriers and the Li-site graph of a structure
 /// (`halo bvse FILE --json`). `resolution_ang` (alias `resolution`): grid spacing, Å, default
 /// 0.2; `mode`: `default` or `bvlain`; `mobile_ion`: e.g. `Li+`; `cluster_radius`: minima whose
-/// basins meet within this distance form one site, Å. Returns a `halo.BvseResult`; the energy
+/// basins meet within this distance form one site, Å; `screening_factor`: f of the Coulomb term
+/// (`--screening-factor`, 0.74). Returns a `halo.BvseResult`; the energy
 /// grid (absolute eV) is handed to numpy without a copy.
 #[pyfunction]
 #[pyo3(name = "bvse")]
 #[pyo3(signature = (structure, resolution_ang = None, mode = "default", mobile_ion = "Li+",
-                    cluster_radius = 0.5, *, resolution = None))]
+                    cluster_radius = 0.5, *, resolution = None,
+                    screening_factor = halo_bvse::params::BVLAIN_SCREENING_FACTOR))]
 fn py_bvse<'py>(
     structure: &Bound<'py, PyAny>,
     resolution_ang: Option<f64>,
@@ -78,12 +80,13 @@ fn py_bvse<'py>(
     mobile_ion: &str,
     cluster_radius: f64,
     resolution: Option<f64>,
+    screening_factor: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = structure.py();
     let s = coerce(structure)?;
     let res = alias("resolution_ang", resolution_ang, "resolution", resolution)?
         .unwrap_or(halo_bvse::DEFAULT_RESOLUTION_ANG);
-    let params = guard(|| bvse::params(res, mode, mobile_ion))?;
+    let params = guard(|| bvse::params(res, mode, mobile_ion, screening_factor))?;
     let st = s.get();
     let out = run::detached(py, || {
         guard(|| {

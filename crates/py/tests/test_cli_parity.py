@@ -232,6 +232,13 @@ def test_kmc_relax_energy_keyword_equals_flag(cli_json, spinel_path, in_repo):
         halo.kmc(spinel_path, relax_anions=True, relax_energy="gii")
 
 
+def test_bvse_screening_factor_keyword_equals_flag(cli_json, spinel_path, in_repo):
+    b = halo.bvse(spinel_path, screening_factor=1.05).to_dict()
+    c = cli_json("bvse", spinel_path, "--screening-factor", "1.05")
+    assert b["e_3d_ev"] == c["e_3d_ev"] and b["sites"] == c["sites"]
+    assert b["bvse_params"]["screening_factor"] == 1.05
+
+
 def test_kmc_screening_factor_keyword_equals_flag(cli_json, spinel_path, in_repo):
     k = halo.kmc(spinel_path, screening_factor=0.66, **KMC_KW).to_dict()
     c = cli_json("kmc", spinel_path, *KMC_FLAGS, "--screening-factor", "0.66")

@@ -102,6 +102,7 @@ def bvse(
     cluster_radius: float = 0.5,
     *,
     resolution: Optional[float] = None,
+    screening_factor: float = 0.74,
 ) -> BvseResult:
     """``halo bvse --json``: BVSE landscape, exact 1D/2D/3D barriers (eV), Li sites and
     migration edges, and the energy grid (eV, numpy, no copy). ``resolution_ang`` (alias
