@@ -123,7 +123,23 @@ fn the_screening_factor_orders_the_spinel_sites() {
         &["bvse", cif.to_str().unwrap(), "--screening-factor", "0"],
         "screening_factor",
     );
-    // halo kmc records a screening factor that is not the default, and refuses a bad one
+    // halo kmc records a screening factor that is not the default and says so, and refuses a
+    // bad one
+    let out = run_ok(halo().arg("kmc").arg(&cif).args([
+        "--screening-factor",
+        "0.66",
+        "--temperatures-k",
+        "400,500",
+        "--replicas",
+        "2",
+        "--max-replicas",
+        "2",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("BVSE Coulomb screening factor f = 0.66 (--screening-factor (not calibrated"),
+        "{text}"
+    );
     fails_with(
         halo().arg("kmc").arg(&cif).arg("--screening-factor=-1"),
         "--screening-factor: -1 is not positive",

@@ -514,6 +514,10 @@ fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
     let report = std::fs::read_to_string(d.path().join("second/report.md")).unwrap();
     assert!(report.contains("## Against the baseline, on the rows both evaluated"));
     assert!(report.contains("Failed in the baseline only: `intermediate`"));
+    assert!(
+        report.contains("(model `averaged`). Both runs scored on the 2 rows both evaluated"),
+        "{report}"
+    );
 
     // another set: refused at once, naming the row
     base["rows"].as_array_mut().unwrap().remove(2);

@@ -372,6 +372,13 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             defaults::PAIR_CUTOFF_ANG
         );
     }
+    let screening = &calibration["screening_factor"];
+    if let Some(f) = screening["screening_factor"].as_f64() {
+        println!(
+            "BVSE Coulomb screening factor f = {f} ({})",
+            screening["source"].as_str().unwrap_or("")
+        );
+    }
     let sat = &calibration["anion_saturation_ev"];
     if let Some(c) = sat["anion_saturation_ev"].as_f64().filter(|c| *c > 0.0) {
         println!(

@@ -205,10 +205,10 @@ fn baseline_section(s: &mut String, r: &ValidationReport) {
     };
     let _ = writeln!(
         s,
-        "## Against the baseline, on the rows both evaluated
-
-Baseline: `{}` (model `{}`).          Both runs scored on the {} rows both evaluated, each with ν0 as it shipped and with its          own LOCO refit; a row only one run evaluated is left out of both. Failed here only: {}.          Failed in the baseline only: {}.
-",
+        "## Against the baseline, on the rows both evaluated\n\nBaseline: `{}` (model `{}`). \
+         Both runs scored on the {} rows both evaluated, each with ν0 as it shipped and with its \
+         own LOCO refit; a row only one run evaluated is left out of both. Failed here only: {}. \
+         Failed in the baseline only: {}.\n",
         b.file,
         b.baseline_settings["model"].as_str().unwrap_or("?"),
         b.common_rows.len(),
