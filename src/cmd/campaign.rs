@@ -571,14 +571,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
             .and_then(|k| k.get("stopping"))
             .and_then(|s| serde_json::from_value::<halo_kmc::ReplicaStopping>(s.clone()).ok())
         {
-            println!(
-                "kmc          stopping rule: replicas per temperature {:?} (cap {}); relative SE of σ(300 K) {:.2} (target {}{})",
-                stop.replicas_per_temperature,
-                stop.target.max_replicas,
-                stop.rel_se_reached,
-                stop.target.rel_se,
-                if stop.target_missed { ", not reached" } else { "" }
-            );
+            println!("kmc          stopping rule: {}", stop.summary());
         }
         print!("{}", halo_filters::table(&ranking));
         for (k, t) in &timings {

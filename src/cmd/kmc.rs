@@ -288,13 +288,9 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
     }
     if let Some(s) = &r.stopping {
         println!(
-            "stopping rule: replicas per temperature {:?} (started with {}, cap {}); relative SE of σ(300 K) {:.2} (target {}{})",
-            s.replicas_per_temperature,
-            r.params.replicas,
-            s.target.max_replicas,
-            s.rel_se_reached,
-            s.target.rel_se,
-            if s.target_missed { ", not reached" } else { "" }
+            "stopping rule: {}; started with {} per temperature",
+            s.summary(),
+            r.params.replicas
         );
     }
     println!(

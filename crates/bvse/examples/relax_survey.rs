@@ -11,8 +11,16 @@ use halo_core::Element;
 
 fn main() {
     println!(
-        "{:<52} {:<13} {:>8} {:>8} {:>7} {:>7} {:>10} {:>10}",
-        "structure", "energy", "max_Å", "rms_Å", "GII_0", "GII_1", "E_ff_0_eV", "E_ff_1_eV"
+        "{:<52} {:<13} {:>8} {:>8} {:>7} {:>7} {:>10} {:>10}  {:>6}",
+        "structure",
+        "energy",
+        "max_Å",
+        "rms_Å",
+        "GII_0",
+        "GII_1",
+        "E_ff_0_eV",
+        "E_ff_1_eV",
+        "L-BFGS"
     );
     for arg in std::env::args().skip(1) {
         let path = std::path::Path::new(&arg);
@@ -40,12 +48,13 @@ fn main() {
                         None => ("-".into(), "-".into()),
                     };
                     println!(
-                        "{name:<52} {:<13} {:>8.3} {:>8.3} {:>7.3} {:>7.3} {e0:>10} {e1:>10}",
+                        "{name:<52} {:<13} {:>8.3} {:>8.3} {:>7.3} {:>7.3} {e0:>10} {e1:>10}  {:>6}",
                         energy.name(),
                         r.max_displacement_ang,
                         r.rms_displacement_ang,
                         r.gii_before,
                         r.gii_after,
+                        r.iterations,
                     );
                 }
                 Err(e) => println!("{name:<52} {:<13} {e}", energy.name()),

@@ -48,10 +48,10 @@ pub enum BvseError {
         needed_bytes: u64,
         limit_bytes: u64,
     },
-    /// Writing a grid file failed.
+    /// The anion relaxation failed (no minimum near the structure, a solver error).
     #[error("anion relaxation: {0}")]
     Relaxation(String),
-
+    /// Writing a grid file failed.
     #[error("cannot write grid: {0}")]
     Write(String),
 }

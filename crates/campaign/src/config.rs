@@ -456,9 +456,7 @@ fn validate(w: &Workflow) -> Result<(), String> {
     // the model options (dielectric constant, realisations, stopping rule, stations) are
     // checked by the one checker `halo kmc` uses; its error names the option, said here as
     // the workflow's key
-    let mut options = crate::pipeline::model_options(k, 0);
-    options.screening_factor = w.bvse.screening_factor;
-    if let Err(e) = options.settings(None) {
+    if let Err(e) = crate::pipeline::model_options(k, &w.bvse, 0).settings(None) {
         return Err(e.in_workflow());
     }
     w.filters.validate().map_err(|e| format!("filters: {e}"))?;

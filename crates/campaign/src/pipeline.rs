@@ -6,7 +6,6 @@ use crate::config::{BvseSection, KmcSection, LoadedWorkflow, Workflow};
 use crate::error::CampaignError;
 use crate::record::{ArrheniusPoint, CandidateRecord, Metrics, Outcome};
 use crate::runner::StageProgress;
-use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::Structure;
 use halo_enumerate::{EnumerationConfig, EnumerationResult, Realiser};
 use serde::{Deserialize, Serialize};
@@ -206,25 +205,14 @@ pub fn plan(ctx: &Context) -> Result<Plan, CampaignError> {
     })
 }
 
-/// Stage parameters derived from a workflow.
-///
-/// Li sharing a site with a framework cation (spinel 16d) stays in the framework with its
-/// occupancy ([`MixedSiteMobile::KeepAsFramework`]), consistent with the mobile-ion count of
-/// `halo_kmc::mobile_ion_count`, which leaves that Li off the kMC network; `halo kmc` does the same.
-pub fn bvse_params(b: &BvseSection) -> BvseParams {
-    let d = BvseParams::default();
-    BvseParams {
-        resolution_ang: b.resolution_ang,
-        screening_factor: b.screening_factor.unwrap_or(d.screening_factor),
-        mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
-        ..d
-    }
-}
-
-/// The model options of a workflow's `[kmc]` section with the campaign seed: the same
-/// options, defaults and checks as `halo kmc` (`halo_campaign::transport::ModelOptions`).
-pub fn model_options(k: &KmcSection, seed: u64) -> crate::transport::ModelOptions {
+/// The model options of a workflow's `[kmc]` and `[bvse]` sections with the campaign seed: the
+/// same options, defaults and checks as `halo kmc` (`halo_campaign::transport::ModelOptions`;
+/// Li sharing a site with a framework cation stays in the averaged model's framework, as in
+/// `halo kmc`).
+pub fn model_options(k: &KmcSection, b: &BvseSection, seed: u64) -> crate::transport::ModelOptions {
     crate::transport::ModelOptions {
+        resolution_ang: b.resolution_ang,
+        screening_factor: b.screening_factor,
         model: k.model,
         temperatures_k: Some(k.temperatures_k.clone()),
         seed,
@@ -259,14 +247,9 @@ pub fn transport_settings(
     settings: StageSettings,
     seed: u64,
 ) -> Result<crate::transport::TransportSettings, String> {
-    let mut opts = model_options(settings.kmc, seed);
-    opts.resolution_ang = settings.bvse.resolution_ang;
-    opts.screening_factor = settings.bvse.screening_factor;
-    let (mut ts, _) = opts.settings(None).map_err(|e| e.in_workflow())?;
-    ts.bvse = BvseParams {
-        mixed_site_mobile: ts.bvse.mixed_site_mobile,
-        ..bvse_params(settings.bvse)
-    };
+    let (mut ts, _) = model_options(settings.kmc, settings.bvse, seed)
+        .settings(None)
+        .map_err(|e| e.in_workflow())?;
     ts.stop = settings.stop.cloned();
     Ok(ts)
 }

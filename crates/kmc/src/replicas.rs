@@ -80,6 +80,25 @@ pub struct ReplicaStopping {
     pub target_missed: bool,
 }
 
+impl ReplicaStopping {
+    /// One line for a report: "replicas per temperature [4, 8, 16] (cap 16); relative SE of
+    /// σ(300 K) 0.18 (target 0.2)", with ", not reached" when the run stopped above the target.
+    pub fn summary(&self) -> String {
+        format!(
+            "replicas per temperature {:?} (cap {}); relative SE of σ(300 K) {:.2} (target {}{})",
+            self.replicas_per_temperature,
+            self.target.max_replicas,
+            self.rel_se_reached,
+            self.target.rel_se,
+            if self.target_missed {
+                ", not reached"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 /// True when the σ of this temperature is measured to `rel_se`: positive, resolved, SE/σ ≤ it.
 pub fn is_measured_to(t: &TemperatureResult, rel_se: f64) -> bool {
     t.sigma_s_per_cm > 0.0 && t.is_resolved() && t.sigma_se_s_per_cm <= rel_se * t.sigma_s_per_cm

@@ -7,8 +7,9 @@
 //!
 //! the Morse bond of every anion with every cation (mobile ions included, weighted by their
 //! occupancy; D0, α, Rmin of the softBV set) and the screened Coulomb repulsion of the anions
-//! with each other (K = 14.4 eV·Å, f = 0.74 and n as in the landscape; rc the softBV radius of
-//! the anion's own valence, 1.74 Å for Cl−, 1.26 Å for F−). Cation–cation terms are constant
+//! with each other (K = 14.4 eV·Å, n and bvlain's f = 0.74 — fixed here, whatever screening
+//! factor the landscape is given —; rc the softBV radius of the anion's own valence, 1.74 Å for
+//! Cl−, 1.26 Å for F−). Cation–cation terms are constant
 //! (the cations do not move) and left out.
 //!
 //! Two conventions were open — the full D0 (softBV's force field) or the landscape's D0/2
@@ -27,7 +28,7 @@
 use super::{AnionEnergy, Anions};
 use crate::error::BvseError;
 use crate::framework::softbv_pair;
-use crate::params::BvseParams;
+use crate::params::{BvseParams, BVLAIN_SCREENING_FACTOR};
 use crate::potential::PairTerm;
 use halo_core::{Species, Structure};
 use halo_data::softbv;
@@ -73,6 +74,16 @@ impl ForceField {
     pub(super) fn new(structure: &Structure, anions: &Anions) -> Result<Self, BvseError> {
         let lattice = &structure.lattice;
         let params = BvseParams::default();
+        // (n, rc, q) of each anion, and the Morse term of each (cation, anion) species pair,
+        // looked up once (the tables are searched by name)
+        let props = anions
+            .list
+            .iter()
+            .map(|&(_, sp, _)| {
+                anion_props(sp).map(|(n, rc)| (n, rc, sp.oxidation_state.unwrap_or(0) as f64))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut morse_terms: Vec<((Species, Species), PairTerm)> = Vec::new();
         let mut pairs = Vec::new();
         for (x, &(ks, anion, occ_x)) in anions.list.iter().enumerate() {
             let fx = structure.sites[ks].frac_coords;
@@ -81,13 +92,20 @@ impl ForceField {
                     if sp.oxidation_state.unwrap_or(0) <= 0 {
                         continue;
                     }
-                    let label = site.label.clone().unwrap_or_else(|| format!("#{j}"));
-                    let row = softbv_pair(sp, anion, j, &label)?;
-                    // the landscape's own Morse term, (D0/2)[…]
-                    let term = PairTerm::Morse {
-                        d0_ev: row.d0_ev,
-                        alpha_per_ang: row.alpha_per_ang,
-                        rmin_ang: row.rmin_ang,
+                    let term = match morse_terms.iter().find(|(k, _)| *k == (sp, anion)) {
+                        Some((_, t)) => *t,
+                        None => {
+                            let label = site.label.clone().unwrap_or_else(|| format!("#{j}"));
+                            let row = softbv_pair(sp, anion, j, &label)?;
+                            // the landscape's own Morse term, (D0/2)[…]
+                            let t = PairTerm::Morse {
+                                d0_ev: row.d0_ev,
+                                alpha_per_ang: row.alpha_per_ang,
+                                rmin_ang: row.rmin_ang,
+                            };
+                            morse_terms.push(((sp, anion), t));
+                            t
+                        }
                     };
                     for (img, _) in lattice.images_within(&fx, &site.frac_coords, CUTOFF_ANG) {
                         let f = site.frac_coords
@@ -102,15 +120,13 @@ impl ForceField {
                     }
                 }
             }
-            let (n_x, rc_x) = anion_props(anion)?;
-            let q_x = anion.oxidation_state.unwrap_or(0) as f64;
-            for (y, &(ky, other, occ_y)) in anions.list.iter().enumerate().skip(x + 1) {
-                let (n_y, rc_y) = anion_props(other)?;
-                let q_y = other.oxidation_state.unwrap_or(0) as f64;
+            let (n_x, rc_x, q_x) = props[x];
+            for (y, &(ky, _, occ_y)) in anions.list.iter().enumerate().skip(x + 1) {
+                let (n_y, rc_y, q_y) = props[y];
                 let term = PairTerm::Coulomb {
                     prefactor_ev_ang: params.coulomb_constant_ev_ang * q_x * q_y
                         / (n_x * n_y).sqrt(),
-                    screening_length_ang: params.screening_factor * (rc_x + rc_y),
+                    screening_length_ang: BVLAIN_SCREENING_FACTOR * (rc_x + rc_y),
                 };
                 let fy = structure.sites[ky].frac_coords;
                 for (img, _) in lattice.images_within(&fx, &fy, CUTOFF_ANG) {

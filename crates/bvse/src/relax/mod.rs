@@ -33,9 +33,10 @@
 //! noise study, whose E_3D spread from 0.14 to 0.59 eV, all relax to E_3D = 0.387 eV. But valence
 //! sums fix only each ion's total: in the monoclinic Li3MCl6 refinements and Li3AlF6 an anion
 //! slides more than 0.5 Å along a direction that keeps its sums. The second,
-//! [`RelaxEnergy::ForceField`] ([`force_field`]), is the softBV bond-valence force field (Morse
-//! bonds to the cations, screened Coulomb repulsion between the anions): its anion–anion term
-//! gives each anion a position of least energy.
+//! [`RelaxEnergy::ForceField`] ([`force_field`]), is a bond-valence force field in softBV's form
+//! (Morse bonds to the cations, screened Coulomb repulsion between the anions): its anion–anion
+//! term gives each anion a position of least energy. A run that stops on the iteration cap
+//! instead of its tolerances is refused as well (its structure is no minimum of anything).
 
 mod force_field;
 mod gii;
@@ -45,7 +46,7 @@ pub use gii::global_instability_index;
 
 use crate::error::BvseError;
 use crate::saturation::anions;
-use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use halo_core::{Element, Species, Structure};
@@ -211,7 +212,8 @@ pub struct RelaxReport {
     pub energy: RelaxEnergy,
     /// Force-field energy before and after, eV per cell (force-field relaxations only).
     pub force_field_ev: Option<(f64, f64)>,
-    /// L-BFGS iterations.
+    /// L-BFGS iterations (to the gradient or cost tolerance: a run that stops otherwise is an
+    /// error, not a structure).
     pub iterations: u64,
 }
 
@@ -295,6 +297,22 @@ pub fn relax_anions(
         .run()
         .map_err(|e| relax_error(e.to_string()))?;
     let state = run.state();
+    let status = state.get_termination_status();
+    let converged = matches!(
+        status,
+        TerminationStatus::Terminated(
+            TerminationReason::SolverConverged | TerminationReason::TargetCostReached
+        )
+    );
+    if !converged {
+        let why = state
+            .get_termination_reason()
+            .map_or("not terminated", |r| r.text());
+        return Err(relax_error(format!(
+            "L-BFGS stopped before a minimum ({why} after {} iterations)",
+            state.get_iter()
+        )));
+    }
     let best = state
         .get_best_param()
         .cloned()
@@ -428,6 +446,21 @@ mod tests {
         assert!(
             (again.gii_before - report.gii_after).abs() < 1e-5,
             "{again:?} {report:?}"
+        );
+    }
+
+    #[test]
+    fn a_relaxation_stopped_by_the_iteration_cap_is_refused() {
+        let p = RelaxParams {
+            max_iterations: 1,
+            ..RelaxParams::default()
+        };
+        let e = relax_anions(&distorted(), halo_core::Element::LI, &p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("L-BFGS stopped before a minimum (Maximum number of iterations reached after 1 iterations)"),
+            "{e}"
         );
     }
 
