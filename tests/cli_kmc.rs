@@ -33,6 +33,13 @@ fn kmc_json_on_the_spinel_has_the_documented_keys() {
     // mobile Li from the composition: 0.28·8 + 0.19·16 + 0.008·48 = 5.664 per cell
     let mobile = v["mobile_ions"]["mobile_per_cell"].as_f64().unwrap();
     assert!((mobile - 5.664).abs() < 0.01, "mobile Li per cell {mobile}");
+    // its Li sites (8a 0.28, 16c 0.19, 48f 0.008; 16d is shared with Sc/In) are far from full:
+    // no warning
+    let sub = &v["li_sublattice"];
+    assert_eq!(sub["sites_per_cell"], 72, "{sub}");
+    assert_eq!(sub["full"], false, "{sub}");
+    assert!((sub["ions_per_cell"].as_f64().unwrap() - 5.664).abs() < 0.01);
+    assert_eq!(v["warnings"], serde_json::json!([]));
     let temps = v["temperatures"].as_array().unwrap();
     assert_eq!(temps.len(), 2);
     for t in temps {
@@ -181,6 +188,39 @@ fn kmc_and_the_campaign_evaluation_agree_bit_for_bit() {
     assert!(
         text.contains("stopping rule: replicas per temperature"),
         "{text}"
+    );
+    // every Li site of LiAlCl4 is full: the sublattice is recorded, the kMC put a share of the
+    // Li on minima that are no Li site of the file, and both commands say the model does not
+    // price that
+    let sub = &k["li_sublattice"];
+    assert_eq!(sub["full"], true, "{sub}");
+    assert_eq!(sub["sites_per_cell"], 4, "{sub}");
+    let share = sub["interstitial_share"].as_f64().unwrap();
+    assert!(share > 0.0 && share < 0.5, "{sub}");
+    assert_eq!(&e["details"]["li_sublattice"], sub);
+    let warning = k["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("every Li site of the input is full"),
+        "{warning}"
+    );
+    let notes = e["metrics"]["ranking"]["verdicts"]["notes"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str() == Some(warning)),
+        "{notes:?}"
+    );
+    let out = halo().arg("kmc").arg(&f).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("§9.12"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Li sites: 4 sites per cell holding only Li, 4.000 Li on them (vacant share 0.000: full)"),
+        "{stdout}"
     );
 }
 

@@ -73,9 +73,11 @@ fn validate_writes_outputs_whose_metrics_follow_from_the_csv() {
     let headers = rdr.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (mut pred, mut meas, mut ea_err) = (Vec::new(), Vec::new(), Vec::new());
+    let mut full_sites = Vec::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
         assert_eq!(&rec[col("status")], "ok", "{rec:?}");
+        full_sites.push(rec[col("li_sites_full")].to_string());
         let p: f64 = rec[col("predicted_sigma_300k_s_per_cm")].parse().unwrap();
         let s: f64 = rec[col("measured_sigma_s_per_cm")].parse().unwrap();
         let err: f64 = rec[col("log10_error")].parse().unwrap();
@@ -91,6 +93,25 @@ fn validate_writes_outputs_whose_metrics_follow_from_the_csv() {
     }
     let n = pred.len();
     assert_eq!(n, 3);
+    // the spinel lists vacant Li sites; every Li site of LiAlCl4 and of Li2MgBr4 is full: the
+    // split scores the spinel alone and the other two together
+    assert_eq!(full_sites, ["false", "true", "true"]);
+    let split = &json["by_li_sublattice"];
+    assert_eq!(split["vacant_sites"]["n_rows"], 1);
+    assert!(
+        (split["vacant_sites"]["log10_mae"].as_f64().unwrap() - (pred[0] - meas[0]).abs()).abs()
+            < 1e-9
+    );
+    assert_eq!(split["full_sites"]["n_rows"], 2);
+    let full_mae = ((pred[1] - meas[1]).abs() + (pred[2] - meas[2]).abs()) / 2.0;
+    assert!((split["full_sites"]["log10_mae"].as_f64().unwrap() - full_mae).abs() < 1e-9);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("## By the input's Li sites")
+            && report.contains("| every Li site full, ν0 as shipped |")
+            && report.contains("| all full | ok"),
+        "{report}"
+    );
     assert_eq!(m["n_rows"], 3);
     assert_eq!(m["n_failed"], 0);
     // Spearman without ties: 1 − 6Σd²/(n(n²−1))

@@ -573,6 +573,15 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         {
             println!("kmc          stopping rule: {}", stop.summary());
         }
+        if let Some(w) = details
+            .get("li_sublattice")
+            .and_then(|v| {
+                serde_json::from_value::<halo_campaign::transport::LiSublattice>(v.clone()).ok()
+            })
+            .and_then(|l| l.warning())
+        {
+            eprintln!("warning: {}: {w}", a.file.display());
+        }
         print!("{}", halo_filters::table(&ranking));
         for (k, t) in &timings {
             eprintln!("time {k}: {t:.2} s");

@@ -297,6 +297,7 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
         "mobile {}: {per_cell:.3} per cell (composition: mobile {:.3}, framework {:.3} on shared sites {:?})",
         count.element, count.mobile_per_cell, count.framework_per_cell, count.framework_site_labels
     );
+    println!("{} sites: {}", count.element, tr.li_sublattice.summary());
     println!(
         "network: {} sites, {} hops per cell; supercell {:?}: {} sites, {} ions, N/V = {:.5} Å⁻³; blocking {} Å; seed {}",
         tr.network_sites,
@@ -390,5 +391,8 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
         None => println!(
             "Arrhenius fit: needs two temperatures with σ above the run's resolution"
         ),
+    }
+    if let Some(w) = tr.li_sublattice.warning() {
+        eprintln!("warning: {}: {w}", args.file.display());
     }
 }

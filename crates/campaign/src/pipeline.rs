@@ -377,6 +377,10 @@ pub fn evaluate_structure(
         "mobile_ions".into(),
         serde_json::to_value(mobile).map_err(|e| ("kmc", e.to_string()))?,
     );
+    details.insert(
+        "li_sublattice".into(),
+        serde_json::to_value(&tr.li_sublattice).map_err(|e| ("kmc", e.to_string()))?,
+    );
     // filters
     let mut m = halo_filters::CandidateMetrics::with_filters(id, formula)
         .map_err(|e| ("filters", e.to_string()))?;
@@ -391,6 +395,9 @@ pub fn evaluate_structure(
         m.verdicts
             .notes
             .push("no Arrhenius fit: fewer than two temperatures with a conductivity above the run's resolution".into());
+    }
+    if let Some(w) = tr.li_sublattice.warning() {
+        m.verdicts.notes.push(w);
     }
     m.provenance.model = tr.model.description().into();
     m.provenance.seed = Some(seed);

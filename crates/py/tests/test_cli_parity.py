@@ -2,6 +2,7 @@
 input and seed; only wall-clock timings differ."""
 
 import json
+import os
 
 import pytest
 
@@ -54,6 +55,22 @@ def test_kmc_equals_cli(cli_json, spinel_path, in_repo):
         t["sigma_s_per_cm"] for t in c["temperatures"]
     ]
     assert k.calibration["source"].startswith("calibrated default")
+
+
+def test_kmc_warns_on_a_file_whose_every_li_site_is_full(cli_json, in_repo):
+    lialcl4 = os.path.join("structures", "LiAlCl4_P21c_COD1004036.cif")
+    with pytest.warns(halo.ModelDomainWarning, match="every Li site of the input is full"):
+        k = halo.kmc(lialcl4, **KMC_KW)
+    c = cli_json("kmc", lialcl4, *KMC_FLAGS)
+    assert k.warnings == c["warnings"] and len(c["warnings"]) == 1
+    assert k.li_sublattice == c["li_sublattice"] and c["li_sublattice"]["full"] is True
+    # the spinel lists vacant Li sites: no warning
+    import warnings as w
+
+    with w.catch_warnings():
+        w.simplefilter("error", halo.ModelDomainWarning)
+        s = halo.kmc(os.path.join("structures", "Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"), **KMC_KW)
+    assert s.warnings == [] and s.li_sublattice["full"] is False
 
 
 def test_kmc_explicit_model_equals_cli(cli_json, spinel_path, in_repo):

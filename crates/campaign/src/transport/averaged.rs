@@ -3,7 +3,9 @@
 //! framework) → exact percolation thresholds and Li-site graph → kMC network without the minima
 //! that sit on framework-cation sites → single-particle kMC with hard blocking → Arrhenius fit.
 
-use super::{fail, kmc_error, ConductivityModel, Transport, TransportError, TransportSettings};
+use super::{
+    fail, kmc_error, ConductivityModel, LiSublattice, Transport, TransportError, TransportSettings,
+};
 use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::{Element, Structure};
 use halo_kmc::MobileIons;
@@ -76,7 +78,10 @@ pub fn evaluate(
         halo_kmc::simulate_with_stop(&net, &kp, settings.stop.as_deref()).map_err(kmc_error)?;
     let kmc_s = t1.elapsed().as_secs_f64();
     on_stage("kmc");
+    let li_sublattice =
+        LiSublattice::of(structure, element).with_interstitial_share(structure, element, &kmc);
     Ok(Transport {
+        li_sublattice,
         model: ConductivityModel::Averaged,
         mobile,
         mobile_per_cell_used: per_cell,

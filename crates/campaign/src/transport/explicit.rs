@@ -24,7 +24,9 @@
 //! of [`super::ensemble`] is met.
 
 use super::ensemble::{combine, Ensemble, RealisationSummary};
-use super::{fail, kmc_error, ConductivityModel, Transport, TransportError, TransportSettings};
+use super::{
+    fail, kmc_error, ConductivityModel, LiSublattice, Transport, TransportError, TransportSettings,
+};
 use halo_bvse::saturation::{max_bond_length_ang, saturation_terms, SaturationParams};
 use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::{Element, Structure};
@@ -357,6 +359,8 @@ pub fn evaluate(
     let reference_temperature_k = reference_temperature_k(&kmc);
     let hit_cap = rel > ens.target_rel_se;
     Ok(Transport {
+        li_sublattice: LiSublattice::of(structure, element)
+            .with_interstitial_share(structure, element, &kmc),
         relaxation: None,
         model: ConductivityModel::Explicit,
         mobile,

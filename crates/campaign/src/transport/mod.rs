@@ -24,6 +24,7 @@ pub mod ensemble;
 pub mod explicit;
 pub mod options;
 pub mod report;
+pub mod sublattice;
 
 use halo_bvse::BvseParams;
 use halo_core::Structure;
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use ensemble::{Ensemble, EnsembleSettings, RealisationSummary};
 pub use options::{parse_relax_energy, ModelOptions, OptionError, PairPotential};
 pub use report::kmc_json;
+pub use sublattice::LiSublattice;
 
 /// Which conductivity model the chain runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +120,9 @@ pub struct Transport {
     /// The mobile element's count from the composition (the explicit model counts every Li as
     /// mobile).
     pub mobile: MobileIonCount,
+    /// The input's mobile-ion sites (whether every one is full: the models do not price the
+    /// defects such a structure conducts by) and the share of the ions the kMC put elsewhere.
+    pub li_sublattice: LiSublattice,
     /// Mobile ions per structure cell placed on the network (ensemble mean for the explicit
     /// model: each realisation places the count that makes it neutral).
     pub mobile_per_cell_used: f64,

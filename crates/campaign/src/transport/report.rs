@@ -21,6 +21,8 @@ pub fn kmc_json(
         "model_description": tr.model.description(),
         "mobile_ions": tr.mobile,
         "mobile_per_cell_used": tr.mobile_per_cell_used,
+        "li_sublattice": tr.li_sublattice,
+        "warnings": tr.li_sublattice.warning().into_iter().collect::<Vec<_>>(),
         "network": {"sites": tr.network_sites, "hops": tr.network_hops,
                     "framework_minima_dropped": tr.framework_minima_dropped,
                     "stations_contracted": tr.stations_contracted,

@@ -1,7 +1,7 @@
 //! Running the model on every distinct structure of a validation (and its noisy copies).
 
 use super::{NoisyCopy, Prediction, RefinedLi, StructureOutcome, ValidateOptions};
-use crate::transport::Transport;
+use crate::transport::{LiSublattice, Transport};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -79,37 +79,53 @@ pub(super) fn refined_li(loaded: &halo_io::LoadedStructure) -> Vec<RefinedLi> {
     out
 }
 
-fn evaluate_file(
-    file: &str,
-    path: &Path,
-    copy: usize,
-    opts: &ValidateOptions,
-) -> (
-    Option<String>,
-    Vec<RefinedLi>,
-    Result<Prediction, String>,
-    u64,
-) {
+/// What one run of one file (or of one noisy copy) gave.
+struct FileRun {
+    formula: Option<String>,
+    refined: Vec<RefinedLi>,
+    result: Result<Prediction, String>,
+    noise_seed: u64,
+    sublattice: Option<LiSublattice>,
+}
+
+fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -> FileRun {
     let noise_seed =
         halo_core::seed::candidate_seed(opts.settings.kmc.seed, &format!("{file}#noise{copy}"));
+    let mut run = FileRun {
+        formula: None,
+        refined: Vec::new(),
+        result: Err("not run".into()),
+        noise_seed,
+        sublattice: None,
+    };
     let loaded = match halo_io::read_structure(path) {
         Ok(l) => l,
-        Err(e) => return (None, Vec::new(), Err(format!("read: {e}")), noise_seed),
+        Err(e) => {
+            run.result = Err(format!("read: {e}"));
+            return run;
+        }
     };
-    let refined = refined_li(&loaded);
-    let formula = Some(loaded.structure.composition().reduced_formula());
+    run.refined = refined_li(&loaded);
+    run.sublattice = Some(LiSublattice::of(
+        &loaded.structure,
+        opts.settings.bvse.mobile_ion.element,
+    ));
+    run.formula = Some(loaded.structure.composition().reduced_formula());
     let structure = if copy == 0 {
         loaded.structure.clone()
     } else {
         match halo_io::perturb::perturb(&loaded, opts.noise_sigma_frac, noise_seed) {
             Ok(s) => s,
-            Err(e) => return (formula, refined, Err(format!("perturb: {e}")), noise_seed),
+            Err(e) => {
+                run.result = Err(format!("perturb: {e}"));
+                return run;
+            }
         }
     };
-    let result = crate::transport::evaluate(&structure, &opts.settings, |_| {})
+    run.result = crate::transport::evaluate(&structure, &opts.settings, |_| {})
         .map_err(|e| e.to_string())
-        .and_then(|tr| prediction(&tr, &refined));
-    (formula, refined, result, noise_seed)
+        .and_then(|tr| prediction(&tr, &run.refined));
+    run
 }
 
 /// The distinct structure files of the rows, the site table and the calibration pairs, in
@@ -179,21 +195,23 @@ pub(super) fn evaluate_all(
             result: Err("not run".into()),
             refined_li: Vec::new(),
             noise: Vec::new(),
+            li_sublattice: None,
         })
         .collect();
-    for (&(f, k), (formula, refined, result, seed)) in jobs.iter().zip(results) {
+    for (&(f, k), run) in jobs.iter().zip(results) {
         let s = &mut structures[f];
         if k == 0 {
-            s.formula = formula;
-            s.refined_li = refined;
-            s.result = result;
+            s.li_sublattice = run.sublattice;
+            s.formula = run.formula;
+            s.refined_li = run.refined;
+            s.result = run.result;
         } else {
-            let (sigma, ea, error) = match result {
+            let (sigma, ea, error) = match run.result {
                 Ok(p) => (Some(p.sigma_300k_s_per_cm), Some(p.ea_ev), None),
                 Err(e) => (None, None, Some(e)),
             };
             s.noise.push(NoisyCopy {
-                seed,
+                seed: run.noise_seed,
                 sigma_300k_s_per_cm: sigma,
                 ea_ev: ea,
                 error,

@@ -106,6 +106,10 @@ pub struct StructureOutcome {
     pub refined_li: Vec<RefinedLi>,
     /// Noisy copies: (seed, prediction or failure).
     pub noise: Vec<NoisyCopy>,
+    /// The input's Li-only sites (whether every one is full; `transport::sublattice`), from the
+    /// file as read (also for a failed run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub li_sublattice: Option<crate::transport::LiSublattice>,
 }
 
 /// A refined Li site of a structure.
@@ -150,6 +154,10 @@ pub struct RowResult {
     /// cap, or scatter between temperatures): a prediction measured less well than asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rel_se_above_target: Option<f64>,
+    /// Every Li-only site of the row's structure is full (`transport::sublattice`): the model
+    /// does not price what carries its current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub li_sites_full: Option<bool>,
 }
 
 /// A composition scored once.
@@ -214,6 +222,34 @@ pub struct SeedRun {
     pub metrics_loco_per_composition: Metrics,
 }
 
+/// The per-row metrics of the rows whose input lists vacant Li sites and of those whose every
+/// Li site is full (docs/physics.md §9.12), ν0 as shipped and LOCO.
+#[derive(Clone, Debug, Serialize)]
+pub struct SublatticeSplit {
+    pub vacant_sites: Metrics,
+    pub vacant_sites_loco: Metrics,
+    pub full_sites: Metrics,
+    pub full_sites_loco: Metrics,
+}
+
+impl SublatticeSplit {
+    fn new(rows: &[RowResult]) -> SublatticeSplit {
+        let part = |full: bool| -> Vec<RowResult> {
+            rows.iter()
+                .filter(|r| r.li_sites_full == Some(full))
+                .cloned()
+                .collect()
+        };
+        let (vacant, full) = (part(false), part(true));
+        SublatticeSplit {
+            vacant_sites: score::row_metrics(&vacant, false),
+            vacant_sites_loco: score::row_metrics(&vacant, true),
+            full_sites: score::row_metrics(&full, false),
+            full_sites_loco: score::row_metrics(&full, true),
+        }
+    }
+}
+
 /// Everything `halo validate` found.
 #[derive(Clone, Debug, Serialize)]
 pub struct ValidationReport {
@@ -226,6 +262,8 @@ pub struct ValidationReport {
     pub metrics_per_composition: Metrics,
     pub metrics_loco: Metrics,
     pub metrics_loco_per_composition: Metrics,
+    /// Per row, split by whether the input's Li sites are all full.
+    pub by_li_sublattice: SublatticeSplit,
     pub attempt_frequency: AttemptFrequencies,
     pub rows: Vec<RowResult>,
     pub compositions: Vec<CompositionResult>,
@@ -328,6 +366,7 @@ pub fn run(
         metrics_per_composition: score::composition_metrics(&compositions, false),
         metrics_loco: score::row_metrics(&row_results, true),
         metrics_loco_per_composition: score::composition_metrics(&compositions, true),
+        by_li_sublattice: SublatticeSplit::new(&row_results),
         attempt_frequency,
         rows: row_results,
         compositions,

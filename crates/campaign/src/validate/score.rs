@@ -84,6 +84,7 @@ pub(super) fn score_row(
         diagnosis: None,
         unresolved_temperatures_k: Vec::new(),
         rel_se_above_target: None,
+        li_sites_full: s.li_sublattice.as_ref().map(|l| l.full),
     };
     match &s.result {
         Err(e) => {

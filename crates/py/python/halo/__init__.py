@@ -35,7 +35,7 @@ from ._halo import (
     stability,
     status,
 )
-from ._results import BvseResult, KmcResult
+from ._results import BvseResult, KmcResult, ModelDomainWarning
 from .campaign import load_results
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "HaloError",
     "InternalError",
     "KmcResult",
+    "ModelDomainWarning",
     "ParameterError",
     "Structure",
     "StructureError",

@@ -4,7 +4,14 @@ conversions to networkx and pandas (imported only when asked for)."""
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any, Dict, List, Optional
+
+
+class ModelDomainWarning(UserWarning):
+    """The structure is outside what the conductivity model prices (e.g. every Li site of the
+    file is full: docs/physics.md §9.12); the number is returned, and the warning says why it is
+    not a prediction. The same text is in the result's ``warnings``."""
 
 
 class BvseResult:
@@ -81,11 +88,15 @@ class KmcResult:
     errors, ``hops``, ``simulated_time_s``, ``occupancies``); ``arrhenius``: ``ea_ev``,
     ``ea_se_ev``, ``prefactor_s_k_per_cm``, ``sigma_300k_s_per_cm``, ``sigma_300k_se_s_per_cm``,
     ``chi2_reduced`` (``None`` without two temperatures with σ > 0); ``calibration``: where ν0
-    comes from; ``network``, ``mobile_ions``, ``kmc`` (the full record), ``timing_s``.
+    comes from; ``network``, ``mobile_ions``, ``kmc`` (the full record), ``timing_s``;
+    ``li_sublattice``: the file's Li-only sites and whether every one is full; ``warnings``: why
+    the number may not be a prediction, each also raised as a :class:`ModelDomainWarning`.
     """
 
     def __init__(self, data: Dict[str, Any]) -> None:
         self._data = data
+        for w in data.get("warnings") or []:
+            warnings.warn(f"{data.get('file', '')}: {w}", ModelDomainWarning, stacklevel=2)
 
     def __getattr__(self, name: str) -> Any:
         try:

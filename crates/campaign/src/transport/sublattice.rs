@@ -1,0 +1,267 @@
+//! The input's mobile-ion sublattice, and whether the conductivity models price what carries its
+//! current (docs/physics.md §9.12).
+//!
+//! Both models hop Li between minima of a single-particle BVSE landscape. Where the input leaves
+//! vacancies on its own Li sites (the spinels' 8a/16c/48f, the monoclinic 4g/4h), the current is
+//! carried by those vacancies between sites the refinement found Li on, and the landscape prices
+//! the hops. Where every Li site of the input is full (LiAlCl4, Li3AlF6, LiF, LiI, the ordered
+//! cells of computed Li3MX6, Suzuki phases, the 8a of an inverse spinel), a Li can move only
+//! through sites the file does not list: empty polyhedra of the framework (the vacant octahedra
+//! of a Li3MCl6 layer, equivalent in kind to the Li sites) or defects (a vacancy and an
+//! interstitial, a Schottky pair). What they cost sets σ and E_a, and the models price them by
+//! the single-particle landscape alone: no defect formation energy, no relaxation around the
+//! defect, in the averaged model no Li–Li repulsion either. Whether an empty polyhedron is a
+//! normal site or a costly interstitial is what the landscape gets wrong in both directions
+//! (LiAlCl4 four decades too high, Li3ScCl6 two too low: docs/physics.md §9.12), so
+//! [`LiSublattice::warning`] says so for such an input.
+//!
+//! The criterion reads the structure only: a site holds the mobile element and vacancies only
+//! (no other cation: a Li sharing a site with a framework cation is the averaged model's framework
+//! Li, §5.3), and it is full when its occupancy is at least [`FULL_SITE_OCCUPANCY`]. An ordered
+//! realisation written without its empty Li sites reads as full, as a file it is.
+
+use halo_core::{Element, Structure};
+use halo_kmc::{ClassOccupancy, KmcResult};
+use serde::{Deserialize, Serialize};
+
+/// A site whose mobile-element occupancy is at least this is full (refinements of ordered
+/// compounds quote 1.0 or an esd-level 0.99x).
+pub const FULL_SITE_OCCUPANCY: f64 = 0.99;
+
+/// The mobile-ion sites of the input and what the kMC put elsewhere.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiSublattice {
+    /// Sites per structure cell holding the mobile element and vacancies only.
+    pub sites_per_cell: usize,
+    /// Mobile ions per cell on them (Σ occupancy).
+    pub ions_per_cell: f64,
+    /// 1 − ions/sites: the share of those sites the input leaves empty (`None` without sites).
+    pub vacancy_fraction: Option<f64>,
+    /// Every such site is full: the current needs defects the models do not price.
+    pub full: bool,
+    /// At the lowest temperature of the kMC: the share of the placed ions on landscape minima
+    /// that match no mobile-ion site of the input (by label, within the percolation stage's
+    /// label tolerance). `None` when the input's sites carry no labels (POSCAR) or before a kMC.
+    pub interstitial_share: Option<f64>,
+    /// That lowest temperature, K.
+    pub interstitial_share_temperature_k: Option<f64>,
+}
+
+impl LiSublattice {
+    /// Count the mobile-element-only sites of `structure` (see the module documentation).
+    pub fn of(structure: &Structure, element: Element) -> LiSublattice {
+        let mut sites = 0usize;
+        let mut ions = 0.0;
+        let mut full = true;
+        for site in &structure.sites {
+            let occ = site.occupancy_of(element);
+            if occ <= 0.0 || shares_with_cation(site, element) {
+                continue;
+            }
+            sites += 1;
+            ions += occ;
+            full &= occ >= FULL_SITE_OCCUPANCY;
+        }
+        LiSublattice {
+            sites_per_cell: sites,
+            ions_per_cell: ions,
+            vacancy_fraction: (sites > 0).then(|| (1.0 - ions / sites as f64).max(0.0)),
+            full: sites > 0 && full,
+            interstitial_share: None,
+            interstitial_share_temperature_k: None,
+        }
+    }
+
+    /// Add the share of ions on minima that match none of the input's mobile-ion sites, from the
+    /// time-averaged class occupancies of `kmc`'s lowest temperature
+    /// ([`LiSublattice::with_occupancies`]).
+    pub fn with_interstitial_share(
+        self,
+        structure: &Structure,
+        element: Element,
+        kmc: &KmcResult,
+    ) -> LiSublattice {
+        match kmc
+            .temperatures
+            .iter()
+            .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k))
+        {
+            Some(t) => self.with_occupancies(structure, element, t.temperature_k, &t.occupancies),
+            None => self,
+        }
+    }
+
+    /// Add the share of ions on classes (site labels) that are none of `structure`'s
+    /// mobile-element sites, from `occupancies` at `temperature_k`. Without a label on every such
+    /// site of the input the share cannot be told and stays `None`.
+    pub fn with_occupancies(
+        mut self,
+        structure: &Structure,
+        element: Element,
+        temperature_k: f64,
+        occupancies: &[ClassOccupancy],
+    ) -> LiSublattice {
+        let mut labels: Vec<&str> = Vec::new();
+        for site in &structure.sites {
+            if site.occupancy_of(element) <= 0.0 {
+                continue;
+            }
+            match &site.label {
+                Some(l) => labels.push(l),
+                None => return self,
+            }
+        }
+        let total: f64 = occupancies.iter().map(|o| o.ions_per_cell).sum();
+        if total > 0.0 {
+            let elsewhere: f64 = occupancies
+                .iter()
+                .filter(|o| !labels.contains(&o.label.as_str()))
+                .map(|o| o.ions_per_cell)
+                .sum();
+            self.interstitial_share = Some(elsewhere / total);
+            self.interstitial_share_temperature_k = Some(temperature_k);
+        }
+        self
+    }
+
+    /// One line on the sublattice, for text outputs.
+    pub fn summary(&self) -> String {
+        let mut s = match self.vacancy_fraction {
+            Some(v) => format!(
+                "{} sites per cell holding only Li, {:.3} Li on them (vacant share {:.3}{})",
+                self.sites_per_cell,
+                self.ions_per_cell,
+                v,
+                if self.full { ": full" } else { "" }
+            ),
+            None => "no site holding only Li".to_string(),
+        };
+        if let (Some(x), Some(t)) = (
+            self.interstitial_share,
+            self.interstitial_share_temperature_k,
+        ) {
+            s.push_str(&format!(
+                "; at {t:.0} K {:.1} % of the placed Li on minima that are none of these sites",
+                100.0 * x
+            ));
+        }
+        s
+    }
+
+    /// The warning for an input whose every Li site is full, `None` otherwise.
+    pub fn warning(&self) -> Option<String> {
+        self.full.then(|| {
+            "every Li site of the input is full: Li can move only through sites the file does \
+             not list (empty polyhedra of the framework) or by forming defects, and the model \
+             prices both by the single-particle landscape alone (no defect formation energy, no \
+             relaxation around them); on such inputs its σ is off by decades in either direction \
+             on the validation set (docs/physics.md §9.12)"
+                .to_string()
+        })
+    }
+}
+
+fn shares_with_cation(site: &halo_core::Site, element: Element) -> bool {
+    site.species
+        .iter()
+        .any(|(sp, o)| sp.element != element && *o > 0.0 && !sp.element.is_halogen())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo_core::{Lattice, Site, Species};
+
+    fn site(species: &[(&str, f64)], frac: [f64; 3], label: Option<&str>) -> Site {
+        Site {
+            species: species
+                .iter()
+                .map(|&(sp, o)| (Species::parse(sp).unwrap(), o))
+                .collect(),
+            frac_coords: frac.into(),
+            label: label.map(str::to_string),
+        }
+    }
+
+    fn structure(sites: Vec<Site>) -> Structure {
+        Structure::new(Lattice::cubic(10.0), sites).unwrap()
+    }
+
+    #[test]
+    fn a_partly_vacant_sublattice_is_not_full_and_shared_sites_do_not_count() {
+        let s = structure(vec![
+            site(&[("Li+", 0.28)], [0.0, 0.0, 0.0], Some("Li2")),
+            site(&[("Li+", 0.19)], [0.5, 0.0, 0.0], Some("Li1")),
+            site(
+                &[("Li+", 0.675), ("Sc3+", 0.164)],
+                [0.5, 0.5, 0.5],
+                Some("Li3"),
+            ),
+            site(&[("Cl-", 1.0)], [0.25, 0.25, 0.25], Some("Cl")),
+        ]);
+        let l = LiSublattice::of(&s, Element::LI);
+        assert_eq!(l.sites_per_cell, 2);
+        assert!((l.ions_per_cell - 0.47).abs() < 1e-12);
+        assert!((l.vacancy_fraction.unwrap() - 0.765).abs() < 1e-12);
+        assert!(!l.full);
+        assert!(l.warning().is_none());
+    }
+
+    #[test]
+    fn an_ordered_full_sublattice_is_full_and_warned() {
+        let s = structure(vec![
+            site(&[("Li+", 1.0)], [0.0, 0.0, 0.0], Some("Li0")),
+            site(&[("Li+", 0.995)], [0.5, 0.5, 0.0], Some("Li1")),
+            site(&[("Al3+", 1.0)], [0.5, 0.5, 0.5], Some("Al")),
+            site(&[("Cl-", 1.0)], [0.25, 0.25, 0.25], Some("Cl")),
+        ]);
+        let l = LiSublattice::of(&s, Element::LI);
+        assert!(l.full);
+        assert!(l.vacancy_fraction.unwrap() < 0.01);
+        assert!(l.warning().unwrap().contains("defect formation energy"));
+        // one site just below the threshold makes it a vacancy sublattice
+        let s2 = structure(vec![
+            site(&[("Li+", 1.0)], [0.0, 0.0, 0.0], Some("Li0")),
+            site(&[("Li+", 0.98)], [0.5, 0.5, 0.0], Some("Li1")),
+        ]);
+        assert!(!LiSublattice::of(&s2, Element::LI).full);
+        // all Li shared with a framework cation: no mobile-only site, not full
+        let s3 = structure(vec![site(
+            &[("Li+", 0.5), ("Mg2+", 0.5)],
+            [0.0, 0.0, 0.0],
+            Some("M"),
+        )]);
+        let l3 = LiSublattice::of(&s3, Element::LI);
+        assert_eq!(
+            (l3.sites_per_cell, l3.full, l3.vacancy_fraction),
+            (0, false, None)
+        );
+    }
+
+    fn class(label: &str, ions_per_cell: f64) -> ClassOccupancy {
+        ClassOccupancy {
+            label: label.into(),
+            sites_per_cell: 4,
+            occupancy: ions_per_cell / 4.0,
+            ions_per_cell,
+        }
+    }
+
+    #[test]
+    fn the_interstitial_share_counts_classes_that_are_no_input_site() {
+        let s = structure(vec![
+            site(&[("Li+", 1.0)], [0.0, 0.0, 0.0], Some("Li0")),
+            site(&[("Cl-", 1.0)], [0.25, 0.25, 0.25], Some("Cl")),
+        ]);
+        let occ = [class("Li0", 3.0), class("unlabelled", 1.0)];
+        let l = LiSublattice::of(&s, Element::LI).with_occupancies(&s, Element::LI, 300.0, &occ);
+        assert_eq!(l.interstitial_share, Some(0.25));
+        assert_eq!(l.interstitial_share_temperature_k, Some(300.0));
+        assert!(l.summary().contains("25.0 %"), "{}", l.summary());
+        // an input without labels cannot tell its sites from the interstitials
+        let bare = structure(vec![site(&[("Li+", 1.0)], [0.0, 0.0, 0.0], None)]);
+        let l =
+            LiSublattice::of(&bare, Element::LI).with_occupancies(&bare, Element::LI, 300.0, &occ);
+        assert_eq!(l.interstitial_share, None);
+    }
+}
