@@ -171,6 +171,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for (name, m) in lines.into_iter().chain(seeds) {
             print_metrics(&name, m);
         }
+        let split = &report.by_li_sublattice;
+        println!(
+            "per row, by the input's Li sites ({} rows list vacant Li sites, {} have every Li site full: docs/physics.md §9.12):",
+            split.vacant_sites.n_rows + split.vacant_sites.n_failed,
+            split.full_sites.n_rows + split.full_sites.n_failed
+        );
+        print_metrics("vacant sites listed", &split.vacant_sites);
+        print_metrics("every site full", &split.full_sites);
         if let Some(b) = &report.baseline {
             println!(
                 "against the baseline {} on the {} rows both evaluated (failed here only: {}; failed in the baseline only: {}):",
