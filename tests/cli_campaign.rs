@@ -321,3 +321,51 @@ fn eval_runs_every_stage_on_a_refined_structure() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no/such.cif"));
 }
+
+/// A campaign whose candidates have every Li site full (LiAlCl4) lists them in its report and
+/// carries the warning in each candidate's record; the mini spinel campaign lists none.
+#[test]
+fn candidates_whose_every_li_site_is_full_are_named_in_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let wf = root().join("tests/data/workflows/lialcl4-full-li.toml");
+    run_to_end(&[
+        "run",
+        wf.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = report
+        .split("## Candidates whose every Li site is full")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section in\n{report}"));
+    let ids = checkpoint_ids(&out.join("checkpoint.jsonl"));
+    assert!(!ids.is_empty());
+    for id in &ids {
+        assert!(
+            section.contains(&format!("`{id}` LiAlCl4")),
+            "{id}: {report}"
+        );
+    }
+    let line = std::fs::read_to_string(out.join("checkpoint.jsonl")).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(rec["details"]["li_sublattice"]["full"], true, "{rec}");
+    assert!(
+        rec.to_string()
+            .contains("every Li site of the input is full"),
+        "{rec}"
+    );
+    // the spinel's Li sites are partial: no such section
+    let spinel = tmp.path().join("spinel");
+    run_to_end(&[
+        "run",
+        mini().to_str().unwrap(),
+        "--out",
+        spinel.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let report = std::fs::read_to_string(spinel.join("report.md")).unwrap();
+    assert!(!report.contains("every Li site is full"), "{report}");
+}

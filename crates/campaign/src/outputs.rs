@@ -393,6 +393,35 @@ fn throughput_section(s: &mut String, runs: &[crate::folder::RunLog]) {
 }
 
 /// Which differences of the ranking the error bars resolve.
+/// The candidates whose every Li site is full (`transport::sublattice`): their σ is the
+/// landscape's guess about sites the structure does not list, not a prediction.
+fn domain_section(s: &mut String, recs: &BTreeMap<String, CandidateRecord>) {
+    let flagged: Vec<&CandidateRecord> = recs
+        .values()
+        .filter(|x| {
+            x.details
+                .get("li_sublattice")
+                .and_then(|l| l.get("full"))
+                .and_then(|f| f.as_bool())
+                == Some(true)
+        })
+        .collect();
+    if flagged.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## Candidates whose every Li site is full\n\nTheir Li can move only through sites the \
+         structure does not list or by forming defects, which the model prices by the \
+         single-particle landscape alone: their σ and Ea are not predictions (docs/physics.md \
+         §9.12; the warning is among each candidate's notes).\n"
+    );
+    for x in flagged {
+        let _ = writeln!(s, "- `{}` {}", x.id, x.formula);
+    }
+    let _ = writeln!(s);
+}
+
 fn resolution_section(s: &mut String, r: &Ranking) {
     let passing: Vec<&halo_filters::rank::RankedCandidate> =
         r.rows.iter().filter(|x| x.passed).collect();
@@ -508,6 +537,7 @@ fn report_markdown(
     for n in plot_notes {
         let _ = writeln!(s, "- {n}");
     }
+    domain_section(&mut s, recs);
     if !failed.is_empty() {
         let _ = writeln!(s, "## Failed candidates\n");
         for f in &failed {
