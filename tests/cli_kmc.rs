@@ -219,7 +219,7 @@ fn kmc_and_the_campaign_evaluation_agree_bit_for_bit() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("Li sites: 4 sites per cell holding only Li, 4.000 Li on them (vacant share 0.000: full)"),
+        stdout.contains("Li sites: 4 sites per cell holding only Li, 4.000 Li on them (mean occupancy 1.000: full)"),
         "{stdout}"
     );
 }

@@ -35,8 +35,9 @@ pub struct LiSublattice {
     pub sites_per_cell: usize,
     /// Mobile ions per cell on them (Σ occupancy).
     pub ions_per_cell: f64,
-    /// 1 − ions/sites: the share of those sites the input leaves empty (`None` without sites).
-    pub vacancy_fraction: Option<f64>,
+    /// ions/sites: their mean occupancy (`None` without sites). Split positions (a 48f beside a
+    /// 16c) count as sites, so this is the file's bookkeeping, not a vacancy concentration.
+    pub mean_occupancy: Option<f64>,
     /// Every such site is full: the current needs defects the models do not price.
     pub full: bool,
     /// At the lowest temperature of the kMC: the share of the placed ions on landscape minima
@@ -65,7 +66,7 @@ impl LiSublattice {
         LiSublattice {
             sites_per_cell: sites,
             ions_per_cell: ions,
-            vacancy_fraction: (sites > 0).then(|| (1.0 - ions / sites as f64).max(0.0)),
+            mean_occupancy: (sites > 0).then(|| ions / sites as f64),
             full: sites > 0 && full,
             interstitial_share: None,
             interstitial_share_temperature_k: None,
@@ -126,9 +127,9 @@ impl LiSublattice {
 
     /// One line on the sublattice, for text outputs.
     pub fn summary(&self) -> String {
-        let mut s = match self.vacancy_fraction {
+        let mut s = match self.mean_occupancy {
             Some(v) => format!(
-                "{} sites per cell holding only Li, {:.3} Li on them (vacant share {:.3}{})",
+                "{} sites per cell holding only Li, {:.3} Li on them (mean occupancy {:.3}{})",
                 self.sites_per_cell,
                 self.ions_per_cell,
                 v,
@@ -202,7 +203,7 @@ mod tests {
         let l = LiSublattice::of(&s, Element::LI);
         assert_eq!(l.sites_per_cell, 2);
         assert!((l.ions_per_cell - 0.47).abs() < 1e-12);
-        assert!((l.vacancy_fraction.unwrap() - 0.765).abs() < 1e-12);
+        assert!((l.mean_occupancy.unwrap() - 0.235).abs() < 1e-12);
         assert!(!l.full);
         assert!(l.warning().is_none());
     }
@@ -217,7 +218,7 @@ mod tests {
         ]);
         let l = LiSublattice::of(&s, Element::LI);
         assert!(l.full);
-        assert!(l.vacancy_fraction.unwrap() < 0.01);
+        assert!(l.mean_occupancy.unwrap() > 0.99);
         assert!(l.warning().unwrap().contains("defect formation energy"));
         // one site just below the threshold makes it a vacancy sublattice
         let s2 = structure(vec![
@@ -233,7 +234,7 @@ mod tests {
         )]);
         let l3 = LiSublattice::of(&s3, Element::LI);
         assert_eq!(
-            (l3.sites_per_cell, l3.full, l3.vacancy_fraction),
+            (l3.sites_per_cell, l3.full, l3.mean_occupancy),
             (0, false, None)
         );
     }
