@@ -357,6 +357,22 @@ fn candidates_whose_every_li_site_is_full_are_named_in_the_report() {
             .contains("every Li site of the input is full"),
         "{rec}"
     );
+    // ranked.csv says it beside the σ
+    let li_col = |dir: &Path| -> Vec<String> {
+        let mut rdr = csv::Reader::from_path(dir.join("ranked.csv")).unwrap();
+        let i = rdr
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "li_sites_full")
+            .expect("li_sites_full column");
+        rdr.records().map(|r| r.unwrap()[i].to_string()).collect()
+    };
+    let col = li_col(&out);
+    assert!(
+        !col.is_empty() && col.iter().all(|v| v == "true"),
+        "{col:?}"
+    );
     // the spinel's Li sites are partial: no such section
     let spinel = tmp.path().join("spinel");
     run_to_end(&[
@@ -368,4 +384,9 @@ fn candidates_whose_every_li_site_is_full_are_named_in_the_report() {
     ]);
     let report = std::fs::read_to_string(spinel.join("report.md")).unwrap();
     assert!(!report.contains("every Li site is full"), "{report}");
+    let col = li_col(&spinel);
+    assert!(
+        !col.is_empty() && col.iter().all(|v| v == "false"),
+        "{col:?}"
+    );
 }

@@ -183,7 +183,7 @@ fn ranked_csv(
         "rank,p_top_k,tie_group,pareto_front,pareto_within_errors,passed,id,framework,formula,\
 sigma_300k_arrhenius_s_per_cm,sigma_300k_arrhenius_se_s_per_cm,sigma_300k_simulated_s_per_cm,\
 sigma_300k_simulated_se_s_per_cm,ea_ev,ea_se_ev,e_1d_ev,e_2d_ev,e_3d_ev,haven_ratio,\
-anodic_limit_v_dg,anodic_limit_v_dh,anodic_limit_unc_v,cathodic_limit_v_dg,cathodic_limit_v_dh,\
+li_sites_full,anodic_limit_v_dg,anodic_limit_v_dh,anodic_limit_unc_v,cathodic_limit_v_dg,cathodic_limit_v_dh,\
 band_gap_ev,band_gap_err_ev,cost_usd_per_kg,insulation,stability,failed_filters,seed,\
 structure_cif\n",
     );
@@ -230,6 +230,12 @@ structure_cif\n",
             sig3(t.and_then(|t| t.e_2d_ev)),
             sig3(t.and_then(|t| t.e_3d_ev)),
             sig3(t.and_then(|t| t.haven_ratio)),
+            // every Li site of the candidate full: its σ is not a prediction (physics.md §9.12)
+            rec.and_then(|x| x.details.get("li_sublattice"))
+                .and_then(|l| l.get("full"))
+                .and_then(|f| f.as_bool())
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
             sig3(m.anodic_limit_v_dg),
             sig3(m.anodic_limit_v_dh),
             err2(m.anodic_limit_unc_v, m.anodic_limit_v_dg),
