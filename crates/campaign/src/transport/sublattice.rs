@@ -31,6 +31,8 @@ pub const FULL_SITE_OCCUPANCY: f64 = 0.99;
 /// The mobile-ion sites of the input and what the kMC put elsewhere.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiSublattice {
+    /// The mobile element's symbol (Li unless `--mobile-ion` says otherwise).
+    pub element: String,
     /// Sites per structure cell holding the mobile element and vacancies only.
     pub sites_per_cell: usize,
     /// Mobile ions per cell on them (Σ occupancy).
@@ -38,7 +40,8 @@ pub struct LiSublattice {
     /// ions/sites: their mean occupancy (`None` without sites). Split positions (a 48f beside a
     /// 16c) count as sites, so this is the file's bookkeeping, not a vacancy concentration.
     pub mean_occupancy: Option<f64>,
-    /// Every such site is full: the current needs defects the models do not price.
+    /// Every such site is full: the current must use sites the file does not list, or defects,
+    /// which the models price by the single-particle landscape alone.
     pub full: bool,
     /// At the lowest temperature of the kMC: the share of the placed ions on landscape minima
     /// that match no mobile-ion site of the input (by label, within the percolation stage's
@@ -64,6 +67,7 @@ impl LiSublattice {
             full &= occ >= FULL_SITE_OCCUPANCY;
         }
         LiSublattice {
+            element: element.symbol().to_string(),
             sites_per_cell: sites,
             ions_per_cell: ions,
             mean_occupancy: (sites > 0).then(|| ions / sites as f64),
@@ -129,35 +133,39 @@ impl LiSublattice {
     pub fn summary(&self) -> String {
         let mut s = match self.mean_occupancy {
             Some(v) => format!(
-                "{} sites per cell holding only Li, {:.3} Li on them (mean occupancy {:.3}{})",
+                "{} sites per cell holding only {el}, {:.3} {el} on them (mean occupancy {:.3}{})",
                 self.sites_per_cell,
                 self.ions_per_cell,
                 v,
-                if self.full { ": full" } else { "" }
+                if self.full { ": full" } else { "" },
+                el = self.element
             ),
-            None => "no site holding only Li".to_string(),
+            None => format!("no site holding only {}", self.element),
         };
         if let (Some(x), Some(t)) = (
             self.interstitial_share,
             self.interstitial_share_temperature_k,
         ) {
             s.push_str(&format!(
-                "; at {t:.0} K {:.1} % of the placed Li on minima that are none of these sites",
-                100.0 * x
+                "; at {t:.0} K {:.1} % of the placed {} on minima that are none of these sites",
+                100.0 * x,
+                self.element
             ));
         }
         s
     }
 
-    /// The warning for an input whose every Li site is full, `None` otherwise.
+    /// The warning for an input whose every mobile-ion site is full, `None` otherwise.
     pub fn warning(&self) -> Option<String> {
         self.full.then(|| {
-            "every Li site of the input is full: Li can move only through sites the file does \
-             not list (empty polyhedra of the framework) or by forming defects, and the model \
-             prices both by the single-particle landscape alone (no defect formation energy, no \
-             relaxation around them); on such inputs its σ is off by decades in either direction \
-             on the validation set (docs/physics.md §9.12)"
-                .to_string()
+            format!(
+                "every {el} site of the input is full: {el} can move only through sites the file \
+                 does not list (empty polyhedra of the framework) or by forming defects, and the \
+                 model prices both by the single-particle landscape alone (no defect formation \
+                 energy, no relaxation around them); on such inputs its σ is off by decades in \
+                 either direction on the validation set (docs/physics.md §9.12)",
+                el = self.element
+            )
         })
     }
 }
