@@ -57,10 +57,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if s.label.is_some() {
             continue;
         }
-        let (_, target) = computed
+        // symmetry partners share a BVSE energy; two different CHGNet values for one energy
+        // would make the match ambiguous
+        let targets: Vec<f64> = computed
             .iter()
-            .find(|(e, _)| (e - s.energy_ev).abs() < 1e-6)
+            .filter(|(e, _)| (e - s.energy_ev).abs() < 1e-6)
+            .map(|(_, t)| *t)
+            .collect();
+        let target = *targets
+            .first()
             .ok_or_else(|| format!("no CHGNet energy for minimum {i} ({:.6} eV)", s.energy_ev))?;
+        if targets.iter().any(|t| (t - target).abs() > 1e-9) {
+            return Err(
+                format!("minimum {i}: CHGNet values {targets:?} for one BVSE energy").into(),
+            );
+        }
         shift[i] = target - s.energy_ev;
     }
     let mut priced = net.clone();
@@ -70,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "LiAlCl4 ({}), averaged model, {} sites per cell ({} unlisted)",
         cif.display(),
         net.sites.len(),
-        shift.iter().filter(|d| **d != 0.0).count()
+        net.sites.iter().filter(|x| x.label.is_none()).count()
     );
     println!(
         "{:<34} {:>14} {:>10} {:>22}",
@@ -83,14 +94,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut kp = settings.kmc.clone();
         kp.mobile_ions = MobileIons::PerCell(per_cell);
         let r = halo_kmc::simulate(n, &kp)?;
-        let lowest = &r.temperatures[0];
-        let total: f64 = lowest.occupancies.iter().map(|o| o.ions_per_cell).sum();
-        let unlisted: f64 = lowest
-            .occupancies
-            .iter()
-            .filter(|o| o.label == "unlabelled")
-            .map(|o| o.ions_per_cell)
-            .sum();
+        // the share of the Li on minima that are no Li site of the file, as `halo kmc` counts it
+        let sub = halo_campaign::transport::LiSublattice::of(&structure, element)
+            .with_interstitial_share(&structure, element, &r);
+        let share = sub
+            .interstitial_share
+            .ok_or("the CIF's Li sites carry labels")?;
+        let at_k = sub.interstitial_share_temperature_k.unwrap_or(f64::NAN);
         match &r.arrhenius {
             Some(a) => println!(
                 "{name:<34} {:>9.2e} ± {:<6.1e} {:>6.3} ± {:.3} {:>8.4} % at {:.0} K",
@@ -98,8 +108,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 a.sigma_300k_se_s_per_cm,
                 a.ea_ev,
                 a.ea_se_ev,
-                100.0 * unlisted / total,
-                lowest.temperature_k
+                100.0 * share,
+                at_k
             ),
             None => println!("{name:<34} no Arrhenius fit (σ below the run's resolution)"),
         }

@@ -51,12 +51,12 @@ pub(super) fn diagnose(
         return None;
     }
     Some(if err > 0.0 {
-        if p.interstitial_fraction > 0.05 {
+        if let Some(x) = p.interstitial_fraction.filter(|x| *x > 0.05) {
             format!(
                 "site energies / missing interstitials cost: {:.0} % of the mobile Li sit on \
                  landscape minima with no refined Li (interstitials that cost little in the \
                  single-particle landscape), a vacancy network the real material lacks",
-                100.0 * p.interstitial_fraction
+                100.0 * x
             )
         } else if p.li_total_per_cell > p.li_mobile_per_cell + 1e-9 {
             format!(

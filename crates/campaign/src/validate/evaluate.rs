@@ -5,7 +5,7 @@ use crate::transport::{LiSublattice, Transport};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Prediction, String> {
+pub(super) fn prediction(tr: &Transport) -> Result<Prediction, String> {
     let fit = tr.kmc.arrhenius.as_ref().ok_or(
         "kmc: no Arrhenius fit (fewer than two temperatures with σ above the run's resolution)",
     )?;
@@ -15,13 +15,6 @@ pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Predic
         .iter()
         .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k))
         .ok_or("kmc: no temperature")?;
-    let total: f64 = lowest.occupancies.iter().map(|o| o.ions_per_cell).sum();
-    let inter: f64 = lowest
-        .occupancies
-        .iter()
-        .filter(|o| !refined.iter().any(|r| r.label == o.label))
-        .map(|o| o.ions_per_cell)
-        .sum();
     Ok(Prediction {
         sigma_300k_s_per_cm: fit.sigma_300k_s_per_cm,
         sigma_300k_se_s_per_cm: fit.sigma_300k_se_s_per_cm,
@@ -32,7 +25,8 @@ pub(super) fn prediction(tr: &Transport, refined: &[RefinedLi]) -> Result<Predic
         e_3d_ev: tr.percolation.thresholds.e_3d_ev,
         n_ions: tr.kmc.n_ions,
         supercell: tr.kmc.supercell,
-        interstitial_fraction: if total > 0.0 { inter / total } else { 0.0 },
+        // the transport chain's own count (`transport::sublattice`), not a second one here
+        interstitial_fraction: tr.li_sublattice.interstitial_share,
         occupancies: lowest.occupancies.clone(),
         lowest_temperature_k: lowest.temperature_k,
         unresolved_temperatures_k: tr
@@ -124,7 +118,7 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
     };
     run.result = crate::transport::evaluate(&structure, &opts.settings, |_| {})
         .map_err(|e| e.to_string())
-        .and_then(|tr| prediction(&tr, &run.refined));
+        .and_then(|tr| prediction(&tr));
     run
 }
 

@@ -74,9 +74,10 @@ pub struct Prediction {
     pub e_3d_ev: Option<f64>,
     pub n_ions: usize,
     pub supercell: [usize; 3],
-    /// Share of the mobile Li on landscape minima that match no refined Li site, at the lowest
-    /// temperature.
-    pub interstitial_fraction: f64,
+    /// Share of the mobile Li on landscape minima that match no Li site of the file, at the
+    /// lowest temperature (`transport::LiSublattice::interstitial_share`; `None` when the file's
+    /// sites carry no labels).
+    pub interstitial_fraction: Option<f64>,
     /// Time-averaged occupancies per site class at the lowest temperature.
     pub occupancies: Vec<ClassOccupancy>,
     pub lowest_temperature_k: f64,
