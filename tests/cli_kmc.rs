@@ -150,6 +150,71 @@ fn kmc_bad_input_is_a_clear_error() {
     }
 }
 
+/// A structure whose charges do not add up to zero still runs (X-ray refinements often
+/// under-count Li), but never silently: `halo kmc` warns on stderr, its JSON carries the charge
+/// balance and the warning, and `halo bvse` warns too.
+#[test]
+fn a_structure_that_is_not_charge_neutral_is_warned_about() {
+    let file = common::root().join("tests/data/bad/not_neutral.cif");
+    let v = json_ok(quick(halo().arg("kmc").arg(&file).args([
+        "--temperatures",
+        "400,500",
+        "--json",
+    ])));
+    assert_eq!(v["charge"]["neutral"], false, "{}", v["charge"]);
+    let per_fu = v["charge"]["net_charge_per_formula_unit_e"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (per_fu + 0.5).abs() < 1e-9,
+        "net charge per formula unit {per_fu}"
+    );
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("structure is not charge neutral: net charge -0.5000 e")),
+        "{warnings:?}"
+    );
+    let out = quick(
+        halo()
+            .arg("kmc")
+            .arg(&file)
+            .args(["--temperatures", "400,500"]),
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not_neutral.cif: structure is not charge neutral"),
+        "{err}"
+    );
+    let out = halo()
+        .arg("bvse")
+        .arg(&file)
+        .args(["--resolution", "0.3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("structure is not charge neutral"), "{err}");
+    // a neutral refinement has a neutral balance and no such warning
+    let v = json_ok(quick(halo().args([
+        "kmc",
+        SPINEL,
+        "--temperatures",
+        "400,500",
+        "--json",
+    ])));
+    assert_eq!(v["charge"]["neutral"], true, "{}", v["charge"]);
+}
+
 /// One stage chain, one set of defaults: `halo kmc FILE` and the campaign's per-candidate
 /// evaluation of the same structure (`halo eval FILE`, the pipeline's `evaluate_structure` with
 /// the default workflow settings) give the same σ(300 K) and Ea bit for bit at the same seed.

@@ -100,6 +100,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // halo_io's errors name the file (and the line)
     let loaded = halo_io::read_structure(&args.file)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {}: {w}", args.file.display());
+    }
     let t0 = Instant::now();
     let land = halo_bvse::landscape_valid(&loaded.structure, &valid)
         .with_context(|| format!("BVSE landscape of {}", args.file.display()))?;

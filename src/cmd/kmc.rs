@@ -392,7 +392,7 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             "Arrhenius fit: needs two temperatures with σ above the run's resolution"
         ),
     }
-    if let Some(w) = tr.li_sublattice.warning() {
+    for w in tr.warnings() {
         eprintln!("warning: {}: {w}", args.file.display());
     }
 }

@@ -396,9 +396,7 @@ pub fn evaluate_structure(
             .notes
             .push("no Arrhenius fit: fewer than two temperatures with a conductivity above the run's resolution".into());
     }
-    if let Some(w) = tr.li_sublattice.warning() {
-        m.verdicts.notes.push(w);
-    }
+    m.verdicts.notes.extend(tr.warnings());
     m.provenance.model = tr.model.description().into();
     m.provenance.seed = Some(seed);
     m.provenance.halo_version = Some(env!("CARGO_PKG_VERSION").into());

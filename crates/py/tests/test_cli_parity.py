@@ -73,6 +73,15 @@ def test_kmc_warns_on_a_file_whose_every_li_site_is_full(cli_json, in_repo):
     assert s.warnings == [] and s.li_sublattice["full"] is False
 
 
+def test_kmc_warns_on_a_structure_that_is_not_charge_neutral(cli_json, in_repo):
+    bad = os.path.join("tests", "data", "bad", "not_neutral.cif")
+    with pytest.warns(halo.ModelDomainWarning, match="structure is not charge neutral"):
+        k = halo.kmc(bad, **KMC_KW)
+    c = cli_json("kmc", bad, *KMC_FLAGS)
+    assert k.warnings == c["warnings"]
+    assert k.to_dict()["charge"] == c["charge"] and c["charge"]["neutral"] is False
+
+
 def test_kmc_explicit_model_equals_cli(cli_json, spinel_path, in_repo):
     kw = dict(KMC_KW, temperatures=[400, 500])
     flags = ["--temperatures", "400,500", "--replicas", "2", "--blocks", "4",

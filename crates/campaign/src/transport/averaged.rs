@@ -82,6 +82,7 @@ pub fn evaluate(
         LiSublattice::of(structure, element).with_interstitial_share(structure, element, &kmc);
     Ok(Transport {
         li_sublattice,
+        charge: None,
         model: ConductivityModel::Averaged,
         mobile,
         mobile_per_cell_used: per_cell,

@@ -361,6 +361,7 @@ pub fn evaluate(
     Ok(Transport {
         li_sublattice: LiSublattice::of(structure, element)
             .with_interstitial_share(structure, element, &kmc),
+        charge: None,
         relaxation: None,
         model: ConductivityModel::Explicit,
         mobile,

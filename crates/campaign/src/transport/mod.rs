@@ -123,6 +123,9 @@ pub struct Transport {
     /// The input's mobile-ion sites (whether every one is full: the models do not price the
     /// defects such a structure conducts by) and the share of the ions the kMC put elsewhere.
     pub li_sublattice: LiSublattice,
+    /// The input's net charge (`halo_io::charge`; `None` when a species has no oxidation state).
+    /// The chain runs on the charges as given; a structure that is not neutral gets a warning.
+    pub charge: Option<halo_io::charge::ChargeBalance>,
     /// Mobile ions per structure cell placed on the network (ensemble mean for the explicit
     /// model: each realisation places the count that makes it neutral).
     pub mobile_per_cell_used: f64,
@@ -148,6 +151,29 @@ pub struct Transport {
     pub landscape_graph_s: f64,
     /// Wall time of the kMC, s.
     pub kmc_s: f64,
+}
+
+impl Transport {
+    /// Why the number may not be a prediction, one sentence each: the input is not charge
+    /// neutral (docs/physics.md §1.3), or every Li site of it is full (§9.12). Empty for an
+    /// input inside the model's domain. `halo kmc` prints these on stderr, its JSON and
+    /// `halo.kmc` carry them as `warnings`, a campaign record among its notes.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(w) = self
+            .charge
+            .as_ref()
+            .and_then(halo_io::charge::charge_warning)
+        {
+            out.push(format!(
+                "{w}: the landscape and the kMC use the charges and the Li count as given, so σ \
+                 is that of a charged cell (a refinement that under-counts Li, as X-ray \
+                 refinements of Li compounds often do, also gives too few carriers)"
+            ));
+        }
+        out.extend(self.li_sublattice.warning());
+        out
+    }
 }
 
 /// A failed stage of the chain and why.
@@ -187,8 +213,10 @@ pub fn evaluate(
     settings: &TransportSettings,
     on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
-    match settings.model {
+    let mut tr = match settings.model {
         ConductivityModel::Explicit => explicit::evaluate(structure, settings, on_stage),
         ConductivityModel::Averaged => averaged::evaluate(structure, settings, on_stage),
-    }
+    }?;
+    tr.charge = halo_io::charge::charge_balance(structure, &[]);
+    Ok(tr)
 }

@@ -9,9 +9,10 @@ from typing import Any, Dict, List, Optional
 
 
 class ModelDomainWarning(UserWarning):
-    """The structure is outside what the conductivity model prices (e.g. every Li site of the
-    file is full: docs/physics.md §9.12); the number is returned, and the warning says why it is
-    not a prediction. The same text is in the result's ``warnings``."""
+    """The structure is outside what the conductivity model prices (every Li site of the file is
+    full, docs/physics.md §9.12; or its charges do not add up to zero, §1.3); the number is
+    returned, and the warning says why it is not a prediction. The same text is in the result's
+    ``warnings``."""
 
 
 class BvseResult:
@@ -89,7 +90,8 @@ class KmcResult:
     ``ea_se_ev``, ``prefactor_s_k_per_cm``, ``sigma_300k_s_per_cm``, ``sigma_300k_se_s_per_cm``,
     ``chi2_reduced`` (``None`` without two temperatures with σ > 0); ``calibration``: where ν0
     comes from; ``network``, ``mobile_ions``, ``kmc`` (the full record), ``timing_s``;
-    ``li_sublattice``: the file's Li-only sites and whether every one is full; ``warnings``: why
+    ``li_sublattice``: the file's Li-only sites and whether every one is full; ``charge``: the
+    net charge per cell and per formula unit and whether it is neutral; ``warnings``: why
     the number may not be a prediction, each also raised as a :class:`ModelDomainWarning`.
     """
 
