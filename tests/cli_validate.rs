@@ -220,6 +220,8 @@ fn a_failing_structure_is_recorded_not_dropped() {
         csv.contains("lif,") && csv.contains("failed") && csv.contains("jammed"),
         "{csv}"
     );
+    // the reason says what a jammed full sublattice means
+    assert!(csv.contains("formed as defects"), "{csv}");
 }
 
 #[test]

@@ -74,8 +74,14 @@ pub fn evaluate(
     let t1 = Instant::now();
     let mut kp = settings.kmc.clone();
     kp.mobile_ions = MobileIons::PerCell(per_cell);
-    let kmc =
-        halo_kmc::simulate_with_stop(&net, &kp, settings.stop.as_deref()).map_err(kmc_error)?;
+    let kmc = halo_kmc::simulate_with_stop(&net, &kp, settings.stop.as_deref()).map_err(|e| {
+        let why = LiSublattice::of(structure, element).explain_kmc_failure(structure, element, &e);
+        let mut err = kmc_error(e);
+        if let Some(why) = why {
+            err.message = format!("{}: {why}", err.message);
+        }
+        err
+    })?;
     let kmc_s = t1.elapsed().as_secs_f64();
     on_stage("kmc");
     let li_sublattice =

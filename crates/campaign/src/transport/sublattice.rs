@@ -170,6 +170,69 @@ impl LiSublattice {
     }
 }
 
+impl LiSublattice {
+    /// What a kMC failure means on an input whose every mobile-ion site is full (`None` for any
+    /// other input or error): a jammed network, or a placement the blocking distance refuses
+    /// because the file's own sites are closer than it, is the model's missing defect physics
+    /// (docs/physics.md §9.12), not a broken file. Appended to the error the user sees.
+    pub fn explain_kmc_failure(
+        &self,
+        structure: &Structure,
+        element: Element,
+        error: &halo_kmc::KmcError,
+    ) -> Option<String> {
+        if !self.full {
+            return None;
+        }
+        let el = &self.element;
+        match error {
+            halo_kmc::KmcError::Jammed => Some(format!(
+                "every {el} site of the input is full and every other minimum of the landscape \
+                 lies within the blocking distance of an occupied one: here {el} moves only by \
+                 vacancies or interstitials formed as defects (Schottky or Frenkel pairs, or \
+                 impurities), whose formation energy the model does not have (docs/physics.md \
+                 §9.12)"
+            )),
+            halo_kmc::KmcError::Placement {
+                blocking_distance_ang,
+                ..
+            } => {
+                let d = shortest_distance_ang(structure, element)?;
+                (d < *blocking_distance_ang).then(|| {
+                    format!(
+                        "the input's own {el} sites are full and {d:.2} Å apart at the closest, \
+                         below the blocking distance: the file's arrangement cannot be placed; \
+                         --blocking-distance-ang below {d:.2} runs it, but on inputs whose every \
+                         {el} site is full the model's σ is off by decades (docs/physics.md \
+                         §9.12)"
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The shortest distance between two sites holding only `element` (and vacancies), Å; `None`
+/// with fewer than two such sites.
+fn shortest_distance_ang(structure: &Structure, element: Element) -> Option<f64> {
+    let sites: Vec<_> = structure
+        .sites
+        .iter()
+        .filter(|s| s.occupancy_of(element) > 0.0 && !shares_with_cation(s, element))
+        .collect();
+    let mut best: Option<f64> = None;
+    for (i, a) in sites.iter().enumerate() {
+        for b in &sites[i + 1..] {
+            let (d, _) = structure
+                .lattice
+                .distance_and_image(&a.frac_coords, &b.frac_coords);
+            best = Some(best.map_or(d, |x: f64| x.min(d)));
+        }
+    }
+    best
+}
+
 fn shares_with_cation(site: &halo_core::Site, element: Element) -> bool {
     site.species
         .iter()
@@ -245,6 +308,47 @@ mod tests {
             (l3.sites_per_cell, l3.full, l3.mean_occupancy),
             (0, false, None)
         );
+    }
+
+    #[test]
+    fn a_kmc_failure_on_a_full_sublattice_is_explained() {
+        // two full Li sites 2.0 Å apart (x = 0.2 in a 10 Å cube) and a framework Al
+        let full = structure(vec![
+            site(&[("Li+", 1.0)], [0.0, 0.0, 0.0], Some("Li0")),
+            site(&[("Li+", 1.0)], [0.2, 0.0, 0.0], Some("Li1")),
+            site(&[("Al3+", 1.0)], [0.5, 0.5, 0.5], Some("Al")),
+        ]);
+        let l = LiSublattice::of(&full, Element::LI);
+        let jammed = l
+            .explain_kmc_failure(&full, Element::LI, &halo_kmc::KmcError::Jammed)
+            .unwrap();
+        assert!(jammed.contains("formed as defects"), "{jammed}");
+        let placement = |b: f64| halo_kmc::KmcError::Placement {
+            ions: 2,
+            sites: 2,
+            blocking_distance_ang: b,
+            placed: 1,
+        };
+        let why = l
+            .explain_kmc_failure(&full, Element::LI, &placement(2.5))
+            .unwrap();
+        assert!(why.contains("2.00 Å apart at the closest"), "{why}");
+        // the file's sites are farther apart than the blocking distance: not the reason
+        assert!(l
+            .explain_kmc_failure(&full, Element::LI, &placement(1.5))
+            .is_none());
+        // another error, or a sublattice with vacancies: no explanation added
+        assert!(l
+            .explain_kmc_failure(&full, Element::LI, &halo_kmc::KmcError::Stopped)
+            .is_none());
+        let partial = structure(vec![
+            site(&[("Li+", 0.5)], [0.0, 0.0, 0.0], Some("Li0")),
+            site(&[("Li+", 1.0)], [0.2, 0.0, 0.0], Some("Li1")),
+        ]);
+        let lp = LiSublattice::of(&partial, Element::LI);
+        assert!(lp
+            .explain_kmc_failure(&partial, Element::LI, &halo_kmc::KmcError::Jammed)
+            .is_none());
     }
 
     fn class(label: &str, ions_per_cell: f64) -> ClassOccupancy {
