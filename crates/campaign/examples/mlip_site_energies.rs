@@ -23,18 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let structure = halo_io::read_structure(&cif)?.structure;
     let (settings, _) = ModelOptions::default().settings(None)?;
     let element = settings.bvse.mobile_ion.element;
-    let bp = halo_bvse::BvseParams {
-        mixed_site_mobile: halo_bvse::MixedSiteMobile::KeepAsFramework,
-        ..settings.bvse.clone()
-    };
-    let land = halo_bvse::landscape(&structure, &bp)?;
-    let perc = halo_percolation::analyze(&land, &settings.percolation)?;
-    let (net, _) = halo_kmc::mobile::network_without_framework_minima(
-        &structure,
-        element,
-        &perc.site_graph,
-        halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG,
-    )?;
+    let (_, net, _) = halo_campaign::transport::averaged::network(&structure, &settings, |_| {})?;
     let per_cell = halo_kmc::mobile_ion_count(&structure, element).mobile_per_cell;
 
     // CHGNet: E_site(moved Li) + ΔE_Frenkel per computed minimum, keyed by its BVSE energy

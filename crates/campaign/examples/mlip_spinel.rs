@@ -177,6 +177,16 @@ fn tile(net: &HopNetwork, n: usize) -> HopNetwork {
     }
 }
 
+/// The time-averaged occupancy of the sites labelled `label` at the run's lowest temperature
+/// (300 K at the defaults); NaN without such sites.
+fn occupancy_at_lowest_temperature(r: &halo_kmc::KmcResult, label: &str) -> f64 {
+    r.temperatures
+        .iter()
+        .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k))
+        .and_then(|t| t.occupancies.iter().find(|o| o.label == label))
+        .map_or(f64::NAN, |o| o.occupancy)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cif = root.join("structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif");
@@ -184,18 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let structure = halo_io::read_structure(&cif)?.structure;
     let (settings, _) = ModelOptions::default().settings(None)?;
     let element = settings.bvse.mobile_ion.element;
-    let bp = halo_bvse::BvseParams {
-        mixed_site_mobile: halo_bvse::MixedSiteMobile::KeepAsFramework,
-        ..settings.bvse.clone()
-    };
-    let land = halo_bvse::landscape(&structure, &bp)?;
-    let perc = halo_percolation::analyze(&land, &settings.percolation)?;
-    let (net, _) = halo_kmc::mobile::network_without_framework_minima(
-        &structure,
-        element,
-        &perc.site_graph,
-        halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG,
-    )?;
+    let (_, net, _) = halo_campaign::transport::averaged::network(&structure, &settings, |_| {})?;
     let per_cell = halo_kmc::mobile_ion_count(&structure, element).mobile_per_cell;
 
     let is = |i: usize, label: &str| net.sites[i].label.as_deref() == Some(label);
@@ -273,17 +272,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut kp = settings.kmc.clone();
         kp.mobile_ions = MobileIons::PerCell(per_cell);
         let r = halo_kmc::simulate(n, &kp)?;
-        let t300 = r
-            .temperatures
-            .iter()
-            .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k))
-            .ok_or("no temperature")?;
-        let occ = |label: &str| {
-            t300.occupancies
-                .iter()
-                .find(|o| o.label == label)
-                .map_or(f64::NAN, |o| o.occupancy)
-        };
+        let occ = |label: &str| occupancy_at_lowest_temperature(&r, label);
         let fit = match &r.arrhenius {
             Some(a) => format!(
                 "{:>9.2e} ± {:<8.1e} {:>6.3} ± {:.3}",
@@ -365,17 +354,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         kp.mobile_ions = MobileIons::PerCell(per_cell * (N * N * N) as f64);
         kp.seed = seed;
         let res = halo_kmc::simulate(&r, &kp)?;
-        let t300 = res
-            .temperatures
-            .iter()
-            .min_by(|a, b| a.temperature_k.total_cmp(&b.temperature_k))
-            .ok_or("no temperature")?;
-        let occ = |label: &str| {
-            t300.occupancies
-                .iter()
-                .find(|o| o.label == label)
-                .map_or(f64::NAN, |o| o.occupancy)
-        };
+        let occ = |label: &str| occupancy_at_lowest_temperature(&res, label);
         let a = res.arrhenius.as_ref().ok_or("no Arrhenius fit")?;
         println!(
             "  realisation {seed}: σ(300 K) {:.2e} S/cm, Ea {:.3} ± {:.3} eV, 8a {:.3}, 16c {:.3}",

@@ -8,8 +8,38 @@ use super::{
 };
 use halo_bvse::{BvseParams, MixedSiteMobile};
 use halo_core::{Element, Structure};
-use halo_kmc::MobileIons;
+use halo_kmc::{HopNetwork, MobileIons};
+use halo_percolation::PercolationResult;
 use std::time::Instant;
+
+/// The averaged chain's network for `structure` as it is (no anion relaxation): the landscape
+/// with Li sharing a site with a framework cation kept in the framework, the percolation
+/// result, and the kMC network without the minima on framework-cation sites (with how many were
+/// dropped). `on_stage` is called with `"bvse"` after the landscape. [`evaluate`] runs the kMC
+/// on it; the examples that re-price its sites start from it.
+pub fn network(
+    structure: &Structure,
+    settings: &TransportSettings,
+    mut on_stage: impl FnMut(&'static str),
+) -> Result<(PercolationResult, HopNetwork, usize), TransportError> {
+    let bp = BvseParams {
+        mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
+        ..settings.bvse.clone()
+    };
+    let land = halo_bvse::landscape(structure, &bp).map_err(|e| fail("bvse")(e.to_string()))?;
+    on_stage("bvse");
+    let percolation = halo_percolation::analyze(&land, &settings.percolation)
+        .map_err(|e| fail("graph")(e.to_string()))?;
+    drop(land);
+    let (net, dropped) = halo_kmc::mobile::network_without_framework_minima(
+        structure,
+        settings.bvse.mobile_ion.element,
+        &percolation.site_graph,
+        halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG,
+    )
+    .map_err(|e| fail("graph")(e.to_string()))?;
+    Ok((percolation, net, dropped))
+}
 
 /// Run the averaged chain on `structure` (see the module documentation).
 pub fn evaluate(
@@ -53,22 +83,7 @@ pub fn evaluate(
     } else {
         structure
     };
-    let bp = BvseParams {
-        mixed_site_mobile: MixedSiteMobile::KeepAsFramework,
-        ..settings.bvse.clone()
-    };
-    let land = halo_bvse::landscape(structure, &bp).map_err(|e| fail("bvse")(e.to_string()))?;
-    on_stage("bvse");
-    let percolation = halo_percolation::analyze(&land, &settings.percolation)
-        .map_err(|e| fail("graph")(e.to_string()))?;
-    drop(land);
-    let (net, dropped) = halo_kmc::mobile::network_without_framework_minima(
-        structure,
-        element,
-        &percolation.site_graph,
-        halo_kmc::mobile::FRAMEWORK_MINIMUM_TOLERANCE_ANG,
-    )
-    .map_err(|e| fail("graph")(e.to_string()))?;
+    let (percolation, net, dropped) = network(structure, settings, &mut on_stage)?;
     let landscape_graph_s = t0.elapsed().as_secs_f64();
     on_stage("graph");
     let t1 = Instant::now();
