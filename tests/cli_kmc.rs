@@ -203,7 +203,19 @@ fn a_structure_that_is_not_charge_neutral_is_warned_about() {
         .unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("structure is not charge neutral"), "{err}");
+    // once (the reader's own charge warning is not repeated beside the landscape's)
+    assert_eq!(
+        err.matches("structure is not charge neutral").count(),
+        1,
+        "{err}"
+    );
+    let b = json_ok(
+        halo()
+            .arg("bvse")
+            .arg(&file)
+            .args(["--resolution", "0.3", "--json"]),
+    );
+    assert_eq!(b["warnings"], v["warnings"], "bvse and kmc give one text");
     // a neutral refinement has a neutral balance and no such warning
     let v = json_ok(quick(halo().args([
         "kmc",

@@ -100,7 +100,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // halo_io's errors name the file (and the line)
     let loaded = halo_io::read_structure(&args.file)?;
-    for w in &loaded.warnings {
+    // the reader's findings other than the charge, then the charge as the calculations see it
+    let charge_note = halo_io::charge::structure_charge_note(&loaded.structure);
+    for w in loaded
+        .warnings
+        .iter()
+        .filter(|w| !w.starts_with("structure is not charge neutral"))
+        .chain(&charge_note)
+    {
         eprintln!("warning: {}: {w}", args.file.display());
     }
     let t0 = Instant::now();
@@ -130,7 +137,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         land.num_voxels()
     );
     if args.json {
-        print_json(&args, &land, &perc)?;
+        print_json(&args, &land, &perc, &charge_note)?;
     } else {
         print_text(&args, &land, &perc)?;
     }
@@ -141,6 +148,7 @@ fn print_json(
     args: &Args,
     land: &halo_bvse::Landscape,
     perc: &PercolationResult,
+    charge_note: &Option<String>,
 ) -> anyhow::Result<()> {
     let g = &perc.site_graph.graph;
     let sites: Vec<_> = g
@@ -165,6 +173,7 @@ fn print_json(
     let b = &perc.bvlain_rounded;
     let out = json!({
         "file": args.file.display().to_string(),
+        "warnings": charge_note.iter().collect::<Vec<_>>(),
         "mobile_ion": land.params.mobile_ion.to_string(),
         "mode": land.params.mode.to_string(),
         "resolution_ang": land.params.resolution_ang,

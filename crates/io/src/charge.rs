@@ -119,6 +119,27 @@ pub fn charge_warning(c: &ChargeBalance) -> Option<String> {
     })
 }
 
+/// [`charge_warning`] with what a non-neutral input means for a landscape or a conductivity;
+/// `None` for a neutral balance.
+pub fn charge_note(c: &ChargeBalance) -> Option<String> {
+    charge_warning(c).map(|w| {
+        format!(
+            "{w}: the landscape and the kMC use the charges and the Li count as given, so they \
+             are those of a charged cell (a refinement that under-counts Li, as X-ray refinements \
+             of Li compounds often do, also gives too few carriers)"
+        )
+    })
+}
+
+/// [`charge_note`] for a structure as the calculations see it (Z from the site types, no CIF
+/// orbits); `None` for a neutral structure or one with a species without an oxidation state.
+/// `halo kmc`, `halo bvse` and the Python package print or raise this one text.
+pub fn structure_charge_note(structure: &Structure) -> Option<String> {
+    charge_balance(structure, &[])
+        .as_ref()
+        .and_then(charge_note)
+}
+
 /// Give every species without an oxidation state the formal one from halo's table
 /// (docs/physics.md §1.2); species that already carry one keep it. Returns the assignments per
 /// element.

@@ -137,5 +137,9 @@ pub fn run(
     let perc = analyze(&land, &pparams)
         .with_context(|| format!("percolation analysis of {source}"))
         .kind(Kind::Evaluation)?;
-    Ok(output(land, &perc))
+    let mut out = output(land, &perc);
+    out.json["warnings"] = json!(halo_io::charge::structure_charge_note(s)
+        .into_iter()
+        .collect::<Vec<_>>());
+    Ok(out)
 }

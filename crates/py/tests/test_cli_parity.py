@@ -26,7 +26,7 @@ def test_bvse_equals_cli(cli_json, spinel_path, in_repo):
     b = halo.bvse(halo.Structure.from_file(spinel_path), resolution=0.3)
     c = cli_json("bvse", spinel_path, "--resolution", "0.3")
     for k in ("e_1d_ev", "e_2d_ev", "e_3d_ev", "grid_min_ev", "bvlain_rounded", "sites",
-              "edges", "grid_shape", "n_grid_minima", "percolation_params"):
+              "edges", "grid_shape", "n_grid_minima", "percolation_params", "warnings"):
         assert b.to_dict()[k] == c[k], k
     assert b.thresholds_ev == {k: c[k] for k in ("e_1d_ev", "e_2d_ev", "e_3d_ev")}
     p, q = dict(b.bvse_params), dict(c["bvse_params"])
@@ -80,6 +80,11 @@ def test_kmc_warns_on_a_structure_that_is_not_charge_neutral(cli_json, in_repo):
     c = cli_json("kmc", bad, *KMC_FLAGS)
     assert k.warnings == c["warnings"]
     assert k.to_dict()["charge"] == c["charge"] and c["charge"]["neutral"] is False
+    # the landscape alone warns too, with the CLI's text
+    with pytest.warns(halo.ModelDomainWarning, match="structure is not charge neutral"):
+        b = halo.bvse(bad, resolution_ang=0.3)
+    cb = cli_json("bvse", bad, "--resolution", "0.3")
+    assert b.warnings == cb["warnings"] and len(cb["warnings"]) == 1
 
 
 def test_kmc_explicit_model_equals_cli(cli_json, spinel_path, in_repo):

@@ -159,18 +159,12 @@ impl Transport {
     /// input inside the model's domain. `halo kmc` prints these on stderr, its JSON and
     /// `halo.kmc` carry them as `warnings`, a campaign record among its notes.
     pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(w) = self
+        let mut out: Vec<String> = self
             .charge
             .as_ref()
-            .and_then(halo_io::charge::charge_warning)
-        {
-            out.push(format!(
-                "{w}: the landscape and the kMC use the charges and the Li count as given, so σ \
-                 is that of a charged cell (a refinement that under-counts Li, as X-ray \
-                 refinements of Li compounds often do, also gives too few carriers)"
-            ));
-        }
+            .and_then(halo_io::charge::charge_note)
+            .into_iter()
+            .collect();
         out.extend(self.li_sublattice.warning());
         out
     }

@@ -24,12 +24,16 @@ class BvseResult:
     ``edges`` (site_a, site_b, saddle_energy_ev, hop_length_ang, image, hop_vector_ang) and
     ``energies_ev``: the landscape as a numpy array of absolute energies, eV, of shape
     ``grid_shape`` (point (i, j, k) at fractional (i, j, k) / ``periodic_grid_shape``); it is
-    the grid the Rust code computed, handed to numpy without a copy.
+    the grid the Rust code computed, handed to numpy without a copy. ``warnings``: why the
+    landscape may not be the material's (a structure that is not charge neutral), each also
+    raised as a :class:`ModelDomainWarning`.
     """
 
     def __init__(self, data: Dict[str, Any], energies_ev: Any) -> None:
         self._data = data
         self.energies_ev = energies_ev
+        for w in data.get("warnings") or []:
+            warnings.warn(w, ModelDomainWarning, stacklevel=2)
 
     def __getattr__(self, name: str) -> Any:
         try:
