@@ -43,32 +43,14 @@ fn read_json(path: &Path) -> Result<serde_json::Value, Box<dyn std::error::Error
 /// Case D: E(8a) − E(16c) from the single moves that stayed on their destination, as the mean
 /// of the mean out of 8a and the mean out of 16c; and the number of moves.
 fn chgnet_8a_minus_16c(dir: &Path) -> Result<(f64, usize), Box<dyn std::error::Error>> {
-    let (mut from_8a, mut from_16c) = (Vec::new(), Vec::new());
-    for name in ["caseD_1x1x1_results.json", "caseD_1x1x1_extra_results.json"] {
-        let v = read_json(&dir.join(name))?;
-        for fw in v["frameworks"].as_array().ok_or("no `frameworks`")? {
-            for m in fw["moves"].as_array().ok_or("no `moves`")? {
-                if m["stayed"] != serde_json::Value::Bool(true) {
-                    continue;
-                }
-                let d = m["e8a_minus_e16c_ev"]
-                    .as_f64()
-                    .ok_or("no `e8a_minus_e16c_ev`")?;
-                match m["origin_kind"].as_str() {
-                    Some("8a") => from_8a.push(d),
-                    Some("16c") => from_16c.push(d),
-                    _ => return Err("a move without origin_kind 8a or 16c".into()),
-                }
-            }
-        }
-    }
+    let moves = chgnet_moves(dir)?;
+    let out_of =
+        |s: f64| -> Vec<f64> { moves.iter().filter(|m| m[3] == s).map(|m| m[0]).collect() };
+    let (from_8a, from_16c) = (out_of(1.0), out_of(-1.0));
     if from_8a.is_empty() || from_16c.is_empty() {
         return Err("case D has no moves in one of the two directions".into());
     }
-    Ok((
-        0.5 * (mean(&from_8a) + mean(&from_16c)),
-        from_8a.len() + from_16c.len(),
-    ))
+    Ok((0.5 * (mean(&from_8a) + mean(&from_16c)), moves.len()))
 }
 
 /// Case E: the mean E_KRA of the converged NEBs, and their number.
@@ -101,7 +83,8 @@ fn chgnet_moves(dir: &Path) -> Result<Vec<[f64; 4]>, Box<dyn std::error::Error>>
                 let f = |k: &str| m[k].as_f64().ok_or(format!("no `{k}`"));
                 let dir = match m["origin_kind"].as_str() {
                     Some("8a") => 1.0,
-                    _ => -1.0,
+                    Some("16c") => -1.0,
+                    _ => return Err("a move without origin_kind 8a or 16c".into()),
                 };
                 out.push([
                     f("e8a_minus_e16c_ev")?,
