@@ -155,7 +155,12 @@ fn kmc_bad_input_is_a_clear_error() {
 /// balance and the warning, and `halo bvse` warns too.
 #[test]
 fn a_structure_that_is_not_charge_neutral_is_warned_about() {
-    let file = common::root().join("tests/data/bad/not_neutral.cif");
+    // the file plus a zero-occupancy row, a reader's finding the commands must pass on
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not_neutral.cif");
+    let text =
+        std::fs::read_to_string(common::root().join("tests/data/bad/not_neutral.cif")).unwrap();
+    std::fs::write(&file, format!("{}Na1 Na1+ 0.25 0.25 0.25 0\n", text)).unwrap();
     let v = json_ok(quick(halo().arg("kmc").arg(&file).args([
         "--temperatures",
         "400,500",
@@ -195,6 +200,18 @@ fn a_structure_that_is_not_charge_neutral_is_warned_about() {
         err.contains("not_neutral.cif: structure is not charge neutral"),
         "{err}"
     );
+    assert_eq!(
+        err.matches("structure is not charge neutral").count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("site Na1 has occupancy 0 and is skipped"),
+        "{err}"
+    );
+    // a reader warning that names the file already is not prefixed with it again
+    let p = file.display().to_string();
+    assert!(!err.contains(&format!("{p}: {p}")), "{err}");
     let out = halo()
         .arg("bvse")
         .arg(&file)
@@ -203,12 +220,14 @@ fn a_structure_that_is_not_charge_neutral_is_warned_about() {
         .unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    // once (the reader's own charge warning is not repeated beside the landscape's)
+    // once (the reader's own charge warning is not repeated beside the landscape's), and the
+    // reader's other finding
     assert_eq!(
         err.matches("structure is not charge neutral").count(),
         1,
         "{err}"
     );
+    assert!(err.contains("has occupancy 0 and is skipped"), "{err}");
     let b = json_ok(
         halo()
             .arg("bvse")

@@ -102,13 +102,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = halo_io::read_structure(&args.file)?;
     // the reader's findings other than the charge, then the charge as the calculations see it
     let charge_note = halo_io::charge::structure_charge_note(&loaded.structure);
-    for w in loaded
-        .warnings
-        .iter()
-        .filter(|w| !w.starts_with("structure is not charge neutral"))
-        .chain(&charge_note)
-    {
-        eprintln!("warning: {}: {w}", args.file.display());
+    for w in loaded.warnings_besides_charge().chain(&charge_note) {
+        super::warn(&args.file.display().to_string(), w);
     }
     let t0 = Instant::now();
     let land = halo_bvse::landscape_valid(&loaded.structure, &valid)

@@ -473,8 +473,13 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     use sha2::{Digest, Sha256};
     let bytes = std::fs::read(&a.file).with_context(|| format!("{}", a.file.display()))?;
     let loaded = halo_io::read_structure(&a.file)?;
-    for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+    // the reader's findings, then the charge balance as the calculations see it (the record's
+    // notes carry the same text)
+    for w in loaded
+        .warnings_besides_charge()
+        .chain(&halo_io::charge::structure_charge_note(&loaded.structure))
+    {
+        super::warn(&a.file.display().to_string(), w);
     }
     let digest = Sha256::digest(&bytes);
     let id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
@@ -580,7 +585,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
             })
             .and_then(|l| l.warning())
         {
-            eprintln!("warning: {}: {w}", a.file.display());
+            super::warn(&a.file.display().to_string(), &w);
         }
         print!("{}", halo_filters::table(&ranking));
         for (k, t) in &timings {

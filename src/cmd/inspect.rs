@@ -364,7 +364,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print_text(&report);
     }
     for w in &report.warnings {
-        eprintln!("warning: {}: {w}", report.file);
+        super::warn(&report.file, w);
     }
     Ok(if report.charge_neutral == Some(false) {
         ExitCode::from(EXIT_NOT_NEUTRAL)

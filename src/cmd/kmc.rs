@@ -211,6 +211,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (settings, calibration) = args.model.settings(args.mobile_per_cell)?;
     // halo_io's errors name the file (and the line)
     let loaded = halo_io::read_structure(&args.file)?;
+    // the reader's findings; the charge balance comes with the run's warnings (`tr.warnings()`)
+    for w in loaded.warnings_besides_charge() {
+        super::warn(&args.file.display().to_string(), w);
+    }
     let structure = &loaded.structure;
     let tr = halo_campaign::transport::evaluate(structure, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {
@@ -393,6 +397,6 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
         ),
     }
     for w in tr.warnings() {
-        eprintln!("warning: {}: {w}", args.file.display());
+        super::warn(&args.file.display().to_string(), &w);
     }
 }

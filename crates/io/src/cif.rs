@@ -1017,6 +1017,11 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
         assert_eq!(r.structure.sites[1].species[0].0.oxidation_state, Some(-2));
         // and a structure that is then not neutral says so
         assert!(r.warnings.iter().any(|w| w.contains("not charge neutral")));
+        // the calculations restate the charge themselves: the reader's other findings only
+        let besides: Vec<&String> = r.warnings_besides_charge().collect();
+        assert_eq!(besides.len(), r.warnings.len() - 1, "{:?}", r.warnings);
+        assert!(besides.iter().all(|w| !w.contains("not charge neutral")));
+        assert!(besides.iter().any(|w| w.contains("q.cif, line 19")));
     }
 
     #[test]

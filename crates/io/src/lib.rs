@@ -112,6 +112,18 @@ pub struct LoadedStructure {
 }
 
 impl LoadedStructure {
+    /// The reader's findings a calculation must pass on (a skipped zero-occupancy row, an
+    /// oxidation state that contradicts the type symbol, an element without one), without the
+    /// charge balance: the calculations restate that from the structure they ran on
+    /// ([`charge::structure_charge_note`], which says what it means for their numbers), so a
+    /// command printing both would say it twice.
+    pub fn warnings_besides_charge(&self) -> impl Iterator<Item = &String> {
+        let charge = self.charge.as_ref().and_then(charge::charge_warning);
+        self.warnings
+            .iter()
+            .filter(move |w| Some(w.as_str()) != charge.as_deref())
+    }
+
     /// The label of the structure site that `label` names: a site label as it is, or the label of
     /// the mixed site a CIF row was merged into (e.g. `In5` on the Li/Sc/In 16d site `Li3`);
     /// case-insensitive. `None` when nothing carries that label.

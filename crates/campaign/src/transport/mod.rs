@@ -123,8 +123,10 @@ pub struct Transport {
     /// The input's mobile-ion sites (whether every one is full: the models do not price the
     /// defects such a structure conducts by) and the share of the ions the kMC put elsewhere.
     pub li_sublattice: LiSublattice,
-    /// The input's net charge (`halo_io::charge`; `None` when a species has no oxidation state).
-    /// The chain runs on the charges as given; a structure that is not neutral gets a warning.
+    /// The input's net charge (`halo_io::charge`, Z from the site types; `None` when a species
+    /// has no oxidation state). Set once by [`evaluate`] for both models (`None` from a model's
+    /// own `evaluate`). The chain runs on the charges as given; a structure that is not neutral
+    /// gets a warning.
     pub charge: Option<halo_io::charge::ChargeBalance>,
     /// Mobile ions per structure cell placed on the network (ensemble mean for the explicit
     /// model: each realisation places the count that makes it neutral).
