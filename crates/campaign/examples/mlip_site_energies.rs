@@ -103,6 +103,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None => println!("{name:<34} no Arrhenius fit (σ below the run's resolution)"),
         }
     }
-    println!("measured (conductivity_calibration.csv): σ(RT) 1e-6 S/cm, Ea 0.47 eV");
+    let m = halo_data::calibration::ionic_row("LiAlCl4").ok_or("no LiAlCl4 row")?;
+    println!(
+        "measured (conductivity_calibration.csv): σ(RT) {} S/cm, Ea {} eV",
+        m.sigma_rt_s_per_cm
+            .map_or("–".into(), |x| format!("{x:.1e}")),
+        m.ea_ev.map_or("–".into(), |x| format!("{x:.2}"))
+    );
     Ok(())
 }

@@ -37,6 +37,12 @@ pub fn ionic() -> &'static [ConductivityRow] {
     })
 }
 
+/// The row of `conductivity_calibration.csv` for `composition` (as written there, e.g.
+/// `Li2Sc2/3Cl4`), `None` if there is none.
+pub fn ionic_row(composition: &str) -> Option<&'static ConductivityRow> {
+    ionic().iter().find(|r| r.composition == composition)
+}
+
 /// A measured electronic conductivity.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ElectronicRow {

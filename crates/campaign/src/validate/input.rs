@@ -248,15 +248,12 @@ pub fn read_calibration(path: &Path) -> Result<Vec<CalibrationPair>, CampaignErr
         .iter()
         .map(|(line, rec)| {
             let composition = t.get(rec, "composition").to_string();
-            let row = halo_data::calibration::ionic()
-                .iter()
-                .find(|r| r.composition == composition)
-                .ok_or_else(|| {
-                    t.err(
-                        *line,
-                        format!("'{composition}' is not a row of conductivity_calibration.csv"),
-                    )
-                })?;
+            let row = halo_data::calibration::ionic_row(&composition).ok_or_else(|| {
+                t.err(
+                    *line,
+                    format!("'{composition}' is not a row of conductivity_calibration.csv"),
+                )
+            })?;
             let sigma = row.sigma_rt_s_per_cm.filter(|s| *s > 0.0).ok_or_else(|| {
                 t.err(
                     *line,
