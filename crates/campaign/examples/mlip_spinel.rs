@@ -13,9 +13,10 @@
 //! 4. the 16d disorder made explicit: in a 2×2×2 tiling of the cell network, 40 of the 128 16d
 //!    sites are Sc (the refined share 0.311, read from the CIF; seeded), and each 8a and 16c
 //!    gets the energy of a local model fitted by least squares to case D's moves,
-//!    E(8a) − E(16c) = α + b·n_Sc(8a) − d·n_Sc(16c) + γ·s (n_Sc: Sc among the 12 16d neighbours of the 8a within 4.6 Å, or the 6 of the 16c within
-//!    3.9 Å; s = +1 for a move out of 8a, −1 out of 16c, which absorbs the bias of unconverged
-//!    ground arrangements), with E_KRA as in 3. Five realisations (mean ± spread).
+//!    E(8a) − E(16c) = α + b·n_Sc(8a) − d·n_Sc(16c) + γ·s (n_Sc: Sc among the 12 16d
+//!    neighbours of the 8a within 4.6 Å, or the 6 of the 16c within 3.9 Å; s = +1 for a move
+//!    out of 8a, −1 out of 16c, which absorbs the bias of unconverged ground arrangements),
+//!    with E_KRA as in 3. Five realisations (mean ± spread).
 //!
 //! It prints σ(300 K), Ea and the 300 K occupancies of 8a and 16c beside the refined ones
 //! (read from the CIF) and the measured σ and Ea (`conductivity_calibration.csv`). A
