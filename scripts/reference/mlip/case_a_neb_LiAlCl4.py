@@ -1,6 +1,6 @@
 """Case A: LiAlCl4 (P2_1/c, COD 1004036). CHGNet climbing-image NEB barriers for Li migration.
 
-Same CHGNet / fixed-cell conventions as case_a_LiAlCl4.py (mlip_common): the perfect supercell is relaxed to
+Same CHGNet / fixed-cell conventions as case_ab_frenkel.py A (mlip_common): the perfect supercell is relaxed to
 FMAX_PERFECT (0.002 eV/A), defect end points to FMAX (0.01 eV/A), cell fixed at the experimental cell.
 NEB: ASE NEB, climb=True, NIMG (5) intermediate images, IDPP interpolation (minimum image), FIRE to
 FMAX_NEB (0.05 eV/A), <= STEPS_NEB steps, one shared CHGNet calculator.
@@ -18,7 +18,6 @@ Run: python3 case_a_neb_LiAlCl4.py   env:
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -41,36 +40,13 @@ TAG = os.environ.get("TAG", "caseA_" + "x".join(map(str, SC)))
 
 def run_neb(s_init, s_final, tag):
     """Relax both end points (fixed cell, FMAX), then CI-NEB. s_init/s_final: same atom ordering."""
-    from ase.mep import NEB
-    from ase.optimize import FIRE
     from pymatgen.io.ase import AseAtomsAdaptor as A
     ri = C.relax(s_init, tag=f"{tag} end0")
     rf = C.relax(s_final, tag=f"{tag} end1")
     ri["structure"].to(filename=f"{tag}_end0_relaxed.cif")
     rf["structure"].to(filename=f"{tag}_end1_relaxed.cif")
-    a0 = A.get_atoms(ri["structure"])
-    a1 = A.get_atoms(rf["structure"])
-    images = [a0] + [a0.copy() for _ in range(NIMG)] + [a1]
-    for im in images:
-        im.calc = C.calc()
-    neb = NEB(images, climb=True, allow_shared_calculator=True)  # ASE 3.29 default method: improvedtangent
-    neb.interpolate("idpp", mic=True)
-    t0 = time.time()
-    opt = FIRE(neb, logfile=f"{tag}_neb.log")
-    conv = bool(opt.run(fmax=FMAX_NEB, steps=STEPS_NEB))
-    # energies of all images with the final geometry (end points: fresh single-point)
-    es = []
-    for im in images:
-        im.calc = C.calc()
-        es.append(float(im.get_potential_energy()))
-    es = np.array(es)
-    fmax_img = [float(np.linalg.norm(f, axis=1).max()) for f in neb.get_forces().reshape(NIMG, -1, 3)]
-    # path length (mass-less, minimum image) and hopping-Li trajectory
-    from ase.geometry import find_mic
-    seg = []
-    for a, b in zip(images[:-1], images[1:]):
-        dv, _ = find_mic(b.get_positions() - a.get_positions(), a.cell, pbc=True)
-        seg.append(float(np.linalg.norm(dv)))
+    images, es, conv, nsteps, fmax_img, seg, wall = C.climbing_neb(
+        ri["structure"], rf["structure"], NIMG, FMAX_NEB, STEPS_NEB, logfile=f"{tag}_neb.log")
     imax = int(np.argmax(es))
     for k, im in enumerate(images):
         A.get_structure(im).to(filename=f"{tag}_img{k}.cif")
@@ -83,8 +59,8 @@ def run_neb(s_init, s_final, tag):
         "barrier_forward_ev": float(es.max() - es[0]),
         "barrier_backward_ev": float(es.max() - es[-1]),
         "saddle_image": imax,
-        "neb_converged": conv, "neb_steps": int(opt.nsteps), "neb_fmax_target": FMAX_NEB,
-        "neb_image_fmax": fmax_img, "path_segments_ang": seg, "neb_wall_s": time.time() - t0,
+        "neb_converged": conv, "neb_steps": nsteps, "neb_fmax_target": FMAX_NEB,
+        "neb_image_fmax": fmax_img, "path_segments_ang": seg, "neb_wall_s": wall,
     }
     print(json.dumps({k: (np.round(v, 4).tolist() if isinstance(v, (list, float)) else v) for k, v in res.items()
                       if k != "end_relax"}), flush=True)

@@ -117,6 +117,41 @@ def nearest(lattice, f, fracs):
     return i, float(d[i])
 
 
+def climbing_neb(s0, s1, nimg, fmax, steps, logfile=None):
+    """Climbing-image NEB (ASE, improved tangent, IDPP interpolation with minimum image, FIRE, one
+    shared CHGNet calculator) between two relaxed end structures with the same atom order.
+
+    Returns (images, energies, converged, nsteps, image_fmax, segments, wall_s): the ASE images,
+    a single-point energy of every image at the final geometry (eV), whether FIRE reached `fmax`
+    within `steps`, the steps taken, the largest force on each interior image (eV/A) and the
+    minimum-image length of each segment of the band (A). Used by case_a_neb_LiAlCl4.py and
+    case_e_neb_spinel.py.
+    """
+    from ase.geometry import find_mic
+    from ase.mep import NEB
+    from ase.optimize import FIRE
+    from pymatgen.io.ase import AseAtomsAdaptor as A
+    a0, a1 = A.get_atoms(s0), A.get_atoms(s1)
+    images = [a0] + [a0.copy() for _ in range(nimg)] + [a1]
+    for im in images:
+        im.calc = calc()
+    neb = NEB(images, climb=True, allow_shared_calculator=True)  # ASE 3.29 default method: improvedtangent
+    neb.interpolate("idpp", mic=True)
+    t0 = time.time()
+    opt = FIRE(neb, logfile=logfile)
+    conv = bool(opt.run(fmax=fmax, steps=steps))
+    es = []
+    for im in images:  # energies of all images at the final geometry (end points: fresh single points)
+        im.calc = calc()
+        es.append(float(im.get_potential_energy()))
+    fmax_img = [float(np.linalg.norm(f, axis=1).max()) for f in neb.get_forces().reshape(nimg, -1, 3)]
+    seg = []
+    for a, b in zip(images[:-1], images[1:]):
+        dv, _ = find_mic(b.get_positions() - a.get_positions(), a.cell, pbc=True)
+        seg.append(float(np.linalg.norm(dv)))
+    return images, np.array(es), conv, int(opt.nsteps), fmax_img, seg, time.time() - t0
+
+
 def save_json(path, obj):
     def conv(o):
         if isinstance(o, (np.floating,)):
