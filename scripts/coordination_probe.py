@@ -9,7 +9,8 @@ tetrahedral Li with an ideal sum scores well above an octahedral one. Its coordi
 counterpart, the same expression with the table's own coordination Nc in place of N,
     E_N = D0 [S^2/(Nc s_min^2) - 2 S/s_min] = D0 Nc [(S/S0 - 1)^2 - 1],   S0 = Nc s_min,
 depends on the bond-valence sum only (a mismatch energy, no constant fitted). For every minimum of
-`halo bvse --json` this script prints the Li bond-valence sum, the first-shell count, E_M, E_N and
+`halo bvse --json` this script prints the Li bond-valence sum, the first-shell count (anions with a
+bond valence s >= 0.1 v.u., i.e. Li-Cl <= 2.86 A), E_M, E_N and
 the landscape energy with E_M swapped for E_N (E_BVSE - E_M + E_N), each relative to the mean of
 the file's Li sites. Compare with the CHGNet Frenkel energies of scripts/reference/mlip/ (LiAlCl4
 interstitials +0.51 ... +0.70 eV, Li3ScCl6 empty octahedra +0.32 ... +0.37 and tetrahedron +0.65)
@@ -35,6 +36,8 @@ warnings.filterwarnings("ignore")
 from pymatgen.core import Structure  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# a bond counts in the first shell from this bond valence on (Li-Cl: R <= R0 - b ln 0.1 = 2.86 A)
+FIRST_SHELL_VU = 0.1
 DEFAULT = [
     "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif",
     "structures/LiAlCl4_P21c_COD1004036.cif",
@@ -78,7 +81,7 @@ def probe(halo, cif, table):
                     v = math.exp((r0 - r) / b)
                     sum_s += occ * v
                     sum_s2 += occ * v * v
-                    if v >= 0.1:
+                    if v >= FIRST_SHELL_VU:
                         first += occ
             if sum_s == 0.0:
                 continue
