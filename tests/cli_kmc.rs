@@ -649,3 +649,82 @@ fn the_force_field_relaxes_a_monoclinic_chloride_that_the_valence_sums_cannot() 
         "--relax-energy: 'gii': expected `valence_sums` or `force_field`",
     );
 }
+
+/// `--site-energies`: the seed spinel with CHGNet's E(8a) − E(16c) (the committed case-D file)
+/// fills 8a and empties 16c, where the BVSE landscape leaves 8a empty (docs/physics.md §9.14);
+/// the JSON records what each row did; the explicit model takes the file too; a file that does
+/// not fit is refused with its line.
+#[test]
+fn site_energies_from_another_model_reorder_the_spinel_sites() {
+    let cif = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
+    let file = "scripts/reference/mlip/results/Li2Sc2-3Cl4_chgnet_site_energies.csv";
+    let occupancy = |v: &serde_json::Value, label: &str| {
+        v["temperatures"][0]["occupancies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["label"] == label)
+            .and_then(|o| o["occupancy"].as_f64())
+            .unwrap()
+    };
+    let run = |extra: &[&str]| {
+        json_ok(
+            quick(halo().args(["kmc", cif, "--json", "--temperatures-k", "300,400"])).args(extra),
+        )
+    };
+    let bvse = run(&[]);
+    let chgnet = run(&["--site-energies", file]);
+    assert!(bvse.get("site_energies").is_none());
+    let rows = chgnet["site_energies"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0]["site"].as_str(), rows[0]["minima"].as_u64()),
+        (Some("Li1"), Some(16))
+    );
+    assert_eq!(
+        (rows[1]["site"].as_str(), rows[1]["minima"].as_u64()),
+        (Some("Li2"), Some(8))
+    );
+    let gap = rows[1]["energy_ev"].as_f64().unwrap() - rows[0]["energy_ev"].as_f64().unwrap();
+    assert!(
+        (gap - rows[1]["value_ev"].as_f64().unwrap()).abs() < 1e-12,
+        "{gap}"
+    );
+    // 8a (Li2) below 16c (Li1) by 0.05 eV: 8a fills at 300 K (refined 0.14, 16c 0.22)
+    let (a0, c0) = (occupancy(&bvse, "Li2"), occupancy(&bvse, "Li1"));
+    let (a1, c1) = (occupancy(&chgnet, "Li2"), occupancy(&chgnet, "Li1"));
+    assert!(a0 < 0.05 && c0 > 0.3, "BVSE: 8a {a0}, 16c {c0}");
+    assert!(a1 > 0.4 && c1 < 0.15, "CHGNet: 8a {a1}, 16c {c1}");
+    // the explicit model puts the file on its realisation
+    let explicit = run(&[
+        "--site-energies",
+        file,
+        "--model",
+        "explicit",
+        "--min-realisations",
+        "1",
+        "--max-realisations",
+        "1",
+        "--metropolis-sweeps-per-ion",
+        "5",
+    ]);
+    let rows = explicit["site_energies"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter().all(|r| r["minima"].as_u64().unwrap() > 0),
+        "{rows:?}"
+    );
+    // a row that addresses no minimum, with its line
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "site,energy_ev\nLi1,0\nLi9,0.1\n").unwrap();
+    fails_with(
+        halo().args(["kmc", cif]).arg("--site-energies").arg(&bad),
+        "bad.csv, line 3: no landscape minimum of the kMC network carries the label 'Li9'",
+    );
+    std::fs::write(&bad, "site,energy\nLi1,0\n").unwrap();
+    fails_with(
+        halo().args(["kmc", cif]).arg("--site-energies").arg(&bad),
+        "bad.csv, line 1: header",
+    );
+}

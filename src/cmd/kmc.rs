@@ -26,6 +26,13 @@ pub struct Args {
     /// Mobile ions per structure cell (default: from the composition).
     #[arg(long)]
     pub mobile_per_cell: Option<f64>,
+    /// Site energies of the mobile ion from another model (DFT, an ML potential), CSV
+    /// `site,energy_ev` (relative to the first row) or `site,shift_ev` (added to the
+    /// landscape's); a site is a label of the structure file or a position `x y z`
+    /// (fractional), matched with its symmetry images. Every hop keeps its E_KRA
+    /// (docs/physics.md §9.14).
+    #[arg(long, value_name = "FILE")]
+    pub site_energies: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -208,7 +215,13 @@ fn parse_temperatures(s: &str) -> anyhow::Result<Vec<f64>> {
 
 /// Parse a CLI value into params and a network: everything the run needs, checked first.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (settings, calibration) = args.model.settings(args.mobile_per_cell)?;
+    let (mut settings, calibration) = args.model.settings(args.mobile_per_cell)?;
+    if let Some(p) = &args.site_energies {
+        // errors name the file and line
+        settings.site_energies = Some(std::sync::Arc::new(
+            halo_io::site_energies::read_site_energies(p)?,
+        ));
+    }
     // halo_io's errors name the file (and the line)
     let loaded = halo_io::read_structure(&args.file)?;
     // the reader's findings; the charge balance comes with the run's warnings (`tr.warnings()`)
@@ -289,6 +302,9 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
                 .unwrap_or_default(),
             x.iterations
         );
+    }
+    if let Some(x) = &tr.site_energies {
+        println!("{}", x.summary());
     }
     if let Some(s) = &r.stopping {
         println!(

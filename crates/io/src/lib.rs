@@ -43,6 +43,7 @@ pub mod error;
 pub mod perturb;
 pub mod pmg_json;
 pub mod poscar;
+pub mod site_energies;
 
 pub use charge::{
     ChargeBalance, OxidationAssignment, OxidationSource, CHARGE_NEUTRALITY_TOLERANCE_E,

@@ -15,12 +15,14 @@ pub fn run(
     source: &str,
     options: &ModelOptions,
     mobile_per_cell: Option<f64>,
+    site_energies: Option<Arc<halo_io::site_energies::SiteEnergies>>,
     stop: Arc<AtomicBool>,
 ) -> HResult<serde_json::Value> {
     let (mut settings, calibration) = options
         .settings(mobile_per_cell)
         .map_err(|e| Failure::msg(Kind::Parameter, e.to_string()))?;
     settings.stop = Some(stop);
+    settings.site_energies = site_energies;
     let tr = halo_campaign::transport::evaluate(s, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {
             "; give --mobile-per-cell"

@@ -138,7 +138,9 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `replicas` (4), `max_replicas` (averaged model: cap of the stopping rule, default 4 ×
 /// `replicas`), `target_rel_se` (the stopping rule's relative SE of σ(300 K), 0.2), `blocks`
 /// (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
-/// ion, 100), `min_ions` (128), `mobile_per_cell` (default: from the composition).
+/// ion, 100), `min_ions` (128), `mobile_per_cell` (default: from the composition),
+/// `site_energies` (a CSV of site energies from another model, as `--site-energies`: rows
+/// `site,energy_ev` or `site,shift_ev` by label or position; every hop keeps its E_KRA).
 /// Returns a `halo.KmcResult` whose `to_dict()` equals `halo kmc FILE --json` for the same
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
 #[pyfunction]
@@ -154,7 +156,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
                     hops_per_block = halo_kmc::defaults::HOPS_PER_ION_PER_BLOCK,
                     equilibration = halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION,
                     min_ions = halo_kmc::defaults::MIN_IONS, mobile_per_cell = None,
-                    temperatures = None, resolution = None, blocking_distance = None,
+                    site_energies = None, temperatures = None, resolution = None, blocking_distance = None,
                     attempt_frequency = None))]
 #[allow(clippy::too_many_arguments)]
 fn py_kmc<'py>(
@@ -181,6 +183,7 @@ fn py_kmc<'py>(
     equilibration: f64,
     min_ions: usize,
     mobile_per_cell: Option<f64>,
+    site_energies: Option<PathBuf>,
     temperatures: Option<Vec<f64>>,
     resolution: Option<f64>,
     blocking_distance: Option<f64>,
@@ -251,6 +254,11 @@ fn py_kmc<'py>(
         min_ions,
         ..d
     };
+    // the file's errors name it and the line, as `halo kmc --site-energies` does
+    let site_energies = site_energies
+        .map(|p| halo_io::site_energies::read_site_energies(&p).map(Arc::new))
+        .transpose()
+        .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
     let stop = Arc::new(AtomicBool::new(false));
     let st = s.get();
     let flag = stop.clone();
@@ -261,6 +269,7 @@ fn py_kmc<'py>(
                 &st.loaded.source_path,
                 &options,
                 mobile_per_cell,
+                site_energies.clone(),
                 flag,
             )
         })

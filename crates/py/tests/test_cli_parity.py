@@ -278,3 +278,18 @@ def test_kmc_screening_factor_keyword_equals_flag(cli_json, spinel_path, in_repo
     assert k["calibration"]["screening_factor"]["screening_factor"] == 0.66
     with pytest.raises(halo.ParameterError, match="--screening-factor: 0 is not positive"):
         halo.kmc(spinel_path, screening_factor=0.0)
+
+
+def test_kmc_site_energies_keyword_equals_flag(cli_json, in_repo, tmp_path):
+    cif = os.path.join("structures", "Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif")
+    table = os.path.join("scripts", "reference", "mlip", "results",
+                         "Li2Sc2-3Cl4_chgnet_site_energies.csv")
+    k = halo.kmc(cif, site_energies=table, **KMC_KW).to_dict()
+    c = cli_json("kmc", cif, *KMC_FLAGS, "--site-energies", table)
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    assert [r["site"] for r in k["site_energies"]["rows"]] == ["Li1", "Li2"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("site,energy_ev\nLi1,0\nLi2,1e3\n")
+    with pytest.raises(halo.ParameterError, match=r"bad.csv, line 3, field energy_ev"):
+        halo.kmc(cif, site_energies=bad, **KMC_KW)

@@ -83,7 +83,11 @@ pub fn evaluate(
     } else {
         structure
     };
-    let (percolation, net, dropped) = network(structure, settings, &mut on_stage)?;
+    let (percolation, mut net, dropped) = network(structure, settings, &mut on_stage)?;
+    let site_energies = match &settings.site_energies {
+        Some(table) => Some(super::site_energies::apply(&mut net, structure, table)?),
+        None => None,
+    };
     let landscape_graph_s = t0.elapsed().as_secs_f64();
     on_stage("graph");
     let t1 = Instant::now();
@@ -115,6 +119,7 @@ pub fn evaluate(
         kmc,
         ensemble: None,
         relaxation,
+        site_energies,
         landscape_graph_s,
         kmc_s,
     })

@@ -45,6 +45,7 @@ struct Prepared {
     percolation: PercolationResult,
     network: HopNetwork,
     stations: usize,
+    site_energies: Option<super::site_energies::SiteEnergyReport>,
 }
 
 /// The supercell rule of the realisations (see the module documentation). A disordered
@@ -141,6 +142,10 @@ fn prepare(
     let mut full = HopNetwork::from_site_graph(&percolation.site_graph, &[])
         .map_err(|e| fail("graph")(e.to_string()))?;
     drop_inert_hops(&mut full);
+    let site_energies = match &settings.site_energies {
+        Some(table) => Some(super::site_energies::apply(&mut full, structure, table)?),
+        None => None,
+    };
     let sc = contract_stations(
         &full,
         &StationOptions {
@@ -159,6 +164,7 @@ fn prepare(
         percolation,
         stations: sc.contracted.len(),
         network,
+        site_energies,
     })
 }
 
@@ -363,6 +369,7 @@ pub fn evaluate(
             .with_interstitial_share(structure, element, &kmc),
         charge: None,
         relaxation: None,
+        site_energies: first.site_energies.clone(),
         model: ConductivityModel::Explicit,
         mobile,
         mobile_per_cell_used: kmc.ions_per_cell,

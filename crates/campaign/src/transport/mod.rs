@@ -24,6 +24,7 @@ pub mod ensemble;
 pub mod explicit;
 pub mod options;
 pub mod report;
+pub mod site_energies;
 pub mod sublattice;
 
 use halo_bvse::BvseParams;
@@ -107,6 +108,9 @@ pub struct TransportSettings {
     pub relax_energy: halo_bvse::relax::RelaxEnergy,
     /// Mobile ions per structure cell instead of the composition's count.
     pub mobile_per_cell: Option<f64>,
+    /// Site energies from another model put on the landscape minima before the kMC
+    /// ([`site_energies`]; `halo kmc --site-energies`). `None`: the landscape's own.
+    pub site_energies: Option<std::sync::Arc<halo_io::site_energies::SiteEnergies>>,
     /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within
     /// `halo_kmc::STOP_CHECK_EVENTS` events and the error says `interrupted`.
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -149,6 +153,9 @@ pub struct Transport {
     pub ensemble: Option<Ensemble>,
     /// What the anion relaxation did (averaged model with `relax_anions`).
     pub relaxation: Option<halo_bvse::relax::RelaxReport>,
+    /// What the settings' site-energy file did to the network (the first realisation's for the
+    /// explicit model).
+    pub site_energies: Option<site_energies::SiteEnergyReport>,
     /// Wall time of landscape + graph, s.
     pub landscape_graph_s: f64,
     /// Wall time of the kMC, s.

@@ -512,6 +512,7 @@ impl ModelOptions {
                 kmc: params,
                 ensemble: self.ensemble.clone(),
                 mobile_per_cell,
+                site_energies: None,
                 stop: None,
             },
             calibration,

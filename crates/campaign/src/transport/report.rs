@@ -43,5 +43,8 @@ pub fn kmc_json(
     if let Some(r) = &tr.relaxation {
         out["anion_relaxation"] = json!(r);
     }
+    if let Some(r) = &tr.site_energies {
+        out["site_energies"] = json!(r);
+    }
     out
 }

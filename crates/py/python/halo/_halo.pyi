@@ -134,6 +134,7 @@ def kmc(
     equilibration: float = 100.0,
     min_ions: int = 128,
     mobile_per_cell: Optional[float] = None,
+    site_energies: Union[str, os.PathLike, None] = None,
     temperatures: Optional[Sequence[float]] = None,
     resolution: Optional[float] = None,
     blocking_distance: Optional[float] = None,
@@ -151,8 +152,11 @@ def kmc(
     ``relax_energy``: ``"valence_sums"`` (that GII, the default) or ``"force_field"`` (a
     bond-valence force field); ``screening_factor``: the landscape's Coulomb screening f (0.74);
     ``target_rel_se`` (0.2) and ``max_replicas`` (4 × ``replicas``): the stopping rule — replicas
-    are added where σ is not yet measured until σ(300 K) has that relative SE or the cap.
-    Ctrl-C raises KeyboardInterrupt."""
+    are added where σ is not yet measured until σ(300 K) has that relative SE or the cap;
+    ``site_energies``: a CSV of site energies from another model (DFT, an ML potential), as
+    ``halo kmc --site-energies``: rows ``site,energy_ev`` (relative to the first row) or
+    ``site,shift_ev``, a site a label of the file or a position ``x y z``; every hop keeps its
+    E_KRA. Ctrl-C raises KeyboardInterrupt."""
 
 def eval(
     structure: StructureLike,

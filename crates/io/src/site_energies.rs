@@ -1,0 +1,299 @@
+//! Site energies of the mobile ion from another model (DFT, an ML potential), read from a small
+//! CSV file for `halo kmc --site-energies` (docs/physics.md §9.14). The transport chain puts
+//! them on its landscape minima; this module only reads and checks the file.
+//!
+//! Format (comma-separated, `#` starts a comment line, blank lines ignored):
+//!
+//! ```text
+//! # CHGNet, relaxed 54-atom cells (scripts/reference/mlip/case_d_Li2Sc2-3Cl4.py)
+//! site,energy_ev
+//! Li1,0.0
+//! Li2,-0.08
+//! 0.1250 0.1250 0.1250,0.45
+//! ```
+//!
+//! The header is `site,energy_ev` or `site,shift_ev`. A `site` is either the label of a Li site
+//! of the structure file (every landscape minimum carrying that label), or a position as three
+//! fractional coordinates of the structure's cell separated by spaces (the landscape minima
+//! nearest to it and to its images under the structure's space group). `energy_ev`: energies
+//! on any common zero, placed relative to the first row, whose minima keep their landscape
+//! energies (a row sets the mean energy of the minima it addresses); `shift_ev`: added to each
+//! addressed minimum's landscape energy.
+
+use crate::error::{IoError, Location};
+use std::path::Path;
+
+/// What the value column means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteEnergyKind {
+    /// `energy_ev`: energies relative to the first row's.
+    Energy,
+    /// `shift_ev`: corrections added to the landscape's energies.
+    Shift,
+}
+
+impl SiteEnergyKind {
+    /// The header name of the value column.
+    pub fn column(self) -> &'static str {
+        match self {
+            SiteEnergyKind::Energy => "energy_ev",
+            SiteEnergyKind::Shift => "shift_ev",
+        }
+    }
+}
+
+/// Which minima a row addresses.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteRef {
+    /// Every minimum carrying this label of the structure file.
+    Label(String),
+    /// The minima at this position (fractional, the structure's cell) and its symmetry images.
+    FracCoords([f64; 3]),
+}
+
+impl std::fmt::Display for SiteRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SiteRef::Label(l) => f.write_str(l),
+            SiteRef::FracCoords(x) => write!(f, "({:.4}, {:.4}, {:.4})", x[0], x[1], x[2]),
+        }
+    }
+}
+
+/// One row of the file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SiteEnergyRow {
+    /// Line of the file (1-based), for messages.
+    pub line: usize,
+    /// The minima it addresses.
+    pub site: SiteRef,
+    /// Energy or shift, eV.
+    pub value_ev: f64,
+}
+
+/// A site-energy file as read.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SiteEnergies {
+    /// The file it came from.
+    pub path: String,
+    /// Energies or shifts.
+    pub kind: SiteEnergyKind,
+    /// The rows, in file order (the first is the reference of `energy_ev`).
+    pub rows: Vec<SiteEnergyRow>,
+}
+
+/// Largest |value| accepted, eV: a site 50 eV off is a unit error (kJ/mol, Ry, meV), not a site.
+pub const MAX_ABS_VALUE_EV: f64 = 50.0;
+
+/// Read and check a site-energy file (format in the module documentation). Errors name the file
+/// and line: a missing or unknown header, a row without two fields, a number that does not parse
+/// or is not finite, a value beyond ±[`MAX_ABS_VALUE_EV`], a position that is not three numbers,
+/// a site given twice, a file without rows.
+pub fn read_site_energies(path: &Path) -> Result<SiteEnergies, IoError> {
+    let p = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| IoError::Read {
+        path: p.clone(),
+        error,
+    })?;
+    parse_site_energies(&text, &p)
+}
+
+/// [`read_site_energies`] on text already read; `path` names it in errors.
+pub fn parse_site_energies(text: &str, path: &str) -> Result<SiteEnergies, IoError> {
+    let mut kind = None;
+    let mut rows: Vec<SiteEnergyRow> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let content = raw.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = content.split(',').map(str::trim).collect();
+        let Some(k) = kind else {
+            kind = Some(match fields.as_slice() {
+                ["site", "energy_ev"] => SiteEnergyKind::Energy,
+                ["site", "shift_ev"] => SiteEnergyKind::Shift,
+                _ => {
+                    return Err(IoError::syntax(
+                        Location::line(path, line),
+                        format!(
+                            "header '{content}': expected `site,energy_ev` (energies relative to \
+                             the first row) or `site,shift_ev` (added to the landscape's)"
+                        ),
+                    ))
+                }
+            });
+            continue;
+        };
+        let [site, value] = fields.as_slice() else {
+            return Err(IoError::syntax(
+                Location::line(path, line),
+                format!(
+                    "expected two fields `site,{}`, found {}",
+                    k.column(),
+                    fields.len()
+                ),
+            ));
+        };
+        let at = || Location::field(path, Some(line), k.column());
+        let value_ev: f64 = value
+            .parse()
+            .map_err(|_| IoError::syntax(at(), format!("'{value}' is not a number")))?;
+        if !value_ev.is_finite() || value_ev.abs() > MAX_ABS_VALUE_EV {
+            return Err(IoError::syntax(
+                at(),
+                format!(
+                    "{value} eV is not a site energy (finite, within ±{MAX_ABS_VALUE_EV} eV; \
+                     check the unit)"
+                ),
+            ));
+        }
+        let site = parse_site(site, path, line)?;
+        if let Some(prev) = rows.iter().find(|r| same_site(&r.site, &site)) {
+            return Err(IoError::syntax(
+                Location::field(path, Some(line), "site"),
+                format!("site {site} is already given on line {}", prev.line),
+            ));
+        }
+        rows.push(SiteEnergyRow {
+            line,
+            site,
+            value_ev,
+        });
+    }
+    let Some(kind) = kind else {
+        return Err(IoError::syntax(
+            Location::file(path),
+            "no header: expected `site,energy_ev` or `site,shift_ev`",
+        ));
+    };
+    if rows.is_empty() {
+        return Err(IoError::syntax(
+            Location::file(path),
+            "no rows after the header",
+        ));
+    }
+    Ok(SiteEnergies {
+        path: path.to_string(),
+        kind,
+        rows,
+    })
+}
+
+fn parse_site(s: &str, path: &str, line: usize) -> Result<SiteRef, IoError> {
+    let at = || Location::field(path, Some(line), "site");
+    if s.is_empty() {
+        return Err(IoError::syntax(at(), "empty site"));
+    }
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let numeric = parts.iter().all(|t| t.parse::<f64>().is_ok());
+    if parts.len() == 1 && !numeric {
+        return Ok(SiteRef::Label(s.to_string()));
+    }
+    if parts.len() != 3 || !numeric {
+        return Err(IoError::syntax(
+            at(),
+            format!(
+                "'{s}': a site is a label of the structure file (one word) or a position \
+                 (three fractional coordinates separated by spaces)"
+            ),
+        ));
+    }
+    let mut x = [0.0; 3];
+    for (xi, t) in x.iter_mut().zip(&parts) {
+        *xi = t.parse::<f64>().expect("checked above");
+        if !xi.is_finite() {
+            return Err(IoError::syntax(
+                at(),
+                format!("'{s}': coordinates must be finite"),
+            ));
+        }
+    }
+    Ok(SiteRef::FracCoords(x))
+}
+
+/// Two rows address the same site: the same label, or positions equal modulo 1 (1e-6).
+fn same_site(a: &SiteRef, b: &SiteRef) -> bool {
+    match (a, b) {
+        (SiteRef::Label(x), SiteRef::Label(y)) => x == y,
+        (SiteRef::FracCoords(x), SiteRef::FracCoords(y)) => x.iter().zip(y).all(|(p, q)| {
+            let d = p - q;
+            (d - d.round()).abs() < 1e-6
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_positions_are_read_with_their_lines() {
+        let t = "# a comment\n\nsite, energy_ev\nLi1,0.0\n Li2 , -0.08\n0.125 0.125 0.5,0.45\n";
+        let s = parse_site_energies(t, "e.csv").unwrap();
+        assert_eq!(s.kind, SiteEnergyKind::Energy);
+        assert_eq!(s.rows.len(), 3);
+        assert_eq!(s.rows[0].line, 4);
+        assert_eq!(s.rows[1].site, SiteRef::Label("Li2".into()));
+        assert_eq!(s.rows[1].value_ev, -0.08);
+        assert_eq!(s.rows[2].site, SiteRef::FracCoords([0.125, 0.125, 0.5]));
+        assert_eq!(s.rows[2].line, 6);
+        let s = parse_site_energies("site,shift_ev\nLi1,0.2\n", "s.csv").unwrap();
+        assert_eq!(s.kind, SiteEnergyKind::Shift);
+    }
+
+    #[test]
+    fn bad_files_name_the_file_and_line() {
+        let cases = [
+            ("label,energy\nLi1,0\n", "e.csv, line 1", "header"),
+            ("site,energy_ev\nLi1\n", "e.csv, line 2", "two fields"),
+            (
+                "site,energy_ev\nLi1,abc\n",
+                "e.csv, line 2, field energy_ev",
+                "not a number",
+            ),
+            (
+                "site,energy_ev\nLi1,inf\n",
+                "e.csv, line 2, field energy_ev",
+                "check the unit",
+            ),
+            (
+                "site,shift_ev\nLi1,-96.5\n",
+                "e.csv, line 2, field shift_ev",
+                "check the unit",
+            ),
+            (
+                "site,energy_ev\n0.1 0.2,0\n",
+                "e.csv, line 2, field site",
+                "three fractional",
+            ),
+            (
+                "site,energy_ev\nLi 1,0\n",
+                "e.csv, line 2, field site",
+                "three fractional",
+            ),
+            (
+                "site,energy_ev\nLi1,0\n#\nLi1,0.1\n",
+                "e.csv, line 4, field site",
+                "line 2",
+            ),
+            (
+                "site,energy_ev\n0.1 0.2 0.3,0\n1.1 0.2 -0.7,1\n",
+                "e.csv, line 3, field site",
+                "already given on line 2",
+            ),
+            ("site,energy_ev\n", "e.csv", "no rows"),
+            ("# only a comment\n", "e.csv", "no header"),
+        ];
+        for (text, at, what) in cases {
+            let e = parse_site_energies(text, "e.csv").unwrap_err().to_string();
+            assert!(e.starts_with(at), "{text:?}: {e}");
+            assert!(e.contains(what), "{text:?}: {e}");
+        }
+        let e = read_site_energies(Path::new("/nonexistent/e.csv")).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/e.csv: cannot read"));
+    }
+}

@@ -1,0 +1,77 @@
+"""Write the committed CHGNet results as `halo kmc --site-energies` files (docs/physics.md §9.14).
+
+Li2Sc2-3Cl4_chgnet_site_energies.csv: the seed spinel's E(8a) − E(16c) from case D
+(`case_d_Li2Sc2-3Cl4.py`): the single moves that stayed on their destination, the mean of the
+mean out of 8a and the mean out of 16c (direction-balanced), as the example `mlip_spinel`
+computes it. Labels of structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif: Li1 16c, Li2 8a.
+
+Li2MgCl4_chgnet_site_energies.csv: the hand-built inverse spinel of case C
+(`case_c_Li2MgCl4.py`, Li2MgCl4_Fd-3m_inverse_spinel_handbuilt.cif: Li1 8a full, Li2/Mg3 16d):
+CHGNet's energy of an 8a Li moved into the empty 16c octahedron (1/8, 1/8, 5/8), in the largest
+cell (448 atoms). Of the two kinds of 16c hole in that 16d ordering only the one with 2 Li / 4 Mg
+neighbours holds the Li (+0.142 eV); from the 4 Li / 2 Mg hole it returns to 8a (+0.400 eV held
+at the centre). The file gives every 16c the lower value (a table cannot tell the two kinds
+apart: both are one orbit of the averaged structure), so it prices 16c as cheaply as CHGNet allows.
+
+Run: python3 scripts/reference/mlip/site_energy_files.py   (reads results/, writes results/)
+"""
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent / "results"
+
+
+def case_d_8a_minus_16c():
+    moves = []
+    for name in ["caseD_1x1x1_results.json", "caseD_1x1x1_extra_results.json"]:
+        data = json.loads((HERE / name).read_text())
+        for fw in data["frameworks"]:
+            for m in fw["moves"]:
+                if m["stayed"] is True:
+                    moves.append((m["e8a_minus_e16c_ev"], m["origin_kind"]))
+    out_8a = [e for e, k in moves if k == "8a"]
+    out_16c = [e for e, k in moves if k == "16c"]
+    assert out_8a and out_16c, "case D needs moves in both directions"
+    mean = lambda x: sum(x) / len(x)
+    return 0.5 * (mean(out_8a) + mean(out_16c)), len(out_8a), len(out_16c)
+
+
+def main():
+    d, n8, n16 = case_d_8a_minus_16c()
+    text = (
+        "# Li2Sc2/3Cl4 (structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif): CHGNet 0.4.2 E(8a) - E(16c)\n"
+        f"# from case D ({n8} moves out of 8a, {n16} out of 16c, direction-balanced mean),\n"
+        "# scripts/reference/mlip/case_d_Li2Sc2-3Cl4.py; written by site_energy_files.py\n"
+        "site,energy_ev\n"
+        "Li1,0.0\n"
+        f"Li2,{d!r}\n"
+    )
+    path = HERE / "Li2Sc2-3Cl4_chgnet_site_energies.csv"
+    path.write_text(text)
+    print(f"{path}: E(8a) - E(16c) = {d:+.6f} eV")
+
+    e, n_li, n_mg, natoms = case_c_16c_minus_8a()
+    text = (
+        "# Li2MgCl4 inverse spinel (scripts/reference/mlip/Li2MgCl4_Fd-3m_inverse_spinel_handbuilt.cif):\n"
+        f"# CHGNet 0.4.2 E(16c) - E(8a), case C, {natoms} atoms, the 16c hole with {n_li} Li / {n_mg} Mg\n"
+        "# 16d neighbours (the other kind holds no Li); scripts/reference/mlip/case_c_Li2MgCl4.py;\n"
+        "# written by site_energy_files.py\n"
+        "site,energy_ev\n"
+        "Li1,0.0\n"
+        f"0.125 0.125 0.625,{e!r}\n"
+    )
+    path = HERE / "Li2MgCl4_chgnet_site_energies.csv"
+    path.write_text(text)
+    print(f"{path}: E(16c) - E(8a) = {e:+.6f} eV")
+
+
+def case_c_16c_minus_8a():
+    data = json.loads((HERE / "caseC_2x2x2_results.json").read_text())
+    held = [m for m in data["moves"] if m["converged"] and m["moved_li_disp_from_hole_ang"] < 1.0]
+    assert held, "case C: no move that stayed in its 16c hole"
+    best = min(held, key=lambda m: m["mlip_delta_ev"])
+    return best["mlip_delta_ev"], best["n_16d_li_neighbours"], best["n_16d_mg_neighbours"], data["natoms"]
+
+
+if __name__ == "__main__":
+    main()
