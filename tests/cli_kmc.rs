@@ -695,6 +695,20 @@ fn site_energies_from_another_model_reorder_the_spinel_sites() {
     let (a1, c1) = (occupancy(&chgnet, "Li2"), occupancy(&chgnet, "Li1"));
     assert!(a0 < 0.05 && c0 > 0.3, "BVSE: 8a {a0}, 16c {c0}");
     assert!(a1 > 0.4 && c1 < 0.15, "CHGNet: 8a {a1}, 16c {c1}");
+    // and CHGNet's NEB barrier on the 8a–16c hops (0.145 eV against BVSE's 0.227)
+    let hops = "scripts/reference/mlip/results/Li2Sc2-3Cl4_chgnet_hop_barriers.csv";
+    let both = run(&["--site-energies", file, "--hop-barriers", hops]);
+    let h = &both["hop_barriers"]["rows"][0];
+    assert_eq!(
+        (h["from"].as_str(), h["to"].as_str()),
+        (Some("Li2"), Some("Li1"))
+    );
+    assert!(h["hops"].as_u64().unwrap() > 0, "{h}");
+    let (k0, k1) = (
+        h["landscape_e_kra_ev"].as_f64().unwrap(),
+        h["e_kra_ev"].as_f64().unwrap(),
+    );
+    assert!(k0 > 0.2 && (k1 - 0.1447).abs() < 1e-3, "{h}");
     // the explicit model puts the file on its realisation
     let explicit = run(&[
         "--site-energies",
@@ -726,5 +740,10 @@ fn site_energies_from_another_model_reorder_the_spinel_sites() {
     fails_with(
         halo().args(["kmc", cif]).arg("--site-energies").arg(&bad),
         "bad.csv, line 1: header",
+    );
+    std::fs::write(&bad, "from,to,e_kra_ev\nLi2,Li1,-0.2\n").unwrap();
+    fails_with(
+        halo().args(["kmc", cif]).arg("--hop-barriers").arg(&bad),
+        "bad.csv, line 2, field e_kra_ev",
     );
 }

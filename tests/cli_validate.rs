@@ -224,6 +224,64 @@ fn a_failing_structure_is_recorded_not_dropped() {
     assert!(csv.contains("formed as defects"), "{csv}");
 }
 
+/// A file that runs but whose reader found something (a skipped zero-occupancy row, a charge
+/// that does not balance) carries those findings into the row: the CSV's `warnings`, the
+/// report's status, the JSON — what `halo kmc` prints on stderr for the same file.
+#[test]
+fn the_readers_warnings_reach_the_validation_row() {
+    let d = tempfile::tempdir().unwrap();
+    let cif = d.path().join("not_neutral.cif");
+    let text = std::fs::read_to_string(root().join("tests/data/bad/not_neutral.cif")).unwrap();
+    std::fs::write(&cif, format!("{text}Na1 Na1+ 0.25 0.25 0.25 0\n")).unwrap();
+    let p = d.path().join("set.csv");
+    std::fs::write(
+        &p,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm\nodd,{},LiCl2,1e-3\n",
+            cif.display()
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("o");
+    let o = halo()
+        .arg("validate")
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .args(SHORT)
+        .args(["--temperatures-k", "400,500"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut rdr = csv::Reader::from_path(out.join("validation.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let w = headers.iter().position(|h| h == "warnings").unwrap();
+    let rec = rdr.records().next().unwrap().unwrap();
+    assert!(
+        rec[w].contains("site Na1 has occupancy 0 and is skipped"),
+        "{rec:?}"
+    );
+    assert!(
+        rec[w].contains("structure is not charge neutral"),
+        "{rec:?}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let row = report.lines().find(|l| l.starts_with("| odd |")).unwrap();
+    assert!(
+        row.contains("; warning: ") && row.contains("has occupancy 0"),
+        "{row}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let rw = json["rows"][0]["warnings"].as_array().unwrap();
+    assert_eq!(rw.len(), 2, "{rw:?}");
+}
+
 #[test]
 fn kmc_defaults_to_the_calibrated_attempt_frequency_and_says_so() {
     let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");

@@ -33,6 +33,11 @@ pub struct Args {
     /// (docs/physics.md §9.14).
     #[arg(long, value_name = "FILE")]
     pub site_energies: Option<PathBuf>,
+    /// Migration barriers E_KRA from another model (climbing-image NEBs), CSV
+    /// `from,to,e_kra_ev`: every hop between a minimum of `from` and one of `to` (sites as in
+    /// --site-energies) gets that E_KRA on the final site energies (docs/physics.md §9.14).
+    #[arg(long, value_name = "FILE")]
+    pub hop_barriers: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -222,6 +227,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             halo_io::site_energies::read_site_energies(p)?,
         ));
     }
+    if let Some(p) = &args.hop_barriers {
+        settings.hop_barriers = Some(std::sync::Arc::new(
+            halo_io::site_energies::read_hop_barriers(p)?,
+        ));
+    }
     // halo_io's errors name the file (and the line)
     let loaded = halo_io::read_structure(&args.file)?;
     // the reader's findings; the charge balance comes with the run's warnings (`tr.warnings()`)
@@ -304,6 +314,9 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
         );
     }
     if let Some(x) = &tr.site_energies {
+        println!("{}", x.summary());
+    }
+    if let Some(x) = &tr.hop_barriers {
         println!("{}", x.summary());
     }
     if let Some(s) = &r.stopping {

@@ -1,6 +1,7 @@
-//! Site energies of the mobile ion from another model (DFT, an ML potential), read from a small
-//! CSV file for `halo kmc --site-energies` (docs/physics.md §9.14). The transport chain puts
-//! them on its landscape minima; this module only reads and checks the file.
+//! Site energies and migration barriers of the mobile ion from another model (DFT, an ML
+//! potential), read from small CSV files for `halo kmc --site-energies` and `--hop-barriers`
+//! (docs/physics.md §9.14; the barrier file is [`HopBarriers`]). The transport chain puts them on
+//! its network; this module only reads and checks the files.
 //!
 //! Format (comma-separated, `#` starts a comment line, blank lines ignored):
 //!
@@ -92,24 +93,35 @@ pub const MAX_ABS_VALUE_EV: f64 = 50.0;
 /// or is not finite, a value beyond ±[`MAX_ABS_VALUE_EV`], a position that is not three numbers,
 /// a site given twice, a file without rows.
 pub fn read_site_energies(path: &Path) -> Result<SiteEnergies, IoError> {
+    let (text, p) = read_text(path)?;
+    parse_site_energies(&text, &p)
+}
+
+/// The lines of a small CSV that carry data (1-based line number, trimmed text): no comment
+/// (`#`) or blank line, and a spreadsheet's UTF-8 byte-order mark dropped.
+fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .lines()
+        .enumerate()
+        .map(|(i, raw)| (i + 1, raw.trim()))
+        .filter(|(_, c)| !c.is_empty() && !c.starts_with('#'))
+}
+
+fn read_text(path: &Path) -> Result<(String, String), IoError> {
     let p = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| IoError::Read {
         path: p.clone(),
         error,
     })?;
-    parse_site_energies(&text, &p)
+    Ok((text, p))
 }
 
 /// [`read_site_energies`] on text already read; `path` names it in errors.
 pub fn parse_site_energies(text: &str, path: &str) -> Result<SiteEnergies, IoError> {
     let mut kind = None;
     let mut rows: Vec<SiteEnergyRow> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let content = raw.trim();
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
+    for (line, content) in data_lines(text) {
         let fields: Vec<&str> = content.split(',').map(str::trim).collect();
         let Some(k) = kind else {
             kind = Some(match fields.as_slice() {
@@ -226,6 +238,120 @@ fn same_site(a: &SiteRef, b: &SiteRef) -> bool {
     }
 }
 
+/// One row of a hop-barrier file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HopBarrierRow {
+    /// Line of the file (1-based).
+    pub line: usize,
+    /// One end of the hops (label or position).
+    pub from: SiteRef,
+    /// The other end.
+    pub to: SiteRef,
+    /// Kinetically resolved barrier E_KRA = S − (E_i + E_j)/2 of those hops, eV.
+    pub e_kra_ev: f64,
+}
+
+/// A hop-barrier file as read (`halo kmc --hop-barriers`): header `from,to,e_kra_ev`, each row
+/// the E_KRA of every network hop between a minimum addressed by `from` and one addressed by
+/// `to` (either direction; sites as in [`SiteEnergies`]), e.g. from climbing-image NEBs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HopBarriers {
+    /// The file it came from.
+    pub path: String,
+    /// The rows, in file order.
+    pub rows: Vec<HopBarrierRow>,
+}
+
+/// Largest E_KRA accepted, eV: a hop 10 eV high never happens at any temperature the kMC runs;
+/// such a value is a unit error.
+pub const MAX_E_KRA_EV: f64 = 10.0;
+
+/// Read and check a hop-barrier file; errors name the file and line (a header other than
+/// `from,to,e_kra_ev`, a row without three fields, a barrier that is not a number in
+/// [0, [`MAX_E_KRA_EV`]] eV, a site that is neither a label nor a position, a pair given twice in
+/// either order, a file without rows).
+pub fn read_hop_barriers(path: &Path) -> Result<HopBarriers, IoError> {
+    let (text, p) = read_text(path)?;
+    parse_hop_barriers(&text, &p)
+}
+
+/// [`read_hop_barriers`] on text already read; `path` names it in errors.
+pub fn parse_hop_barriers(text: &str, path: &str) -> Result<HopBarriers, IoError> {
+    let mut header = false;
+    let mut rows: Vec<HopBarrierRow> = Vec::new();
+    for (line, content) in data_lines(text) {
+        let fields: Vec<&str> = content.split(',').map(str::trim).collect();
+        if !header {
+            if fields != ["from", "to", "e_kra_ev"] {
+                return Err(IoError::syntax(
+                    Location::line(path, line),
+                    format!("header '{content}': expected `from,to,e_kra_ev`"),
+                ));
+            }
+            header = true;
+            continue;
+        }
+        let [from, to, value] = fields.as_slice() else {
+            return Err(IoError::syntax(
+                Location::line(path, line),
+                format!(
+                    "expected three fields `from,to,e_kra_ev`, found {}",
+                    fields.len()
+                ),
+            ));
+        };
+        let at = || Location::field(path, Some(line), "e_kra_ev");
+        let e_kra_ev: f64 = value
+            .parse()
+            .map_err(|_| IoError::syntax(at(), format!("'{value}' is not a number")))?;
+        if !(0.0..=MAX_E_KRA_EV).contains(&e_kra_ev) {
+            return Err(IoError::syntax(
+                at(),
+                format!(
+                    "{value} eV is not a migration barrier (0 to {MAX_E_KRA_EV} eV; check the \
+                     unit)"
+                ),
+            ));
+        }
+        let from = parse_site(from, path, line)?;
+        let to = parse_site(to, path, line)?;
+        if let Some(prev) = rows.iter().find(|r| {
+            (same_site(&r.from, &from) && same_site(&r.to, &to))
+                || (same_site(&r.from, &to) && same_site(&r.to, &from))
+        }) {
+            return Err(IoError::syntax(
+                Location::line(path, line),
+                format!(
+                    "the pair {from}–{to} is already given on line {}",
+                    prev.line
+                ),
+            ));
+        }
+        rows.push(HopBarrierRow {
+            line,
+            from,
+            to,
+            e_kra_ev,
+        });
+    }
+    if !header {
+        return Err(IoError::syntax(
+            Location::file(path),
+            "no header: expected `from,to,e_kra_ev`",
+        ));
+    }
+    if rows.is_empty() {
+        return Err(IoError::syntax(
+            Location::file(path),
+            "no rows after the header",
+        ));
+    }
+    Ok(HopBarriers {
+        path: path.to_string(),
+        rows,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +369,10 @@ mod tests {
         assert_eq!(s.rows[2].line, 6);
         let s = parse_site_energies("site,shift_ev\nLi1,0.2\n", "s.csv").unwrap();
         assert_eq!(s.kind, SiteEnergyKind::Shift);
+        // a spreadsheet's export: byte-order mark and CRLF line ends
+        let s =
+            parse_site_energies("\u{feff}site,energy_ev\r\nLi1,0\r\nLi2,0.1\r\n", "x.csv").unwrap();
+        assert_eq!((s.rows.len(), s.rows[1].value_ev), (2, 0.1));
     }
 
     #[test]
@@ -293,7 +423,65 @@ mod tests {
             assert!(e.starts_with(at), "{text:?}: {e}");
             assert!(e.contains(what), "{text:?}: {e}");
         }
+        let e = read_hop_barriers(Path::new("/nonexistent/h.csv")).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/h.csv: cannot read"));
         let e = read_site_energies(Path::new("/nonexistent/e.csv")).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/e.csv: cannot read"));
+    }
+
+    #[test]
+    fn hop_barriers_are_read_and_bad_ones_refused_with_their_line() {
+        let h = parse_hop_barriers(
+            "# NEB\nfrom,to,e_kra_ev\nLi2,Li1,0.145\n0 0 0.5, 0.125 0.125 0.625 ,0.2\n",
+            "h.csv",
+        )
+        .unwrap();
+        assert_eq!(h.rows.len(), 2);
+        assert_eq!(h.rows[0].from, SiteRef::Label("Li2".into()));
+        assert_eq!(h.rows[1].to, SiteRef::FracCoords([0.125, 0.125, 0.625]));
+        assert_eq!((h.rows[1].line, h.rows[1].e_kra_ev), (4, 0.2));
+        let cases = [
+            (
+                "site,e_kra_ev\nLi1,0.1\n",
+                "h.csv, line 1",
+                "from,to,e_kra_ev",
+            ),
+            (
+                "from,to,e_kra_ev\nLi1,Li2\n",
+                "h.csv, line 2",
+                "three fields",
+            ),
+            (
+                "from,to,e_kra_ev\nLi1,Li2,-0.1\n",
+                "h.csv, line 2, field e_kra_ev",
+                "unit",
+            ),
+            (
+                "from,to,e_kra_ev\nLi1,Li2,14.5\n",
+                "h.csv, line 2, field e_kra_ev",
+                "unit",
+            ),
+            (
+                "from,to,e_kra_ev\nLi1,Li2,x\n",
+                "h.csv, line 2, field e_kra_ev",
+                "not a number",
+            ),
+            (
+                "from,to,e_kra_ev\nLi1,0.1 0.2,0.1\n",
+                "h.csv, line 2, field site",
+                "three",
+            ),
+            (
+                "from,to,e_kra_ev\nLi1,Li2,0.1\nLi2,Li1,0.2\n",
+                "h.csv, line 3",
+                "already given on line 2",
+            ),
+            ("from,to,e_kra_ev\n", "h.csv", "no rows"),
+            ("", "h.csv", "no header"),
+        ];
+        for (text, at, what) in cases {
+            let e = parse_hop_barriers(text, "h.csv").unwrap_err().to_string();
+            assert!(e.starts_with(at) && e.contains(what), "{text:?}: {e}");
+        }
     }
 }

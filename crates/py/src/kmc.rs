@@ -16,6 +16,7 @@ pub fn run(
     options: &ModelOptions,
     mobile_per_cell: Option<f64>,
     site_energies: Option<Arc<halo_io::site_energies::SiteEnergies>>,
+    hop_barriers: Option<Arc<halo_io::site_energies::HopBarriers>>,
     stop: Arc<AtomicBool>,
 ) -> HResult<serde_json::Value> {
     let (mut settings, calibration) = options
@@ -23,6 +24,7 @@ pub fn run(
         .map_err(|e| Failure::msg(Kind::Parameter, e.to_string()))?;
     settings.stop = Some(stop);
     settings.site_energies = site_energies;
+    settings.hop_barriers = hop_barriers;
     let tr = halo_campaign::transport::evaluate(s, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {
             "; give --mobile-per-cell"

@@ -140,7 +140,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// (16), `hops_per_block` (hops per ion, 50), `equilibration` (hops per
 /// ion, 100), `min_ions` (128), `mobile_per_cell` (default: from the composition),
 /// `site_energies` (a CSV of site energies from another model, as `--site-energies`: rows
-/// `site,energy_ev` or `site,shift_ev` by label or position; every hop keeps its E_KRA).
+/// `site,energy_ev` or `site,shift_ev` by label or position; every hop keeps its E_KRA),
+/// `hop_barriers` (a CSV `from,to,e_kra_ev` of migration barriers, as `--hop-barriers`).
 /// Returns a `halo.KmcResult` whose `to_dict()` equals `halo kmc FILE --json` for the same
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
 #[pyfunction]
@@ -156,7 +157,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
                     hops_per_block = halo_kmc::defaults::HOPS_PER_ION_PER_BLOCK,
                     equilibration = halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION,
                     min_ions = halo_kmc::defaults::MIN_IONS, mobile_per_cell = None,
-                    site_energies = None, temperatures = None, resolution = None, blocking_distance = None,
+                    site_energies = None, hop_barriers = None, temperatures = None, resolution = None, blocking_distance = None,
                     attempt_frequency = None))]
 #[allow(clippy::too_many_arguments)]
 fn py_kmc<'py>(
@@ -184,6 +185,7 @@ fn py_kmc<'py>(
     min_ions: usize,
     mobile_per_cell: Option<f64>,
     site_energies: Option<PathBuf>,
+    hop_barriers: Option<PathBuf>,
     temperatures: Option<Vec<f64>>,
     resolution: Option<f64>,
     blocking_distance: Option<f64>,
@@ -259,6 +261,10 @@ fn py_kmc<'py>(
         .map(|p| halo_io::site_energies::read_site_energies(&p).map(Arc::new))
         .transpose()
         .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
+    let hop_barriers = hop_barriers
+        .map(|p| halo_io::site_energies::read_hop_barriers(&p).map(Arc::new))
+        .transpose()
+        .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
     let stop = Arc::new(AtomicBool::new(false));
     let st = s.get();
     let flag = stop.clone();
@@ -270,6 +276,7 @@ fn py_kmc<'py>(
                 &options,
                 mobile_per_cell,
                 site_energies.clone(),
+                hop_barriers.clone(),
                 flag,
             )
         })

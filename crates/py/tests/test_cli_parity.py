@@ -284,11 +284,14 @@ def test_kmc_site_energies_keyword_equals_flag(cli_json, in_repo, tmp_path):
     cif = os.path.join("structures", "Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif")
     table = os.path.join("scripts", "reference", "mlip", "results",
                          "Li2Sc2-3Cl4_chgnet_site_energies.csv")
-    k = halo.kmc(cif, site_energies=table, **KMC_KW).to_dict()
-    c = cli_json("kmc", cif, *KMC_FLAGS, "--site-energies", table)
+    hops = os.path.join("scripts", "reference", "mlip", "results",
+                        "Li2Sc2-3Cl4_chgnet_hop_barriers.csv")
+    k = halo.kmc(cif, site_energies=table, hop_barriers=hops, **KMC_KW).to_dict()
+    c = cli_json("kmc", cif, *KMC_FLAGS, "--site-energies", table, "--hop-barriers", hops)
     k.pop("timing_s"), c.pop("timing_s")
     assert k == c
     assert [r["site"] for r in k["site_energies"]["rows"]] == ["Li1", "Li2"]
+    assert k["hop_barriers"]["rows"][0]["hops"] > 0
     bad = tmp_path / "bad.csv"
     bad.write_text("site,energy_ev\nLi1,0\nLi2,1e3\n")
     with pytest.raises(halo.ParameterError, match=r"bad.csv, line 3, field energy_ev"):

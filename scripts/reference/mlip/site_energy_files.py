@@ -5,6 +5,10 @@ Li2Sc2-3Cl4_chgnet_site_energies.csv: the seed spinel's E(8a) − E(16c) from ca
 mean out of 8a and the mean out of 16c (direction-balanced), as the example `mlip_spinel`
 computes it. Labels of structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif: Li1 16c, Li2 8a.
 
+Li2Sc2-3Cl4_chgnet_hop_barriers.csv (`halo kmc --hop-barriers`): the mean E_KRA of the
+converged climbing-image NEBs of case E (`case_e_neb_spinel.py`) for the 8a (Li2) - 16c (Li1)
+hop, as the example `mlip_spinel` takes it.
+
 Li2MgCl4_chgnet_site_energies.csv: the hand-built inverse spinel of case C
 (`case_c_Li2MgCl4.py`, Li2MgCl4_Fd-3m_inverse_spinel_handbuilt.cif: Li1 8a full, Li2/Mg3 16d):
 CHGNet's energy of an 8a Li moved into the empty 16c octahedron (1/8, 1/8, 5/8), in the largest
@@ -50,6 +54,18 @@ def main():
     path.write_text(text)
     print(f"{path}: E(8a) - E(16c) = {d:+.6f} eV")
 
+    e_kra, n_neb = case_e_e_kra()
+    text = (
+        "# Li2Sc2/3Cl4 (structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif): CHGNet 0.4.2 E_KRA of the\n"
+        f"# 8a (Li2) - 16c (Li1) hop, mean of {n_neb} converged climbing-image NEBs (case E,\n"
+        "# scripts/reference/mlip/case_e_neb_spinel.py); written by site_energy_files.py\n"
+        "from,to,e_kra_ev\n"
+        f"Li2,Li1,{e_kra!r}\n"
+    )
+    path = HERE / "Li2Sc2-3Cl4_chgnet_hop_barriers.csv"
+    path.write_text(text)
+    print(f"{path}: E_KRA(8a-16c) = {e_kra:.6f} eV")
+
     e, n_li, n_mg, natoms = case_c_16c_minus_8a()
     text = (
         "# Li2MgCl4 inverse spinel (scripts/reference/mlip/Li2MgCl4_Fd-3m_inverse_spinel_handbuilt.cif):\n"
@@ -63,6 +79,13 @@ def main():
     path = HERE / "Li2MgCl4_chgnet_site_energies.csv"
     path.write_text(text)
     print(f"{path}: E(16c) - E(8a) = {e:+.6f} eV")
+
+
+def case_e_e_kra():
+    data = json.loads((HERE / "caseE_neb_results.json").read_text())
+    e = [h["e_kra_ev"] for h in data["hops"] if h["neb_converged"] is True and h.get("e_kra_ev") is not None]
+    assert e, "case E has no converged NEB"
+    return sum(e) / len(e), len(e)
 
 
 def case_c_16c_minus_8a():

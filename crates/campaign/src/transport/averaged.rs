@@ -84,10 +84,8 @@ pub fn evaluate(
         structure
     };
     let (percolation, mut net, dropped) = network(structure, settings, &mut on_stage)?;
-    let site_energies = match &settings.site_energies {
-        Some(table) => Some(super::site_energies::apply(&mut net, structure, table)?),
-        None => None,
-    };
+    let (site_energies, hop_barriers) =
+        super::site_energies::apply_files(&mut net, structure, settings)?;
     let landscape_graph_s = t0.elapsed().as_secs_f64();
     on_stage("graph");
     let t1 = Instant::now();
@@ -120,6 +118,7 @@ pub fn evaluate(
         ensemble: None,
         relaxation,
         site_energies,
+        hop_barriers,
         landscape_graph_s,
         kmc_s,
     })

@@ -46,6 +46,7 @@ struct Prepared {
     network: HopNetwork,
     stations: usize,
     site_energies: Option<super::site_energies::SiteEnergyReport>,
+    hop_barriers: Option<super::site_energies::HopBarrierReport>,
 }
 
 /// The supercell rule of the realisations (see the module documentation). A disordered
@@ -142,10 +143,8 @@ fn prepare(
     let mut full = HopNetwork::from_site_graph(&percolation.site_graph, &[])
         .map_err(|e| fail("graph")(e.to_string()))?;
     drop_inert_hops(&mut full);
-    let site_energies = match &settings.site_energies {
-        Some(table) => Some(super::site_energies::apply(&mut full, structure, table)?),
-        None => None,
-    };
+    let (site_energies, hop_barriers) =
+        super::site_energies::apply_files(&mut full, structure, settings)?;
     let sc = contract_stations(
         &full,
         &StationOptions {
@@ -165,6 +164,7 @@ fn prepare(
         stations: sc.contracted.len(),
         network,
         site_energies,
+        hop_barriers,
     })
 }
 
@@ -370,6 +370,7 @@ pub fn evaluate(
         charge: None,
         relaxation: None,
         site_energies: first.site_energies.clone(),
+        hop_barriers: first.hop_barriers.clone(),
         model: ConductivityModel::Explicit,
         mobile,
         mobile_per_cell_used: kmc.ions_per_cell,

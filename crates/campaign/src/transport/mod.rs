@@ -111,6 +111,10 @@ pub struct TransportSettings {
     /// Site energies from another model put on the landscape minima before the kMC
     /// ([`site_energies`]; `halo kmc --site-energies`). `None`: the landscape's own.
     pub site_energies: Option<std::sync::Arc<halo_io::site_energies::SiteEnergies>>,
+    /// Migration barriers (E_KRA) from another model set on the hops they name, after the site
+    /// energies ([`site_energies::apply_hop_barriers`]; `halo kmc --hop-barriers`). `None`: the
+    /// landscape's own.
+    pub hop_barriers: Option<std::sync::Arc<halo_io::site_energies::HopBarriers>>,
     /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within
     /// `halo_kmc::STOP_CHECK_EVENTS` events and the error says `interrupted`.
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -156,6 +160,8 @@ pub struct Transport {
     /// What the settings' site-energy file did to the network (the first realisation's for the
     /// explicit model).
     pub site_energies: Option<site_energies::SiteEnergyReport>,
+    /// What the settings' hop-barrier file did (the first realisation's for the explicit model).
+    pub hop_barriers: Option<site_energies::HopBarrierReport>,
     /// Wall time of landscape + graph, s.
     pub landscape_graph_s: f64,
     /// Wall time of the kMC, s.

@@ -513,6 +513,7 @@ impl ModelOptions {
                 ensemble: self.ensemble.clone(),
                 mobile_per_cell,
                 site_energies: None,
+                hop_barriers: None,
                 stop: None,
             },
             calibration,

@@ -46,5 +46,8 @@ pub fn kmc_json(
     if let Some(r) = &tr.site_energies {
         out["site_energies"] = json!(r);
     }
+    if let Some(r) = &tr.hop_barriers {
+        out["hop_barriers"] = json!(r);
+    }
     out
 }

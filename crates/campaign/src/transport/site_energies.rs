@@ -19,7 +19,7 @@
 
 use super::TransportError;
 use halo_core::Structure;
-use halo_io::site_energies::{SiteEnergies, SiteEnergyKind, SiteRef};
+use halo_io::site_energies::{HopBarriers, SiteEnergies, SiteEnergyKind, SiteRef};
 use halo_kmc::HopNetwork;
 use nalgebra::Vector3;
 use serde::Serialize;
@@ -86,10 +86,10 @@ impl SiteEnergyReport {
     }
 }
 
-fn error(table: &SiteEnergies, line: Option<usize>, message: String) -> TransportError {
+fn error(path: &str, line: Option<usize>, message: String) -> TransportError {
     let at = match line {
-        Some(l) => format!("{}, line {l}", table.path),
-        None => table.path.clone(),
+        Some(l) => format!("{path}, line {l}"),
+        None => path.to_string(),
     };
     TransportError {
         stage: "graph",
@@ -118,6 +118,120 @@ fn images(ops: &[halo_symmetry::SymOp], frac: &[f64; 3]) -> Vec<Vector3<f64>> {
     out
 }
 
+/// Which minima of a network a [`SiteRef`] addresses: the network's sites in the structure's
+/// fractional coordinates, their labels, and the structure's operations (only when a position
+/// is looked up).
+struct Matcher<'a> {
+    structure: &'a Structure,
+    frac: Vec<Vector3<f64>>,
+    labels: Vec<Option<String>>,
+    ops: Option<Vec<halo_symmetry::SymOp>>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new<'r>(
+        net: &HopNetwork,
+        structure: &'a Structure,
+        sites: impl Iterator<Item = &'r SiteRef>,
+        path: &str,
+    ) -> Result<Self, TransportError> {
+        let ops = if sites
+            .into_iter()
+            .any(|r| matches!(r, SiteRef::FracCoords(_)))
+        {
+            Some(
+                halo_symmetry::analyze(structure, halo_symmetry::DEFAULT_SYMPREC_ANG)
+                    .map_err(|e| error(path, None, format!("symmetry of the structure: {e}")))?
+                    .operations,
+            )
+        } else {
+            None
+        };
+        Ok(Matcher {
+            structure,
+            frac: net
+                .sites
+                .iter()
+                .map(|x| {
+                    structure
+                        .lattice
+                        .frac(&net.lattice.cart(&Vector3::from(x.frac_coords)))
+                })
+                .collect(),
+            labels: net.sites.iter().map(|x| x.label.clone()).collect(),
+            ops,
+        })
+    }
+
+    /// The minima `site` addresses, or why none: a label no minimum carries (with the labels
+    /// that are there), a position with no minimum within [`MATCH_TOLERANCE_ANG`] of it or its
+    /// images (with the nearest distance).
+    fn addresses(&self, site: &SiteRef) -> Result<Vec<usize>, String> {
+        let found: Vec<usize> = match site {
+            SiteRef::Label(l) => (0..self.frac.len())
+                .filter(|&i| self.labels[i].as_deref() == Some(l.as_str()))
+                .collect(),
+            SiteRef::FracCoords(x) => {
+                let im = images(self.ops.as_deref().unwrap_or(&[]), x);
+                let d: Vec<f64> = self
+                    .frac
+                    .iter()
+                    .map(|f| {
+                        im.iter()
+                            .map(|p| self.structure.lattice.distance_and_image(p, f).0)
+                            .fold(f64::INFINITY, f64::min)
+                    })
+                    .collect();
+                let found: Vec<usize> = (0..d.len())
+                    .filter(|&i| d[i] <= MATCH_TOLERANCE_ANG)
+                    .collect();
+                if found.is_empty() {
+                    return Err(format!(
+                        "no landscape minimum within {MATCH_TOLERANCE_ANG} Å of {site} or its {} \
+                         symmetry images (the nearest is {:.2} Å away)",
+                        im.len(),
+                        d.iter().copied().fold(f64::INFINITY, f64::min)
+                    ));
+                }
+                found
+            }
+        };
+        if found.is_empty() {
+            let mut labels: Vec<&str> = self.labels.iter().filter_map(|l| l.as_deref()).collect();
+            labels.sort_unstable();
+            labels.dedup();
+            return Err(format!(
+                "no landscape minimum of the kMC network carries the label '{site}' (labels on \
+                 its minima: {}; a Li sharing a site with a framework cation has no minimum in \
+                 the averaged model)",
+                if labels.is_empty() {
+                    "none".to_string()
+                } else {
+                    labels.join(", ")
+                }
+            ));
+        }
+        Ok(found)
+    }
+
+    fn describe(&self, i: usize) -> String {
+        let x = self.frac[i];
+        format!(
+            "({:.4}, {:.4}, {:.4}){}",
+            x.x,
+            x.y,
+            x.z,
+            self.labels[i]
+                .as_deref()
+                .map_or(String::new(), |l| format!(" (label {l})"))
+        )
+    }
+}
+
+fn mean(idx: &[usize], e: impl Fn(usize) -> f64) -> f64 {
+    idx.iter().map(|&i| e(i)).sum::<f64>() / idx.len() as f64
+}
+
 /// Put the file's energies on `net`, whose sites are minima of the landscape of `structure` (or
 /// of a supercell realisation of it with the same origin: positions are compared in Cartesian
 /// coordinates, in the structure's cell).
@@ -126,65 +240,24 @@ pub fn apply(
     structure: &Structure,
     table: &SiteEnergies,
 ) -> Result<SiteEnergyReport, TransportError> {
-    let needs_symmetry = table
-        .rows
-        .iter()
-        .any(|r| matches!(r.site, SiteRef::FracCoords(_)));
-    let ops = if needs_symmetry {
-        halo_symmetry::analyze(structure, halo_symmetry::DEFAULT_SYMPREC_ANG)
-            .map_err(|e| error(table, None, format!("symmetry of the structure: {e}")))?
-            .operations
-    } else {
-        Vec::new()
-    };
-    let row_images: Vec<Vec<Vector3<f64>>> = table
-        .rows
-        .iter()
-        .map(|r| match &r.site {
-            SiteRef::FracCoords(x) => images(&ops, x),
-            SiteRef::Label(_) => Vec::new(),
-        })
-        .collect();
-    let lattice = &structure.lattice;
-    let in_structure_cell: Vec<Vector3<f64>> = net
-        .sites
-        .iter()
-        .map(|s| lattice.frac(&net.lattice.cart(&Vector3::from(s.frac_coords))))
-        .collect();
-    // which row addresses each minimum
+    let path = table.path.as_str();
+    let m = Matcher::new(net, structure, table.rows.iter().map(|r| &r.site), path)?;
     let mut owner: Vec<Option<usize>> = vec![None; net.sites.len()];
-    let mut nearest = vec![f64::INFINITY; table.rows.len()];
-    for (i, site) in net.sites.iter().enumerate() {
-        for (r, row) in table.rows.iter().enumerate() {
-            let hit = match &row.site {
-                SiteRef::Label(l) => site.label.as_deref() == Some(l.as_str()),
-                SiteRef::FracCoords(_) => {
-                    let d = row_images[r]
-                        .iter()
-                        .map(|p| lattice.distance_and_image(p, &in_structure_cell[i]).0)
-                        .fold(f64::INFINITY, f64::min);
-                    nearest[r] = nearest[r].min(d);
-                    d <= MATCH_TOLERANCE_ANG
-                }
-            };
-            if !hit {
-                continue;
-            }
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        let found = m
+            .addresses(&row.site)
+            .map_err(|why| error(path, Some(row.line), why))?;
+        for &i in &found {
             if let Some(o) = owner[i] {
-                let x = in_structure_cell[i];
                 return Err(error(
-                    table,
+                    path,
                     Some(row.line),
                     format!(
-                        "site {} addresses the landscape minimum at ({:.4}, {:.4}, {:.4}){} that \
-                         line {} (site {}) addresses already; give each minimum one row",
+                        "site {} addresses the landscape minimum at {} that line {} (site {}) \
+                         addresses already; give each minimum one row",
                         row.site,
-                        x.x,
-                        x.y,
-                        x.z,
-                        site.label
-                            .as_deref()
-                            .map_or(String::new(), |l| format!(" (label {l})")),
+                        m.describe(i),
                         table.rows[o].line,
                         table.rows[o].site
                     ),
@@ -192,61 +265,17 @@ pub fn apply(
             }
             owner[i] = Some(r);
         }
+        members.push(found);
     }
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); table.rows.len()];
-    for (i, o) in owner.iter().enumerate() {
-        if let Some(r) = o {
-            members[*r].push(i);
-        }
-    }
-    for (r, row) in table.rows.iter().enumerate() {
-        if !members[r].is_empty() {
-            continue;
-        }
-        let why = match &row.site {
-            SiteRef::Label(l) => {
-                let mut labels: Vec<&str> = net
-                    .sites
-                    .iter()
-                    .filter_map(|s| s.label.as_deref())
-                    .collect();
-                labels.sort_unstable();
-                labels.dedup();
-                format!(
-                    "no landscape minimum of the kMC network carries the label '{l}' (labels \
-                     on its minima: {}; a Li sharing a site with a framework cation has no \
-                     minimum in the averaged model)",
-                    if labels.is_empty() {
-                        "none".to_string()
-                    } else {
-                        labels.join(", ")
-                    }
-                )
-            }
-            SiteRef::FracCoords(x) => format!(
-                "no landscape minimum within {MATCH_TOLERANCE_ANG} Å of ({:.4}, {:.4}, {:.4}) or \
-                 its {} symmetry images (the nearest is {:.2} Å away)",
-                x[0],
-                x[1],
-                x[2],
-                row_images[r].len(),
-                nearest[r]
-            ),
-        };
-        return Err(error(table, Some(row.line), why));
-    }
-    let mean = |idx: &[usize], e: &dyn Fn(usize) -> f64| {
-        idx.iter().map(|&i| e(i)).sum::<f64>() / idx.len() as f64
-    };
     let landscape = |i: usize| net.sites[i].energy_ev;
-    let reference_ev = mean(&members[0], &landscape);
+    let reference_ev = mean(&members[0], landscape);
     let first_value = table.rows[0].value_ev;
     let mut shift = vec![0.0; net.sites.len()];
     for (r, row) in table.rows.iter().enumerate() {
         let s = match table.kind {
             SiteEnergyKind::Shift => row.value_ev,
             SiteEnergyKind::Energy => {
-                reference_ev + (row.value_ev - first_value) - mean(&members[r], &landscape)
+                reference_ev + (row.value_ev - first_value) - mean(&members[r], landscape)
             }
         };
         for &i in &members[r] {
@@ -262,18 +291,181 @@ pub fn apply(
             site: row.site.to_string(),
             value_ev: row.value_ev,
             minima: idx.len(),
-            landscape_energy_ev: mean(idx, &landscape),
-            energy_ev: mean(idx, &|i| net.sites[i].energy_ev + shift[i]),
+            landscape_energy_ev: mean(idx, landscape),
+            energy_ev: mean(idx, |i| net.sites[i].energy_ev + shift[i]),
         })
         .collect();
     net.add_lattice_gas(&shift, Vec::new())
-        .map_err(|e| error(table, None, e.to_string()))?;
+        .map_err(|e| error(path, None, e.to_string()))?;
     Ok(SiteEnergyReport {
         file: table.path.clone(),
         kind: table.kind,
         rows,
         minima: net.sites.len(),
         unaddressed_minima: owner.iter().filter(|o| o.is_none()).count(),
+    })
+}
+
+/// The settings' site-energy and hop-barrier files put on `net` (site energies first: the
+/// barriers are E_KRA on the final site energies), with what each did.
+pub(crate) fn apply_files(
+    net: &mut HopNetwork,
+    structure: &Structure,
+    settings: &super::TransportSettings,
+) -> Result<(Option<SiteEnergyReport>, Option<HopBarrierReport>), TransportError> {
+    let sites = match &settings.site_energies {
+        Some(t) => Some(apply(net, structure, t)?),
+        None => None,
+    };
+    let hops = match &settings.hop_barriers {
+        Some(t) => Some(apply_hop_barriers(net, structure, t)?),
+        None => None,
+    };
+    Ok((sites, hops))
+}
+
+/// What one row of a hop-barrier file did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HopBarrierRowReport {
+    /// Line of the file.
+    pub line: usize,
+    /// The row's ends, as written.
+    pub from: String,
+    pub to: String,
+    /// Hops of the network it set (per network cell).
+    pub hops: usize,
+    /// Their mean landscape E_KRA before, eV.
+    pub landscape_e_kra_ev: f64,
+    /// The row's E_KRA, eV.
+    pub e_kra_ev: f64,
+}
+
+/// What a hop-barrier file did to the network (the first realisation's for the explicit model).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HopBarrierReport {
+    /// The file.
+    pub file: String,
+    /// One entry per row.
+    pub rows: Vec<HopBarrierRowReport>,
+    /// Hops of the network.
+    pub hops: usize,
+    /// Hops no row set (they keep the landscape's E_KRA).
+    pub unaddressed_hops: usize,
+}
+
+impl HopBarrierReport {
+    /// One line for `halo kmc`'s text output.
+    pub fn summary(&self) -> String {
+        let rows: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}–{} ×{}: E_KRA {:.3} → {:.3} eV",
+                    r.from, r.to, r.hops, r.landscape_e_kra_ev, r.e_kra_ev
+                )
+            })
+            .collect();
+        format!(
+            "hop barriers from {}: {}; {} of {} hops keep their landscape E_KRA",
+            self.file,
+            rows.join(", "),
+            self.unaddressed_hops,
+            self.hops
+        )
+    }
+}
+
+/// Set the E_KRA of the hops a hop-barrier file names: every hop between a minimum addressed by
+/// a row's `from` and one addressed by its `to` (either direction) gets the saddle
+/// S = E_KRA + (E_i + E_j)/2 on the network's current site energies (so apply the site energies
+/// first), never below the higher end (a barrier below half the ends' difference is then the
+/// downhill hop's zero). A row whose ends have no hop between them, or a hop two rows set, is
+/// refused with the line.
+pub fn apply_hop_barriers(
+    net: &mut HopNetwork,
+    structure: &Structure,
+    table: &HopBarriers,
+) -> Result<HopBarrierReport, TransportError> {
+    let path = table.path.as_str();
+    let m = Matcher::new(
+        net,
+        structure,
+        table.rows.iter().flat_map(|r| [&r.from, &r.to]),
+        path,
+    )?;
+    let mut owner: Vec<Option<usize>> = vec![None; net.hops.len()];
+    let mut rows = Vec::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        let ends = |s: &SiteRef| -> Result<Vec<bool>, TransportError> {
+            let mut mask = vec![false; net.sites.len()];
+            for i in m
+                .addresses(s)
+                .map_err(|why| error(path, Some(row.line), why))?
+            {
+                mask[i] = true;
+            }
+            Ok(mask)
+        };
+        let (a, b) = (ends(&row.from)?, ends(&row.to)?);
+        let set: Vec<usize> = (0..net.hops.len())
+            .filter(|&h| {
+                let (i, j) = (net.hops[h].from, net.hops[h].to);
+                (a[i] && b[j]) || (a[j] && b[i])
+            })
+            .collect();
+        if set.is_empty() {
+            return Err(error(
+                path,
+                Some(row.line),
+                format!(
+                    "no hop of the kMC network joins a minimum of {} to one of {}",
+                    row.from, row.to
+                ),
+            ));
+        }
+        let e_kra = |h: usize| {
+            let x = &net.hops[h];
+            x.saddle_energy_ev - 0.5 * (net.sites[x.from].energy_ev + net.sites[x.to].energy_ev)
+        };
+        let before = mean(&set, e_kra);
+        for &h in &set {
+            if let Some(o) = owner[h] {
+                let x = &net.hops[h];
+                return Err(error(
+                    path,
+                    Some(row.line),
+                    format!(
+                        "the hop {} → {} is set by line {} already; give each hop one row",
+                        m.describe(x.from),
+                        m.describe(x.to),
+                        table.rows[o].line
+                    ),
+                ));
+            }
+            owner[h] = Some(r);
+            let (ei, ej) = (
+                net.sites[net.hops[h].from].energy_ev,
+                net.sites[net.hops[h].to].energy_ev,
+            );
+            net.hops[h].saddle_energy_ev = (row.e_kra_ev + 0.5 * (ei + ej)).max(ei.max(ej));
+        }
+        rows.push(HopBarrierRowReport {
+            line: row.line,
+            from: row.from.to_string(),
+            to: row.to.to_string(),
+            hops: set.len(),
+            landscape_e_kra_ev: before,
+            e_kra_ev: row.e_kra_ev,
+        });
+    }
+    net.validate()
+        .map_err(|e| error(path, None, e.to_string()))?;
+    Ok(HopBarrierReport {
+        file: table.path.clone(),
+        rows,
+        hops: net.hops.len(),
+        unaddressed_hops: owner.iter().filter(|o| o.is_none()).count(),
     })
 }
 
@@ -467,6 +659,67 @@ mod tests {
         ));
         assert!(
             e.contains("bad.csv, line 3") && e.contains("line 2 (site Li1) addresses already"),
+            "{e}"
+        );
+    }
+
+    /// A hop row sets E_KRA on every hop between its ends' minima (either direction) on the
+    /// current site energies, and nothing else: the seed spinel's 8a–16c hops at CHGNet's
+    /// 0.145 eV after CHGNet's site energies give the network the example `mlip_spinel` builds
+    /// by hand (its third row); hops between ends with no hop, and a hop two rows set, are
+    /// refused with the line.
+    #[test]
+    fn a_hop_row_sets_the_barrier_of_the_hops_between_its_ends() {
+        let s = load(SPINEL);
+        let (net, _) = network(&s);
+        let sites = parse_site_energies("site,energy_ev\nLi1,0\nLi2,-0.047\n", "s.csv").unwrap();
+        let hops = halo_io::site_energies::parse_hop_barriers(
+            "from,to,e_kra_ev\nLi2,Li1,0.145\n",
+            "h.csv",
+        )
+        .unwrap();
+        let mut by_file = net.clone();
+        apply(&mut by_file, &s, &sites).unwrap();
+        let before = by_file.clone();
+        let rep = apply_hop_barriers(&mut by_file, &s, &hops).unwrap();
+        let is = |n: &HopNetwork, i: usize, l: &str| n.sites[i].label.as_deref() == Some(l);
+        let pair = |h: &halo_kmc::NetHop| {
+            (is(&net, h.from, "Li2") && is(&net, h.to, "Li1"))
+                || (is(&net, h.from, "Li1") && is(&net, h.to, "Li2"))
+        };
+        let n_pairs = net.hops.iter().filter(|h| pair(h)).count();
+        assert!(n_pairs > 0);
+        assert_eq!(rep.rows[0].hops, n_pairs);
+        assert_eq!(rep.unaddressed_hops, net.hops.len() - n_pairs);
+        for (k, (h, h0)) in by_file.hops.iter().zip(&before.hops).enumerate() {
+            if pair(h) {
+                let (ei, ej) = (
+                    by_file.sites[h.from].energy_ev,
+                    by_file.sites[h.to].energy_ev,
+                );
+                let want = (0.145 + 0.5 * (ei + ej)).max(ei.max(ej));
+                assert!((h.saddle_energy_ev - want).abs() < 1e-12, "hop {k}");
+            } else {
+                assert_eq!(h.saddle_energy_ev, h0.saddle_energy_ev, "hop {k}");
+            }
+        }
+        assert_eq!(by_file.sites, before.sites);
+        // refused: Li2–Li2 (the 8a sites have no hop between them), a hop set twice (the 8a
+        // position addresses the sites the label Li2 does)
+        let err = |text: &str| {
+            let t = halo_io::site_energies::parse_hop_barriers(text, "bad.csv").unwrap();
+            apply_hop_barriers(&mut net.clone(), &s, &t)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err("from,to,e_kra_ev\nLi2,Li2,0.1\n");
+        assert!(
+            e.contains("bad.csv, line 2: no hop of the kMC network joins"),
+            "{e}"
+        );
+        let e = err("from,to,e_kra_ev\nLi2,Li1,0.1\n0 0 0.5,Li1,0.2\n");
+        assert!(
+            e.contains("bad.csv, line 3") && e.contains("is set by line 2 already"),
             "{e}"
         );
     }

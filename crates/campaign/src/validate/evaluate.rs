@@ -80,6 +80,7 @@ struct FileRun {
     result: Result<Prediction, String>,
     noise_seed: u64,
     sublattice: Option<LiSublattice>,
+    warnings: Vec<String>,
 }
 
 fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -> FileRun {
@@ -91,6 +92,7 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
         result: Err("not run".into()),
         noise_seed,
         sublattice: None,
+        warnings: Vec::new(),
     };
     let loaded = match halo_io::read_structure(path) {
         Ok(l) => l,
@@ -100,6 +102,13 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
         }
     };
     run.refined = refined_li(&loaded);
+    run.warnings = loaded.warnings_besides_charge().cloned().collect();
+    run.warnings.extend(
+        loaded
+            .charge
+            .as_ref()
+            .and_then(halo_io::charge::charge_note),
+    );
     run.sublattice = Some(LiSublattice::of(
         &loaded.structure,
         opts.settings.bvse.mobile_ion.element,
@@ -190,6 +199,7 @@ pub(super) fn evaluate_all(
             refined_li: Vec::new(),
             noise: Vec::new(),
             li_sublattice: None,
+            warnings: Vec::new(),
         })
         .collect();
     for (&(f, k), run) in jobs.iter().zip(results) {
@@ -199,6 +209,7 @@ pub(super) fn evaluate_all(
             s.formula = run.formula;
             s.refined_li = run.refined;
             s.result = run.result;
+            s.warnings = run.warnings;
         } else {
             let (sigma, ea, error) = match run.result {
                 Ok(p) => (Some(p.sigma_300k_s_per_cm), Some(p.ea_ev), None),

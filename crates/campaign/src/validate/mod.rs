@@ -111,6 +111,11 @@ pub struct StructureOutcome {
     /// file as read (also for a failed run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub li_sublattice: Option<crate::transport::LiSublattice>,
+    /// What the reader found in the file (a skipped zero-occupancy row, an oxidation state that
+    /// contradicts the type symbol, …) and its charge balance when it is not neutral: what
+    /// `halo kmc` prints on stderr for the same file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A refined Li site of a structure.
@@ -159,6 +164,9 @@ pub struct RowResult {
     /// does not price what carries its current.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub li_sites_full: Option<bool>,
+    /// The structure file's warnings (its [`StructureOutcome::warnings`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A composition scored once.

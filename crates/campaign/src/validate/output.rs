@@ -20,19 +20,28 @@ fn fixed3(x: f64) -> String {
     format!("{x:.3}")
 }
 
+/// The file's warnings for a row's status in the report (`halo kmc` prints them on stderr),
+/// `|` escaped for the Markdown table.
+fn file_warnings(row: &super::RowResult) -> String {
+    row.warnings
+        .iter()
+        .map(|w| format!("; warning: {}", w.replace('|', "\\|")))
+        .collect()
+}
+
 /// The CSV, one line per row of the set.
 pub fn csv_text(r: &ValidationReport) -> String {
     let mut s = String::from(
         "id,formula,file,measured_sigma_s_per_cm,measured_ea_ev,predicted_sigma_300k_s_per_cm,\
          predicted_sigma_300k_se_s_per_cm,predicted_ea_ev,predicted_ea_se_ev,log10_error,\
          loco_attempt_frequency_hz,loco_predicted_sigma_300k_s_per_cm,loco_log10_error,\
-         li_sites_full,status,reason,diagnosis\n",
+         li_sites_full,status,reason,diagnosis,warnings\n",
     );
     let q = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
     for row in &r.rows {
         let _ = writeln!(
             s,
-            "{},{},{},{:e},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{:e},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             row.row.id,
             q(&row.row.formula),
             q(&row.row.file),
@@ -50,6 +59,7 @@ pub fn csv_text(r: &ValidationReport) -> String {
             row.status,
             q(row.reason.as_deref().unwrap_or("")),
             q(row.diagnosis.as_deref().unwrap_or("")),
+            q(&row.warnings.join(" | ")),
         );
     }
     s
@@ -301,7 +311,7 @@ fn rows_section(s: &mut String, r: &ValidationReport) {
                 None => "–",
             },
             match &row.reason {
-                Some(reason) => format!("failed: {reason}"),
+                Some(reason) => format!("failed: {reason}{}", file_warnings(row)),
                 None => {
                     let mut status = row.status.clone();
                     if !row.unresolved_temperatures_k.is_empty() {
@@ -319,7 +329,7 @@ fn rows_section(s: &mut String, r: &ValidationReport) {
                             "; σ(300 K) relative SE {rel:.2}, above the stopping rule's target"
                         );
                     }
-                    status
+                    status + &file_warnings(row)
                 }
             }
         );

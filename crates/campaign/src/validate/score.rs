@@ -85,6 +85,7 @@ pub(super) fn score_row(
         unresolved_temperatures_k: Vec::new(),
         rel_se_above_target: None,
         li_sites_full: s.li_sublattice.as_ref().map(|l| l.full),
+        warnings: s.warnings.clone(),
     };
     match &s.result {
         Err(e) => {

@@ -135,6 +135,7 @@ def kmc(
     min_ions: int = 128,
     mobile_per_cell: Optional[float] = None,
     site_energies: Union[str, os.PathLike, None] = None,
+    hop_barriers: Union[str, os.PathLike, None] = None,
     temperatures: Optional[Sequence[float]] = None,
     resolution: Optional[float] = None,
     blocking_distance: Optional[float] = None,
@@ -156,7 +157,8 @@ def kmc(
     ``site_energies``: a CSV of site energies from another model (DFT, an ML potential), as
     ``halo kmc --site-energies``: rows ``site,energy_ev`` (relative to the first row) or
     ``site,shift_ev``, a site a label of the file or a position ``x y z``; every hop keeps its
-    E_KRA. Ctrl-C raises KeyboardInterrupt."""
+    E_KRA; ``hop_barriers``: a CSV ``from,to,e_kra_ev`` of migration barriers (NEB), as
+    ``halo kmc --hop-barriers``. Ctrl-C raises KeyboardInterrupt."""
 
 def eval(
     structure: StructureLike,
