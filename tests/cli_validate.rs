@@ -187,28 +187,41 @@ fn validate_refuses_bad_rows_naming_them() {
     );
 }
 
-#[test]
-fn a_failing_structure_is_recorded_not_dropped() {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path().join("set.csv");
-    let lif = root().join("tests/validation/structures/LiF_Fm-3m_mp-1138_liv-2031.cif");
+/// `halo validate` on a one-row set (`id`, `file`, `formula`, measured σ) with the short
+/// statistics and `extra` flags; the process output and the output folder.
+fn validate_one_row(
+    dir: &Path,
+    row: (&str, &Path, &str, f64),
+    extra: &[&str],
+) -> (std::process::Output, std::path::PathBuf) {
+    let p = dir.join("set.csv");
+    let (id, file, formula, sigma) = row;
     std::fs::write(
         &p,
         format!(
-            "id,file,formula,sigma_rt_s_per_cm\nlif,{},LiF,1.18e-14\n",
-            lif.display()
+            "id,file,formula,sigma_rt_s_per_cm\n{id},{},{formula},{sigma:e}\n",
+            file.display()
         ),
     )
     .unwrap();
-    let out = d.path().join("o");
+    let out = dir.join("o");
     let o = halo()
         .arg("validate")
         .arg(&p)
         .arg("--out")
         .arg(&out)
         .args(SHORT)
+        .args(extra)
         .output()
         .unwrap();
+    (o, out)
+}
+
+#[test]
+fn a_failing_structure_is_recorded_not_dropped() {
+    let d = tempfile::tempdir().unwrap();
+    let lif = root().join("tests/validation/structures/LiF_Fm-3m_mp-1138_liv-2031.cif");
+    let (o, out) = validate_one_row(d.path(), ("lif", &lif, "LiF", 1.18e-14), &[]);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -233,25 +246,11 @@ fn the_readers_warnings_reach_the_validation_row() {
     let cif = d.path().join("not_neutral.cif");
     let text = std::fs::read_to_string(root().join("tests/data/bad/not_neutral.cif")).unwrap();
     std::fs::write(&cif, format!("{text}Na1 Na1+ 0.25 0.25 0.25 0\n")).unwrap();
-    let p = d.path().join("set.csv");
-    std::fs::write(
-        &p,
-        format!(
-            "id,file,formula,sigma_rt_s_per_cm\nodd,{},LiCl2,1e-3\n",
-            cif.display()
-        ),
-    )
-    .unwrap();
-    let out = d.path().join("o");
-    let o = halo()
-        .arg("validate")
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .args(SHORT)
-        .args(["--temperatures-k", "400,500"])
-        .output()
-        .unwrap();
+    let (o, out) = validate_one_row(
+        d.path(),
+        ("odd", &cif, "LiCl2", 1e-3),
+        &["--temperatures-k", "400,500"],
+    );
     assert!(
         o.status.code().is_some(),
         "{}",

@@ -64,26 +64,26 @@ pub struct SiteEnergyReport {
 impl SiteEnergyReport {
     /// One line for `halo kmc`'s text output.
     pub fn summary(&self) -> String {
-        let rows: Vec<String> = self
-            .rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} ×{}: {:+.3} → {:+.3} eV",
-                    r.site, r.minima, r.landscape_energy_ev, r.energy_ev
-                )
-            })
-            .collect();
         format!(
             "site energies from {} ({}; E_KRA of every hop kept): {}; {} of {} minima keep \
              their landscape energies",
             self.file,
             self.kind.column(),
-            rows.join(", "),
+            join(self.rows.iter().map(|r| {
+                format!(
+                    "{} ×{}: {:+.3} → {:+.3} eV",
+                    r.site, r.minima, r.landscape_energy_ev, r.energy_ev
+                )
+            })),
             self.unaddressed_minima,
             self.minima
         )
     }
+}
+
+/// A report's rows, one phrase each, joined for one line.
+fn join(rows: impl Iterator<Item = String>) -> String {
+    rows.collect::<Vec<_>>().join(", ")
 }
 
 fn error(path: &str, line: Option<usize>, message: String) -> TransportError {
@@ -356,20 +356,15 @@ pub struct HopBarrierReport {
 impl HopBarrierReport {
     /// One line for `halo kmc`'s text output.
     pub fn summary(&self) -> String {
-        let rows: Vec<String> = self
-            .rows
-            .iter()
-            .map(|r| {
+        format!(
+            "hop barriers from {}: {}; {} of {} hops keep their landscape E_KRA",
+            self.file,
+            join(self.rows.iter().map(|r| {
                 format!(
                     "{}–{} ×{}: E_KRA {:.3} → {:.3} eV",
                     r.from, r.to, r.hops, r.landscape_e_kra_ev, r.e_kra_ev
                 )
-            })
-            .collect();
-        format!(
-            "hop barriers from {}: {}; {} of {} hops keep their landscape E_KRA",
-            self.file,
-            rows.join(", "),
+            })),
             self.unaddressed_hops,
             self.hops
         )
