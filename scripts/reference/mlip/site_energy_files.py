@@ -17,12 +17,23 @@ neighbours holds the Li (+0.142 eV); from the 4 Li / 2 Mg hole it returns to 8a 
 at the centre). The file gives every 16c the lower value (a table cannot tell the two kinds
 apart: both are one orbit of the averaged structure), so it prices 16c as cheaply as CHGNet allows.
 
-Run: python3 scripts/reference/mlip/site_energy_files.py   (reads results/, writes results/)
+LiAlCl4_chgnet_site_energies.csv: LiAlCl4 (structures/LiAlCl4_P21c_COD1004036.cif) with every
+unlisted landscape minimum priced by CHGNet's Frenkel-pair energy (case A, 96-atom cell, as the
+former example `mlip_site_energies` took it): E = ΔE_Frenkel relative to the Li site Li0. One row per
+symmetry orbit, at the position of halo's landscape minimum (`halo bvse --json`, the minimum
+indices case A recorded); `halo kmc` matches each to its images. The script checks that halo's
+minima still carry the BVSE energies case A recorded (to 1e-6 eV).
+
+Run: python3 scripts/reference/mlip/site_energy_files.py   (reads results/, writes results/;
+the LiAlCl4 file needs the halo CLI: $HALO_CLI, default target/release/halo)
 """
 import json
+import os
 import pathlib
+import subprocess
 
 HERE = pathlib.Path(__file__).resolve().parent / "results"
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def case_d_8a_minus_16c():
@@ -80,6 +91,8 @@ def main():
     path.write_text(text)
     print(f"{path}: E(16c) - E(8a) = {e:+.6f} eV")
 
+    lialcl4_file()
+
 
 def case_e_e_kra():
     data = json.loads((HERE / "caseE_neb_results.json").read_text())
@@ -94,6 +107,38 @@ def case_c_16c_minus_8a():
     assert held, "case C: no move that stayed in its 16c hole"
     best = min(held, key=lambda m: m["mlip_delta_ev"])
     return best["mlip_delta_ev"], best["n_16d_li_neighbours"], best["n_16d_mg_neighbours"], data["natoms"]
+
+
+def lialcl4_file():
+    cif = "structures/LiAlCl4_P21c_COD1004036.cif"
+    cli = os.environ.get("HALO_CLI", str(ROOT / "target" / "release" / "halo"))
+    out = subprocess.run([cli, "bvse", cif, "--json"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    sites = json.loads(out)["sites"]
+    data = json.loads((HERE / "caseA_2x2x1_results.json").read_text())
+    rows, seen = [], []
+    for f in data["frenkel"]:
+        s = sites[f["minimum_index"]]
+        assert s["label"] is None, s
+        assert abs(s["energy_ev"] - f["bvse_energy_ev"]) < 1e-6, (s, f["bvse_energy_ev"])
+        # pairs of computed minima that are one orbit (equal CHGNet value to 2 meV, listed
+        # one after the other) get one row: the first
+        if seen and abs(seen[-1] - f["mlip_delta_ev"]) < 2e-3:
+            seen.append(f["mlip_delta_ev"])
+            continue
+        seen.append(f["mlip_delta_ev"])
+        x = " ".join(f"{c:.6f}" for c in s["frac_coords"])
+        rows.append(f"{x},{f['mlip_delta_ev']!r}")
+    text = (
+        f"# LiAlCl4 ({cif}): CHGNet 0.4.2 Frenkel-pair energies of the unlisted minima relative to\n"
+        f"# the Li site Li0, case A ({data['natoms']} atoms; scripts/reference/mlip/case_ab_frenkel.py A),\n"
+        "# one row per orbit at halo's landscape minimum; written by site_energy_files.py\n"
+        "site,energy_ev\n"
+        "Li0,0.0\n" + "\n".join(rows) + "\n"
+    )
+    path = HERE / "LiAlCl4_chgnet_site_energies.csv"
+    path.write_text(text)
+    print(f"{path}: {len(rows)} orbits")
 
 
 if __name__ == "__main__":

@@ -718,4 +718,28 @@ mod tests {
             "{e}"
         );
     }
+
+    /// The committed CHGNet file for LiAlCl4 (one position row per orbit of unlisted minima,
+    /// `scripts/reference/mlip/site_energy_files.py`) addresses every minimum of the averaged
+    /// network, each row its orbit (two or four images, grid-split minima included), and puts
+    /// every unlisted minimum 0.5–0.7 eV above the Li site, as case A's Frenkel energies say.
+    #[test]
+    fn the_lialcl4_chgnet_file_addresses_every_unlisted_minimum() {
+        let s = load(LIALCL4);
+        let (mut net, _) = network(&s);
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scripts/reference/mlip/results/LiAlCl4_chgnet_site_energies.csv");
+        let table = halo_io::site_energies::read_site_energies(&p).unwrap();
+        let rep = apply(&mut net, &s, &table).unwrap();
+        assert_eq!(rep.unaddressed_minima, 0, "{rep:?}");
+        assert_eq!(rep.rows[0].minima, 4);
+        assert!(
+            rep.rows[1..].iter().all(|r| (2..=4).contains(&r.minima)),
+            "{rep:?}"
+        );
+        let li = rep.rows[0].energy_ev;
+        for x in net.sites.iter().filter(|x| x.label.is_none()) {
+            assert!((0.49..0.72).contains(&(x.energy_ev - li)), "{x:?}");
+        }
+    }
 }
