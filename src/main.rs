@@ -49,6 +49,9 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Write a copy of a structure with OBELiX-style Gaussian noise on its coordinates.
     Perturb(cmd::perturb::Args),
+    /// The kMC network's Li sites (labels, symmetry orbits of the other minima) as a site-energy
+    /// file to fill with another model's energies for `halo kmc --site-energies`.
+    Sites(cmd::sites::Args),
     // further subcommands: one variant per line, each module in src/cmd/
 }
 
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Kmc(a) => cmd::kmc::run(a),
         Command::Validate(a) => cmd::validate::run(a),
         Command::Perturb(a) => cmd::perturb::run(a),
+        Command::Sites(a) => cmd::sites::run(a),
         Command::Enumerate(a) => cmd::enumerate::run(a),
         Command::Bvse(a) => cmd::bvse::run(a),
         Command::Stability(a) => cmd::stability::run(a),

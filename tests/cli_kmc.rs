@@ -747,3 +747,42 @@ fn site_energies_from_another_model_reorder_the_spinel_sites() {
         "bad.csv, line 2, field e_kra_ev",
     );
 }
+
+/// `halo sites` writes the network's sites as a site-energy file to fill in (one row per label,
+/// one per orbit of unlabelled minima); `halo kmc --site-energies` reads it back and addresses
+/// every minimum; a structure that cannot be read is a clear error.
+#[test]
+fn halo_sites_writes_a_file_that_halo_kmc_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sites.csv");
+    let cif = "structures/LiAlCl4_P21c_COD1004036.cif";
+    // the same landscape settings as the kMC run below (`quick`: a 0.3 Å grid)
+    common::run_ok(
+        halo()
+            .args(["sites", cif, "--resolution-ang", "0.3", "--out"])
+            .arg(&out),
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .collect();
+    assert!(rows.len() >= 9, "{text}");
+    assert_eq!(rows[0], "Li0,0.000000");
+    let v = json_ok(
+        quick(halo().args(["kmc", cif, "--json", "--temperatures-k", "400,500"]))
+            .arg("--site-energies")
+            .arg(&out),
+    );
+    assert_eq!(
+        v["site_energies"]["unaddressed_minima"], 0,
+        "{}",
+        v["site_energies"]
+    );
+    assert_eq!(
+        v["site_energies"]["rows"].as_array().unwrap().len(),
+        rows.len()
+    );
+    fails_with(halo().args(["sites", "no/such.cif"]), "no/such.cif");
+}

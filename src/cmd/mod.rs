@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod kmc;
 pub mod perturb;
 pub mod rank;
+pub mod sites;
 pub mod stability;
 pub mod validate;
 

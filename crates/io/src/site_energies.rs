@@ -63,6 +63,39 @@ impl std::fmt::Display for SiteRef {
     }
 }
 
+impl SiteRef {
+    /// The site as a file writes it: the label, or the three coordinates to 1e-6 separated by
+    /// spaces (1e-5 Å on a 10 Å cell, far inside the matching tolerance).
+    pub fn to_field(&self) -> String {
+        match self {
+            SiteRef::Label(l) => l.clone(),
+            SiteRef::FracCoords(x) => format!("{:.6} {:.6} {:.6}", x[0], x[1], x[2]),
+        }
+    }
+}
+
+/// A site-energy file's text: `comment` lines (each prefixed `# `), the header of `kind`, and one
+/// row per entry (site, value to 1e-6 eV, an optional comment line written above it). It reads
+/// back with [`parse_site_energies`] to the same sites and values (to the printed digits).
+pub fn format_site_energies(
+    kind: SiteEnergyKind,
+    comment: &[String],
+    rows: &[(SiteRef, f64, Option<String>)],
+) -> String {
+    let mut s = String::new();
+    for c in comment {
+        s += &format!("# {c}\n");
+    }
+    s += &format!("site,{}\n", kind.column());
+    for (site, value, note) in rows {
+        if let Some(n) = note {
+            s += &format!("# {n}\n");
+        }
+        s += &format!("{},{value:.6}\n", site.to_field());
+    }
+    s
+}
+
 /// One row of the file.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SiteEnergyRow {

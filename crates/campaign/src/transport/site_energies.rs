@@ -324,6 +324,93 @@ pub(crate) fn apply_files(
     Ok((sites, hops))
 }
 
+/// One row of a site-energy template ([`template`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TemplateRow {
+    /// A label of the structure file, or the position of one minimum of an orbit of unlabelled
+    /// minima (the structure's fractional coordinates).
+    pub site: SiteRef,
+    /// Minima of the network it addresses.
+    pub minima: usize,
+    /// Their mean landscape energy, eV.
+    pub energy_ev: f64,
+}
+
+/// The network's minima as the rows of a site-energy file: one row per label of the structure
+/// file (in order of first appearance), then one per symmetry orbit of the unlabelled minima (a
+/// position row at its lowest minimum; lowest energy first), each with the mean landscape energy
+/// of the minima it addresses. Written with these energies relative to the first row
+/// (`halo sites`), the file leaves the network as it is; with another model's energies in
+/// their place it is the input of `--site-energies`. An unlabelled minimum within
+/// [`MATCH_TOLERANCE_ANG`] of another orbit's images (a geometry a position row cannot separate)
+/// is an error.
+pub fn template(
+    net: &HopNetwork,
+    structure: &Structure,
+) -> Result<Vec<TemplateRow>, TransportError> {
+    let probe = [SiteRef::FracCoords([0.0; 3])];
+    let m = Matcher::new(net, structure, probe.iter(), "the network")?;
+    let energy = |i: usize| net.sites[i].energy_ev;
+    let mut rows = Vec::new();
+    let mut labels: Vec<&str> = Vec::new();
+    for l in net.sites.iter().filter_map(|x| x.label.as_deref()) {
+        if !labels.contains(&l) {
+            labels.push(l);
+        }
+    }
+    for l in labels {
+        let site = SiteRef::Label(l.to_string());
+        let idx = m.addresses(&site).expect("a label the network carries");
+        rows.push(TemplateRow {
+            site,
+            minima: idx.len(),
+            energy_ev: mean(&idx, energy),
+        });
+    }
+    let mut open: Vec<usize> = (0..net.sites.len())
+        .filter(|&i| net.sites[i].label.is_none())
+        .collect();
+    open.sort_by(|&a, &b| energy(a).total_cmp(&energy(b)).then(a.cmp(&b)));
+    let mut taken = vec![false; net.sites.len()];
+    let mut orbits = Vec::new();
+    for &i in &open {
+        if taken[i] {
+            continue;
+        }
+        let x = m.frac[i];
+        let site = SiteRef::FracCoords([x.x, x.y, x.z]);
+        let idx = m
+            .addresses(&site)
+            .expect("the minimum itself is within the tolerance");
+        if let Some(&j) = idx
+            .iter()
+            .find(|&&j| taken[j] || net.sites[j].label.is_some())
+        {
+            return Err(error(
+                "the network",
+                None,
+                format!(
+                    "the unlabelled minimum at {} lies within {MATCH_TOLERANCE_ANG} Å of an \
+                     image of the minimum at {}, which another row addresses: a position row \
+                     cannot tell them apart",
+                    m.describe(i),
+                    m.describe(j)
+                ),
+            ));
+        }
+        for &j in &idx {
+            taken[j] = true;
+        }
+        orbits.push(TemplateRow {
+            site,
+            minima: idx.len(),
+            energy_ev: mean(&idx, energy),
+        });
+    }
+    rows.extend(orbits);
+    Ok(rows)
+}
+
 /// What one row of a hop-barrier file did.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HopBarrierRowReport {
@@ -740,6 +827,38 @@ mod tests {
         let li = rep.rows[0].energy_ev;
         for x in net.sites.iter().filter(|x| x.label.is_none()) {
             assert!((0.49..0.72).contains(&(x.energy_ev - li)), "{x:?}");
+        }
+    }
+
+    /// The template of a network (one row per label, one per orbit of unlabelled minima), written
+    /// with its landscape energies and read back, addresses every minimum once and moves none by
+    /// more than the printed digits: LiAlCl4 (one label, eight orbits of 3–4 minima) and the seed
+    /// spinel (Li1, Li2, one orbit).
+    #[test]
+    fn a_template_written_with_the_landscape_energies_leaves_the_network_as_it_is() {
+        use halo_io::site_energies::{format_site_energies, SiteEnergyKind};
+        for (name, n_rows) in [(LIALCL4, 9), (SPINEL, 3)] {
+            let s = load(name);
+            let (net, _) = network(&s);
+            let rows = template(&net, &s).unwrap();
+            assert_eq!(rows.len(), n_rows, "{name}: {rows:?}");
+            assert_eq!(
+                rows.iter().map(|r| r.minima).sum::<usize>(),
+                net.sites.len()
+            );
+            let e0 = rows[0].energy_ev;
+            let body: Vec<_> = rows
+                .iter()
+                .map(|r| (r.site.clone(), r.energy_ev - e0, None))
+                .collect();
+            let text = format_site_energies(SiteEnergyKind::Energy, &[], &body);
+            let table = parse_site_energies(&text, "t.csv").unwrap();
+            let mut back = net.clone();
+            let rep = apply(&mut back, &s, &table).unwrap();
+            assert_eq!(rep.unaddressed_minima, 0);
+            for (a, b) in net.sites.iter().zip(&back.sites) {
+                assert!((a.energy_ev - b.energy_ev).abs() < 1e-6, "{name}");
+            }
         }
     }
 }
