@@ -285,6 +285,55 @@ fn py_kmc<'py>(
     cls.call1((to_py(py, &v)?,))
 }
 
+/// The kMC network's Li sites as the rows of a site-energy file to fill in (`halo sites FILE
+/// --json`): one per label of the structure file, one per symmetry orbit of the other minima
+/// (`site`: `{"label": ...}` or `{"frac_coords": [...]}`), with the minima per cell and the
+/// landscape's energy (eV; `relative_energy_ev` to the first row), and `csv`: the file as
+/// `halo sites FILE` writes it. Compute the sites with another model, write their energies in the
+/// file and pass it to `halo.kmc(..., site_energies=path)`. `resolution_ang` (Å, default 0.2),
+/// `mobile_ion`, `screening_factor`: the landscape's settings, which the file belongs to.
+#[pyfunction]
+#[pyo3(name = "sites")]
+#[pyo3(signature = (structure, *, resolution_ang = None, mobile_ion = "Li+".to_string(),
+                    screening_factor = None))]
+fn py_sites<'py>(
+    structure: &Bound<'py, PyAny>,
+    resolution_ang: Option<f64>,
+    mobile_ion: String,
+    screening_factor: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = structure.py();
+    let s = coerce(structure)?;
+    let d = model::ModelOptions::default();
+    let options = model::ModelOptions {
+        resolution_ang: resolution_ang.unwrap_or(d.resolution_ang),
+        mobile_ion,
+        screening_factor,
+        ..d
+    };
+    let (settings, _) = options
+        .settings(None)
+        .map_err(|e| PyErr::from(Failure::msg(Kind::Parameter, e.to_string())))?;
+    let st = s.get();
+    let v = run::detached(py, || {
+        guard(|| {
+            let t = halo_campaign::transport::site_energies::SiteTemplate::of(
+                st.structure(),
+                &st.loaded.source_path,
+                &settings,
+            )
+            .map_err(|e| {
+                Failure::msg(Kind::Evaluation, format!("{}: {e}", st.loaded.source_path))
+            })?;
+            let mut v = serde_json::to_value(&t)
+                .map_err(|e| Failure::msg(Kind::Internal, e.to_string()))?;
+            v["csv"] = serde_json::Value::String(t.csv());
+            Ok(v)
+        })
+    })?;
+    to_py(py, &v)
+}
+
 /// One structure through every stage (landscape, site graph, kMC, filters) as `halo eval
 /// FILE --json`: metrics (thresholds eV, σ S/cm, Ea eV, limits V vs Li⁺/Li, band gap eV, cost
 /// USD/kg), filter verdicts, details and timings (s). `workflow`: take the [bvse], [kmc] and
@@ -519,6 +568,7 @@ fn _halo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_inspect, m)?)?;
     m.add_function(wrap_pyfunction!(py_bvse, m)?)?;
     m.add_function(wrap_pyfunction!(py_kmc, m)?)?;
+    m.add_function(wrap_pyfunction!(py_sites, m)?)?;
     m.add_function(wrap_pyfunction!(py_eval, m)?)?;
     m.add_function(wrap_pyfunction!(py_enumerate, m)?)?;
     m.add_function(wrap_pyfunction!(py_stability, m)?)?;

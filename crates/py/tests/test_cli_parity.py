@@ -296,3 +296,19 @@ def test_kmc_site_energies_keyword_equals_flag(cli_json, in_repo, tmp_path):
     bad.write_text("site,energy_ev\nLi1,0\nLi2,1e3\n")
     with pytest.raises(halo.ParameterError, match=r"bad.csv, line 3, field energy_ev"):
         halo.kmc(cif, site_energies=bad, **KMC_KW)
+
+
+def test_sites_equals_cli(cli_json, in_repo, tmp_path):
+    cif = os.path.join("structures", "LiAlCl4_P21c_COD1004036.cif")
+    py = halo.sites(cif)
+    c = cli_json("sites", cif)
+    csv_text = py.pop("csv")
+    assert py == c
+    assert [r["site"] for r in py["rows"]][0] == {"label": "Li0"}
+    assert sum(r["minima"] for r in py["rows"]) == py["minima"]
+    # the file, unchanged, runs and addresses every minimum
+    path = tmp_path / "sites.csv"
+    path.write_text(csv_text)
+    with pytest.warns(halo.ModelDomainWarning, match="every Li site of the input is full"):
+        k = halo.kmc(cif, site_energies=path, **KMC_KW)
+    assert k.to_dict()["site_energies"]["unaddressed_minima"] == 0

@@ -334,6 +334,9 @@ pub struct TemplateRow {
     pub minima: usize,
     /// Their mean landscape energy, eV.
     pub energy_ev: f64,
+    /// The same relative to the first row's, eV (what the file writes; set by
+    /// [`SiteTemplate::of`]).
+    pub relative_energy_ev: f64,
 }
 
 /// The network's minima as the rows of a site-energy file: one row per label of the structure
@@ -365,6 +368,7 @@ pub fn template(
             site,
             minima: idx.len(),
             energy_ev: mean(&idx, energy),
+            relative_energy_ev: 0.0,
         });
     }
     let mut open: Vec<usize> = (0..net.sites.len())
@@ -405,10 +409,84 @@ pub fn template(
             site,
             minima: idx.len(),
             energy_ev: mean(&idx, energy),
+            relative_energy_ev: 0.0,
         });
     }
     rows.extend(orbits);
     Ok(rows)
+}
+
+/// The site-energy file to fill in for a structure (`halo sites`, Python `halo.sites`): the
+/// averaged chain's network ([`super::averaged::network`]) with `settings`' landscape, as
+/// [`template`] rows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SiteTemplate {
+    /// The structure file, as given.
+    pub file: String,
+    /// Minima of the network (per structure cell).
+    pub minima: usize,
+    /// Landscape minima on framework-cation sites, dropped from the network.
+    pub framework_minima_dropped: usize,
+    /// The landscape's grid spacing, Å (the file belongs to it).
+    pub bvse_resolution_ang: f64,
+    /// One per label, then one per orbit of unlabelled minima.
+    pub rows: Vec<TemplateRow>,
+}
+
+impl SiteTemplate {
+    /// The template of `structure` (read from `file`) under `settings`' landscape.
+    pub fn of(
+        structure: &Structure,
+        file: &str,
+        settings: &super::TransportSettings,
+    ) -> Result<SiteTemplate, TransportError> {
+        let (_, net, dropped) = super::averaged::network(structure, settings, |_| {})?;
+        let mut rows = template(&net, structure)?;
+        let e0 = rows.first().map_or(0.0, |r| r.energy_ev);
+        for r in &mut rows {
+            r.relative_energy_ev = r.energy_ev - e0;
+        }
+        Ok(SiteTemplate {
+            file: file.to_string(),
+            minima: net.sites.len(),
+            framework_minima_dropped: dropped,
+            bvse_resolution_ang: settings.bvse.resolution_ang,
+            rows,
+        })
+    }
+
+    /// The `site,energy_ev` file: a comment saying what it is and how to use it, then one row
+    /// per entry with the landscape's energy relative to the first row (its minima per cell as
+    /// a comment above it). Read back, it leaves the network as it is.
+    pub fn csv(&self) -> String {
+        let comment = vec![
+            format!(
+                "halo sites {}: the {} minima of the kMC network (averaged model, BVSE grid {} Å; \
+                 {} minima on framework-cation sites dropped), one row per label and per \
+                 symmetry orbit",
+                self.file, self.minima, self.bvse_resolution_ang, self.framework_minima_dropped
+            ),
+            "energies: the landscape's, eV, relative to the first row; put your model's in their \
+             place (same zero: the first row) and run halo kmc FILE --site-energies THIS_FILE \
+             with the same landscape flags"
+                .to_string(),
+        ];
+        let body: Vec<_> = self
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.site.clone(),
+                    r.relative_energy_ev,
+                    Some(match r.minima {
+                        1 => "1 minimum per cell".to_string(),
+                        n => format!("{n} minima per cell"),
+                    }),
+                )
+            })
+            .collect();
+        halo_io::site_energies::format_site_energies(SiteEnergyKind::Energy, &comment, &body)
+    }
 }
 
 /// What one row of a hop-barrier file did.

@@ -32,6 +32,7 @@ from ._halo import (
     kmc,
     resume,
     run,
+    sites,
     stability,
     status,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "load_results",
     "resume",
     "run",
+    "sites",
     "stability",
     "status",
 ]

@@ -160,6 +160,19 @@ def kmc(
     E_KRA; ``hop_barriers``: a CSV ``from,to,e_kra_ev`` of migration barriers (NEB), as
     ``halo kmc --hop-barriers``. Ctrl-C raises KeyboardInterrupt."""
 
+def sites(
+    structure: StructureLike,
+    *,
+    resolution_ang: Optional[float] = None,
+    mobile_ion: str = "Li+",
+    screening_factor: Optional[float] = None,
+) -> Dict[str, Any]:
+    """``halo sites --json``: the kMC network's Li sites as the rows of a site-energy file to
+    fill in (one per label, one per symmetry orbit of the other minima; ``site`` is
+    ``{"label": ...}`` or ``{"frac_coords": [...]}``), with minima per cell and the landscape's
+    energies (eV), and ``csv``: the file as ``halo sites`` writes it. Put another model's
+    energies in it and pass it to ``kmc(..., site_energies=path)``."""
+
 def eval(
     structure: StructureLike,
     workflow: Optional[PathLike] = None,
