@@ -281,6 +281,69 @@ fn the_readers_warnings_reach_the_validation_row() {
     assert_eq!(rw.len(), 2, "{rw:?}");
 }
 
+/// `--energies`: a structure listed in the energy table runs with the other model's site
+/// energies and barriers (the committed CHGNet files for the seed spinel), the row says so in
+/// the CSV, the report and the JSON, and a table that names no energy file is refused with its
+/// line.
+#[test]
+fn validate_puts_another_models_energies_on_the_structures_it_lists() {
+    let d = tempfile::tempdir().unwrap();
+    let cif = structure("Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif");
+    let table = root().join("scripts/reference/mlip/results/chgnet_energies.csv");
+    let (o, out) = validate_one_row(
+        d.path(),
+        ("spinel", &cif, "Li2Sc2/3Cl4", 1.5e-3),
+        &["--energies", table.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rdr = csv::Reader::from_path(out.join("validation.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = headers
+        .iter()
+        .position(|h| h == "external_energies")
+        .unwrap();
+    let rec = rdr.records().next().unwrap().unwrap();
+    assert!(
+        rec[col].contains("Li2Sc2-3Cl4_chgnet_site_energies.csv")
+            && rec[col].contains("Li2Sc2-3Cl4_chgnet_hop_barriers.csv"),
+        "{rec:?}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Energies from another model"), "{report}");
+    // CHGNet's energies fill the spinel's 8a, where the landscape's leave it empty
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let occ = json["structures"][0]["result"]["Ok"]["occupancies"]
+        .as_array()
+        .cloned()
+        .or_else(|| {
+            json["structures"][0]["result"]["occupancies"]
+                .as_array()
+                .cloned()
+        })
+        .expect("occupancies of the run");
+    let li2 = occ
+        .iter()
+        .find(|o| o["label"] == "Li2")
+        .and_then(|o| o["occupancy"].as_f64())
+        .unwrap();
+    assert!(li2 > 0.3, "8a {li2}");
+    let bad = d.path().join("energies.csv");
+    std::fs::write(&bad, format!("file,site_energies\n{},\n", cif.display())).unwrap();
+    let (o, _) = validate_one_row(
+        d.path(),
+        ("spinel", &cif, "Li2Sc2/3Cl4", 1.5e-3),
+        &["--energies", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("energies.csv") && err.contains("line 2") && err.contains("neither"),
+        "{err}"
+    );
+}
+
 #[test]
 fn kmc_defaults_to_the_calibrated_attempt_frequency_and_says_so() {
     let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");

@@ -49,6 +49,12 @@ pub struct Args {
     /// (or rescues one) is compared on equal terms; the rows only one run evaluated are listed.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Site energies and hop barriers from another model (DFT, an ML potential) per structure
+    /// file (CSV: file, site_energies, hop_barriers; paths relative to the table): every run of
+    /// such a structure puts them on its network, as `halo kmc --site-energies/--hop-barriers`
+    /// (docs/physics.md §9.14).
+    #[arg(long)]
+    pub energies: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -95,7 +101,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(p) => Some(validate::baseline::Baseline::load(p, &rows)?),
         None => None,
     };
+    let energies = match &args.energies {
+        Some(p) => validate::input::read_energy_table(p)?,
+        None => Vec::new(),
+    };
     let opts = ValidateOptions {
+        energies,
         baseline,
         settings,
         calibration,

@@ -81,6 +81,7 @@ struct FileRun {
     noise_seed: u64,
     sublattice: Option<LiSublattice>,
     warnings: Vec<String>,
+    external_energies: Option<String>,
 }
 
 fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -> FileRun {
@@ -93,6 +94,7 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
         noise_seed,
         sublattice: None,
         warnings: Vec::new(),
+        external_energies: None,
     };
     let loaded = match halo_io::read_structure(path) {
         Ok(l) => l,
@@ -125,7 +127,18 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
             }
         }
     };
-    run.result = crate::transport::evaluate(&structure, &opts.settings, |_| {})
+    let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let external = opts
+        .energies
+        .iter()
+        .find(|e| e.path.canonicalize().unwrap_or_else(|_| e.path.clone()) == canon);
+    let mut settings = opts.settings.clone();
+    if let Some(e) = external {
+        settings.site_energies = e.site_energies.clone();
+        settings.hop_barriers = e.hop_barriers.clone();
+        run.external_energies = Some(e.describe());
+    }
+    run.result = crate::transport::evaluate(&structure, &settings, |_| {})
         .map_err(|e| e.to_string())
         .and_then(|tr| prediction(&tr));
     run
@@ -200,6 +213,7 @@ pub(super) fn evaluate_all(
             noise: Vec::new(),
             li_sublattice: None,
             warnings: Vec::new(),
+            external_energies: None,
         })
         .collect();
     for (&(f, k), run) in jobs.iter().zip(results) {
@@ -210,6 +224,7 @@ pub(super) fn evaluate_all(
             s.refined_li = run.refined;
             s.result = run.result;
             s.warnings = run.warnings;
+            s.external_energies = run.external_energies;
         } else {
             let (sigma, ea, error) = match run.result {
                 Ok(p) => (Some(p.sigma_300k_s_per_cm), Some(p.ea_ev), None),

@@ -272,6 +272,87 @@ pub fn read_calibration(path: &Path) -> Result<Vec<CalibrationPair>, CampaignErr
         .collect()
 }
 
+/// Site energies and hop barriers from another model for one structure of a validation
+/// (`halo validate --energies TABLE`; docs/physics.md §9.14): every run of that structure file —
+/// row, calibration pair, site-table entry, noisy copy — puts them on its network.
+#[derive(Clone, Debug)]
+pub struct EnergyFiles {
+    /// The structure file as the table writes it.
+    pub file: String,
+    /// The structure file (resolved against the table's folder).
+    pub path: PathBuf,
+    /// `halo kmc --site-energies` file.
+    pub site_energies: Option<std::sync::Arc<halo_io::site_energies::SiteEnergies>>,
+    /// `halo kmc --hop-barriers` file.
+    pub hop_barriers: Option<std::sync::Arc<halo_io::site_energies::HopBarriers>>,
+}
+
+impl EnergyFiles {
+    /// What the structure's runs used, for the outputs: `site energies F; hop barriers G`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.site_energies {
+            parts.push(format!("site energies {}", s.path));
+        }
+        if let Some(h) = &self.hop_barriers {
+            parts.push(format!("hop barriers {}", h.path));
+        }
+        parts.join("; ")
+    }
+}
+
+/// Read the energy table (CSV: `file`, `site_energies`, `hop_barriers`; paths relative to the
+/// table's folder; either energy column may be blank, not both). Every file is read and checked
+/// here; an error names the table's line (and the energy file's own line). A structure listed
+/// twice is refused.
+pub fn read_energy_table(path: &Path) -> Result<Vec<EnergyFiles>, CampaignError> {
+    let t = Table::read(path, &["file"])?;
+    let mut out: Vec<EnergyFiles> = Vec::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let file = t.get(rec, "file").to_string();
+        let structure = t.existing_file(line, &file)?;
+        let canon = structure
+            .canonicalize()
+            .unwrap_or_else(|_| structure.clone());
+        if let Some(prev) = out
+            .iter()
+            .find(|e| e.path.canonicalize().unwrap_or_else(|_| e.path.clone()) == canon)
+        {
+            return Err(t.err(
+                line,
+                format!("{file}: listed twice (also as {})", prev.file),
+            ));
+        }
+        let read = |col: &str| -> Result<Option<PathBuf>, CampaignError> {
+            let v = t.get(rec, col);
+            Ok((!v.is_empty()).then(|| t.resolve(v)))
+        };
+        let wrap = |e: halo_io::IoError| t.err(line, e.to_string());
+        let site_energies = read("site_energies")?
+            .map(|p| halo_io::site_energies::read_site_energies(&p).map(std::sync::Arc::new))
+            .transpose()
+            .map_err(wrap)?;
+        let hop_barriers = read("hop_barriers")?
+            .map(|p| halo_io::site_energies::read_hop_barriers(&p).map(std::sync::Arc::new))
+            .transpose()
+            .map_err(wrap)?;
+        if site_energies.is_none() && hop_barriers.is_none() {
+            return Err(t.err(
+                line,
+                format!("{file}: neither site_energies nor hop_barriers given"),
+            ));
+        }
+        out.push(EnergyFiles {
+            file,
+            path: structure,
+            site_energies,
+            hop_barriers,
+        });
+    }
+    Ok(out)
+}
+
 /// Whether two formulas name the same composition: the same amount of every element per
 /// formula unit as written, within 1e-3 (so `Li2In1/3Sc1/3Cl4` and `Li2In0.333Sc0.333Cl4` are
 /// one material, while `Li3ScCl6` and `Li2Sc2/3Cl4`, two phases written with different formula

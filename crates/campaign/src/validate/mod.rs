@@ -59,6 +59,8 @@ pub struct ValidateOptions {
     pub seed_repeats: usize,
     /// A previous run of the same set to compare with on the rows both evaluated.
     pub baseline: Option<baseline::Baseline>,
+    /// Site energies and hop barriers from another model, per structure file (`--energies`).
+    pub energies: Vec<input::EnergyFiles>,
 }
 
 /// The model's numbers for one structure.
@@ -116,6 +118,9 @@ pub struct StructureOutcome {
     /// `halo kmc` prints on stderr for the same file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The other model's energies its runs used (`--energies`): `site energies F; hop barriers G`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_energies: Option<String>,
 }
 
 /// A refined Li site of a structure.
@@ -167,6 +172,10 @@ pub struct RowResult {
     /// The structure file's warnings (its [`StructureOutcome::warnings`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The other model's energies the structure's runs used
+    /// ([`StructureOutcome::external_energies`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_energies: Option<String>,
 }
 
 /// A composition scored once.

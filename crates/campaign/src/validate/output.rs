@@ -23,10 +23,15 @@ fn fixed3(x: f64) -> String {
 /// The file's warnings for a row's status in the report (`halo kmc` prints them on stderr),
 /// `|` escaped for the Markdown table.
 fn file_warnings(row: &super::RowResult) -> String {
-    row.warnings
+    let mut s: String = row
+        .warnings
         .iter()
         .map(|w| format!("; warning: {}", w.replace('|', "\\|")))
-        .collect()
+        .collect();
+    if let Some(e) = &row.external_energies {
+        s += &format!("; {e}");
+    }
+    s
 }
 
 /// The CSV, one line per row of the set.
@@ -35,13 +40,13 @@ pub fn csv_text(r: &ValidationReport) -> String {
         "id,formula,file,measured_sigma_s_per_cm,measured_ea_ev,predicted_sigma_300k_s_per_cm,\
          predicted_sigma_300k_se_s_per_cm,predicted_ea_ev,predicted_ea_se_ev,log10_error,\
          loco_attempt_frequency_hz,loco_predicted_sigma_300k_s_per_cm,loco_log10_error,\
-         li_sites_full,status,reason,diagnosis,warnings\n",
+         li_sites_full,status,reason,diagnosis,warnings,external_energies\n",
     );
     let q = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
     for row in &r.rows {
         let _ = writeln!(
             s,
-            "{},{},{},{:e},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{:e},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             row.row.id,
             q(&row.row.formula),
             q(&row.row.file),
@@ -60,6 +65,7 @@ pub fn csv_text(r: &ValidationReport) -> String {
             q(row.reason.as_deref().unwrap_or("")),
             q(row.diagnosis.as_deref().unwrap_or("")),
             q(&row.warnings.join(" | ")),
+            q(row.external_energies.as_deref().unwrap_or("")),
         );
     }
     s
@@ -102,6 +108,24 @@ pub fn report_md(r: &ValidationReport) -> String {
         r.calibration["source"].as_str().unwrap_or("?"),
         r.wall_s
     );
+    let external: Vec<String> = r
+        .structures
+        .iter()
+        .filter_map(|x| {
+            x.external_energies
+                .as_ref()
+                .map(|e| format!("`{}` ({e})", x.file))
+        })
+        .collect();
+    if !external.is_empty() {
+        let _ = writeln!(
+            s,
+            "Energies from another model (`--energies`, docs/physics.md §9.14) on {} of the \
+             structures: {}. Every other structure runs on the BVSE landscape alone.\n",
+            external.len(),
+            external.join(", ")
+        );
+    }
     let _ = writeln!(s, "## Metrics\n");
     let _ = writeln!(
         s,

@@ -86,6 +86,7 @@ pub(super) fn score_row(
         rel_se_above_target: None,
         li_sites_full: s.li_sublattice.as_ref().map(|l| l.full),
         warnings: s.warnings.clone(),
+        external_energies: s.external_energies.clone(),
     };
     match &s.result {
         Err(e) => {
