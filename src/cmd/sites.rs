@@ -31,7 +31,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (settings, _) = args.model.settings(None)?;
     let loaded = halo_io::read_structure(&args.file)?;
     let file = args.file.display().to_string();
-    for w in loaded.warnings_besides_charge() {
+    // every finding of the reader, the charge balance included (no later stage restates it)
+    for w in &loaded.warnings {
         super::warn(&file, w);
     }
     let t = SiteTemplate::of(&loaded.structure, &file, &settings)
