@@ -786,3 +786,38 @@ fn halo_sites_writes_a_file_that_halo_kmc_reads_back() {
     );
     fails_with(halo().args(["sites", "no/such.cif"]), "no/such.cif");
 }
+
+/// A full Li sublattice whose kMC moves most of the Li off the file's sites (the hand-built
+/// inverse spinel Li2MgCl4: BVSE puts the empty 16c below the full 8a) is warned as a landscape
+/// that contradicts its structure; LiAlCl4 (7 % off) only gets the full-sublattice warning.
+#[test]
+fn a_landscape_that_empties_the_files_li_sites_is_warned_about() {
+    let warnings = |f: &str| {
+        let v = json_ok(quick(halo().args([
+            "kmc",
+            f,
+            "--json",
+            "--temperatures-k",
+            "300,400",
+        ])));
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let w = warnings("scripts/reference/mlip/Li2MgCl4_Fd-3m_inverse_spinel_handbuilt.cif");
+    assert!(
+        w.iter()
+            .any(|x| x.contains("the landscape's site energies contradict the structure")),
+        "{w:?}"
+    );
+    let w = warnings("structures/LiAlCl4_P21c_COD1004036.cif");
+    assert!(
+        w.iter()
+            .any(|x| x.contains("every Li site of the input is full")),
+        "{w:?}"
+    );
+    assert!(!w.iter().any(|x| x.contains("contradict")), "{w:?}");
+}
