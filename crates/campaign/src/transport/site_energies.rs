@@ -26,7 +26,8 @@ use serde::Serialize;
 
 /// A position row addresses the minima within this distance of it or of one of its symmetry
 /// images, Å: landscape minima and relaxed positions of another model differ by a few tenths of
-/// an ångström, distinct minima of a halide's Li landscape lie ≥ 0.9 Å apart.
+/// an ångström, and minima that close to one position are one site split by the grid (LiAlCl4's
+/// (0, 0, 0) orbit); a minimum within reach of two rows is refused.
 pub const MATCH_TOLERANCE_ANG: f64 = 0.5;
 
 /// What one row of the file did.
