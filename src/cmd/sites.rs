@@ -4,9 +4,9 @@
 //! `halo_campaign::transport::site_energies::SiteTemplate`). Replace the energies with another
 //! model's (DFT, an ML potential) and pass the file to `halo kmc --site-energies`; unchanged, it
 //! leaves the network as it is.
-use super::kmc::ModelArgs;
 use anyhow::Context;
 use halo_campaign::transport::site_energies::SiteTemplate;
+use halo_campaign::transport::ModelOptions;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,13 +22,28 @@ pub struct Args {
     /// file.
     #[arg(long)]
     pub json: bool,
-    /// The landscape's settings, as `halo kmc` takes them (the averaged model's network).
-    #[command(flatten)]
-    pub model: ModelArgs,
+    /// BVSE grid spacing, Å (the file belongs to it: give `halo kmc` the same).
+    #[arg(long = "resolution-ang", alias = "resolution", default_value_t = halo_bvse::DEFAULT_RESOLUTION_ANG)]
+    pub resolution: f64,
+    /// Mobile ion.
+    #[arg(long, default_value = "Li+")]
+    pub mobile_ion: String,
+    /// Screening factor f of the landscape's Coulomb term (default bvlain's 0.74), as `halo kmc
+    /// --screening-factor`.
+    #[arg(long)]
+    pub screening_factor: Option<f64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (settings, _) = args.model.settings(None)?;
+    // the landscape's settings as `halo kmc` checks them (the averaged model's network)
+    let (settings, _) = ModelOptions {
+        resolution_ang: args.resolution,
+        mobile_ion: args.mobile_ion.clone(),
+        screening_factor: args.screening_factor,
+        ..ModelOptions::default()
+    }
+    .settings(None)
+    .map_err(anyhow::Error::msg)?;
     let loaded = halo_io::read_structure(&args.file)?;
     let file = args.file.display().to_string();
     // every finding of the reader, the charge balance included (no later stage restates it)
