@@ -64,6 +64,11 @@ impl std::fmt::Display for SiteRef {
 }
 
 impl SiteRef {
+    /// A position (matched with its symmetry images), not a label.
+    pub fn is_position(&self) -> bool {
+        matches!(self, SiteRef::FracCoords(_))
+    }
+
     /// The site as a file writes it: the label, or the three coordinates to 1e-6 separated by
     /// spaces (1e-5 Å on a 10 Å cell, far inside the matching tolerance).
     pub fn to_field(&self) -> String {

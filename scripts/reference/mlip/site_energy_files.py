@@ -19,10 +19,11 @@ apart: both are one orbit of the averaged structure), so it prices 16c as cheapl
 
 LiAlCl4_chgnet_site_energies.csv: LiAlCl4 (structures/LiAlCl4_P21c_COD1004036.cif) with every
 unlisted landscape minimum priced by CHGNet's Frenkel-pair energy (case A, 96-atom cell, as the
-former example `mlip_site_energies` took it): E = ΔE_Frenkel relative to the Li site Li0. One row per
-symmetry orbit, at the position of halo's landscape minimum (`halo bvse --json`, the minimum
-indices case A recorded); `halo kmc` matches each to its images. The script checks that halo's
-minima still carry the BVSE energies case A recorded (to 1e-6 eV).
+former example `mlip_site_energies` took it): E = ΔE_Frenkel relative to the Li site Li0. One row
+per symmetry orbit of `halo sites` (its members found by symmetry, not by energy), with the mean
+CHGNet value of the orbit's computed minima (located through the minimum indices case A recorded,
+`halo bvse --json`); the script checks that halo's minima still carry case A's BVSE energies (to
+1e-6 eV), that every orbit was computed and that its members' CHGNet values agree to 10 meV.
 
 Run: python3 scripts/reference/mlip/site_energy_files.py   (reads results/, writes results/;
 the LiAlCl4 file needs the halo CLI: $HALO_CLI, default target/release/halo)
@@ -112,34 +113,41 @@ def case_c_16c_minus_8a():
 def lialcl4_file():
     cif = "structures/LiAlCl4_P21c_COD1004036.cif"
     cli = os.environ.get("HALO_CLI", str(ROOT / "target" / "release" / "halo"))
-    out = subprocess.run([cli, "bvse", cif, "--json"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
-    sites = json.loads(out)["sites"]
+    run = lambda *a: json.loads(subprocess.run([cli, *a, "--json"], cwd=ROOT, check=True,
+                                               capture_output=True, text=True).stdout)
+    sites = run("bvse", cif)["sites"]          # the minima case A indexed
+    orbits = run("sites", cif)["rows"]         # halo's rows: labels, then symmetry orbits
     data = json.loads((HERE / "caseA_2x2x1_results.json").read_text())
-    rows, seen = [], []
+    same = lambda a, b: all(abs(x - y) < 1e-6 for x, y in zip(a, b))
+    values = {k: [] for k in range(len(orbits))}
     for f in data["frenkel"]:
         s = sites[f["minimum_index"]]
         assert s["label"] is None, s
         assert abs(s["energy_ev"] - f["bvse_energy_ev"]) < 1e-6, (s, f["bvse_energy_ev"])
-        # pairs of computed minima that are one orbit (equal CHGNet value to 2 meV, listed
-        # one after the other) get one row: the first
-        if seen and abs(seen[-1] - f["mlip_delta_ev"]) < 2e-3:
-            seen.append(f["mlip_delta_ev"])
+        home = [k for k, o in enumerate(orbits) if any(same(s["frac_coords"], m) for m in o["members"])]
+        assert len(home) == 1, (f["minimum_index"], home)
+        values[home[0]].append(f["mlip_delta_ev"])
+    rows = []
+    for k, o in enumerate(orbits):
+        if "label" in o["site"]:
             continue
-        seen.append(f["mlip_delta_ev"])
-        x = " ".join(f"{c:.6f}" for c in s["frac_coords"])
-        rows.append(f"{x},{f['mlip_delta_ev']!r}")
+        v = values[k]
+        # every orbit was computed, and CHGNet gives its members one energy (to 10 meV)
+        assert v, f"orbit {o['site']} has no CHGNet energy"
+        assert max(v) - min(v) < 0.01, (o["site"], v)
+        x = " ".join(f"{c:.6f}" for c in o["site"]["frac_coords"])
+        rows.append(f"{x},{sum(v) / len(v)!r}")
     text = (
         f"# LiAlCl4 ({cif}): CHGNet 0.4.2 Frenkel-pair energies of the unlisted minima relative to\n"
         f"# the Li site Li0, case A ({data['natoms']} atoms; scripts/reference/mlip/case_ab_frenkel.py A),\n"
-        "# one row per orbit at halo's landscape minimum; written by site_energy_files.py\n"
+        "# one row per symmetry orbit of `halo sites` (the mean of its computed members);\n"
+        "# written by site_energy_files.py\n"
         "site,energy_ev\n"
         "Li0,0.0\n" + "\n".join(rows) + "\n"
     )
     path = HERE / "LiAlCl4_chgnet_site_energies.csv"
     path.write_text(text)
     print(f"{path}: {len(rows)} orbits")
-
 
 if __name__ == "__main__":
     main()

@@ -120,8 +120,8 @@ fn images(ops: &[halo_symmetry::SymOp], frac: &[f64; 3]) -> Vec<Vector3<f64>> {
 }
 
 /// Which minima of a network a [`SiteRef`] addresses: the network's sites in the structure's
-/// fractional coordinates, their labels, and the structure's operations (only when a position
-/// is looked up).
+/// fractional coordinates, their labels, and the structure's operations (only when positions
+/// are looked up).
 struct Matcher<'a> {
     structure: &'a Structure,
     frac: Vec<Vector3<f64>>,
@@ -130,16 +130,15 @@ struct Matcher<'a> {
 }
 
 impl<'a> Matcher<'a> {
-    fn new<'r>(
+    /// `positions`: whether positions will be looked up (then the structure's operations are
+    /// found, moyo at `halo_symmetry::DEFAULT_SYMPREC_ANG`); `path` names the file in errors.
+    fn new(
         net: &HopNetwork,
         structure: &'a Structure,
-        sites: impl Iterator<Item = &'r SiteRef>,
+        positions: bool,
         path: &str,
     ) -> Result<Self, TransportError> {
-        let ops = if sites
-            .into_iter()
-            .any(|r| matches!(r, SiteRef::FracCoords(_)))
-        {
+        let ops = if positions {
             Some(
                 halo_symmetry::analyze(structure, halo_symmetry::DEFAULT_SYMPREC_ANG)
                     .map_err(|e| error(path, None, format!("symmetry of the structure: {e}")))?
@@ -242,7 +241,8 @@ pub fn apply(
     table: &SiteEnergies,
 ) -> Result<SiteEnergyReport, TransportError> {
     let path = table.path.as_str();
-    let m = Matcher::new(net, structure, table.rows.iter().map(|r| &r.site), path)?;
+    let positions = table.rows.iter().any(|r| r.site.is_position());
+    let m = Matcher::new(net, structure, positions, path)?;
     let mut owner: Vec<Option<usize>> = vec![None; net.sites.len()];
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (r, row) in table.rows.iter().enumerate() {
@@ -333,6 +333,9 @@ pub struct TemplateRow {
     pub site: SiteRef,
     /// Minima of the network it addresses.
     pub minima: usize,
+    /// Their positions (the structure's fractional coordinates, in the network's order): which
+    /// landscape minima the row stands for.
+    pub members: Vec<[f64; 3]>,
     /// Their mean landscape energy, eV.
     pub energy_ev: f64,
     /// The same relative to the first row's, eV (what the file writes; set by
@@ -352,9 +355,13 @@ pub fn template(
     net: &HopNetwork,
     structure: &Structure,
 ) -> Result<Vec<TemplateRow>, TransportError> {
-    let probe = [SiteRef::FracCoords([0.0; 3])];
-    let m = Matcher::new(net, structure, probe.iter(), "the network")?;
+    let m = Matcher::new(net, structure, true, "the network")?;
     let energy = |i: usize| net.sites[i].energy_ev;
+    let members = |idx: &[usize]| -> Vec<[f64; 3]> {
+        idx.iter()
+            .map(|&i| [m.frac[i].x, m.frac[i].y, m.frac[i].z])
+            .collect()
+    };
     let mut rows = Vec::new();
     let mut labels: Vec<&str> = Vec::new();
     for l in net.sites.iter().filter_map(|x| x.label.as_deref()) {
@@ -368,6 +375,7 @@ pub fn template(
         rows.push(TemplateRow {
             site,
             minima: idx.len(),
+            members: members(&idx),
             energy_ev: mean(&idx, energy),
             relative_energy_ev: 0.0,
         });
@@ -409,6 +417,7 @@ pub fn template(
         orbits.push(TemplateRow {
             site,
             minima: idx.len(),
+            members: members(&idx),
             energy_ev: mean(&idx, energy),
             relative_energy_ev: 0.0,
         });
@@ -549,12 +558,11 @@ pub fn apply_hop_barriers(
     table: &HopBarriers,
 ) -> Result<HopBarrierReport, TransportError> {
     let path = table.path.as_str();
-    let m = Matcher::new(
-        net,
-        structure,
-        table.rows.iter().flat_map(|r| [&r.from, &r.to]),
-        path,
-    )?;
+    let positions = table
+        .rows
+        .iter()
+        .any(|r| r.from.is_position() || r.to.is_position());
+    let m = Matcher::new(net, structure, positions, path)?;
     let mut owner: Vec<Option<usize>> = vec![None; net.hops.len()];
     let mut rows = Vec::new();
     for (r, row) in table.rows.iter().enumerate() {
