@@ -308,6 +308,10 @@ fn validate_puts_another_models_energies_on_the_structures_it_lists() {
             && rec[col].contains("Li2Sc2-3Cl4_chgnet_hop_barriers.csv"),
         "{rec:?}"
     );
+    // how much of the network they covered: the spinel's Li1 and Li2 (16 + 8 of 32 minima) and
+    // the 8a–16c hops
+    assert!(rec[col].contains("(24 of 32 minima addressed)"), "{rec:?}");
+    assert!(rec[col].contains("hops set)"), "{rec:?}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("Energies from another model"), "{report}");
     // CHGNet's energies fill the spinel's 8a, where the landscape's leave it empty

@@ -136,11 +136,12 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
     if let Some(e) = external {
         settings.site_energies = e.site_energies.clone();
         settings.hop_barriers = e.hop_barriers.clone();
-        run.external_energies = Some(e.describe());
     }
-    run.result = crate::transport::evaluate(&structure, &settings, |_| {})
-        .map_err(|e| e.to_string())
-        .and_then(|tr| prediction(&tr));
+    let tr = crate::transport::evaluate(&structure, &settings, |_| {}).map_err(|e| e.to_string());
+    if let Some(e) = external {
+        run.external_energies = Some(e.describe(tr.as_ref().ok()));
+    }
+    run.result = tr.and_then(|tr| prediction(&tr));
     run
 }
 

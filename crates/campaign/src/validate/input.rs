@@ -288,14 +288,28 @@ pub struct EnergyFiles {
 }
 
 impl EnergyFiles {
-    /// What the structure's runs used, for the outputs: `site energies F; hop barriers G`.
-    pub fn describe(&self) -> String {
+    /// What the structure's run used, for the outputs: `site energies F (n of N minima
+    /// addressed); hop barriers G (m of M hops set)`, the counts from the run `tr` when it
+    /// finished (minima no row addresses keep the landscape's energies).
+    pub fn describe(&self, tr: Option<&crate::transport::Transport>) -> String {
         let mut parts = Vec::new();
         if let Some(s) = &self.site_energies {
-            parts.push(format!("site energies {}", s.path));
+            let mut p = format!("site energies {}", s.path);
+            if let Some(r) = tr.and_then(|t| t.site_energies.as_ref()) {
+                p += &format!(
+                    " ({} of {} minima addressed)",
+                    r.minima - r.unaddressed_minima,
+                    r.minima
+                );
+            }
+            parts.push(p);
         }
         if let Some(h) = &self.hop_barriers {
-            parts.push(format!("hop barriers {}", h.path));
+            let mut p = format!("hop barriers {}", h.path);
+            if let Some(r) = tr.and_then(|t| t.hop_barriers.as_ref()) {
+                p += &format!(" ({} of {} hops set)", r.hops - r.unaddressed_hops, r.hops);
+            }
+            parts.push(p);
         }
         parts.join("; ")
     }
