@@ -313,11 +313,17 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             x.iterations
         );
     }
+    // the explicit model puts the files on every realisation and reports the first one's
+    let which = if tr.ensemble.is_some() {
+        " (first realisation's network)"
+    } else {
+        ""
+    };
     if let Some(x) = &tr.site_energies {
-        println!("{}", x.summary());
+        println!("{}{which}", x.summary());
     }
     if let Some(x) = &tr.hop_barriers {
-        println!("{}", x.summary());
+        println!("{}{which}", x.summary());
     }
     if let Some(s) = &r.stopping {
         println!(
