@@ -293,7 +293,7 @@ fn validate_puts_another_models_energies_on_the_structures_it_lists() {
     let (o, out) = validate_one_row(
         d.path(),
         ("spinel", &cif, "Li2Sc2/3Cl4", 1.5e-3),
-        &["--energies", table.to_str().unwrap()],
+        &["--energies", table.to_str().unwrap(), "--noise-copies", "1"],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut rdr = csv::Reader::from_path(out.join("validation.csv")).unwrap();
@@ -333,6 +333,13 @@ fn validate_puts_another_models_energies_on_the_structures_it_lists() {
         .and_then(|o| o["occupancy"].as_f64())
         .unwrap();
     assert!(li2 > 0.3, "8a {li2}");
+    // the noisy copy used them too, and says how much of its own network they covered
+    let copy = &json["structures"][0]["noise"][0];
+    let text = copy["external_energies"].as_str().unwrap_or("");
+    assert!(
+        text.contains("Li2Sc2-3Cl4_chgnet_site_energies.csv") && text.contains("minima addressed"),
+        "{copy}"
+    );
     let bad = d.path().join("energies.csv");
     std::fs::write(&bad, format!("file,site_energies\n{},\n", cif.display())).unwrap();
     let (o, _) = validate_one_row(

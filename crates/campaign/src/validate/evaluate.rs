@@ -236,6 +236,7 @@ pub(super) fn evaluate_all(
                 sigma_300k_s_per_cm: sigma,
                 ea_ev: ea,
                 error,
+                external_energies: run.external_energies,
             });
         }
     }

@@ -140,6 +140,10 @@ pub struct NoisyCopy {
     pub sigma_300k_s_per_cm: Option<f64>,
     pub ea_ev: Option<f64>,
     pub error: Option<String>,
+    /// The other model's energies this copy used and how much of its network they covered
+    /// (`--energies`; a noisy landscape can have minima the file's position rows do not reach).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_energies: Option<String>,
 }
 
 /// A scored row of the set.
