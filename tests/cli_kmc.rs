@@ -821,3 +821,86 @@ fn a_landscape_that_empties_the_files_li_sites_is_warned_about() {
     );
     assert!(!w.iter().any(|x| x.contains("contradict")), "{w:?}");
 }
+
+/// `--ground-occupancies` fits the partly occupied Li labels' energies to the file's occupancies
+/// (docs/physics.md §9.15): on the seed spinel the averaged landscape leaves 8a (Li2) empty; the
+/// fit lowers it until the Li distribute over 8a and 16c (Li1) as refined, within the tolerance,
+/// and the run uses those energies. A full sublattice has nothing to fit and runs unchanged; a
+/// site-energy file as well is refused.
+#[test]
+fn grounding_puts_the_refined_occupancies_on_the_spinel() {
+    let cif = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
+    let run = |file: &str, extra: &[&str]| {
+        json_ok(
+            quick(halo().args(["kmc", file, "--json", "--temperatures-k", "300,400"])).args(extra),
+        )
+    };
+    let occupancy = |v: &serde_json::Value, label: &str| {
+        v["temperatures"][0]["occupancies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["label"] == label)
+            .and_then(|o| o["occupancy"].as_f64())
+            .unwrap()
+    };
+    let bvse = run(cif, &[]);
+    let grounded = run(cif, &["--ground-occupancies"]);
+    let g = &grounded["grounding"];
+    assert_eq!(g["converged"], true, "{g}");
+    let labels = g["labels"].as_array().unwrap();
+    // 16c holds most of the file's Li: the gauge; 8a is fitted; 48f has no minimum here
+    assert_eq!(labels[0]["label"], "Li1");
+    assert_eq!(labels[0]["shift_ev"], 0.0);
+    let a = labels.iter().find(|l| l["label"] == "Li2").unwrap();
+    let shift = a["shift_ev"].as_f64().unwrap();
+    assert!(shift < -0.05, "8a must come down: {a}");
+    let ungrounded = g["ungrounded"].as_array().unwrap();
+    let why = |label: &str| {
+        ungrounded
+            .iter()
+            .find(|u| u["label"] == label)
+            .and_then(|u| u["reason"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    assert!(why("Li0").contains("no minimum"), "{g}");
+    assert!(why("Li3").contains("framework cation"), "{g}");
+    // the file's 8a:16c ratio of ions (1.13 : 3.49 per cell) at 300 K, where BVSE had 8a empty
+    let (a0, a1, c1) = (
+        occupancy(&bvse, "Li2"),
+        occupancy(&grounded, "Li2"),
+        occupancy(&grounded, "Li1"),
+    );
+    assert!(a0 < 0.02, "BVSE 8a {a0}");
+    let ratio = 8.0 * a1 / (16.0 * c1);
+    assert!(
+        (ratio - 8.0 * 0.141 / (16.0 * 0.218)).abs() < 0.1,
+        "8a {a1}, 16c {c1}"
+    );
+    // the run's table is the fit's shifts
+    let rows = grounded["site_energies"]["rows"].as_array().unwrap();
+    let row = rows.iter().find(|r| r["site"] == "Li2").unwrap();
+    assert_eq!(row["value_ev"].as_f64().unwrap(), shift);
+    assert!(grounded["calibration"]["grounding"].is_object());
+
+    // every Li site of LiAlCl4 is full: nothing to fit, the run is the ungrounded one
+    let full = "structures/LiAlCl4_P21c_COD1004036.cif";
+    let (plain, same) = (run(full, &[]), run(full, &["--ground-occupancies"]));
+    assert_eq!(same["grounding"]["labels"].as_array().unwrap().len(), 0);
+    assert!(same.get("site_energies").is_none());
+    assert_eq!(
+        plain["arrhenius"]["sigma_300k_s_per_cm"],
+        same["arrhenius"]["sigma_300k_s_per_cm"]
+    );
+
+    let file = "scripts/reference/mlip/results/Li2Sc2-3Cl4_chgnet_site_energies.csv";
+    fails_with(
+        halo().args(["kmc", cif, "--ground-occupancies", "--site-energies", file]),
+        "give one",
+    );
+    fails_with(
+        halo().args(["kmc", cif, "--grounding-temperature-k", "300"]),
+        "--ground-occupancies",
+    );
+}

@@ -46,6 +46,20 @@ pub struct Args {
 /// defaults for both: `halo_campaign::transport::ModelOptions`).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
+    /// Fit the energies of the partly occupied Li sites (one shift per label) so that the
+    /// model's equilibrium occupancies at the refinement temperature distribute the Li over them
+    /// as the structure file does; uses the file only, no conductivity (docs/physics.md §9.15).
+    /// Not with --site-energies.
+    #[arg(long)]
+    pub ground_occupancies: bool,
+    /// Temperature of the refinement for --ground-occupancies, K.
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 300.0,
+        requires = "ground_occupancies"
+    )]
+    pub grounding_temperature_k: f64,
     /// Conductivity model: `averaged` (the occupancy-averaged single-particle model, the
     /// default) or `explicit` (explicit configurations, interacting Li; docs/physics.md §9.8).
     #[arg(long, default_value = "averaged")]
@@ -202,9 +216,19 @@ impl ModelArgs {
         &self,
         mobile_per_cell: Option<f64>,
     ) -> anyhow::Result<(TransportSettings, serde_json::Value)> {
-        self.options()?
+        let (mut settings, mut calibration) = self
+            .options()?
             .settings(mobile_per_cell)
-            .map_err(anyhow::Error::msg)
+            .map_err(anyhow::Error::msg)?;
+        if self.ground_occupancies {
+            halo_campaign::transport::grounding::enable(
+                &mut settings,
+                &mut calibration,
+                self.grounding_temperature_k,
+            )
+            .map_err(anyhow::Error::msg)?;
+        }
+        Ok((settings, calibration))
     }
 }
 
@@ -231,6 +255,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         settings.hop_barriers = Some(std::sync::Arc::new(
             halo_io::site_energies::read_hop_barriers(p)?,
         ));
+    }
+    if settings.grounding.is_some() && settings.site_energies.is_some() {
+        anyhow::bail!(
+            "--ground-occupancies and --site-energies both set the Li sites' energies: give one"
+        );
     }
     // halo_io's errors name the file (and the line)
     let loaded = halo_io::read_structure(&args.file)?;
@@ -319,6 +348,9 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
     } else {
         ""
     };
+    if let Some(x) = &tr.grounding {
+        println!("{}", x.summary());
+    }
     if let Some(x) = &tr.site_energies {
         println!("{}{which}", x.summary());
     }

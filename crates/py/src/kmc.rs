@@ -7,6 +7,18 @@ use crate::model::ModelOptions;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+/// What the run takes besides the model's options: another model's site energies and barriers,
+/// or the grounding of the occupancies (`halo kmc --site-energies`, `--hop-barriers`,
+/// `--ground-occupancies`).
+pub struct SiteInputs {
+    /// Site energies from another model.
+    pub site_energies: Option<Arc<halo_io::site_energies::SiteEnergies>>,
+    /// Migration barriers from another model.
+    pub hop_barriers: Option<Arc<halo_io::site_energies::HopBarriers>>,
+    /// Fit the partly occupied Li labels' energies to the file's occupancies first.
+    pub ground_occupancies: bool,
+}
+
 /// Run the chain on `s` (`source`: the file name the CLI would print) and build the CLI's
 /// JSON. A stop request abandons the kMC (the error is then [`Kind::Evaluation`] with the
 /// `interrupted` message, and the caller raises the signal's exception instead).
@@ -15,16 +27,26 @@ pub fn run(
     source: &str,
     options: &ModelOptions,
     mobile_per_cell: Option<f64>,
-    site_energies: Option<Arc<halo_io::site_energies::SiteEnergies>>,
-    hop_barriers: Option<Arc<halo_io::site_energies::HopBarriers>>,
+    inputs: SiteInputs,
     stop: Arc<AtomicBool>,
 ) -> HResult<serde_json::Value> {
-    let (mut settings, calibration) = options
+    let (mut settings, mut calibration) = options
         .settings(mobile_per_cell)
         .map_err(|e| Failure::msg(Kind::Parameter, e.to_string()))?;
     settings.stop = Some(stop);
-    settings.site_energies = site_energies;
-    settings.hop_barriers = hop_barriers;
+    settings.site_energies = inputs.site_energies;
+    settings.hop_barriers = inputs.hop_barriers;
+    if inputs.ground_occupancies {
+        if settings.site_energies.is_some() {
+            return Err(Failure::msg(
+                Kind::Parameter,
+                "ground_occupancies and site_energies both set the Li sites' energies: give one"
+                    .to_string(),
+            ));
+        }
+        halo_campaign::transport::grounding::enable(&mut settings, &mut calibration, 300.0)
+            .map_err(|e| Failure::msg(Kind::Parameter, e))?;
+    }
     let tr = halo_campaign::transport::evaluate(s, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {
             "; give --mobile-per-cell"

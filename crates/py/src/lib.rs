@@ -141,7 +141,9 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// ion, 100), `min_ions` (128), `mobile_per_cell` (default: from the composition),
 /// `site_energies` (a CSV of site energies from another model, as `--site-energies`: rows
 /// `site,energy_ev` or `site,shift_ev` by label or position; every hop keeps its E_KRA),
-/// `hop_barriers` (a CSV `from,to,e_kra_ev` of migration barriers, as `--hop-barriers`).
+/// `hop_barriers` (a CSV `from,to,e_kra_ev` of migration barriers, as `--hop-barriers`),
+/// `ground_occupancies` (fit the partly occupied Li sites' energies to the file's occupancies
+/// at 300 K before the run, as `--ground-occupancies`; docs/physics.md §9.15).
 /// Returns a `halo.KmcResult` whose `to_dict()` equals `halo kmc FILE --json` for the same
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
 #[pyfunction]
@@ -157,7 +159,8 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
                     hops_per_block = halo_kmc::defaults::HOPS_PER_ION_PER_BLOCK,
                     equilibration = halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION,
                     min_ions = halo_kmc::defaults::MIN_IONS, mobile_per_cell = None,
-                    site_energies = None, hop_barriers = None, temperatures = None, resolution = None, blocking_distance = None,
+                    site_energies = None, hop_barriers = None, ground_occupancies = false,
+                    temperatures = None, resolution = None, blocking_distance = None,
                     attempt_frequency = None))]
 #[allow(clippy::too_many_arguments)]
 fn py_kmc<'py>(
@@ -186,6 +189,7 @@ fn py_kmc<'py>(
     mobile_per_cell: Option<f64>,
     site_energies: Option<PathBuf>,
     hop_barriers: Option<PathBuf>,
+    ground_occupancies: bool,
     temperatures: Option<Vec<f64>>,
     resolution: Option<f64>,
     blocking_distance: Option<f64>,
@@ -275,8 +279,11 @@ fn py_kmc<'py>(
                 &st.loaded.source_path,
                 &options,
                 mobile_per_cell,
-                site_energies.clone(),
-                hop_barriers.clone(),
+                kmc::SiteInputs {
+                    site_energies: site_energies.clone(),
+                    hop_barriers: hop_barriers.clone(),
+                    ground_occupancies,
+                },
                 flag,
             )
         })

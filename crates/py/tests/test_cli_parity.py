@@ -298,6 +298,21 @@ def test_kmc_site_energies_keyword_equals_flag(cli_json, in_repo, tmp_path):
         halo.kmc(cif, site_energies=bad, **KMC_KW)
 
 
+def test_kmc_ground_occupancies_keyword_equals_flag(cli_json, in_repo):
+    cif = os.path.join("structures", "Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif")
+    k = halo.kmc(cif, ground_occupancies=True, **KMC_KW).to_dict()
+    c = cli_json("kmc", cif, *KMC_FLAGS, "--ground-occupancies")
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    g = k["grounding"]
+    assert g["converged"] and [x["label"] for x in g["labels"]] == ["Li1", "Li2"]
+    assert g["labels"][1]["shift_ev"] < -0.05
+    table = os.path.join("scripts", "reference", "mlip", "results",
+                         "Li2Sc2-3Cl4_chgnet_site_energies.csv")
+    with pytest.raises(halo.ParameterError, match="give one"):
+        halo.kmc(cif, ground_occupancies=True, site_energies=table, **KMC_KW)
+
+
 def test_sites_equals_cli(cli_json, in_repo, tmp_path):
     cif = os.path.join("structures", "LiAlCl4_P21c_COD1004036.cif")
     py = halo.sites(cif)

@@ -119,6 +119,7 @@ pub fn evaluate(
         relaxation,
         site_energies,
         hop_barriers,
+        grounding: None,
         landscape_graph_s,
         kmc_s,
     })

@@ -388,6 +388,7 @@ pub fn evaluate(
             hit_cap,
             settings: ens.clone(),
         }),
+        grounding: None,
         landscape_graph_s,
         kmc_s,
     })

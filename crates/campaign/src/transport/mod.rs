@@ -22,6 +22,7 @@
 pub mod averaged;
 pub mod ensemble;
 pub mod explicit;
+pub mod grounding;
 pub mod options;
 pub mod report;
 pub mod site_energies;
@@ -115,6 +116,9 @@ pub struct TransportSettings {
     /// energies ([`site_energies::apply_hop_barriers`]; `halo kmc --hop-barriers`). `None`: the
     /// landscape's own.
     pub hop_barriers: Option<std::sync::Arc<halo_io::site_energies::HopBarriers>>,
+    /// Fit the partly occupied Li labels' energies to the file's occupancies before the run
+    /// ([`grounding`]; `halo kmc --ground-occupancies`). `None`: the landscape's (or the file's).
+    pub grounding: Option<grounding::GroundingSettings>,
     /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within
     /// `halo_kmc::STOP_CHECK_EVENTS` events and the error says `interrupted`.
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -162,6 +166,8 @@ pub struct Transport {
     pub site_energies: Option<site_energies::SiteEnergyReport>,
     /// What the settings' hop-barrier file did (the first realisation's for the explicit model).
     pub hop_barriers: Option<site_energies::HopBarrierReport>,
+    /// What the grounding of the occupancies fitted (`settings.grounding`).
+    pub grounding: Option<grounding::GroundingReport>,
     /// Wall time of landscape + graph, s.
     pub landscape_graph_s: f64,
     /// Wall time of the kMC, s.
@@ -217,15 +223,47 @@ pub(crate) fn kmc_error(e: halo_kmc::KmcError) -> TransportError {
 /// Run the chain on `structure` with the settings' model. `on_stage` is called with `"bvse"`,
 /// `"graph"` and `"kmc"` as each stage finishes (progress bars; the explicit model reports each
 /// stage once, after its first realisation's landscape and graph and after the last kMC).
+///
+/// With `settings.grounding` the partly occupied Li labels' energies are first fitted to the
+/// file's occupancies ([`grounding`]) and the run uses them as its site-energy table; a
+/// site-energy file as well is refused (both would set the labels' energies).
 pub fn evaluate(
     structure: &Structure,
     settings: &TransportSettings,
     on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
-    let mut tr = match settings.model {
-        ConductivityModel::Explicit => explicit::evaluate(structure, settings, on_stage),
-        ConductivityModel::Averaged => averaged::evaluate(structure, settings, on_stage),
-    }?;
+    let mut tr = match &settings.grounding {
+        None => evaluate_model(structure, settings, on_stage)?,
+        Some(g) => {
+            if let Some(file) = &settings.site_energies {
+                return Err(fail("kmc")(format!(
+                    "grounding the occupancies and the site-energy file {} would both set the \
+                     Li sites' energies: give one",
+                    file.path
+                )));
+            }
+            let report = grounding::ground(structure, settings, g)?;
+            let mut s = settings.clone();
+            if !report.labels.is_empty() {
+                s.site_energies = Some(std::sync::Arc::new(report.table()));
+            }
+            let mut tr = evaluate_model(structure, &s, on_stage)?;
+            tr.grounding = Some(report);
+            tr
+        }
+    };
     tr.charge = halo_io::charge::charge_balance(structure, &[]);
     Ok(tr)
+}
+
+/// The settings' model on `structure`, as it is (no grounding, no charge balance).
+pub(crate) fn evaluate_model(
+    structure: &Structure,
+    settings: &TransportSettings,
+    on_stage: impl FnMut(&'static str),
+) -> Result<Transport, TransportError> {
+    match settings.model {
+        ConductivityModel::Explicit => explicit::evaluate(structure, settings, on_stage),
+        ConductivityModel::Averaged => averaged::evaluate(structure, settings, on_stage),
+    }
 }

@@ -514,6 +514,7 @@ impl ModelOptions {
                 mobile_per_cell,
                 site_energies: None,
                 hop_barriers: None,
+                grounding: None,
                 stop: None,
             },
             calibration,

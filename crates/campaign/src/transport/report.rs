@@ -43,6 +43,9 @@ pub fn kmc_json(
     if let Some(r) = &tr.relaxation {
         out["anion_relaxation"] = json!(r);
     }
+    if let Some(r) = &tr.grounding {
+        out["grounding"] = json!(r);
+    }
     if let Some(r) = &tr.site_energies {
         out["site_energies"] = json!(r);
     }

@@ -136,6 +136,7 @@ def kmc(
     mobile_per_cell: Optional[float] = None,
     site_energies: Union[str, os.PathLike, None] = None,
     hop_barriers: Union[str, os.PathLike, None] = None,
+    ground_occupancies: bool = False,
     temperatures: Optional[Sequence[float]] = None,
     resolution: Optional[float] = None,
     blocking_distance: Optional[float] = None,
@@ -158,7 +159,9 @@ def kmc(
     ``halo kmc --site-energies``: rows ``site,energy_ev`` (relative to the first row) or
     ``site,shift_ev``, a site a label of the file or a position ``x y z``; every hop keeps its
     E_KRA; ``hop_barriers``: a CSV ``from,to,e_kra_ev`` of migration barriers (NEB), as
-    ``halo kmc --hop-barriers``. Ctrl-C raises KeyboardInterrupt."""
+    ``halo kmc --hop-barriers``; ``ground_occupancies``: the partly occupied Li sites' energies
+    fitted to the file's occupancies at 300 K first, as ``halo kmc --ground-occupancies``
+    (not with ``site_energies``). Ctrl-C raises KeyboardInterrupt."""
 
 def sites(
     structure: StructureLike,

@@ -1,0 +1,535 @@
+//! Site energies grounded in the refinement's occupancies (`halo kmc --ground-occupancies`;
+//! docs/physics.md §9.15).
+//!
+//! A refinement that finds Li on several partly occupied sites (the spinels' 8a, 16c and 48f, the
+//! monoclinic 4g and 4h) measured how the Li distribute over them at the temperature of the
+//! diffraction. In equilibrium that distribution is set by the sites' relative energies: for
+//! non-interacting Li, n_l / n_m = (N_l / N_m)·exp(−(E_l − E_m)/k_BT) at the dilute end and, in
+//! general, by the lattice gas's statistics. BVSE gets those relative energies wrong by 0.1–0.2 eV
+//! exactly there (§9.4: the seed spinels' 8a empty), while the occupancies need them to about
+//! k_BT. Grounding inverts the model's own statistics: one energy shift per partly occupied Li
+//! label, fitted so that the kMC's equilibrium occupancies at the refinement temperature
+//! distribute the ions over those labels as the file does. It uses the structure file only (no
+//! conductivity), the shifts are reported, and every hop keeps its E_KRA (the shifts go on the
+//! network as a `shift_ev` site-energy table, [`super::site_energies::apply`]).
+//!
+//! **What is fitted.** The labels whose sites hold the mobile element and vacancies only (no
+//! other cation), with an occupancy of at least [`MIN_TARGET_OCCUPANCY`] and minima in the
+//! network, when at least one of them is partly occupied (below
+//! [`super::sublattice::FULL_SITE_OCCUPANCY`]); a file whose every Li label is full gives no
+//! distribution to fit (docs/physics.md §9.12) and runs unchanged. The file's ion count on the
+//! labels need not be the model's (a split position without a minimum, Li that the explicit model
+//! moves off a mixed site, Li on minima the file does not list), so the fit matches their
+//! *shares*: f_l = N_l·o_l / Σ_m N_m·o_m (N_l the file's sites per cell, o_l the refined
+//! occupancy). The label with the largest share keeps its landscape energy (the gauge); each
+//! other label's shift is updated by Δδ_l = λ_l·k_BT·[ln(n_l / n_ref) − ln(f_l / f_ref)] (n_l the
+//! model's ions per cell on the label's minima; exact in one step for a dilute, non-interacting
+//! lattice gas; λ_l halves whenever the error of label l changes sign, for the steeper,
+//! cooperative response of interacting Li; |Δδ_l| ≤ [`MAX_STEP_EV`]). The fit stops when every
+//! label's occupancy is within the tolerance of its share-matched target t_l = f_l·n_g / M_l
+//! (n_g: the model's ions on the fitted labels, M_l the label's minima per cell), or at the
+//! iteration cap, and says which. Labels shared with a framework cation (each realisation sets
+//! their Li), below the range, or without minima are listed with the reason and keep their
+//! landscape energies; so do minima the file does not list (the shares say nothing about them).
+//!
+//! Each evaluation of the occupancies is the model's own chain at the one temperature (its seeds:
+//! common random numbers from iteration to iteration), so the shifts belong to the model that
+//! runs (the averaged and the explicit model need different ones).
+
+use super::{TransportError, TransportSettings};
+use halo_core::{Element, Structure};
+use halo_io::site_energies::{SiteEnergies, SiteEnergyKind, SiteEnergyRow, SiteRef};
+use serde::{Deserialize, Serialize};
+
+/// Boltzmann constant, eV/K.
+const K_B_EV_PER_K: f64 = 8.617_333_262e-5;
+
+/// Smallest refined occupancy a label is fitted to: below it the refinement's esd is of the
+/// size of the value.
+pub const MIN_TARGET_OCCUPANCY: f64 = 0.005;
+
+/// Largest change of one shift in one iteration, eV.
+pub const MAX_STEP_EV: f64 = 0.1;
+
+/// How the occupancies are grounded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroundingSettings {
+    /// Temperature of the refinement, K (the bundled neutron refinements: room temperature).
+    pub temperature_k: f64,
+    /// Largest |occupancy − target| accepted on every fitted label.
+    pub tolerance: f64,
+    /// Iteration cap.
+    pub max_iterations: usize,
+}
+
+impl Default for GroundingSettings {
+    fn default() -> Self {
+        GroundingSettings {
+            temperature_k: 300.0,
+            tolerance: 0.02,
+            max_iterations: 15,
+        }
+    }
+}
+
+/// Turn the grounding on in `settings` at the refinement temperature `temperature_k` and record
+/// it in the run's `calibration` record (`halo kmc --ground-occupancies`, `halo.kmc(...,
+/// ground_occupancies=True)`). The error names the flag.
+pub fn enable(
+    settings: &mut TransportSettings,
+    calibration: &mut serde_json::Value,
+    temperature_k: f64,
+) -> Result<(), String> {
+    if !(temperature_k.is_finite() && temperature_k > 0.0 && temperature_k < 1e5) {
+        return Err(format!(
+            "--grounding-temperature-k: {temperature_k} K is not in (0, 1e5)"
+        ));
+    }
+    let g = GroundingSettings {
+        temperature_k,
+        ..GroundingSettings::default()
+    };
+    calibration["grounding"] = serde_json::json!({
+        "settings": g,
+        "source": "--ground-occupancies: Li-site energies fitted to the structure file's \
+                   occupancies (no conductivity; docs/physics.md §9.15)",
+    });
+    settings.grounding = Some(g);
+    Ok(())
+}
+
+/// A label the fit moved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroundedLabel {
+    /// The structure file's label.
+    pub label: String,
+    /// Its minima per structure cell in the model's network (a mixed site's: those the
+    /// realisations give to Li).
+    pub sites_per_cell: f64,
+    /// The refined occupancy of the sites Li can hold (Li / (1 − other cations) on a mixed
+    /// site).
+    pub refined_occupancy: f64,
+    /// Its share of the file's ions on the fitted labels.
+    pub refined_share: f64,
+    /// The occupancy that share asks of the model's ions (t_l, see the module documentation).
+    pub target_occupancy: f64,
+    /// The model's occupancy at the last evaluation.
+    pub occupancy: f64,
+    /// The shift put on its minima, eV (0 for the gauge label).
+    pub shift_ev: f64,
+}
+
+/// A Li label the fit left alone, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UngroundedLabel {
+    /// The structure file's label.
+    pub label: String,
+    /// The refined occupancy of the mobile element.
+    pub refined_occupancy: f64,
+    /// Why it was not fitted.
+    pub reason: String,
+}
+
+/// What the grounding did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroundingReport {
+    /// The settings.
+    pub settings: GroundingSettings,
+    /// The fitted labels (the gauge first).
+    pub labels: Vec<GroundedLabel>,
+    /// The labels left alone.
+    pub ungrounded: Vec<UngroundedLabel>,
+    /// Evaluations of the occupancies.
+    pub iterations: usize,
+    /// Every fitted label within the tolerance.
+    pub converged: bool,
+}
+
+impl GroundingReport {
+    /// One line per fitted label and a status line, for text outputs.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "occupancies grounded at {} K ({} iterations, {}):",
+            self.settings.temperature_k,
+            self.iterations,
+            if self.converged {
+                format!("within {} of the targets", self.settings.tolerance)
+            } else {
+                format!("NOT within {} of the targets", self.settings.tolerance)
+            }
+        );
+        for l in &self.labels {
+            s += &format!(
+                "\n  {}: shift {:+.3} eV, occupancy {:.3} (target {:.3}, refined {:.3})",
+                l.label, l.shift_ev, l.occupancy, l.target_occupancy, l.refined_occupancy
+            );
+        }
+        for u in &self.ungrounded {
+            s += &format!(
+                "\n  {}: not fitted (refined {:.3}): {}",
+                u.label, u.refined_occupancy, u.reason
+            );
+        }
+        s
+    }
+
+    /// The shifts as a site-energy table (label rows, `shift_ev`).
+    pub fn table(&self) -> SiteEnergies {
+        let names: Vec<String> = self.labels.iter().map(|l| l.label.clone()).collect();
+        let shifts: Vec<f64> = self.labels.iter().map(|l| l.shift_ev).collect();
+        shift_table(&names, &shifts)
+    }
+}
+
+/// A label of the structure file with its mobile-element occupancy, counted as the network
+/// counts it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelOccupancy {
+    /// The label.
+    pub label: String,
+    /// The file's sites per cell carrying it.
+    pub file_sites_per_cell: usize,
+    /// The mobile element's occupancy in the file (a label's sites share it).
+    pub refined_occupancy: f64,
+    /// Occupancy of the other cations on the site (0 for a Li-only site).
+    pub cation_occupancy: f64,
+    /// The mobile element's occupancy of the room the other cations leave:
+    /// refined / (1 − cation occupancy).
+    pub occupancy: f64,
+}
+
+/// The mobile element's labels of `structure`, in file order.
+pub fn label_occupancies(structure: &Structure, element: Element) -> Vec<LabelOccupancy> {
+    let mut out: Vec<LabelOccupancy> = Vec::new();
+    for site in &structure.sites {
+        let occ = site.occupancy_of(element);
+        let Some(label) = site.label.as_ref() else {
+            continue;
+        };
+        if occ <= 0.0 {
+            continue;
+        }
+        let cations: f64 = site
+            .species
+            .iter()
+            .filter(|(sp, _)| sp.element != element && !sp.element.is_halogen())
+            .map(|(_, o)| o)
+            .sum();
+        let room = (1.0 - cations).max(occ);
+        match out.iter_mut().find(|l| &l.label == label) {
+            Some(l) => l.file_sites_per_cell += 1,
+            None => out.push(LabelOccupancy {
+                label: label.clone(),
+                file_sites_per_cell: 1,
+                refined_occupancy: occ,
+                cation_occupancy: cations,
+                occupancy: (occ / room).min(1.0),
+            }),
+        }
+    }
+    out
+}
+
+/// What the model did with one fitted label at one evaluation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LabelState {
+    /// Ions per cell on the label's minima.
+    pub ions_per_cell: f64,
+    /// The label's minima per cell.
+    pub sites_per_cell: f64,
+}
+
+/// Fit the shifts of the labels whose refined ions per cell are `refined_ions` (the first is the
+/// gauge and keeps 0) so that `evaluate(shifts)` — the model's ions and sites on those labels,
+/// in the same order — distributes its ions as the refinement does (module documentation).
+/// Returns the shifts, the last evaluation, the evaluations made and whether it converged.
+pub fn fit_shifts<E>(
+    refined_ions: &[f64],
+    settings: &GroundingSettings,
+    mut evaluate: impl FnMut(&[f64]) -> Result<Vec<LabelState>, E>,
+) -> Result<(Vec<f64>, Vec<LabelState>, usize, bool), E> {
+    let n = refined_ions.len();
+    let kt = K_B_EV_PER_K * settings.temperature_k;
+    let total: f64 = refined_ions.iter().sum();
+    let share: Vec<f64> = refined_ions.iter().map(|x| x / total).collect();
+    let mut shifts = vec![0.0; n];
+    let mut damping = vec![1.0; n];
+    let mut last_error = vec![0.0; n];
+    let mut iterations = 0;
+    loop {
+        let state = evaluate(&shifts)?;
+        iterations += 1;
+        let model_total: f64 = state.iter().map(|x| x.ions_per_cell).sum();
+        let error = occupancy_errors(&share, &state);
+        let converged = error.iter().all(|e| e.abs() <= settings.tolerance);
+        if converged || iterations >= settings.max_iterations || model_total <= 0.0 {
+            return Ok((shifts, state, iterations, converged));
+        }
+        // ions on a label the model leaves empty: a floor that keeps the logarithm finite (the
+        // step cap bounds what it does)
+        let floor = 1e-3 * model_total;
+        let reference = state[0].ions_per_cell.max(floor);
+        for l in 1..n {
+            if error[l] * last_error[l] < 0.0 {
+                damping[l] *= 0.5;
+            }
+            last_error[l] = error[l];
+            let step = damping[l]
+                * kt
+                * ((state[l].ions_per_cell.max(floor) / reference).ln()
+                    - (share[l] / share[0]).ln());
+            shifts[l] += step.clamp(-MAX_STEP_EV, MAX_STEP_EV);
+        }
+    }
+}
+
+/// Occupancy minus target per label: the target is the label's refined share of the model's
+/// ions on the fitted labels, over its minima.
+fn occupancy_errors(share: &[f64], state: &[LabelState]) -> Vec<f64> {
+    let model_total: f64 = state.iter().map(|x| x.ions_per_cell).sum();
+    share
+        .iter()
+        .zip(state)
+        .map(|(f, x)| (x.ions_per_cell - f * model_total) / x.sites_per_cell.max(1e-12))
+        .collect()
+}
+
+/// Ground `structure`'s Li labels in the settings' model (module documentation).
+pub fn ground(
+    structure: &Structure,
+    settings: &TransportSettings,
+    grounding: &GroundingSettings,
+) -> Result<GroundingReport, TransportError> {
+    let element = settings.bvse.mobile_ion.element;
+    let labels = label_occupancies(structure, element);
+    let mut ungrounded: Vec<UngroundedLabel> = Vec::new();
+    let not_fitted = |l: &LabelOccupancy, reason: &str| UngroundedLabel {
+        label: l.label.clone(),
+        refined_occupancy: l.refined_occupancy,
+        reason: reason.into(),
+    };
+    let partial = |l: &LabelOccupancy| {
+        l.occupancy >= MIN_TARGET_OCCUPANCY && l.occupancy < super::sublattice::FULL_SITE_OCCUPANCY
+    };
+    if !labels.iter().any(partial) {
+        return Ok(GroundingReport {
+            settings: grounding.clone(),
+            labels: Vec::new(),
+            ungrounded: labels
+                .iter()
+                .map(|l| {
+                    not_fitted(
+                        l,
+                        "every Li site of the file is full: it gives no distribution to fit",
+                    )
+                })
+                .collect(),
+            iterations: 0,
+            converged: true,
+        });
+    }
+    let mut candidates: Vec<&LabelOccupancy> = Vec::new();
+    for l in &labels {
+        if l.occupancy < MIN_TARGET_OCCUPANCY {
+            ungrounded.push(not_fitted(l, "occupancy below the fitted range"));
+        } else if l.cation_occupancy > 0.0 {
+            ungrounded.push(not_fitted(
+                l,
+                "shares its site with a framework cation (its Li are set by the realisation)",
+            ));
+        } else {
+            candidates.push(l);
+        }
+    }
+    // the model's ions and sites on `names` at the grounding temperature, with `shifts` on
+    // them (all zero: the landscape's energies); `None` for a label no minimum carries
+    let mut probe = settings.clone();
+    probe.kmc.temperatures_k = vec![grounding.temperature_k];
+    probe.site_energies = None;
+    let run =
+        |shifts: &[f64], names: &[String]| -> Result<Vec<Option<LabelState>>, TransportError> {
+            let mut s = probe.clone();
+            if shifts.iter().any(|&v| v != 0.0) {
+                s.site_energies = Some(std::sync::Arc::new(shift_table(names, shifts)));
+            }
+            let tr = super::evaluate_model(structure, &s, |_| {})?;
+            let t = tr.kmc.temperatures.first().ok_or_else(|| TransportError {
+                stage: "kmc",
+                interrupted: false,
+                message: "grounding: the kMC returned no temperature".into(),
+            })?;
+            Ok(names
+                .iter()
+                .map(|name| {
+                    t.occupancies
+                        .iter()
+                        .find(|o| &o.label == name && o.sites_per_cell > 0)
+                        .map(|o| LabelState {
+                            ions_per_cell: o.ions_per_cell,
+                            sites_per_cell: o.sites_per_cell as f64,
+                        })
+                })
+                .collect())
+        };
+    let names: Vec<String> = candidates.iter().map(|l| l.label.clone()).collect();
+    let first = run(&vec![0.0; names.len()], &names)?;
+    let mut fitted: Vec<(&LabelOccupancy, LabelState)> = Vec::new();
+    for (l, state) in candidates.iter().zip(&first) {
+        match state {
+            Some(x) => fitted.push((l, *x)),
+            None => ungrounded.push(not_fitted(l, "no minimum of the network carries it")),
+        }
+    }
+    // the gauge: the label with the most of the file's ions
+    let ions = |l: &LabelOccupancy| l.file_sites_per_cell as f64 * l.refined_occupancy;
+    fitted.sort_by(|a, b| ions(b.0).total_cmp(&ions(a.0)));
+    if fitted.len() < 2 || !fitted.iter().any(|(l, _)| partial(l)) {
+        for (l, _) in fitted {
+            ungrounded.push(not_fitted(
+                l,
+                "no partly occupied Li label besides it carries minima: nothing to distribute",
+            ));
+        }
+        return Ok(GroundingReport {
+            settings: grounding.clone(),
+            labels: Vec::new(),
+            ungrounded,
+            iterations: 0,
+            converged: true,
+        });
+    }
+    let names: Vec<String> = fitted.iter().map(|(l, _)| l.label.clone()).collect();
+    let refined: Vec<f64> = fitted.iter().map(|(l, _)| ions(l)).collect();
+    let mut at_zero = Some(fitted.iter().map(|(_, x)| *x).collect::<Vec<_>>());
+    let (shifts, state, iterations, converged) = fit_shifts(&refined, grounding, |sh| {
+        if sh.iter().all(|&v| v == 0.0) {
+            if let Some(x) = at_zero.take() {
+                return Ok(x);
+            }
+        }
+        Ok::<_, TransportError>(
+            run(sh, &names)?
+                .into_iter()
+                .map(|x| {
+                    x.unwrap_or(LabelState {
+                        ions_per_cell: 0.0,
+                        sites_per_cell: 0.0,
+                    })
+                })
+                .collect(),
+        )
+    })?;
+    let total: f64 = refined.iter().sum();
+    let model_total: f64 = state.iter().map(|x| x.ions_per_cell).sum();
+    let labels = fitted
+        .iter()
+        .zip(shifts.iter().zip(&state))
+        .map(|((l, _), (&shift, x))| {
+            let share = ions(l) / total;
+            GroundedLabel {
+                label: l.label.clone(),
+                sites_per_cell: x.sites_per_cell,
+                refined_occupancy: l.occupancy,
+                refined_share: share,
+                target_occupancy: share * model_total / x.sites_per_cell.max(1e-12),
+                occupancy: x.ions_per_cell / x.sites_per_cell.max(1e-12),
+                shift_ev: shift,
+            }
+        })
+        .collect();
+    Ok(GroundingReport {
+        settings: grounding.clone(),
+        labels,
+        ungrounded,
+        iterations,
+        converged,
+    })
+}
+
+/// Label rows with shifts (`shift_ev`), the form the chain puts on its network.
+fn shift_table(names: &[String], shifts: &[f64]) -> SiteEnergies {
+    SiteEnergies {
+        path: "(occupancies grounded in the structure file)".into(),
+        kind: SiteEnergyKind::Shift,
+        rows: names
+            .iter()
+            .zip(shifts)
+            .enumerate()
+            .map(|(i, (name, &v))| SiteEnergyRow {
+                line: i + 1,
+                site: SiteRef::Label(name.clone()),
+                value_ev: v,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(ions: f64, sites: f64) -> LabelState {
+        LabelState {
+            ions_per_cell: ions,
+            sites_per_cell: sites,
+        }
+    }
+
+    /// A dilute, non-interacting lattice gas on two kinds of site: n_l ∝ N_l·exp(−E_l/k_BT).
+    /// The fit must recover the energy difference that reproduces the refined distribution.
+    #[test]
+    fn the_fit_recovers_a_two_level_systems_energy() {
+        // a tolerance far below the dilute occupancies (~0.02), so the fit must find the root
+        let settings = GroundingSettings {
+            tolerance: 1e-12,
+            ..GroundingSettings::default()
+        };
+        let kt = K_B_EV_PER_K * settings.temperature_k;
+        // label 1 lies 0.1 eV above label 0 in the "landscape", the refinement's distribution
+        // says 0.02 eV below: the fit must shift it by −0.12 eV
+        let (n0, n1) = (16.0, 8.0);
+        let landscape = [0.0, 0.1];
+        let truth = [0.0, -0.02];
+        let ions = 0.5; // dilute: 0.5 ions over 24 sites
+        let boltz = |e: [f64; 2]| {
+            let w0 = n0 * (-e[0] / kt).exp();
+            let w1 = n1 * (-e[1] / kt).exp();
+            [ions * w0 / (w0 + w1), ions * w1 / (w0 + w1)]
+        };
+        // the file's counts need not be the model's: twice the ions, the same distribution
+        let refined = boltz(truth).map(|x| 2.0 * x);
+        let (shifts, last, iterations, converged) = fit_shifts::<()>(&refined, &settings, |sh| {
+            let o = boltz([landscape[0] + sh[0], landscape[1] + sh[1]]);
+            Ok(vec![state(o[0], n0), state(o[1], n1)])
+        })
+        .unwrap();
+        assert!(converged);
+        // one step capped at MAX_STEP_EV, one exact step, the check
+        assert_eq!(iterations, 3, "{iterations} iterations");
+        assert_eq!(shifts[0], 0.0);
+        assert!((shifts[1] - (-0.12)).abs() < 1e-9, "{shifts:?}");
+        assert!((last[1].ions_per_cell - refined[1] / 2.0).abs() < 1e-9);
+    }
+
+    /// Interacting Li respond more steeply than the dilute gas (a cooperative switch): the halved
+    /// steps still converge, to the root.
+    #[test]
+    fn a_steep_response_converges_by_halving_the_step() {
+        let settings = GroundingSettings::default();
+        let kt = K_B_EV_PER_K * settings.temperature_k;
+        // occupancy of label 1 a logistic in its shift 20× steeper than the dilute gas's, label 0
+        // takes the rest of a fixed count
+        let (n0, n1, total) = (16.0, 8.0, 6.0);
+        let model = |sh: &[f64]| {
+            let x = -(sh[1] + 0.15) * 20.0 / kt;
+            let o1 = 0.6 / (1.0 + (-x).exp());
+            Ok::<_, ()>(vec![state(total - n1 * o1, n0), state(n1 * o1, n1)])
+        };
+        // refined: label 1 at 0.3 (2.4 ions), label 0 the rest
+        let (shifts, last, _, converged) =
+            fit_shifts(&[total - 2.4, 2.4], &settings, model).unwrap();
+        assert!(converged, "{shifts:?} {last:?}");
+        assert!((last[1].ions_per_cell / n1 - 0.3).abs() <= settings.tolerance);
+        assert!((shifts[1] + 0.15).abs() < 0.01, "{shifts:?}");
+    }
+}
