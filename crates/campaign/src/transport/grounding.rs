@@ -143,11 +143,27 @@ pub struct GroundingReport {
     pub iterations: usize,
     /// Every fitted label within the tolerance.
     pub converged: bool,
+    /// Why nothing was fitted, when the file gives no label to fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl GroundingReport {
     /// One line per fitted label and a status line, for text outputs.
     pub fn summary(&self) -> String {
+        if self.labels.is_empty() {
+            let mut s = format!(
+                "occupancies not grounded: {}",
+                self.note.as_deref().unwrap_or("no Li label to fit")
+            );
+            for u in &self.ungrounded {
+                s += &format!(
+                    "\n  {} (refined {:.3}): {}",
+                    u.label, u.refined_occupancy, u.reason
+                );
+            }
+            return s;
+        }
         let mut s = format!(
             "occupancies grounded at {} K ({} iterations, {}):",
             self.settings.temperature_k,
@@ -311,6 +327,20 @@ pub fn ground(
     let partial = |l: &LabelOccupancy| {
         l.occupancy >= MIN_TARGET_OCCUPANCY && l.occupancy < super::sublattice::FULL_SITE_OCCUPANCY
     };
+    if labels.is_empty() {
+        return Ok(GroundingReport {
+            settings: grounding.clone(),
+            labels: Vec::new(),
+            ungrounded: Vec::new(),
+            iterations: 0,
+            converged: true,
+            note: Some(
+                "the file's Li sites carry no labels (a POSCAR has none): there are no refined \
+                 occupancies to match"
+                    .into(),
+            ),
+        });
+    }
     if !labels.iter().any(partial) {
         return Ok(GroundingReport {
             settings: grounding.clone(),
@@ -326,6 +356,7 @@ pub fn ground(
                 .collect(),
             iterations: 0,
             converged: true,
+            note: None,
         });
     }
     let mut candidates: Vec<&LabelOccupancy> = Vec::new();
@@ -396,6 +427,7 @@ pub fn ground(
             ungrounded,
             iterations: 0,
             converged: true,
+            note: None,
         });
     }
     let names: Vec<String> = fitted.iter().map(|(l, _)| l.label.clone()).collect();
@@ -443,6 +475,7 @@ pub fn ground(
         ungrounded,
         iterations,
         converged,
+        note: None,
     })
 }
 
