@@ -6,6 +6,17 @@ use std::process::Command;
 const SPINEL: &str = "structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif";
 const MONOCLINIC: &str = "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif";
 
+/// The occupancy of `label` at the first temperature of a `halo kmc --json` output.
+fn occupancy(v: &serde_json::Value, label: &str) -> f64 {
+    v["temperatures"][0]["occupancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["label"] == label)
+        .and_then(|o| o["occupancy"].as_f64())
+        .unwrap()
+}
+
 /// Short statistics on a coarse grid and a small supercell.
 fn quick(cmd: &mut Command) -> &mut Command {
     short_statistics(cmd).args(["--resolution", "0.3", "--min-ions", "32"])
@@ -658,15 +669,6 @@ fn the_force_field_relaxes_a_monoclinic_chloride_that_the_valence_sums_cannot() 
 fn site_energies_from_another_model_reorder_the_spinel_sites() {
     let cif = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
     let file = "scripts/reference/mlip/results/Li2Sc2-3Cl4_chgnet_site_energies.csv";
-    let occupancy = |v: &serde_json::Value, label: &str| {
-        v["temperatures"][0]["occupancies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["label"] == label)
-            .and_then(|o| o["occupancy"].as_f64())
-            .unwrap()
-    };
     let run = |extra: &[&str]| {
         json_ok(
             quick(halo().args(["kmc", cif, "--json", "--temperatures-k", "300,400"])).args(extra),
@@ -834,15 +836,6 @@ fn grounding_puts_the_refined_occupancies_on_the_spinel() {
         json_ok(
             quick(halo().args(["kmc", file, "--json", "--temperatures-k", "300,400"])).args(extra),
         )
-    };
-    let occupancy = |v: &serde_json::Value, label: &str| {
-        v["temperatures"][0]["occupancies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["label"] == label)
-            .and_then(|o| o["occupancy"].as_f64())
-            .unwrap()
     };
     let bvse = run(cif, &[]);
     let grounded = run(cif, &["--ground-occupancies"]);
