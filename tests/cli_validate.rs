@@ -355,6 +355,50 @@ fn validate_puts_another_models_energies_on_the_structures_it_lists() {
     );
 }
 
+/// `--ground-occupancies` reaches every run of a validation: the spinel's fitted shifts are in
+/// the JSON and the report says those labels' occupancies are an input; with `--energies` for the
+/// same structure the row fails naming both (they would set the same energies).
+#[test]
+fn validate_grounds_the_occupancies_and_says_they_are_an_input() {
+    let d = tempfile::tempdir().unwrap();
+    let cif = structure("Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif");
+    let (o, out) = validate_one_row(
+        d.path(),
+        ("spinel", &cif, "Li2Sc2/3Cl4", 1.5e-3),
+        &["--ground-occupancies"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let g = &json["structures"][0]["grounding"];
+    assert_eq!(g["converged"], true, "{g}");
+    let li2 = g["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == "Li2")
+        .unwrap();
+    assert!(li2["shift_ev"].as_f64().unwrap() < -0.05, "{li2}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Occupancies grounded"), "{report}");
+    assert!(report.contains("| Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif | Li2 |"));
+
+    let table = root().join("scripts/reference/mlip/results/chgnet_energies.csv");
+    let d2 = tempfile::tempdir().unwrap();
+    let (_, out) = validate_one_row(
+        d2.path(),
+        ("spinel", &cif, "Li2Sc2/3Cl4", 1.5e-3),
+        &[
+            "--ground-occupancies",
+            "--energies",
+            table.to_str().unwrap(),
+        ],
+    );
+    let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    assert!(csv.contains("give one"), "{csv}");
+}
+
 #[test]
 fn kmc_defaults_to_the_calibrated_attempt_frequency_and_says_so() {
     let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");

@@ -82,6 +82,7 @@ struct FileRun {
     sublattice: Option<LiSublattice>,
     warnings: Vec<String>,
     external_energies: Option<String>,
+    grounding: Option<crate::transport::grounding::GroundingReport>,
 }
 
 fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -> FileRun {
@@ -95,6 +96,7 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
         sublattice: None,
         warnings: Vec::new(),
         external_energies: None,
+        grounding: None,
     };
     let loaded = match halo_io::read_structure(path) {
         Ok(l) => l,
@@ -140,6 +142,9 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
     let tr = crate::transport::evaluate(&structure, &settings, |_| {}).map_err(|e| e.to_string());
     if let Some(e) = external {
         run.external_energies = Some(e.describe(tr.as_ref().ok()));
+    }
+    if let Ok(t) = &tr {
+        run.grounding = t.grounding.clone();
     }
     run.result = tr.and_then(|tr| prediction(&tr));
     run
@@ -215,6 +220,7 @@ pub(super) fn evaluate_all(
             li_sublattice: None,
             warnings: Vec::new(),
             external_energies: None,
+            grounding: None,
         })
         .collect();
     for (&(f, k), run) in jobs.iter().zip(results) {
@@ -226,6 +232,7 @@ pub(super) fn evaluate_all(
             s.result = run.result;
             s.warnings = run.warnings;
             s.external_energies = run.external_energies;
+            s.grounding = run.grounding;
         } else {
             let (sigma, ea, error) = match run.result {
                 Ok(p) => (Some(p.sigma_300k_s_per_cm), Some(p.ea_ev), None),

@@ -121,6 +121,10 @@ pub struct StructureOutcome {
     /// The other model's energies its runs used (`--energies`): `site energies F; hop barriers G`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_energies: Option<String>,
+    /// What `--ground-occupancies` fitted on the unperturbed structure
+    /// (`transport::grounding`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<crate::transport::grounding::GroundingReport>,
 }
 
 /// A refined Li site of a structure.

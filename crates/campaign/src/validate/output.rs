@@ -426,6 +426,46 @@ fn occupancy_section(s: &mut String, r: &ValidationReport) {
             );
         }
     }
+    grounding_section(s, r);
+}
+
+/// The shifts `--ground-occupancies` fitted: those labels' occupancies are an input of the run.
+fn grounding_section(s: &mut String, r: &ValidationReport) {
+    let grounded: Vec<_> = r
+        .structures
+        .iter()
+        .filter_map(|x| x.grounding.as_ref().map(|g| (x, g)))
+        .filter(|(_, g)| !g.labels.is_empty())
+        .collect();
+    if grounded.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nOccupancies grounded (`--ground-occupancies`, docs/physics.md §9.15): the labels below \
+         had their energies fitted to the refined occupancies, so their rows above are an input \
+         of the run, not a test of it.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| structure | label | shift (eV) | occupancy | share-matched target | refined | converged |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    for (x, g) in grounded {
+        for l in &g.labels {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:+.3} | {:.3} | {:.3} | {:.3} | {} |",
+                x.file.rsplit('/').next().unwrap_or(&x.file),
+                l.label,
+                l.shift_ev,
+                l.occupancy,
+                l.target_occupancy,
+                l.refined_occupancy,
+                if g.converged { "yes" } else { "no" }
+            );
+        }
+    }
 }
 
 /// How far coordinate noise moves the predictions.
