@@ -842,7 +842,8 @@ fn grounding_puts_the_refined_occupancies_on_the_spinel() {
     let g = &grounded["grounding"];
     assert_eq!(g["converged"], true, "{g}");
     let labels = g["labels"].as_array().unwrap();
-    // 16c holds most of the file's Li: the gauge; 8a is fitted; 48f has no minimum here
+    // 16c holds most of the file's Li: the gauge; 8a is fitted; 48f (0.028) is below the fitted
+    // range; the 16d Li are framework Li in the averaged model
     assert_eq!(labels[0]["label"], "Li1");
     assert_eq!(labels[0]["shift_ev"], 0.0);
     let a = labels.iter().find(|l| l["label"] == "Li2").unwrap();
@@ -857,7 +858,7 @@ fn grounding_puts_the_refined_occupancies_on_the_spinel() {
             .unwrap()
             .to_string()
     };
-    assert!(why("Li0").contains("no minimum"), "{g}");
+    assert!(why("Li0").contains("below the fitted range"), "{g}");
     assert!(why("Li3").contains("framework cation"), "{g}");
     // the file's 8a:16c ratio of ions (1.13 : 3.49 per cell) at 300 K, where BVSE had 8a empty
     let (a0, a1, c1) = (
@@ -898,10 +899,11 @@ fn grounding_puts_the_refined_occupancies_on_the_spinel() {
     );
 }
 
-/// The explicit model grounds the spinel too (every Li of the composition mobile, 16d realised):
-/// 8a and the 48f path position are fitted against 16c, and 8a comes down by about as much as
-/// CHGNet's 8a–16c energy asks of the landscape (§9.13: BVSE puts 8a 0.13 eV above 16c, CHGNet
-/// 0.05 below, a shift of −0.18 eV; docs/physics.md §9.15).
+/// The explicit model grounds the spinel too, all its counts: every Li of the composition is
+/// mobile and the 16d Li (shared with Sc) are a label of their own, full in the refinement, so
+/// the fit keeps them on 16d, and 8a comes down against 16c by about as much as CHGNet's 8a–16c
+/// energy asks of the landscape (§9.13: BVSE puts 8a 0.13–0.17 eV above 16c, CHGNet 0.05 below;
+/// docs/physics.md §9.15).
 #[test]
 fn the_explicit_model_grounds_the_spinels_8a_where_chgnet_puts_it() {
     let cif = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
@@ -936,14 +938,13 @@ fn the_explicit_model_grounds_the_spinels_8a_where_chgnet_puts_it() {
         .iter()
         .map(|l| l["label"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Li1", "Li0", "Li2"], "{g}");
-    let shift = labels[2]["shift_ev"].as_f64().unwrap();
+    assert_eq!(names, ["Li1", "Li2", "Li3"], "{g}");
+    let shift = labels[1]["shift_ev"].as_f64().unwrap();
     assert!((-0.25..=-0.10).contains(&shift), "8a shift {shift}");
-    let occupied = labels[2]["occupancy"].as_f64().unwrap();
+    let occupied = labels[1]["occupancy"].as_f64().unwrap();
     assert!(occupied > 0.1, "8a {occupied}");
-    let li3 = g["ungrounded"].as_array().unwrap();
-    assert!(li3[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("framework cation"));
+    // the 16d Li stay on 16d, as refined (ungrounded, a fifth of them leave for 16c)
+    assert_eq!(labels[2]["target_occupancy"], 1.0);
+    assert!(labels[2]["occupancy"].as_f64().unwrap() > 0.97, "{g}");
+    assert_eq!(g["ungrounded"][0]["label"], "Li0");
 }
