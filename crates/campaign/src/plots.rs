@@ -45,8 +45,9 @@ impl ArrheniusFitLine {
     /// σ(T) of the fit, σT = A·exp(−Ea/k_BT) through σ(300 K):
     /// σ(T) = σ300 · (300/T) · exp(−Ea/k_B · (1/T − 1/300)).
     fn sigma(&self, sigma_300k: f64, ea_ev: f64, t_k: f64) -> f64 {
-        const K_B_EV: f64 = 8.617333262e-5;
-        sigma_300k * (300.0 / t_k) * (-(ea_ev / K_B_EV) * (1.0 / t_k - 1.0 / 300.0)).exp()
+        sigma_300k
+            * (300.0 / t_k)
+            * (-(ea_ev / halo_core::K_B_EV_PER_K) * (1.0 / t_k - 1.0 / 300.0)).exp()
     }
 
     /// The ±1 SE envelope at `t_k`: the extremes over σ300 ± SE and Ea ± SE.

@@ -7,8 +7,8 @@
 //! non-interacting Li, n_l / n_m = (N_l / N_m)·exp(−(E_l − E_m)/k_BT) at the dilute end and, in
 //! general, by the lattice gas's statistics. BVSE gets those relative energies wrong by 0.1–0.2 eV
 //! exactly there (§9.4: the seed spinels' 8a empty), while the occupancies need them to about
-//! k_BT. Grounding inverts the model's own statistics: one energy shift per partly occupied Li
-//! label, fitted so that the kMC's equilibrium occupancies at the refinement temperature
+//! k_BT. Grounding inverts the model's own statistics: one energy shift per Li label of the file,
+//! fitted so that the kMC's equilibrium occupancies at the refinement temperature
 //! distribute the ions over those labels as the file does. It uses the structure file only (no
 //! conductivity), the shifts are reported, and every hop keeps its E_KRA (the shifts go on the
 //! network as a `shift_ev` site-energy table, [`super::site_energies::apply`]).
@@ -22,8 +22,7 @@
 //! distribution to fit (docs/physics.md §9.12) and runs unchanged. The file's ion count on the
 //! labels need not be the model's (a split position without a minimum, Li on minima the file
 //! does not list), so the fit matches their *shares*: f_l = N_l·o_l / Σ_m N_m·o_m (N_l the
-//! file's sites per cell, o_l the refined
-//! occupancy), with share-matched targets t_l = f_l·n_g / M_l (n_g: the model's ions on the
+//! file's sites per cell, o_l the refined occupancy), with share-matched targets t_l = f_l·n_g / M_l (n_g: the model's ions on the
 //! fitted labels, M_l the label's minima per cell; a label whose share asks more than full is
 //! full and the others share the rest, [`targets`]). The label with the largest share keeps its
 //! landscape energy (the gauge; a partly occupied one: a full label's occupancy barely answers its
@@ -34,19 +33,17 @@
 //! of label l changes sign, for the steeper, cooperative response of interacting Li; |Δδ_l| ≤
 //! [`MAX_STEP_EV`]. The fit stops when every label's occupancy is within the tolerance of its
 //! target, or at the iteration cap, and says which. Labels below the range or without minima are
-//! listed with the reason and keep their landscape energies; so do minima the file does not list (the shares say nothing about them).
+//! listed with the reason and keep their landscape energies; so do minima the file does not list
+//! (the shares say nothing about them).
 //!
 //! Each evaluation of the occupancies is the model's own chain at the one temperature (its seeds:
 //! common random numbers from iteration to iteration), so the shifts belong to the model that
 //! runs (the averaged and the explicit model need different ones).
 
 use super::{TransportError, TransportSettings};
-use halo_core::{Element, Structure};
+use halo_core::{Element, Structure, K_B_EV_PER_K};
 use halo_io::site_energies::{SiteEnergies, SiteEnergyKind, SiteEnergyRow, SiteRef};
 use serde::{Deserialize, Serialize};
-
-/// Boltzmann constant, eV/K.
-const K_B_EV_PER_K: f64 = 8.617_333_262e-5;
 
 /// Smallest refined occupancy a label is fitted to. Below it a refined Li occupancy is of the
 /// size of its esd, and such labels are mostly split positions on a path (the spinels' 48f, 0.008–
@@ -118,6 +115,9 @@ pub struct GroundedLabel {
     /// The refined occupancy of the sites Li can hold (Li / (1 − other cations) on a mixed
     /// site).
     pub refined_occupancy: f64,
+    /// The Li occupancy as the file gives it (differs from `refined_occupancy` on a site shared
+    /// with a framework cation).
+    pub file_occupancy: f64,
     /// Its share of the file's ions on the fitted labels.
     pub refined_share: f64,
     /// The occupancy that share asks of the model's ions (t_l, see the module documentation).
@@ -184,9 +184,17 @@ impl GroundingReport {
             }
         );
         for l in &self.labels {
+            let refined = if (l.file_occupancy - l.refined_occupancy).abs() > 1e-9 {
+                format!(
+                    "refined {:.3} of the sites left to Li, {:.3} in the file",
+                    l.refined_occupancy, l.file_occupancy
+                )
+            } else {
+                format!("refined {:.3}", l.refined_occupancy)
+            };
             s += &format!(
-                "\n  {}: shift {:+.3} eV, occupancy {:.3} (target {:.3}, refined {:.3})",
-                l.label, l.shift_ev, l.occupancy, l.target_occupancy, l.refined_occupancy
+                "\n  {}: shift {:+.3} eV, occupancy {:.3} (target {:.3}, {refined})",
+                l.label, l.shift_ev, l.occupancy, l.target_occupancy
             );
         }
         for u in &self.ungrounded {
@@ -528,6 +536,7 @@ pub fn ground(
                 label: l.label.clone(),
                 sites_per_cell: x.sites_per_cell,
                 refined_occupancy: l.occupancy,
+                file_occupancy: l.refined_occupancy,
                 refined_share: share,
                 target_occupancy: t,
                 occupancy: x.ions_per_cell / x.sites_per_cell.max(1e-12),

@@ -128,7 +128,8 @@ impl LiSublattice {
                 .filter(|o| !labels.contains(&o.label.as_str()))
                 .map(|o| o.ions_per_cell)
                 .sum();
-            self.interstitial_share = Some(elsewhere / total);
+            // a sum of time averages: clamp its round-off at zero (no "-0.0 %")
+            self.interstitial_share = Some((elsewhere / total).max(0.0));
             self.interstitial_share_temperature_k = Some(temperature_k);
         }
         self

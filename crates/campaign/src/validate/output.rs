@@ -455,13 +455,21 @@ fn grounding_section(s: &mut String, r: &ValidationReport) {
         for l in &g.labels {
             let _ = writeln!(
                 s,
-                "| {} | {} | {:+.3} | {:.3} | {:.3} | {:.3} | {} |",
+                "| {} | {} | {:+.3} | {:.3} | {:.3} | {} | {} |",
                 x.file.rsplit('/').next().unwrap_or(&x.file),
                 l.label,
                 l.shift_ev,
                 l.occupancy,
                 l.target_occupancy,
-                l.refined_occupancy,
+                if (l.file_occupancy - l.refined_occupancy).abs() > 1e-9 {
+                    // a site shared with a framework cation: of the sites left to Li
+                    format!(
+                        "{:.3} ({:.3} in the file)",
+                        l.refined_occupancy, l.file_occupancy
+                    )
+                } else {
+                    format!("{:.3}", l.refined_occupancy)
+                },
                 if g.converged { "yes" } else { "no" }
             );
         }
