@@ -46,9 +46,9 @@ pub struct Args {
 /// defaults for both: `halo_campaign::transport::ModelOptions`).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
-    /// Fit the energies of the partly occupied Li sites (one shift per label) so that the
-    /// model's equilibrium occupancies at the refinement temperature distribute the Li over them
-    /// as the structure file does; uses the file only, no conductivity (docs/physics.md §9.15).
+    /// Where the structure file has partly occupied Li sites: fit the Li sites' energies (one
+    /// shift per label) so that the model's equilibrium occupancies at the refinement temperature
+    /// distribute the Li over them as the file does; uses the file only, no conductivity (docs/physics.md §9.15).
     /// Not with --site-energies.
     #[arg(long)]
     pub ground_occupancies: bool,

@@ -116,7 +116,7 @@ pub struct TransportSettings {
     /// energies ([`site_energies::apply_hop_barriers`]; `halo kmc --hop-barriers`). `None`: the
     /// landscape's own.
     pub hop_barriers: Option<std::sync::Arc<halo_io::site_energies::HopBarriers>>,
-    /// Fit the partly occupied Li labels' energies to the file's occupancies before the run
+    /// Fit the Li labels' energies to the file's occupancies before the run
     /// ([`grounding`]; `halo kmc --ground-occupancies`). `None`: the landscape's (or the file's).
     pub grounding: Option<grounding::GroundingSettings>,
     /// A stop request (SIGTERM/SIGINT): the kMC is abandoned within
@@ -224,8 +224,8 @@ pub(crate) fn kmc_error(e: halo_kmc::KmcError) -> TransportError {
 /// `"graph"` and `"kmc"` as each stage finishes (progress bars; the explicit model reports each
 /// stage once, after its first realisation's landscape and graph and after the last kMC).
 ///
-/// With `settings.grounding` the partly occupied Li labels' energies are first fitted to the
-/// file's occupancies ([`grounding`]) and the run uses them as its site-energy table; a
+/// With `settings.grounding` the Li labels' energies are first fitted to the file's
+/// occupancies ([`grounding`]) and the run uses them as its site-energy table; a
 /// site-energy file as well is refused (both would set the labels' energies).
 pub fn evaluate(
     structure: &Structure,
