@@ -3,6 +3,7 @@
 //! framework) → exact percolation thresholds and Li-site graph → kMC network without the minima
 //! that sit on framework-cation sites → single-particle kMC with hard blocking → Arrhenius fit.
 
+use super::cache::NetworkCache;
 use super::{
     fail, kmc_error, ConductivityModel, LiSublattice, Transport, TransportError, TransportSettings,
 };
@@ -41,10 +42,25 @@ pub fn network(
     Ok((percolation, net, dropped))
 }
 
-/// Run the averaged chain on `structure` (see the module documentation).
+/// What the averaged chain builds from the structure and settings alone, kept in the call's
+/// [`NetworkCache`].
+struct Base {
+    /// The structure with its anions relaxed (`settings.relax_anions`).
+    relaxed: Option<Structure>,
+    relaxation: Option<halo_bvse::relax::RelaxReport>,
+    percolation: PercolationResult,
+    net: HopNetwork,
+    dropped: usize,
+    /// Wall time of the relaxation, landscape, graph and network, s.
+    build_s: f64,
+}
+
+/// Run the averaged chain on `structure` (see the module documentation); the landscape and
+/// network are taken from `cache` when an earlier evaluation of the same call built them.
 pub fn evaluate(
     structure: &Structure,
     settings: &TransportSettings,
+    cache: &NetworkCache,
     mut on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
     let element: Element = settings.bvse.mobile_ion.element;
@@ -64,29 +80,50 @@ pub fn evaluate(
             ),
         });
     }
+    // the landscape, graph and network depend on the structure and settings alone: built once
+    // per call of `super::evaluate` (grounding runs the chain once per iteration)
+    let mut bvse_reported = false;
+    let base = cache.get_or_build("averaged", || -> Result<Base, TransportError> {
+        let t0 = Instant::now();
+        let mut relaxed = None;
+        let mut relaxation = None;
+        if settings.relax_anions {
+            let (s, report) = halo_bvse::relax::relax_anions(
+                structure,
+                element,
+                &halo_bvse::relax::RelaxParams {
+                    energy: settings.relax_energy,
+                    ..halo_bvse::relax::RelaxParams::default()
+                },
+            )
+            .map_err(|e| fail("bvse")(e.to_string()))?;
+            relaxed = Some(s);
+            relaxation = Some(report);
+        }
+        let (percolation, net, dropped) =
+            network(relaxed.as_ref().unwrap_or(structure), settings, |stage| {
+                bvse_reported = true;
+                on_stage(stage)
+            })?;
+        Ok(Base {
+            relaxed,
+            relaxation,
+            percolation,
+            net,
+            dropped,
+            build_s: t0.elapsed().as_secs_f64(),
+        })
+    })?;
+    if !bvse_reported {
+        on_stage("bvse");
+    }
     let t0 = Instant::now();
-    let relaxed;
-    let mut relaxation = None;
-    let structure = if settings.relax_anions {
-        let (s, report) = halo_bvse::relax::relax_anions(
-            structure,
-            element,
-            &halo_bvse::relax::RelaxParams {
-                energy: settings.relax_energy,
-                ..halo_bvse::relax::RelaxParams::default()
-            },
-        )
-        .map_err(|e| fail("bvse")(e.to_string()))?;
-        relaxed = s;
-        relaxation = Some(report);
-        &relaxed
-    } else {
-        structure
-    };
-    let (percolation, mut net, dropped) = network(structure, settings, &mut on_stage)?;
+    let structure = base.relaxed.as_ref().unwrap_or(structure);
+    let mut net = base.net.clone();
     let (site_energies, hop_barriers) =
         super::site_energies::apply_files(&mut net, structure, settings)?;
-    let landscape_graph_s = t0.elapsed().as_secs_f64();
+    // the landscape's build time, whether it was built in this call or kept from an earlier one
+    let landscape_graph_s = base.build_s + t0.elapsed().as_secs_f64();
     on_stage("graph");
     let t1 = Instant::now();
     let mut kp = settings.kmc.clone();
@@ -111,12 +148,12 @@ pub fn evaluate(
         mobile_per_cell_used: per_cell,
         network_sites: net.sites.len(),
         network_hops: net.hops.len(),
-        framework_minima_dropped: dropped,
+        framework_minima_dropped: base.dropped,
         stations_contracted: 0,
-        percolation,
+        percolation: base.percolation.clone(),
         kmc,
         ensemble: None,
-        relaxation,
+        relaxation: base.relaxation.clone(),
         site_energies,
         hop_barriers,
         grounding: None,

@@ -23,6 +23,7 @@
 //! further realisations are independent kMC runs. Realisations are added until the stopping rule
 //! of [`super::ensemble`] is met.
 
+use super::cache::NetworkCache;
 use super::ensemble::{combine, Ensemble, RealisationSummary};
 use super::{
     fail, kmc_error, ConductivityModel, LiSublattice, Transport, TransportError, TransportSettings,
@@ -36,17 +37,31 @@ use halo_enumerate::disorder::{
 use halo_kmc::stations::{contract_stations, StationOptions};
 use halo_kmc::{HopNetwork, KmcResult, MobileIonCount, MobileIons, NetCoupling};
 use halo_percolation::PercolationResult;
+use std::sync::Arc;
 use std::time::Instant;
+
+/// What one realisation's chain builds before the site-energy table — its configuration,
+/// landscape graph and full kMC network (inert hops dropped, no station contracted) — kept in the
+/// call's [`NetworkCache`] under the realisation's seed and supercell rule.
+struct Base {
+    realisation: DisorderRealisation,
+    percolation: PercolationResult,
+    full: HopNetwork,
+    /// Wall time of the configuration, landscape, graph and network, s.
+    build_s: f64,
+}
 
 /// One realisation's configuration, landscape graph and kMC network.
 #[derive(Clone)]
 struct Prepared {
-    realisation: DisorderRealisation,
-    percolation: PercolationResult,
+    base: Arc<Base>,
     network: HopNetwork,
     stations: usize,
     site_energies: Option<super::site_energies::SiteEnergyReport>,
     hop_barriers: Option<super::site_energies::HopBarrierReport>,
+    /// Wall time of the landscape and network (the base's build time, whether built now or
+    /// kept from an earlier evaluation, plus the site energies and stations), s.
+    prepare_s: f64,
 }
 
 /// The supercell rule of the realisations (see the module documentation). A disordered
@@ -90,6 +105,7 @@ pub(crate) fn realisation_options(
 /// the same realisation seed again in a supercell as wide as the kMC requires
 /// ([`halo_kmc::supercell::required_width_ang`]). `opts` keeps the wider rule for the
 /// realisations that follow, so the landscape is computed twice at most once per structure.
+#[allow(clippy::too_many_arguments)]
 fn prepare_realisation(
     structure: &Structure,
     settings: &TransportSettings,
@@ -98,14 +114,16 @@ fn prepare_realisation(
     seed: u64,
     opts: &mut DisorderOptions,
     disordered: bool,
+    cache: &NetworkCache,
 ) -> Result<Prepared, TransportError> {
-    let p = prepare(structure, settings, element, keep_labels, seed, opts)?;
+    let p = prepare(structure, settings, element, keep_labels, seed, opts, cache)?;
     if !disordered {
         return Ok(p);
     }
     let need =
         halo_kmc::supercell::required_width_ang(&p.network, settings.kmc.interaction_range_ang());
     let narrowest = p
+        .base
         .realisation
         .structure
         .lattice
@@ -117,7 +135,9 @@ fn prepare_realisation(
         return Ok(p);
     }
     opts.min_width_ang = need;
-    prepare(structure, settings, element, keep_labels, seed, opts)
+    let mut wide = prepare(structure, settings, element, keep_labels, seed, opts, cache)?;
+    wide.prepare_s += p.prepare_s;
+    Ok(wide)
 }
 
 fn prepare(
@@ -127,22 +147,35 @@ fn prepare(
     keep_labels: &[String],
     seed: u64,
     opts: &DisorderOptions,
+    cache: &NetworkCache,
 ) -> Result<Prepared, TransportError> {
     let ens = &settings.ensemble;
-    let realisation = realise_disorder(structure, element, opts, seed)
-        .map_err(|e| fail("bvse")(e.to_string()))?;
-    let bp = BvseParams {
-        mixed_site_mobile: MixedSiteMobile::Remove,
-        ..settings.bvse.clone()
-    };
-    let land = halo_bvse::landscape(&realisation.structure, &bp)
-        .map_err(|e| fail("bvse")(e.to_string()))?;
-    let percolation = halo_percolation::analyze(&land, &settings.percolation)
-        .map_err(|e| fail("graph")(e.to_string()))?;
-    drop(land);
-    let mut full = HopNetwork::from_site_graph(&percolation.site_graph, &[])
-        .map_err(|e| fail("graph")(e.to_string()))?;
-    drop_inert_hops(&mut full);
+    let t0 = Instant::now();
+    let key = format!("explicit: seed {seed}, {opts:?}");
+    let base = cache.get_or_build(&key, || -> Result<Base, TransportError> {
+        let realisation = realise_disorder(structure, element, opts, seed)
+            .map_err(|e| fail("bvse")(e.to_string()))?;
+        let bp = BvseParams {
+            mixed_site_mobile: MixedSiteMobile::Remove,
+            ..settings.bvse.clone()
+        };
+        let land = halo_bvse::landscape(&realisation.structure, &bp)
+            .map_err(|e| fail("bvse")(e.to_string()))?;
+        let percolation = halo_percolation::analyze(&land, &settings.percolation)
+            .map_err(|e| fail("graph")(e.to_string()))?;
+        drop(land);
+        let mut full = HopNetwork::from_site_graph(&percolation.site_graph, &[])
+            .map_err(|e| fail("graph")(e.to_string()))?;
+        drop_inert_hops(&mut full);
+        Ok(Base {
+            realisation,
+            percolation,
+            full,
+            build_s: t0.elapsed().as_secs_f64(),
+        })
+    })?;
+    let t1 = Instant::now();
+    let mut full = base.full.clone();
     let (site_energies, hop_barriers) =
         super::site_energies::apply_files(&mut full, structure, settings)?;
     let sc = contract_stations(
@@ -156,15 +189,16 @@ fn prepare(
     .map_err(|e| fail("graph")(e.to_string()))?;
     let mut network = sc.network;
     if settings.anion_saturation_ev > 0.0 {
-        add_anion_saturation(&mut network, &realisation.structure, settings)?;
+        add_anion_saturation(&mut network, &base.realisation.structure, settings)?;
     }
+    let prepare_s = base.build_s + t1.elapsed().as_secs_f64();
     Ok(Prepared {
-        realisation,
-        percolation,
+        base,
         stations: sc.contracted.len(),
         network,
         site_energies,
         hop_barriers,
+        prepare_s,
     })
 }
 
@@ -254,10 +288,13 @@ fn mobile_labels(structure: &Structure, element: Element) -> Vec<String> {
     out
 }
 
-/// Run the explicit chain on `structure` (see the module documentation).
+/// Run the explicit chain on `structure` (see the module documentation); each realisation's
+/// configuration, landscape and network are taken from `cache` when an earlier evaluation of the
+/// same call built them (its seeds give the same realisations).
 pub fn evaluate(
     structure: &Structure,
     settings: &TransportSettings,
+    cache: &NetworkCache,
     mut on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
     let ens = &settings.ensemble;
@@ -283,12 +320,11 @@ pub fn evaluate(
     let mut rel = f64::INFINITY;
     for k in 0..ens.max_realisations {
         let seed = realisation_seed(settings.kmc.seed, k as u64);
-        let t0 = Instant::now();
         // an ordered structure has one configuration: the first realisation's landscape and
         // network are reused
         let fresh = if disordered || first.is_none() {
             Some(prepare_realisation(
-                structure, settings, element, &keep, seed, &mut opts, disordered,
+                structure, settings, element, &keep, seed, &mut opts, disordered, cache,
             )?)
         } else {
             None
@@ -297,28 +333,31 @@ pub fn evaluate(
             .as_ref()
             .or(first.as_ref())
             .expect("a fresh or the first realisation");
-        landscape_graph_s += t0.elapsed().as_secs_f64();
+        if let Some(p) = &fresh {
+            landscape_graph_s += p.prepare_s;
+        }
         if k == 0 {
             on_stage("bvse");
             on_stage("graph");
         }
-        let n_cells: usize = prep.realisation.scale.iter().product();
+        let n_cells: usize = prep.base.realisation.scale.iter().product();
         let n_mobile = match settings.mobile_per_cell {
             Some(m) => (m * n_cells as f64).round() as usize,
-            None => prep.realisation.mobile_count,
+            None => prep.base.realisation.mobile_count,
         };
         if n_mobile == 0 {
             return Err(fail("kmc")(format!(
                 "no mobile {}: realisation {k} (supercell {:?}) is neutral without any \
                  (composition: {:.3} per cell)",
-                mobile.element, prep.realisation.scale, mobile.total_per_cell
+                mobile.element, prep.base.realisation.scale, mobile.total_per_cell
             )));
         }
         let t1 = Instant::now();
         let mut kp = settings.kmc.clone();
         kp.seed = seed;
         kp.mobile_ions = MobileIons::PerCell(n_mobile as f64);
-        if disordered && prep.realisation.mobile_count_composition + 1e-9 >= opts.min_mobile as f64
+        if disordered
+            && prep.base.realisation.mobile_count_composition + 1e-9 >= opts.min_mobile as f64
         {
             // the realisation was sized to hold `min_ions` on average; its own count (the
             // rounding of the framework) is accepted instead of doubling the cell for one ion
@@ -336,13 +375,13 @@ pub fn evaluate(
         summaries.push(RealisationSummary {
             index: k,
             seed,
-            scale: prep.realisation.scale,
+            scale: prep.base.realisation.scale,
             mobile_count: n_mobile,
-            mobile_count_composition: prep.realisation.mobile_count_composition,
+            mobile_count_composition: prep.base.realisation.mobile_count_composition,
             network_sites: prep.network.sites.len(),
             network_hops: prep.network.hops.len(),
             stations_contracted: prep.stations,
-            e_3d_ev: prep.percolation.thresholds.e_3d_ev,
+            e_3d_ev: prep.base.percolation.thresholds.e_3d_ev,
             sigma_ref_s_per_cm: reference.sigma_s_per_cm,
             sigma_ref_se_s_per_cm: reference.sigma_se_s_per_cm,
             ea_ev: r.arrhenius.as_ref().map(|f| f.ea_ev),
@@ -378,7 +417,7 @@ pub fn evaluate(
         network_hops: first.network.hops.len(),
         framework_minima_dropped: 0,
         stations_contracted: first.stations,
-        percolation: first.percolation,
+        percolation: first.base.percolation.clone(),
         kmc,
         ensemble: Some(Ensemble {
             disordered,
@@ -451,8 +490,10 @@ mod tests {
             let elt = settings.bvse.mobile_ion.element;
             let keep = mobile_labels(&s, elt);
             let mut o = realisation_options(&settings, &s, false).unwrap();
-            let p = prepare_realisation(&s, &settings, elt, &keep, 1, &mut o, false).unwrap();
-            let t = evaluate(&s, &settings, |_| {}).unwrap();
+            let cache = NetworkCache::default();
+            let p =
+                prepare_realisation(&s, &settings, elt, &keep, 1, &mut o, false, &cache).unwrap();
+            let t = evaluate(&s, &settings, &NetworkCache::default(), |_| {}).unwrap();
             (p.network, t.kmc.arrhenius.unwrap().sigma_300k_s_per_cm, cal)
         };
         let (net0, sigma0, cal0) = run(None);

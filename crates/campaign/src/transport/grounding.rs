@@ -38,8 +38,11 @@
 //!
 //! Each evaluation of the occupancies is the model's own chain at the one temperature (its seeds:
 //! common random numbers from iteration to iteration), so the shifts belong to the model that
-//! runs (the averaged and the explicit model need different ones).
+//! runs (the averaged and the explicit model need different ones). The landscapes and networks
+//! are built once, at the first evaluation, and kept for the others and for the run that follows
+//! ([`super::cache`]): only the site-energy table and the kMC change between them.
 
+use super::cache::NetworkCache;
 use super::{TransportError, TransportSettings};
 use halo_core::{Element, Structure, K_B_EV_PER_K};
 use halo_io::site_energies::{SiteEnergies, SiteEnergyKind, SiteEnergyRow, SiteRef};
@@ -379,6 +382,7 @@ pub fn ground(
     structure: &Structure,
     settings: &TransportSettings,
     grounding: &GroundingSettings,
+    cache: &NetworkCache,
 ) -> Result<GroundingReport, TransportError> {
     let element = settings.bvse.mobile_ion.element;
     let labels = label_occupancies(structure, element);
@@ -446,7 +450,7 @@ pub fn ground(
             if shifts.iter().any(|&v| v != 0.0) {
                 s.site_energies = Some(std::sync::Arc::new(shift_table(names, shifts)));
             }
-            let tr = super::evaluate_model(structure, &s, |_| {})?;
+            let tr = super::evaluate_model(structure, &s, cache, |_| {})?;
             let t = tr.kmc.temperatures.first().ok_or_else(|| TransportError {
                 stage: "kmc",
                 interrupted: false,
@@ -650,5 +654,42 @@ mod tests {
         assert!(converged, "{shifts:?} {last:?}");
         assert!((last[1].ions_per_cell / n1 - 0.3).abs() <= settings.tolerance);
         assert!((shifts[1] + 0.15).abs() < 0.01, "{shifts:?}");
+    }
+
+    /// The fit runs the chain once per iteration and the run after it once more: the landscape
+    /// and network are built at the first evaluation and kept (`super::super::cache`), and
+    /// the run with the fitted shifts equals one that builds them afresh.
+    #[test]
+    fn the_fit_builds_the_landscape_once_and_the_kept_one_gives_the_same_run() {
+        use crate::transport::options::ModelOptions;
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"
+        );
+        let s = halo_io::read_structure(std::path::Path::new(path))
+            .unwrap()
+            .structure;
+        let opts = ModelOptions {
+            temperatures_k: Some(vec![300.0, 400.0]),
+            replicas: 1,
+            blocks: 4,
+            ..ModelOptions::default()
+        };
+        let (settings, _) = opts.settings(None).unwrap();
+        let cache = NetworkCache::default();
+        let report = ground(&s, &settings, &GroundingSettings::default(), &cache).unwrap();
+        assert!(report.iterations >= 2, "{}", report.summary());
+        assert_eq!(cache.len(), 1, "one landscape for every iteration");
+        let mut shifted = settings.clone();
+        shifted.site_energies = Some(std::sync::Arc::new(report.table()));
+        let kept = super::super::evaluate_model(&s, &shifted, &cache, |_| {}).unwrap();
+        let fresh =
+            super::super::evaluate_model(&s, &shifted, &NetworkCache::default(), |_| {}).unwrap();
+        assert_eq!(cache.len(), 1);
+        assert_eq!(kept.kmc.temperatures.len(), 2);
+        for (a, b) in kept.kmc.temperatures.iter().zip(&fresh.kmc.temperatures) {
+            assert_eq!(a.sigma_s_per_cm, b.sigma_s_per_cm);
+            assert_eq!(a.occupancies, b.occupancies);
+        }
     }
 }

@@ -20,6 +20,7 @@
 //! [`evaluate`]; they differ only in the [`TransportSettings`] they pass.
 
 pub mod averaged;
+pub mod cache;
 pub mod ensemble;
 pub mod explicit;
 pub mod grounding;
@@ -232,8 +233,11 @@ pub fn evaluate(
     settings: &TransportSettings,
     on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
+    // one cache per call: the grounding's iterations and the run after them share the
+    // structure's landscapes and networks
+    let cache = cache::NetworkCache::default();
     let mut tr = match &settings.grounding {
-        None => evaluate_model(structure, settings, on_stage)?,
+        None => evaluate_model(structure, settings, &cache, on_stage)?,
         Some(g) => {
             if let Some(file) = &settings.site_energies {
                 return Err(fail("kmc")(format!(
@@ -242,12 +246,12 @@ pub fn evaluate(
                     file.path
                 )));
             }
-            let report = grounding::ground(structure, settings, g)?;
+            let report = grounding::ground(structure, settings, g, &cache)?;
             let mut s = settings.clone();
             if !report.labels.is_empty() {
                 s.site_energies = Some(std::sync::Arc::new(report.table()));
             }
-            let mut tr = evaluate_model(structure, &s, on_stage)?;
+            let mut tr = evaluate_model(structure, &s, &cache, on_stage)?;
             tr.grounding = Some(report);
             tr
         }
@@ -256,14 +260,17 @@ pub fn evaluate(
     Ok(tr)
 }
 
-/// The settings' model on `structure`, as it is (no grounding, no charge balance).
+/// The settings' model on `structure`, as it is (no grounding, no charge balance), with the
+/// landscapes and networks `cache` keeps from earlier evaluations of the same call
+/// ([`cache`]).
 pub(crate) fn evaluate_model(
     structure: &Structure,
     settings: &TransportSettings,
+    cache: &cache::NetworkCache,
     on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
     match settings.model {
-        ConductivityModel::Explicit => explicit::evaluate(structure, settings, on_stage),
-        ConductivityModel::Averaged => averaged::evaluate(structure, settings, on_stage),
+        ConductivityModel::Explicit => explicit::evaluate(structure, settings, cache, on_stage),
+        ConductivityModel::Averaged => averaged::evaluate(structure, settings, cache, on_stage),
     }
 }
