@@ -877,6 +877,61 @@ fn grounding_puts_the_refined_occupancies_on_the_spinel() {
     let row = rows.iter().find(|r| r["site"] == "Li2").unwrap();
     assert_eq!(row["value_ev"].as_f64().unwrap(), shift);
     assert!(grounded["calibration"]["grounding"].is_object());
+    // the bundled refinement states no temperature: the default
+    let source = &g["settings"]["temperature_source"];
+    assert_eq!(source["from"], "default", "{source}");
+    assert_eq!(g["settings"]["temperature_k"], 300.0);
+
+    // the same refinement stating its measurement temperature is fitted at it, unless one is
+    // given; the shift is an energy, so at a lower temperature the same occupancies ask for a
+    // different one
+    let dir = tempfile::tempdir().unwrap();
+    let cold = dir.path().join("cold.cif");
+    let text = std::fs::read_to_string(cif).unwrap();
+    std::fs::write(
+        &cold,
+        text.replacen(
+            "_cell_length_a",
+            "_diffrn_ambient_temperature 200(2)\n_cell_length_a",
+            1,
+        ),
+    )
+    .unwrap();
+    let cold = cold.to_str().unwrap();
+    let at_file = run(cold, &["--ground-occupancies"]);
+    let settings = &at_file["grounding"]["settings"];
+    assert_eq!(settings["temperature_k"], 200.0);
+    assert_eq!(settings["temperature_source"]["from"], "file");
+    assert_eq!(
+        settings["temperature_source"]["tag"],
+        "_diffrn_ambient_temperature"
+    );
+    assert_eq!(settings["temperature_source"]["line"], 8);
+    assert_eq!(at_file["calibration"]["grounding"]["settings"], *settings);
+    let given = run(
+        cold,
+        &["--ground-occupancies", "--grounding-temperature-k", "300"],
+    );
+    assert_eq!(
+        given["grounding"]["settings"]["temperature_source"]["from"],
+        "given"
+    );
+    assert_eq!(
+        given["grounding"]["labels"], grounded["grounding"]["labels"],
+        "a given temperature over the file's: the run at 300 K"
+    );
+    let cold_shift = at_file["grounding"]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == "Li2")
+        .unwrap()["shift_ev"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        cold_shift < -0.05 && cold_shift != shift,
+        "{cold_shift} vs {shift}"
+    );
 
     // every Li site of LiAlCl4 is full: nothing to fit, the run is the ungrounded one
     let full = "structures/LiAlCl4_P21c_COD1004036.cif";

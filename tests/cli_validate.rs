@@ -382,7 +382,7 @@ fn validate_grounds_the_occupancies_and_says_they_are_an_input() {
     assert!(li2["shift_ev"].as_f64().unwrap() < -0.05, "{li2}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("Occupancies grounded"), "{report}");
-    assert!(report.contains("| Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif | Li2 |"));
+    assert!(report.contains("| Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif | 300 (default) | Li2 |"));
 
     let table = root().join("scripts/reference/mlip/results/chgnet_energies.csv");
     let d2 = tempfile::tempdir().unwrap();

@@ -52,14 +52,12 @@ pub struct ModelArgs {
     /// Not with --site-energies.
     #[arg(long)]
     pub ground_occupancies: bool,
-    /// Temperature of the refinement for --ground-occupancies, K.
-    #[arg(
-        long,
-        value_name = "K",
-        default_value_t = 300.0,
-        requires = "ground_occupancies"
-    )]
-    pub grounding_temperature_k: f64,
+    /// Temperature the file's occupancies were measured at, for --ground-occupancies, K.
+    /// Default: the CIF's _diffrn_ambient_temperature (or _cell_measurement_temperature), else
+    /// 300 K. Give it for a refinement measured below the temperature at which its Li stop
+    /// exchanging between sites (the distribution is then frozen in from that temperature).
+    #[arg(long, value_name = "K", requires = "ground_occupancies")]
+    pub grounding_temperature_k: Option<f64>,
     /// Conductivity model: `averaged` (the occupancy-averaged single-particle model, the
     /// default) or `explicit` (explicit configurations, interacting Li; docs/physics.md §9.8).
     #[arg(long, default_value = "averaged")]
@@ -244,7 +242,7 @@ fn parse_temperatures(s: &str) -> anyhow::Result<Vec<f64>> {
 
 /// Parse a CLI value into params and a network: everything the run needs, checked first.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (mut settings, calibration) = args.model.settings(args.mobile_per_cell)?;
+    let (mut settings, mut calibration) = args.model.settings(args.mobile_per_cell)?;
     if let Some(p) = &args.site_energies {
         // errors name the file and line
         settings.site_energies = Some(std::sync::Arc::new(
@@ -267,6 +265,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for w in loaded.warnings_besides_charge() {
         super::warn(&args.file.display().to_string(), w);
     }
+    // the occupancies' measurement temperature, unless --grounding-temperature-k gave one
+    halo_campaign::transport::grounding::use_file_temperature(
+        &mut settings,
+        &mut calibration,
+        &loaded,
+    );
     let structure = &loaded.structure;
     let tr = halo_campaign::transport::evaluate(structure, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {

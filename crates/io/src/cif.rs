@@ -223,6 +223,56 @@ fn cell_number(v: &Value, tag: &str, path: &str) -> Result<f64, IoError> {
     })
 }
 
+/// The temperature the structure was measured at, from the CIF (the coordinates and
+/// occupancies belong to it: `halo kmc --ground-occupancies` fits the Li-site energies at it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeasurementTemperature {
+    /// The temperature, K.
+    pub temperature_k: f64,
+    /// The tag it was read from.
+    pub tag: String,
+    /// Its line in the file.
+    pub line: usize,
+}
+
+/// Tags that give the measurement temperature in K, in the order they are read: the
+/// diffraction experiment's (core CIF; powder CIFs use it too), then the cell measurement's.
+pub const MEASUREMENT_TEMPERATURE_TAGS: [&str; 2] = [
+    "_diffrn_ambient_temperature",
+    "_cell_measurement_temperature",
+];
+
+/// The first of [`MEASUREMENT_TEMPERATURE_TAGS`] with a usable value (a standard uncertainty in
+/// brackets is dropped; `?` and `.` are absent). A value that is not a temperature in (0, 5000) K
+/// is skipped with a warning naming the file, line and tag: it is metadata, and the structure
+/// does not depend on it.
+fn read_measurement_temperature(
+    block: &Block,
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Option<MeasurementTemperature> {
+    for tag in MEASUREMENT_TEMPERATURE_TAGS {
+        let Some(v) = block.get(tag) else { continue };
+        if v.is_null() {
+            continue;
+        }
+        match parse_number(v) {
+            Some(t) if t > 0.0 && t < 5000.0 => {
+                return Some(MeasurementTemperature {
+                    temperature_k: t,
+                    tag: tag.to_string(),
+                    line: v.line,
+                })
+            }
+            _ => warnings.push(format!(
+                "{path}, line {}: {tag} '{}' is not a temperature in K (0 to 5000); ignored",
+                v.line, v.text
+            )),
+        }
+    }
+    None
+}
+
 fn read_lattice(block: &Block, path: &str) -> Result<Lattice, IoError> {
     let tags = [
         "_cell_length_a",
@@ -381,7 +431,10 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
         }
         cell.add_row(row, &ops, path)?;
     }
-    cell.finish(ops, &block.name, sites.line, path)
+    let mut loaded = cell.finish(ops, &block.name, sites.line, path)?;
+    loaded.measurement_temperature =
+        read_measurement_temperature(block, path, &mut loaded.warnings);
+    Ok(loaded)
 }
 
 /// The data block to read: the one named (case-insensitive), else the first with atom sites,
@@ -776,6 +829,7 @@ impl CellBuilder {
             charge,
             warnings: self.warnings,
             selective_dynamics: None,
+            measurement_temperature: None,
         })
     }
 }
@@ -960,6 +1014,50 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
         assert!(c.neutral);
         assert_eq!(c.formula_units_z, 4.0);
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    /// The measurement temperature: the diffraction tag first, its esd dropped; the cell
+    /// measurement's when the first is absent or null; a value that is no temperature is a
+    /// warning naming the line, never a refused structure.
+    #[test]
+    fn measurement_temperature_from_the_diffraction_or_cell_tag() {
+        let cif = |extra: &str| {
+            format!(
+                "data_t\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
+                 _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n{extra}\
+                 loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
+                 _atom_site_fract_z\n_atom_site_occupancy\nLi1 0 0 0 0.5\nCl1 0.5 0.5 0.5 1\n"
+            )
+        };
+        let read = |extra: &str| parse_cif(&cif(extra), "t.cif", &CifOptions::default()).unwrap();
+        let r = read("_cell_measurement_temperature 293\n_diffrn_ambient_temperature 100(2)\n");
+        assert_eq!(
+            r.measurement_temperature,
+            Some(MeasurementTemperature {
+                temperature_k: 100.0,
+                tag: "_diffrn_ambient_temperature".into(),
+                line: 9,
+            })
+        );
+        let r = read("_diffrn_ambient_temperature ?\n_cell_measurement_temperature 293(1)\n");
+        let t = r.measurement_temperature.unwrap();
+        assert_eq!(
+            (t.temperature_k, t.tag.as_str()),
+            (293.0, "_cell_measurement_temperature")
+        );
+        assert_eq!(read("").measurement_temperature, None);
+        let r = read("_diffrn_ambient_temperature 'room temperature'\n");
+        assert_eq!(r.measurement_temperature, None);
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("t.cif, line 8: _diffrn_ambient_temperature")),
+            "{:?}",
+            r.warnings
+        );
+        let r = read("_diffrn_ambient_temperature -5\n");
+        assert_eq!(r.measurement_temperature, None);
+        assert_eq!(r.warnings.len(), read("").warnings.len() + 1);
     }
 
     #[test]

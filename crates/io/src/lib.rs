@@ -110,6 +110,9 @@ pub struct LoadedStructure {
     pub warnings: Vec<String>,
     /// POSCAR selective dynamics flags, one per site.
     pub selective_dynamics: Option<Vec<[bool; 3]>>,
+    /// The temperature the structure was measured at (CIF `_diffrn_ambient_temperature` or
+    /// `_cell_measurement_temperature`; `None` when the file does not say).
+    pub measurement_temperature: Option<cif::MeasurementTemperature>,
 }
 
 impl LoadedStructure {

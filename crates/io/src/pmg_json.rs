@@ -228,6 +228,7 @@ pub fn parse_pymatgen_json(text: &str, path: &str) -> Result<LoadedStructure, Io
         charge,
         warnings,
         selective_dynamics: None,
+        measurement_temperature: None,
     })
 }
 

@@ -50,6 +50,7 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
         charge,
         warnings,
         selective_dynamics: mode.selective.then_some(flags),
+        measurement_temperature: None,
     })
 }
 

@@ -17,19 +17,22 @@ pub struct SiteInputs {
     pub hop_barriers: Option<Arc<halo_io::site_energies::HopBarriers>>,
     /// Fit the partly occupied Li labels' energies to the file's occupancies first.
     pub ground_occupancies: bool,
+    /// The temperature of those occupancies, K (`None`: the file's, else 300 K).
+    pub grounding_temperature_k: Option<f64>,
 }
 
 /// Run the chain on `s` (`source`: the file name the CLI would print) and build the CLI's
 /// JSON. A stop request abandons the kMC (the error is then [`Kind::Evaluation`] with the
 /// `interrupted` message, and the caller raises the signal's exception instead).
 pub fn run(
-    s: &halo_core::Structure,
+    loaded: &halo_io::LoadedStructure,
     source: &str,
     options: &ModelOptions,
     mobile_per_cell: Option<f64>,
     inputs: SiteInputs,
     stop: Arc<AtomicBool>,
 ) -> HResult<serde_json::Value> {
+    let s = &loaded.structure;
     let (mut settings, mut calibration) = options
         .settings(mobile_per_cell)
         .map_err(|e| Failure::msg(Kind::Parameter, e.to_string()))?;
@@ -44,8 +47,29 @@ pub fn run(
                     .to_string(),
             ));
         }
-        halo_campaign::transport::grounding::enable(&mut settings, &mut calibration, 300.0)
-            .map_err(|e| Failure::msg(Kind::Parameter, e))?;
+        halo_campaign::transport::grounding::enable(
+            &mut settings,
+            &mut calibration,
+            inputs.grounding_temperature_k,
+        )
+        .map_err(|e| {
+            Failure::msg(
+                Kind::Parameter,
+                e.replace("--grounding-temperature-k", "grounding_temperature_k"),
+            )
+        })?;
+        halo_campaign::transport::grounding::use_file_temperature(
+            &mut settings,
+            &mut calibration,
+            loaded,
+        );
+    } else if inputs.grounding_temperature_k.is_some() {
+        return Err(Failure::msg(
+            Kind::Parameter,
+            "grounding_temperature_k is the temperature of the grounding: give \
+             ground_occupancies=True with it"
+                .to_string(),
+        ));
     }
     let tr = halo_campaign::transport::evaluate(s, &settings, |_| {}).map_err(|e| {
         let hint = if e.message.starts_with("no mobile") {

@@ -143,7 +143,9 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `site,energy_ev` or `site,shift_ev` by label or position; every hop keeps its E_KRA),
 /// `hop_barriers` (a CSV `from,to,e_kra_ev` of migration barriers, as `--hop-barriers`),
 /// `ground_occupancies` (fit the partly occupied Li sites' energies to the file's occupancies
-/// at 300 K before the run, as `--ground-occupancies`; docs/physics.md §9.15).
+/// before the run, as `--ground-occupancies`; docs/physics.md §9.15), `grounding_temperature_k`
+/// (the temperature of those occupancies, K; default: the CIF's measurement temperature, else
+/// 300 K).
 /// Returns a `halo.KmcResult` whose `to_dict()` equals `halo kmc FILE --json` for the same
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
 #[pyfunction]
@@ -160,6 +162,7 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
                     equilibration = halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION,
                     min_ions = halo_kmc::defaults::MIN_IONS, mobile_per_cell = None,
                     site_energies = None, hop_barriers = None, ground_occupancies = false,
+                    grounding_temperature_k = None,
                     temperatures = None, resolution = None, blocking_distance = None,
                     attempt_frequency = None))]
 #[allow(clippy::too_many_arguments)]
@@ -190,6 +193,7 @@ fn py_kmc<'py>(
     site_energies: Option<PathBuf>,
     hop_barriers: Option<PathBuf>,
     ground_occupancies: bool,
+    grounding_temperature_k: Option<f64>,
     temperatures: Option<Vec<f64>>,
     resolution: Option<f64>,
     blocking_distance: Option<f64>,
@@ -275,7 +279,7 @@ fn py_kmc<'py>(
     let v = run::interruptible(py, &stop, || {
         guard(|| {
             kmc::run(
-                st.structure(),
+                &st.loaded,
                 &st.loaded.source_path,
                 &options,
                 mobile_per_cell,
@@ -283,6 +287,7 @@ fn py_kmc<'py>(
                     site_energies: site_energies.clone(),
                     hop_barriers: hop_barriers.clone(),
                     ground_occupancies,
+                    grounding_temperature_k,
                 },
                 flag,
             )

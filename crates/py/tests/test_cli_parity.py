@@ -311,6 +311,29 @@ def test_kmc_ground_occupancies_keyword_equals_flag(cli_json, in_repo):
                          "Li2Sc2-3Cl4_chgnet_site_energies.csv")
     with pytest.raises(halo.ParameterError, match="give one"):
         halo.kmc(cif, ground_occupancies=True, site_energies=table, **KMC_KW)
+    with pytest.raises(halo.ParameterError, match="ground_occupancies=True"):
+        halo.kmc(cif, grounding_temperature_k=250.0, **KMC_KW)
+    with pytest.raises(halo.ParameterError, match="grounding_temperature_k: -1"):
+        halo.kmc(cif, ground_occupancies=True, grounding_temperature_k=-1.0, **KMC_KW)
+
+
+def test_kmc_grounding_temperature_from_the_file_or_the_keyword(cli_json, in_repo, tmp_path):
+    """The CIF's measurement temperature is the grounding's unless one is given, as in the CLI."""
+    src = os.path.join("structures", "Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif")
+    cif = tmp_path / "cold.cif"
+    text = open(src).read()
+    cif.write_text(text.replace("_cell_length_a", "_diffrn_ambient_temperature 250(1)\n_cell_length_a", 1))
+    k = halo.kmc(cif, ground_occupancies=True, **KMC_KW).to_dict()
+    c = cli_json("kmc", str(cif), *KMC_FLAGS, "--ground-occupancies")
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    s = k["grounding"]["settings"]
+    assert s["temperature_k"] == 250.0
+    assert s["temperature_source"]["from"] == "file"
+    assert s["temperature_source"]["tag"] == "_diffrn_ambient_temperature"
+    given = halo.kmc(cif, ground_occupancies=True, grounding_temperature_k=300.0, **KMC_KW)
+    g = given.to_dict()["grounding"]["settings"]
+    assert g["temperature_k"] == 300.0 and g["temperature_source"] == {"from": "given"}
 
 
 def test_sites_equals_cli(cli_json, in_repo, tmp_path):

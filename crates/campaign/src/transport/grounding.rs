@@ -60,11 +60,53 @@ const OCCUPANCY_CLIP: f64 = 1e-3;
 /// Largest change of one shift in one iteration, eV.
 pub const MAX_STEP_EV: f64 = 0.1;
 
+/// The grounding temperature when neither the caller nor the structure file gives one, K: the
+/// bundled refinements are room-temperature neutron data.
+pub const DEFAULT_TEMPERATURE_K: f64 = 300.0;
+
+/// Where the grounding temperature came from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum TemperatureSource {
+    /// Given by the caller (`--grounding-temperature-k`, the Python keyword).
+    Given,
+    /// The structure file's measurement temperature (CIF `_diffrn_ambient_temperature` or
+    /// `_cell_measurement_temperature`).
+    File {
+        /// The file.
+        path: String,
+        /// The tag.
+        tag: String,
+        /// Its line.
+        line: usize,
+    },
+    /// Neither: [`DEFAULT_TEMPERATURE_K`].
+    #[default]
+    Default,
+}
+
+impl TemperatureSource {
+    /// A few words for text outputs.
+    pub fn describe(&self) -> String {
+        match self {
+            TemperatureSource::Given => "given".into(),
+            TemperatureSource::File { tag, line, .. } => {
+                format!("the file's {tag}, line {line}")
+            }
+            TemperatureSource::Default => "the default: the file states no temperature".into(),
+        }
+    }
+}
+
 /// How the occupancies are grounded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroundingSettings {
-    /// Temperature of the refinement, K (the bundled neutron refinements: room temperature).
+    /// Temperature the occupancies were measured at, K: the fit puts the model's equilibrium
+    /// occupancies at it onto the file's.
     pub temperature_k: f64,
+    /// Where `temperature_k` came from.
+    #[serde(default)]
+    pub temperature_source: TemperatureSource,
     /// Largest |occupancy − target| accepted on every fitted label.
     pub tolerance: f64,
     /// Iteration cap.
@@ -74,37 +116,76 @@ pub struct GroundingSettings {
 impl Default for GroundingSettings {
     fn default() -> Self {
         GroundingSettings {
-            temperature_k: 300.0,
+            temperature_k: DEFAULT_TEMPERATURE_K,
+            temperature_source: TemperatureSource::Default,
             tolerance: 0.02,
             max_iterations: 15,
         }
     }
 }
 
-/// Turn the grounding on in `settings` at the refinement temperature `temperature_k` and record
-/// it in the run's `calibration` record (`halo kmc --ground-occupancies`, `halo.kmc(...,
-/// ground_occupancies=True)`). The error names the flag.
+/// Turn the grounding on in `settings` and record it in the run's `calibration` record (`halo
+/// kmc --ground-occupancies`, `halo.kmc(..., ground_occupancies=True)`). `temperature_k` is the
+/// caller's (`--grounding-temperature-k`); without it the run uses the structure file's
+/// measurement temperature ([`use_file_temperature`], once the file is read), else
+/// [`DEFAULT_TEMPERATURE_K`]. The error names the flag.
 pub fn enable(
     settings: &mut TransportSettings,
     calibration: &mut serde_json::Value,
-    temperature_k: f64,
+    temperature_k: Option<f64>,
 ) -> Result<(), String> {
-    if !(temperature_k.is_finite() && temperature_k > 0.0 && temperature_k < 1e5) {
-        return Err(format!(
-            "--grounding-temperature-k: {temperature_k} K is not in (0, 1e5)"
-        ));
+    if let Some(t) = temperature_k {
+        if !(t.is_finite() && t > 0.0 && t < 1e5) {
+            return Err(format!(
+                "--grounding-temperature-k: {t} K is not in (0, 1e5)"
+            ));
+        }
     }
     let g = GroundingSettings {
-        temperature_k,
+        temperature_k: temperature_k.unwrap_or(DEFAULT_TEMPERATURE_K),
+        temperature_source: match temperature_k {
+            Some(_) => TemperatureSource::Given,
+            None => TemperatureSource::Default,
+        },
         ..GroundingSettings::default()
     };
+    record(calibration, &g);
+    settings.grounding = Some(g);
+    Ok(())
+}
+
+/// With the grounding on and no temperature given, take the structure file's measurement
+/// temperature (`halo_io::LoadedStructure::measurement_temperature`) and record it in
+/// `calibration`; otherwise nothing changes. Called by `halo kmc`, `halo validate` (per file)
+/// and `halo.kmc` after reading the structure.
+pub fn use_file_temperature(
+    settings: &mut TransportSettings,
+    calibration: &mut serde_json::Value,
+    loaded: &halo_io::LoadedStructure,
+) {
+    let (Some(g), Some(t)) = (settings.grounding.as_mut(), &loaded.measurement_temperature) else {
+        return;
+    };
+    if g.temperature_source == TemperatureSource::Given {
+        return;
+    }
+    g.temperature_k = t.temperature_k;
+    g.temperature_source = TemperatureSource::File {
+        path: loaded.source_path.clone(),
+        tag: t.tag.clone(),
+        line: t.line,
+    };
+    let g = g.clone();
+    record(calibration, &g);
+}
+
+/// The run's `calibration.grounding` record.
+fn record(calibration: &mut serde_json::Value, g: &GroundingSettings) {
     calibration["grounding"] = serde_json::json!({
         "settings": g,
         "source": "--ground-occupancies: Li-site energies fitted to the structure file's \
                    occupancies (no conductivity; docs/physics.md §9.15)",
     });
-    settings.grounding = Some(g);
-    Ok(())
 }
 
 /// A label the fit moved.
@@ -177,8 +258,9 @@ impl GroundingReport {
             return s;
         }
         let mut s = format!(
-            "occupancies grounded at {} K ({} iterations, {}):",
+            "occupancies grounded at {} K ({}; {} iterations, {}):",
             self.settings.temperature_k,
+            self.settings.temperature_source.describe(),
             self.iterations,
             if self.converged {
                 format!("within {} of the targets", self.settings.tolerance)

@@ -431,6 +431,7 @@ fn occupancy_section(s: &mut String, r: &ValidationReport) {
 
 /// The shifts `--ground-occupancies` fitted: those labels' occupancies are an input of the run.
 fn grounding_section(s: &mut String, r: &ValidationReport) {
+    use crate::transport::grounding::TemperatureSource;
     let grounded: Vec<_> = r
         .structures
         .iter()
@@ -448,14 +449,23 @@ fn grounding_section(s: &mut String, r: &ValidationReport) {
     );
     let _ = writeln!(
         s,
-        "| structure | label | shift (eV) | occupancy | share-matched target | refined | converged |"
+        "| structure | at K | label | shift (eV) | occupancy | share-matched target | refined | converged |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
     for (x, g) in grounded {
+        let at = format!(
+            "{} ({})",
+            g.settings.temperature_k,
+            match g.settings.temperature_source {
+                TemperatureSource::Given => "given",
+                TemperatureSource::File { .. } => "the file's",
+                TemperatureSource::Default => "default",
+            }
+        );
         for l in &g.labels {
             let _ = writeln!(
                 s,
-                "| {} | {} | {:+.3} | {:.3} | {:.3} | {} | {} |",
+                "| {} | {at} | {} | {:+.3} | {:.3} | {:.3} | {} | {} |",
                 x.file.rsplit('/').next().unwrap_or(&x.file),
                 l.label,
                 l.shift_ev,

@@ -137,6 +137,7 @@ def kmc(
     site_energies: Union[str, os.PathLike, None] = None,
     hop_barriers: Union[str, os.PathLike, None] = None,
     ground_occupancies: bool = False,
+    grounding_temperature_k: Optional[float] = None,
     temperatures: Optional[Sequence[float]] = None,
     resolution: Optional[float] = None,
     blocking_distance: Optional[float] = None,
@@ -160,8 +161,9 @@ def kmc(
     ``site,shift_ev``, a site a label of the file or a position ``x y z``; every hop keeps its
     E_KRA; ``hop_barriers``: a CSV ``from,to,e_kra_ev`` of migration barriers (NEB), as
     ``halo kmc --hop-barriers``; ``ground_occupancies``: the partly occupied Li sites' energies
-    fitted to the file's occupancies at 300 K first, as ``halo kmc --ground-occupancies``
-    (not with ``site_energies``). Ctrl-C raises KeyboardInterrupt."""
+    fitted to the file's occupancies first, as ``halo kmc --ground-occupancies`` (not with
+    ``site_energies``), at ``grounding_temperature_k`` (K; default: the CIF's measurement
+    temperature, else 300 K). Ctrl-C raises KeyboardInterrupt."""
 
 def sites(
     structure: StructureLike,
