@@ -175,31 +175,74 @@ fn prepare(
         })
     })?;
     let t1 = Instant::now();
-    let mut full = base.full.clone();
-    let (site_energies, hop_barriers) =
-        super::site_energies::apply_files(&mut full, structure, settings)?;
-    let sc = contract_stations(
-        &full,
-        &StationOptions {
-            max_depth_ev: ens.station_max_depth_ev,
-            keep_labels: keep_labels.to_vec(),
-            ..StationOptions::default()
-        },
-    )
-    .map_err(|e| fail("graph")(e.to_string()))?;
-    let mut network = sc.network;
+    let (mut network, stations, site_energies, hop_barriers) = finish_network(
+        base.full.clone(),
+        structure,
+        settings,
+        keep_labels,
+        ens.station_max_depth_ev,
+    )?;
     if settings.anion_saturation_ev > 0.0 {
         add_anion_saturation(&mut network, &base.realisation.structure, settings)?;
     }
     let prepare_s = base.build_s + t1.elapsed().as_secs_f64();
     Ok(Prepared {
         base,
-        stations: sc.contracted.len(),
+        stations,
         network,
         site_energies,
         hop_barriers,
         prepare_s,
     })
+}
+
+/// A realisation's kMC network from its full network: the site-energy table on the full network
+/// (`settings.site_energies`), the shallow stations contracted into their hops, then the hop
+/// barriers (`settings.hop_barriers`) on the contracted network. A row's barrier is the migration's
+/// between its two ends, whichever stations the landscape's path between them runs through: set
+/// before the contraction, it would be bypassed, because a path through a station merged into a
+/// hop between the same ends keeps the lower saddle. A row that addresses a station itself finds
+/// no minimum there and is refused with its line. Returns the network, the stations contracted
+/// and the two reports.
+#[allow(clippy::type_complexity)]
+fn finish_network(
+    mut full: HopNetwork,
+    structure: &Structure,
+    settings: &TransportSettings,
+    keep_labels: &[String],
+    station_max_depth_ev: f64,
+) -> Result<
+    (
+        HopNetwork,
+        usize,
+        Option<super::site_energies::SiteEnergyReport>,
+        Option<super::site_energies::HopBarrierReport>,
+    ),
+    TransportError,
+> {
+    let site_energies = match &settings.site_energies {
+        Some(t) => Some(super::site_energies::apply(&mut full, structure, t)?),
+        None => None,
+    };
+    let sc = contract_stations(
+        &full,
+        &StationOptions {
+            max_depth_ev: station_max_depth_ev,
+            keep_labels: keep_labels.to_vec(),
+            ..StationOptions::default()
+        },
+    )
+    .map_err(|e| fail("graph")(e.to_string()))?;
+    let mut network = sc.network;
+    let hop_barriers = match &settings.hop_barriers {
+        Some(t) => Some(super::site_energies::apply_hop_barriers(
+            &mut network,
+            structure,
+            t,
+        )?),
+        None => None,
+    };
+    Ok((network, sc.contracted.len(), site_energies, hop_barriers))
 }
 
 /// The anions' bond-valence saturation (`halo_bvse::saturation`) of the realisation's framework
@@ -507,6 +550,92 @@ mod tests {
         assert!(net2.max_coupling_distance_ang() <= 2.0 * 3.30 + 1e-9);
         // measured (seed 0): 8.2e-3 → 2e-6 S/cm
         assert!(sigma2 < sigma0 * 1e-2, "σ {sigma0:e} → {sigma2:e}");
+    }
+
+    /// A set hop barrier holds for the migration between its ends even where the landscape's path
+    /// runs through a shallow station: chain A (0) – S (station, E 0.3, saddles 0.35) – B (0)
+    /// with a direct A–B hop (saddle 0.6) beside it, and B – A' closing the cell. The row "A,B"
+    /// sets E_KRA 0.5: applied before the contraction, the path through S would be merged into
+    /// the A–B hop with its lower saddle (0.35) and bypass the barrier; applied after, every A–B
+    /// hop has it. A row naming the contracted station is refused with its line.
+    #[test]
+    fn a_set_barrier_is_not_bypassed_through_a_contracted_station() {
+        use halo_core::{Lattice, Site, Species};
+        use halo_io::site_energies::{HopBarrierRow, HopBarriers, SiteRef};
+        use halo_kmc::{NetHop, NetSite};
+        let lattice =
+            Lattice::from_rows([[6.0, 0.0, 0.0], [0.0, 10.0, 0.0], [0.0, 0.0, 10.0]]).unwrap();
+        let site = |x: f64, e: f64, label: Option<&str>| NetSite {
+            frac_coords: [x, 0.0, 0.0],
+            energy_ev: e,
+            label: label.map(str::to_string),
+        };
+        let hop = |from, to, image, s| NetHop {
+            from,
+            to,
+            image,
+            saddle_energy_ev: s,
+        };
+        let full = HopNetwork {
+            lattice: lattice.clone(),
+            sites: vec![
+                site(0.0, 0.0, Some("A")),
+                site(0.25, 0.3, None),
+                site(0.5, 0.0, Some("B")),
+            ],
+            hops: vec![
+                hop(0, 1, [0, 0, 0], 0.35),
+                hop(1, 2, [0, 0, 0], 0.35),
+                hop(0, 2, [0, 0, 0], 0.6),
+                hop(2, 0, [1, 0, 0], 0.6),
+            ],
+            dimension: 1,
+            couplings: Vec::new(),
+        };
+        let li = |x: f64, label: &str| Site {
+            species: vec![(Species::new(Element::LI, 1), 1.0)],
+            frac_coords: nalgebra::Vector3::new(x, 0.0, 0.0),
+            label: Some(label.to_string()),
+        };
+        let structure = Structure::new(lattice, vec![li(0.0, "A"), li(0.5, "B")]).unwrap();
+        let (mut settings, _) = ModelOptions {
+            model: ConductivityModel::Explicit,
+            ..ModelOptions::default()
+        }
+        .settings(None)
+        .unwrap();
+        let row = |from: SiteRef, to: &str, line| HopBarrierRow {
+            line,
+            from,
+            to: SiteRef::Label(to.into()),
+            e_kra_ev: 0.5,
+        };
+        settings.hop_barriers = Some(std::sync::Arc::new(HopBarriers {
+            path: "neb.csv".into(),
+            rows: vec![row(SiteRef::Label("A".into()), "B", 2)],
+        }));
+        let keep = vec!["A".to_string(), "B".to_string()];
+        let (net, stations, _, report) =
+            finish_network(full.clone(), &structure, &settings, &keep, 0.1).unwrap();
+        assert_eq!(stations, 1);
+        assert_eq!(net.sites.len(), 2);
+        assert_eq!(net.hops.len(), 2, "{:?}", net.hops);
+        for h in &net.hops {
+            assert_eq!(h.saddle_energy_ev, 0.5, "{h:?}");
+        }
+        assert_eq!(report.unwrap().rows[0].hops, 2);
+        // the station is gone from the network the kMC runs on: a row on it names its line
+        settings.hop_barriers = Some(std::sync::Arc::new(HopBarriers {
+            path: "neb.csv".into(),
+            rows: vec![row(SiteRef::FracCoords([0.25, 0.0, 0.0]), "B", 3)],
+        }));
+        let e = finish_network(full, &structure, &settings, &keep, 0.1)
+            .err()
+            .unwrap();
+        assert!(
+            e.message.contains("neb.csv") && e.message.contains("line 3"),
+            "{e}"
+        );
     }
 
     #[test]
