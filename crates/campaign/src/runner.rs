@@ -103,7 +103,8 @@ impl StageProgress {
 
     fn finish(&self) {
         for (_, b) in &self.bars {
-            b.finish();
+            // `finish` would move every bar to its length: a stopped run shows where it got to
+            b.abandon();
         }
         if let Some((stop, _)) = &self.ticker {
             stop.store(true, Ordering::Relaxed);
@@ -117,7 +118,15 @@ impl Drop for StageProgress {
             stop.store(true, Ordering::Relaxed);
             let _ = handle.join();
             if !self.bars.is_empty() {
-                eprintln!("halo: done: {}", progress_line(&self.bars));
+                let complete = self
+                    .bars
+                    .iter()
+                    .all(|(_, b)| Some(b.position()) == b.length());
+                eprintln!(
+                    "halo: {}: {}",
+                    if complete { "done" } else { "stopped" },
+                    progress_line(&self.bars)
+                );
             }
         }
     }
@@ -270,6 +279,9 @@ mod tests {
         .unwrap();
         assert!(s1.interrupted);
         assert!(s1.recorded >= 8 && s1.recorded < 40);
+        // the bar shows where the stopped pass got to, not its length
+        let at = p.bars[0].1.position();
+        assert!(at >= 8 && at < 40, "{at}");
         // resume
         let (s2, all) = run_pending(
             &ts,

@@ -93,7 +93,9 @@ impl TemperatureSource {
             TemperatureSource::File { tag, line, .. } => {
                 format!("the file's {tag}, line {line}")
             }
-            TemperatureSource::Default => "the default: the file states no temperature".into(),
+            TemperatureSource::Default => {
+                "the default: no measurement temperature read from the file".into()
+            }
         }
     }
 }
@@ -532,7 +534,19 @@ pub fn ground(
             if shifts.iter().any(|&v| v != 0.0) {
                 s.site_energies = Some(std::sync::Arc::new(shift_table(names, shifts)));
             }
-            let tr = super::evaluate_model(structure, &s, cache, |_| {})?;
+            let tr = super::evaluate_model(structure, &s, cache, |_| {}).map_err(|mut e| {
+                if !e.interrupted {
+                    // the evaluation runs at the grounding temperature, not the run's: say so
+                    e.message = format!(
+                        "grounding the occupancies at {} K ({}): {} (--grounding-temperature-k \
+                         sets the temperature of the refined occupancies)",
+                        grounding.temperature_k,
+                        grounding.temperature_source.describe(),
+                        e.message
+                    );
+                }
+                e
+            })?;
             let t = tr.kmc.temperatures.first().ok_or_else(|| TransportError {
                 stage: "kmc",
                 interrupted: false,
