@@ -247,7 +247,41 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
     assert_eq!(o.status.code(), Some(0), "{:?}", code_and_err(&o));
     let o = halo_out(&["export", out_s, "--synthesis"]);
     assert_eq!(o.status.code(), Some(0), "{:?}", code_and_err(&o));
+    assert!(!code_and_err(&o).1.contains("incomplete"));
     let files = ["synthesis/handoff.json", "synthesis/handoff.csv"];
+    let handoff = |dir: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join(files[0])).unwrap()).unwrap()
+    };
+    let h = handoff(&out);
+    assert_eq!(h["complete"], true);
+    assert_eq!(h["evaluated"], h["planned"]);
+
+    // a stopped campaign (the checkpoint's last records missing) still exports, says it is
+    // incomplete on stderr and in the JSON: its ranking may change
+    let copy = tmp.path().join("stopped");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let ckpt = std::fs::read_to_string(copy.join("checkpoint.jsonl")).unwrap();
+    let kept: Vec<&str> = ckpt.lines().take(3).collect();
+    std::fs::write(copy.join("checkpoint.jsonl"), kept.join("\n") + "\n").unwrap();
+    let o = halo_out(&["export", copy.to_str().unwrap(), "--synthesis"]);
+    let (code, err) = code_and_err(&o);
+    assert_eq!(code, Some(0), "{err}");
+    let h = handoff(&copy);
+    assert_eq!(h["complete"], false, "{h}");
+    assert_eq!(h["evaluated"], 3);
+    let planned = h["planned"].as_u64().unwrap();
+    assert!(planned > 3);
+    assert!(
+        err.contains(&format!("3 of {planned} candidates evaluated"))
+            && err.contains("halo resume"),
+        "{err}"
+    );
     let before: Vec<Vec<u8>> = files
         .iter()
         .map(|f| std::fs::read(out.join(f)).unwrap())

@@ -343,9 +343,12 @@ pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
         bail!("nothing to export: pass --synthesis");
     }
     match driver::export_synthesis(&a.dir, a.batch_mass_g)? {
-        driver::ExportOutcome::Written(files) => {
+        driver::ExportOutcome::Written { files, incomplete } => {
             for f in files {
                 println!("{}", f.display());
+            }
+            if let Some(w) = incomplete {
+                eprintln!("warning: {w}");
             }
             Ok(ExitCode::SUCCESS)
         }

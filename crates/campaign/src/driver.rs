@@ -425,10 +425,24 @@ pub fn export_synthesis(
         };
         return Ok(ExportOutcome::Empty(why));
     }
-    Ok(ExportOutcome::Written(vec![
-        folder.write("synthesis/handoff.json", h.json.as_bytes())?,
-        folder.write("synthesis/handoff.csv", h.csv.as_bytes())?,
-    ]))
+    let incomplete = (h.evaluated < h.planned).then(|| {
+        format!(
+            "the campaign is incomplete ({} of {} candidates evaluated, {} pending): the hand-off \
+             ranks the evaluated ones only and its order may change; `halo resume {}` (or the \
+             missing shards and `halo merge`) first",
+            h.evaluated,
+            h.planned,
+            h.planned - h.evaluated,
+            dir.display()
+        )
+    });
+    Ok(ExportOutcome::Written {
+        files: vec![
+            folder.write("synthesis/handoff.json", h.json.as_bytes())?,
+            folder.write("synthesis/handoff.csv", h.csv.as_bytes())?,
+        ],
+        incomplete,
+    })
 }
 
 /// Largest batch mass the hand-off accepts, g.
@@ -437,8 +451,14 @@ pub const MAX_BATCH_MASS_G: f64 = 1000.0;
 /// What `export` did.
 #[derive(Clone, Debug)]
 pub enum ExportOutcome {
-    /// The hand-off files written.
-    Written(Vec<PathBuf>),
+    /// The hand-off files written, and a warning when the campaign has pending candidates (the
+    /// JSON says `"complete": false` then).
+    Written {
+        /// The files.
+        files: Vec<PathBuf>,
+        /// Why the ranking may change: candidates not evaluated yet.
+        incomplete: Option<String>,
+    },
     /// Nothing to hand off, and why; existing files are left as they were.
     Empty(String),
 }

@@ -585,6 +585,8 @@ pub fn render_handoff(
 ) -> Result<RenderedHandoff, CampaignError> {
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     let r = ranking(lw, &ids, recs)?;
+    // a hand-off from a stopped campaign ranks the candidates evaluated so far: it says so
+    let evaluated = ids.iter().filter(|id| recs.contains_key(**id)).count();
     #[derive(Serialize)]
     struct Item {
         rank: Option<usize>,
@@ -642,6 +644,9 @@ pub fn render_handoff(
         "campaign": lw.workflow.campaign.name,
         "order": RANK_ORDER,
         "batch_mass_g": batch,
+        "planned": ids.len(),
+        "evaluated": evaluated,
+        "complete": evaluated == ids.len(),
         "candidates": items,
         "skipped": skipped,
     }))
@@ -679,6 +684,8 @@ pub fn render_handoff(
         csv,
         n_candidates: items.len(),
         skipped,
+        planned: ids.len(),
+        evaluated,
     })
 }
 
@@ -690,4 +697,8 @@ pub struct RenderedHandoff {
     pub n_candidates: usize,
     /// Passing candidates that could not be handed off, with the reason.
     pub skipped: Vec<String>,
+    /// Candidates of the plan.
+    pub planned: usize,
+    /// Candidates with a record (the rest are pending: a stopped run, missing shards).
+    pub evaluated: usize,
 }
