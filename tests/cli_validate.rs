@@ -217,6 +217,34 @@ fn validate_one_row(
     (o, out)
 }
 
+/// One writer per output folder: while another process holds `OUT/.lock` (here this test, as a
+/// running `halo validate` would), a validate into OUT is refused before it runs, naming the
+/// holder, and writes nothing; once the lock is released it runs.
+#[test]
+fn a_second_validate_into_the_same_folder_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("o");
+    let lock = halo_campaign::folder::lock_output_dir(&out, "a test").unwrap();
+    let row = (
+        "lialcl4",
+        structure("LiAlCl4_P21c_COD1004036.cif"),
+        "LiAlCl4",
+        1e-6,
+    );
+    let (o, out) = validate_one_row(d.path(), (row.0, &row.1, row.2, row.3), &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("in use by PID {}", std::process::id())),
+        "{err}"
+    );
+    assert!(!out.join("validation.json").exists());
+    drop(lock);
+    let (o, out) = validate_one_row(d.path(), (row.0, &row.1, row.2, row.3), &[]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
+    assert!(out.join("validation.json").exists());
+}
+
 #[test]
 fn a_failing_structure_is_recorded_not_dropped() {
     let d = tempfile::tempdir().unwrap();

@@ -117,6 +117,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         noise_sigma_frac: args.noise_sigma_frac,
         seed_repeats: args.seed_repeats,
     };
+    // one writer per output folder: a second validate there is refused before it runs
+    let _lock = halo_campaign::folder::lock_output_dir(&args.out, "halo validate")?;
     let tty = std::io::stderr().is_terminal();
     let bar = if tty {
         let b = ProgressBar::new(0);

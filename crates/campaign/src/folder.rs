@@ -315,6 +315,36 @@ impl CampaignFolder {
     }
 }
 
+/// An exclusive lock on `dir/.lock` for a command that writes its outputs into `dir` (`halo
+/// validate --out`), held until dropped (the operating system releases it when the process
+/// dies): a second such command on the same folder is refused with the holder's PID instead of
+/// interleaving its files with the first one's. `what` names the command in the message.
+pub fn lock_output_dir(dir: &Path, what: &str) -> Result<FolderLock, CampaignError> {
+    std::fs::create_dir_all(dir).map_err(|e| CampaignError::io(dir, e))?;
+    let path = dir.join(".lock");
+    let f = open_lock_file(&path)?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            return Err(CampaignError::State {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "output folder in use by {} ({what} writing there); wait for it to finish or \
+                     give another output folder",
+                    match holder.trim() {
+                        "" => "another halo process",
+                        h => h,
+                    }
+                ),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(CampaignError::io(&path, e)),
+    }
+    write_holder(&f, &path)?;
+    Ok(FolderLock { _files: vec![f] })
+}
+
 fn open_lock_file(path: &Path) -> Result<std::fs::File, CampaignError> {
     std::fs::OpenOptions::new()
         .create(true)
