@@ -268,7 +268,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // the occupancies' measurement temperature, unless --grounding-temperature-k gave one
     halo_campaign::transport::grounding::use_file_temperature(
         &mut settings,
-        &mut calibration,
+        Some(&mut calibration),
         &loaded,
     );
     let structure = &loaded.structure;

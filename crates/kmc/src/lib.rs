@@ -84,6 +84,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// Temperatures the kMC accepts lie in (0, this), K.
+pub const MAX_TEMPERATURE_K: f64 = 1e5;
+
 /// How the supercell is chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SupercellChoice {
@@ -194,8 +197,11 @@ impl KmcParams {
             return bad("temperatures_k", "no temperatures given".into());
         }
         for &t in &self.temperatures_k {
-            if !(t.is_finite() && t > 0.0 && t < 1e5) {
-                return bad("temperatures_k", format!("{t} K is not in (0, 1e5)"));
+            if !(t.is_finite() && t > 0.0 && t < MAX_TEMPERATURE_K) {
+                return bad(
+                    "temperatures_k",
+                    format!("{t} K is not in (0, {MAX_TEMPERATURE_K:e})"),
+                );
             }
         }
         let mut sorted: Vec<u64> = self

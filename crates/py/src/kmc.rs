@@ -60,7 +60,7 @@ pub fn run(
         })?;
         halo_campaign::transport::grounding::use_file_temperature(
             &mut settings,
-            &mut calibration,
+            Some(&mut calibration),
             loaded,
         );
     } else if inputs.grounding_temperature_k.is_some() {

@@ -17,12 +17,14 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Values built once per key (see the module documentation).
 #[derive(Default)]
 pub struct NetworkCache {
     kept: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    builds: AtomicUsize,
 }
 
 impl NetworkCache {
@@ -44,11 +46,17 @@ impl NetworkCache {
         }
         // built outside the lock: a build may take seconds, and nothing else waits on this key
         let v = Arc::new(build()?);
+        self.builds.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(
             key.to_string(),
             Arc::clone(&v) as Arc<dyn Any + Send + Sync>,
         );
         Ok(v)
+    }
+
+    /// How many values were built (each key once, unless its build failed).
+    pub fn builds(&self) -> usize {
+        self.builds.load(Ordering::Relaxed)
     }
 
     /// How many values are kept.
@@ -88,6 +96,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(builds, 1);
+        assert_eq!(cache.builds(), 1);
         assert!(Arc::ptr_eq(&a, &again));
         let e = cache.get_or_build::<Vec<f64>, _>("b", || Err("no landscape".to_string()));
         assert_eq!(e.unwrap_err(), "no landscape");
@@ -97,5 +106,6 @@ mod tests {
             .unwrap();
         assert_eq!(*b, vec![3.0]);
         assert_eq!(cache.len(), 2);
+        assert_eq!(cache.builds(), 2, "the failed build is not counted");
     }
 }

@@ -105,18 +105,16 @@ pub(crate) fn realisation_options(
 /// the same realisation seed again in a supercell as wide as the kMC requires
 /// ([`halo_kmc::supercell::required_width_ang`]). `opts` keeps the wider rule for the
 /// realisations that follow, so the landscape is computed twice at most once per structure.
-#[allow(clippy::too_many_arguments)]
 fn prepare_realisation(
     structure: &Structure,
     settings: &TransportSettings,
-    element: Element,
     keep_labels: &[String],
     seed: u64,
     opts: &mut DisorderOptions,
     disordered: bool,
     cache: &NetworkCache,
 ) -> Result<Prepared, TransportError> {
-    let p = prepare(structure, settings, element, keep_labels, seed, opts, cache)?;
+    let p = prepare(structure, settings, keep_labels, seed, opts, cache)?;
     if !disordered {
         return Ok(p);
     }
@@ -135,7 +133,7 @@ fn prepare_realisation(
         return Ok(p);
     }
     opts.min_width_ang = need;
-    let mut wide = prepare(structure, settings, element, keep_labels, seed, opts, cache)?;
+    let mut wide = prepare(structure, settings, keep_labels, seed, opts, cache)?;
     wide.prepare_s += p.prepare_s;
     Ok(wide)
 }
@@ -143,13 +141,13 @@ fn prepare_realisation(
 fn prepare(
     structure: &Structure,
     settings: &TransportSettings,
-    element: Element,
     keep_labels: &[String],
     seed: u64,
     opts: &DisorderOptions,
     cache: &NetworkCache,
 ) -> Result<Prepared, TransportError> {
     let ens = &settings.ensemble;
+    let element = settings.bvse.mobile_ion.element;
     let t0 = Instant::now();
     let key = format!("explicit: seed {seed}, {opts:?}");
     let base = cache.get_or_build(&key, || -> Result<Base, TransportError> {
@@ -175,7 +173,12 @@ fn prepare(
         })
     })?;
     let t1 = Instant::now();
-    let (mut network, stations, site_energies, hop_barriers) = finish_network(
+    let Finished {
+        mut network,
+        stations,
+        site_energies,
+        hop_barriers,
+    } = finish_network(
         base.full.clone(),
         structure,
         settings,
@@ -202,24 +205,14 @@ fn prepare(
 /// between its two ends, whichever stations the landscape's path between them runs through: set
 /// before the contraction, it would be bypassed, because a path through a station merged into a
 /// hop between the same ends keeps the lower saddle. A row that addresses a station itself finds
-/// no minimum there and is refused with its line. Returns the network, the stations contracted
-/// and the two reports.
-#[allow(clippy::type_complexity)]
+/// no minimum there and is refused with its line.
 fn finish_network(
     mut full: HopNetwork,
     structure: &Structure,
     settings: &TransportSettings,
     keep_labels: &[String],
     station_max_depth_ev: f64,
-) -> Result<
-    (
-        HopNetwork,
-        usize,
-        Option<super::site_energies::SiteEnergyReport>,
-        Option<super::site_energies::HopBarrierReport>,
-    ),
-    TransportError,
-> {
+) -> Result<Finished, TransportError> {
     let site_energies = match &settings.site_energies {
         Some(t) => Some(super::site_energies::apply(&mut full, structure, t)?),
         None => None,
@@ -242,7 +235,22 @@ fn finish_network(
         )?),
         None => None,
     };
-    Ok((network, sc.contracted.len(), site_energies, hop_barriers))
+    Ok(Finished {
+        network,
+        stations: sc.contracted.len(),
+        site_energies,
+        hop_barriers,
+    })
+}
+
+/// What [`finish_network`] made of a realisation's full network.
+struct Finished {
+    /// The network the kMC runs on.
+    network: HopNetwork,
+    /// Stations contracted.
+    stations: usize,
+    site_energies: Option<super::site_energies::SiteEnergyReport>,
+    hop_barriers: Option<super::site_energies::HopBarrierReport>,
 }
 
 /// The anions' bond-valence saturation (`halo_bvse::saturation`) of the realisation's framework
@@ -367,7 +375,7 @@ pub fn evaluate(
         // network are reused
         let fresh = if disordered || first.is_none() {
             Some(prepare_realisation(
-                structure, settings, element, &keep, seed, &mut opts, disordered, cache,
+                structure, settings, &keep, seed, &mut opts, disordered, cache,
             )?)
         } else {
             None
@@ -534,8 +542,7 @@ mod tests {
             let keep = mobile_labels(&s, elt);
             let mut o = realisation_options(&settings, &s, false).unwrap();
             let cache = NetworkCache::default();
-            let p =
-                prepare_realisation(&s, &settings, elt, &keep, 1, &mut o, false, &cache).unwrap();
+            let p = prepare_realisation(&s, &settings, &keep, 1, &mut o, false, &cache).unwrap();
             let t = evaluate(&s, &settings, &NetworkCache::default(), |_| {}).unwrap();
             (p.network, t.kmc.arrhenius.unwrap().sigma_300k_s_per_cm, cal)
         };
@@ -615,9 +622,9 @@ mod tests {
             rows: vec![row(SiteRef::Label("A".into()), "B", 2)],
         }));
         let keep = vec!["A".to_string(), "B".to_string()];
-        let (net, stations, _, report) =
-            finish_network(full.clone(), &structure, &settings, &keep, 0.1).unwrap();
-        assert_eq!(stations, 1);
+        let f = finish_network(full.clone(), &structure, &settings, &keep, 0.1).unwrap();
+        let (net, report) = (f.network, f.hop_barriers);
+        assert_eq!(f.stations, 1);
         assert_eq!(net.sites.len(), 2);
         assert_eq!(net.hops.len(), 2, "{:?}", net.hops);
         for h in &net.hops {

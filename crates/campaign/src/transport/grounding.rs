@@ -137,9 +137,11 @@ pub fn enable(
     temperature_k: Option<f64>,
 ) -> Result<(), String> {
     if let Some(t) = temperature_k {
-        if !(t.is_finite() && t > 0.0 && t < 1e5) {
+        // the grounding temperature is a temperature of the kMC
+        let max = halo_kmc::MAX_TEMPERATURE_K;
+        if !(t.is_finite() && t > 0.0 && t < max) {
             return Err(format!(
-                "--grounding-temperature-k: {t} K is not in (0, 1e5)"
+                "--grounding-temperature-k: {t} K is not in (0, {max:e})"
             ));
         }
     }
@@ -157,12 +159,13 @@ pub fn enable(
 }
 
 /// With the grounding on and no temperature given, take the structure file's measurement
-/// temperature (`halo_io::LoadedStructure::measurement_temperature`) and record it in
-/// `calibration`; otherwise nothing changes. Called by `halo kmc`, `halo validate` (per file)
-/// and `halo.kmc` after reading the structure.
+/// temperature (`halo_io::LoadedStructure::measurement_temperature`) and record it in the run's
+/// `calibration` record when there is one (`halo validate` runs many files under one record:
+/// each row's grounding report says which temperature it used); otherwise nothing changes.
+/// Called by `halo kmc`, `halo validate` (per file) and `halo.kmc` after reading the structure.
 pub fn use_file_temperature(
     settings: &mut TransportSettings,
-    calibration: &mut serde_json::Value,
+    calibration: Option<&mut serde_json::Value>,
     loaded: &halo_io::LoadedStructure,
 ) {
     let (Some(g), Some(t)) = (settings.grounding.as_mut(), &loaded.measurement_temperature) else {
@@ -177,8 +180,9 @@ pub fn use_file_temperature(
         tag: t.tag.clone(),
         line: t.line,
     };
-    let g = g.clone();
-    record(calibration, &g);
+    if let Some(c) = calibration {
+        record(c, g);
+    }
 }
 
 /// The run's `calibration.grounding` record.
@@ -775,13 +779,13 @@ mod tests {
         let cache = NetworkCache::default();
         let report = ground(&s, &settings, &GroundingSettings::default(), &cache).unwrap();
         assert!(report.iterations >= 2, "{}", report.summary());
-        assert_eq!(cache.len(), 1, "one landscape for every iteration");
+        assert_eq!(cache.builds(), 1, "one landscape for every iteration");
         let mut shifted = settings.clone();
         shifted.site_energies = Some(std::sync::Arc::new(report.table()));
         let kept = super::super::evaluate_model(&s, &shifted, &cache, |_| {}).unwrap();
         let fresh =
             super::super::evaluate_model(&s, &shifted, &NetworkCache::default(), |_| {}).unwrap();
-        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.builds(), 1, "the run after the fit builds nothing");
         assert_eq!(kept.kmc.temperatures.len(), 2);
         for (a, b) in kept.kmc.temperatures.iter().zip(&fresh.kmc.temperatures) {
             assert_eq!(a.sigma_s_per_cm, b.sigma_s_per_cm);

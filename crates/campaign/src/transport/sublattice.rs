@@ -260,7 +260,7 @@ fn shortest_distance_ang(structure: &Structure, element: Element) -> Option<f64>
     best
 }
 
-pub(crate) fn shares_with_cation(site: &halo_core::Site, element: Element) -> bool {
+fn shares_with_cation(site: &halo_core::Site, element: Element) -> bool {
     site.species
         .iter()
         .any(|(sp, o)| sp.element != element && *o > 0.0 && !sp.element.is_halogen())

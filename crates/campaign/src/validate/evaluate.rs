@@ -137,11 +137,7 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
     let mut settings = opts.settings.clone();
     // the file's measurement temperature for the grounding (the run's record keeps the flag's;
     // the row's grounding report says which it used)
-    crate::transport::grounding::use_file_temperature(
-        &mut settings,
-        &mut serde_json::Value::Null,
-        &loaded,
-    );
+    crate::transport::grounding::use_file_temperature(&mut settings, None, &loaded);
     if let Some(e) = external {
         settings.site_energies = e.site_energies.clone();
         settings.hop_barriers = e.hop_barriers.clone();
