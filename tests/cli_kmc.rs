@@ -932,6 +932,16 @@ fn grounding_puts_the_refined_occupancies_on_the_spinel() {
         cold_shift < -0.05 && cold_shift != shift,
         "{cold_shift} vs {shift}"
     );
+    // and the fit at 200 K reached the targets there (each label's occupancy is the last
+    // evaluation's, at the grounding temperature)
+    assert_eq!(at_file["grounding"]["converged"], true);
+    for l in at_file["grounding"]["labels"].as_array().unwrap() {
+        let (o, t) = (
+            l["occupancy"].as_f64().unwrap(),
+            l["target_occupancy"].as_f64().unwrap(),
+        );
+        assert!((o - t).abs() <= 0.02, "{l}");
+    }
 
     // every Li site of LiAlCl4 is full: nothing to fit, the run is the ungrounded one
     let full = "structures/LiAlCl4_P21c_COD1004036.cif";
