@@ -113,3 +113,21 @@ fn not_assessable_and_malformed_inputs() {
         );
     }
 }
+
+/// A structure file is assessed by its neutral formula unit: one outside the charge tolerance
+/// is refused naming the file, and one whose Li was adjusted within the tolerance says so.
+#[test]
+fn a_structure_file_must_be_neutral() {
+    let bad = common::root().join("tests/data/bad/not_neutral.cif");
+    let (code, _, err) = halo(&["stability", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not_neutral.cif: not charge neutral: -0.500 e per formula unit"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // the same file through the library call the Python binding uses
+    let loaded = halo_io::read_structure(&bad).unwrap();
+    let e = loaded.neutral_formula_unit().unwrap_err().to_string();
+    assert!(e.contains("not_neutral.cif: not charge neutral"), "{e}");
+}

@@ -49,20 +49,6 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The mixed-site rule in words (text and JSON).
-fn mixed_rule(m: MixedSiteMobile) -> &'static str {
-    match m {
-        MixedSiteMobile::KeepAsFramework => {
-            "framework (kept with their occupancy, as in halo kmc and campaigns)"
-        }
-        MixedSiteMobile::Remove => "removed (bvlain's convention)",
-    }
-}
-
-fn opt(x: Option<f64>) -> serde_json::Value {
-    x.map_or(serde_json::Value::Null, |v| json!(v))
-}
-
 fn fmt_opt(x: Option<f64>, digits: usize) -> String {
     x.map_or("none".to_string(), |v| format!("{v:.digits$}"))
 }
@@ -145,49 +131,10 @@ fn print_json(
     perc: &PercolationResult,
     charge_note: &Option<String>,
 ) -> anyhow::Result<()> {
-    let g = &perc.site_graph.graph;
-    let sites: Vec<_> = g
-        .node_indices()
-        .map(|i| {
-            let s = &g[i];
-            json!({"index": i.index(), "frac_coords": s.frac_coords, "energy_ev": s.energy_ev,
-                   "label": s.label})
-        })
-        .collect();
-    let edges: Vec<_> = g
-        .edge_indices()
-        .map(|e| {
-            let (a, b) = g.edge_endpoints(e).expect("edge");
-            let m = &g[e];
-            json!({"site_a": a.index(), "site_b": b.index(), "saddle_energy_ev": m.saddle_energy_ev,
-                   "hop_length_ang": m.hop_length_ang(), "image": m.image,
-                   "hop_vector_ang": m.hop_vector_ang})
-        })
-        .collect();
-    let t = &perc.thresholds;
-    let b = &perc.bvlain_rounded;
-    let out = json!({
-        "file": args.file.display().to_string(),
-        "warnings": charge_note.iter().collect::<Vec<_>>(),
-        "mobile_ion": land.params.mobile_ion.to_string(),
-        "mode": land.params.mode.to_string(),
-        "resolution_ang": land.params.resolution_ang,
-        "mixed_site_li": mixed_rule(land.params.mixed_site_mobile),
-        "grid_shape": land.shape,
-        "periodic_grid_shape": land.periodic_shape(),
-        "n_voxels": land.num_voxels(),
-        "grid_min_ev": perc.grid_min_ev,
-        "e_1d_ev": opt(t.e_1d_ev),
-        "e_2d_ev": opt(t.e_2d_ev),
-        "e_3d_ev": opt(t.e_3d_ev),
-        "bvlain_rounded": {"e_1d_ev": opt(b.e_1d_ev), "e_2d_ev": opt(b.e_2d_ev), "e_3d_ev": opt(b.e_3d_ev)},
-        "n_grid_minima": perc.n_grid_minima,
-        "sites": sites,
-        "edges": edges,
-        "grid_out": args.grid_out.as_ref().map(|p| p.display().to_string()),
-        "bvse_params": land.params,
-        "percolation_params": perc.params,
-    });
+    let mut out = serde_json::to_value(halo_percolation::report::landscape_report(land, perc))?;
+    out["file"] = json!(args.file.display().to_string());
+    out["warnings"] = json!(charge_note.iter().collect::<Vec<_>>());
+    out["grid_out"] = json!(args.grid_out.as_ref().map(|p| p.display().to_string()));
     // buffered: stdout is line-buffered, and the site graph runs to thousands of lines
     let mut so = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut so, &out)?;
@@ -218,7 +165,7 @@ fn print_text(
     writeln!(
         o,
         "mobile ions on sites shared with framework cations: {}",
-        mixed_rule(land.params.mixed_site_mobile)
+        halo_percolation::report::mixed_site_rule(land.params.mixed_site_mobile)
     )?;
     writeln!(o, "percolation thresholds (eV above the grid minimum):")?;
     writeln!(o, "        exact          bvlain-rounded")?;

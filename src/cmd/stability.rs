@@ -1,7 +1,6 @@
 //! `halo stability COMPOSITION|FILE [--json]`: anodic and cathodic limits vs Li⁺/Li from the
 //! Li grand-potential hull of tabulated thermochemistry (ΔG at 298 K and ΔH), the decomposition
 //! products at each limit and the data rows used (halo-filters).
-use anyhow::Context;
 use halo_core::Composition;
 use halo_filters::stability::{Limit, LimitKind};
 use halo_filters::{FilterError, StabilityOptions};
@@ -34,44 +33,6 @@ fn looks_like_file(s: &str) -> bool {
         || s.contains('/') && p.extension().is_some()
 }
 
-/// The composition per formula unit of a structure file, made exactly neutral by adjusting Li
-/// when it is neutral within the tolerance (the note says by how much).
-fn composition_from_file(path: &Path) -> anyhow::Result<(Composition, Vec<String>)> {
-    // halo_io's errors name the file (and the line)
-    let loaded = halo_io::read_structure(path)?;
-    let mut notes = loaded.warnings.clone();
-    let charge = loaded.charge.as_ref().with_context(|| {
-        format!(
-            "{}: some species has no oxidation state; cannot judge the charge balance",
-            path.display()
-        )
-    })?;
-    if !charge.neutral {
-        anyhow::bail!(
-            "{}: not charge neutral: {:+.3} e per formula unit (tolerance {} e)",
-            path.display(),
-            charge.net_charge_per_formula_unit_e,
-            charge.tolerance_e
-        );
-    }
-    let z = charge.formula_units_z.max(1.0);
-    let q = charge.net_charge_per_formula_unit_e;
-    let (comp, change) = loaded
-        .structure
-        .composition()
-        .scaled(1.0 / z)
-        .neutralised_by_li(q)
-        .with_context(|| format!("{}", path.display()))?;
-    if change != 0.0 {
-        notes.push(format!(
-            "Li adjusted by {change:+.4} per formula unit to make the composition exactly neutral \
-             (net charge {q:+.4} e, within the {} e tolerance)",
-            charge.tolerance_e
-        ));
-    }
-    Ok((comp, notes))
-}
-
 fn limit_text(l: &Option<Limit>) -> String {
     match l {
         None => "—".into(),
@@ -91,7 +52,8 @@ fn emit(text: &str) -> anyhow::Result<()> {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (composition, notes) = if looks_like_file(&args.input) {
-        composition_from_file(Path::new(&args.input))?
+        // halo_io's errors name the file (and the line)
+        halo_io::read_structure(Path::new(&args.input))?.neutral_formula_unit()?
     } else {
         (Composition::parse(&args.input)?, Vec::new())
     };

@@ -11,6 +11,7 @@ pub mod emit;
 pub mod error;
 pub mod fingerprint;
 pub mod folder;
+pub mod inspect;
 pub mod outputs;
 pub mod pipeline;
 pub mod plots;

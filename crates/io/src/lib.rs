@@ -128,6 +128,45 @@ impl LoadedStructure {
             .filter(move |w| Some(w.as_str()) != charge.as_deref())
     }
 
+    /// The composition per formula unit (Z from the charge balance), made exactly neutral by
+    /// adjusting Li when the structure is neutral within the tolerance, with the reader's
+    /// warnings and, when Li was adjusted, a note saying by how much. Refused, naming the file,
+    /// when some species has no oxidation state or the structure is not neutral within the
+    /// tolerance. `halo stability FILE` and `halo.stability(structure)` assess this composition.
+    pub fn neutral_formula_unit(&self) -> Result<(halo_core::Composition, Vec<String>), IoError> {
+        let path = &self.source_path;
+        let refuse = |message: String| IoError::Unsupported {
+            at: Location::file(path),
+            message,
+        };
+        let mut notes = self.warnings.clone();
+        let charge = self.charge.as_ref().ok_or_else(|| {
+            refuse("some species has no oxidation state; cannot judge the charge balance".into())
+        })?;
+        if !charge.neutral {
+            return Err(refuse(format!(
+                "not charge neutral: {:+.3} e per formula unit (tolerance {} e)",
+                charge.net_charge_per_formula_unit_e, charge.tolerance_e
+            )));
+        }
+        let z = charge.formula_units_z.max(1.0);
+        let q = charge.net_charge_per_formula_unit_e;
+        let (comp, change) = self
+            .structure
+            .composition()
+            .scaled(1.0 / z)
+            .neutralised_by_li(q)
+            .map_err(|e| refuse(e.to_string()))?;
+        if change != 0.0 {
+            notes.push(format!(
+                "Li adjusted by {change:+.4} per formula unit to make the composition exactly \
+                 neutral (net charge {q:+.4} e, within the {} e tolerance)",
+                charge.tolerance_e
+            ));
+        }
+        Ok((comp, notes))
+    }
+
     /// The label of the structure site that `label` names: a site label as it is, or the label of
     /// the mixed site a CIF row was merged into (e.g. `In5` on the Li/Sc/In 16d site `Li3`);
     /// case-insensitive. `None` when nothing carries that label.

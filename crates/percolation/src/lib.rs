@@ -35,6 +35,7 @@
 pub mod error;
 pub mod graph;
 pub mod periods;
+pub mod report;
 pub mod sweep;
 
 pub use error::PercolationError;

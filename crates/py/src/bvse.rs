@@ -56,67 +56,14 @@ pub fn params(
     })
 }
 
-fn opt(x: Option<f64>) -> Value {
-    x.map_or(Value::Null, |v| json!(v))
-}
-
-fn graph_json(perc: &PercolationResult) -> (Vec<Value>, Vec<Value>) {
-    let g = &perc.site_graph.graph;
-    let sites = g
-        .node_indices()
-        .map(|i| {
-            let s = &g[i];
-            json!({"index": i.index(), "frac_coords": s.frac_coords, "energy_ev": s.energy_ev,
-                   "label": s.label})
-        })
-        .collect();
-    let edges = g
-        .edge_indices()
-        .filter_map(|e| {
-            let (a, b) = g.edge_endpoints(e)?;
-            let m = &g[e];
-            Some(json!({"site_a": a.index(), "site_b": b.index(),
-                        "saddle_energy_ev": m.saddle_energy_ev,
-                        "hop_length_ang": m.hop_length_ang(), "image": m.image,
-                        "hop_vector_ang": m.hop_vector_ang}))
-        })
-        .collect();
-    (sites, edges)
-}
-
-fn output(land: Landscape, perc: &PercolationResult) -> BvseOutput {
-    let (sites, edges) = graph_json(perc);
-    let t = &perc.thresholds;
-    let b = &perc.bvlain_rounded;
-    let json = json!({
-        "mobile_ion": land.params.mobile_ion.to_string(),
-        "mode": land.params.mode.to_string(),
-        "resolution_ang": land.params.resolution_ang,
-        "mixed_site_li": match land.params.mixed_site_mobile {
-            halo_bvse::MixedSiteMobile::KeepAsFramework => {
-                "framework (kept with their occupancy, as in halo kmc and campaigns)"
-            }
-            halo_bvse::MixedSiteMobile::Remove => "removed (bvlain's convention)",
-        },
-        "grid_shape": land.shape,
-        "periodic_grid_shape": land.periodic_shape(),
-        "n_voxels": land.num_voxels(),
-        "grid_min_ev": perc.grid_min_ev,
-        "e_1d_ev": opt(t.e_1d_ev),
-        "e_2d_ev": opt(t.e_2d_ev),
-        "e_3d_ev": opt(t.e_3d_ev),
-        "bvlain_rounded": {"e_1d_ev": opt(b.e_1d_ev), "e_2d_ev": opt(b.e_2d_ev), "e_3d_ev": opt(b.e_3d_ev)},
-        "n_grid_minima": perc.n_grid_minima,
-        "sites": sites,
-        "edges": edges,
-        "bvse_params": land.params,
-        "percolation_params": perc.params,
-    });
-    BvseOutput {
+fn output(land: Landscape, perc: &PercolationResult) -> HResult<BvseOutput> {
+    let json = serde_json::to_value(halo_percolation::report::landscape_report(&land, perc))
+        .kind(Kind::Internal)?;
+    Ok(BvseOutput {
         json,
         shape: land.shape,
         energies_ev: land.energies_ev,
-    }
+    })
 }
 
 /// Landscape and percolation of `s` (`source` names it in messages, as the CLI's file name).
@@ -137,7 +84,7 @@ pub fn run(
     let perc = analyze(&land, &pparams)
         .with_context(|| format!("percolation analysis of {source}"))
         .kind(Kind::Evaluation)?;
-    let mut out = output(land, &perc);
+    let mut out = output(land, &perc)?;
     out.json["warnings"] = json!(halo_io::charge::structure_charge_note(s)
         .into_iter()
         .collect::<Vec<_>>());

@@ -14,44 +14,6 @@ pub enum Input<'a> {
     Structure(&'a LoadedStructure),
 }
 
-/// The composition per formula unit of a structure, made exactly neutral by adjusting Li when
-/// it is neutral within the tolerance (the CLI's `composition_from_file`).
-fn composition_of(loaded: &LoadedStructure) -> HResult<(Composition, Vec<String>)> {
-    let path = &loaded.source_path;
-    let mut notes = loaded.warnings.clone();
-    let charge = loaded.charge.as_ref().ok_or_else(|| {
-        Failure::msg(
-            Kind::Structure,
-            format!("{path}: some species has no oxidation state; cannot judge the charge balance"),
-        )
-    })?;
-    if !charge.neutral {
-        return Err(Failure::msg(
-            Kind::Structure,
-            format!(
-                "{path}: not charge neutral: {:+.3} e per formula unit (tolerance {} e)",
-                charge.net_charge_per_formula_unit_e, charge.tolerance_e
-            ),
-        ));
-    }
-    let z = charge.formula_units_z.max(1.0);
-    let q = charge.net_charge_per_formula_unit_e;
-    let (comp, change) = loaded
-        .structure
-        .composition()
-        .scaled(1.0 / z)
-        .neutralised_by_li(q)
-        .map_err(|e| Failure::msg(Kind::Structure, format!("{path}: {e}")))?;
-    if change != 0.0 {
-        notes.push(format!(
-            "Li adjusted by {change:+.4} per formula unit to make the composition exactly neutral \
-             (net charge {q:+.4} e, within the {} e tolerance)",
-            charge.tolerance_e
-        ));
-    }
-    Ok((comp, notes))
-}
-
 /// The `halo stability --json` dict; a composition that cannot be assessed gives the CLI's
 /// `{"verdict": "not_assessable", ...}` dict (the CLI's exit 1), not an exception.
 pub fn run(
@@ -64,7 +26,10 @@ pub fn run(
             let c = Composition::parse(&f).kind(Kind::Parameter)?;
             (f, (c, Vec::new()))
         }
-        Input::Structure(l) => (l.source_path.clone(), composition_of(l)?),
+        Input::Structure(l) => (
+            l.source_path.clone(),
+            l.neutral_formula_unit().kind(Kind::Structure)?,
+        ),
     };
     let opts = StabilityOptions {
         mix_energy_ev_per_atom: mix_mev_per_atom.map(|m| m / 1000.0),
