@@ -331,7 +331,12 @@ const SYMOP_TAGS: [&str; 3] = [
     "_space_group_symop_operation_xyz_",
 ];
 
-fn read_symops(block: &Block, path: &str) -> Result<Vec<SymOp>, IoError> {
+fn read_symops(
+    block: &Block,
+    path: &str,
+    lattice: &Lattice,
+    notes: &mut Vec<String>,
+) -> Result<Vec<SymOp>, IoError> {
     for tag in SYMOP_TAGS {
         let values: Vec<&Value> = if let Some(l) = block.find_loop(tag) {
             let c = l.column(tag).unwrap_or(0);
@@ -361,25 +366,14 @@ fn read_symops(block: &Block, path: &str) -> Result<Vec<SymOp>, IoError> {
         }
         return Ok(ops);
     }
-    // no operations: accept P1 (or an unnamed group), refuse anything else
-    let hm = [
-        "_symmetry_space_group_name_h-m",
-        "_space_group_name_h-m_alt",
-    ]
-    .iter()
-    .find_map(|t| block.get(t).map(|v| (t, v)));
-    match hm {
-        Some((t, v)) if !v.is_null() && v.text.replace(' ', "") != "P1" => {
-            Err(IoError::Unsupported {
-                at: Location::field(path, Some(v.line), t),
-                message: format!(
-                    "space group '{}' is named but no symmetry operations are listed \
-                     (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz)",
-                    v.text
-                ),
-            })
+    // no operations: generate them from the group the file names (refused where the setting
+    // would be a guess), else P1
+    match crate::cif_spacegroup::operations(block, path, lattice)? {
+        Some((ops, note)) => {
+            notes.push(format!("{path}: {note}"));
+            Ok(ops)
         }
-        _ => Ok(vec![SymOp {
+        None => Ok(vec![SymOp {
             rotation: Matrix3::identity(),
             translation: Vector3::zeros(),
         }]),
@@ -416,7 +410,8 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
     let blocks = parse_blocks(text, path)?;
     let block = select_block(&blocks, options.block.as_deref(), path)?;
     let lattice = read_lattice(block, path)?;
-    let ops = read_symops(block, path)?;
+    let mut symmetry_notes = Vec::new();
+    let ops = read_symops(block, path, &lattice, &mut symmetry_notes)?;
     let type_ox = read_type_oxidation_numbers(block, path)?;
     let sites = atom_site_loop(block, path)?;
     let mut cell = CellBuilder::new(lattice, options.merge_tolerance_ang);
@@ -432,6 +427,7 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
         cell.add_row(row, &ops, path)?;
     }
     let mut loaded = cell.finish(ops, &block.name, sites.line, path)?;
+    loaded.warnings.extend(symmetry_notes);
     loaded.measurement_temperature =
         read_measurement_temperature(block, path, &mut loaded.warnings);
     Ok(loaded)

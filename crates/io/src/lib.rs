@@ -37,6 +37,7 @@
 
 pub mod charge;
 pub mod cif;
+mod cif_spacegroup;
 pub mod cif_syntax;
 pub mod contacts;
 pub mod error;

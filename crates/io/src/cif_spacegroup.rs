@@ -1,0 +1,329 @@
+//! Symmetry operations from a CIF's space-group designation, for a file that names its group but
+//! lists no operations (as pymatgen's CIF parser does). The Hall symbol
+//! (`_space_group_name_Hall`), else the Hermann–Mauguin symbol (`_space_group_name_H-M_alt`,
+//! `_symmetry_space_group_name_H-M`), else the International Tables number
+//! (`_space_group_IT_number`, `_symmetry_Int_Tables_number`) is looked up among the 530 settings
+//! of moyo's Hall-symbol database (spglib's; International Tables Vol. A), and the group is
+//! generated from the Hall symbol: the coset representatives times the centring translations.
+//!
+//! A setting is never guessed where the guess could move atoms:
+//! - a setting given with the symbol (`F d -3 m :2`, `R -3 m :H`) or as
+//!   `_space_group_IT_coordinate_system_code` is used;
+//! - two origin choices (Fd-3m, Pn-3m, …) the file does not choose between: refused;
+//! - hexagonal or rhombohedral axes of an R group: chosen by the cell (a = b, γ = 120°:
+//!   hexagonal; a = b = c, α = β = γ: rhombohedral), refused when the cell is neither;
+//! - a short monoclinic symbol (`C2/m`, `P21/n`) names unique axis b, the convention of the short
+//!   symbols;
+//! - a number alone names a setting only when its group has one (225; not 12, 14, 62 or 227).
+//!
+//! A number given beside a symbol must name the same group. The operations generated are
+//! reported in a reader note naming the tag, its line and the Hall symbol used.
+
+use crate::cif::SymOp;
+use crate::cif_syntax::{Block, Value};
+use crate::error::{IoError, Location};
+use halo_core::Lattice;
+use moyo::data::{hall_symbol_entry, HallSymbol, HallSymbolEntry, Setting};
+use nalgebra::{Matrix3, Vector3};
+
+const HALL_TAGS: [&str; 2] = ["_space_group_name_hall", "_symmetry_space_group_name_hall"];
+const HM_TAGS: [&str; 2] = [
+    "_space_group_name_h-m_alt",
+    "_symmetry_space_group_name_h-m",
+];
+const NUMBER_TAGS: [&str; 2] = ["_space_group_it_number", "_symmetry_int_tables_number"];
+const SETTING_TAG: &str = "_space_group_it_coordinate_system_code";
+
+/// The tag, line and text of the first non-null value among `tags`.
+fn first<'b>(block: &'b Block, tags: &[&'static str]) -> Option<(&'static str, &'b Value)> {
+    tags.iter()
+        .find_map(|&t| block.get(t).filter(|v| !v.is_null()).map(|v| (t, v)))
+}
+
+/// A Hermann–Mauguin symbol reduced for comparison: no blanks or underscores, upper case.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// A monoclinic full symbol without its `1` placeholder axes (`P 1 2_1/n 1` → `P21/N`), the short
+/// symbol of that setting.
+fn short_of_full(full: &str) -> String {
+    let mut parts = full.split_whitespace();
+    let lattice = parts.next().unwrap_or("");
+    let axes: Vec<&str> = parts.filter(|p| *p != "1").collect();
+    squash(&format!("{lattice}{}", axes.concat()))
+}
+
+fn entries() -> impl Iterator<Item = HallSymbolEntry> {
+    (1..=530).filter_map(hall_symbol_entry)
+}
+
+/// What a resolved designation gives: the Hall entry and the words for the note.
+struct Resolved {
+    entry: HallSymbolEntry,
+    hall_symbol: String,
+    from: String,
+}
+
+/// The operations of the group a file names without listing them; `Ok(None)` when it names
+/// none (or P1), so the identity alone applies.
+pub(crate) fn operations(
+    block: &Block,
+    path: &str,
+    lattice: &Lattice,
+) -> Result<Option<(Vec<SymOp>, String)>, IoError> {
+    let hall = first(block, &HALL_TAGS);
+    let hm = first(block, &HM_TAGS);
+    let number = first(block, &NUMBER_TAGS);
+    let setting_code = block
+        .get(SETTING_TAG)
+        .filter(|v| !v.is_null())
+        .map(|v| v.text.trim().to_string());
+    let at = |tag: &str, v: &Value| Location::field(path, Some(v.line), tag);
+    let resolved = if let Some((tag, v)) = hall {
+        let h = HallSymbol::new(v.text.trim()).ok_or_else(|| IoError::Unsupported {
+            at: at(tag, v),
+            message: format!("'{}' is not a Hall symbol moyo can read", v.text),
+        })?;
+        // the database entry of this Hall symbol, when it is one of the 530 (for the number)
+        let entry = entries().find(|e| squash(e.hall_symbol) == squash(&v.text));
+        match entry {
+            Some(entry) => Resolved {
+                entry,
+                hall_symbol: h.hall_symbol.clone(),
+                from: format!("{tag} '{}' (line {})", v.text, v.line),
+            },
+            None => {
+                return Ok(Some((
+                    group_operations(&h),
+                    format!(
+                        "no symmetry operations listed: generated from {tag} '{}' (line {})",
+                        v.text, v.line
+                    ),
+                )))
+            }
+        }
+    } else if let Some((tag, v)) = hm {
+        let (symbol, suffix) = match v.text.split_once(':') {
+            Some((s, x)) => (s, Some(x.trim().to_string())),
+            None => (v.text.as_str(), None),
+        };
+        let key = squash(symbol);
+        if key == "P1" {
+            return Ok(None);
+        }
+        let mut found: Vec<HallSymbolEntry> = entries()
+            .filter(|e| squash(e.hm_full) == key || squash(e.hm_short) == key)
+            .collect();
+        if found.is_empty() {
+            // a short monoclinic symbol of a non-standard setting (P 21/n, C 2/c …)
+            found = entries()
+                .filter(|e| (3..=15).contains(&e.number) && short_of_full(e.hm_full) == key)
+                .collect();
+        }
+        if found.is_empty() {
+            return Err(IoError::Unsupported {
+                at: at(tag, v),
+                message: format!(
+                    "space group '{}' is not a Hermann–Mauguin symbol of International Tables \
+                     and no symmetry operations are listed (_symmetry_equiv_pos_as_xyz or \
+                     _space_group_symop_operation_xyz)",
+                    v.text
+                ),
+            });
+        }
+        let entry = choose(found, suffix.or(setting_code), lattice, &v.text).map_err(|m| {
+            IoError::Unsupported {
+                at: at(tag, v),
+                message: m,
+            }
+        })?;
+        Resolved {
+            hall_symbol: entry.hall_symbol.to_string(),
+            entry,
+            from: format!("{tag} '{}' (line {})", v.text, v.line),
+        }
+    } else if let Some((tag, v)) = number {
+        let n: i32 = v.text.trim().parse().map_err(|_| IoError::Unsupported {
+            at: at(tag, v),
+            message: format!("'{}' is not a space-group number (1–230)", v.text),
+        })?;
+        if !(1..=230).contains(&n) {
+            return Err(IoError::Unsupported {
+                at: at(tag, v),
+                message: format!("{n} is not a space-group number (1–230)"),
+            });
+        }
+        if n == 1 {
+            return Ok(None);
+        }
+        let found: Vec<HallSymbolEntry> = entries().filter(|e| e.number == n).collect();
+        let one_setting = found.len() == 1;
+        let entry = if one_setting || setting_code.is_some() {
+            choose(found, setting_code, lattice, &format!("number {n}"))
+        } else {
+            Err(format!(
+                "space group {n} is given by its number alone and has {} settings ({}); no \
+                 symmetry operations are listed: list them (_symmetry_equiv_pos_as_xyz), or give \
+                 the Hermann–Mauguin symbol with its setting or the Hall symbol",
+                found.len(),
+                settings_list(&found)
+            ))
+        }
+        .map_err(|m| IoError::Unsupported {
+            at: at(tag, v),
+            message: m,
+        })?;
+        Resolved {
+            hall_symbol: entry.hall_symbol.to_string(),
+            entry,
+            from: format!("{tag} {n} (line {})", v.line),
+        }
+    } else {
+        return Ok(None);
+    };
+    // a number beside the symbol must name the same group
+    if let (Some((tag, v)), true) = (number, hall.is_some() || hm.is_some()) {
+        if let Ok(n) = v.text.trim().parse::<i32>() {
+            if n != resolved.entry.number {
+                return Err(IoError::Unsupported {
+                    at: at(tag, v),
+                    message: format!(
+                        "space group number {n} contradicts {} (group {})",
+                        resolved.from, resolved.entry.number
+                    ),
+                });
+            }
+        }
+    }
+    if resolved.entry.number == 1 {
+        return Ok(None);
+    }
+    let h = HallSymbol::new(&resolved.hall_symbol).ok_or_else(|| IoError::Unsupported {
+        at: Location::file(path),
+        message: format!(
+            "moyo cannot read its own Hall symbol '{}'",
+            resolved.hall_symbol
+        ),
+    })?;
+    let ops = group_operations(&h);
+    let note = format!(
+        "no symmetry operations listed: {} generated from {} as Hall '{}' (group {}, setting \
+         '{}')",
+        ops.len(),
+        resolved.from,
+        resolved.hall_symbol,
+        resolved.entry.number,
+        resolved.entry.setting
+    );
+    Ok(Some((ops, note)))
+}
+
+fn settings_list(found: &[HallSymbolEntry]) -> String {
+    found
+        .iter()
+        .map(|e| format!("'{}' {}", e.setting, e.hm_full))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One setting out of `found` (the entries a designation matches), by the file's setting code,
+/// else by the rules of the module documentation.
+fn choose(
+    mut found: Vec<HallSymbolEntry>,
+    code: Option<String>,
+    lattice: &Lattice,
+    what: &str,
+) -> Result<HallSymbolEntry, String> {
+    if let Some(code) = code.filter(|c| !c.is_empty()) {
+        let all = settings_list(&found);
+        found.retain(|e| e.setting.eq_ignore_ascii_case(&code));
+        return found
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("{what} has no setting '{code}'; its settings: {all}"));
+    }
+    if found.len() == 1 {
+        return Ok(found.remove(0));
+    }
+    let settings: Vec<&str> = found.iter().map(|e| e.setting).collect();
+    if settings.iter().all(|s| *s == "1" || *s == "2") {
+        return Err(format!(
+            "space group '{what}' has two origin choices (Hall '{}' and '{}') and the file lists \
+             no symmetry operations: list them (_symmetry_equiv_pos_as_xyz), or give the origin \
+             as '{what} :1' or ':2' (or _space_group_IT_coordinate_system_code)",
+            found[0].hall_symbol, found[1].hall_symbol
+        ));
+    }
+    if settings.iter().all(|s| *s == "H" || *s == "R") {
+        let [a, b, c] = lattice.abc();
+        let [al, be, ga] = lattice.angles_deg();
+        let close = |x: f64, y: f64, tol: f64| (x - y).abs() <= tol;
+        let hexagonal = close(a, b, 1e-3 * a)
+            && close(al, 90.0, 0.01)
+            && close(be, 90.0, 0.01)
+            && close(ga, 120.0, 0.01);
+        let rhombohedral = close(a, b, 1e-3 * a)
+            && close(b, c, 1e-3 * a)
+            && close(al, be, 0.01)
+            && close(be, ga, 0.01);
+        let want = match (hexagonal, rhombohedral) {
+            (true, false) => "H",
+            (false, true) => "R",
+            _ => {
+                return Err(format!(
+                    "space group '{what}' on hexagonal or rhombohedral axes: the cell is neither \
+                     (a = b, γ = 120° or a = b = c, α = β = γ); list the symmetry operations or \
+                     give ':H' or ':R'"
+                ))
+            }
+        };
+        return found
+            .into_iter()
+            .find(|e| e.setting == want)
+            .ok_or_else(|| format!("space group '{what}' has no setting '{want}'"));
+    }
+    // a short monoclinic symbol: unique axis b (the standard setting first)
+    if found.iter().all(|e| (3..=15).contains(&e.number)) {
+        let standard = Setting::Standard.hall_number(found[0].number);
+        if let Some(e) = found.iter().find(|e| Some(e.hall_number) == standard) {
+            return Ok(e.clone());
+        }
+        let b: Vec<HallSymbolEntry> = found
+            .iter()
+            .filter(|e| e.setting.starts_with('b'))
+            .cloned()
+            .collect();
+        if b.len() == 1 {
+            return Ok(b[0].clone());
+        }
+    }
+    Err(format!(
+        "space group '{what}' fits {} settings ({}) and the file lists no symmetry operations: \
+         list them (_symmetry_equiv_pos_as_xyz), or give the setting or the Hall symbol",
+        found.len(),
+        settings_list(&found)
+    ))
+}
+
+/// Every operation of the group: the coset representatives (moyo's `traverse`) times the
+/// centring translations, translations reduced to [0, 1).
+fn group_operations(h: &HallSymbol) -> Vec<SymOp> {
+    let mut ops = Vec::new();
+    let lattice_points = h.centering.lattice_points();
+    for op in h.traverse() {
+        // moyo's nalgebra is not this workspace's: copy the entries
+        let r = Matrix3::from_fn(|i, j| op.rotation[(i, j)] as f64);
+        for t in &lattice_points {
+            let tr = Vector3::from_fn(|i, _| (op.translation[i] + t[i]).rem_euclid(1.0));
+            ops.push(SymOp {
+                rotation: r,
+                translation: tr,
+            });
+        }
+    }
+    ops
+}

@@ -1,0 +1,292 @@
+//! A CIF that names its space group but lists no symmetry operations: the operations are
+//! generated from the group (moyo's Hall-symbol database), and must give the structure the file
+//! gives with its listed operations; a setting the file leaves open where the choice moves atoms
+//! (two origins) is refused, never guessed.
+
+use halo_io::cif::{parse_cif, CifOptions};
+use halo_io::LoadedStructure;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(text: &str, name: &str) -> Result<LoadedStructure, String> {
+    parse_cif(text, name, &CifOptions::default()).map_err(|e| e.to_string())
+}
+
+/// The file without its loop of symmetry operations.
+fn strip_operations(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let next = lines.get(i + 1).map(|l| l.to_ascii_lowercase());
+        if lines[i].trim() == "loop_"
+            && next.as_deref().is_some_and(|n| {
+                n.contains("_symmetry_equiv_pos") || n.contains("_space_group_symop")
+            })
+        {
+            i += 1;
+            while i < lines.len() && lines[i].trim_start().starts_with('_') {
+                i += 1;
+            }
+            while i < lines.len()
+                && !lines[i].trim().is_empty()
+                && !lines[i].trim_start().starts_with('_')
+                && lines[i].trim() != "loop_"
+            {
+                i += 1;
+            }
+            continue;
+        }
+        out.push(lines[i]);
+        i += 1;
+    }
+    out.join("\n") + "\n"
+}
+
+/// Sites as sorted (species and occupancies, fractional coordinates to 1e-6).
+fn fingerprint(l: &LoadedStructure) -> Vec<String> {
+    let mut v: Vec<String> = l
+        .structure
+        .sites
+        .iter()
+        .map(|s| {
+            let sp: Vec<String> = s
+                .species
+                .iter()
+                .map(|(sp, o)| format!("{sp}:{o:.6}"))
+                .collect();
+            let c = s.frac_coords.map(|x| {
+                let y = x.rem_euclid(1.0);
+                if (1.0 - y) < 1e-6 {
+                    0.0
+                } else {
+                    y
+                }
+            });
+            format!("{} {:.6} {:.6} {:.6}", sp.join(","), c.x, c.y, c.z)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn replace_line(text: &str, tag: &str, new: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.to_ascii_lowercase()
+                .starts_with(&tag.to_ascii_lowercase())
+            {
+                new.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Every bundled CIF that names a group with one setting for its symbol (C2/m, P2_1/c, C2/c,
+/// Fm-3m) reads to the same structure without its operations, with a note naming the tag.
+#[test]
+fn a_named_group_gives_the_listed_operations_structure() {
+    let files = [
+        "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif",
+        "structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_SCXRD.cif",
+        "structures/LiAlCl4_P21c_COD1004036.cif",
+        "tests/validation/structures/Li3AlF6_C2c_obelix-l9v_obx-l9v.cif",
+        "tests/validation/structures/LiF_Fm-3m_cod9008667-ncrystal_liv-2031.cif",
+    ];
+    for f in files {
+        let text = std::fs::read_to_string(root().join(f)).unwrap();
+        let listed = read(&text, f).unwrap();
+        let named = read(&strip_operations(&text), f).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(fingerprint(&listed), fingerprint(&named), "{f}");
+        assert!(
+            named
+                .warnings
+                .iter()
+                .any(|w| w.contains("no symmetry operations listed")
+                    && w.contains("_symmetry_space_group_name_h-m")),
+            "{f}: {:?}",
+            named.warnings
+        );
+    }
+}
+
+/// Fd-3m has two origins: the spinel without its operations is refused naming the choice; with
+/// the file's origin (1) it is the file's structure, and the other origin is another structure.
+#[test]
+fn two_origins_are_refused_unless_the_file_chooses() {
+    let f = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
+    let text = std::fs::read_to_string(root().join(f)).unwrap();
+    let listed = read(&text, f).unwrap();
+    let stripped = strip_operations(&text);
+    let e = read(&stripped, "spinel.cif").unwrap_err();
+    assert!(
+        e.contains("spinel.cif, line 7, field _symmetry_space_group_name_h-m")
+            && e.contains("two origin choices")
+            && e.contains(":1"),
+        "{e}"
+    );
+    let tag = "_symmetry_space_group_name_H-M";
+    let one = replace_line(&stripped, tag, &format!("{tag} 'F d -3 m :1'"));
+    assert_eq!(
+        fingerprint(&read(&one, "o1.cif").unwrap()),
+        fingerprint(&listed)
+    );
+    let two = replace_line(&stripped, tag, &format!("{tag} 'F d -3 m :2'"));
+    assert_ne!(
+        fingerprint(&read(&two, "o2.cif").unwrap()),
+        fingerprint(&listed)
+    );
+    // the coordinate-system code chooses as the suffix does
+    let code = format!("{stripped}_space_group_IT_coordinate_system_code 1\n");
+    assert_eq!(
+        fingerprint(&read(&code, "code.cif").unwrap()),
+        fingerprint(&listed)
+    );
+}
+
+const ROCK_SALT: &str = "data_LiF
+_cell_length_a 4.03
+_cell_length_b 4.03
+_cell_length_c 4.03
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+GROUP
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Li1 Li+ 0 0 0
+F1 F- 0.5 0.5 0.5
+";
+
+fn rock_salt(group: &str) -> Result<LoadedStructure, String> {
+    read(&ROCK_SALT.replace("GROUP", group), "LiF.cif")
+}
+
+/// The number alone, the Hall symbol alone and the symbol give the same rock salt; a number
+/// with several settings is refused, and so are a number that contradicts the symbol and a
+/// symbol that is none.
+#[test]
+fn numbers_hall_symbols_and_bad_designations() {
+    let by_symbol = rock_salt("_symmetry_space_group_name_H-M 'F m -3 m'").unwrap();
+    assert_eq!(by_symbol.structure.num_sites(), 8);
+    for g in [
+        "_space_group_IT_number 225",
+        "_symmetry_Int_Tables_number 225",
+        "_space_group_name_Hall '-F 4 2 3'",
+        "_space_group_name_H-M_alt 'Fm-3m'\n_space_group_IT_number 225",
+    ] {
+        let l = rock_salt(g).unwrap_or_else(|e| panic!("{g}: {e}"));
+        assert_eq!(fingerprint(&l), fingerprint(&by_symbol), "{g}");
+    }
+    // P1, named or numbered: the identity
+    for g in [
+        "_symmetry_space_group_name_H-M 'P 1'",
+        "_space_group_IT_number 1",
+    ] {
+        assert_eq!(rock_salt(g).unwrap().structure.num_sites(), 2, "{g}");
+    }
+    for (g, needle) in [
+        (
+            "_space_group_IT_number 12",
+            "LiF.cif, line 8, field _space_group_it_number: space group 12 is given by its number \
+             alone and has 9 settings",
+        ),
+        (
+            "_symmetry_space_group_name_H-M 'F m -3 m'\n_symmetry_Int_Tables_number 221",
+            "LiF.cif, line 9, field _symmetry_int_tables_number: space group number 221 \
+             contradicts",
+        ),
+        (
+            "_symmetry_space_group_name_H-M 'Q 9'",
+            "line 8, field _symmetry_space_group_name_h-m: space group 'Q 9' is not a \
+             Hermann–Mauguin symbol",
+        ),
+        (
+            "_space_group_IT_number 231",
+            "231 is not a space-group number (1–230)",
+        ),
+        (
+            "_space_group_name_Hall 'x y z'",
+            "'x y z' is not a Hall symbol",
+        ),
+        (
+            "_symmetry_space_group_name_H-M 'F m -3 m :2'",
+            "has no setting '2'",
+        ),
+    ] {
+        let e = rock_salt(g).map(|_| ()).unwrap_err();
+        assert!(e.contains(needle), "{g}: {e}");
+    }
+}
+
+/// An R group takes hexagonal axes from a hexagonal cell; `P 21/n` (a short symbol of a
+/// non-standard setting) is found by its full symbol `P 1 21/n 1`.
+#[test]
+fn rhombohedral_axes_from_the_cell_and_short_monoclinic_symbols() {
+    let hex = "data_x
+_cell_length_a 3.0
+_cell_length_b 3.0
+_cell_length_c 14.0
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 120
+_symmetry_space_group_name_H-M 'R -3 m'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Li1 Li+ 0 0 0
+Cl1 Cl- 0 0 0.25
+";
+    let l = read(hex, "hex.cif").unwrap();
+    // 3a and 6c of R-3m (hexagonal axes): 3 Li and 6 Cl
+    assert_eq!(l.structure.num_sites(), 9, "{:?}", l.warnings);
+    assert!(l.warnings.iter().any(|w| w.contains("setting 'H'")));
+    let explicit = read(&hex.replace("'R -3 m'", "'R -3 m :H'"), "hex.cif").unwrap();
+    assert_eq!(fingerprint(&l), fingerprint(&explicit));
+    let mono = "data_x
+_cell_length_a 5.0
+_cell_length_b 6.0
+_cell_length_c 7.0
+_cell_angle_alpha 90
+_cell_angle_beta 95
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 21/n'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Li1 Li+ 0.1 0.2 0.3
+Cl1 Cl- 0.3 0.1 0.2
+";
+    let l = read(mono, "mono.cif").unwrap();
+    assert_eq!(l.structure.num_sites(), 8);
+    assert!(
+        l.warnings.iter().any(|w| w.contains("setting 'b2'")),
+        "{:?}",
+        l.warnings
+    );
+    // (x, y, z), (-x, -y, -z), (1/2-x, 1/2+y, 1/2-z), (1/2+x, 1/2-y, 1/2+z) of P 1 21/n 1
+    let has = |x: f64, y: f64, z: f64| {
+        l.structure.sites.iter().any(|s| {
+            let d = s.frac_coords - nalgebra::Vector3::new(x, y, z);
+            d.map(|v| v - v.round()).norm() < 1e-9
+        })
+    };
+    assert!(has(0.1, 0.2, 0.3) && has(0.9, 0.8, 0.7) && has(0.4, 0.7, 0.2) && has(0.6, 0.3, 0.8));
+}
