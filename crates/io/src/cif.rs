@@ -640,6 +640,8 @@ struct AtomSiteRow {
     frac_coords: [f64; 3],
     occupancy: f64,
     line: usize,
+    /// `_atom_site_symmetry_multiplicity` as the file states it.
+    stated_multiplicity: Option<usize>,
 }
 
 /// The cell being built from the atom-site rows: rows kept, merged sites, the rows merged into
@@ -707,12 +709,16 @@ impl CellBuilder {
         };
         let frac_coords = row_coordinates(sites, r, row_line, path)?;
         let occupancy = row_occupancy(sites, r, row_line, &label, path)?;
+        let stated_multiplicity = col(sites, r, "_atom_site_symmetry_multiplicity")
+            .filter(|v| !v.is_null())
+            .and_then(|v| v.text.trim().parse::<usize>().ok());
         Ok(AtomSiteRow {
             label,
             species,
             frac_coords,
             occupancy,
             line: row_line,
+            stated_multiplicity,
         })
     }
 
@@ -720,6 +726,18 @@ impl CellBuilder {
     fn add_row(&mut self, row: AtomSiteRow, ops: &[SymOp], path: &str) -> Result<(), IoError> {
         let ai = self.asym.len();
         let images = symmetry_images(ops, &self.lattice, row.frac_coords, self.tol);
+        // a stated multiplicity the operations do not give: operations in another setting than
+        // the coordinates' (an origin choice), or centring translations missing
+        if let Some(m) = row.stated_multiplicity.filter(|&m| m != images.len()) {
+            self.warnings.push(format!(
+                "{path}, line {}: site {} has multiplicity {m} in the file \
+                 (_atom_site_symmetry_multiplicity) but {} images under its symmetry \
+                 operations: the operations (or their setting) may not be the coordinates'",
+                row.line,
+                row.label,
+                images.len()
+            ));
+        }
         self.asym.push(AsymmetricSite {
             label: row.label.clone(),
             species: row.species,

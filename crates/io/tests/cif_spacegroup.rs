@@ -138,11 +138,22 @@ fn two_origins_are_refused_unless_the_file_chooses() {
         fingerprint(&read(&one, "o1.cif").unwrap()),
         fingerprint(&listed)
     );
-    let two = replace_line(&stripped, tag, &format!("{tag} 'F d -3 m :2'"));
-    assert_ne!(
-        fingerprint(&read(&two, "o2.cif").unwrap()),
-        fingerprint(&listed)
+    let two = read(
+        &replace_line(&stripped, tag, &format!("{tag} 'F d -3 m :2'")),
+        "o2.cif",
+    )
+    .unwrap();
+    assert_ne!(fingerprint(&two), fingerprint(&listed));
+    // the file's stated multiplicities say that origin is not the coordinates'
+    assert!(
+        two.warnings.iter().any(|w| w.contains(
+            "site Cl5 has multiplicity 32 in the file (_atom_site_symmetry_multiplicity) but 96 \
+             images"
+        )),
+        "{:?}",
+        two.warnings
     );
+    assert!(!listed.warnings.iter().any(|w| w.contains("multiplicity")));
     // the coordinate-system code chooses as the suffix does
     let code = format!("{stripped}_space_group_IT_coordinate_system_code 1\n");
     assert_eq!(
