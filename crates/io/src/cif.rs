@@ -633,6 +633,68 @@ fn symmetry_images(ops: &[SymOp], lattice: &Lattice, f: [f64; 3], tol: f64) -> V
     images
 }
 
+/// Images of one row closer than this (Å) cannot be atoms that coexist: when their occupancies
+/// sum to more than 1 they are one special position written with noise on its coordinates.
+/// Far below any distance between like atoms in a halide (Li–Li ≥ 2.2 Å), far above the
+/// merge tolerance and the splitting that noise of 0.01 fractional gives (≲ 0.5 Å).
+pub const NOISY_SPECIAL_POSITION_ANG: f64 = 1.0;
+
+/// Groups the images of one row (occupancy `occ`) that lie within
+/// [`NOISY_SPECIAL_POSITION_ANG`] of each other (single linkage, periodic) and replaces every
+/// group whose occupancy sum exceeds 1 by its centre — the average of the members, each taken
+/// at its image nearest the group's first member, which for the images of a point near a
+/// special position is that position (the average of the site-symmetry operations projects onto
+/// it). Returns the images and how many groups were merged.
+fn merge_overfull_images(
+    images: &[Vector3<f64>],
+    lattice: &Lattice,
+    occ: f64,
+) -> (Vec<Vector3<f64>>, usize) {
+    let n = images.len();
+    let mut group: Vec<usize> = (0..n).collect();
+    for i in 0..n {
+        for j in 0..i {
+            if periodic_distance(lattice, &images[i], &images[j]) < NOISY_SPECIAL_POSITION_ANG {
+                let (gi, gj) = (group[i], group[j]);
+                if gi != gj {
+                    for g in group.iter_mut() {
+                        if *g == gi {
+                            *g = gj;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut merged = 0;
+    let mut done = vec![false; n];
+    for i in 0..n {
+        if done[i] {
+            continue;
+        }
+        let members: Vec<usize> = (i..n).filter(|&k| group[k] == group[i]).collect();
+        for &k in &members {
+            done[k] = true;
+        }
+        if members.len() > 1 && occ * members.len() as f64 > 1.0 + OCCUPANCY_TOLERANCE {
+            let first = images[members[0]];
+            let sum: Vector3<f64> = members
+                .iter()
+                .map(|&k| {
+                    let d = images[k] - first;
+                    first + d.map(|x| x - x.round())
+                })
+                .sum();
+            out.push((sum / members.len() as f64).map(halo_core::lattice::wrap_frac));
+            merged += 1;
+        } else {
+            out.extend(members.iter().map(|&k| images[k]));
+        }
+    }
+    (out, merged)
+}
+
 /// One `_atom_site_` row as read: label, species, position, occupancy and line.
 struct AtomSiteRow {
     label: String,
@@ -725,7 +787,24 @@ impl CellBuilder {
     /// Keep `row` and merge its images under `ops` into the sites.
     fn add_row(&mut self, row: AtomSiteRow, ops: &[SymOp], path: &str) -> Result<(), IoError> {
         let ai = self.asym.len();
-        let images = symmetry_images(ops, &self.lattice, row.frac_coords, self.tol);
+        let mut images = symmetry_images(ops, &self.lattice, row.frac_coords, self.tol);
+        // images of one row that lie within NOISY_SPECIAL_POSITION_ANG of each other with more
+        // occupancy together than one atom: a special position whose coordinates carry noise
+        // (a split-site model keeps its members, whose occupancies sum to at most 1)
+        let (merged, groups) = merge_overfull_images(&images, &self.lattice, row.occupancy);
+        if groups > 0 {
+            self.warnings.push(format!(
+                "{path}, line {}: the {} images of site {} under the symmetry operations fall \
+                 within {NOISY_SPECIAL_POSITION_ANG} Å of each other in {groups} groups whose \
+                 occupancies sum to more than 1 (a special position with noise on its \
+                 coordinates?): each group merged to its centre, {} sites",
+                row.line,
+                images.len(),
+                row.label,
+                merged.len()
+            ));
+            images = merged;
+        }
         // a stated multiplicity the operations do not give: operations in another setting than
         // the coordinates' (an origin choice), or centring translations missing
         if let Some(m) = row.stated_multiplicity.filter(|&m| m != images.len()) {

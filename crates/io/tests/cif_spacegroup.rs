@@ -147,7 +147,7 @@ fn two_origins_are_refused_unless_the_file_chooses() {
     // the file's stated multiplicities say that origin is not the coordinates'
     assert!(
         two.warnings.iter().any(|w| w.contains(
-            "site Cl5 has multiplicity 32 in the file (_atom_site_symmetry_multiplicity) but 96 \
+            "site Li1 has multiplicity 16 in the file (_atom_site_symmetry_multiplicity) but 8 \
              images"
         )),
         "{:?}",
