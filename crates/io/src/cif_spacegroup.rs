@@ -5,6 +5,7 @@
 //! (`_space_group_IT_number`, `_symmetry_Int_Tables_number`) is looked up among the 530 settings
 //! of moyo's Hall-symbol database (spglib's; International Tables Vol. A), and the group is
 //! generated from the Hall symbol: the coset representatives times the centring translations.
+//! A Hall symbol must be one of those 530 (a non-standard origin shift is refused).
 //!
 //! A setting is never guessed where the guess could move atoms:
 //! - a setting given with the symbol (`F d -3 m :2`, `R -3 m :H`) or as
@@ -84,27 +85,23 @@ pub(crate) fn operations(
         .map(|v| v.text.trim().to_string());
     let at = |tag: &str, v: &Value| Location::field(path, Some(v.line), tag);
     let resolved = if let Some((tag, v)) = hall {
-        let h = HallSymbol::new(v.text.trim()).ok_or_else(|| IoError::Unsupported {
-            at: at(tag, v),
-            message: format!("'{}' is not a Hall symbol moyo can read", v.text),
-        })?;
-        // the database entry of this Hall symbol, when it is one of the 530 (for the number)
-        let entry = entries().find(|e| squash(e.hall_symbol) == squash(&v.text));
-        match entry {
-            Some(entry) => Resolved {
-                entry,
-                hall_symbol: h.hall_symbol.clone(),
-                from: format!("{tag} '{}' (line {})", v.text, v.line),
-            },
-            None => {
-                return Ok(Some((
-                    group_operations(&h),
-                    format!(
-                        "no symmetry operations listed: generated from {tag} '{}' (line {})",
-                        v.text, v.line
-                    ),
-                )))
-            }
+        // only the database's own Hall symbols are parsed (moyo's parser is not made for
+        // arbitrary text: an empty symbol panics in 0.22)
+        let entry = entries()
+            .find(|e| squash(e.hall_symbol) == squash(&v.text))
+            .ok_or_else(|| IoError::Unsupported {
+                at: at(tag, v),
+                message: format!(
+                    "'{}' is not the Hall symbol of one of the 530 settings of International \
+                     Tables (a non-standard origin shift?) and no symmetry operations are \
+                     listed: list them (_symmetry_equiv_pos_as_xyz)",
+                    v.text
+                ),
+            })?;
+        Resolved {
+            hall_symbol: entry.hall_symbol.to_string(),
+            entry,
+            from: format!("{tag} '{}' (line {})", v.text, v.line),
         }
     } else if let Some((tag, v)) = hm {
         let (symbol, suffix) = match v.text.split_once(':') {

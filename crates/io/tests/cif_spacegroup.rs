@@ -229,7 +229,7 @@ fn numbers_hall_symbols_and_bad_designations() {
         ),
         (
             "_space_group_name_Hall 'x y z'",
-            "'x y z' is not a Hall symbol",
+            "'x y z' is not the Hall symbol of one of the 530 settings",
         ),
         (
             "_symmetry_space_group_name_H-M 'F m -3 m :2'",

@@ -123,6 +123,35 @@ proptest! {
         }
     }
 
+    /// A file with no operations and a designation of random tokens (Hall and Hermann–Mauguin
+    /// pieces, setting suffixes, numbers): generated operations or an error, never a panic.
+    #[test]
+    fn space_group_designations_never_panic(
+        tokens in prop::collection::vec(prop::sample::select(vec![
+            "-", "P", "F", "I", "R", "C", "A", "4", "2", "3", "6", "1", "d", "v", "w", "c", "n",
+            "b", "m", "x", "y", "z", "\"", "^", "=", "*", "(", ")", "0 0 1", "11", "12", "-1",
+            " ", "/", "_", ":", ":1", ":2", ":H", ":R", "b1", "230", "0", "1e3", "é",
+        ]), 0..10),
+        tag in prop::sample::select(vec![
+            "_space_group_name_Hall",
+            "_symmetry_space_group_name_H-M",
+            "_space_group_IT_number",
+            "_space_group_IT_coordinate_system_code",
+        ]),
+    ) {
+        let value = tokens.concat().replace('\'', "");
+        let text = format!(
+            "data_x\n_cell_length_a 5\n_cell_length_b 5\n_cell_length_c 5\n\
+             _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+             {tag} '{value}'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n\
+             _atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n\
+             Li1 Li+ 0.1 0.2 0.3\nCl1 Cl- 0.6 0.7 0.8\n"
+        );
+        if let Ok(l) = parse_cif(&text, "designation.cif", &CifOptions::default()) {
+            prop_assert!(l.structure.num_sites() >= 2);
+        }
+    }
+
     #[test]
     fn poscar_reader_never_panics(muts in prop::collection::vec(mutation(), 1..4)) {
         let text = apply(POSCAR, &muts);
