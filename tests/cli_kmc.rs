@@ -1013,3 +1013,27 @@ fn the_explicit_model_grounds_the_spinels_8a_where_chgnet_puts_it() {
     assert!(labels[2]["occupancy"].as_f64().unwrap() > 0.97, "{g}");
     assert_eq!(g["ungrounded"][0]["label"], "Li0");
 }
+
+/// A structure whose every Li shares a site with a framework cation (a Li-poor substitution of
+/// the spinel, Li only on 16d) cannot be run by the averaged model, which keeps such Li in the
+/// framework; the refusal says so and names the model that places every Li.
+#[test]
+fn no_mobile_li_names_the_explicit_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("li_on_16d_only.cif");
+    let text = std::fs::read_to_string(common::root().join(SPINEL)).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !["  Li  Li0", "  Li  Li1", "  Li  Li2"].iter().any(|p| l.starts_with(p)))
+        .collect();
+    assert_eq!(kept.len() + 3, text.lines().count());
+    std::fs::write(&file, kept.join("\n") + "\n").unwrap();
+    fails_with(
+        quick(halo().arg("kmc").arg(&file)),
+        "no mobile Li: all 10.800 Li per cell share sites with framework cations",
+    );
+    fails_with(
+        quick(halo().arg("kmc").arg(&file)),
+        "the explicit model places every Li (`--model explicit`",
+    );
+}

@@ -272,14 +272,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &loaded,
     );
     let structure = &loaded.structure;
-    let tr = halo_campaign::transport::evaluate(structure, &settings, |_| {}).map_err(|e| {
-        let hint = if e.message.starts_with("no mobile") {
-            "; give --mobile-per-cell"
-        } else {
-            ""
-        };
-        anyhow::anyhow!("{}: {}{hint}", args.file.display(), e)
-    })?;
+    let tr = halo_campaign::transport::evaluate(structure, &settings, |_| {})
+        .map_err(|e| anyhow::anyhow!("{}: {}", args.file.display(), e))?;
     let result = &tr.kmc;
     eprintln!(
         "halo kmc ({} model): {} sites, {} hops in the network cell ({} framework minima dropped, {} stations contracted); landscape+graph {:.2} s, kMC {:.2} s",

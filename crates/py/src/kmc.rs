@@ -71,14 +71,8 @@ pub fn run(
                 .to_string(),
         ));
     }
-    let tr = halo_campaign::transport::evaluate(s, &settings, |_| {}).map_err(|e| {
-        let hint = if e.message.starts_with("no mobile") {
-            "; give --mobile-per-cell"
-        } else {
-            ""
-        };
-        Failure::msg(Kind::Evaluation, format!("{source}: {e}{hint}"))
-    })?;
+    let tr = halo_campaign::transport::evaluate(s, &settings, |_| {})
+        .map_err(|e| Failure::msg(Kind::Evaluation, format!("{source}: {e}")))?;
     Ok(halo_campaign::transport::kmc_json(
         &tr,
         source,
