@@ -1024,7 +1024,11 @@ fn no_mobile_li_names_the_explicit_model() {
     let text = std::fs::read_to_string(common::root().join(SPINEL)).unwrap();
     let kept: Vec<&str> = text
         .lines()
-        .filter(|l| !["  Li  Li0", "  Li  Li1", "  Li  Li2"].iter().any(|p| l.starts_with(p)))
+        .filter(|l| {
+            !["  Li  Li0", "  Li  Li1", "  Li  Li2"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .collect();
     assert_eq!(kept.len() + 3, text.lines().count());
     std::fs::write(&file, kept.join("\n") + "\n").unwrap();

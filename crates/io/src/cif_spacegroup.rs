@@ -65,7 +65,6 @@ fn entries() -> impl Iterator<Item = HallSymbolEntry> {
 /// What a resolved designation gives: the Hall entry and the words for the note.
 struct Resolved {
     entry: HallSymbolEntry,
-    hall_symbol: String,
     from: String,
 }
 
@@ -99,7 +98,6 @@ pub(crate) fn operations(
                 ),
             })?;
         Resolved {
-            hall_symbol: entry.hall_symbol.to_string(),
             entry,
             from: format!("{tag} '{}' (line {})", v.text, v.line),
         }
@@ -139,7 +137,6 @@ pub(crate) fn operations(
             }
         })?;
         Resolved {
-            hall_symbol: entry.hall_symbol.to_string(),
             entry,
             from: format!("{tag} '{}' (line {})", v.text, v.line),
         }
@@ -175,7 +172,6 @@ pub(crate) fn operations(
             message: m,
         })?;
         Resolved {
-            hall_symbol: entry.hall_symbol.to_string(),
             entry,
             from: format!("{tag} {n} (line {})", v.line),
         }
@@ -199,11 +195,11 @@ pub(crate) fn operations(
     if resolved.entry.number == 1 {
         return Ok(None);
     }
-    let h = HallSymbol::new(&resolved.hall_symbol).ok_or_else(|| IoError::Unsupported {
+    let h = HallSymbol::new(resolved.entry.hall_symbol).ok_or_else(|| IoError::Unsupported {
         at: Location::file(path),
         message: format!(
             "moyo cannot read its own Hall symbol '{}'",
-            resolved.hall_symbol
+            resolved.entry.hall_symbol
         ),
     })?;
     let ops = group_operations(&h);
@@ -212,7 +208,7 @@ pub(crate) fn operations(
          '{}')",
         ops.len(),
         resolved.from,
-        resolved.hall_symbol,
+        resolved.entry.hall_symbol,
         resolved.entry.number,
         resolved.entry.setting
     );
