@@ -331,10 +331,35 @@ const SYMOP_TAGS: [&str; 3] = [
     "_space_group_symop_operation_xyz_",
 ];
 
+/// A row's position and the multiplicity the file states for it.
+pub(crate) struct StatedMultiplicity {
+    pub frac_coords: [f64; 3],
+    pub multiplicity: usize,
+}
+
+/// The rows that state a multiplicity, and the merge tolerance their images are counted with.
+pub(crate) struct StatedRows<'a> {
+    pub rows: &'a [StatedMultiplicity],
+    pub merge_tolerance_ang: f64,
+}
+
+impl StatedRows<'_> {
+    /// True when some row states a multiplicity and every such row has that many images under
+    /// `ops`.
+    pub(crate) fn all_match(&self, ops: &[SymOp], lattice: &Lattice) -> bool {
+        !self.rows.is_empty()
+            && self.rows.iter().all(|r| {
+                symmetry_images(ops, lattice, r.frac_coords, self.merge_tolerance_ang).len()
+                    == r.multiplicity
+            })
+    }
+}
+
 fn read_symops(
     block: &Block,
     path: &str,
     lattice: &Lattice,
+    stated: &StatedRows,
     notes: &mut Vec<String>,
 ) -> Result<Vec<SymOp>, IoError> {
     for tag in SYMOP_TAGS {
@@ -368,7 +393,7 @@ fn read_symops(
     }
     // no operations: generate them from the group the file names (refused where the setting
     // would be a guess), else P1
-    match crate::cif_spacegroup::operations(block, path, lattice)? {
+    match crate::cif_spacegroup::operations(block, path, lattice, stated)? {
         Some((ops, note)) => {
             notes.push(format!("{path}: {note}"));
             Ok(ops)
@@ -410,10 +435,32 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
     let blocks = parse_blocks(text, path)?;
     let block = select_block(&blocks, options.block.as_deref(), path)?;
     let lattice = read_lattice(block, path)?;
-    let mut symmetry_notes = Vec::new();
-    let ops = read_symops(block, path, &lattice, &mut symmetry_notes)?;
-    let type_ox = read_type_oxidation_numbers(block, path)?;
     let sites = atom_site_loop(block, path)?;
+    // the rows' stated multiplicities, which can tell a group's settings apart when the file
+    // names its group without listing operations
+    let stated: Vec<StatedMultiplicity> = (0..sites.num_rows())
+        .filter_map(|r| {
+            let m = col(sites, r, "_atom_site_symmetry_multiplicity")?;
+            let multiplicity = m.text.trim().parse::<usize>().ok()?;
+            let frac_coords = row_coordinates(sites, r, m.line, path).ok()?;
+            Some(StatedMultiplicity {
+                frac_coords,
+                multiplicity,
+            })
+        })
+        .collect();
+    let mut symmetry_notes = Vec::new();
+    let ops = read_symops(
+        block,
+        path,
+        &lattice,
+        &StatedRows {
+            rows: &stated,
+            merge_tolerance_ang: options.merge_tolerance_ang,
+        },
+        &mut symmetry_notes,
+    )?;
+    let type_ox = read_type_oxidation_numbers(block, path)?;
     let mut cell = CellBuilder::new(lattice, options.merge_tolerance_ang);
     for r in 0..sites.num_rows() {
         let row = cell.read_row(sites, r, &type_ox, path)?;

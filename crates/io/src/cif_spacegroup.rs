@@ -20,7 +20,7 @@
 //! A number given beside a symbol must name the same group. The operations generated are
 //! reported in a reader note naming the tag, its line and the Hall symbol used.
 
-use crate::cif::SymOp;
+use crate::cif::{StatedRows, SymOp};
 use crate::cif_syntax::{Block, Value};
 use crate::error::{IoError, Location};
 use halo_core::Lattice;
@@ -66,6 +66,9 @@ fn entries() -> impl Iterator<Item = HallSymbolEntry> {
 struct Resolved {
     entry: HallSymbolEntry,
     from: String,
+    /// How the setting was told apart from the group's others, when the designation alone
+    /// did not.
+    chosen_by: Option<String>,
 }
 
 /// The operations of the group a file names without listing them; `Ok(None)` when it names
@@ -74,6 +77,7 @@ pub(crate) fn operations(
     block: &Block,
     path: &str,
     lattice: &Lattice,
+    stated: &StatedRows,
 ) -> Result<Option<(Vec<SymOp>, String)>, IoError> {
     let hall = first(block, &HALL_TAGS);
     let hm = first(block, &HM_TAGS);
@@ -100,6 +104,7 @@ pub(crate) fn operations(
         Resolved {
             entry,
             from: format!("{tag} '{}' (line {})", v.text, v.line),
+            chosen_by: None,
         }
     } else if let Some((tag, v)) = hm {
         let (symbol, suffix) = match v.text.split_once(':') {
@@ -130,15 +135,15 @@ pub(crate) fn operations(
                 ),
             });
         }
-        let entry = choose(found, suffix.or(setting_code), lattice, &v.text).map_err(|m| {
-            IoError::Unsupported {
-                at: at(tag, v),
-                message: m,
-            }
+        let (entry, chosen_by) = choose(found, suffix.or(setting_code), lattice, &v.text, stated)
+            .map_err(|m| IoError::Unsupported {
+            at: at(tag, v),
+            message: m,
         })?;
         Resolved {
             entry,
             from: format!("{tag} '{}' (line {})", v.text, v.line),
+            chosen_by,
         }
     } else if let Some((tag, v)) = number {
         let n: i32 = v.text.trim().parse().map_err(|_| IoError::Unsupported {
@@ -156,8 +161,10 @@ pub(crate) fn operations(
         }
         let found: Vec<HallSymbolEntry> = entries().filter(|e| e.number == n).collect();
         let one_setting = found.len() == 1;
-        let entry = if one_setting || setting_code.is_some() {
-            choose(found, setting_code, lattice, &format!("number {n}"))
+        let (entry, chosen_by) = if one_setting || setting_code.is_some() {
+            choose(found, setting_code, lattice, &format!("number {n}"), stated)
+        } else if let Some(chosen) = by_multiplicity(&found, lattice, stated) {
+            Ok(chosen)
         } else {
             Err(format!(
                 "space group {n} is given by its number alone and has {} settings ({}); no \
@@ -174,6 +181,7 @@ pub(crate) fn operations(
         Resolved {
             entry,
             from: format!("{tag} {n} (line {})", v.line),
+            chosen_by,
         }
     } else {
         return Ok(None);
@@ -205,12 +213,16 @@ pub(crate) fn operations(
     let ops = group_operations(&h);
     let note = format!(
         "no symmetry operations listed: {} generated from {} as Hall '{}' (group {}, setting \
-         '{}')",
+         '{}'{})",
         ops.len(),
         resolved.from,
         resolved.entry.hall_symbol,
         resolved.entry.number,
-        resolved.entry.setting
+        resolved.entry.setting,
+        resolved
+            .chosen_by
+            .map(|c| format!(", {c}"))
+            .unwrap_or_default()
     );
     Ok(Some((ops, note)))
 }
@@ -230,24 +242,30 @@ fn choose(
     code: Option<String>,
     lattice: &Lattice,
     what: &str,
-) -> Result<HallSymbolEntry, String> {
+    stated: &StatedRows,
+) -> Result<(HallSymbolEntry, Option<String>), String> {
     if let Some(code) = code.filter(|c| !c.is_empty()) {
         let all = settings_list(&found);
         found.retain(|e| e.setting.eq_ignore_ascii_case(&code));
         return found
             .into_iter()
             .next()
+            .map(|e| (e, None))
             .ok_or_else(|| format!("{what} has no setting '{code}'; its settings: {all}"));
     }
     if found.len() == 1 {
-        return Ok(found.remove(0));
+        return Ok((found.remove(0), None));
     }
     let settings: Vec<&str> = found.iter().map(|e| e.setting).collect();
     if settings.iter().all(|s| *s == "1" || *s == "2") {
+        if let Some(chosen) = by_multiplicity(&found, lattice, stated) {
+            return Ok(chosen);
+        }
         return Err(format!(
             "space group '{what}' has two origin choices (Hall '{}' and '{}') and the file lists \
-             no symmetry operations: list them (_symmetry_equiv_pos_as_xyz), or give the origin \
-             as '{what} :1' or ':2' (or _space_group_IT_coordinate_system_code)",
+             no symmetry operations (and no stated multiplicities that tell them apart): list \
+             them (_symmetry_equiv_pos_as_xyz), or give the origin as '{what} :1' or ':2' (or \
+             _space_group_IT_coordinate_system_code)",
             found[0].hall_symbol, found[1].hall_symbol
         ));
     }
@@ -277,13 +295,14 @@ fn choose(
         return found
             .into_iter()
             .find(|e| e.setting == want)
+            .map(|e| (e, Some(format!("axes '{want}' from the cell"))))
             .ok_or_else(|| format!("space group '{what}' has no setting '{want}'"));
     }
     // a short monoclinic symbol: unique axis b (the standard setting first)
     if found.iter().all(|e| (3..=15).contains(&e.number)) {
         let standard = Setting::Standard.hall_number(found[0].number);
         if let Some(e) = found.iter().find(|e| Some(e.hall_number) == standard) {
-            return Ok(e.clone());
+            return Ok((e.clone(), Some("unique axis b, the short symbol's".into())));
         }
         let b: Vec<HallSymbolEntry> = found
             .iter()
@@ -291,8 +310,14 @@ fn choose(
             .cloned()
             .collect();
         if b.len() == 1 {
-            return Ok(b[0].clone());
+            return Ok((
+                b[0].clone(),
+                Some("unique axis b, the short symbol's".into()),
+            ));
         }
+    }
+    if let Some(chosen) = by_multiplicity(&found, lattice, stated) {
+        return Ok(chosen);
     }
     Err(format!(
         "space group '{what}' fits {} settings ({}) and the file lists no symmetry operations: \
@@ -300,6 +325,33 @@ fn choose(
         found.len(),
         settings_list(&found)
     ))
+}
+
+/// The one setting among `found` under whose operations every row that states a multiplicity
+/// has that many images; `None` when no row states one, or when none or several settings fit.
+fn by_multiplicity(
+    found: &[HallSymbolEntry],
+    lattice: &Lattice,
+    stated: &StatedRows,
+) -> Option<(HallSymbolEntry, Option<String>)> {
+    let fits: Vec<&HallSymbolEntry> = found
+        .iter()
+        .filter(|e| {
+            HallSymbol::new(e.hall_symbol)
+                .is_some_and(|h| stated.all_match(&group_operations(&h), lattice))
+        })
+        .collect();
+    match fits.as_slice() {
+        [one] => Some((
+            (*one).clone(),
+            Some(format!(
+                "the one of its {} settings that gives every row its stated \
+                 _atom_site_symmetry_multiplicity",
+                found.len()
+            )),
+        )),
+        _ => None,
+    }
 }
 
 /// Every operation of the group: the coset representatives (moyo's `traverse`) times the

@@ -117,14 +117,59 @@ fn a_named_group_gives_the_listed_operations_structure() {
     }
 }
 
-/// Fd-3m has two origins: the spinel without its operations is refused naming the choice; with
-/// the file's origin (1) it is the file's structure, and the other origin is another structure.
+/// A number whose group has many settings is refused even with stated multiplicities when
+/// they fit several of them (LiAlCl4: every atom on a general position, four images in each of
+/// the 9 settings of group 14).
+#[test]
+fn a_number_alone_is_refused_where_multiplicities_do_not_choose() {
+    let f = "structures/LiAlCl4_P21c_COD1004036.cif";
+    let text = std::fs::read_to_string(root().join(f)).unwrap();
+    let number_only: String = strip_operations(&text)
+        .lines()
+        .filter(|l| !l.starts_with("_symmetry_space_group_name_H-M"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let e = read(&number_only, "n.cif").unwrap_err();
+    assert!(
+        e.contains("field _symmetry_int_tables_number: space group 14 is given by its number alone and has 9 settings"),
+        "{e}"
+    );
+}
+
+/// Fd-3m has two origins. The spinel without its operations takes the one under which every row
+/// has its stated multiplicity (origin 1, the file's); without the multiplicities it is refused
+/// naming the choice; with the file's origin given it is the file's structure, and the other
+/// origin is another structure.
 #[test]
 fn two_origins_are_refused_unless_the_file_chooses() {
     let f = "structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif";
     let text = std::fs::read_to_string(root().join(f)).unwrap();
     let listed = read(&text, f).unwrap();
-    let stripped = strip_operations(&text);
+    let with_multiplicities = read(&strip_operations(&text), "spinel.cif").unwrap();
+    assert_eq!(fingerprint(&with_multiplicities), fingerprint(&listed));
+    assert!(
+        with_multiplicities.warnings.iter().any(|w| w.contains(
+            "setting '1', the one of its 2 settings that gives every row its stated \
+             _atom_site_symmetry_multiplicity"
+        )),
+        "{:?}",
+        with_multiplicities.warnings
+    );
+    // the same file without the multiplicity column
+    let stripped: String = strip_operations(&text)
+        .lines()
+        .filter(|l| l.trim() != "_atom_site_symmetry_multiplicity")
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            if w.len() == 7 && ["Li", "Sc", "Cl"].contains(&w[0]) {
+                format!("{} {} {}", w[0], w[1], w[3..].join(" "))
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
     let e = read(&stripped, "spinel.cif").unwrap_err();
     assert!(
         e.contains("spinel.cif, line 7, field _symmetry_space_group_name_h-m")
@@ -139,7 +184,11 @@ fn two_origins_are_refused_unless_the_file_chooses() {
         fingerprint(&listed)
     );
     let two = read(
-        &replace_line(&stripped, tag, &format!("{tag} 'F d -3 m :2'")),
+        &replace_line(
+            &strip_operations(&text),
+            tag,
+            &format!("{tag} 'F d -3 m :2'"),
+        ),
         "o2.cif",
     )
     .unwrap();
