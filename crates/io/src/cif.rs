@@ -686,17 +686,9 @@ fn symmetry_images(ops: &[SymOp], lattice: &Lattice, f: [f64; 3], tol: f64) -> V
 /// merge tolerance and the splitting that noise of 0.01 fractional gives (≲ 0.5 Å).
 pub const NOISY_SPECIAL_POSITION_ANG: f64 = 1.0;
 
-/// Groups the images of one row (occupancy `occ`) that lie within
-/// [`NOISY_SPECIAL_POSITION_ANG`] of each other (single linkage, periodic) and replaces every
-/// group whose occupancy sum exceeds 1 by its centre — the average of the members, each taken
-/// at its image nearest the group's first member, which for the images of a point near a
-/// special position is that position (the average of the site-symmetry operations projects onto
-/// it). Returns the images and how many groups were merged.
-fn merge_overfull_images(
-    images: &[Vector3<f64>],
-    lattice: &Lattice,
-    occ: f64,
-) -> (Vec<Vector3<f64>>, usize) {
+/// The images of one row grouped by single linkage at [`NOISY_SPECIAL_POSITION_ANG`]
+/// (periodic distance), each group in image order.
+fn image_groups(images: &[Vector3<f64>], lattice: &Lattice) -> Vec<Vec<usize>> {
     let n = images.len();
     let mut group: Vec<usize> = (0..n).collect();
     for i in 0..n {
@@ -713,33 +705,62 @@ fn merge_overfull_images(
             }
         }
     }
-    let mut out = Vec::new();
-    let mut merged = 0;
-    let mut done = vec![false; n];
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut seen = vec![false; n];
     for i in 0..n {
-        if done[i] {
-            continue;
+        if !seen[i] {
+            let members: Vec<usize> = (i..n).filter(|&k| group[k] == group[i]).collect();
+            for &k in &members {
+                seen[k] = true;
+            }
+            out.push(members);
         }
-        let members: Vec<usize> = (i..n).filter(|&k| group[k] == group[i]).collect();
-        for &k in &members {
-            done[k] = true;
-        }
-        if members.len() > 1 && occ * members.len() as f64 > 1.0 + OCCUPANCY_TOLERANCE {
-            let first = images[members[0]];
-            let sum: Vector3<f64> = members
+    }
+    out
+}
+
+/// Whether the groups of a row's images (occupancy `occ`, `stated` multiplicity) are one
+/// special position written with noise: the stated multiplicity decides when the file gives one
+/// (as many groups as it states: noise; as many images: distinct atoms), else the occupancy
+/// (a group holding more than one atom's occupancy cannot be distinct atoms; a split-site
+/// model, whose members share one atom, is kept).
+fn is_noisy_special_position(
+    groups: &[Vec<usize>],
+    n_images: usize,
+    occ: f64,
+    stated: Option<usize>,
+) -> bool {
+    if groups.len() == n_images {
+        return false;
+    }
+    match stated {
+        Some(m) if m == groups.len() => true,
+        Some(m) if m == n_images => false,
+        _ => groups
+            .iter()
+            .any(|g| g.len() > 1 && occ * g.len() as f64 > 1.0 + OCCUPANCY_TOLERANCE),
+    }
+}
+
+/// Every group of more than one image replaced by its centre — the average of the members, each
+/// taken at its image nearest the group's first member, which for the images of a point near a
+/// special position is that position (the average of the site-symmetry operations projects onto
+/// it).
+fn merge_groups(images: &[Vector3<f64>], groups: &[Vec<usize>]) -> Vec<Vector3<f64>> {
+    groups
+        .iter()
+        .map(|g| {
+            let first = images[g[0]];
+            let sum: Vector3<f64> = g
                 .iter()
                 .map(|&k| {
                     let d = images[k] - first;
                     first + d.map(|x| x - x.round())
                 })
                 .sum();
-            out.push((sum / members.len() as f64).map(halo_core::lattice::wrap_frac));
-            merged += 1;
-        } else {
-            out.extend(members.iter().map(|&k| images[k]));
-        }
-    }
-    (out, merged)
+            (sum / g.len() as f64).map(halo_core::lattice::wrap_frac)
+        })
+        .collect()
 }
 
 /// One `_atom_site_` row as read: label, species, position, occupancy and line.
@@ -835,20 +856,28 @@ impl CellBuilder {
     fn add_row(&mut self, row: AtomSiteRow, ops: &[SymOp], path: &str) -> Result<(), IoError> {
         let ai = self.asym.len();
         let mut images = symmetry_images(ops, &self.lattice, row.frac_coords, self.tol);
-        // images of one row that lie within NOISY_SPECIAL_POSITION_ANG of each other with more
-        // occupancy together than one atom: a special position whose coordinates carry noise
-        // (a split-site model keeps its members, whose occupancies sum to at most 1)
-        let (merged, groups) = merge_overfull_images(&images, &self.lattice, row.occupancy);
-        if groups > 0 {
+        // images of one row that lie within NOISY_SPECIAL_POSITION_ANG of each other: one
+        // special position whose coordinates carry noise, or a split-site model
+        let groups = image_groups(&images, &self.lattice);
+        if is_noisy_special_position(
+            &groups,
+            images.len(),
+            row.occupancy,
+            row.stated_multiplicity,
+        ) {
+            let merged = merge_groups(&images, &groups);
             self.warnings.push(format!(
                 "{path}, line {}: the {} images of site {} under the symmetry operations fall \
-                 within {NOISY_SPECIAL_POSITION_ANG} Å of each other in {groups} groups whose \
-                 occupancies sum to more than 1 (a special position with noise on its \
-                 coordinates?): each group merged to its centre, {} sites",
+                 within {NOISY_SPECIAL_POSITION_ANG} Å of each other in {} groups ({}; a special \
+                 position with noise on its coordinates?): each group merged to its centre",
                 row.line,
                 images.len(),
                 row.label,
-                merged.len()
+                merged.len(),
+                match row.stated_multiplicity {
+                    Some(m) if m == merged.len() => "the file's stated multiplicity",
+                    _ => "more than one atom's occupancy in a group",
+                },
             ));
             images = merged;
         }

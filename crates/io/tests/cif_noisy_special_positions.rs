@@ -71,10 +71,39 @@ fn a_noisy_special_position_is_merged_back_and_a_split_site_is_kept() {
         "{:?}",
         l.warnings
     );
+    // a special position with little occupancy and noise: its groups of six hold less than one
+    // atom's occupancy (6 × 0.15), so only a stated multiplicity tells it from a split site
+    let sparse = read(&rock_salt("Li1 Li+ 0.01 0 0 0.15"), "sparse.cif");
+    assert_eq!(sparse.structure.num_sites(), 28);
+    let stated = rock_salt("Li1 Li+ 4 0.01 0 0 0.15").replace(
+        "_atom_site_type_symbol\n",
+        "_atom_site_type_symbol\n_atom_site_symmetry_multiplicity\n",
+    );
+    let sparse = read(
+        &stated.replace("Cl1 Cl- 0.5", "Cl1 Cl- 4 0.5"),
+        "sparse_stated.cif",
+    );
+    assert_eq!(sparse.structure.num_sites(), 8);
+    assert!((li_per_cell(&sparse) - 0.6).abs() < 1e-12);
+    assert!(sparse
+        .warnings
+        .iter()
+        .any(|w| w.contains("in 4 groups (the file's stated multiplicity")));
     // a split-site model: six positions around 4a holding one Li between them
     let l = read(&rock_salt("Li1 Li+ 0.03 0 0 0.1666667"), "split.cif");
     assert_eq!(l.structure.num_sites(), 28);
     assert!((li_per_cell(&l) - 4.0).abs() < 1e-5);
+    assert!(!l.warnings.iter().any(|w| w.contains("images of site")));
+    // a split site whose members' occupancies add up to a little more than one atom is kept
+    // when the file states the split multiplicity
+    let split = rock_salt("Li1 Li+ 24 0.03 0 0 0.18")
+        .replace(
+            "_atom_site_type_symbol\n",
+            "_atom_site_type_symbol\n_atom_site_symmetry_multiplicity\n",
+        )
+        .replace("Cl1 Cl- 0.5", "Cl1 Cl- 4 0.5");
+    let l = read(&split, "split_stated.cif");
+    assert_eq!(l.structure.num_sites(), 28);
     assert!(!l.warnings.iter().any(|w| w.contains("images of site")));
 }
 
@@ -130,5 +159,6 @@ fn a_noisy_anion_of_the_spinel_returns_to_its_axis() {
     assert!(noisy
         .warnings
         .iter()
-        .any(|w| w.contains("site Cl5") && w.contains("32 sites")));
+        .any(|w| w.contains("site Cl5")
+            && w.contains("in 32 groups (the file's stated multiplicity")));
 }
