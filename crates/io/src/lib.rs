@@ -117,6 +117,39 @@ pub struct LoadedStructure {
 }
 
 impl LoadedStructure {
+    /// A structure read from a format without symmetry or CIF rows (POSCAR, pymatgen JSON): the
+    /// identity as its one operation, its charge balance and, when it is not neutral, the charge
+    /// warning as its one finding.
+    pub(crate) fn without_symmetry(
+        structure: Structure,
+        format: Format,
+        path: &str,
+        oxidation_states: Vec<OxidationAssignment>,
+    ) -> Self {
+        let charge = charge::charge_balance(&structure, &[]);
+        let warnings = charge
+            .as_ref()
+            .and_then(charge::charge_warning)
+            .into_iter()
+            .collect();
+        LoadedStructure {
+            structure,
+            format,
+            source_path: path.to_string(),
+            block_name: None,
+            asymmetric_sites: Vec::new(),
+            site_origins: Vec::new(),
+            oxidation_states,
+            merge_tolerance_ang: None,
+            num_symmetry_operations: 1,
+            symmetry_operations: vec![cif::SymOp::identity()],
+            charge,
+            warnings,
+            selective_dynamics: None,
+            measurement_temperature: None,
+        }
+    }
+
     /// The reader's findings a calculation must pass on (a skipped zero-occupancy row, an
     /// oxidation state that contradicts the type symbol, an element without one), without the
     /// charge balance: the calculations restate that from the structure they ran on

@@ -209,27 +209,12 @@ pub fn parse_pymatgen_json(text: &str, path: &str) -> Result<LoadedStructure, Io
     } else {
         crate::charge::assign_formal_oxidation_states(&mut structure.clone())
     };
-    let mut warnings = Vec::new();
-    let charge = crate::charge::charge_balance(&structure, &[]);
-    if let Some(w) = charge.as_ref().and_then(crate::charge::charge_warning) {
-        warnings.push(w);
-    }
-    Ok(LoadedStructure {
+    Ok(LoadedStructure::without_symmetry(
         structure,
-        format: crate::Format::PymatgenJson,
-        source_path: path.to_string(),
-        block_name: None,
-        asymmetric_sites: Vec::new(),
-        site_origins: Vec::new(),
-        oxidation_states: oxidation,
-        merge_tolerance_ang: None,
-        num_symmetry_operations: 1,
-        symmetry_operations: vec![crate::cif::SymOp::identity()],
-        charge,
-        warnings,
-        selective_dynamics: None,
-        measurement_temperature: None,
-    })
+        crate::Format::PymatgenJson,
+        path,
+        oxidation,
+    ))
 }
 
 #[cfg(test)]

@@ -31,27 +31,10 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
         })?;
     let oxidation: Vec<OxidationAssignment> =
         charge::assign_formal_oxidation_states(&mut structure);
-    let mut warnings = Vec::new();
-    let charge = charge::charge_balance(&structure, &[]);
-    if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
-        warnings.push(w);
-    }
-    Ok(LoadedStructure {
-        structure,
-        format: crate::Format::Poscar,
-        source_path: path.to_string(),
-        block_name: None,
-        asymmetric_sites: Vec::new(),
-        site_origins: Vec::new(),
-        oxidation_states: oxidation,
-        merge_tolerance_ang: None,
-        num_symmetry_operations: 1,
-        symmetry_operations: vec![crate::cif::SymOp::identity()],
-        charge,
-        warnings,
-        selective_dynamics: mode.selective.then_some(flags),
-        measurement_temperature: None,
-    })
+    let mut loaded =
+        LoadedStructure::without_symmetry(structure, crate::Format::Poscar, path, oxidation);
+    loaded.selective_dynamics = mode.selective.then_some(flags);
+    Ok(loaded)
 }
 
 /// The lines of a POSCAR and the source name for messages.
