@@ -49,6 +49,12 @@ fn squash(s: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// A Hall symbol with its blanks folded to one: blanks separate its operators (`P 3 2` is not
+/// `P 32`), so they are kept.
+fn hall_words(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A monoclinic full symbol without its `1` placeholder axes (`P 1 2_1/n 1` → `P21/N`), the short
 /// symbol of that setting.
 fn short_of_full(full: &str) -> String {
@@ -91,7 +97,7 @@ pub(crate) fn operations(
         // only the database's own Hall symbols are parsed (moyo's parser is not made for
         // arbitrary text: an empty symbol panics in 0.22)
         let entry = entries()
-            .find(|e| squash(e.hall_symbol) == squash(&v.text))
+            .find(|e| hall_words(e.hall_symbol).eq_ignore_ascii_case(&hall_words(&v.text)))
             .ok_or_else(|| IoError::Unsupported {
                 at: at(tag, v),
                 message: format!(
@@ -371,4 +377,44 @@ fn group_operations(h: &HallSymbol) -> Vec<SymOp> {
         }
     }
     ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The comparison forms never make two different symbols of the database alike: Hall
+    /// symbols compared by words without case (the database lists a few twice, for settings that
+    /// coincide), and Hermann–Mauguin symbols reduced without blanks and underscores only within
+    /// one group (its settings share the short symbol; `choose` tells them apart).
+    #[test]
+    fn comparison_forms_keep_the_database_apart() {
+        let all: Vec<HallSymbolEntry> = entries().collect();
+        assert_eq!(all.len(), 530);
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[..i] {
+                if hall_words(a.hall_symbol).eq_ignore_ascii_case(&hall_words(b.hall_symbol)) {
+                    assert_eq!(hall_words(a.hall_symbol), hall_words(b.hall_symbol));
+                }
+                for (x, y) in [
+                    (a.hm_full, b.hm_full),
+                    (a.hm_short, b.hm_short),
+                    (a.hm_full, b.hm_short),
+                    (a.hm_short, b.hm_full),
+                ] {
+                    if squash(x) == squash(y) {
+                        assert_eq!(a.number, b.number, "'{x}' / '{y}'");
+                    }
+                }
+                if (3..=15).contains(&a.number)
+                    && (3..=15).contains(&b.number)
+                    && short_of_full(a.hm_full) == short_of_full(b.hm_full)
+                {
+                    assert_eq!(a.number, b.number, "{} / {}", a.hm_full, b.hm_full);
+                }
+            }
+        }
+        // the collision that folding the blanks away made
+        assert_ne!(hall_words("P 3 2"), hall_words("P 32"));
+    }
 }
