@@ -49,6 +49,25 @@ fn squash(s: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// A setting written as a last word of the symbol, as some programs do: `S` and `Z` for origin
+/// choices 1 and 2 (`F d -3 m Z`), `H` and `R` for the axes of an R group (`R -3 m H`).
+fn trailing_setting(text: &str) -> (&str, Option<String>) {
+    let t = text.trim_end();
+    if let Some((head, last)) = t.rsplit_once(char::is_whitespace) {
+        let code = match last {
+            "S" | "s" => Some("1"),
+            "Z" | "z" => Some("2"),
+            "H" | "h" => Some("H"),
+            "R" | "r" => Some("R"),
+            _ => None,
+        };
+        if let Some(c) = code {
+            return (head, Some(c.to_string()));
+        }
+    }
+    (text, None)
+}
+
 /// A Hall symbol with its blanks folded to one: blanks separate its operators (`P 3 2` is not
 /// `P 32`), so they are kept.
 fn hall_words(s: &str) -> String {
@@ -115,7 +134,7 @@ pub(crate) fn operations(
     } else if let Some((tag, v)) = hm {
         let (symbol, suffix) = match v.text.split_once(':') {
             Some((s, x)) => (s, Some(x.trim().to_string())),
-            None => (v.text.as_str(), None),
+            None => trailing_setting(&v.text),
         };
         let key = squash(symbol);
         if key == "P1" {

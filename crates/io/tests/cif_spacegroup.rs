@@ -203,6 +203,12 @@ fn two_origins_are_refused_unless_the_file_chooses() {
         two.warnings
     );
     assert!(!listed.warnings.iter().any(|w| w.contains("multiplicity")));
+    // origin choice 1 as some programs write it (`S`; `Z` is choice 2)
+    let s_origin = replace_line(&stripped, tag, &format!("{tag} 'F d -3 m S'"));
+    assert_eq!(
+        fingerprint(&read(&s_origin, "s.cif").unwrap()),
+        fingerprint(&listed)
+    );
     // the coordinate-system code chooses as the suffix does
     let code = format!("{stripped}_space_group_IT_coordinate_system_code 1\n");
     assert_eq!(
@@ -315,8 +321,10 @@ Cl1 Cl- 0 0 0.25
     // 3a and 6c of R-3m (hexagonal axes): 3 Li and 6 Cl
     assert_eq!(l.structure.num_sites(), 9, "{:?}", l.warnings);
     assert!(l.warnings.iter().any(|w| w.contains("setting 'H'")));
-    let explicit = read(&hex.replace("'R -3 m'", "'R -3 m :H'"), "hex.cif").unwrap();
-    assert_eq!(fingerprint(&l), fingerprint(&explicit));
+    for written in ["'R -3 m :H'", "'R -3 m H'"] {
+        let explicit = read(&hex.replace("'R -3 m'", written), "hex.cif").unwrap();
+        assert_eq!(fingerprint(&l), fingerprint(&explicit), "{written}");
+    }
     let mono = "data_x
 _cell_length_a 5.0
 _cell_length_b 6.0
