@@ -278,9 +278,7 @@ fn choose(
             .map(|e| (e, None))
             .ok_or_else(|| format!("{what} has no setting '{code}'; its settings: {all}"));
     }
-    if found.len() == 1 || same_operations(&found) {
-        // one setting, or settings the database lists twice with the same operations (group
-        // 68's 'C 2 2 -1ac')
+    if found.len() == 1 {
         return Ok((found.remove(0), None));
     }
     let settings: Vec<&str> = found.iter().map(|e| e.setting).collect();
@@ -379,36 +377,6 @@ fn by_multiplicity(
         )),
         _ => None,
     }
-}
-
-/// True when every setting of `found` generates the same operations (rotations, and
-/// translations modulo the lattice to 1e-6).
-fn same_operations(found: &[HallSymbolEntry]) -> bool {
-    let key = |e: &HallSymbolEntry| -> Option<Vec<String>> {
-        let h = HallSymbol::new(e.hall_symbol)?;
-        let mut ops: Vec<String> = group_operations(&h)
-            .iter()
-            .map(|op| {
-                let t = op.translation.map(|x| {
-                    let y = (x * 1e6).round() / 1e6;
-                    y - y.floor()
-                });
-                format!(
-                    "{:?} {:.6} {:.6} {:.6}",
-                    op.rotation.as_slice(),
-                    t.x,
-                    t.y,
-                    t.z
-                )
-            })
-            .collect();
-        ops.sort();
-        Some(ops)
-    };
-    let Some(first) = found.first().and_then(key) else {
-        return false;
-    };
-    found[1..].iter().all(|e| key(e).as_ref() == Some(&first))
 }
 
 /// Every operation of the group: the coset representatives (moyo's `traverse`) times the
