@@ -190,9 +190,13 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
             }
         }
         let file = t.get(rec, "file").to_string();
-        let path = t
-            .existing_file(line, &file)
-            .map_err(|e| named(e.to_string()))?;
+        if !file.is_empty() && !t.resolve(&file).is_file() {
+            return Err(named(format!(
+                "structure file {} not found",
+                t.resolve(&file).display()
+            )));
+        }
+        let path = t.existing_file(line, &file)?;
         out.push(SetRow {
             id,
             file,
@@ -419,7 +423,10 @@ mod tests {
             ("a,s.cif,NaCl,1e-3,\n", "row 'a': formula 'NaCl' has no Li"),
             ("a,s.cif,LiCl,-1,\n", "not positive"),
             ("a,s.cif,LiCl,abc,\n", "'abc' is not a number"),
-            ("a,missing.cif,LiCl,1e-3,\n", "not found"),
+            (
+                "a,missing.cif,LiCl,1e-3,\n",
+                "line 2: row 'a': structure file",
+            ),
             (
                 "a,s.cif,LiCl,1e-3,\na,s.cif,LiCl,1e-3,\n",
                 "line 3: row 'a': the id appears twice",
