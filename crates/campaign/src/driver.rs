@@ -41,6 +41,19 @@ pub struct RunReport {
     pub passed: Option<usize>,
 }
 
+/// Worker threads when none are requested: `RAYON_NUM_THREADS` when it is a positive number,
+/// else every core the machine offers (`halo run`, `halo validate`, `halo.run`).
+pub fn default_thread_count() -> usize {
+    if let Ok(v) = std::env::var("RAYON_NUM_THREADS") {
+        if let Ok(n) = v.trim().parse::<usize>() {
+            if n > 0 {
+                return n;
+            }
+        }
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Run (or continue) a campaign in `opts.out_dir`.
 pub fn run(
     lw: &LoadedWorkflow,

@@ -33,14 +33,7 @@ fn threads(t: Option<usize>) -> HResult<usize> {
         }
         return Ok(t);
     }
-    if let Ok(v) = std::env::var("RAYON_NUM_THREADS") {
-        if let Ok(n) = v.trim().parse::<usize>() {
-            if n > 0 {
-                return Ok(n);
-            }
-        }
-    }
-    Ok(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    Ok(halo_campaign::driver::default_thread_count())
 }
 
 /// The default output folder, `results/<campaign name>` (relative to the working directory).
