@@ -338,3 +338,48 @@ fn inspect_and_enumerate_use_the_same_wyckoff_letters() {
     let t = String::from_utf8(e.stdout).unwrap();
     assert!(t.contains("16d (Li3)"), "{t}");
 }
+
+/// The literature letters `halo inspect` prints are the ones `halo enumerate --site` takes:
+/// placed by the orbit holding Li and a framework cation together, not by the first cation in
+/// the file. A spinel with Al on 8a (listed before the Li/Sc 16d) was printed with 16c for the
+/// Li/Sc site, which `halo enumerate` calls 16d.
+#[test]
+fn the_printed_letters_are_the_enumerators() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("al_on_8a.cif");
+    let text =
+        std::fs::read_to_string(root().join("structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"))
+            .unwrap();
+    assert!(text.contains("  Li  Li2  8 "));
+    std::fs::write(&file, text.replace("  Li  Li2  8 ", "  Al  Al2  8 ")).unwrap();
+    let o = halo(&["inspect", file.to_str().unwrap(), "--json"]);
+    no_panic(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let letter = |label: &str| {
+        v["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["labels"][0] == label)
+            .map(|s| s["wyckoff_published"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(letter("Li3"), "16d");
+    assert_eq!(letter("Al2"), "8a");
+    assert_eq!(letter("Li1"), "16c");
+    // and the enumerator substitutes on that orbit by that name
+    let o = halo(&[
+        "enumerate",
+        "--framework",
+        file.to_str().unwrap(),
+        "--site",
+        "16d",
+        "--dopants",
+        "In",
+        "--fractions",
+        "0.111",
+        "--json",
+    ]);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -117,13 +117,9 @@ pub fn inspect(loaded: &LoadedStructure, symprec_ang: f64) -> Result<Report, Sym
         .into_iter()
         .map(|(e, a)| (e.symbol().to_string(), a / z))
         .collect();
-    // the framework-cation orbit fixes the literature origin (halo_enumerate's rule)
-    let m_site = s.sites.iter().position(|site| {
-        site.species.iter().any(|(sp, o)| {
-            *o > 0.0 && !sp.element.is_halogen() && !matches!(sp.element.symbol(), "Li" | "Na")
-        })
-    });
-    let published = halo_enumerate::literature_wyckoff_letters(&info, m_site);
+    // the framework-cation orbit fixes the literature origin: halo_enumerate's rule, so the
+    // letters printed are those `halo enumerate --site` takes
+    let published = halo_enumerate::framework_wyckoff_letters(s, &info);
     let mut sites = Vec::new();
     for orbit in info.orbits() {
         let rep = orbit[0];

@@ -96,6 +96,27 @@ pub(crate) fn orbit_matches(spec: &str, label: Option<&str>, wyckoff: &str) -> b
     s.len() == 1 && wyckoff.ends_with(s)
 }
 
+/// The literature Wyckoff letters of `s` ([`literature_wyckoff_letters`]), placed by its M
+/// orbit: the first orbit holding Li and a framework cation together (the spinel's 16d), else
+/// the first holding a framework cation. The letters `halo enumerate` names sites by, and
+/// `halo inspect` prints.
+pub fn framework_wyckoff_letters(s: &Structure, info: &SymmetryInfo) -> Vec<char> {
+    let orbits = info.orbits();
+    let holds_m = |i: usize| site_holds_m(s, i);
+    let m_site = orbits
+        .iter()
+        .map(|o| o[0])
+        .find(|&i| {
+            holds_m(i)
+                && s.sites[i]
+                    .species
+                    .iter()
+                    .any(|(sp, _)| sp.element == Element::LI)
+        })
+        .or_else(|| orbits.iter().map(|o| o[0]).find(|&i| holds_m(i)));
+    literature_wyckoff_letters(info, m_site)
+}
+
 /// Wyckoff letters in the convention of the literature on these frameworks, which moyo's
 /// choice of origin does not always follow: letters are defined only up to the Euclidean
 /// normalizer of the space group. For Fd-3m (227) the normalizer shift (½,½,½) swaps a↔b and
@@ -301,19 +322,7 @@ impl<'s> OrbitTable<'s> {
     /// with Li and M preferred).
     fn new(s: &'s Structure, info: &SymmetryInfo) -> OrbitTable<'s> {
         let orbits = info.orbits();
-        let holds_m = |i: usize| site_holds_m(s, i);
-        let m_site = orbits
-            .iter()
-            .map(|o| o[0])
-            .find(|&i| {
-                holds_m(i)
-                    && s.sites[i]
-                        .species
-                        .iter()
-                        .any(|(sp, _)| sp.element == Element::LI)
-            })
-            .or_else(|| orbits.iter().map(|o| o[0]).find(|&i| holds_m(i)));
-        let letters = literature_wyckoff_letters(info, m_site);
+        let letters = framework_wyckoff_letters(s, info);
         let wyckoff_symbols: Vec<String> = (0..s.num_sites())
             .map(|i| format!("{}{}", info.wyckoff_multiplicities[i], letters[i]))
             .collect();

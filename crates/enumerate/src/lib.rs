@@ -48,7 +48,9 @@ pub use disorder::{
     DisorderRealisation,
 };
 pub use error::EnumerateError;
-pub use framework::{literature_wyckoff_letters, FrameworkModel, HostCation, LiOrbit};
+pub use framework::{
+    framework_wyckoff_letters, literature_wyckoff_letters, FrameworkModel, HostCation, LiOrbit,
+};
 pub use halo_data::elements::Coordination;
 pub use rational::Rational;
 pub use realise::{candidate_seed, OrderedRealisation, OrderingOptions, OrderingResult, Realiser};
