@@ -134,13 +134,15 @@ impl Table {
         Ok(Some(v))
     }
 
-    fn existing_file(&self, line: usize, file: &str) -> Result<PathBuf, CampaignError> {
+    /// The file a row names, resolved against the table's folder; the reason when it is empty
+    /// or missing (the caller names the line, and the row where it has one).
+    fn existing_file(&self, file: &str) -> Result<PathBuf, String> {
         if file.is_empty() {
-            return Err(self.err(line, "empty 'file'".into()));
+            return Err("empty 'file'".into());
         }
         let p = self.resolve(file);
         if !p.is_file() {
-            return Err(self.err(line, format!("structure file {} not found", p.display())));
+            return Err(format!("structure file {} not found", p.display()));
         }
         Ok(p)
     }
@@ -190,13 +192,7 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
             }
         }
         let file = t.get(rec, "file").to_string();
-        if !file.is_empty() && !t.resolve(&file).is_file() {
-            return Err(named(format!(
-                "structure file {} not found",
-                t.resolve(&file).display()
-            )));
-        }
-        let path = t.existing_file(line, &file)?;
+        let path = t.existing_file(&file).map_err(named)?;
         out.push(SetRow {
             id,
             file,
@@ -234,7 +230,7 @@ pub fn read_sites(path: &Path) -> Result<Vec<SiteRow>, CampaignError> {
                 return Err(t.err(*line, "empty label".into()));
             }
             Ok(SiteRow {
-                path: t.existing_file(*line, &file)?,
+                path: t.existing_file(&file).map_err(|e| t.err(*line, e))?,
                 file,
                 label,
                 wyckoff: t.get(rec, "wyckoff").into(),
@@ -266,7 +262,7 @@ pub fn read_calibration(path: &Path) -> Result<Vec<CalibrationPair>, CampaignErr
             })?;
             let file = t.get(rec, "file").to_string();
             Ok(CalibrationPair {
-                path: t.existing_file(*line, &file)?,
+                path: t.existing_file(&file).map_err(|e| t.err(*line, e))?,
                 file,
                 composition,
                 sigma_rt_s_per_cm: sigma,
@@ -329,7 +325,7 @@ pub fn read_energy_table(path: &Path) -> Result<Vec<EnergyFiles>, CampaignError>
     for (line, rec) in &t.rows {
         let line = *line;
         let file = t.get(rec, "file").to_string();
-        let structure = t.existing_file(line, &file)?;
+        let structure = t.existing_file(&file).map_err(|e| t.err(line, e))?;
         let canon = structure
             .canonicalize()
             .unwrap_or_else(|_| structure.clone());
