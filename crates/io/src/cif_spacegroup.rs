@@ -171,16 +171,10 @@ pub(crate) fn operations(
             chosen_by,
         }
     } else if let Some((tag, v)) = number {
-        let n: i32 = v.text.trim().parse().map_err(|_| IoError::Unsupported {
+        let n = group_number(v).map_err(|message| IoError::Unsupported {
             at: at(tag, v),
-            message: format!("'{}' is not a space-group number (1–230)", v.text),
+            message,
         })?;
-        if !(1..=230).contains(&n) {
-            return Err(IoError::Unsupported {
-                at: at(tag, v),
-                message: format!("{n} is not a space-group number (1–230)"),
-            });
-        }
         if n == 1 {
             return Ok(None);
         }
@@ -213,16 +207,18 @@ pub(crate) fn operations(
     };
     // a number beside the symbol must name the same group
     if let (Some((tag, v)), true) = (number, hall.is_some() || hm.is_some()) {
-        if let Ok(n) = v.text.trim().parse::<i32>() {
-            if n != resolved.entry.number {
-                return Err(IoError::Unsupported {
-                    at: at(tag, v),
-                    message: format!(
-                        "space group number {n} contradicts {} (group {})",
-                        resolved.from, resolved.entry.number
-                    ),
-                });
-            }
+        let n = group_number(v).map_err(|message| IoError::Unsupported {
+            at: at(tag, v),
+            message,
+        })?;
+        if n != resolved.entry.number {
+            return Err(IoError::Unsupported {
+                at: at(tag, v),
+                message: format!(
+                    "space group number {n} contradicts {} (group {})",
+                    resolved.from, resolved.entry.number
+                ),
+            });
         }
     }
     if resolved.entry.number == 1 {
@@ -250,6 +246,15 @@ pub(crate) fn operations(
             .unwrap_or_default()
     );
     Ok(Some((ops, note)))
+}
+
+/// A space-group number, 1–230; the reason when the value is none.
+fn group_number(v: &Value) -> Result<i32, String> {
+    match v.text.trim().parse::<i32>() {
+        Ok(n) if (1..=230).contains(&n) => Ok(n),
+        Ok(n) => Err(format!("{n} is not a space-group number (1–230)")),
+        Err(_) => Err(format!("'{}' is not a space-group number (1–230)", v.text)),
+    }
 }
 
 fn settings_list(found: &[HallSymbolEntry]) -> String {

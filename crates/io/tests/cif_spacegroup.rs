@@ -282,6 +282,11 @@ fn numbers_hall_symbols_and_bad_designations() {
             "_space_group_IT_number 231",
             "231 is not a space-group number (1–230)",
         ),
+        // a malformed number beside a symbol is not passed over
+        (
+            "_symmetry_space_group_name_H-M 'F m -3 m'\n_symmetry_Int_Tables_number 22x",
+            "LiF.cif, line 9, field _symmetry_int_tables_number: '22x' is not a space-group number",
+        ),
         (
             "_space_group_name_Hall 'x y z'",
             "'x y z' is not the Hall symbol of one of the 530 settings",
