@@ -9,7 +9,8 @@ energy E_F the model would also need). This prints, for every row of the validat
 averaged landscape's percolation thresholds E_1D and E_3D (`halo bvse FILE --json`, defaults) next
 to the measured σ and Ea, and the Spearman ρ per composition of log10 σ_measured against −E_3D:
 over all compositions and over the full-sublattice ones (every composition but the three seed
-spinels, docs/physics.md §9.12). Measurement only: nothing is fitted or built on it.
+spinels, docs/physics.md §9.12; read from the `li_sites_full` column `halo validate` wrote into
+results/validation/validation.csv). Measurement only: nothing is fitted or built on it.
 
     cargo build --release
     python3 scripts/experiments/landscape_barrier_ranking.py
@@ -23,8 +24,8 @@ import subprocess
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HALO = os.environ.get("HALO_CLI", os.path.join(ROOT, "target", "release", "halo"))
 SET_DIR = os.path.join(ROOT, "tests", "validation")
-# the rows whose file lists vacant Li sites (docs/physics.md §9.12); every other row is full
-VACANT_LISTED = ("Li2Sc2/3Cl4", "Li2In1/3Sc1/3Cl4", "Li2In0.444Sc0.222Cl4")
+# halo validate's per-row classification of the input's Li sites (docs/physics.md §9.12)
+VALIDATION_CSV = os.path.join(ROOT, "results", "validation", "validation.csv")
 
 
 def ranks(x):
@@ -52,6 +53,8 @@ def spearman(a, b):
 
 def main():
     rows = list(csv.DictReader(open(os.path.join(SET_DIR, "validation_set.csv"))))
+    full_by_id = {r["id"]: r["li_sites_full"] == "true"
+                  for r in csv.DictReader(open(VALIDATION_CSV))}
     landscapes = {}
     by_formula = {}
     print("| id | measured σ (S/cm) | measured Ea (eV) | E_1D (eV) | E_3D (eV) |")
@@ -66,11 +69,12 @@ def main():
         sigma = float(r["sigma_rt_s_per_cm"])
         print(f"| {r['id']} | {sigma:.3g} | {r['ea_ev'] or '–'} | {j['e_1d_ev']:.3f} | "
               f"{j['e_3d_ev']:.3f} |")
-        by_formula.setdefault(r["formula"], []).append((math.log10(sigma), j["e_3d_ev"]))
+        by_formula.setdefault(r["formula"], []).append(
+            (math.log10(sigma), j["e_3d_ev"], full_by_id[r["id"]]))
     names = list(by_formula)
-    log_sigma = [sum(s for s, _ in by_formula[n]) / len(by_formula[n]) for n in names]
-    minus_e3d = [-sum(e for _, e in by_formula[n]) / len(by_formula[n]) for n in names]
-    full = [i for i, n in enumerate(names) if n not in VACANT_LISTED]
+    log_sigma = [sum(s for s, _, _ in by_formula[n]) / len(by_formula[n]) for n in names]
+    minus_e3d = [-sum(e for _, e, _ in by_formula[n]) / len(by_formula[n]) for n in names]
+    full = [i for i, n in enumerate(names) if all(f for _, _, f in by_formula[n])]
     print()
     print(f"Spearman ρ per composition, log10 σ_measured vs −E_3D: all {len(names)}: "
           f"{spearman(log_sigma, minus_e3d):.3f}; full-sublattice {len(full)}: "

@@ -6,8 +6,8 @@ scored on mp-686004, an ordered, DFT-relaxed cell with every Li site full; the m
 C2/m with partly occupied Li sites. The paper's neutron refinement of Li3In2/3Sc1/3Cl6 has that
 framework (Zhou et al. 2022: "identical to monoclinic Li3ScCl6"). This writes a Li3ScCl6 input
 from it — the 2a In replaced by Sc, the cell scaled by the Vegard estimate of `halo enumerate`
-(a 6.4017 Å at Sc 0.336, 6.3866 Å at Sc 0.7787, extrapolated to Sc 1: factor 6.3791/6.4017) —
-and runs `halo kmc` on it (averaged model at seeds 0, 1, 2; explicit model at seed 0).
+(its a for the refinement and for Sc 2/3 on 2a, extrapolated linearly in the Sc share of 2a to
+all Sc) — and runs `halo kmc` on it (averaged model at seeds 0, 1, 2; explicit model at seed 0).
 A diagnostic of the input, not a model: nothing is fitted, the validation set is not changed.
 
     cargo build --release
@@ -23,23 +23,40 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HALO = os.environ.get("HALO_CLI", os.path.join(ROOT, "target", "release", "halo"))
 SOURCE = os.path.join(ROOT, "structures", "Li3In2-3Sc1-3Cl6_C2m_Zhou2022_neutron.cif")
 IN_ROW = "  In  In2  2  0.00000000  0.00000000  0.00000000  0.664\n"
-SCALE = 6.3791 / 6.4017
 
 
-def build(path):
+def vegard_scale():
+    """The cell factor from the refinement to Li3ScCl6, by `halo enumerate`'s lattice estimate:
+    a(x_Sc) linear through its two candidates (the refinement and Sc 2/3 on 2a), at x_Sc = 1."""
+    out = subprocess.run([HALO, "enumerate", "--framework", SOURCE, "--site", "2a", "--dopants",
+                          "Sc", "--fractions", "0,0.6667", "--json"], capture_output=True,
+                         text=True, check=True).stdout
+    points = []
+    for c in json.loads(out)["accepted"]:
+        amounts = c["composition"]["amounts"]
+        x_sc = amounts["Sc3+"] / (amounts["Sc3+"] + amounts.get("In3+", 0.0))
+        points.append((x_sc, c["lattice"]["a_ang"]))
+    (x0, a0), (x1, a1) = sorted(points)
+    a_sc = a0 + (1.0 - x0) * (a1 - a0) / (x1 - x0)
+    return a_sc / a0, a0, a_sc
+
+
+def build(path, scale):
     text = open(SOURCE).read()
     assert IN_ROW in text, "the refinement's 2a In row changed"
     text = text.replace(IN_ROW, IN_ROW.replace("In  In2", "Sc  Sc2"))
     text = re.sub(r"(_cell_length_[abc])\s+([0-9.]+)",
-                  lambda m: f"{m.group(1)}   {float(m.group(2)) * SCALE:.6f}", text)
+                  lambda m: f"{m.group(1)}   {float(m.group(2)) * scale:.6f}", text)
     open(path, "w").write("# Li3ScCl6 built from " + os.path.basename(SOURCE)
-                          + " (2a In -> Sc, cell x " + f"{SCALE:.5f}" + ")\n" + text)
+                          + " (2a In -> Sc, cell x " + f"{scale:.5f}" + ")\n" + text)
 
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "Li3ScCl6_from_C2m_refinement.cif")
-        build(path)
+        scale, a0, a_sc = vegard_scale()
+        print(f"Vegard (halo enumerate): a {a0:.4f} -> {a_sc:.4f} Å, cell x {scale:.5f}")
+        build(path, scale)
         print("| model | seed | σ(300 K) S/cm | Ea eV |")
         print("|---|---|---|---|")
         for model, seed in [("averaged", 0), ("averaged", 1), ("averaged", 2), ("explicit", 0)]:
