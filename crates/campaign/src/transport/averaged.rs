@@ -74,7 +74,8 @@ pub fn evaluate(
                 "no mobile {el}: all {:.3} {el} per cell share sites with framework cations \
                  (mobile {:.3}, framework {:.3} per cell), which the averaged model keeps in the \
                  framework; the explicit model places every {el} (`--model explicit`, workflow \
-                 `[kmc] model = \"explicit\"`), or `--mobile-per-cell` sets a count",
+                 `[kmc] model = \"explicit\"`, Python `model=\"explicit\"`), or \
+                 `--mobile-per-cell` (`mobile_per_cell=`) sets a count",
                 mobile.total_per_cell,
                 mobile.mobile_per_cell,
                 mobile.framework_per_cell,
