@@ -7,31 +7,33 @@ use halo_io::cif::{parse_cif, CifOptions};
 use halo_io::LoadedStructure;
 use std::path::PathBuf;
 
+mod common;
+use common::cif_text;
+
 fn read(text: &str, name: &str) -> LoadedStructure {
     parse_cif(text, name, &CifOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+const OCCUPANCY: [&str; 5] = ["type_symbol", "fract_x", "fract_y", "fract_z", "occupancy"];
+const STATED: [&str; 6] = [
+    "type_symbol",
+    "symmetry_multiplicity",
+    "fract_x",
+    "fract_y",
+    "fract_z",
+    "occupancy",
+];
+const FM3M: &str = "_symmetry_space_group_name_H-M 'F m -3 m'";
+const CELL: [f64; 6] = [5.13, 5.13, 5.13, 90.0, 90.0, 90.0];
+
+/// Rock-salt LiCl in Fm-3m with `li_row` for its Li (the row on line 16).
 fn rock_salt(li_row: &str) -> String {
-    format!(
-        "data_LiCl
-_cell_length_a 5.13
-_cell_length_b 5.13
-_cell_length_c 5.13
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-_symmetry_space_group_name_H-M 'F m -3 m'
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-_atom_site_occupancy
-{li_row}
-Cl1 Cl- 0.5 0.5 0.5 1
-"
-    )
+    cif_text(CELL, FM3M, &OCCUPANCY, &[li_row, "Cl1 Cl- 0.5 0.5 0.5 1"])
+}
+
+/// The same with `_atom_site_symmetry_multiplicity` stated (Cl on 4b: 4).
+fn rock_salt_stated(li_row: &str) -> String {
+    cif_text(CELL, FM3M, &STATED, &[li_row, "Cl1 Cl- 4 0.5 0.5 0.5 1"])
 }
 
 fn li_per_cell(l: &LoadedStructure) -> f64 {
@@ -75,12 +77,8 @@ fn a_noisy_special_position_is_merged_back_and_a_split_site_is_kept() {
     // atom's occupancy (6 × 0.15), so only a stated multiplicity tells it from a split site
     let sparse = read(&rock_salt("Li1 Li+ 0.01 0 0 0.15"), "sparse.cif");
     assert_eq!(sparse.structure.num_sites(), 28);
-    let stated = rock_salt("Li1 Li+ 4 0.01 0 0 0.15").replace(
-        "_atom_site_type_symbol\n",
-        "_atom_site_type_symbol\n_atom_site_symmetry_multiplicity\n",
-    );
     let sparse = read(
-        &stated.replace("Cl1 Cl- 0.5", "Cl1 Cl- 4 0.5"),
+        &rock_salt_stated("Li1 Li+ 4 0.01 0 0 0.15"),
         "sparse_stated.cif",
     );
     assert_eq!(sparse.structure.num_sites(), 8);
@@ -96,12 +94,7 @@ fn a_noisy_special_position_is_merged_back_and_a_split_site_is_kept() {
     assert!(!l.warnings.iter().any(|w| w.contains("images of site")));
     // a split site whose members' occupancies add up to a little more than one atom is kept
     // when the file states the split multiplicity
-    let split = rock_salt("Li1 Li+ 24 0.03 0 0 0.18")
-        .replace(
-            "_atom_site_type_symbol\n",
-            "_atom_site_type_symbol\n_atom_site_symmetry_multiplicity\n",
-        )
-        .replace("Cl1 Cl- 0.5", "Cl1 Cl- 4 0.5");
+    let split = rock_salt_stated("Li1 Li+ 24 0.03 0 0 0.18");
     let l = read(&split, "split_stated.cif");
     assert_eq!(l.structure.num_sites(), 28);
     assert!(!l.warnings.iter().any(|w| w.contains("images of site")));

@@ -7,6 +7,12 @@ use halo_io::cif::{parse_cif, CifOptions};
 use halo_io::LoadedStructure;
 use std::path::PathBuf;
 
+mod common;
+use common::cif_text;
+
+/// Type symbol and fractional coordinates.
+const XYZ: [&str; 4] = ["type_symbol", "fract_x", "fract_y", "fract_z"];
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -217,26 +223,14 @@ fn two_origins_are_refused_unless_the_file_chooses() {
     );
 }
 
-const ROCK_SALT: &str = "data_LiF
-_cell_length_a 4.03
-_cell_length_b 4.03
-_cell_length_c 4.03
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-GROUP
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-Li1 Li+ 0 0 0
-F1 F- 0.5 0.5 0.5
-";
-
 fn rock_salt(group: &str) -> Result<LoadedStructure, String> {
-    read(&ROCK_SALT.replace("GROUP", group), "LiF.cif")
+    let text = cif_text(
+        [4.03, 4.03, 4.03, 90.0, 90.0, 90.0],
+        group,
+        &XYZ,
+        &["Li1 Li+ 0 0 0", "F1 F- 0.5 0.5 0.5"],
+    );
+    read(&text, "LiF.cif")
 }
 
 /// The number alone, the Hall symbol alone and the symbol give the same rock salt; a number
@@ -305,24 +299,13 @@ fn numbers_hall_symbols_and_bad_designations() {
 /// non-standard setting) is found by its full symbol `P 1 21/n 1`.
 #[test]
 fn rhombohedral_axes_from_the_cell_and_short_monoclinic_symbols() {
-    let hex = "data_x
-_cell_length_a 3.0
-_cell_length_b 3.0
-_cell_length_c 14.0
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 120
-_symmetry_space_group_name_H-M 'R -3 m'
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-Li1 Li+ 0 0 0
-Cl1 Cl- 0 0 0.25
-";
-    let l = read(hex, "hex.cif").unwrap();
+    let hex = cif_text(
+        [3.0, 3.0, 14.0, 90.0, 90.0, 120.0],
+        "_symmetry_space_group_name_H-M 'R -3 m'",
+        &XYZ,
+        &["Li1 Li+ 0 0 0", "Cl1 Cl- 0 0 0.25"],
+    );
+    let l = read(&hex, "hex.cif").unwrap();
     // 3a and 6c of R-3m (hexagonal axes): 3 Li and 6 Cl
     assert_eq!(l.structure.num_sites(), 9, "{:?}", l.warnings);
     assert!(l.warnings.iter().any(|w| w.contains("setting 'H'")));
@@ -330,24 +313,13 @@ Cl1 Cl- 0 0 0.25
         let explicit = read(&hex.replace("'R -3 m'", written), "hex.cif").unwrap();
         assert_eq!(fingerprint(&l), fingerprint(&explicit), "{written}");
     }
-    let mono = "data_x
-_cell_length_a 5.0
-_cell_length_b 6.0
-_cell_length_c 7.0
-_cell_angle_alpha 90
-_cell_angle_beta 95
-_cell_angle_gamma 90
-_symmetry_space_group_name_H-M 'P 21/n'
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-Li1 Li+ 0.1 0.2 0.3
-Cl1 Cl- 0.3 0.1 0.2
-";
-    let l = read(mono, "mono.cif").unwrap();
+    let mono = cif_text(
+        [5.0, 6.0, 7.0, 90.0, 95.0, 90.0],
+        "_symmetry_space_group_name_H-M 'P 21/n'",
+        &XYZ,
+        &["Li1 Li+ 0.1 0.2 0.3", "Cl1 Cl- 0.3 0.1 0.2"],
+    );
+    let l = read(&mono, "mono.cif").unwrap();
     assert_eq!(l.structure.num_sites(), 8);
     assert!(
         l.warnings.iter().any(|w| w.contains("setting 'b2'")),
@@ -392,13 +364,11 @@ fn every_group_matches_pymatgen_on_a_general_position() {
             other => panic!("{other}"),
         };
         let cif = |s: &str| {
-            format!(
-                "data_x\n_cell_length_a {}\n_cell_length_b {}\n_cell_length_c {}\n\
-                 _cell_angle_alpha {}\n_cell_angle_beta {}\n_cell_angle_gamma {}\n\
-                 _symmetry_space_group_name_H-M '{s}'\nloop_\n_atom_site_label\n\
-                 _atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n\
-                 _atom_site_fract_z\nLi1 Li+ 0.4222 0.8121 0.7194\n",
-                cell[0], cell[1], cell[2], cell[3], cell[4], cell[5]
+            cif_text(
+                cell,
+                &format!("_symmetry_space_group_name_H-M '{s}'"),
+                &XYZ,
+                &["Li1 Li+ 0.4222 0.8121 0.7194"],
             )
         };
         let number = g["number"].as_i64().unwrap() as i32;
