@@ -111,20 +111,27 @@ pub(crate) fn operations(
         .get(SETTING_TAG)
         .filter(|v| !v.is_null())
         .map(|v| v.text.trim().to_string());
-    let at = |tag: &str, v: &Value| Location::field(path, Some(v.line), tag);
+    // the refusal, naming the tag and its line
+    let refuse = |tag: &str, v: &Value, message: String| IoError::Unsupported {
+        at: Location::field(path, Some(v.line), tag),
+        message,
+    };
     let resolved = if let Some((tag, v)) = hall {
         // only the database's own Hall symbols are parsed (moyo's parser is not made for
         // arbitrary text: an empty symbol panics in 0.22)
         let entry = entries()
             .find(|e| hall_words(e.hall_symbol).eq_ignore_ascii_case(&hall_words(&v.text)))
-            .ok_or_else(|| IoError::Unsupported {
-                at: at(tag, v),
-                message: format!(
-                    "'{}' is not the Hall symbol of one of the 530 settings of International \
+            .ok_or_else(|| {
+                refuse(
+                    tag,
+                    v,
+                    format!(
+                        "'{}' is not the Hall symbol of one of the 530 settings of International \
                      Tables (a non-standard origin shift?) and no symmetry operations are \
                      listed: list them (_symmetry_equiv_pos_as_xyz)",
-                    v.text
-                ),
+                        v.text
+                    ),
+                )
             })?;
         Resolved {
             entry,
@@ -150,31 +157,26 @@ pub(crate) fn operations(
                 .collect();
         }
         if found.is_empty() {
-            return Err(IoError::Unsupported {
-                at: at(tag, v),
-                message: format!(
+            return Err(refuse(
+                tag,
+                v,
+                format!(
                     "space group '{}' is not a Hermann–Mauguin symbol of International Tables \
                      and no symmetry operations are listed (_symmetry_equiv_pos_as_xyz or \
                      _space_group_symop_operation_xyz)",
                     v.text
                 ),
-            });
+            ));
         }
         let (entry, chosen_by) = choose(found, suffix.or(setting_code), lattice, &v.text, stated)
-            .map_err(|m| IoError::Unsupported {
-            at: at(tag, v),
-            message: m,
-        })?;
+            .map_err(|m| refuse(tag, v, m))?;
         Resolved {
             entry,
             from: format!("{tag} '{}' (line {})", v.text, v.line),
             chosen_by,
         }
     } else if let Some((tag, v)) = number {
-        let n = group_number(v).map_err(|message| IoError::Unsupported {
-            at: at(tag, v),
-            message,
-        })?;
+        let n = group_number(v).map_err(|m| refuse(tag, v, m))?;
         if n == 1 {
             return Ok(None);
         }
@@ -193,10 +195,7 @@ pub(crate) fn operations(
                 settings_list(&found)
             ))
         }
-        .map_err(|m| IoError::Unsupported {
-            at: at(tag, v),
-            message: m,
-        })?;
+        .map_err(|m| refuse(tag, v, m))?;
         Resolved {
             entry,
             from: format!("{tag} {n} (line {})", v.line),
@@ -207,18 +206,16 @@ pub(crate) fn operations(
     };
     // a number beside the symbol must name the same group
     if let (Some((tag, v)), true) = (number, hall.is_some() || hm.is_some()) {
-        let n = group_number(v).map_err(|message| IoError::Unsupported {
-            at: at(tag, v),
-            message,
-        })?;
+        let n = group_number(v).map_err(|m| refuse(tag, v, m))?;
         if n != resolved.entry.number {
-            return Err(IoError::Unsupported {
-                at: at(tag, v),
-                message: format!(
+            return Err(refuse(
+                tag,
+                v,
+                format!(
                     "space group number {n} contradicts {} (group {})",
                     resolved.from, resolved.entry.number
                 ),
-            });
+            ));
         }
     }
     if resolved.entry.number == 1 {
