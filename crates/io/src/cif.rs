@@ -643,16 +643,27 @@ fn row_coordinates(
     Ok(f)
 }
 
-/// Occupancy of atom-site row `r` (1 when not given), checked to lie in [0, 1].
+/// Occupancy of atom-site row `r`, checked to lie in [0, 1]. Not given, or `.` (inapplicable): 1,
+/// the CIF core dictionary's default. `?` (unknown): 1 as well (pymatgen does the same), with a
+/// warning naming the line, since a refined partial site written as unknown would otherwise
+/// change the formula unseen.
 fn row_occupancy(
     sites: &Loop,
     r: usize,
     row_line: usize,
     label: &str,
     path: &str,
+    warnings: &mut Vec<String>,
 ) -> Result<f64, IoError> {
     let occ = match col(sites, r, "_atom_site_occupancy") {
         Some(v) if !v.is_null() => cell_number(v, "_atom_site_occupancy", path)?,
+        Some(v) if v.text == "?" => {
+            warnings.push(format!(
+                "{path}, line {row_line}: the occupancy of {label} is unknown ('?'); read as 1, \
+                 the CIF default"
+            ));
+            1.0
+        }
         _ => 1.0,
     };
     if !(0.0..=1.0 + OCCUPANCY_TOLERANCE).contains(&occ) {
@@ -838,7 +849,7 @@ impl CellBuilder {
             oxidation_state: q,
         };
         let frac_coords = row_coordinates(sites, r, row_line, path)?;
-        let occupancy = row_occupancy(sites, r, row_line, &label, path)?;
+        let occupancy = row_occupancy(sites, r, row_line, &label, path, &mut self.warnings)?;
         let stated_multiplicity = col(sites, r, "_atom_site_symmetry_multiplicity")
             .filter(|v| !v.is_null())
             .and_then(|v| v.text.trim().parse::<usize>().ok());
@@ -1183,6 +1194,53 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
         assert!(c.neutral);
         assert_eq!(c.formula_units_z, 4.0);
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    /// An occupancy written `?` (unknown) is read as 1 with a warning naming its line; `.`
+    /// (inapplicable) and a missing column are the CIF default 1 without one.
+    #[test]
+    fn an_unknown_occupancy_is_read_as_one_and_named() {
+        let read = |occ: &str| {
+            let text = format!(
+                "data_t\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
+                 _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+                 loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
+                 _atom_site_fract_z\n_atom_site_occupancy\nLi1 0 0 0 {occ}\nCl1 0.5 0.5 0.5 1\n"
+            );
+            parse_cif(&text, "t.cif", &CifOptions::default()).unwrap()
+        };
+        let li = |r: &LoadedStructure| r.structure.sites[0].total_occupancy();
+        let unknown = read("?");
+        assert_eq!(li(&unknown), 1.0);
+        let named: Vec<_> = unknown
+            .warnings
+            .iter()
+            .filter(|w| w.contains("t.cif, line 14: the occupancy of Li1 is unknown ('?')"))
+            .collect();
+        assert_eq!(named.len(), 1, "{:?}", unknown.warnings);
+        for occ in [".", "1"] {
+            let r = read(occ);
+            assert_eq!(li(&r), 1.0);
+            assert!(
+                !r.warnings.iter().any(|w| w.contains("unknown")),
+                "{occ}: {:?}",
+                r.warnings
+            );
+        }
+        // quoted, it is the literal text, not a number: refused naming the field
+        let err = parse_cif(
+            &format!(
+                "data_t\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
+                 _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+                 loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
+                 _atom_site_fract_z\n_atom_site_occupancy\nLi1 0 0 0 '?'\nCl1 0.5 0.5 0.5 1\n"
+            ),
+            "t.cif",
+            &CifOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("_atom_site_occupancy"), "{err}");
     }
 
     /// The measurement temperature: the diffraction tag first, its esd dropped; the cell
