@@ -1200,17 +1200,17 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
     /// (inapplicable) and a missing column are the CIF default 1 without one.
     #[test]
     fn an_unknown_occupancy_is_read_as_one_and_named() {
-        let read = |occ: &str| {
-            let text = format!(
+        let text = |occ: &str| {
+            format!(
                 "data_t\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
                  _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
                  loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
                  _atom_site_fract_z\n_atom_site_occupancy\nLi1 0 0 0 {occ}\nCl1 0.5 0.5 0.5 1\n"
-            );
-            parse_cif(&text, "t.cif", &CifOptions::default()).unwrap()
+            )
         };
+        let parse = |occ: &str| parse_cif(&text(occ), "t.cif", &CifOptions::default());
         let li = |r: &LoadedStructure| r.structure.sites[0].total_occupancy();
-        let unknown = read("?");
+        let unknown = parse("?").unwrap();
         assert_eq!(li(&unknown), 1.0);
         let named: Vec<_> = unknown
             .warnings
@@ -1219,7 +1219,7 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
             .collect();
         assert_eq!(named.len(), 1, "{:?}", unknown.warnings);
         for occ in [".", "1"] {
-            let r = read(occ);
+            let r = parse(occ).unwrap();
             assert_eq!(li(&r), 1.0);
             assert!(
                 !r.warnings.iter().any(|w| w.contains("unknown")),
@@ -1228,18 +1228,7 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
             );
         }
         // quoted, it is the literal text, not a number: refused naming the field
-        let err = parse_cif(
-            &format!(
-                "data_t\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n\
-                 _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
-                 loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
-                 _atom_site_fract_z\n_atom_site_occupancy\nLi1 0 0 0 '?'\nCl1 0.5 0.5 0.5 1\n"
-            ),
-            "t.cif",
-            &CifOptions::default(),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = parse("'?'").unwrap_err().to_string();
         assert!(err.contains("_atom_site_occupancy"), "{err}");
     }
 
