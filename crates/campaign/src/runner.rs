@@ -101,6 +101,22 @@ impl StageProgress {
         }
     }
 
+    /// Start every bar at `n`: the candidates a previous pass recorded (a resumed run's bars
+    /// then end at their length, not short of it by the work done before).
+    fn start_at(&self, n: u64) {
+        for (_, b) in &self.bars {
+            b.set_position(n);
+            b.reset_eta();
+        }
+    }
+
+    /// Every bar at its length.
+    fn complete(&self) -> bool {
+        self.bars
+            .iter()
+            .all(|(_, b)| Some(b.position()) == b.length())
+    }
+
     fn finish(&self) {
         for (_, b) in &self.bars {
             // `finish` would move every bar to its length: a stopped run shows where it got to
@@ -118,13 +134,9 @@ impl Drop for StageProgress {
             stop.store(true, Ordering::Relaxed);
             let _ = handle.join();
             if !self.bars.is_empty() {
-                let complete = self
-                    .bars
-                    .iter()
-                    .all(|(_, b)| Some(b.position()) == b.length());
                 eprintln!(
                     "halo: {}: {}",
-                    if complete { "done" } else { "stopped" },
+                    if self.complete() { "done" } else { "stopped" },
                     progress_line(&self.bars)
                 );
             }
@@ -172,6 +184,7 @@ where
         already_done: tasks.len() - pending.len(),
         ..Default::default()
     };
+    progress.start_at(summary.already_done as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
@@ -282,18 +295,21 @@ mod tests {
         // the bar shows where the stopped pass got to, not its length
         let at = p.bars[0].1.position();
         assert!((8..40).contains(&at), "{at}");
-        // resume
+        // resume, in a new process: new bars, which start at what the first pass recorded and
+        // end at their length
+        let (p2, _mp2) = StageProgress::new(&["eval"], ts.len() as u64, false);
         let (s2, all) = run_pending(
             &ts,
             |t| t.as_str(),
             &dir.path().join("c.jsonl"),
             1,
             Arc::new(AtomicBool::new(false)),
-            &p,
+            &p2,
             eval,
         )
         .unwrap();
         assert!(!s2.interrupted);
+        assert!(p2.complete(), "{}", progress_line(&p2.bars));
         assert_eq!(s2.already_done, s1.recorded);
         assert_eq!(s1.recorded + s2.recorded, 40);
         assert_eq!(all.len(), 40);
