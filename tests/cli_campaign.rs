@@ -390,3 +390,58 @@ fn candidates_whose_every_li_site_is_full_are_named_in_the_report() {
         "{col:?}"
     );
 }
+
+/// `halo rank DIR` ranks a campaign folder's records with its workflow's filters (the same
+/// rows as its ranked.json), a flag overrides one filter, and the folder's own files, which
+/// are not ranking records, are refused naming the line instead of ranking as empty rows.
+#[test]
+fn rank_reads_a_campaign_folder_and_refuses_its_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run_to_end(&[
+        "run",
+        mini().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let dir = out.to_str().unwrap();
+    let ranked: serde_json::Value =
+        serde_json::from_slice(&read(&out.join("ranked.json"))).unwrap();
+    let ranked_rows = ranked["rows"].as_array().unwrap();
+    let v = json_ok(halo().args(["rank", dir, "--json"]));
+    let rows = v["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert_eq!(rows.len(), ranked_rows.len());
+    for (a, b) in rows.iter().zip(ranked_rows) {
+        assert_eq!(a["metrics"]["id"], b["metrics"]["id"]);
+        assert_eq!(a["rank"], b["rank"]);
+        assert_eq!(a["passed"], b["passed"]);
+        assert!(a["metrics"]["sigma_300k_s_per_cm"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(v["top_k"], ranked["top_k"]);
+    assert_eq!(v["n_passed"], ranked["n_passed"]);
+    // a flag overrides the workflow's filter
+    let v = json_ok(halo().args(["rank", dir, "--min-sigma-s-per-cm", "1e3", "--json"]));
+    assert_eq!(v["n_passed"], 0);
+    // the checkpoint and ranked.json are not ranking records
+    let ckpt = out.join("checkpoint.jsonl");
+    let (code, _, err) = common::run_args(&["rank", ckpt.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("checkpoint.jsonl, line 1:"), "{err}");
+    assert!(
+        err.contains("no metric") && err.contains("halo rank DIR"),
+        "{err}"
+    );
+    let rj = out.join("ranked.json");
+    let (code, _, err) = common::run_args(&["rank", rj.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("one JSON object") && err.contains("halo rank DIR"),
+        "{err}"
+    );
+    // a folder that is no campaign
+    let (code, _, err) = common::run_args(&["rank", tmp.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a halo campaign folder"), "{err}");
+}

@@ -1,5 +1,6 @@
-//! `halo rank FILE.jsonl|FILE.json`: hard filters, Pareto front and the sorted table of
-//! evaluated candidates (halo-filters `CandidateMetrics` records).
+//! `halo rank FILE.jsonl|FILE.json|CAMPAIGN_DIR`: hard filters, Pareto front and the sorted
+//! table of evaluated candidates (halo-filters `CandidateMetrics` records, or the records of a
+//! campaign folder ranked with its workflow's filters, which the flags override).
 use anyhow::Context;
 use halo_filters::rank::LimitBasis;
 use halo_filters::RankConfig;
@@ -9,7 +10,9 @@ use std::process::ExitCode;
 /// Arguments of `halo rank`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Candidate records: JSON Lines (one object per line) or a JSON array.
+    /// Candidate records: JSON Lines (one object per line) or a JSON array; or a campaign
+    /// folder, whose recorded candidates are ranked with its workflow's filters (the flags
+    /// below override them one by one).
     pub file: PathBuf,
     /// Hard filter: minimum anodic (oxidation) limit, V vs Li+/Li.
     #[arg(long, allow_hyphen_values = true)]
@@ -36,35 +39,46 @@ pub struct Args {
     /// Hard filter: insulation verdict must be `insulating`.
     #[arg(long)]
     pub require_insulating: bool,
-    /// Anodic limit used by the filter and the front: dg (298 K, default) or dh (0 K-like).
-    #[arg(long, default_value = "dg", value_parser = ["dg", "dh"])]
-    pub basis: String,
-    /// k of the P(top k) column (probability of being among the k best by σ(300 K)).
-    #[arg(long, default_value_t = halo_filters::rank::DEFAULT_TOP_K)]
-    pub top_k: usize,
+    /// Anodic limit used by the filter and the front: dg (298 K; the default for a file) or dh
+    /// (0 K-like).
+    #[arg(long, value_parser = ["dg", "dh"])]
+    pub basis: Option<String>,
+    /// k of the P(top k) column (probability of being among the k best by σ(300 K)); default 3
+    /// for a file, the workflow's synthesis.top for a campaign folder.
+    #[arg(long)]
+    pub top_k: Option<usize>,
     /// Print JSON instead of the table.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
-    let records = halo_filters::parse_metrics(&text, &args.file.display().to_string())?;
+    let (records, base) = if args.file.is_dir() {
+        halo_campaign::driver::folder_ranking_inputs(&args.file)?
+    } else {
+        let text = std::fs::read_to_string(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?;
+        let records = halo_filters::parse_metrics(&text, &args.file.display().to_string())?;
+        let base = RankConfig {
+            top_k: Some(halo_filters::rank::DEFAULT_TOP_K),
+            ..RankConfig::default()
+        };
+        (records, base)
+    };
     let config = RankConfig {
-        min_sigma_300k_s_per_cm: args.min_sigma_s_per_cm,
-        max_ea_ev: args.max_ea_ev,
-        min_anodic_limit_v: args.min_anodic_v,
-        max_cathodic_limit_v: args.max_cathodic_v,
-        max_cost_usd_per_kg: args.max_cost,
-        min_band_gap_ev: args.min_gap_ev,
-        require_insulating: args.require_insulating,
-        anodic_basis: if args.basis == "dh" {
-            LimitBasis::Dh
-        } else {
-            LimitBasis::Dg
+        min_sigma_300k_s_per_cm: args.min_sigma_s_per_cm.or(base.min_sigma_300k_s_per_cm),
+        max_ea_ev: args.max_ea_ev.or(base.max_ea_ev),
+        min_anodic_limit_v: args.min_anodic_v.or(base.min_anodic_limit_v),
+        max_cathodic_limit_v: args.max_cathodic_v.or(base.max_cathodic_limit_v),
+        max_cost_usd_per_kg: args.max_cost.or(base.max_cost_usd_per_kg),
+        min_band_gap_ev: args.min_gap_ev.or(base.min_band_gap_ev),
+        require_insulating: args.require_insulating || base.require_insulating,
+        anodic_basis: match args.basis.as_deref() {
+            Some("dh") => LimitBasis::Dh,
+            Some(_) => LimitBasis::Dg,
+            None => base.anodic_basis,
         },
-        top_k: Some(args.top_k),
+        top_k: args.top_k.or(base.top_k),
     };
     let ranking = halo_filters::rank(&records, &config)?;
     let text = if args.json {

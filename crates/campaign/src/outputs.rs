@@ -22,7 +22,19 @@ pub fn ranking(
     plan_ids: &[&str],
     recs: &BTreeMap<String, CandidateRecord>,
 ) -> Result<Ranking, CampaignError> {
-    let metrics: Vec<CandidateMetrics> = plan_ids
+    rank(&ranking_metrics(plan_ids, recs), &rank_config(lw)).map_err(|e| CampaignError::Stage {
+        stage: "rank",
+        reason: e.to_string(),
+    })
+}
+
+/// The ranking record of each recorded candidate of the plan, in plan order: an evaluated
+/// candidate's metrics, a failed one's reason.
+pub fn ranking_metrics(
+    plan_ids: &[&str],
+    recs: &BTreeMap<String, CandidateRecord>,
+) -> Vec<CandidateMetrics> {
+    plan_ids
         .iter()
         .filter_map(|id| recs.get(*id))
         .map(|r| match &r.outcome {
@@ -35,15 +47,16 @@ pub fn ranking(
                 ..Default::default()
             },
         })
-        .collect();
+        .collect()
+}
+
+/// The workflow's hard filters, with k of P(top k) its `synthesis.top` unless set.
+pub fn rank_config(lw: &LoadedWorkflow) -> halo_filters::RankConfig {
     let mut config = lw.workflow.filters.clone();
     if config.top_k.is_none() {
         config.top_k = Some(lw.workflow.synthesis.top.max(1));
     }
-    rank(&metrics, &config).map_err(|e| CampaignError::Stage {
-        stage: "rank",
-        reason: e.to_string(),
-    })
+    config
 }
 
 /// A value to 3 significant digits (the precision a ~10 % error bar supports).

@@ -446,27 +446,70 @@ pub fn rank(candidates: &[CandidateMetrics], config: &RankConfig) -> Result<Rank
 /// Read candidate records: a JSON array, or JSON Lines (one object per line, blank lines
 /// skipped). Errors name `source_name` and the line.
 pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetrics>, FilterError> {
+    let bad = |line: usize, reason: String| FilterError::BadRecord {
+        source_name: source_name.to_string(),
+        line,
+        reason,
+    };
     if text.trim_start().starts_with('[') {
-        return serde_json::from_str(text).map_err(|e| FilterError::BadRecord {
-            source_name: source_name.to_string(),
-            line: e.line(),
-            reason: e.to_string(),
-        });
+        let records: Vec<CandidateMetrics> =
+            serde_json::from_str(text).map_err(|e| bad(e.line(), e.to_string()))?;
+        for (i, m) in records.iter().enumerate() {
+            check_record(m).map_err(|r| bad(1, format!("element {i}: {r}")))?;
+        }
+        return Ok(records);
     }
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let m: CandidateMetrics =
-            serde_json::from_str(line).map_err(|e| FilterError::BadRecord {
-                source_name: source_name.to_string(),
-                line: i + 1,
-                reason: e.to_string(),
-            })?;
+        let m: CandidateMetrics = serde_json::from_str(line).map_err(|e| {
+            // one JSON document over several lines (a campaign's ranked.json) is not JSON Lines
+            let reason = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Object(_)) => format!(
+                    "{e}: the file is one JSON object, not a record per line or an array of \
+                     records{NOT_RECORDS_HINT}"
+                ),
+                _ => e.to_string(),
+            };
+            bad(i + 1, reason)
+        })?;
+        check_record(&m).map_err(|r| bad(i + 1, r))?;
         out.push(m);
     }
     Ok(out)
+}
+
+/// Where records that are not ranking records usually come from.
+const NOT_RECORDS_HINT: &str = " (a campaign's checkpoint.jsonl or ranked.json? Rank the \
+     campaign folder instead: `halo rank DIR` reads every shard's records with the workflow's \
+     filters)";
+
+/// A record that carries no metric and no failure ranks as an empty row that passes every
+/// filter it has no value for; it is refused. Such records are usually another file's lines
+/// whose `id` and `formula` happen to parse (a campaign checkpoint keeps its metrics one level
+/// down).
+fn check_record(m: &CandidateMetrics) -> Result<(), String> {
+    let values = [
+        m.sigma_300k_s_per_cm,
+        m.ea_ev,
+        m.anodic_limit_v_dg,
+        m.anodic_limit_v_dh,
+        m.cathodic_limit_v_dg,
+        m.cathodic_limit_v_dh,
+        m.band_gap_ev,
+        m.cost_usd_per_kg,
+    ];
+    let verdicts = m.verdicts.stability.is_some() || m.verdicts.insulation.is_some();
+    if values.iter().all(Option::is_none) && !verdicts && m.failure.is_none() {
+        return Err(format!(
+            "record '{}' has no metric (σ, Ea, limits, band gap, cost), no verdict and no \
+             failure: nothing to rank{NOT_RECORDS_HINT}",
+            m.id
+        ));
+    }
+    Ok(())
 }
 
 /// A value to 3 significant digits ± its error to 2 (0 when numerically exact).
@@ -672,6 +715,22 @@ mod tests {
         // a JSON array works too
         let arr = format!("[{line}]");
         assert_eq!(parse_metrics(&arr, "c.json").unwrap().len(), 1);
+        // a record with nothing to rank (another file's line whose id and formula parse) is
+        // refused, naming the line; a failure alone is a record
+        let empty = "{\"id\": \"e\", \"formula\": \"LiCl\", \"status\": \"evaluated\"}";
+        let e = parse_metrics(&format!("{line}\n{empty}\n"), "c.jsonl").unwrap_err();
+        let e = e.to_string();
+        assert!(
+            e.starts_with("c.jsonl, line 2: record 'e' has no metric"),
+            "{e}"
+        );
+        let e = parse_metrics(&format!("[{line}, {empty}]"), "c.json").unwrap_err();
+        assert!(e.to_string().contains("element 1: record 'e'"), "{e}");
+        let failed = "{\"id\": \"f\", \"formula\": \"LiCl\", \"failure\": \"kmc: jammed\"}";
+        assert_eq!(parse_metrics(failed, "c.jsonl").unwrap().len(), 1);
+        // one JSON object over several lines is named as such
+        let e = parse_metrics("{\n  \"rows\": []\n}\n", "ranked.json").unwrap_err();
+        assert!(e.to_string().contains("one JSON object"), "{e}");
         // not assessable is recorded, not passed
         let m = CandidateMetrics::with_filters("x2", "Li3ScI6").unwrap();
         assert_eq!(m.verdicts.stability.as_deref(), Some("not_assessable"));
