@@ -271,16 +271,14 @@ fn label_displaced_twins(
     for m in mobile_sites {
         let Some(label) = &m.label else { continue };
         let p = Vector3::from(m.frac_coords);
-        let distances: Vec<(f64, NodeIndex)> = g
+        let nearest = g
             .node_indices()
             .map(|i| {
                 let q = Vector3::from(g[i].frac_coords);
                 (lattice.distance_and_image(&p, &q).0, i)
             })
-            .collect();
-        let Some(&(d, i)) = distances.iter().min_by(|a, b| a.0.total_cmp(&b.0)) else {
-            continue;
-        };
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let Some((d, i)) = nearest else { continue };
         if d > tol_ang && d <= reach && g[i].label.is_none() {
             claims.push((d, i, label.clone()));
         }
