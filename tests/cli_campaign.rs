@@ -421,9 +421,17 @@ fn rank_reads_a_campaign_folder_and_refuses_its_other_files() {
     }
     assert_eq!(v["top_k"], ranked["top_k"]);
     assert_eq!(v["n_passed"], ranked["n_passed"]);
-    // a flag overrides the workflow's filter
+    // a flag overrides the workflow's filter; --require-insulating sets it either way
     let v = json_ok(halo().args(["rank", dir, "--min-sigma-s-per-cm", "1e3", "--json"]));
     assert_eq!(v["n_passed"], 0);
+    assert_eq!(
+        v["config"]["require_insulating"],
+        ranked["workflow"]["filters"]["require_insulating"]
+    );
+    let v = json_ok(halo().args(["rank", dir, "--require-insulating=false", "--json"]));
+    assert_eq!(v["config"]["require_insulating"], false);
+    let v = json_ok(halo().args(["rank", "--require-insulating", dir, "--json"]));
+    assert_eq!(v["config"]["require_insulating"], true);
     // the checkpoint and ranked.json are not ranking records
     let ckpt = out.join("checkpoint.jsonl");
     let (code, _, err) = common::run_args(&["rank", ckpt.to_str().unwrap()]);

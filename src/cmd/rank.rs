@@ -36,9 +36,16 @@ pub struct Args {
     /// Hard filter: minimum band gap, eV.
     #[arg(long, allow_hyphen_values = true)]
     pub min_gap_ev: Option<f64>,
-    /// Hard filter: insulation verdict must be `insulating`.
-    #[arg(long)]
-    pub require_insulating: bool,
+    /// Hard filter: insulation verdict must be `insulating` (`--require-insulating=false`
+    /// lifts a campaign workflow's).
+    #[arg(
+        long,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    pub require_insulating: Option<bool>,
     /// Anodic limit used by the filter and the front: dg (298 K; the default for a file) or dh
     /// (0 K-like).
     #[arg(long, value_parser = ["dg", "dh"])]
@@ -72,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_cathodic_limit_v: args.max_cathodic_v.or(base.max_cathodic_limit_v),
         max_cost_usd_per_kg: args.max_cost.or(base.max_cost_usd_per_kg),
         min_band_gap_ev: args.min_gap_ev.or(base.min_band_gap_ev),
-        require_insulating: args.require_insulating || base.require_insulating,
+        require_insulating: args.require_insulating.unwrap_or(base.require_insulating),
         anodic_basis: match args.basis.as_deref() {
             Some("dh") => LimitBasis::Dh,
             Some(_) => LimitBasis::Dg,
