@@ -13,7 +13,8 @@ files and a `halo validate --energies` table. Saddles move with the mean of thei
 (the seam's rule, §9.14), so this is the field at the sites, not along the paths.
 
 ε is not fitted on the validation set. Declared before any run:
-  * ε = 11.9, LiCl's static dielectric constant (a tabulated value, not a fit);
+  * ε = 11.9, LiCl's static dielectric constant (11.95: R. P. Lowndes and D. H. Martin, Proc. R.
+    Soc. A 308, 473 (1969), as tabulated in Ashcroft & Mermin, Solid State Physics; not a fit);
   * ε = 5, the middle of what CHGNet asks for in the two spinels (3.5–6.4 for the cations, §9.17).
 
     cargo build --release
