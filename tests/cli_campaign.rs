@@ -448,6 +448,25 @@ fn rank_reads_a_campaign_folder_and_refuses_its_other_files() {
         err.contains("one JSON object") && err.contains("halo rank DIR"),
         "{err}"
     );
+    // a campaign not yet complete says how much of it is ranked
+    let part = tmp.path().join("part");
+    run_to_end(&[
+        "run",
+        mini().to_str().unwrap(),
+        "--out",
+        part.to_str().unwrap(),
+        "--shard",
+        "0/2",
+        "--no-progress",
+    ]);
+    let (code, _, err) = common::run_args(&["rank", part.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("planned candidates are recorded so far"),
+        "{err}"
+    );
+    let (_, _, err) = common::run_args(&["rank", dir]);
+    assert!(!err.contains("recorded so far"), "{err}");
     // a folder that is no campaign
     let (code, _, err) = common::run_args(&["rank", tmp.path().to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");

@@ -61,7 +61,18 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (records, base) = if args.file.is_dir() {
-        halo_campaign::driver::folder_ranking_inputs(&args.file)?
+        let inputs = halo_campaign::driver::folder_ranking_inputs(&args.file)?;
+        if inputs.records.len() < inputs.planned {
+            eprintln!(
+                "note: {}: {} of the {} planned candidates are recorded so far; the others are \
+                 not ranked (`halo status {}`)",
+                args.file.display(),
+                inputs.records.len(),
+                inputs.planned,
+                args.file.display()
+            );
+        }
+        (inputs.records, inputs.config)
     } else {
         let text = std::fs::read_to_string(&args.file)
             .with_context(|| format!("reading {}", args.file.display()))?;

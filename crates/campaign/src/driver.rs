@@ -389,26 +389,26 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
 }
 
 /// What `halo rank DIR` ranks: the ranking record of every candidate the folder's checkpoints
-/// hold (all shards; a campaign still running or stopped gives the ones recorded so far) and the
-/// workflow's hard filters. Reads only: no lock, nothing written.
-pub fn folder_ranking_inputs(
-    dir: &Path,
-) -> Result<
-    (
-        Vec<halo_filters::CandidateMetrics>,
-        halo_filters::RankConfig,
-    ),
-    CampaignError,
-> {
+/// hold (all shards; a campaign still running or stopped gives the ones recorded so far), the
+/// workflow's hard filters, and how many candidates the plan has.
+pub struct FolderRankingInputs {
+    pub records: Vec<halo_filters::CandidateMetrics>,
+    pub config: halo_filters::RankConfig,
+    pub planned: usize,
+}
+
+/// Read a campaign folder's [`FolderRankingInputs`]. Reads only: no lock, nothing written.
+pub fn folder_ranking_inputs(dir: &Path) -> Result<FolderRankingInputs, CampaignError> {
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
-    Ok((
-        crate::outputs::ranking_metrics(&ids, &recs),
-        crate::outputs::rank_config(&lw),
-    ))
+    Ok(FolderRankingInputs {
+        records: crate::outputs::ranking_metrics(&ids, &recs),
+        config: crate::outputs::rank_config(&lw),
+        planned: ids.len(),
+    })
 }
 
 /// Rewrite the outputs of a complete (unsharded or merged) folder.
