@@ -66,7 +66,8 @@ def ewald_potential(lattice, cart, q, points, alpha=0.35, real_cut=14.0, g_cut=3
                        for j in range(-reps[1], reps[1] + 1)
                        for k in range(-reps[2], reps[2] + 1)])
     b = 2 * math.pi * np.linalg.inv(m).T
-    hmax = [int(math.ceil(g_cut / np.linalg.norm(b[i]))) + 1 for i in range(3)]
+    # every G = h·b1 + k·b2 + l·b3 with |G| < g_cut has |h| ≤ g_cut·|a1|/(2π) (h = G·a1/2π)
+    hmax = [int(math.ceil(g_cut * np.linalg.norm(m[i]) / (2 * math.pi))) + 1 for i in range(3)]
     gs = np.array([h * b[0] + k * b[1] + l * b[2]
                    for h in range(-hmax[0], hmax[0] + 1)
                    for k in range(-hmax[1], hmax[1] + 1)
@@ -93,13 +94,21 @@ def ewald_potential(lattice, cart, q, points, alpha=0.35, real_cut=14.0, g_cut=3
 
 
 def check_madelung():
+    """Rock salt's Madelung constant in its cubic cell and in a skewed primitive supercell (60°,
+    55°, 30°), where the real- and reciprocal-space ranges must follow the cell's shape."""
     a = 5.0
-    s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(a), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
-    q = np.array([1.0 if site.specie.symbol == "Na" else -1.0 for site in s])
-    phi = ewald_potential(s.lattice, s.cart_coords, q, [s.cart_coords[0]])[0]
-    madelung = -phi * a / 2
-    assert abs(madelung - 1.747565) < 1e-4, madelung
-    return madelung
+    cubic = Structure.from_spacegroup("Fm-3m", Lattice.cubic(a), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    skewed = cubic.get_primitive_structure()
+    skewed.make_supercell([[1, 1, 0], [0, 1, 0], [0, 0, 1]])
+    out = []
+    for s in (cubic, skewed):
+        q = np.array([1.0 if site.specie.symbol == "Na" else -1.0 for site in s])
+        na = next(i for i, site in enumerate(s) if site.specie.symbol == "Na")
+        phi = ewald_potential(s.lattice, s.cart_coords, q, [s.cart_coords[na]])[0]
+        madelung = -phi * a / 2
+        assert abs(madelung - 1.747565) < 1e-4, (s.lattice.angles, madelung)
+        out.append(madelung)
+    return out
 
 
 def framework(structure, anions):
@@ -144,7 +153,9 @@ def table_row_for(row, table, lattice):
 
 
 def main():
-    print(f"Ewald check: rock-salt Madelung constant {check_madelung():.6f} (exact 1.747565)")
+    cubic, skewed = check_madelung()
+    print(f"Ewald check: rock-salt Madelung constant {cubic:.6f} (cubic cell), {skewed:.6f} "
+          "(skewed primitive supercell); exact 1.747565")
     all_needed, all_phi = {"cations": [], "ionic": []}, {"cations": [], "ionic": []}
     for name, cif, table in CASES:
         sites = json.loads(subprocess.run([HALO, "sites", cif, "--json"], check=True,
