@@ -455,7 +455,10 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
         let records: Vec<CandidateMetrics> =
             serde_json::from_str(text).map_err(|e| bad(e.line(), e.to_string()))?;
         for (i, m) in records.iter().enumerate() {
-            check_record(m).map_err(|r| bad(1, format!("element {i}: {r}")))?;
+            // the element's line: where its id stands (ids are unique, `rank` refuses repeats)
+            let quoted = format!("\"{}\"", m.id);
+            let line = text.lines().position(|l| l.contains(&quoted)).unwrap_or(0) + 1;
+            check_record(m).map_err(|r| bad(line, format!("element {i}: {r}")))?;
         }
         return Ok(records);
     }
@@ -724,8 +727,12 @@ mod tests {
             e.starts_with("c.jsonl, line 2: record 'e' has no metric"),
             "{e}"
         );
-        let e = parse_metrics(&format!("[{line}, {empty}]"), "c.json").unwrap_err();
-        assert!(e.to_string().contains("element 1: record 'e'"), "{e}");
+        let e = parse_metrics(&format!("[\n{line},\n{empty}\n]"), "c.json").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("c.json, line 3: element 1: record 'e'"),
+            "{e}"
+        );
         let failed = "{\"id\": \"f\", \"formula\": \"LiCl\", \"failure\": \"kmc: jammed\"}";
         assert_eq!(parse_metrics(failed, "c.jsonl").unwrap().len(), 1);
         // one JSON object over several lines is named as such
