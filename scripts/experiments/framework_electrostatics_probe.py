@@ -43,7 +43,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HALO = os.environ.get("HALO_CLI", os.path.join(ROOT, "target", "release", "halo"))
 MLIP = os.path.join(ROOT, "scripts", "reference", "mlip")
 COULOMB_EV_ANG = 14.399645  # e²/(4πε0) in eV·Å
-FORMAL = {"Li": 1, "Mg": 2, "Al": 3, "Sc": 3, "In": 3, "Cl": -1}
+FORMAL = {"Li": 1, "Mg": 2, "Al": 3, "Sc": 3, "In": 3, "Er": 3, "Fe": 2, "Ni": 2,
+          "Cl": -1, "Br": -1, "I": -1, "F": -1}
 CASES = [
     ("Li2Sc2/3Cl4 spinel", os.path.join(ROOT, "structures", "Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"),
      os.path.join(MLIP, "results", "Li2Sc2-3Cl4_chgnet_site_energies.csv")),
