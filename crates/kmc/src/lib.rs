@@ -66,6 +66,7 @@ pub mod error;
 pub mod mobile;
 pub mod network;
 pub mod plot;
+pub mod replica_cache;
 pub mod replicas;
 pub mod stations;
 pub mod stats;
@@ -76,6 +77,7 @@ pub use engine::{BlockRecord, Trajectory, TrajectoryCheckpoint, TrajectoryConfig
 pub use error::KmcError;
 pub use mobile::{mobile_ion_count, MobileIonCount};
 pub use network::{HopNetwork, NetCoupling, NetHop, NetSite};
+pub use replica_cache::ReplicaCache;
 pub use replicas::{ReplicaStopping, ReplicaTarget};
 pub use stats::{arrhenius_fit, conductivity_s_per_cm, ArrheniusFit, DiffusionEstimate};
 pub use supercell::{PairForm, PairRepulsion, SupercellNetwork};
@@ -433,7 +435,8 @@ impl KmcResult {
 }
 
 /// What one (temperature, replica) task returns.
-struct ReplicaOutput {
+#[derive(Clone)]
+pub(crate) struct ReplicaOutput {
     blocks: Vec<BlockRecord>,
     class_time: Vec<f64>,
     measured_time_s: f64,
@@ -693,7 +696,20 @@ pub fn simulate_with_stop(
     params: &KmcParams,
     stop: Option<&AtomicBool>,
 ) -> Result<KmcResult, KmcError> {
+    simulate_cached(net, params, stop, None)
+}
+
+/// [`simulate_with_stop`], taking from `cache` the replica trajectories an earlier run on the same
+/// network and trajectory parameters made at a temperature this run has, and keeping this run's
+/// for later ones ([`replica_cache`]): the result is bit for bit a fresh run's.
+pub fn simulate_cached(
+    net: &HopNetwork,
+    params: &KmcParams,
+    stop: Option<&AtomicBool>,
+    cache: Option<&ReplicaCache>,
+) -> Result<KmcResult, KmcError> {
     let (sc, n_ions) = prepare(net, params)?;
+    let cache = cache.and_then(|c| Some((c, replica_cache::run_key(net, params)?)));
     let nt = params.temperatures_k.len();
     // outputs[ti][r]: replica r at temperature ti, always in replica order
     let mut outputs: Vec<Vec<ReplicaOutput>> = (0..nt).map(|_| Vec::new()).collect();
@@ -704,7 +720,17 @@ pub fn simulate_with_stop(
     loop {
         let done: Vec<Result<ReplicaOutput, KmcError>> = tasks
             .par_iter()
-            .map(|&(ti, r)| run_replica(&sc, params, n_ions, params.temperatures_k[ti], r, stop))
+            .map(|&(ti, r)| {
+                let t = params.temperatures_k[ti];
+                if let Some(kept) = cache.and_then(|(c, key)| c.get(key, t, r)) {
+                    return Ok(kept);
+                }
+                let out = run_replica(&sc, params, n_ions, t, r, stop)?;
+                if let Some((c, key)) = cache {
+                    c.insert(key, t, r, &out);
+                }
+                Ok(out)
+            })
             .collect();
         for (&(ti, r), o) in tasks.iter().zip(done) {
             debug_assert_eq!(outputs[ti].len(), r);

@@ -131,7 +131,15 @@ pub fn evaluate(
     let t1 = Instant::now();
     let mut kp = settings.kmc.clone();
     kp.mobile_ions = MobileIons::PerCell(per_cell);
-    let kmc = halo_kmc::simulate_with_stop(&net, &kp, settings.stop.as_deref()).map_err(|e| {
+    let kmc = halo_kmc::simulate_cached(
+        &net,
+        &kp,
+        settings.stop.as_deref(),
+        // the grounding's evaluations and the run after it (the only runs of one call that
+        // can share replicas): keep and reuse them
+        settings.grounding.as_ref().map(|_| cache.replicas()),
+    )
+    .map_err(|e| {
         let why = LiSublattice::of(structure, element).explain_kmc_failure(structure, element, &e);
         let mut err = kmc_error(e);
         if let Some(why) = why {

@@ -11,6 +11,11 @@
 //! key that names everything it was built from besides the structure and the settings, and
 //! rebuild nothing that is already kept.
 //!
+//! The kMC's replica trajectories are kept too ([`halo_kmc::ReplicaCache`]): the grounding's last
+//! evaluation ran the kMC at its temperature with the fitted site energies, which is the run's
+//! kMC at that temperature when the run has it, so the run takes those replicas instead of making
+//! them again (bit for bit the same result).
+//!
 //! A cache belongs to one structure and one set of settings that may differ only in
 //! `site_energies`, `hop_barriers`, `kmc.temperatures_k` and `stop`: [`super::evaluate`] makes
 //! one per call and drops it at the end, so it is never shared across structures or settings.
@@ -25,6 +30,7 @@ use std::sync::{Arc, Mutex};
 pub struct NetworkCache {
     kept: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
     builds: AtomicUsize,
+    replicas: halo_kmc::ReplicaCache,
 }
 
 impl NetworkCache {
@@ -52,6 +58,11 @@ impl NetworkCache {
             Arc::clone(&v) as Arc<dyn Any + Send + Sync>,
         );
         Ok(v)
+    }
+
+    /// The kMC replica trajectories of this call's runs (module documentation).
+    pub fn replicas(&self) -> &halo_kmc::ReplicaCache {
+        &self.replicas
     }
 
     /// How many values were built (each key once, unless its build failed).

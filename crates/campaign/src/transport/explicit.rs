@@ -414,8 +414,15 @@ pub fn evaluate(
             // rounding of the framework) is accepted instead of doubling the cell for one ion
             kp.min_ions = kp.min_ions.min(n_mobile);
         }
-        let r = halo_kmc::simulate_with_stop(&prep.network, &kp, settings.stop.as_deref())
-            .map_err(kmc_error)?;
+        let r = halo_kmc::simulate_cached(
+            &prep.network,
+            &kp,
+            settings.stop.as_deref(),
+            // the grounding's evaluations and the run after it (the only runs of one call that
+            // can share replicas): keep and reuse them
+            settings.grounding.as_ref().map(|_| cache.replicas()),
+        )
+        .map_err(kmc_error)?;
         kmc_s += t1.elapsed().as_secs_f64();
         let t_ref = reference_temperature_k(&r);
         let reference = r
