@@ -495,7 +495,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     };
     let s = &loaded.structure;
     // per formula unit (Z from the site multiplicities), so the filters see e.g. Li2.06…Cl4
-    let z = halo_io::charge::formula_units(s, &[]);
+    let z = halo_io::charge::formula_units(s);
     let formula = s.composition().scaled(1.0 / z).reduced_formula();
     let name = a
         .file

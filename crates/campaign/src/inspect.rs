@@ -108,10 +108,7 @@ pub fn inspect(loaded: &LoadedStructure, symprec_ang: f64) -> Result<Report, Sym
         .charge
         .as_ref()
         .map(|c| c.formula_units_z)
-        .unwrap_or_else(|| {
-            let m: Vec<usize> = info.orbits().iter().map(Vec::len).collect();
-            halo_io::charge::formula_units(s, &m)
-        });
+        .unwrap_or_else(|| halo_io::charge::formula_units(s));
     let per_fu: Vec<(String, f64)> = comp
         .element_amounts()
         .into_iter()

@@ -35,9 +35,10 @@ pub struct ChargeBalance {
     /// Σ_sites Σ occ·q over the cell, e.
     pub net_charge_cell_e: f64,
     /// Formula units per cell Z: for an ordered structure pymatgen's reduced-formula factor; for a
-    /// disordered one the greatest common divisor of the orbit multiplicities (8 for the Fd-3m
-    /// spinels, 2 for C2/m Li3MCl6) or, without symmetry information, of the numbers of sites of
-    /// each distinct site type (same species and occupancies).
+    /// disordered one the greatest common divisor of the numbers of sites of each distinct site
+    /// type (same species and occupancies) of the whole cell: 8 for the Fd-3m spinels, 2 for C2/m
+    /// Li3MCl6. It is a property of the cell's sites alone, so the same structure written with
+    /// its symmetry operations or in P1 gets the same Z and the same neutrality verdict.
     pub formula_units_z: f64,
     pub net_charge_per_formula_unit_e: f64,
     /// The tolerance applied ([`CHARGE_NEUTRALITY_TOLERANCE_E`]).
@@ -54,15 +55,11 @@ fn gcd(a: usize, b: usize) -> usize {
 }
 
 /// Formula units per cell (see [`ChargeBalance::formula_units_z`]).
-pub fn formula_units(structure: &Structure, orbit_multiplicities: &[usize]) -> f64 {
+pub fn formula_units(structure: &Structure) -> f64 {
     if structure.is_ordered() {
         return structure.composition().reduced_formula_and_factor().1;
     }
-    let g = if orbit_multiplicities.is_empty() {
-        site_type_counts(structure).into_iter().fold(0, gcd)
-    } else {
-        orbit_multiplicities.iter().copied().fold(0, gcd)
-    };
+    let g = site_type_counts(structure).into_iter().fold(0, gcd);
     if g == 0 {
         1.0
     } else {
@@ -92,12 +89,9 @@ fn site_type_counts(structure: &Structure) -> Vec<usize> {
 }
 
 /// Charge balance, or `None` when some species has no oxidation state.
-pub fn charge_balance(
-    structure: &Structure,
-    orbit_multiplicities: &[usize],
-) -> Option<ChargeBalance> {
+pub fn charge_balance(structure: &Structure) -> Option<ChargeBalance> {
     let q = structure.charge().ok()?;
-    let z = formula_units(structure, orbit_multiplicities);
+    let z = formula_units(structure);
     let per = q / z;
     Some(ChargeBalance {
         net_charge_cell_e: q,
@@ -131,13 +125,10 @@ pub fn charge_note(c: &ChargeBalance) -> Option<String> {
     })
 }
 
-/// [`charge_note`] for a structure as the calculations see it (Z from the site types, no CIF
-/// orbits); `None` for a neutral structure or one with a species without an oxidation state.
+/// [`charge_note`] for a structure as the calculations see it; `None` for a neutral structure or one with a species without an oxidation state.
 /// `halo kmc`, `halo bvse` and the Python package print or raise this one text.
 pub fn structure_charge_note(structure: &Structure) -> Option<String> {
-    charge_balance(structure, &[])
-        .as_ref()
-        .and_then(charge_note)
+    charge_balance(structure).as_ref().and_then(charge_note)
 }
 
 /// Give every species without an oxidation state the formal one from halo's table
@@ -197,36 +188,47 @@ mod tests {
             vec![(li, [0.0; 3]), (cl, [0.5; 3])],
         )
         .unwrap();
-        assert!(charge_balance(&s, &[]).is_none());
+        assert!(charge_balance(&s).is_none());
         let a = assign_formal_oxidation_states(&mut s);
         assert_eq!(a.len(), 2);
         assert!(a.iter().all(|x| x.source == OxidationSource::FormalTable));
-        let c = charge_balance(&s, &[]).unwrap();
+        let c = charge_balance(&s).unwrap();
         assert!(c.neutral);
         assert_eq!(c.formula_units_z, 1.0);
         assert!(charge_warning(&c).is_none());
     }
 
+    /// Z of a disordered structure counts the cell's sites by type, so a cell written with
+    /// more sites (a supercell, a P1 listing) keeps the charge per formula unit.
     #[test]
-    fn disordered_uses_orbit_gcd() {
+    fn disordered_z_from_the_cells_site_types() {
         let li = Species::parse("Li+").unwrap();
         let cl = Species::parse("Cl-").unwrap();
-        let sites = vec![
-            Site {
-                species: vec![(li, 0.5)],
-                frac_coords: Vector3::zeros(),
-                label: None,
-            },
-            Site::ordered(cl, [0.5; 3]),
+        let fcc = [
+            [0.0, 0.0, 0.0],
+            [0.5, 0.5, 0.0],
+            [0.5, 0.0, 0.5],
+            [0.0, 0.5, 0.5],
         ];
+        let mut sites = Vec::new();
+        for f in fcc {
+            sites.push(Site {
+                species: vec![(li, 0.5)],
+                frac_coords: Vector3::from(f),
+                label: None,
+            });
+            sites.push(Site::ordered(cl, [f[0] + 0.5, f[1], f[2]]));
+        }
         let s = Structure::new(Lattice::cubic(5.0), sites).unwrap();
-        let c = charge_balance(&s, &[4, 8]).unwrap();
+        let c = charge_balance(&s).unwrap();
         assert_eq!(c.formula_units_z, 4.0);
-        // without orbits: one site of each type → Z = 1
-        assert_eq!(charge_balance(&s, &[]).unwrap().formula_units_z, 1.0);
-        assert!((c.net_charge_per_formula_unit_e + 0.125).abs() < 1e-12);
+        assert!((c.net_charge_per_formula_unit_e + 0.5).abs() < 1e-12);
         assert!(!c.neutral);
         let w = charge_warning(&c).unwrap();
-        assert!(w.contains("-0.1250 e per formula unit"), "{w}");
+        assert!(w.contains("-0.5000 e per formula unit"), "{w}");
+        // a Li site of another occupancy is another type: gcd(3, 1, 4) = 1
+        let mut odd = s.clone();
+        odd.sites[0].species[0].1 = 0.25;
+        assert_eq!(charge_balance(&odd).unwrap().formula_units_z, 1.0);
     }
 }

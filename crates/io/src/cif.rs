@@ -990,8 +990,7 @@ impl CellBuilder {
                 at: Location::file(path),
                 error: e,
             })?;
-        let mults: Vec<usize> = self.asym.iter().map(|a| a.multiplicity).collect();
-        let charge = charge::charge_balance(&structure, &mults);
+        let charge = charge::charge_balance(&structure);
         if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
             self.warnings.push(w);
         }

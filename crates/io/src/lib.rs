@@ -126,7 +126,7 @@ impl LoadedStructure {
         path: &str,
         oxidation_states: Vec<OxidationAssignment>,
     ) -> Self {
-        let charge = charge::charge_balance(&structure, &[]);
+        let charge = charge::charge_balance(&structure);
         let warnings = charge
             .as_ref()
             .and_then(charge::charge_warning)

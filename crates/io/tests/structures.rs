@@ -6,7 +6,7 @@
 //! Regenerate on purpose with `HALO_REGENERATE=1 cargo test -p halo-io --test structures`, then
 //! rerun the Python script.
 
-use halo_io::cif::{read_cif, write_cif_string, CifOptions};
+use halo_io::cif::{parse_cif, read_cif, write_cif_string, CifOptions};
 use halo_io::pmg_json::to_pymatgen_json;
 use halo_io::poscar::write_poscar_string;
 use serde_json::Value;
@@ -113,6 +113,24 @@ fn written_files_are_golden_and_pymatgen_reads_them_back() {
             (format!("{stem}.cif"), write_cif_string(&l.structure, &stem)),
             (format!("{stem}.json"), to_pymatgen_json(&l.structure)),
         ];
+        // the P1 writing is the same structure: the same Z and neutrality verdict (a Z from the
+        // file's orbit multiplicities was 1 in P1, and the spinels' −0.08 e per cell became a
+        // "not neutral" −0.08 e per formula unit)
+        let back = parse_cif(
+            &outputs[0].1,
+            &format!("{stem}.cif"),
+            &CifOptions::default(),
+        )
+        .unwrap()
+        .charge
+        .unwrap();
+        let given = l.charge.as_ref().unwrap();
+        assert_eq!(back.formula_units_z, given.formula_units_z, "{stem}");
+        assert_eq!(back.neutral, given.neutral, "{stem}");
+        assert!(
+            (back.net_charge_per_formula_unit_e - given.net_charge_per_formula_unit_e).abs() < 1e-9,
+            "{stem}"
+        );
         if l.structure.is_ordered() {
             outputs.push((
                 format!("{stem}.vasp"),

@@ -34,7 +34,7 @@ pub fn run(
         ),
     };
     let st = s.structure();
-    let z = halo_io::charge::formula_units(st, &[]);
+    let z = halo_io::charge::formula_units(st);
     let formula = st.composition().scaled(1.0 / z).reduced_formula();
     let mut timings = BTreeMap::new();
     let mut details = BTreeMap::new();

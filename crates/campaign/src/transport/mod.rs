@@ -256,7 +256,7 @@ pub fn evaluate(
             tr
         }
     };
-    tr.charge = halo_io::charge::charge_balance(structure, &[]);
+    tr.charge = halo_io::charge::charge_balance(structure);
     Ok(tr)
 }
 
