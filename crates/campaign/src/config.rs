@@ -399,8 +399,11 @@ fn validate(w: &Workflow) -> Result<(), String> {
     if w.enumerate.dopants.is_empty() {
         return Err("enumerate.dopants: empty list".into());
     }
-    for d in &w.enumerate.dopants {
+    for (i, d) in w.enumerate.dopants.iter().enumerate() {
         halo_core::Element::from_symbol(d).map_err(|e| format!("enumerate.dopants: {e}"))?;
+        if w.enumerate.dopants[..i].contains(d) {
+            return Err(format!("enumerate.dopants: '{d}' is listed twice"));
+        }
     }
     w.enumerate
         .fractions
@@ -509,6 +512,10 @@ fractions = "0:0.666:0.111"
             (
                 GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Xx\""),
                 "enumerate.dopants",
+            ),
+            (
+                GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Sc\", \"In\""),
+                "enumerate.dopants: 'In' is listed twice",
             ),
             (
                 GOOD.replace("0:0.666:0.111", "0:1.5:0.5"),

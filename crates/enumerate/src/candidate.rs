@@ -300,6 +300,21 @@ pub fn enumerate_candidates(
         .iter()
         .map(|d| parse_dopant(d, config.coordination))
         .collect::<Result<_, _>>()?;
+    // a dopant listed twice would be combined with itself: a "two-dopant" candidate of one
+    // species, beyond the fraction grid, recorded with one of its two amounts
+    for (i, d) in dopants.iter().enumerate() {
+        if let Some(j) = dopants[..i].iter().position(|e| e.species == d.species) {
+            return Err(EnumerateError::InvalidParameter {
+                name: "dopants",
+                reason: format!(
+                    "{} is listed twice ('{}' and '{}')",
+                    d.species,
+                    config.dopants[j].trim(),
+                    config.dopants[i].trim()
+                ),
+            });
+        }
+    }
     for &v in &config.fractions {
         if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
             return Err(EnumerateError::FractionOutOfRange { value: v });

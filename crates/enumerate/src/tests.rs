@@ -283,6 +283,17 @@ fn duplicates_and_pairs() {
     let ids2: std::collections::BTreeSet<&str> =
         r2.accepted.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ids2);
+    // a dopant listed twice (however written) is refused: paired with itself it gave a
+    // candidate beyond the grid recorded with one of its two amounts
+    for twice in ["In,Zr,In", "In, In3+"] {
+        let e = enumerate_candidates(&s, &config(SPINEL, "16d", twice, "0:0.666:0.111"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("dopants") && e.contains("In3+ is listed twice"),
+            "{e}"
+        );
+    }
 }
 
 #[test]
