@@ -990,6 +990,14 @@ impl CellBuilder {
                 at: Location::file(path),
                 error: e,
             })?;
+        // two sites that cannot both be occupied: named at the row of the later one
+        if let Some(o) = crate::contacts::overlapping_sites(&structure).first() {
+            let row = |site: usize| self.origins[site].first().map(|&ai| self.asym[ai].line);
+            return Err(IoError::syntax(
+                Location::field(path, row(o.site_b).or(row(o.site_a)), "_atom_site_fract_x"),
+                o.describe(),
+            ));
+        }
         let charge = charge::charge_balance(&structure);
         if let Some(w) = charge.as_ref().and_then(charge::charge_warning) {
             self.warnings.push(w);
@@ -1148,6 +1156,35 @@ _atom_site_occupancy
 Li1 Li1+ 0 0 0 1
 Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
 ";
+
+    /// Two full sites 0.07 Å apart (a duplicated row) are refused at the later row's line,
+    /// naming both labels; a shared split position is read.
+    #[test]
+    fn overlapping_rows_are_refused() {
+        // P1: in the rock-salt group a row near Cl1's inversion centre would be merged back onto
+        // it as a noisy special position (refused as a shared position, also naming the line)
+        let p1 = ROCKSALT.replace("'F m -3 m'", "'P 1'").replace(
+            "'x, y+1/2, z+1/2'\n'1/2+x, y, 1/2+z'\n'x+1/2, y+1/2, z'\n'-x, -y, -z'\n",
+            "",
+        );
+        let dup = p1.clone() + "Cl2 Cl1- 0.5 0.5 0.5136 1\n";
+        let e = parse_cif(&dup, "dup.cif", &CifOptions::default())
+            .unwrap_err()
+            .to_string();
+        let line = dup.lines().count();
+        assert!(
+            e.contains(&format!("dup.cif, line {line}"))
+                && e.contains("sites Cl1 and Cl2 are 0.070 Å apart")
+                && e.contains("sum to 2.000 > 1"),
+            "{e}"
+        );
+        let split = p1.replace(
+            "Li1 Li1+ 0 0 0 1",
+            "Li1 Li1+ 0 0 0 0.5\nLi2 Li1+ 0.02 0 0 0.5",
+        );
+        let r = parse_cif(&split, "split.cif", &CifOptions::default()).unwrap();
+        assert_eq!(r.structure.num_sites(), 3);
+    }
 
     #[test]
     fn symop_parsing() {

@@ -97,6 +97,88 @@ pub fn short_contacts(structure: &Structure, factor: f64) -> Vec<ShortContact> {
     out
 }
 
+/// Two sites closer than this, Å, cannot both be occupied: the shortest bond of any ion pair
+/// halo prices (Li–F, 1.56 Å in the LiF molecule) is half again as long.
+pub const OVERLAP_DISTANCE_ANG: f64 = 1.0;
+
+/// How far the occupancies of two sites closer than [`OVERLAP_DISTANCE_ANG`] may sum above 1:
+/// the rounding of split positions refined independently.
+pub const OVERLAP_OCCUPANCY_TOLERANCE: f64 = 0.05;
+
+/// Two sites closer than [`OVERLAP_DISTANCE_ANG`] whose occupancies sum to more than
+/// 1 + [`OVERLAP_OCCUPANCY_TOLERANCE`]: no configuration occupies both, so the file cannot be
+/// the structure it means (a duplicated row, coordinates in another setting, a split position
+/// whose occupancies are not shared).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Overlap {
+    pub site_a: usize,
+    pub site_b: usize,
+    pub label_a: Option<String>,
+    pub label_b: Option<String>,
+    pub distance_ang: f64,
+    pub occupancy_sum: f64,
+}
+
+impl Overlap {
+    /// One line naming the two sites (by label, else by their 1-based place in the cell).
+    pub fn describe(&self) -> String {
+        let name = |label: &Option<String>, i: usize| match label {
+            Some(l) => l.clone(),
+            None => format!("#{}", i + 1),
+        };
+        let what = if self.site_a == self.site_b {
+            format!(
+                "site {} is {:.3} Å from its own periodic image",
+                name(&self.label_a, self.site_a),
+                self.distance_ang
+            )
+        } else {
+            format!(
+                "sites {} and {} are {:.3} Å apart",
+                name(&self.label_a, self.site_a),
+                name(&self.label_b, self.site_b),
+                self.distance_ang
+            )
+        };
+        format!(
+            "{what} and their occupancies sum to {:.3} > 1: both cannot be occupied (a duplicated \
+             row, coordinates in another setting, or a split position whose occupancies are not \
+             shared)",
+            self.occupancy_sum
+        )
+    }
+}
+
+/// Every pair of sites that overlap (see [`Overlap`]), closest first.
+pub fn overlapping_sites(structure: &Structure) -> Vec<Overlap> {
+    let mut out = Vec::new();
+    for i in 0..structure.sites.len() {
+        let occ_i = structure.sites[i].total_occupancy();
+        for n in structure.site_neighbors(i, OVERLAP_DISTANCE_ANG) {
+            if n.index < i {
+                continue;
+            }
+            let sum = occ_i + structure.sites[n.index].total_occupancy();
+            if sum > 1.0 + OVERLAP_OCCUPANCY_TOLERANCE
+                && !out
+                    .iter()
+                    .any(|o: &Overlap| o.site_a == i && o.site_b == n.index)
+            {
+                out.push(Overlap {
+                    site_a: i,
+                    site_b: n.index,
+                    label_a: structure.sites[i].label.clone(),
+                    label_b: structure.sites[n.index].label.clone(),
+                    distance_ang: n.distance_ang,
+                    occupancy_sum: sum,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.distance_ang.total_cmp(&b.distance_ang));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +206,45 @@ mod tests {
         assert!((c[0].distance_ang - 5.14 * 0.35).abs() < 1e-9);
         assert!((c[0].radii_sum_ang - 2.57).abs() < 1e-9);
         assert_eq!((c[0].cation.as_str(), c[0].anion.as_str()), ("Li+", "Cl-"));
+    }
+
+    #[test]
+    fn overlapping_full_sites_are_found_and_shared_split_positions_are_not() {
+        let li = Species::parse("Li+").unwrap();
+        let cl = Species::parse("Cl-").unwrap();
+        let with = |extra: Site| {
+            let mut s = licl(5.14, 0.0);
+            s.sites.push(extra);
+            s
+        };
+        assert!(overlapping_sites(&licl(5.14, 0.0)).is_empty());
+        // a second full Cl 0.07 Å from the first
+        let dup = with(Site::ordered(cl, [0.5 + 0.07 / 5.14, 0.0, 0.0]));
+        let o = overlapping_sites(&dup);
+        assert_eq!(o.len(), 1);
+        assert_eq!((o[0].site_a, o[0].site_b), (1, 2));
+        assert!((o[0].distance_ang - 0.07).abs() < 1e-9);
+        assert!(
+            o[0].describe().contains("#2 and #3 are 0.070 Å apart"),
+            "{}",
+            o[0].describe()
+        );
+        // across the periodic boundary
+        let wrapped = with(Site::ordered(li, [0.99, 0.0, 0.0]));
+        assert_eq!(overlapping_sites(&wrapped).len(), 1);
+        // a split Li position whose halves share one ion, and one off by a refinement's rounding
+        let split = |occ: f64| {
+            let mut s = licl(5.14, 0.0);
+            s.sites[0].species[0].1 = 0.5;
+            s.sites.push(Site {
+                species: vec![(li, occ)],
+                frac_coords: nalgebra::Vector3::new(0.1, 0.0, 0.0),
+                label: None,
+            });
+            s
+        };
+        assert!(overlapping_sites(&split(0.5)).is_empty());
+        assert!(overlapping_sites(&split(0.53)).is_empty());
+        assert_eq!(overlapping_sites(&split(0.6)).len(), 1);
     }
 }

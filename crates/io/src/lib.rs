@@ -125,14 +125,15 @@ impl LoadedStructure {
         format: Format,
         path: &str,
         oxidation_states: Vec<OxidationAssignment>,
-    ) -> Self {
+    ) -> Result<Self, IoError> {
+        refuse_overlaps(&structure, Location::file(path))?;
         let charge = charge::charge_balance(&structure);
         let warnings = charge
             .as_ref()
             .and_then(charge::charge_warning)
             .into_iter()
             .collect();
-        LoadedStructure {
+        Ok(LoadedStructure {
             structure,
             format,
             source_path: path.to_string(),
@@ -147,7 +148,7 @@ impl LoadedStructure {
             warnings,
             selective_dynamics: None,
             measurement_temperature: None,
-        }
+        })
     }
 
     /// The reader's findings a calculation must pass on (a skipped zero-occupancy row, an
@@ -229,6 +230,15 @@ pub(crate) fn read_text(path: &Path) -> Result<String, IoError> {
         error: e,
     })?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Refuse a structure with two sites that cannot both be occupied
+/// ([`contacts::overlapping_sites`]), naming the closest pair at `at`.
+pub(crate) fn refuse_overlaps(structure: &Structure, at: Location) -> Result<(), IoError> {
+    match contacts::overlapping_sites(structure).first() {
+        None => Ok(()),
+        Some(o) => Err(IoError::syntax(at, o.describe())),
+    }
 }
 
 /// Read a structure file, choosing the format from the name (see [`Format::from_path`]); CIF

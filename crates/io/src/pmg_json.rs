@@ -209,12 +209,7 @@ pub fn parse_pymatgen_json(text: &str, path: &str) -> Result<LoadedStructure, Io
     } else {
         crate::charge::assign_formal_oxidation_states(&mut structure.clone())
     };
-    Ok(LoadedStructure::without_symmetry(
-        structure,
-        crate::Format::PymatgenJson,
-        path,
-        oxidation,
-    ))
+    LoadedStructure::without_symmetry(structure, crate::Format::PymatgenJson, path, oxidation)
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub fn parse_poscar(text: &str, path: &str) -> Result<LoadedStructure, IoError> 
     let oxidation: Vec<OxidationAssignment> =
         charge::assign_formal_oxidation_states(&mut structure);
     let mut loaded =
-        LoadedStructure::without_symmetry(structure, crate::Format::Poscar, path, oxidation);
+        LoadedStructure::without_symmetry(structure, crate::Format::Poscar, path, oxidation)?;
     loaded.selective_dynamics = mode.selective.then_some(flags);
     Ok(loaded)
 }
