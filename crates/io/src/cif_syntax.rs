@@ -219,6 +219,10 @@ pub fn parse_blocks(text: &str, path: &str) -> Result<Vec<Block>, IoError> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut i = 0usize;
     let mut in_save = false;
+    // the block's tags and the lines they were given on: CIF allows one value per tag per block
+    // (a second `_cell_length_a`, a second `_atom_site_` loop), and taking the first or the last
+    // silently would read another structure than another reader does
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     while i < toks.len() {
         let (tok, line) = &toks[i];
         let line = *line;
@@ -231,6 +235,7 @@ pub fn parse_blocks(text: &str, path: &str) -> Result<Vec<Block>, IoError> {
         }
         match tok {
             Tok::Data(name) => {
+                seen.clear();
                 blocks.push(Block {
                     name: name.clone(),
                     line,
@@ -252,7 +257,8 @@ pub fn parse_blocks(text: &str, path: &str) -> Result<Vec<Block>, IoError> {
                 };
                 let mut tags = Vec::new();
                 i += 1;
-                while let Some((Tok::Tag(t), _)) = toks.get(i) {
+                while let Some((Tok::Tag(t), tag_line)) = toks.get(i) {
+                    given_once(&mut seen, t, *tag_line, &block.name, path)?;
                     tags.push(t.clone());
                     i += 1;
                 }
@@ -288,6 +294,7 @@ pub fn parse_blocks(text: &str, path: &str) -> Result<Vec<Block>, IoError> {
                         "tag before the first data_ block",
                     ));
                 };
+                given_once(&mut seen, t, line, &block.name, path)?;
                 match toks.get(i + 1) {
                     Some((Tok::Value(v), _)) => {
                         block.items.push((t.clone(), v.clone()));
@@ -322,6 +329,27 @@ pub fn parse_blocks(text: &str, path: &str) -> Result<Vec<Block>, IoError> {
         ));
     }
     Ok(blocks)
+}
+
+/// Record that `tag` is given at `line` of block `block`; an error naming both lines when the
+/// block gave it before.
+fn given_once(
+    seen: &mut std::collections::HashMap<String, usize>,
+    tag: &str,
+    line: usize,
+    block: &str,
+    path: &str,
+) -> Result<(), IoError> {
+    match seen.insert(tag.to_string(), line) {
+        Some(first) => Err(IoError::syntax(
+            Location::field(path, Some(line), tag),
+            format!(
+                "{tag} is given twice in data block '{block}' (lines {first} and {line}): CIF \
+                 allows one value per tag per block"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Parse a CIF number, dropping a standard uncertainty in brackets: `0.25424(3)` → 0.25424.
@@ -381,6 +409,39 @@ mod tests {
         assert!(parse_blocks("data_x\n_t 'abc\n", "t.cif").is_err());
         assert!(parse_blocks("", "t.cif").is_err());
         assert!(parse_blocks("_a 1\n", "t.cif").is_err());
+    }
+
+    /// A tag given twice in one block (as items, in two loops, or as a DDLm alias) is refused
+    /// with both lines; the same tag in two blocks is fine.
+    #[test]
+    fn a_tag_given_twice_in_a_block_is_refused() {
+        let cases = [
+            (
+                "data_x\n_cell_length_a 7.0\n_cell_length_a 8.0\n",
+                "lines 2 and 3",
+            ),
+            (
+                "data_x\nloop_\n_atom_site_label\nLi1\nloop_\n_atom_site_label\nCl1\n",
+                "lines 3 and 6",
+            ),
+            (
+                "data_x\n_cell.length_a 7.0\n_cell_length_a 7.0\n",
+                "lines 2 and 3",
+            ),
+            ("data_x\nloop_\n_a\n_a\n1 2\n", "lines 3 and 4"),
+        ];
+        for (cif, lines) in cases {
+            let e = parse_blocks(cif, "t.cif").unwrap_err().to_string();
+            assert!(
+                e.contains("is given twice in data block 'x'") && e.contains(lines),
+                "{e}"
+            );
+        }
+        let two = parse_blocks(
+            "data_x\n_cell_length_a 7\ndata_y\n_cell_length_a 8\n",
+            "t.cif",
+        );
+        assert_eq!(two.unwrap().len(), 2);
     }
 
     #[test]
