@@ -224,12 +224,25 @@ impl LoadedStructure {
     }
 }
 
+/// The text of a structure or table file: a leading UTF-8 byte-order mark (Windows editors and
+/// Excel write one) is dropped; a file with a NUL byte is refused as binary rather than parsed
+/// (its bytes would fill the error message).
 pub(crate) fn read_text(path: &Path) -> Result<String, IoError> {
     let bytes = std::fs::read(path).map_err(|e| IoError::Read {
         path: path.display().to_string(),
         error: e,
     })?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(IoError::Unsupported {
+            at: Location::file(&path.display().to_string()),
+            message: format!(
+                "not a text file (a NUL byte at offset {at}): halo reads CIF, POSCAR and \
+                 pymatgen JSON text"
+            ),
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// Refuse a structure with two sites that cannot both be occupied
@@ -284,6 +297,42 @@ mod tests {
         let e = read_structure(Path::new("/nonexistent/dir/x.cif")).unwrap_err();
         assert!(matches!(e, IoError::Read { .. }));
         assert!(e.to_string().contains("/nonexistent/dir/x.cif"), "{e}");
+    }
+
+    /// A byte-order mark is dropped (a CIF or JSON saved by a Windows editor read as the file
+    /// without it); a binary file is refused by name, not parsed.
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_a_binary_file_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cif = include_str!("../../../structures/LiAlCl4_P21c_COD1004036.cif");
+        let plain = dir.path().join("plain.cif");
+        let bom = dir.path().join("bom.cif");
+        std::fs::write(&plain, cif).unwrap();
+        std::fs::write(&bom, [b"\xef\xbb\xbf".as_slice(), cif.as_bytes()].concat()).unwrap();
+        let (a, b) = (
+            read_structure(&plain).unwrap(),
+            read_structure(&bom).unwrap(),
+        );
+        assert_eq!(a.structure, b.structure);
+        let text = crate::pmg_json::to_pymatgen_json(&a.structure);
+        let (json, json_bom) = (dir.path().join("s.json"), dir.path().join("bom.json"));
+        std::fs::write(&json, &text).unwrap();
+        std::fs::write(
+            &json_bom,
+            [b"\xef\xbb\xbf".as_slice(), text.as_bytes()].concat(),
+        )
+        .unwrap();
+        assert_eq!(
+            read_structure(&json_bom).unwrap().structure,
+            read_structure(&json).unwrap().structure
+        );
+        let bin = dir.path().join("b.cif");
+        std::fs::write(&bin, b"\x7fELF\x02\x01\x01\x00data_x\n").unwrap();
+        let e = read_structure(&bin).unwrap_err().to_string();
+        assert!(
+            e.contains("b.cif: not a text file (a NUL byte at offset 7)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -166,9 +166,20 @@ fn read_species_counts(lines: &PoscarLines, comment: &str) -> Result<SpeciesCoun
         .unwrap_or(false);
     let (names, names_line, counts_idx) = if first_is_number {
         (
+            // pymatgen writes the formula there ("Li4 Al4 Cl16"): the amounts are dropped
             comment
                 .split_whitespace()
-                .map(str::to_string)
+                .map(|t| {
+                    let amount = t.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+                    let is_amount = !amount.is_empty()
+                        && amount.len() < t.len()
+                        && amount.chars().all(|c| c.is_ascii_digit() || c == '.');
+                    if is_amount {
+                        t[..t.len() - amount.len()].to_string()
+                    } else {
+                        t.to_string()
+                    }
+                })
                 .collect::<Vec<_>>(),
             1usize,
             5usize,
@@ -185,9 +196,18 @@ fn read_species_counts(lines: &PoscarLines, comment: &str) -> Result<SpeciesCoun
     let counts_line = lines.get(counts_idx, "atom counts")?;
     let mut counts = Vec::new();
     for t in counts_line.split_whitespace() {
+        if t.starts_with(['!', '#']) {
+            break; // a comment after the counts
+        }
         match t.parse::<usize>() {
             Ok(c) => counts.push(c),
-            Err(_) => break,
+            Err(_) if counts.is_empty() => break,
+            Err(_) => {
+                return Err(IoError::syntax(
+                    Location::field(path, Some(counts_idx + 1), "atom counts"),
+                    format!("atom count '{t}' is not a whole number of atoms"),
+                ))
+            }
         }
     }
     if counts.is_empty() {
@@ -196,7 +216,8 @@ fn read_species_counts(lines: &PoscarLines, comment: &str) -> Result<SpeciesCoun
             format!("expected atom counts, found '{}'", counts_line.trim()),
         ));
     }
-    if names.len() < counts.len() {
+    // a species line names every count; a VASP 4 comment may say more than the names
+    if names.len() < counts.len() || (!first_is_number && names.len() > counts.len()) {
         return Err(IoError::CountMismatch {
             at: Location::field(path, Some(names_line), "species names"),
             message: format!(
@@ -540,6 +561,42 @@ Direct
         assert!(matches!(e, IoError::UnknownElement { .. }), "{e}");
         let e = parse_poscar(&LICL.replace("0 0 5.13", "0 0 0"), "POSCAR").unwrap_err();
         assert!(matches!(e, IoError::DegenerateCell { .. }), "{e}");
+        // a name without a count is refused too (it read Li4Cl4 as the first two names' atoms)
+        let e = parse_poscar(&LICL.replace("Li Cl", "Li Cl Al"), "POSCAR").unwrap_err();
+        assert!(
+            e.to_string().contains("3 species names for 2 atom counts"),
+            "{e}"
+        );
+        // a count that is not a whole number is named (it was dropped with what followed)
+        for bad in ["4 -4", "4 4.5"] {
+            let e = parse_poscar(&LICL.replace("4 4", bad), "POSCAR").unwrap_err();
+            let token = bad.split(' ').nth(1).unwrap();
+            assert!(
+                e.to_string()
+                    .contains(&format!("line 7, field atom counts: atom count '{token}'")),
+                "{e}"
+            );
+        }
+    }
+
+    /// VASP 4: the names come from the comment, as pymatgen writes it ("Li4 Cl4") or as a list
+    /// of symbols, and may be followed by other words.
+    #[test]
+    fn vasp4_names_from_the_comment() {
+        let vasp4 = |comment: &str| {
+            LICL.replace("\nLi Cl\n", "\n")
+                .replace("LiCl rock salt", comment)
+        };
+        for comment in ["Li4 Cl4", "Li Cl", "Li Cl rock salt, 300 K", "Li4.0 Cl4"] {
+            let r = parse_poscar(&vasp4(comment), "POSCAR").unwrap();
+            assert_eq!(
+                r.structure.composition().reduced_formula(),
+                "LiCl",
+                "{comment}"
+            );
+        }
+        let e = parse_poscar(&vasp4("rock salt"), "POSCAR").unwrap_err();
+        assert!(matches!(e, IoError::UnknownElement { .. }), "{e}");
     }
 
     #[test]

@@ -148,11 +148,7 @@ fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 fn read_text(path: &Path) -> Result<(String, String), IoError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| IoError::Read {
-        path: p.clone(),
-        error,
-    })?;
-    Ok((text, p))
+    Ok((crate::read_text(path)?, p))
 }
 
 /// [`read_site_energies`] on text already read; `path` names it in errors.
