@@ -381,6 +381,12 @@ fn read_symops(
                     format!("'{}' is not an invertible operation", v.text),
                 ));
             }
+            if let Some(why) = not_an_isometry(&op, lattice) {
+                return Err(IoError::syntax(
+                    Location::field(path, Some(v.line), tag),
+                    format!("'{}' {why}", v.text.trim()),
+                ));
+            }
             ops.push(op);
         }
         if ops.is_empty() {
@@ -395,6 +401,12 @@ fn read_symops(
     // would be a guess), else P1
     match crate::cif_spacegroup::operations(block, path, lattice, stated)? {
         Some((ops, note)) => {
+            if let Some(why) = ops.iter().find_map(|op| not_an_isometry(op, lattice)) {
+                return Err(IoError::syntax(
+                    Location::file(path),
+                    format!("{note}, but an operation of that group {why}"),
+                ));
+            }
             notes.push(format!("{path}: {note}"));
             Ok(ops)
         }
@@ -403,6 +415,29 @@ fn read_symops(
             translation: Vector3::zeros(),
         }]),
     }
+}
+
+/// Largest change of the cell's metric an operation may make, relative to the longest axis
+/// squared: a refinement's rounding of a = b or γ = 120° stays far below it, an operation of
+/// another setting (hexagonal axes on a rhombohedral cell) changes the metric by its own size.
+const METRIC_TOLERANCE: f64 = 5e-3;
+
+/// Why `op` is not a symmetry of `lattice`'s metric G (G_ij = a_i·a_j): a symmetry operation
+/// keeps every distance, RᵀGR = G for its rotation R on fractional coordinates. `None` when it
+/// does.
+fn not_an_isometry(op: &SymOp, lattice: &Lattice) -> Option<String> {
+    let m = lattice.matrix();
+    let g = m * m.transpose();
+    let dev = (op.rotation.transpose() * g * op.rotation - g).abs().max();
+    let scale = (0..3).map(|i| g[(i, i)]).fold(0.0, f64::max);
+    (dev > METRIC_TOLERANCE * scale).then(|| {
+        let ([a, b, c], [al, be, ga]) = (lattice.abc(), lattice.angles_deg());
+        format!(
+            "does not map the cell (a {a:.4}, b {b:.4}, c {c:.4} Å, α {al:.2}, β {be:.2}, γ \
+             {ga:.2}°) onto itself: the operations and the cell are in different settings (e.g. \
+             hexagonal axes with a rhombohedral cell)"
+        )
+    })
 }
 
 fn col<'a>(l: &'a Loop, row: usize, tag: &str) -> Option<&'a Value> {
@@ -1184,6 +1219,40 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
         );
         let r = parse_cif(&split, "split.cif", &CifOptions::default()).unwrap();
         assert_eq!(r.structure.num_sites(), 3);
+    }
+
+    /// An operation that does not keep the cell's distances (another setting's) is refused: a
+    /// listed one by its line, one generated from a symbol by the symbol.
+    #[test]
+    fn operations_of_another_setting_are_refused() {
+        let hex_op = ROCKSALT.replace("'-x, -y, -z'", "'-y, x-y, z'");
+        let line = hex_op.lines().position(|l| l == "'-y, x-y, z'").unwrap() + 1;
+        let e = parse_cif(&hex_op, "hex.cif", &CifOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("hex.cif, line {line}")) && e.contains("does not map the cell"),
+            "{e}"
+        );
+        // 'R -3 m H' names hexagonal axes; a rhombohedral cell (a = b = c, α = β = γ = 60°)
+        let rh = "data_x\n_cell_length_a 3.6275\n_cell_length_b 3.6275\n_cell_length_c 3.6275\n\
+                  _cell_angle_alpha 60\n_cell_angle_beta 60\n_cell_angle_gamma 60\n\
+                  _symmetry_space_group_name_H-M 'R -3 m H'\nloop_\n_atom_site_label\n\
+                  _atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nLi1 0 0 0\n\
+                  Cl1 0.5 0.5 0.5\n";
+        let e = parse_cif(rh, "rh.cif", &CifOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'R -3 m H'") && e.contains("does not map the cell"),
+            "{e}"
+        );
+        let r = parse_cif(
+            &rh.replace("'R -3 m H'", "'R -3 m R'"),
+            "rh.cif",
+            &CifOptions::default(),
+        );
+        assert_eq!(r.unwrap().structure.num_sites(), 2);
     }
 
     #[test]
