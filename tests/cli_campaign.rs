@@ -472,3 +472,87 @@ fn rank_reads_a_campaign_folder_and_refuses_its_other_files() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not a halo campaign folder"), "{err}");
 }
+
+/// `halo run` on a folder that records another workflow: a change of the filters (which the
+/// records do not depend on) is taken, with a note; a change of [kmc] is refused, naming the
+/// section, unless --recompute-stale, which takes the workflow and recomputes every record;
+/// `halo emit slurm` refuses such a folder before any task would stop.
+#[test]
+fn an_edited_workflow_is_taken_where_its_records_allow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("c");
+    let o = out.to_str().unwrap();
+    let text = std::fs::read_to_string(mini()).unwrap();
+    let write = |tag: &str, t: &str| {
+        let p = mini().with_file_name(format!(".edit-{}-{tag}.toml", std::process::id()));
+        std::fs::write(&p, t).unwrap();
+        p
+    };
+    let filters = write(
+        "filters",
+        &text.replace("min_anodic_limit_v = 3.5", "min_anodic_limit_v = 3.0"),
+    );
+    let kmc = write(
+        "kmc",
+        &text.replace("hops_per_ion = 20", "hops_per_ion = 25"),
+    );
+    let run = |wf: &Path, extra: &[&str]| {
+        let mut args = vec!["run", wf.to_str().unwrap(), "--out", o, "--no-progress"];
+        args.extend_from_slice(extra);
+        halo().args(&args).output().unwrap()
+    };
+    let first = run(&mini(), &[]);
+    assert!(matches!(first.status.code(), Some(0 | 1)));
+    let ids = checkpoint_ids(&out.join("checkpoint.jsonl"));
+
+    let f = run(&filters, &[]);
+    let err = String::from_utf8_lossy(&f.stderr);
+    assert!(matches!(f.status.code(), Some(0 | 1)), "{err}");
+    assert!(
+        err.contains("(changed: filters); the records do not depend on it"),
+        "{err}"
+    );
+    assert!(err.contains("0 recorded now"), "{err}");
+    assert!(std::fs::read_to_string(out.join("workflow.toml"))
+        .unwrap()
+        .contains("min_anodic_limit_v = 3.0"));
+
+    let k = run(&kmc, &[]);
+    let err = String::from_utf8_lossy(&k.stderr);
+    assert_eq!(k.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(" in kmc, filters; its records depend on kmc: "),
+        "{err}"
+    );
+    let emit = halo()
+        .args([
+            "emit",
+            "slurm",
+            kmc.to_str().unwrap(),
+            "--shards",
+            "2",
+            "--out",
+            o,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&emit.stderr);
+    assert_eq!(emit.status.code(), Some(2), "{err}");
+    assert!(err.contains("every task would stop"), "{err}");
+
+    let k = run(&kmc, &["--recompute-stale"]);
+    let err = String::from_utf8_lossy(&k.stderr);
+    assert!(matches!(k.status.code(), Some(0 | 1)), "{err}");
+    assert!(
+        err.contains(&format!("{} recorded now", ids.len())),
+        "{err}"
+    );
+    let mut again = checkpoint_ids(&out.join("checkpoint.jsonl"));
+    again.sort();
+    let mut ids = ids;
+    ids.sort();
+    assert_eq!(again, ids, "every candidate once, recomputed");
+    for p in [filters, kmc] {
+        let _ = std::fs::remove_file(p);
+    }
+}

@@ -36,7 +36,10 @@ pub struct ExecArgs {
     pub no_progress: bool,
     /// Records in the checkpoint computed with other settings (an edited workflow, another
     /// model version, a foreign checkpoint) are dropped and computed again; without this flag
-    /// they stop the run (exit 2) and nothing is mixed.
+    /// they stop the run (exit 2) and nothing is mixed. `halo run` with a workflow that differs
+    /// from the folder's in what the records depend on ([kmc], [bvse], [enumerate], a framework,
+    /// the seed) takes it only with this flag; a change of [filters] or [synthesis] alone is
+    /// taken without it.
     #[arg(long)]
     pub recompute_stale: bool,
 }
@@ -401,6 +404,27 @@ pub fn emit(a: EmitArgs) -> anyhow::Result<ExitCode> {
     };
     let lw = config::load(&o.workflow)?;
     let out = abs(&o.out.clone().unwrap_or_else(|| default_out(&lw)))?;
+    // a folder holding another campaign would stop every task (exit 2): say so now
+    let folder = halo_campaign::folder::CampaignFolder::new(&out);
+    if let Some(changed) = folder.workflow_change(&lw)? {
+        let records: Vec<&str> = changed
+            .into_iter()
+            .filter(|s| halo_campaign::folder::RECORD_SECTIONS.contains(s))
+            .collect();
+        if !records.is_empty() {
+            anyhow::bail!(
+                "{}: holds a campaign whose workflow.toml differs from {} in {}, which its \
+                 records depend on: every task would stop (exit 2). Use another --out, \
+                 or bring the folder to this workflow first (`halo run {} --out {} \
+                 --recompute-stale`)",
+                out.display(),
+                o.workflow.display(),
+                records.join(", "),
+                o.workflow.display(),
+                out.display()
+            );
+        }
+    }
     let wf =
         std::fs::canonicalize(&o.workflow).with_context(|| format!("{}", o.workflow.display()))?;
     let bin = match &o.halo_bin {

@@ -67,7 +67,7 @@ pub fn run(
     let plan = pipeline::plan(&ctx)?;
     let folder = CampaignFolder::new(&opts.out_dir);
     let _lock = folder.lock(Some(&opts.shard))?;
-    folder.prepare(lw, &plan)?;
+    folder.prepare(lw, &plan, opts.recompute_stale)?;
     let mine: Vec<&pipeline::PlannedCandidate> = plan
         .candidates
         .iter()

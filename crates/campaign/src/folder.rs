@@ -179,30 +179,74 @@ impl CampaignFolder {
         self.path(&shard.checkpoint_name())
     }
 
-    /// Prepare an output folder: record the workflow text (refusing a folder that holds a different
-    /// campaign) and the plan.
-    pub fn prepare(&self, lw: &LoadedWorkflow, plan: &Plan) -> Result<(), CampaignError> {
+    /// The sections in which the workflow recorded in the folder differs from `lw`'s (empty when
+    /// they are the same), or `None` when the folder records none.
+    pub fn workflow_change(
+        &self,
+        lw: &LoadedWorkflow,
+    ) -> Result<Option<Vec<&'static str>>, CampaignError> {
+        let wf_path = self.path("workflow.toml");
+        if !wf_path.exists() {
+            return Ok(None);
+        }
+        let old = std::fs::read_to_string(&wf_path).map_err(|e| CampaignError::io(&wf_path, e))?;
+        let old_w = config::parse(&old).map_err(|reason| CampaignError::Config {
+            path: wf_path.clone(),
+            reason,
+        })?;
+        Ok(Some(changed_sections(&old_w, &lw.workflow)))
+    }
+
+    /// Prepare an output folder: record the workflow text and the plan. A folder that records
+    /// another workflow takes this one when they differ only where the records do not depend
+    /// on them ([`RECORD_SECTIONS`]: the filters, the hand-off, the name), with a note, and
+    /// otherwise only with `recompute_stale` (its records of other settings are then dropped and
+    /// computed again by the run); else it is refused, naming the sections.
+    pub fn prepare(
+        &self,
+        lw: &LoadedWorkflow,
+        plan: &Plan,
+        recompute_stale: bool,
+    ) -> Result<(), CampaignError> {
         let dir = self.dir.as_path();
         let wf_path = dir.join("workflow.toml");
-        if wf_path.exists() {
-            let old =
-                std::fs::read_to_string(&wf_path).map_err(|e| CampaignError::io(&wf_path, e))?;
-            let old_w = config::parse(&old).map_err(|reason| CampaignError::Config {
-                path: wf_path.clone(),
-                reason,
-            })?;
-            let same = serde_json::to_value(&old_w).ok() == serde_json::to_value(&lw.workflow).ok();
-            if !same {
-                return Err(CampaignError::State {
-                    path: dir.to_path_buf(),
-                    reason:
-                        "holds a different campaign (its workflow.toml differs); use another --out \
-                             or `halo resume` on it"
-                            .into(),
-                });
+        match self.workflow_change(lw)? {
+            None => write_atomic(&wf_path, lw.text.as_bytes())?,
+            Some(changed) if changed.is_empty() => {}
+            Some(changed) => {
+                let depended: Vec<&str> = changed
+                    .iter()
+                    .copied()
+                    .filter(|s| RECORD_SECTIONS.contains(s))
+                    .collect();
+                let records = !depended.is_empty();
+                if records && !recompute_stale {
+                    return Err(CampaignError::State {
+                        path: dir.to_path_buf(),
+                        reason: format!(
+                            "holds a campaign whose workflow.toml differs from {} in {}; its \
+                             records depend on {}: use another --out, or give \
+                             --recompute-stale to take this workflow and compute again the \
+                             records it changes",
+                            lw.path.display(),
+                            changed.join(", "),
+                            depended.join(", ")
+                        ),
+                    });
+                }
+                write_atomic(&wf_path, lw.text.as_bytes())?;
+                eprintln!(
+                    "halo: {}: workflow.toml replaced by {} (changed: {}){}",
+                    dir.display(),
+                    lw.path.display(),
+                    changed.join(", "),
+                    if records {
+                        ""
+                    } else {
+                        "; the records do not depend on it and are kept"
+                    }
+                );
             }
-        } else {
-            write_atomic(&wf_path, lw.text.as_bytes())?;
         }
         if let Ok(abs) = std::fs::canonicalize(&lw.path) {
             write_atomic(
@@ -363,4 +407,34 @@ fn write_holder(f: &std::fs::File, path: &Path) -> Result<(), CampaignError> {
     f.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| CampaignError::io(path, e))?;
     writeln!(f, "PID {}", std::process::id()).map_err(|e| CampaignError::io(path, e))
+}
+
+/// The workflow sections a checkpoint record depends on (see [`crate::fingerprint`]): a change
+/// there makes the folder's records stale.
+pub const RECORD_SECTIONS: [&str; 5] = ["campaign.seed", "framework", "enumerate", "bvse", "kmc"];
+
+/// The sections (as named in [`RECORD_SECTIONS`], plus `campaign.name`,
+/// `campaign.description`, `filters` and `synthesis`) in which `a` and `b` differ.
+pub fn changed_sections(a: &config::Workflow, b: &config::Workflow) -> Vec<&'static str> {
+    fn differ<T: serde::Serialize>(x: &T, y: &T) -> bool {
+        serde_json::to_value(x).ok() != serde_json::to_value(y).ok()
+    }
+    let (ca, cb) = (&a.campaign, &b.campaign);
+    [
+        ("campaign.name", differ(&ca.name, &cb.name)),
+        (
+            "campaign.description",
+            differ(&ca.description, &cb.description),
+        ),
+        ("campaign.seed", differ(&ca.seed, &cb.seed)),
+        ("framework", differ(&a.frameworks, &b.frameworks)),
+        ("enumerate", differ(&a.enumerate, &b.enumerate)),
+        ("bvse", differ(&a.bvse, &b.bvse)),
+        ("kmc", differ(&a.kmc, &b.kmc)),
+        ("filters", differ(&a.filters, &b.filters)),
+        ("synthesis", differ(&a.synthesis, &b.synthesis)),
+    ]
+    .into_iter()
+    .filter_map(|(name, d)| d.then_some(name))
+    .collect()
 }
