@@ -16,7 +16,8 @@
 #     temporary run directory; records their PIDs and polls `sinfo` until the node is idle;
 #  3. runs the workflow once on this machine (`halo run WORKFLOW --out single/`) and computes each
 #     candidate's shard with the documented SHA-256 rule;
-#  4. emits the Slurm scripts (`halo emit slurm WORKFLOW --shards 4`), submits them with the
+#  4. emits the Slurm scripts (`halo emit slurm WORKFLOW --shards 4`, into a folder whose path has
+#     a space: the #SBATCH log paths and the scripts must quote it), submits them with the
 #     generated submit.sh, requeues one shard while it runs with work left (`scontrol requeue`)
 #     and cancels another one while it runs with work left (`scancel <array>_<k>`);
 #  5. lets the dependent merge job run and checks that it fails and names the cancelled shard
@@ -441,7 +442,8 @@ for ((k = 0; k < SHARDS; k++)); do ((EXPECTED[k] > 0)) && busy_shards=$((busy_sh
 
 # ---------------------------------------------------------------------------------------------
 # Emit and submit.
-CAMP=$RUN/campaign
+# a space in the folder: the #SBATCH log paths and the scripts must quote it
+CAMP="$RUN/campaign dir"
 SL=$CAMP/slurm
 "$HALO" emit slurm "$WORKFLOW" --shards "$SHARDS" --out "$CAMP" --cpus-per-task 1 --time 00:30:00 \
   >"$RUN/log/emit.out" 2>&1 </dev/null || {
