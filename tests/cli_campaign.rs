@@ -556,3 +556,25 @@ fn an_edited_workflow_is_taken_where_its_records_allow() {
         let _ = std::fs::remove_file(p);
     }
 }
+
+/// `halo status` counts each shard set as `merge --shards N` reads it: complete 3-shard
+/// checkpoints do not make a 2-shard set complete whose shard 1 never ran.
+#[test]
+fn status_counts_each_shard_set_as_merge_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let o = out.to_str().unwrap();
+    let wf = mini();
+    let wf = wf.to_str().unwrap();
+    for shard in ["0/3", "1/3", "2/3", "0/2"] {
+        run_to_end(&["run", wf, "--out", o, "--shard", shard, "--no-progress"]);
+    }
+    let status = halo().args(["status", o]).output().unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("shards     3: all complete"), "{text}");
+    let merge = halo().args(["merge", o, "--shards", "2"]).output().unwrap();
+    let err = String::from_utf8_lossy(&merge.stderr);
+    assert_eq!(merge.status.code(), Some(3), "{err}");
+    assert!(err.contains("missing shards: 1 "), "{err}");
+    assert!(text.contains("shards     2: incomplete 1"), "{text}");
+}

@@ -210,7 +210,8 @@ pub struct Status {
     pub evaluated: usize,
     pub failed: Vec<(String, String, String, String)>,
     pub pending: usize,
-    /// Per shard count N found on disk: shards that are not complete.
+    /// Per shard count N found on disk: shards that are not complete, as `merge --shards N`
+    /// would find them (from the whole-campaign checkpoint and the shard checkpoints of N).
     pub incomplete_shards: BTreeMap<u32, Vec<u32>>,
     /// Records computed with other settings or another model version (`resume` refuses them
     /// without `--recompute-stale`): how many, and why.
@@ -245,7 +246,9 @@ pub fn status(dir: &Path) -> Result<Status, CampaignError> {
         .filter_map(|(s, _)| s.map(|s| s.count))
         .collect();
     for n in counts {
-        incomplete_shards.insert(n, missing_shards(&manifest, &recs, n));
+        // what `merge --shards n` would read: the checkpoints of other shard counts do not count
+        let of_n = folder.collect_records_of(Some(n))?;
+        incomplete_shards.insert(n, missing_shards(&manifest, &of_n, n));
     }
     let settings = pipeline::settings_hash_of(&lw)?;
     let stale = stale_records(&recs, &settings, &manifest);

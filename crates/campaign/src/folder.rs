@@ -337,8 +337,22 @@ impl CampaignFolder {
 
     /// Every record found in the folder's checkpoints, de-duplicated by candidate id.
     pub fn collect_records(&self) -> Result<BTreeMap<String, CandidateRecord>, CampaignError> {
+        self.collect_records_of(None)
+    }
+
+    /// The records a merge into `shards` shards reads (the whole-campaign checkpoint and the
+    /// shard checkpoints of that count; every checkpoint when `None`), de-duplicated by id.
+    pub fn collect_records_of(
+        &self,
+        shards: Option<u32>,
+    ) -> Result<BTreeMap<String, CandidateRecord>, CampaignError> {
         let mut all = BTreeMap::new();
-        for (_, p) in self.checkpoint_files()? {
+        for (s, p) in self.checkpoint_files()? {
+            if let (Some(n), Some(s)) = (shards, s) {
+                if s.count != n {
+                    continue;
+                }
+            }
             let (recs, _, _) = read_records::<CandidateRecord>(&p)?;
             for (k, v) in recs {
                 all.entry(k).or_insert(v);
