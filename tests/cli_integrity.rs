@@ -286,7 +286,7 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
         .iter()
         .map(|f| std::fs::read(out.join(f)).unwrap())
         .collect();
-    for bad in ["0", "-1", "NaN", "inf", "1e9"] {
+    for bad in ["0", "-1", "NaN", "inf", "1e9", "1e-12"] {
         let (code, err) = code_and_err(&halo_out(&[
             "export",
             out_s,
@@ -295,7 +295,7 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
         ]));
         assert_eq!(code, Some(2), "{bad}: {err}");
         assert!(
-            err.contains("batch mass") && err.contains("nothing was written"),
+            err.contains("--batch-mass-g: batch mass") && err.contains("nothing was written"),
             "{err}"
         );
     }

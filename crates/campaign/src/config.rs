@@ -463,10 +463,8 @@ fn validate(w: &Workflow) -> Result<(), String> {
         return Err(e.in_workflow());
     }
     w.filters.validate().map_err(|e| format!("filters: {e}"))?;
-    let b = w.synthesis.batch_mass_g;
-    if !(b.is_finite() && b > 0.0) {
-        return Err(format!("synthesis.batch_mass_g: {b} must be positive"));
-    }
+    crate::driver::check_batch_mass(w.synthesis.batch_mass_g)
+        .map_err(|e| format!("synthesis.batch_mass_g: {e}"))?;
     Ok(())
 }
 
@@ -538,6 +536,10 @@ fractions = "0:0.666:0.111"
                 "campaign.name",
             ),
             (GOOD.replace("seed = 7", "seed = -7"), "seed"),
+            (
+                GOOD.to_string() + "[synthesis]\nbatch_mass_g = 5000.0\n",
+                "synthesis.batch_mass_g: batch mass 5000 g is not between",
+            ),
             (
                 GOOD.to_string() + "[kmc]\nmodel = \"explicit\"\ndielectric_constant = 0.2\n",
                 "kmc.dielectric_constant",

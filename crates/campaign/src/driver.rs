@@ -437,13 +437,18 @@ pub fn export_synthesis(
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);
-    if !(batch.is_finite() && batch > 0.0 && batch <= MAX_BATCH_MASS_G) {
+    if let Err(why) = check_batch_mass(batch) {
+        let given = if batch_mass_g.is_some() {
+            "--batch-mass-g".to_string()
+        } else {
+            format!(
+                "synthesis.batch_mass_g in {}",
+                dir.join("workflow.toml").display()
+            )
+        };
         return Err(CampaignError::Config {
             path: dir.to_path_buf(),
-            reason: format!(
-                "batch mass {batch} g must be a positive number of at most {MAX_BATCH_MASS_G} g; \
-                 nothing was written"
-            ),
+            reason: format!("{given}: {why}; nothing was written"),
         });
     }
     if lw.workflow.synthesis.top == 0 {
@@ -486,6 +491,22 @@ pub fn export_synthesis(
 
 /// Largest batch mass the hand-off accepts, g.
 pub const MAX_BATCH_MASS_G: f64 = 1000.0;
+
+/// Smallest batch mass the hand-off accepts, g: its masses are written to 0.1 mg, so a
+/// precursor of a smaller batch would read 0.0000 g.
+pub const MIN_BATCH_MASS_G: f64 = 0.01;
+
+/// A batch mass the hand-off can write, or why not (the workflow's `synthesis.batch_mass_g`,
+/// checked when the workflow is read, and `halo export --batch-mass-g`).
+pub fn check_batch_mass(batch_g: f64) -> Result<(), String> {
+    if batch_g.is_finite() && (MIN_BATCH_MASS_G..=MAX_BATCH_MASS_G).contains(&batch_g) {
+        Ok(())
+    } else {
+        Err(format!(
+            "batch mass {batch_g} g is not between {MIN_BATCH_MASS_G} and {MAX_BATCH_MASS_G} g"
+        ))
+    }
+}
 
 /// What `export` did.
 #[derive(Clone, Debug)]
