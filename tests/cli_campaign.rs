@@ -422,8 +422,28 @@ fn rank_reads_a_campaign_folder_and_refuses_its_other_files() {
     assert_eq!(v["top_k"], ranked["top_k"]);
     assert_eq!(v["n_passed"], ranked["n_passed"]);
     // a flag overrides the workflow's filter; --require-insulating sets it either way
-    let v = json_ok(halo().args(["rank", dir, "--min-sigma-s-per-cm", "1e3", "--json"]));
+    // none passing: the ranking is still printed, and the code is 4 ("nothing to rank")
+    let (code, stdout, err) =
+        common::run_args(&["rank", dir, "--min-sigma-s-per-cm", "1e3", "--json"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("no candidate passed the hard filters"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["n_passed"], 0);
+    // `halo report` under a workflow none passes says so with the same code
+    let saved = out.join("workflow.toml");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    std::fs::write(
+        &saved,
+        text.replace("min_anodic_limit_v = 3.5", "min_anodic_limit_v = 9.0"),
+    )
+    .unwrap();
+    let (code, _, err) = common::run_args(&["report", dir]);
+    assert_eq!(code, 4, "{err}");
+    std::fs::write(&saved, &text).unwrap();
+    assert_eq!(common::run_args(&["report", dir]).0, 0);
     assert_eq!(
         v["config"]["require_insulating"],
         ranked["workflow"]["filters"]["require_insulating"]

@@ -325,11 +325,18 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
 
 /// `halo report`.
 pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
-    let n = driver::report(&a.dir)?;
+    let (n, passed) = driver::report(&a.dir)?;
     eprintln!(
         "report for {n} recorded candidates written to {}",
         a.dir.display()
     );
+    if passed == 0 && n > 0 {
+        // as `halo run` on the same folder
+        eprintln!(
+            "no candidate passed the hard filters; ranked.csv lists each with the filter it failed"
+        );
+        return Ok(ExitCode::from(EXIT_EMPTY));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -381,11 +388,16 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
         r.duplicates_removed,
         a.dir.display()
     );
-    Ok(if r.failed > 0 {
-        ExitCode::from(EXIT_SOME_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    if r.failed > 0 {
+        return Ok(ExitCode::from(EXIT_SOME_FAILED));
+    }
+    if r.passed == Some(0) {
+        eprintln!(
+            "no candidate passed the hard filters; ranked.csv lists each with the filter it failed"
+        );
+        return Ok(ExitCode::from(EXIT_EMPTY));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn abs(p: &Path) -> anyhow::Result<PathBuf> {

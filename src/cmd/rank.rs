@@ -105,5 +105,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         halo_filters::table(&ranking)
     };
     print!("{text}");
+    if ranking.n_passed == 0 && ranking.n_candidates > 0 {
+        // the campaign commands' code for "nothing to rank" (README, exit codes)
+        eprintln!(
+            "no candidate passed the hard filters ({} ranked; the table says which filter each \
+             failed)",
+            ranking.n_candidates
+        );
+        return Ok(ExitCode::from(4));
+    }
     Ok(ExitCode::SUCCESS)
 }

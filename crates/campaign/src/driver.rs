@@ -287,6 +287,10 @@ pub struct MergeReport {
     pub recorded: usize,
     pub failed: usize,
     pub duplicates_removed: usize,
+    /// Candidates that passed the hard filters, when the merge wrote the outputs (not in
+    /// `merge-status.json`, which is written before them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<usize>,
 }
 
 /// Join the shard checkpoints of `dir`, check coverage, and write the outputs when complete.
@@ -372,13 +376,14 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
     let missing = missing_shards(&manifest, &recs, shards);
     let ids: BTreeSet<&str> = manifest.candidates.iter().map(|c| c.id.as_str()).collect();
     recs.retain(|k, _| ids.contains(k.as_str()));
-    let report = MergeReport {
+    let mut report = MergeReport {
         shards,
         missing_shards: missing.clone(),
         candidates: manifest.candidates.len(),
         recorded: recs.len(),
         failed: recs.values().filter(|r| r.metrics().is_none()).count(),
         duplicates_removed: dups,
+        passed: None,
     };
     let status_json = serde_json::to_vec_pretty(&report).map_err(|e| CampaignError::Serialize {
         what: "merge-status.json".into(),
@@ -386,7 +391,7 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
     })?;
     folder.write("merge-status.json", &status_json)?;
     if missing.is_empty() {
-        crate::outputs::write_all(&folder, &lw, &manifest, &recs)?;
+        report.passed = Some(crate::outputs::write_all(&folder, &lw, &manifest, &recs)?);
     }
     Ok(report)
 }
@@ -414,15 +419,16 @@ pub fn folder_ranking_inputs(dir: &Path) -> Result<FolderRankingInputs, Campaign
     })
 }
 
-/// Rewrite the outputs of a complete (unsharded or merged) folder.
-pub fn report(dir: &Path) -> Result<usize, CampaignError> {
+/// Rewrite the outputs of a complete (unsharded or merged) folder; returns the candidates
+/// recorded and those that passed the hard filters.
+pub fn report(dir: &Path) -> Result<(usize, usize), CampaignError> {
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
     let _lock = folder.lock(None)?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
-    crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
-    Ok(recs.len())
+    let passed = crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
+    Ok((recs.len(), passed))
 }
 
 /// Write the synthesis hand-off (`synthesis/handoff.json` and `.csv`) of the top passing

@@ -27,8 +27,9 @@ pub struct EnumerationConfig {
     /// Dopants: element symbols (`In`, `Zr`), optionally with a charge (`Ce4+`); the formal
     /// oxidation state of `elements.csv` is used otherwise.
     pub dopants: Vec<String>,
-    /// Dopant amounts per formula unit to try (0 is the undoped framework). Values within 1e-3 of
-    /// a fraction with denominator ≤ 12 are taken as that fraction (0.666 = 2/3).
+    /// Dopant amounts per formula unit to try (a 0 is ignored: the undoped framework is always
+    /// the first candidate, the reference of the others). Values within 1e-3 of a fraction with
+    /// denominator ≤ 12 are taken as that fraction (0.666 = 2/3).
     pub fractions: Vec<f64>,
     /// Most dopants in one candidate (1 or 2 typical).
     pub max_dopants: usize,
