@@ -98,7 +98,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         top_k: args.top_k.or(base.top_k),
     };
-    let ranking = halo_filters::rank(&records, &config)?;
+    let ranking = halo_filters::rank(&records, &config).map_err(|e| match e {
+        // a folder's workflow filters were checked when it was read: a bad value is a flag's
+        halo_filters::FilterError::InvalidConfig { key, reason } => {
+            let flag = match key.as_str() {
+                "min_sigma_300k_s_per_cm" => "--min-sigma-s-per-cm",
+                "max_ea_ev" => "--max-ea-ev",
+                "min_anodic_limit_v" => "--min-anodic-v",
+                "max_cathodic_limit_v" => "--max-cathodic-v",
+                "max_cost_usd_per_kg" => "--max-cost-usd-per-kg",
+                "min_band_gap_ev" => "--min-gap-ev",
+                "top_k" => "--top-k",
+                _ => key.as_str(),
+            };
+            anyhow::anyhow!("{flag}: {reason}")
+        }
+        e => e.into(),
+    })?;
     let text = if args.json {
         serde_json::to_string_pretty(&ranking)? + "\n"
     } else {

@@ -213,6 +213,12 @@ impl RankConfig {
                 }
             }
         }
+        if self.top_k == Some(0) {
+            return Err(FilterError::InvalidConfig {
+                key: "top_k".into(),
+                reason: "0: P(top k) needs k ≥ 1".into(),
+            });
+        }
         Ok(())
     }
 }
@@ -697,6 +703,13 @@ mod tests {
             ..Default::default()
         };
         assert!(rank(&[], &cfg).is_err());
+        // k = 0 was ranked as k = 1 with the config saying 0
+        let cfg = RankConfig {
+            top_k: Some(0),
+            ..Default::default()
+        };
+        let e = rank(&[], &cfg).unwrap_err().to_string();
+        assert!(e.contains("invalid top_k"), "{e}");
         let cs = vec![cand("a", 1.0, 0.3, 4.0, 1.0), cand("a", 1.0, 0.3, 4.0, 1.0)];
         assert!(rank(&cs, &RankConfig::default()).is_err());
     }
