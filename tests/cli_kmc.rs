@@ -1041,3 +1041,32 @@ fn no_mobile_li_names_the_explicit_model() {
         "the explicit model places every Li (`--model explicit`",
     );
 }
+
+/// A structure with no Li is named as such by kmc and eval (it was "all 0.000 Li per cell share
+/// sites with framework cations … the explicit model places every Li").
+#[test]
+fn a_structure_without_li_is_named_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("NaCl.cif");
+    std::fs::write(
+        &p,
+        "data_NaCl\n_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n\
+         _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+         _symmetry_space_group_name_H-M 'F m -3 m'\nloop_\n_atom_site_label\n\
+         _atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 0 0 0\nCl1 0.5 0.5 0.5\n",
+    )
+    .unwrap();
+    let f = p.to_str().unwrap();
+    for args in [
+        vec!["kmc", f],
+        vec!["kmc", f, "--model", "explicit"],
+        vec!["eval", f],
+    ] {
+        let (code, _, err) = common::run_args(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("has no Li") && !err.contains("framework cations"),
+            "{args:?}: {err}"
+        );
+    }
+}

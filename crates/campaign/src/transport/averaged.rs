@@ -66,6 +66,16 @@ pub fn evaluate(
     let element: Element = settings.bvse.mobile_ion.element;
     let mobile = halo_kmc::mobile_ion_count(structure, element);
     let per_cell = settings.mobile_per_cell.unwrap_or(mobile.mobile_per_cell);
+    if settings.mobile_per_cell.is_none() && mobile.total_per_cell <= 0.0 {
+        return Err(TransportError {
+            stage: "kmc",
+            interrupted: false,
+            message: format!(
+                "no mobile ion: the structure has no {el}",
+                el = mobile.element
+            ),
+        });
+    }
     if !(per_cell.is_finite() && per_cell > 0.0) {
         return Err(TransportError {
             stage: "kmc",
