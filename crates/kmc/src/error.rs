@@ -49,6 +49,39 @@ pub enum KmcError {
     /// No ion can move: the total rate is zero (all hops blocked or no ions).
     #[error("the system is jammed: total hop rate is zero")]
     Jammed,
+    /// The temperature is too low for the rates to be represented: ν0·exp(−E/k_BT) falls below
+    /// the smallest positive double for barriers above `limit_ev`, and the network has such
+    /// barriers, so the total rate underflows and the clock cannot advance.
+    #[error(
+        "at {temperature_k} K the hop rates underflow: ν0·exp(−E/k_BT) is below the smallest \
+         representable rate for barriers above {limit_ev:.2} eV, and this network's hops need up \
+         to {largest_barrier_ev:.2} eV, so the kMC clock cannot advance. The temperature is too \
+         low to simulate: its σ is far below any measurable value (every barrier is \
+         representable from {lowest_temperature_k:.0} K)"
+    )]
+    RateUnderflow {
+        /// The temperature, K.
+        temperature_k: f64,
+        /// Barriers above this underflow at it, eV.
+        limit_ev: f64,
+        /// The network's largest barrier, eV.
+        largest_barrier_ev: f64,
+        /// The temperature from which every barrier's rate is representable, K.
+        lowest_temperature_k: f64,
+    },
+    /// The waiting times of the trajectories span more than the clock's precision: after a
+    /// rare escape the clock stands so far above the waiting times of the hops that follow that
+    /// adding them changes nothing, and every measured block time reads 0.
+    #[error(
+        "at {temperature_k} K every measured block lasted 0 s on the clock: the waiting times \
+         span more than its 16 digits (a rare escape many orders of magnitude longer than the \
+         hops after it). The temperature is too low for this network: its σ is far below any \
+         measurable value; simulate at higher temperatures"
+    )]
+    ClockResolution {
+        /// The temperature, K.
+        temperature_k: f64,
+    },
     /// A checkpoint does not belong to this network / parameters.
     #[error("checkpoint mismatch: {0}")]
     Checkpoint(String),

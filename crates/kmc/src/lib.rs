@@ -781,6 +781,10 @@ fn combine(
     for (ti, &t) in params.temperatures_k.iter().enumerate() {
         let outs = &outputs[ti];
         let blocks: Vec<BlockRecord> = outs.iter().flat_map(|o| o.blocks.iter().copied()).collect();
+        if blocks.iter().map(|b| b.time_s).sum::<f64>() == 0.0 {
+            // the estimators would divide by it ("total block weight is zero")
+            return Err(KmcError::ClockResolution { temperature_k: t });
+        }
         let est = DiffusionEstimate::from_blocks(&blocks, n_ions, sc.dimension, true)?;
         let to_cm2 = 1e-16;
         let d_sigma = est.d_sigma_ang2_per_s * to_cm2;

@@ -93,6 +93,33 @@ fn a_network_without_possible_hops_is_jammed_not_a_panic() {
     assert!(matches!(t.step(), Err(KmcError::Jammed)));
 }
 
+/// Too cold for the rates: at 5 K a 0.5 eV barrier's rate ν0·exp(−E/k_BT) is below the
+/// smallest double, so the total rate is 0 — named as an underflow with the temperature from
+/// which the barrier is representable, not as a jam (the same lattice moves at 300 K).
+#[test]
+fn a_temperature_too_low_for_the_rates_is_named_not_called_a_jam() {
+    let net = ideal::simple_cubic(2.5, 0.5);
+    let sc = SupercellNetwork::build(&net, [3, 3, 3], 0.0, None).unwrap();
+    let mut warm = Trajectory::new(&sc, cfg(300.0), 5, stream_rng(1, 300.0, 0)).unwrap();
+    assert!(warm.step().is_ok());
+    let mut cold = Trajectory::new(&sc, cfg(5.0), 5, stream_rng(1, 5.0, 0)).unwrap();
+    match cold.step() {
+        Err(KmcError::RateUnderflow {
+            temperature_k,
+            limit_ev,
+            largest_barrier_ev,
+            lowest_temperature_k,
+        }) => {
+            assert_eq!(temperature_k, 5.0);
+            // k_B·5 K·[ln(1e13) − ln(2.225e-308)] = 4.3087e-4 eV × 738.33 = 0.3181 eV
+            assert!((limit_ev - 0.3181).abs() < 1e-4, "{limit_ev}");
+            assert_eq!(largest_barrier_ev, 0.5);
+            assert!((lowest_temperature_k - 5.0 * 0.5 / limit_ev).abs() < 1e-9);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn ions_start_on_low_energy_sites() {
     // 16c sites 2 eV above 8a behind a 2.5 eV saddle: a uniform start would trap ions on

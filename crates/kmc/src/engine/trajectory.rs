@@ -174,20 +174,49 @@ impl<'a, M: EnergyModel, S: EventSelector<M>> ModelTrajectory<'a, M, S> {
         }
     }
 
-    /// One BKL event. Errors with [`KmcError::Jammed`] when no hop is possible.
+    /// Why no event could be drawn: the rates underflowed ([`KmcError::RateUnderflow`]) when
+    /// the waiting time overflowed (`overflow`) or when the network has barriers whose rate
+    /// ν0·exp(−E/k_BT) is below the smallest positive double at this temperature; else jammed.
+    #[cold]
+    fn stopped(&self, overflow: bool) -> KmcError {
+        let c = &self.st.config;
+        let kt = halo_core::K_B_EV_PER_K * c.temperature_k;
+        // ν0·exp(−E/k_BT) ≥ f64::MIN_POSITIVE  ⟺  E ≤ k_BT·ln(ν0/MIN_POSITIVE)
+        let per_kt = c.attempt_frequency_hz.ln() - f64::MIN_POSITIVE.ln();
+        let limit_ev = kt * per_kt;
+        let largest_barrier_ev = self.net.hop_barrier_ev.iter().copied().fold(0.0, f64::max);
+        if overflow || largest_barrier_ev > limit_ev {
+            KmcError::RateUnderflow {
+                temperature_k: c.temperature_k,
+                limit_ev,
+                largest_barrier_ev,
+                lowest_temperature_k: largest_barrier_ev / (halo_core::K_B_EV_PER_K * per_kt),
+            }
+        } else {
+            KmcError::Jammed
+        }
+    }
+
+    /// One BKL event. Errors with [`KmcError::Jammed`] when no hop is possible, and with
+    /// [`KmcError::RateUnderflow`] when the temperature is too low for the rates to be
+    /// represented.
     #[inline]
     pub fn step(&mut self) -> Result<(), KmcError> {
         let total = self.total_rate();
         if total.is_nan() || total <= 0.0 {
-            return Err(KmcError::Jammed);
+            return Err(self.stopped(false));
         }
         let u1: f64 = self.st.rng.random();
         let u2: f64 = self.st.rng.random();
         let (i, hop) = self
             .sel
             .pick(self.net, &self.model, &self.st, u1)
-            .ok_or(KmcError::Jammed)?;
+            .ok_or_else(|| self.stopped(false))?;
         let dt = -(1.0 - u2).ln() / total;
+        if !(self.time_s() + dt).is_finite() {
+            // a total rate so small that the waiting time, or the clock, overflows
+            return Err(self.stopped(true));
+        }
         self.apply_hop(i, hop, dt);
         if self.st.events - self.st.last_rebuild_event >= self.st.config.rebuild_interval_events {
             self.full_rebuild();
