@@ -90,7 +90,7 @@ fn clear_errors_and_exit_codes() {
     for (args, needle) in [
         (
             vec!["--site", "16d", "--dopants", "Xx", "--fractions", "0.1"],
-            "unknown element 'Xx'",
+            "unknown element symbol 'Xx'",
         ),
         (
             vec!["--site", "16d", "--dopants", "Sm2+", "--fractions", "0.1"],

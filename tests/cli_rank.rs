@@ -67,6 +67,6 @@ fn bad_records_name_file_and_line() {
     assert!(err.contains("bad.jsonl, line 2"), "{err}");
     let (code, _, err) = halo(&["rank", RECORDS, "--max-cost", "-3"]);
     assert_eq!(code, 2);
-    assert!(err.contains("max_cost_usd_per_kg"), "{err}");
+    assert!(err.contains("--max-cost-usd-per-kg: -3 is not"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -12,6 +12,35 @@ use std::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Element(u8);
 
+/// The 118 element symbols of the periodic table, to tell an element halo has no data for
+/// from a symbol that is none.
+const ALL_SYMBOLS: [&str; 118] = [
+    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl",
+    "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As",
+    "Se", "Br", "Kr", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In",
+    "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb",
+    "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl",
+    "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm", "Bk",
+    "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh",
+    "Fl", "Mc", "Lv", "Ts", "Og",
+];
+
+/// Why `symbol` is not an [`Element`]: an element halo has no data for (H, Pu, a noble gas…),
+/// deuterium, or no element symbol at all.
+pub fn unknown_element_reason(symbol: &str) -> String {
+    if ALL_SYMBOLS.contains(&symbol) {
+        format!(
+            "element '{symbol}' is not among the {} elements halo has data for (bond-valence \
+             parameters, radii, oxidation states, prices: crates/data/tables/elements.csv)",
+            ELEMENTS.len()
+        )
+    } else if symbol == "D" || symbol == "T" {
+        format!("'{symbol}' (a hydrogen isotope): hydrogen is not among the elements halo has data for")
+    } else {
+        format!("unknown element symbol '{symbol}'")
+    }
+}
+
 impl Element {
     /// Lithium, the mobile ion of halo.
     pub const LI: Element = Element(3);

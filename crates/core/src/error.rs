@@ -4,7 +4,7 @@
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CoreError {
     /// A symbol that is not an element halo has data for.
-    #[error("unknown element symbol '{0}'")]
+    #[error("{}", crate::element::unknown_element_reason(.0))]
     UnknownElement(String),
     /// A species string such as `Li+`, `Cl1-` or `In3+` that could not be read.
     #[error("cannot parse species '{0}': {1}")]

@@ -8,7 +8,7 @@ use halo_symmetry::SymmetryError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EnumerateError {
     /// A dopant symbol that is not an element halo knows.
-    #[error("unknown element '{0}' in dopant list")]
+    #[error("dopant list: {}", halo_core::element::unknown_element_reason(.0))]
     UnknownElement(String),
     /// A dopant given in a form that cannot be read.
     #[error("cannot read dopant '{text}': {reason}")]

@@ -68,7 +68,7 @@ pub enum IoError {
     #[error("{at}: {message}")]
     Syntax { at: Location, message: String },
     /// An element symbol halo does not know.
-    #[error("{at}: unknown element '{symbol}'")]
+    #[error("{at}: {}", halo_core::element::unknown_element_reason(symbol))]
     UnknownElement { at: Location, symbol: String },
     /// A cell of zero or near-zero volume, or a non-positive length / angle.
     #[error("{at}: degenerate cell: {message}")]
