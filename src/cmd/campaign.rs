@@ -28,7 +28,8 @@ pub struct ExecArgs {
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Run only shard k of N (by candidate-id hash), e.g. 2/8.
+    /// Run only shard k of N (by candidate-id hash), k counted from 0: 0/8 … 7/8 (Slurm's
+    /// SLURM_ARRAY_TASK_ID with --array=0-7).
     #[arg(long)]
     pub shard: Option<String>,
     /// Do not draw progress bars.

@@ -454,8 +454,10 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
     }
     match &r.arrhenius {
         Some(a) => println!(
-            "Arrhenius ln(σT): Ea = {:.3} ± {:.3} eV, A = {:.3e} S·K/cm, σ(300 K) = {:.3e} ± {:.1e} S/cm (χ²_red {:.2})",
-            a.ea_ev, a.ea_se_ev, a.prefactor_s_k_per_cm, a.sigma_300k_s_per_cm, a.sigma_300k_se_s_per_cm, a.chi2_reduced
+            "Arrhenius ln(σT): Ea = {:.3} ± {:.3} eV, A = {:.3e} S·K/cm, σ(300 K) = {:.3e} ± {:.1e} S/cm ({})",
+            a.ea_ev, a.ea_se_ev, a.prefactor_s_k_per_cm, a.sigma_300k_s_per_cm, a.sigma_300k_se_s_per_cm,
+            // two temperatures leave no degree of freedom: no χ²
+            if a.chi2_reduced.is_finite() { format!("χ²_red {:.2}", a.chi2_reduced) } else { "two temperatures: no χ²_red".to_string() }
         ),
         None => println!(
             "Arrhenius fit: needs two temperatures with σ above the run's resolution"

@@ -72,7 +72,8 @@ fn missing_oxidation_state() {
 #[test]
 fn resolution_must_be_positive_and_fit_in_memory() {
     let s = rocksalt("Li+", "Cl-");
-    for r in [0.0, -0.2, f64::NAN] {
+    // non-positive, and coarser than any Li site spacing (5 Å gave one "site")
+    for r in [0.0, -0.2, f64::NAN, 1.5, 5.0] {
         let p = BvseParams {
             resolution_ang: r,
             ..Default::default()

@@ -359,9 +359,18 @@ pub fn load(path: &Path) -> Result<LoadedWorkflow, CampaignError> {
             return Err(CampaignError::Config {
                 path: path.to_path_buf(),
                 reason: format!(
-                    "framework.cif: '{}' (framework '{}') does not exist",
+                    "framework.cif: '{}' (framework '{}') does not exist{}",
                     p.display(),
-                    f.name
+                    f.name,
+                    if f.cif.is_relative() {
+                        format!(
+                            " (the relative path '{}' is read from the workflow file's folder, \
+                             not the current one)",
+                            f.cif.display()
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             });
         }

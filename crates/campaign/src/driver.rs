@@ -296,7 +296,10 @@ pub struct MergeReport {
 /// Join the shard checkpoints of `dir`, check coverage, and write the outputs when complete.
 pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeReport, CampaignError> {
     if shards == 0 {
-        return Err(CampaignError::BadShard("0".into()));
+        return Err(CampaignError::State {
+            path: dir.to_path_buf(),
+            reason: "--shards 0: a campaign is split into at least 1 shard".into(),
+        });
     }
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;

@@ -35,7 +35,9 @@ pub fn unknown_element_reason(symbol: &str) -> String {
             ELEMENTS.len()
         )
     } else if symbol == "D" || symbol == "T" {
-        format!("'{symbol}' (a hydrogen isotope): hydrogen is not among the elements halo has data for")
+        format!(
+            "'{symbol}' (a hydrogen isotope): hydrogen is not among the elements halo has data for"
+        )
     } else {
         format!("unknown element symbol '{symbol}'")
     }

@@ -316,10 +316,10 @@ fn hard_filters(m: &CandidateMetrics, c: &RankConfig) -> Vec<String> {
     );
     check("band gap", "eV", m.band_gap_ev, c.min_band_gap_ev, true);
     if c.require_insulating && m.verdicts.insulation != Some(InsulationVerdict::Insulating) {
-        failed.push(format!(
-            "insulation verdict {:?} is not insulating",
-            m.verdicts.insulation
-        ));
+        failed.push(match m.verdicts.insulation {
+            Some(v) => format!("insulation verdict {v:?} is not insulating"),
+            None => "no insulation verdict (required insulating)".to_string(),
+        });
     }
     failed
 }
