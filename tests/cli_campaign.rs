@@ -597,4 +597,13 @@ fn status_counts_each_shard_set_as_merge_does() {
     assert_eq!(merge.status.code(), Some(3), "{err}");
     assert!(err.contains("missing shards: 1 "), "{err}");
     assert!(text.contains("shards     2: incomplete 1"), "{text}");
+    // resume continues a split that exists; another N is refused (run starts one)
+    let r = halo()
+        .args(["resume", o, "--shard", "1/4", "--no-progress"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("none of N = 4"), "{err}");
+    assert!(!out.join("checkpoint.shard-1-of-4.jsonl").exists());
 }

@@ -283,6 +283,25 @@ pub fn resume(mut a: ResumeArgs) -> anyhow::Result<ExitCode> {
             );
             a.exec.shard = Some(one.to_string());
         }
+    } else if let Some(given) = &a.exec.shard {
+        // a resume continues shards that exist; another N would start a new split from nothing
+        let n = shard(&a.exec.shard)?.count;
+        let counts: std::collections::BTreeSet<u32> = folder
+            .checkpoint_files()?
+            .iter()
+            .filter_map(|(s, _)| s.map(|s| s.count))
+            .collect();
+        if n > 1 && !counts.is_empty() && !counts.contains(&n) {
+            let found: Vec<String> = counts.iter().map(|c| c.to_string()).collect();
+            bail!(
+                "{}: holds the shard checkpoints of N = {}, none of N = {n}: --shard {given} would \
+                 start a new split and compute its candidates again. Resume with --shard k/{} \
+                 (k from 0), or start the new split with `halo run` if that is what you want",
+                a.dir.display(),
+                found.join(", "),
+                found[0]
+            );
+        }
     }
     execute(&lw, a.dir.clone(), &a.exec)
 }
@@ -309,6 +328,9 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 let list: Vec<String> = missing.iter().map(|k| k.to_string()).collect();
                 println!("shards     {n}: incomplete {}", list.join(","));
             }
+        }
+        if let Some(why) = &s.settings_unchecked {
+            println!("settings   not checked: {why}");
         }
         if let Some(stale) = &s.stale {
             println!("stale      {stale}; `halo resume --recompute-stale` computes them again");

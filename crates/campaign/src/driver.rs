@@ -217,6 +217,9 @@ pub struct Status {
     /// without `--recompute-stale`): how many, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale: Option<String>,
+    /// Why the records' settings could not be checked (a framework file moved since the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings_unchecked: Option<String>,
 }
 
 /// Status of a folder.
@@ -250,10 +253,27 @@ pub fn status(dir: &Path) -> Result<Status, CampaignError> {
         let of_n = folder.collect_records_of(Some(n))?;
         incomplete_shards.insert(n, missing_shards(&manifest, &of_n, n));
     }
-    let settings = pipeline::settings_hash_of(&lw)?;
-    let stale = stale_records(&recs, &settings, &manifest);
+    // status only reads: a framework file moved since the run leaves the records' settings
+    // unchecked (resume and merge, which need them, refuse), not the status unreadable
+    let (stale, settings_unchecked) = match pipeline::settings_hash_of(&lw) {
+        Ok(settings) => {
+            let stale = stale_records(&recs, &settings, &manifest);
+            (
+                (!stale.is_empty()).then(|| describe_stale(&stale, recs.len())),
+                None,
+            )
+        }
+        Err(e) => (
+            None,
+            Some(format!(
+                "a framework file cannot be read ({e}): the settings of the records are not \
+                 compared with the workflow's (resume and merge need the file)"
+            )),
+        ),
+    };
     Ok(Status {
-        stale: (!stale.is_empty()).then(|| describe_stale(&stale, recs.len())),
+        stale,
+        settings_unchecked,
         name: lw.workflow.campaign.name.clone(),
         planned: manifest.candidates.len(),
         rejected: manifest.rejected.len(),
