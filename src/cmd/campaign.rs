@@ -249,13 +249,19 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
         );
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
     }
-    if r.passed == Some(0) {
+    Ok(ranked_code(r.passed))
+}
+
+/// The exit code of a command that wrote the ranking (`passed`: the candidates that passed the
+/// hard filters; `None` when nothing was ranked): 4 with a note when none passed.
+fn ranked_code(passed: Option<usize>) -> ExitCode {
+    if passed == Some(0) {
         eprintln!(
             "no candidate passed the hard filters; ranked.csv lists each with the filter it failed"
         );
-        return Ok(ExitCode::from(EXIT_EMPTY));
+        return ExitCode::from(EXIT_EMPTY);
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 fn default_out(lw: &config::LoadedWorkflow) -> PathBuf {
@@ -353,14 +359,8 @@ pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
         "report for {n} recorded candidates written to {}",
         a.dir.display()
     );
-    if passed == 0 && n > 0 {
-        // as `halo run` on the same folder
-        eprintln!(
-            "no candidate passed the hard filters; ranked.csv lists each with the filter it failed"
-        );
-        return Ok(ExitCode::from(EXIT_EMPTY));
-    }
-    Ok(ExitCode::SUCCESS)
+    // as `halo run` on the same folder
+    Ok(ranked_code((n > 0).then_some(passed)))
 }
 
 /// `halo export`.
@@ -414,13 +414,7 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     if r.failed > 0 {
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
     }
-    if r.passed == Some(0) {
-        eprintln!(
-            "no candidate passed the hard filters; ranked.csv lists each with the filter it failed"
-        );
-        return Ok(ExitCode::from(EXIT_EMPTY));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(ranked_code(r.passed))
 }
 
 fn abs(p: &Path) -> anyhow::Result<PathBuf> {
