@@ -149,7 +149,7 @@ fn fmt_occ(x: f64) -> String {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(args.symprec.is_finite() && args.symprec > 0.0) {
         anyhow::bail!(
-            "--symprec must be a positive length in Å, got {}",
+            "--symprec-ang must be a positive length in Å, got {}",
             args.symprec
         );
     }
@@ -167,6 +167,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     for w in &report.warnings {
         super::warn(&report.file, w);
+    }
+    if report.symprec_ang != args.symprec {
+        // moyo lowers a tolerance too large for the cell until its search succeeds
+        super::warn(
+            &report.file,
+            &format!(
+                "--symprec-ang {} Å was lowered to {} Å by the symmetry search (moyo) to find a \
+                 consistent group",
+                args.symprec, report.symprec_ang
+            ),
+        );
     }
     Ok(if report.charge_neutral == Some(false) {
         ExitCode::from(EXIT_NOT_NEUTRAL)
