@@ -1062,7 +1062,9 @@ fn fmt_species_symbol(sp: &Species) -> String {
 
 /// Write a structure as a P1 CIF in the layout of pymatgen's `CifWriter`: one `_atom_site_` row
 /// per species and site (a mixed site gives several rows at one position, which readers merge),
-/// occupancies, and `_atom_type_oxidation_number` when oxidation states are known.
+/// labelled with the site's label (repeated on a refined site's images, as pymatgen ≥ 2024
+/// writes `site.label`; element and count for a site without one), occupancies, and
+/// `_atom_type_oxidation_number` when oxidation states are known.
 pub fn write_cif_string(structure: &Structure, data_name: &str) -> String {
     let mut s = String::new();
     let comp = structure.composition();
@@ -1129,7 +1131,14 @@ pub fn write_cif_string(structure: &Structure, data_name: &str) -> String {
         for (sp, occ) in &site.species {
             let el = sp.element.symbol();
             let n = counts.entry(el).or_insert(0);
-            let label = format!("{el}{n}");
+            // the site's own label (a refined site's, repeated on its images and on every
+            // species of a mixed site, as pymatgen's CifWriter writes `site.label`), so that
+            // label-keyed inputs (`--site-energies`, `--sites`, the grounding) still find it;
+            // element and count where the site has none
+            let label = match &site.label {
+                Some(l) if is_bare_word(l) => l.clone(),
+                _ => format!("{el}{n}"),
+            };
             *n += 1;
             let f = site.frac_coords;
             let _ = writeln!(
@@ -1145,6 +1154,17 @@ pub fn write_cif_string(structure: &Structure, data_name: &str) -> String {
         }
     }
     s
+}
+
+/// A label that CIF can hold unquoted: no whitespace, and not starting like a tag, a comment,
+/// a quote, a text field or a reserved word's bracket.
+fn is_bare_word(l: &str) -> bool {
+    !l.is_empty()
+        && !l.contains(char::is_whitespace)
+        && !l.starts_with(['_', '#', '$', '\'', '"', '[', ']', ';'])
+        && !["data_", "loop_", "save_", "global_", "stop_"]
+            .iter()
+            .any(|w| l.to_ascii_lowercase().starts_with(w))
 }
 
 /// Write a P1 CIF file (see [`write_cif_string`]).
