@@ -322,8 +322,8 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
         });
     }
     let folder = CampaignFolder::new(dir);
+    let _lock = folder.lock_campaign()?;
     let lw = folder.load_workflow()?;
-    let _lock = folder.lock(None)?;
     let manifest = folder.read_plan()?;
     let files = folder.checkpoint_files()?;
     let counts: BTreeSet<u32> = files
@@ -446,8 +446,8 @@ pub fn folder_ranking_inputs(dir: &Path) -> Result<FolderRankingInputs, Campaign
 /// recorded and those that passed the hard filters.
 pub fn report(dir: &Path) -> Result<(usize, usize), CampaignError> {
     let folder = CampaignFolder::new(dir);
+    let _lock = folder.lock_campaign()?;
     let lw = folder.load_workflow()?;
-    let _lock = folder.lock(None)?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     let passed = crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
@@ -461,8 +461,8 @@ pub fn export_synthesis(
     batch_mass_g: Option<f64>,
 ) -> Result<ExportOutcome, CampaignError> {
     let folder = CampaignFolder::new(dir);
+    let _lock = folder.lock_campaign()?;
     let lw = folder.load_workflow()?;
-    let _lock = folder.lock(None)?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);

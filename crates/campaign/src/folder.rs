@@ -97,6 +97,18 @@ impl CampaignFolder {
     /// Take the folder's lock: exclusively for `shard` = None (a whole run, report, merge,
     /// export), shared plus the shard's own lock for a shard run. A folder in use gives
     /// [`CampaignError::Busy`] naming the holder's PID.
+    /// The whole-folder lock of a command that rewrites a campaign's outputs (`report`, `merge`,
+    /// `export`), taken before its workflow is read: a run that holds it may not have written
+    /// `workflow.toml` yet, and the answer is then "in use by PID …", not "not a campaign
+    /// folder". A folder with neither a workflow nor a lock file is refused as no campaign
+    /// without creating anything in it.
+    pub fn lock_campaign(&self) -> Result<FolderLock, CampaignError> {
+        if !self.path("workflow.toml").exists() && !self.path(".lock").exists() {
+            self.load_workflow()?;
+        }
+        self.lock(None)
+    }
+
     pub fn lock(&self, shard: Option<&Shard>) -> Result<FolderLock, CampaignError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| CampaignError::io(&self.dir, e))?;
         let folder_path = self.path(".lock");

@@ -105,10 +105,15 @@ pub const OVERLAP_DISTANCE_ANG: f64 = 1.0;
 /// the rounding of split positions refined independently.
 pub const OVERLAP_OCCUPANCY_TOLERANCE: f64 = 0.05;
 
+/// Occupancy sum above which two overlapping sites are refused rather than read with a warning:
+/// two nearly full atoms (a duplicated row, coordinates in another setting). Below it the pair
+/// is a split position whose independently refined occupancies add up to a little more than one
+/// ion, which a refinement can report and which is read as given.
+pub const OVERLAP_REFUSE_SUM: f64 = 1.5;
+
 /// Two sites closer than [`OVERLAP_DISTANCE_ANG`] whose occupancies sum to more than
-/// 1 + [`OVERLAP_OCCUPANCY_TOLERANCE`]: no configuration occupies both, so the file cannot be
-/// the structure it means (a duplicated row, coordinates in another setting, a split position
-/// whose occupancies are not shared).
+/// 1 + [`OVERLAP_OCCUPANCY_TOLERANCE`]: no configuration occupies both fully, so the file
+/// over-counts the ions there (refused above [`OVERLAP_REFUSE_SUM`], warned below).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Overlap {
     pub site_a: usize,
@@ -120,6 +125,12 @@ pub struct Overlap {
 }
 
 impl Overlap {
+    /// Two nearly full atoms in one place ([`OVERLAP_REFUSE_SUM`]): the file is not the
+    /// structure it means.
+    pub fn is_impossible(&self) -> bool {
+        self.occupancy_sum > OVERLAP_REFUSE_SUM
+    }
+
     /// One line naming the two sites (by label, else by their 1-based place in the cell).
     pub fn describe(&self) -> String {
         let name = |label: &Option<String>, i: usize| match label {
@@ -140,12 +151,19 @@ impl Overlap {
                 self.distance_ang
             )
         };
-        format!(
-            "{what} and their occupancies sum to {:.3} > 1: both cannot be occupied (a duplicated \
-             row, coordinates in another setting, or a split position whose occupancies are not \
-             shared)",
-            self.occupancy_sum
-        )
+        if self.is_impossible() {
+            format!(
+                "{what} and their occupancies sum to {:.3} > 1: both cannot be occupied (a \
+                 duplicated row, or coordinates in another setting)",
+                self.occupancy_sum
+            )
+        } else {
+            format!(
+                "{what} and their occupancies sum to {:.3} > 1: a split position refined with more \
+                 than one ion in it; read as given",
+                self.occupancy_sum
+            )
+        }
     }
 }
 
@@ -245,6 +263,9 @@ mod tests {
         };
         assert!(overlapping_sites(&split(0.5)).is_empty());
         assert!(overlapping_sites(&split(0.53)).is_empty());
-        assert_eq!(overlapping_sites(&split(0.6)).len(), 1);
+        let sloppy = overlapping_sites(&split(0.6));
+        assert_eq!(sloppy.len(), 1);
+        assert!(!sloppy[0].is_impossible() && sloppy[0].describe().contains("read as given"));
+        assert!(o[0].is_impossible());
     }
 }

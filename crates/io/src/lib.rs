@@ -126,13 +126,10 @@ impl LoadedStructure {
         path: &str,
         oxidation_states: Vec<OxidationAssignment>,
     ) -> Result<Self, IoError> {
-        refuse_overlaps(&structure, Location::file(path))?;
+        let mut warnings = Vec::new();
+        check_overlaps(&structure, path, |_| Location::file(path), &mut warnings)?;
         let charge = charge::charge_balance(&structure);
-        let warnings = charge
-            .as_ref()
-            .and_then(charge::charge_warning)
-            .into_iter()
-            .collect();
+        warnings.extend(charge.as_ref().and_then(charge::charge_warning));
         Ok(LoadedStructure {
             structure,
             format,
@@ -245,13 +242,21 @@ pub(crate) fn read_text(path: &Path) -> Result<String, IoError> {
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// Refuse a structure with two sites that cannot both be occupied
-/// ([`contacts::overlapping_sites`]), naming the closest pair at `at`.
-pub(crate) fn refuse_overlaps(structure: &Structure, at: Location) -> Result<(), IoError> {
-    match contacts::overlapping_sites(structure).first() {
-        None => Ok(()),
-        Some(o) => Err(IoError::syntax(at, o.describe())),
+/// Refuse a structure with two nearly full sites in one place, naming the closest such pair at
+/// `at(pair)`, and add a warning for each split position whose occupancies add up above one
+/// ion ([`contacts::overlapping_sites`]).
+pub(crate) fn check_overlaps(
+    structure: &Structure,
+    path: &str,
+    at: impl Fn(&contacts::Overlap) -> Location,
+    warnings: &mut Vec<String>,
+) -> Result<(), IoError> {
+    let overlaps = contacts::overlapping_sites(structure);
+    if let Some(o) = overlaps.iter().find(|o| o.is_impossible()) {
+        return Err(IoError::syntax(at(o), o.describe()));
     }
+    warnings.extend(overlaps.iter().map(|o| format!("{path}: {}", o.describe())));
+    Ok(())
 }
 
 /// Read a structure file, choosing the format from the name (see [`Format::from_path`]); CIF
