@@ -136,6 +136,18 @@ pub fn parse_pymatgen_json(text: &str, path: &str) -> Result<LoadedStructure, Io
     for (i, r) in rows.iter().enumerate() {
         mat[i] = vec3(r, path, "lattice.matrix")?;
     }
+    // pymatgen's lattice may be periodic in fewer directions (a slab): halo's landscapes and
+    // kMC are 3D-periodic, so such a structure would be read as what it is not
+    if let Some(pbc) = v.pointer("/lattice/pbc").and_then(Value::as_array) {
+        if pbc.iter().any(|b| b.as_bool() == Some(false)) {
+            return Err(field_err(
+                path,
+                "lattice.pbc",
+                "not periodic in every direction (a slab or a molecule in a box): halo's \
+                 landscapes and kMC are periodic in 3D",
+            ));
+        }
+    }
     let lattice = Lattice::from_rows(mat).map_err(|e| IoError::DegenerateCell {
         at: Location::field(path, None, "lattice.matrix"),
         message: e.to_string(),

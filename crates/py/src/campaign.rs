@@ -104,6 +104,13 @@ pub fn resume(dir: &Path, e: &ExecOptions, stop: Arc<AtomicBool>) -> HResult<ser
     execute(&lw, dir.to_path_buf(), &e, stop)
 }
 
+/// `halo merge DIR --shards N --json`: the merge report; the outputs are written when no shard
+/// is missing (`missing_shards` empty), as the CLI writes them.
+pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> HResult<serde_json::Value> {
+    let r = driver::merge(dir, shards, recompute_stale).kind(Kind::Campaign)?;
+    serde_json::to_value(&r).kind(Kind::Internal)
+}
+
 /// `halo status DIR --json`.
 pub fn status(dir: &Path) -> HResult<serde_json::Value> {
     let s = driver::status(dir).kind(Kind::Campaign)?;

@@ -93,7 +93,17 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
 
 impl From<Failure> for PyErr {
     fn from(f: Failure) -> PyErr {
-        let m = format!("{:#}", f.error);
+        // the CLI's `{:#}` chain, without a cause that the message before it already states
+        // (an error that prints its source: "x: No such file…: No such file…")
+        let mut m = String::new();
+        for cause in f.error.chain() {
+            let c = cause.to_string();
+            if m.is_empty() {
+                m = c;
+            } else if !m.contains(&c) {
+                m = format!("{m}: {c}");
+            }
+        }
         match f.kind {
             Kind::Structure => StructureError::new_err(m),
             Kind::Parameter => ParameterError::new_err(m),

@@ -559,6 +559,26 @@ fn py_status<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyAny>> 
     to_py(py, &v)
 }
 
+/// Join the shard checkpoints of a campaign run as `shards` shards (`halo merge DIR --shards N
+/// --json`): checks that every shard is complete, removes duplicate records, and writes the
+/// ranked outputs when none is missing. Returns the report: `missing_shards` (resubmit those),
+/// `candidates`, `recorded`, `failed`, `duplicates_removed`, `passed`. `recompute_stale`: leave
+/// out records of other settings (their shards are then reported missing).
+#[pyfunction]
+#[pyo3(name = "merge")]
+#[pyo3(signature = (dir, shards, *, recompute_stale = false))]
+fn py_merge<'py>(
+    py: Python<'py>,
+    dir: PathBuf,
+    shards: u32,
+    recompute_stale: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v = run::detached(py, || {
+        guard(|| campaign::merge(&dir, shards, recompute_stale))
+    })?;
+    to_py(py, &v)
+}
+
 /// Panics inside the guard, on a worker thread when `worker` is true; for the test that no
 /// panic reaches Python (it raises `halo.InternalError`).
 #[pyfunction]
@@ -587,6 +607,7 @@ fn _halo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_run, m)?)?;
     m.add_function(wrap_pyfunction!(py_resume, m)?)?;
     m.add_function(wrap_pyfunction!(py_status, m)?)?;
+    m.add_function(wrap_pyfunction!(py_merge, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_RESOLUTION_ANG", halo_bvse::DEFAULT_RESOLUTION_ANG)?;

@@ -79,6 +79,38 @@ impl PyStructure {
     }
 }
 
+/// A str or os.PathLike argument as a path (not bytes, not a dict).
+fn path_arg(obj: &Bound<'_, PyAny>) -> PyResult<std::path::PathBuf> {
+    if obj.is_instance_of::<pyo3::types::PyString>() || obj.hasattr("__fspath__")? {
+        return obj.extract::<std::path::PathBuf>();
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err("not a path"))
+}
+
+/// A copy of an `as_dict()` dict without the structure's and the sites' `properties`, which
+/// halo does not read and which may hold values JSON cannot (numpy arrays, NaN).
+fn without_properties<'py>(d: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyDict>> {
+    let out = d.copy()?;
+    let _ = out.del_item("properties");
+    if let Some(sites) = out.get_item("sites")? {
+        if let Ok(list) = sites.cast::<pyo3::types::PyList>() {
+            let clean = pyo3::types::PyList::empty(d.py());
+            for site in list.iter() {
+                match site.cast::<PyDict>() {
+                    Ok(sd) => {
+                        let c = sd.copy()?;
+                        let _ = c.del_item("properties");
+                        clean.append(c)?;
+                    }
+                    Err(_) => clean.append(site)?,
+                }
+            }
+            out.set_item("sites", clean)?;
+        }
+    }
+    Ok(out)
+}
+
 /// `json.dumps(obj, sort_keys=True)`.
 fn dumps(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     let kw = PyDict::new(obj.py());
@@ -105,17 +137,47 @@ impl PyStructure {
         Ok(guard(|| PyStructure::read(&path, block))?)
     }
 
-    /// From a pymatgen `Structure` (anything with `as_dict()`) or its `as_dict()` dict; pymatgen
-    /// itself is not needed. `name` names it in `enumerate` (default "structure").
+    /// From a pymatgen `Structure` (anything with `as_dict()`), its `as_dict()` dict, or a file
+    /// path; pymatgen itself is not needed. Site and structure `properties` (selective dynamics,
+    /// magnetic moments, forces: numpy arrays included) are not read. `name` names it in
+    /// `enumerate` (default "structure").
     #[staticmethod]
     #[pyo3(signature = (structure, name=None))]
     fn from_pymatgen(structure: &Bound<'_, PyAny>, name: Option<String>) -> PyResult<PyStructure> {
+        if let Ok(p) = path_arg(structure) {
+            let mut s = guard(|| PyStructure::read(&p, None))?;
+            if let Some(n) = name {
+                s.name = n;
+            }
+            return Ok(s);
+        }
+        let kind = || -> String {
+            structure
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| "?".into())
+        };
         let d = if structure.hasattr("as_dict")? {
             structure.call_method0("as_dict")?
         } else {
             structure.clone()
         };
-        let text = dumps(&d)?;
+        let Ok(d) = d.cast::<PyDict>() else {
+            return Err(crate::errors::StructureError::new_err(format!(
+                "expected a halo.Structure, a pymatgen Structure, its as_dict() dict or a file \
+                 path; got {}",
+                kind()
+            )));
+        };
+        if !d.contains("lattice")? {
+            return Err(crate::errors::StructureError::new_err(format!(
+                "a {} without a lattice is not a periodic structure (a pymatgen Molecule? put it \
+                 in a Structure with a lattice)",
+                kind()
+            )));
+        }
+        let text = dumps(without_properties(d)?.as_any())?;
         Ok(guard(|| PyStructure::parse_json(&text, name))?)
     }
 

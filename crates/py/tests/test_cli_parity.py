@@ -237,6 +237,11 @@ def test_resume_without_a_shard_continues_the_one_the_folder_holds(tmp_path, in_
     halo.run(wf, out=tmp_path / "s", shard="1/2")
     with pytest.raises(halo.CampaignError, match="shards 0/2, 1/2"):
         halo.resume(tmp_path / "s")
+    # the shards are joined from Python as `halo merge` joins them
+    m = halo.merge(tmp_path / "s", 2)
+    assert m["missing_shards"] == [] and m["recorded"] == m["candidates"]
+    assert (tmp_path / "s" / "ranked.csv").is_file()
+    assert halo.load_results(tmp_path / "s").shape[0] == m["candidates"]
 
 
 def test_kmc_relax_anions_keyword_equals_flag(cli_json, spinel_path, in_repo):

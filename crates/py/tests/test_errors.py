@@ -34,8 +34,10 @@ def test_missing_file(in_repo):
 
 
 def test_bad_pymatgen_dict():
-    with pytest.raises(halo.StructureError, match="lattice.matrix"):
+    with pytest.raises(halo.StructureError, match="a dict without a lattice"):
         halo.Structure.from_pymatgen({"sites": []})
+    with pytest.raises(halo.StructureError, match="lattice.matrix"):
+        halo.Structure.from_pymatgen({"lattice": {}, "sites": []})
 
 
 def test_bad_kmc_parameter_message_is_the_clis(cli, spinel_path, in_repo):

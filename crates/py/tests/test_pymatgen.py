@@ -63,3 +63,31 @@ def test_functions_accept_pymatgen_structures(spinel_path, in_repo):
     assert a == b
     by_structure = halo.stability(s)  # composition per formula unit, neutralised by Li
     assert by_structure["windows"] == halo.stability(spinel_path)["windows"]
+
+
+def test_properties_numpy_and_non_structures(spinel_path, in_repo):
+    """Site and structure properties (numpy arrays from a POSCAR's selective dynamics, magmoms,
+    NaN) are not read; a path is read as a file; what is no structure is named."""
+    lat = mg.Lattice.cubic(5.13)
+    s = mg.Structure(lat, ["Li+", "Cl-"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    s.add_site_property("selective_dynamics", [np.array([True, False, True])] * 2)
+    s.add_site_property("magmom", [np.float32(0.1), float("nan")])
+    h = halo.Structure.from_pymatgen(s)
+    assert len(h) == 2 and h.formula == halo.Structure.from_pymatgen(
+        mg.Structure(lat, ["Li+", "Cl-"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    ).formula
+    assert len(halo.Structure.from_pymatgen(spinel_path)) > 0
+    import pathlib
+
+    assert len(halo.Structure.from_pymatgen(pathlib.Path(spinel_path))) > 0
+    for bad, match in [(None, "got NoneType"), (3, "got int"), (b"x.cif", "got bytes")]:
+        with pytest.raises(halo.StructureError, match=match):
+            halo.Structure.from_pymatgen(bad)
+    m = mg.Molecule(["Li", "Cl"], [[0, 0, 0], [0, 0, 2.1]])
+    with pytest.raises(halo.StructureError, match="without a lattice"):
+        halo.Structure.from_pymatgen(m)
+    slab = mg.Structure(
+        mg.Lattice(lat.matrix, pbc=(True, True, False)), ["Li+", "Cl-"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+    with pytest.raises(halo.StructureError, match="not periodic in every direction"):
+        halo.Structure.from_pymatgen(slab)

@@ -239,3 +239,8 @@ def resume(
 
 def status(dir: PathLike) -> Dict[str, Any]:
     """``halo status DIR --json``: planned, rejected, evaluated, pending, failed, shards."""
+
+def merge(dir: PathLike, shards: int, *, recompute_stale: bool = False) -> Dict[str, Any]:
+    """``halo merge DIR --shards N --json``: join the shard checkpoints; the outputs are written
+    when ``missing_shards`` is empty. Keys: shards, missing_shards, candidates, recorded, failed,
+    duplicates_removed, passed."""
