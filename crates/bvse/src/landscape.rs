@@ -68,16 +68,6 @@ pub const MAX_RESOLUTION_ANG: f64 = 1.0;
 
 /// Grid points per axis for `lattice` under `params` (see [`GridMode`]).
 pub fn grid_shape(lattice: &Lattice, params: &BvseParams) -> Result<[usize; 3], BvseError> {
-    if params.resolution_ang > MAX_RESOLUTION_ANG {
-        return Err(BvseError::InvalidParameter {
-            name: "resolution_ang",
-            reason: format!(
-                "{} Å is coarser than {MAX_RESOLUTION_ANG} Å: the grid cannot resolve Li sites \
-                 1–2 Å apart (0.1–0.35 Å is usual)",
-                params.resolution_ang
-            ),
-        });
-    }
     let abc = lattice.abc();
     let mut shape = [0usize; 3];
     for (i, &l) in abc.iter().enumerate() {

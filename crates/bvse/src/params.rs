@@ -129,6 +129,17 @@ impl BvseParams {
                 format!("{} is not a positive length", self.resolution_ang),
             );
         }
+        if self.resolution_ang > crate::landscape::MAX_RESOLUTION_ANG {
+            return bad(
+                "resolution_ang",
+                format!(
+                    "{} Å is coarser than {} Å: the grid cannot resolve Li sites 1–2 Å apart \
+                     (0.1–0.35 Å is usual)",
+                    self.resolution_ang,
+                    crate::landscape::MAX_RESOLUTION_ANG
+                ),
+            );
+        }
         if !(self.cutoff_ang.is_finite() && self.cutoff_ang > 0.0) {
             return bad(
                 "cutoff_ang",
@@ -161,9 +172,13 @@ impl BvseParams {
                 return bad(
                     "mobile_ion",
                     format!(
-                        "{} has oxidation state {:?}; only cationic mobile ions are supported \
-                         (softBV cation–anion pairs)",
-                        self.mobile_ion, other
+                        "{} {}; only cationic mobile ions are supported (softBV cation–anion \
+                         pairs): give a charge, e.g. Li+",
+                        self.mobile_ion,
+                        match other {
+                            Some(q) => format!("has oxidation state {q:+}"),
+                            None => "has no oxidation state".to_string(),
+                        }
                     ),
                 )
             }

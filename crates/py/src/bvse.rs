@@ -74,6 +74,12 @@ pub fn run(
     cluster_radius_ang: f64,
 ) -> HResult<BvseOutput> {
     let valid = params.validate().kind(Kind::Parameter)?;
+    if !(cluster_radius_ang.is_finite() && cluster_radius_ang > 0.0) {
+        return Err(anyhow::anyhow!(
+            "cluster_radius: {cluster_radius_ang} Å is not a positive length"
+        ))
+        .kind(Kind::Parameter);
+    }
     let land = halo_bvse::landscape_valid(s, &valid)
         .with_context(|| format!("BVSE landscape of {source}"))
         .kind(Kind::Evaluation)?;

@@ -97,3 +97,14 @@ def test_panic_becomes_internal_error():
 def test_panic_on_worker_thread_becomes_internal_error():
     with pytest.raises(halo.InternalError, match="deliberate panic"):
         halo._halo._panic_for_test(worker=True)
+
+
+def test_bvse_parameters_are_parameter_errors(spinel_path, in_repo):
+    for kw, match in [
+        ({"resolution": 50}, "coarser than 1"),
+        ({"cluster_radius": -1}, "cluster_radius"),
+        ({"cluster_radius": float("nan")}, "cluster_radius"),
+        ({"mobile_ion": "Li"}, "has no oxidation state; only cationic"),
+    ]:
+        with pytest.raises(halo.ParameterError, match=match):
+            halo.bvse(spinel_path, **kw)
