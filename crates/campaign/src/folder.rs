@@ -94,9 +94,6 @@ impl CampaignFolder {
         Ok(p)
     }
 
-    /// Take the folder's lock: exclusively for `shard` = None (a whole run, report, merge,
-    /// export), shared plus the shard's own lock for a shard run. A folder in use gives
-    /// [`CampaignError::Busy`] naming the holder's PID.
     /// The whole-folder lock of a command that rewrites a campaign's outputs (`report`, `merge`,
     /// `export`), taken before its workflow is read: a run that holds it may not have written
     /// `workflow.toml` yet, and the answer is then "in use by PID …", not "not a campaign
@@ -109,6 +106,9 @@ impl CampaignFolder {
         self.lock(None)
     }
 
+    /// Take the folder's lock: exclusively for `shard` = None (a whole run, report, merge,
+    /// export), shared plus the shard's own lock for a shard run. A folder in use gives
+    /// [`CampaignError::Busy`] naming the holder's PID.
     pub fn lock(&self, shard: Option<&Shard>) -> Result<FolderLock, CampaignError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| CampaignError::io(&self.dir, e))?;
         let folder_path = self.path(".lock");
