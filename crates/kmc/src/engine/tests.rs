@@ -118,6 +118,17 @@ fn a_temperature_too_low_for_the_rates_is_named_not_called_a_jam() {
         }
         other => panic!("{other:?}"),
     }
+    // a full lattice whose 0.3 eV hops are representable at 5 K (limit 0.318 eV) is jammed,
+    // not an underflow, even with one 2 eV hop in the network: its hops are blocked, not too
+    // slow to write down
+    let mut low = ideal::simple_cubic(2.5, 0.3);
+    for h in low.hops.iter_mut().filter(|h| h.image[0] != 0) {
+        h.saddle_energy_ev = 2.0; // the x hops
+    }
+    let sc = SupercellNetwork::build(&low, [3, 3, 3], 0.0, None).unwrap();
+    assert_eq!(sc.hop_barrier_ev.iter().copied().fold(0.0, f64::max), 2.0);
+    let mut full = Trajectory::new(&sc, cfg(5.0), 27, stream_rng(1, 5.0, 0)).unwrap();
+    assert!(matches!(full.step(), Err(KmcError::Jammed)));
 }
 
 #[test]

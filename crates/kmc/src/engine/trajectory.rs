@@ -175,8 +175,10 @@ impl<'a, M: EnergyModel, S: EventSelector<M>> ModelTrajectory<'a, M, S> {
     }
 
     /// Why no event could be drawn: the rates underflowed ([`KmcError::RateUnderflow`]) when
-    /// the waiting time overflowed (`overflow`) or when the network has barriers whose rate
-    /// ν0·exp(−E/k_BT) is below the smallest positive double at this temperature; else jammed.
+    /// the waiting time overflowed (`overflow`) or when every hop out of an occupied site has a
+    /// barrier whose rate ν0·exp(−E/k_BT) is below the smallest positive double at this
+    /// temperature (then no hop could have a rate, blocked or not); else jammed: some hop out of
+    /// an occupied site has a representable rate, so it is blocked.
     #[cold]
     fn stopped(&self, overflow: bool) -> KmcError {
         let c = &self.st.config;
@@ -185,7 +187,12 @@ impl<'a, M: EnergyModel, S: EventSelector<M>> ModelTrajectory<'a, M, S> {
         let per_kt = c.attempt_frequency_hz.ln() - f64::MIN_POSITIVE.ln();
         let limit_ev = kt * per_kt;
         let largest_barrier_ev = self.net.hop_barrier_ev.iter().copied().fold(0.0, f64::max);
-        if overflow || largest_barrier_ev > limit_ev {
+        let lowest_from_occupied_ev = (0..self.net.n_sites())
+            .filter(|&i| self.st.occupant[i] != EMPTY)
+            .flat_map(|i| self.net.hops_of(i))
+            .map(|h| self.net.hop_barrier_ev[h])
+            .fold(f64::INFINITY, f64::min);
+        if overflow || (lowest_from_occupied_ev.is_finite() && lowest_from_occupied_ev > limit_ev) {
             KmcError::RateUnderflow {
                 temperature_k: c.temperature_k,
                 limit_ev,
