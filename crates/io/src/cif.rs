@@ -417,8 +417,8 @@ fn read_symops(
     }
 }
 
-/// Largest change of the cell's metric an operation may make, relative to the longest axis
-/// squared: a refinement's rounding of a = b or γ = 120° stays far below it, an operation of
+/// Largest change of an element G_ij of the cell's metric an operation may make, relative to
+/// |a_i||a_j|: a refinement's rounding of a = b or γ = 120° stays far below it, an operation of
 /// another setting (hexagonal axes on a rhombohedral cell) changes the metric by its own size.
 const METRIC_TOLERANCE: f64 = 5e-3;
 
@@ -428,9 +428,13 @@ const METRIC_TOLERANCE: f64 = 5e-3;
 fn not_an_isometry(op: &SymOp, lattice: &Lattice) -> Option<String> {
     let m = lattice.matrix();
     let g = m * m.transpose();
-    let dev = (op.rotation.transpose() * g * op.rotation - g).abs().max();
-    let scale = (0..3).map(|i| g[(i, i)]).fold(0.0, f64::max);
-    (dev > METRIC_TOLERANCE * scale).then(|| {
+    let d = op.rotation.transpose() * g * op.rotation - g;
+    // each element against its own scale √(G_ii·G_jj) = |a_i||a_j|: a swap of a 3 Å and a 3.5 Å
+    // axis must show beside a 30 Å one
+    let off = (0..3)
+        .flat_map(|i| (0..3).map(move |j| (i, j)))
+        .any(|(i, j)| d[(i, j)].abs() > METRIC_TOLERANCE * (g[(i, i)] * g[(j, j)]).sqrt());
+    off.then(|| {
         let ([a, b, c], [al, be, ga]) = (lattice.abc(), lattice.angles_deg());
         format!(
             "does not map the cell (a {a:.4}, b {b:.4}, c {c:.4} Å, α {al:.2}, β {be:.2}, γ \
@@ -1287,6 +1291,17 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
             &CifOptions::default(),
         );
         assert_eq!(r.unwrap().structure.num_sites(), 2);
+        // a four-fold axis on a 3.0 × 3.5 × 30 Å cell: the a–b swap is small beside c² but not
+        // beside a·b (the first tolerance, relative to the longest axis, let it through)
+        let ortho = "data_o\n_cell_length_a 3.0\n_cell_length_b 3.5\n_cell_length_c 30\n\
+                     _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n\
+                     _symmetry_equiv_pos_as_xyz\n'x, y, z'\n'-y, x, z'\nloop_\n\
+                     _atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n\
+                     _atom_site_fract_z\nLi1 0 0 0\nCl1 0.5 0.5 0.5\n";
+        let e = parse_cif(ortho, "o.cif", &CifOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'-y, x, z' does not map the cell"), "{e}");
     }
 
     #[test]
