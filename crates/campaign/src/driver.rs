@@ -466,7 +466,7 @@ pub fn export_synthesis(
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);
-    if let Err(why) = check_batch_mass(batch) {
+    if let Err(why) = crate::config::check_batch_mass(batch) {
         let given = if batch_mass_g.is_some() {
             "--batch-mass-g".to_string()
         } else {
@@ -516,25 +516,6 @@ pub fn export_synthesis(
         ],
         incomplete,
     })
-}
-
-/// Largest batch mass the hand-off accepts, g.
-pub const MAX_BATCH_MASS_G: f64 = 1000.0;
-
-/// Smallest batch mass the hand-off accepts, g: its masses are written to 0.1 mg, so a
-/// precursor of a smaller batch would read 0.0000 g.
-pub const MIN_BATCH_MASS_G: f64 = 0.01;
-
-/// A batch mass the hand-off can write, or why not (the workflow's `synthesis.batch_mass_g`,
-/// checked when the workflow is read, and `halo export --batch-mass-g`).
-pub fn check_batch_mass(batch_g: f64) -> Result<(), String> {
-    if batch_g.is_finite() && (MIN_BATCH_MASS_G..=MAX_BATCH_MASS_G).contains(&batch_g) {
-        Ok(())
-    } else {
-        Err(format!(
-            "batch mass {batch_g} g is not between {MIN_BATCH_MASS_G} and {MAX_BATCH_MASS_G} g"
-        ))
-    }
 }
 
 /// What `export` did.
