@@ -6,6 +6,7 @@
 //! Long calls release the GIL and stop on Ctrl-C ([`run`]); every error is a `halo.HaloError`
 //! with the CLI's message ([`errors`]); a panic becomes `halo.InternalError`.
 
+mod args;
 mod bvse;
 mod campaign;
 mod enumerate;
@@ -18,6 +19,7 @@ mod run;
 mod stability;
 mod structure;
 
+use crate::args::{whole, whole_opt};
 use crate::errors::{guard, Failure, Kind};
 use crate::structure::{coerce, loads, PyStructure};
 use numpy::{PyArray1, PyArrayMethods};
@@ -54,7 +56,7 @@ fn alias<T>(
 /// positions and nearest-anion distance Å, warnings). `symprec`: symmetry tolerance, Å.
 #[pyfunction]
 #[pyo3(name = "inspect")]
-#[pyo3(signature = (structure, symprec = halo_symmetry::DEFAULT_SYMPREC_ANG))]
+#[pyo3(signature = (structure, symprec = 0.01))]
 fn py_inspect<'py>(structure: &Bound<'py, PyAny>, symprec: f64) -> PyResult<Bound<'py, PyAny>> {
     let py = structure.py();
     let s = coerce(structure)?;
@@ -72,7 +74,7 @@ fn py_inspect<'py>(structure: &Bound<'py, PyAny>, symprec: f64) -> PyResult<Boun
 #[pyo3(name = "bvse")]
 #[pyo3(signature = (structure, resolution_ang = None, mode = "default", mobile_ion = "Li+",
                     cluster_radius = 0.5, *, resolution = None,
-                    screening_factor = halo_bvse::params::BVLAIN_SCREENING_FACTOR))]
+                    screening_factor = 0.74))]
 fn py_bvse<'py>(
     structure: &Bound<'py, PyAny>,
     resolution_ang: Option<f64>,
@@ -145,55 +147,62 @@ fn supercell_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `ground_occupancies` (fit the partly occupied Li sites' energies to the file's occupancies
 /// before the run, as `--ground-occupancies`; docs/physics.md §9.15), `grounding_temperature_k`
 /// (the temperature of those occupancies, K; default: the CIF's measurement temperature, else
-/// 300 K).
+/// 300 K), `metropolis_sweeps_per_ion` (Metropolis moves per ion before the kMC
+/// equilibration; default 200 explicit, 0 averaged), `min_realisations` and `max_realisations`
+/// (explicit model: fewest and most realisations of a disordered structure, 2 and 4),
+/// `station_max_depth_ev` (landscape minima shallower than this between deeper sites are
+/// stations of a hop, eV, 0.1). Integer keywords must be non-negative (`ParameterError`).
 /// Returns a `halo.KmcResult` whose `to_dict()` equals `halo kmc FILE --json` for the same
 /// seed (timings aside). Ctrl-C stops it (KeyboardInterrupt).
 #[pyfunction]
 #[pyo3(name = "kmc")]
-#[pyo3(signature = (structure, temperatures_k = None, *, model = "averaged".to_string(),
+#[pyo3(signature = (structure, temperatures_k = None, *, model = "averaged",
                     pair_potential = None, dielectric_constant = None, anion_saturation_ev = None,
                     relax_anions = false, relax_energy = None,
                     seed = 0, supercell = None,
-                    mobile_ion = "Li+".to_string(), resolution_ang = None, screening_factor = None,
+                    mobile_ion = "Li+", resolution_ang = None, screening_factor = None,
                     blocking_distance_ang = None, attempt_frequency_hz = None,
-                    replicas = halo_kmc::defaults::REPLICAS, max_replicas = None,
-                    target_rel_se = None, blocks = halo_kmc::defaults::BLOCKS,
-                    hops_per_block = halo_kmc::defaults::HOPS_PER_ION_PER_BLOCK,
-                    equilibration = halo_kmc::defaults::EQUILIBRATION_HOPS_PER_ION,
-                    min_ions = halo_kmc::defaults::MIN_IONS, mobile_per_cell = None,
-                    site_energies = None, hop_barriers = None, ground_occupancies = false,
-                    grounding_temperature_k = None,
+                    replicas = 4, max_replicas = None, target_rel_se = None, blocks = 16,
+                    hops_per_block = 50.0, equilibration = 100.0, min_ions = 128,
+                    mobile_per_cell = None, site_energies = None, hop_barriers = None,
+                    ground_occupancies = false, grounding_temperature_k = None,
+                    metropolis_sweeps_per_ion = None, min_realisations = 2,
+                    max_realisations = 4, station_max_depth_ev = 0.1,
                     temperatures = None, resolution = None, blocking_distance = None,
                     attempt_frequency = None))]
 #[allow(clippy::too_many_arguments)]
 fn py_kmc<'py>(
     structure: &Bound<'py, PyAny>,
     temperatures_k: Option<Vec<f64>>,
-    model: String,
+    model: &str,
     pair_potential: Option<String>,
     dielectric_constant: Option<f64>,
     anion_saturation_ev: Option<f64>,
     relax_anions: bool,
     relax_energy: Option<String>,
-    seed: u64,
+    seed: i128,
     supercell: Option<Bound<'py, PyAny>>,
-    mobile_ion: String,
+    mobile_ion: &str,
     resolution_ang: Option<f64>,
     screening_factor: Option<f64>,
     blocking_distance_ang: Option<f64>,
     attempt_frequency_hz: Option<f64>,
-    replicas: usize,
-    max_replicas: Option<usize>,
+    replicas: i128,
+    max_replicas: Option<i128>,
     target_rel_se: Option<f64>,
-    blocks: usize,
+    blocks: i128,
     hops_per_block: f64,
     equilibration: f64,
-    min_ions: usize,
+    min_ions: i128,
     mobile_per_cell: Option<f64>,
     site_energies: Option<PathBuf>,
     hop_barriers: Option<PathBuf>,
     ground_occupancies: bool,
     grounding_temperature_k: Option<f64>,
+    metropolis_sweeps_per_ion: Option<f64>,
+    min_realisations: i128,
+    max_realisations: i128,
+    station_max_depth_ev: f64,
     temperatures: Option<Vec<f64>>,
     resolution: Option<f64>,
     blocking_distance: Option<f64>,
@@ -202,7 +211,7 @@ fn py_kmc<'py>(
     let py = structure.py();
     let s = coerce(structure)?;
     let d = model::ModelOptions::default();
-    let model = halo_campaign::transport::ConductivityModel::parse(&model).ok_or_else(|| {
+    let model = halo_campaign::transport::ConductivityModel::parse(model).ok_or_else(|| {
         PyErr::from(Failure::msg(
             Kind::Parameter,
             format!("model '{model}': expected \"explicit\" or \"averaged\""),
@@ -232,12 +241,12 @@ fn py_kmc<'py>(
             "temperatures",
             temperatures,
         )?,
-        seed,
+        seed: whole("seed", seed)?,
         supercell: match &supercell {
             Some(x) => supercell_text(x)?,
             None => d.supercell.clone(),
         },
-        mobile_ion,
+        mobile_ion: mobile_ion.to_string(),
         resolution_ang: alias("resolution_ang", resolution_ang, "resolution", resolution)?
             .unwrap_or(d.resolution_ang),
         blocking_distance_ang: alias(
@@ -252,17 +261,20 @@ fn py_kmc<'py>(
             "attempt_frequency",
             attempt_frequency,
         )?,
-        replicas,
-        max_replicas,
+        replicas: whole("replicas", replicas)?,
+        max_replicas: whole_opt("max_replicas", max_replicas)?,
+        metropolis_sweeps_per_ion,
         ensemble: halo_campaign::transport::EnsembleSettings {
             target_rel_se: target_rel_se.unwrap_or(d.ensemble.target_rel_se),
+            min_realisations: whole("min_realisations", min_realisations)?,
+            max_realisations: whole("max_realisations", max_realisations)?,
+            station_max_depth_ev,
             ..d.ensemble.clone()
         },
-        blocks,
+        blocks: whole("blocks", blocks)?,
         hops_per_block,
         equilibration,
-        min_ions,
-        ..d
+        min_ions: whole("min_ions", min_ions)?,
     };
     // the file's errors name it and the line, as `halo kmc --site-energies` does
     let site_energies = site_energies
@@ -306,12 +318,12 @@ fn py_kmc<'py>(
 /// `mobile_ion`, `screening_factor`: the landscape's settings, which the file belongs to.
 #[pyfunction]
 #[pyo3(name = "sites")]
-#[pyo3(signature = (structure, *, resolution_ang = None, mobile_ion = "Li+".to_string(),
+#[pyo3(signature = (structure, *, resolution_ang = None, mobile_ion = "Li+",
                     screening_factor = None))]
 fn py_sites<'py>(
     structure: &Bound<'py, PyAny>,
     resolution_ang: Option<f64>,
-    mobile_ion: String,
+    mobile_ion: &str,
     screening_factor: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = structure.py();
@@ -319,7 +331,7 @@ fn py_sites<'py>(
     let d = model::ModelOptions::default();
     let options = model::ModelOptions {
         resolution_ang: resolution_ang.unwrap_or(d.resolution_ang),
-        mobile_ion,
+        mobile_ion: mobile_ion.to_string(),
         screening_factor,
         ..d
     };
@@ -356,9 +368,10 @@ fn py_sites<'py>(
 fn py_eval<'py>(
     structure: &Bound<'py, PyAny>,
     workflow: Option<PathBuf>,
-    seed: Option<u64>,
+    seed: Option<i128>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = structure.py();
+    let seed: Option<u64> = whole_opt("seed", seed)?;
     let s = coerce(structure)?;
     let stop = Arc::new(AtomicBool::new(false));
     let st = s.get();
@@ -391,9 +404,7 @@ fn fractions_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pyfunction]
 #[pyo3(name = "enumerate")]
 #[pyo3(signature = (framework, site, dopants, fractions, *,
-                    max_dopants = halo_enumerate::DEFAULT_MAX_DOPANTS,
-                    radius_tolerance = halo_enumerate::DEFAULT_RADIUS_TOLERANCE,
-                    symprec = halo_symmetry::DEFAULT_SYMPREC_ANG, anions_per_fu = None,
+                    max_dopants = 1, radius_tolerance = 0.15, symprec = 0.01, anions_per_fu = None,
                     host_m_per_fu = None, orderings = 0, seed = 0, structures = false))]
 #[allow(clippy::too_many_arguments)]
 fn py_enumerate<'py>(
@@ -401,13 +412,13 @@ fn py_enumerate<'py>(
     site: String,
     dopants: Vec<String>,
     fractions: &Bound<'py, PyAny>,
-    max_dopants: usize,
+    max_dopants: i128,
     radius_tolerance: f64,
     symprec: f64,
     anions_per_fu: Option<f64>,
     host_m_per_fu: Option<f64>,
-    orderings: usize,
-    seed: u64,
+    orderings: i128,
+    seed: i128,
     structures: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = framework.py();
@@ -416,13 +427,13 @@ fn py_enumerate<'py>(
         site,
         dopants,
         fractions: fractions_text(fractions)?,
-        max_dopants,
+        max_dopants: whole("max_dopants", max_dopants)?,
         radius_tolerance,
         symprec_ang: symprec,
         anions_per_fu,
         host_m_per_fu,
-        orderings,
-        seed,
+        orderings: whole("orderings", orderings)?,
+        seed: whole("seed", seed)?,
         structures,
     };
     let f = fw.get();
@@ -447,7 +458,7 @@ fn py_enumerate<'py>(
 #[pyfunction]
 #[pyo3(name = "stability")]
 #[pyo3(signature = (composition, mix_mev_per_atom = None,
-                    hull_tolerance_ev_per_atom = halo_filters::stability::HULL_TOLERANCE_EV_PER_ATOM))]
+                    hull_tolerance_ev_per_atom = 1e-6))]
 fn py_stability<'py>(
     composition: &Bound<'py, PyAny>,
     mix_mev_per_atom: Option<f64>,
@@ -505,13 +516,13 @@ fn py_run<'py>(
     py: Python<'py>,
     workflow: PathBuf,
     out: Option<PathBuf>,
-    threads: Option<usize>,
+    threads: Option<i128>,
     shard: Option<String>,
     progress: bool,
     recompute_stale: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let e = campaign::ExecOptions {
-        threads,
+        threads: whole_opt("threads", threads)?,
         shard,
         progress,
         recompute_stale,
@@ -533,13 +544,13 @@ fn py_run<'py>(
 fn py_resume<'py>(
     py: Python<'py>,
     dir: PathBuf,
-    threads: Option<usize>,
+    threads: Option<i128>,
     shard: Option<String>,
     progress: bool,
     recompute_stale: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let e = campaign::ExecOptions {
-        threads,
+        threads: whole_opt("threads", threads)?,
         shard,
         progress,
         recompute_stale,
@@ -570,9 +581,10 @@ fn py_status<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyAny>> 
 fn py_merge<'py>(
     py: Python<'py>,
     dir: PathBuf,
-    shards: u32,
+    shards: i128,
     recompute_stale: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let shards: u32 = whole("shards", shards)?;
     let v = run::detached(py, || {
         guard(|| campaign::merge(&dir, shards, recompute_stale))
     })?;

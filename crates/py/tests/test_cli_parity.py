@@ -57,6 +57,28 @@ def test_kmc_equals_cli(cli_json, spinel_path, in_repo):
     assert k.calibration["source"].startswith("calibrated default")
 
 
+def test_kmc_expert_keywords_equal_the_cli_flags(cli_json, spinel_path, in_repo):
+    # Metropolis placement in the averaged model, and the explicit model's realisations and
+    # stations: each keyword reaches the run as its flag does
+    k = halo.kmc(spinel_path, metropolis_sweeps_per_ion=5, **KMC_KW).to_dict()
+    c = cli_json("kmc", spinel_path, "--metropolis-sweeps-per-ion", "5", *KMC_FLAGS)
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    plain = cli_json("kmc", spinel_path, *KMC_FLAGS)
+    assert [t["sigma_s_per_cm"] for t in plain["temperatures"]] != [
+        t["sigma_s_per_cm"] for t in c["temperatures"]
+    ]
+    kw = dict(KMC_KW, temperatures=[400], model="explicit")
+    flags = ["--model", "explicit", "--min-realisations", "1", "--max-realisations", "1",
+             "--station-max-depth-ev", "0.05", "--temperatures", "400", *KMC_FLAGS[2:]]
+    k = halo.kmc(spinel_path, min_realisations=1, max_realisations=1,
+                 station_max_depth_ev=0.05, **kw).to_dict()
+    c = cli_json("kmc", spinel_path, *flags)
+    k.pop("timing_s"), c.pop("timing_s")
+    assert k == c
+    assert len(c["ensemble"]["realisations"]) == 1
+
+
 def test_kmc_warns_on_a_file_whose_every_li_site_is_full(cli_json, in_repo):
     lialcl4 = os.path.join("structures", "LiAlCl4_P21c_COD1004036.cif")
     with pytest.warns(halo.ModelDomainWarning, match="every Li site of the input is full"):

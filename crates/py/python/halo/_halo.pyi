@@ -138,6 +138,10 @@ def kmc(
     hop_barriers: Union[str, os.PathLike, None] = None,
     ground_occupancies: bool = False,
     grounding_temperature_k: Optional[float] = None,
+    metropolis_sweeps_per_ion: Optional[float] = None,
+    min_realisations: int = 2,
+    max_realisations: int = 4,
+    station_max_depth_ev: float = 0.1,
     temperatures: Optional[Sequence[float]] = None,
     resolution: Optional[float] = None,
     blocking_distance: Optional[float] = None,
@@ -163,7 +167,12 @@ def kmc(
     ``halo kmc --hop-barriers``; ``ground_occupancies``: the partly occupied Li sites' energies
     fitted to the file's occupancies first, as ``halo kmc --ground-occupancies`` (not with
     ``site_energies``), at ``grounding_temperature_k`` (K; default: the CIF's measurement
-    temperature, else 300 K). Ctrl-C raises KeyboardInterrupt."""
+    temperature, else 300 K); ``metropolis_sweeps_per_ion``: Metropolis moves per ion before
+    the kMC equilibration (default 200 explicit, 0 averaged); ``min_realisations``,
+    ``max_realisations``: fewest and most realisations of a disordered structure (explicit
+    model); ``station_max_depth_ev``: landscape minima shallower than this (eV) between deeper
+    sites are stations of a hop. Integer keywords must be non-negative (``ParameterError``).
+    Ctrl-C raises KeyboardInterrupt."""
 
 def sites(
     structure: StructureLike,
