@@ -473,6 +473,48 @@ fn kmc_leaves_a_sigma_below_its_resolution_out_of_the_fit() {
     assert!(text.contains("σ below the run's resolution"), "{text}");
 }
 
+/// Temperatures too cold for the arithmetic do not cost the run its warm ones: LiAlCl4 (2.44 eV
+/// hops) at 5 K underflows and at 20 K its clock cannot resolve the waiting times; both are
+/// listed in `too_cold` with their reasons and printed as not simulated, and 300 and 400 K run
+/// and are fitted. With only the cold ones the run stops with the first one's error.
+#[test]
+fn temperatures_too_cold_to_simulate_are_listed_and_the_rest_run() {
+    let f = "structures/LiAlCl4_P21c_COD1004036.cif";
+    let v = json_ok(quick(halo().args([
+        "kmc",
+        f,
+        "--temperatures",
+        "5,20,300,400",
+        "--json",
+    ])));
+    let cold = v["too_cold"].as_array().unwrap();
+    assert_eq!(cold.len(), 2);
+    assert_eq!(cold[0]["temperature_k"], 5.0);
+    assert!(cold[0]["reason"].as_str().unwrap().contains("underflow"));
+    assert_eq!(cold[1]["temperature_k"], 20.0);
+    assert!(cold[1]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("0 s on the clock"));
+    let temps: Vec<f64> = v["temperatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["temperature_k"].as_f64().unwrap())
+        .collect();
+    assert_eq!(temps, vec![300.0, 400.0]);
+    assert_eq!(v["arrhenius"]["points"], 2);
+    let out = quick(halo().args(["kmc", f, "--temperatures", "5,300,400"]))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("5.0 not simulated"), "{text}");
+    fails_with(
+        quick(halo().args(["kmc", f, "--temperatures", "5,20"])),
+        "hop rates underflow",
+    );
+}
+
 /// The same LiI run with the default stopping rule: the temperatures whose σ is not measured to
 /// 20 % get more replicas (up to 16), which resolves the 300 K point; the fit then uses all five
 /// temperatures and σ(300 K) reaches the target. Each temperature's numbers are those of a

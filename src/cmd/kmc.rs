@@ -416,6 +416,12 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
             .collect();
         println!("        occupancy: {}", occ.join(", "));
     }
+    for c in &r.too_cold {
+        println!(
+            "{:>7.1} not simulated, left out of the Arrhenius fit: {}",
+            c.temperature_k, c.reason
+        );
+    }
     println!(
         "attempt frequency ν0 = {:.3e} s⁻¹ ({})",
         r.params.attempt_frequency_hz,

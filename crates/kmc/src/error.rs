@@ -95,3 +95,15 @@ pub enum KmcError {
     #[error("checkpoint JSON: {0}")]
     Json(#[from] serde_json::Error),
 }
+
+impl KmcError {
+    /// True for the errors that say a temperature is too cold for the arithmetic (the rates
+    /// underflow, or the clock cannot resolve the waiting times): a run with other temperatures
+    /// reports them as [`crate::TooCold`] and goes on with the rest.
+    pub fn is_too_cold(&self) -> bool {
+        matches!(
+            self,
+            KmcError::RateUnderflow { .. } | KmcError::ClockResolution { .. }
+        )
+    }
+}

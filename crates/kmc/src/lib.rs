@@ -424,6 +424,22 @@ pub struct KmcResult {
     /// How the stopping rule ended the run (absent without [`KmcParams::replica_target`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopping: Option<ReplicaStopping>,
+    /// The temperatures of `params` that could not be simulated, in their order: too cold for
+    /// the arithmetic of the rates or of the clock ([`KmcError::is_too_cold`]). Their σ is far
+    /// below any measurable value; they are not in `temperatures` nor in the fit (absent when
+    /// every temperature ran).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub too_cold: Vec<TooCold>,
+}
+
+/// A temperature a run could not simulate because it is too cold for the arithmetic
+/// ([`KmcError::RateUnderflow`], [`KmcError::ClockResolution`]), and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TooCold {
+    /// The temperature, K.
+    pub temperature_k: f64,
+    /// The error's message.
+    pub reason: String,
 }
 
 impl KmcResult {
@@ -713,6 +729,9 @@ pub fn simulate_cached(
     let nt = params.temperatures_k.len();
     // outputs[ti][r]: replica r at temperature ti, always in replica order
     let mut outputs: Vec<Vec<ReplicaOutput>> = (0..nt).map(|_| Vec::new()).collect();
+    // cold[ti]: why temperature ti cannot be simulated (its first replica, in task order, to
+    // fail so); its replicas are dropped and no more are run there
+    let mut cold: Vec<Option<KmcError>> = (0..nt).map(|_| None).collect();
     let mut tasks: Vec<(usize, usize)> = (0..nt)
         .flat_map(|t| (0..params.replicas).map(move |r| (t, r)))
         .collect();
@@ -733,11 +752,23 @@ pub fn simulate_cached(
             })
             .collect();
         for (&(ti, r), o) in tasks.iter().zip(done) {
-            debug_assert_eq!(outputs[ti].len(), r);
-            outputs[ti].push(o?);
+            if cold[ti].is_some() {
+                continue;
+            }
+            match o {
+                Ok(o) => {
+                    debug_assert_eq!(outputs[ti].len(), r);
+                    outputs[ti].push(o);
+                }
+                Err(e) if e.is_too_cold() => {
+                    outputs[ti].clear();
+                    cold[ti] = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
         }
         rounds += 1;
-        let mut result = combine(&sc, params, n_ions, &outputs)?;
+        let mut result = combine(&sc, params, n_ions, &outputs, &mut cold)?;
         let Some(target) = params.replica_target else {
             return Ok(result);
         };
@@ -758,12 +789,16 @@ pub fn simulate_cached(
 }
 
 /// Estimates at every temperature from the replicas run so far (`outputs[ti]`, in replica
-/// order), and the Arrhenius fit.
+/// order), and the Arrhenius fit. A temperature whose blocks all lasted 0 s on the clock is
+/// marked too cold in `cold` ([`KmcError::ClockResolution`]); temperatures marked too cold are
+/// left out and listed in [`KmcResult::too_cold`]. Errors with the first such temperature's
+/// error when no temperature is left.
 fn combine(
     sc: &SupercellNetwork,
     params: &KmcParams,
     n_ions: usize,
     outputs: &[Vec<ReplicaOutput>],
+    cold: &mut [Option<KmcError>],
 ) -> Result<KmcResult, KmcError> {
     let volume = sc.lattice.volume_ang3();
     let density = n_ions as f64 / volume;
@@ -779,11 +814,15 @@ fn combine(
     }
     let mut temps = Vec::new();
     for (ti, &t) in params.temperatures_k.iter().enumerate() {
+        if cold[ti].is_some() {
+            continue;
+        }
         let outs = &outputs[ti];
         let blocks: Vec<BlockRecord> = outs.iter().flat_map(|o| o.blocks.iter().copied()).collect();
         if blocks.iter().map(|b| b.time_s).sum::<f64>() == 0.0 {
             // the estimators would divide by it ("total block weight is zero")
-            return Err(KmcError::ClockResolution { temperature_k: t });
+            cold[ti] = Some(KmcError::ClockResolution { temperature_k: t });
+            continue;
         }
         let est = DiffusionEstimate::from_blocks(&blocks, n_ions, sc.dimension, true)?;
         let to_cm2 = 1e-16;
@@ -848,6 +887,21 @@ fn combine(
             occupancies,
         });
     }
+    if temps.is_empty() {
+        let first = cold.iter_mut().find_map(Option::take);
+        return Err(first.expect("a temperature left out is marked too cold"));
+    }
+    let too_cold = params
+        .temperatures_k
+        .iter()
+        .zip(cold.iter())
+        .filter_map(|(&t, e)| {
+            e.as_ref().map(|e| TooCold {
+                temperature_k: t,
+                reason: e.to_string(),
+            })
+        })
+        .collect();
     let arrhenius = arrhenius_of(&temps);
     Ok(KmcResult {
         params: params.clone(),
@@ -862,5 +916,6 @@ fn combine(
         temperatures: temps,
         arrhenius,
         stopping: None,
+        too_cold,
     })
 }

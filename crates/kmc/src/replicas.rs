@@ -137,7 +137,15 @@ pub fn next_round(
         return Vec::new();
     }
     let mut tasks = Vec::new();
-    for (ti, (t, &n)) in result.temperatures.iter().zip(replicas_run).enumerate() {
+    for t in &result.temperatures {
+        // the index of its temperature in the parameters (a too-cold one has no result)
+        let ti = result
+            .params
+            .temperatures_k
+            .iter()
+            .position(|&x| x == t.temperature_k)
+            .expect("a result's temperature is one of its parameters'");
+        let n = replicas_run[ti];
         if n >= target.max_replicas || is_measured_to(t, target.rel_se) {
             continue;
         }

@@ -127,3 +127,43 @@ fn a_bad_rule_is_refused_before_any_work() {
     let e = simulate(&net, &p).unwrap_err().to_string();
     assert!(e.contains("max_replicas"), "{e}");
 }
+
+/// A temperature too cold for the arithmetic (at 5 K a 0.5 eV hop's rate is below the smallest
+/// double) does not stop the run: it is listed in `too_cold` with the underflow's message and
+/// left out, and the other temperatures are bit for bit the run without it, stopping rule
+/// included (0 replicas at 5 K). A run with no other temperature is the error itself.
+#[test]
+fn a_temperature_too_cold_to_simulate_is_listed_and_the_others_run() {
+    let net = ideal::simple_cubic(2.5, 0.5);
+    let target = Some(ReplicaTarget {
+        rel_se: 1e-6,
+        max_replicas: 4,
+    });
+    let mut p = params(vec![5.0, 300.0, 400.0]);
+    p.replica_target = target;
+    let r = simulate(&net, &p).unwrap();
+    assert_eq!(r.too_cold.len(), 1);
+    assert_eq!(r.too_cold[0].temperature_k, 5.0);
+    assert!(
+        r.too_cold[0].reason.contains("underflow"),
+        "{}",
+        r.too_cold[0].reason
+    );
+    let mut warm = params(vec![300.0, 400.0]);
+    warm.replica_target = target;
+    let w = simulate(&net, &warm).unwrap();
+    assert!(w.too_cold.is_empty());
+    assert!(same(&r.temperatures, &w.temperatures));
+    assert!(same(&r.arrhenius, &w.arrhenius));
+    assert_eq!(
+        r.stopping.as_ref().unwrap().replicas_per_temperature,
+        vec![0, 4, 4]
+    );
+    // the JSON of a run where every temperature ran has no `too_cold` key
+    assert!(!serde_json::to_string(&w).unwrap().contains("too_cold"));
+    let only = simulate(&net, &params(vec![5.0])).unwrap_err();
+    assert!(
+        matches!(only, halo_kmc::KmcError::RateUnderflow { .. }),
+        "{only}"
+    );
+}

@@ -170,15 +170,45 @@ fn mean_se(values: &[f64], ses: &[f64]) -> (f64, f64) {
 
 /// Pool the realisations' results into one [`KmcResult`] (see the module documentation).
 /// `cells` is the number of structure cells in each realisation's network cell (the product of
-/// its scale); occupancies and per-cell counts are per structure cell. The realisations must
-/// share the temperatures.
+/// its scale); occupancies and per-cell counts are per structure cell. The realisations share
+/// the parameters' temperatures; a temperature too cold to simulate in any realisation
+/// ([`halo_kmc::TooCold`]) is too cold for the ensemble: it is left out and listed once, with
+/// the first realisation's reason.
 pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
     let first = &results[0];
     let mut out = first.clone();
-    let nt = first.temperatures.len();
-    let mut temps = Vec::with_capacity(nt);
-    for ti in 0..nt {
-        let at: Vec<&TemperatureResult> = results.iter().map(|r| &r.temperatures[ti]).collect();
+    let mut too_cold: Vec<halo_kmc::TooCold> = Vec::new();
+    for c in results.iter().flat_map(|r| &r.too_cold) {
+        if !too_cold.iter().any(|x| x.temperature_k == c.temperature_k) {
+            too_cold.push(c.clone());
+        }
+    }
+    let order = |t: f64| {
+        first
+            .params
+            .temperatures_k
+            .iter()
+            .position(|&x| x == t)
+            .unwrap_or(usize::MAX)
+    };
+    too_cold.sort_by_key(|c| order(c.temperature_k));
+    let shared: Vec<f64> = first
+        .temperatures
+        .iter()
+        .map(|t| t.temperature_k)
+        .filter(|&t| !too_cold.iter().any(|c| c.temperature_k == t))
+        .collect();
+    let mut temps = Vec::with_capacity(shared.len());
+    for &tk in &shared {
+        let at: Vec<&TemperatureResult> = results
+            .iter()
+            .map(|r| {
+                r.temperatures
+                    .iter()
+                    .find(|t| t.temperature_k == tk)
+                    .expect("a temperature no realisation found too cold ran in every one")
+            })
+            .collect();
         let pick = |f: &dyn Fn(&TemperatureResult) -> (f64, f64)| {
             let (v, s): (Vec<f64>, Vec<f64>) = at.iter().map(|t| f(t)).unzip();
             mean_se(&v, &s)
@@ -248,6 +278,7 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
     }
     out.arrhenius = halo_kmc::arrhenius_of(&temps);
     out.temperatures = temps;
+    out.too_cold = too_cold;
     let k = results.len() as f64;
     out.ions_per_cell = results
         .iter()

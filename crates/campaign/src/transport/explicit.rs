@@ -450,6 +450,14 @@ pub fn evaluate(
             first = fresh;
         }
         let c = combine(&results, &cells);
+        if c.temperatures.is_empty() {
+            // each temperature too cold in one realisation or another
+            let why: Vec<String> = c.too_cold.iter().map(|t| t.reason.clone()).collect();
+            return Err(fail("kmc")(format!(
+                "no temperature could be simulated in every realisation: {}",
+                why.join("; ")
+            )));
+        }
         rel = c.sigma_300k_rel_se();
         combined = Some(c);
         if k + 1 >= min_k && rel <= ens.target_rel_se {

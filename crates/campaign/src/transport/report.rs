@@ -40,6 +40,10 @@ pub fn kmc_json(
     if let Some(s) = &result.stopping {
         out["stopping"] = json!(s);
     }
+    // temperatures too cold to simulate (also inside "kmc"), beside the ones that ran
+    if !result.too_cold.is_empty() {
+        out["too_cold"] = json!(result.too_cold);
+    }
     if let Some(r) = &tr.relaxation {
         out["anion_relaxation"] = json!(r);
     }

@@ -96,7 +96,9 @@ class KmcResult:
     comes from; ``network``, ``mobile_ions``, ``kmc`` (the full record), ``timing_s``;
     ``li_sublattice``: the file's Li-only sites and whether every one is full; ``charge``: the
     net charge per cell and per formula unit and whether it is neutral; ``warnings``: why
-    the number may not be a prediction, each also raised as a :class:`ModelDomainWarning`.
+    the number may not be a prediction, each also raised as a :class:`ModelDomainWarning`;
+    ``too_cold``: the temperatures too cold for the arithmetic of the rates or the clock
+    (``temperature_k``, ``reason``), left out of ``temperatures`` and the fit.
     """
 
     def __init__(self, data: Dict[str, Any]) -> None:
@@ -109,6 +111,12 @@ class KmcResult:
             return self.__dict__["_data"][name]
         except KeyError:
             raise AttributeError(name) from None
+
+    @property
+    def too_cold(self) -> List[Dict[str, Any]]:
+        """Temperatures that could not be simulated, too cold for the arithmetic of the rates or
+        the clock (``temperature_k``, ``reason``); empty when every temperature ran."""
+        return list(self._data.get("too_cold", []))
 
     @property
     def ea_ev(self) -> Optional[float]:
