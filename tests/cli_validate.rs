@@ -187,6 +187,112 @@ fn validate_refuses_bad_rows_naming_them() {
     );
 }
 
+/// Values no measurement gives are unit slips, refused with the row: σ above 0.1 S/cm (mS/cm),
+/// Ea above 3 eV (meV), a measurement temperature outside room temperature (the prediction is
+/// σ(300 K)); so are a column given twice, a semicolon-separated table (with a hint) and a
+/// single kMC temperature (no Arrhenius fit).
+#[test]
+fn validate_refuses_values_no_measurement_gives() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("set.csv");
+    let f = structure("LiAlCl4_P21c_COD1004036.cif");
+    let cases = [
+        (
+            "id,file,formula,sigma_rt_s_per_cm\nx,{f},LiAlCl4,1.5\n",
+            "is it in mS/cm?",
+        ),
+        (
+            "id,file,formula,sigma_rt_s_per_cm,ea_ev\nx,{f},LiAlCl4,1e-6,470\n",
+            "in meV",
+        ),
+        (
+            "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nx,{f},LiAlCl4,1e-6,,500\n",
+            "temperature_c 500",
+        ),
+        (
+            "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nx,{f},LiAlCl4,1e-6,,-300\n",
+            "temperature_c -300",
+        ),
+        (
+            "id,file,formula,sigma_rt_s_per_cm,sigma_rt_s_per_cm\nx,{f},LiAlCl4,1e-6,1e-3\n",
+            "column 'sigma_rt_s_per_cm' appears twice",
+        ),
+        (
+            "id;file;formula;sigma_rt_s_per_cm\nx;{f};LiAlCl4;1e-6\n",
+            "comma-separated",
+        ),
+    ];
+    for (text, needle) in cases {
+        std::fs::write(&p, text.replace("{f}", &f.display().to_string())).unwrap();
+        fails_with(halo().arg("validate").arg(&p), needle);
+    }
+    std::fs::write(
+        &p,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nx,{},LiAlCl4,1e-6,,25\n",
+            f.display()
+        ),
+    )
+    .unwrap();
+    fails_with(
+        halo()
+            .arg("validate")
+            .arg(&p)
+            .args(["--temperatures-k", "300"]),
+        "at least two temperatures",
+    );
+}
+
+/// A row whose formula is not its structure file's composition (a wrong file) is a failed row
+/// that says so, not a prediction scored against another material's measurement; the same
+/// material written with another formula unit is noted (scored as two compositions, which
+/// leave-one-composition-out does not leave out for each other).
+#[test]
+fn a_row_whose_formula_is_not_its_file_fails_and_formula_multiples_are_noted() {
+    let d = tempfile::tempdir().unwrap();
+    let lii = root().join("tests/validation/structures/LiI_Fm-3m_mp-22899.cif");
+    let (o, out) = validate_one_row(d.path(), ("wrong", &lii, "Li3InCl6", 1e-3), &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    assert!(
+        csv.contains("failed") && csv.contains("is not the composition of its structure file"),
+        "{csv}"
+    );
+    let p = d.path().join("two.csv");
+    let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");
+    std::fs::write(
+        &p,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm\na,{0},Li2In1/3Sc1/3Cl4,2e-3\nb,{0},Li6InScCl12,2e-3\n",
+            f.display()
+        ),
+    )
+    .unwrap();
+    let o = halo()
+        .arg("validate")
+        .arg(&p)
+        .arg("--out")
+        .arg(d.path().join("o2"))
+        .args(SHORT)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("note: Li2In1/3Sc1/3Cl4 and Li6InScCl12 are the same composition per atom"),
+        "{err}"
+    );
+    let report = std::fs::read_to_string(d.path().join("o2/report.md")).unwrap();
+    assert!(
+        report.contains("Note: Li2In1/3Sc1/3Cl4 and Li6InScCl12"),
+        "{report}"
+    );
+}
+
 /// `halo validate` on a one-row set (`id`, `file`, `formula`, measured σ) with the short
 /// statistics and `extra` flags; the process output and the output folder.
 fn validate_one_row(

@@ -79,6 +79,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.noise_copies > 100 {
         anyhow::bail!("--noise-copies {} is more than 100", args.noise_copies);
     }
+    if settings.kmc.temperatures_k.len() < 2 {
+        anyhow::bail!(
+            "--temperatures-k: halo validate compares σ(300 K) and Ea from an Arrhenius fit, which \
+             needs at least two temperatures (got {:?})",
+            settings.kmc.temperatures_k
+        );
+    }
     let threads = super::campaign::threads(args.threads)?;
     let rows = validate::input::read_set(&args.set)?;
     let sites = match &args.sites {
@@ -147,6 +154,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
     validate::write_outputs(&report, &args.out)?;
     let m = &report.metrics;
     if args.json {
@@ -159,6 +169,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             report.compositions.len(),
             report.attempt_frequency.used_hz
         );
+        if report.attempt_frequency.n_pairs == 0 {
+            println!(
+                "no calibration pairs (--calibration-pairs, or calibration_structures.csv beside the \
+                 set): ν0 cannot be refitted, so every LOCO metric is –"
+            );
+        }
         let seeds: Vec<(String, &validate::metrics::Metrics)> = report
             .seed_runs
             .iter()
@@ -233,8 +249,15 @@ fn list(ids: &[String]) -> String {
 /// One line of metrics, named.
 fn print_metrics(name: &str, m: &validate::metrics::Metrics) {
     let f = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into());
+    // with fewer than 5 scored values a rank correlation can take only a few values (±1 at 2)
+    let few = if (1..5).contains(&m.n_rows) {
+        " (few rows: rank statistics are coarse)"
+    } else {
+        ""
+    };
     println!(
-        "{name:>22}: Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}",
+        "{name:>22}: n {}  Spearman ρ {}  Kendall τ {}  log10 MAE {}  bias {}  Ea MAE {} eV  superionic above poor {}{few}",
+        m.n_rows,
         f(m.spearman_rho),
         f(m.kendall_tau),
         f(m.log10_mae),

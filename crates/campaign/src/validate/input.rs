@@ -75,9 +75,19 @@ impl Table {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        for (i, h) in headers.iter().enumerate() {
+            if !h.is_empty() && headers[..i].contains(h) {
+                return Err(bad(1, format!("column '{h}' appears twice")));
+            }
+        }
         for r in required {
             if !headers.iter().any(|h| h == r) {
-                return Err(bad(1, format!("missing column '{r}'")));
+                let hint = if headers.len() == 1 && headers[0].contains(';') {
+                    " (the header is one column with ';' in it: the table must be comma-separated)"
+                } else {
+                    ""
+                };
+                return Err(bad(1, format!("missing column '{r}'{hint}")));
             }
         }
         let mut rows = Vec::new();
@@ -148,6 +158,16 @@ impl Table {
     }
 }
 
+/// The largest measured σ a row may give, S/cm: above every Li-ion solid electrolyte reported
+/// (Li9.54Si1.74P1.44S11.7Cl0.3, 0.025 S/cm; Kato et al., Nat. Energy 1, 16030 (2016)), so a
+/// larger value is a unit slip (mS/cm).
+pub const MAX_MEASURED_SIGMA_S_PER_CM: f64 = 0.1;
+/// The largest measured Ea a row may give, eV (a larger value is meV or kJ/mol).
+pub const MAX_MEASURED_EA_EV: f64 = 3.0;
+/// The measurement temperatures a row may give, °C: room temperature, which the predicted
+/// σ(300 K) (26.85 °C) stands for.
+pub const ROOM_TEMPERATURE_C: std::ops::RangeInclusive<f64> = 15.0..=40.0;
+
 /// Read and check the validation set. Rows without a positive measured σ, rows of another
 /// mobile ion (a `mobile_ion` column other than Li, or a formula without Li) and rows whose
 /// structure file is missing are refused, naming the row.
@@ -181,6 +201,13 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
         }
         let sigma = t.number(line, "sigma_rt_s_per_cm", t.get(rec, "sigma_rt_s_per_cm"))?;
         let sigma = match sigma {
+            Some(s) if s > MAX_MEASURED_SIGMA_S_PER_CM => {
+                return Err(named(format!(
+                    "measured σ {s} S/cm is above any Li-ion solid electrolyte's (the best \
+                     sulfides reach about 0.03 S/cm; the limit is \
+                     {MAX_MEASURED_SIGMA_S_PER_CM} S/cm): is it in mS/cm? The column is S/cm"
+                )))
+            }
             Some(s) if s > 0.0 => s,
             Some(s) => return Err(named(format!("measured σ {s} S/cm is not positive"))),
             None => return Err(named("no measured σ (sigma_rt_s_per_cm is blank)".into())),
@@ -189,6 +216,24 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
         if let Some(e) = ea {
             if e <= 0.0 {
                 return Err(named(format!("measured Ea {e} eV is not positive")));
+            }
+            if e > MAX_MEASURED_EA_EV {
+                return Err(named(format!(
+                    "measured Ea {e} eV is above {MAX_MEASURED_EA_EV} eV, no activation energy of \
+                     ionic conduction: is it in meV or kJ/mol? The column is eV"
+                )));
+            }
+        }
+        let temperature_c = t.number(line, "temperature_c", t.get(rec, "temperature_c"))?;
+        if let Some(tc) = temperature_c {
+            if !ROOM_TEMPERATURE_C.contains(&tc) {
+                return Err(named(format!(
+                    "temperature_c {tc}: halo validate compares a room-temperature σ with the \
+                     predicted σ(300 K), so a measurement at {tc} °C is not comparable (give \
+                     one made at {}–{} °C, or leave the column blank for room temperature)",
+                    ROOM_TEMPERATURE_C.start(),
+                    ROOM_TEMPERATURE_C.end()
+                )));
             }
         }
         let file = t.get(rec, "file").to_string();
@@ -200,7 +245,7 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
             formula,
             sigma_rt_s_per_cm: sigma,
             ea_ev: ea,
-            temperature_c: t.number(line, "temperature_c", t.get(rec, "temperature_c"))?,
+            temperature_c,
             structure_kind: t.get(rec, "structure_kind").into(),
             perturbed: t.get(rec, "perturbed").into(),
             structure_source: t.get(rec, "structure_source").into(),
@@ -388,9 +433,76 @@ pub fn same_composition(a: &str, b: &str) -> bool {
             .all(|((ea, xa), (eb, xb))| ea == eb && (xa - xb).abs() < 1e-3)
 }
 
+/// How far apart two compositions are per atom: the largest difference of an element's atomic
+/// fraction (1 for disjoint elements), or `None` when either does not parse.
+pub fn atomic_fraction_distance(a: &str, b: &str) -> Option<f64> {
+    let (ca, cb) = (Composition::parse(a).ok()?, Composition::parse(b).ok()?);
+    let (na, nb) = (ca.num_atoms(), cb.num_atoms());
+    if na <= 0.0 || nb <= 0.0 {
+        return None;
+    }
+    let mut els = ca.elements();
+    els.extend(cb.elements());
+    Some(
+        els.into_iter()
+            .map(|e| (ca.amount_of(e) / na - cb.amount_of(e) / nb).abs())
+            .fold(0.0, f64::max),
+    )
+}
+
+/// The largest [`atomic_fraction_distance`] between a row's formula and its structure file's
+/// composition that is one material: a refinement's occupancies may differ from the nominal
+/// formula by a few per cent of an atom (0.015 for the seed spinel), a wrong file by far more.
+pub const FORMULA_MATCH_TOLERANCE: f64 = 0.05;
+
+/// Pairs of formulas in `formulas` that are one composition per atom but written with
+/// different formula units (`Li3ScCl6` and `Li2Sc2/3Cl4`): [`same_composition`] takes them as
+/// two materials (two phases), so leave-one-composition-out does not leave one out for the
+/// other. One note per pair, for the report.
+pub fn composition_notes<'a>(formulas: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut notes = Vec::new();
+    for f in formulas {
+        if seen.iter().any(|g| same_composition(f, g)) {
+            continue;
+        }
+        for g in &seen {
+            if atomic_fraction_distance(f, g).is_some_and(|d| d < 1e-3) {
+                notes.push(format!(
+                    "{g} and {f} are the same composition per atom, written with different \
+                     formula units: they are scored as two materials (two phases), and \
+                     leave-one-composition-out does not leave one out for the other. If they \
+                     are one material, write them alike"
+                ));
+            }
+        }
+        seen.push(f);
+    }
+    notes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_formula_unit_multiple_is_noted_and_a_wrong_file_is_far() {
+        let notes = composition_notes([
+            "Li2In1/3Sc1/3Cl4",
+            "Li2In0.333Sc0.333Cl4",
+            "Li6InScCl12",
+            "LiI",
+        ]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("Li6InScCl12"), "{}", notes[0]);
+        let d = atomic_fraction_distance("Li3InCl6", "LiI").unwrap();
+        assert!((d - 0.5).abs() < 1e-12, "{d}"); // I: 0 against 1/2
+        let spinel = atomic_fraction_distance("Li2Sc2/3Cl4", "Li16.9936Sc4.976Cl32").unwrap();
+        assert!(
+            spinel < FORMULA_MATCH_TOLERANCE && spinel > 0.01,
+            "{spinel}"
+        );
+    }
 
     #[test]
     fn compositions_written_two_ways_are_one() {

@@ -303,6 +303,10 @@ pub struct ValidationReport {
     /// This run against a baseline run on the rows both evaluated (`--baseline`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<baseline::BaselineComparison>,
+    /// What the reader noticed in the set and the calibration pairs
+    /// ([`input::composition_notes`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Wall time of the whole run, s.
     pub wall_s: f64,
 }
@@ -401,6 +405,13 @@ pub fn run(
         noise_sigma_frac: opts.noise_sigma_frac,
         noise,
         seed_runs,
+        notes: input::composition_notes(
+            rows.iter().map(|r| r.formula.as_str()).chain(
+                opts.calibration_pairs
+                    .iter()
+                    .map(|c| c.composition.as_str()),
+            ),
+        ),
         wall_s: t0.elapsed().as_secs_f64(),
     })
 }

@@ -126,6 +126,9 @@ pub fn report_md(r: &ValidationReport) -> String {
             external.join(", ")
         );
     }
+    for n in &r.notes {
+        let _ = writeln!(s, "Note: {n}.\n");
+    }
     let _ = writeln!(s, "## Metrics\n");
     let _ = writeln!(
         s,

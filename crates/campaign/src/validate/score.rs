@@ -88,12 +88,28 @@ pub(super) fn score_row(
         warnings: s.warnings.clone(),
         external_energies: s.external_energies.clone(),
     };
-    match &s.result {
-        Err(e) => {
+    let mismatch = s.formula.as_deref().and_then(|f| {
+        let d = super::input::atomic_fraction_distance(&r.formula, f)?;
+        (d > super::input::FORMULA_MATCH_TOLERANCE).then(|| {
+            format!(
+                "formula: the row's {} is not the composition of its structure file {} ({f}): \
+                 an atomic fraction differs by {d:.3} (more than {}); is it the right file?",
+                r.formula,
+                r.file,
+                super::input::FORMULA_MATCH_TOLERANCE
+            )
+        })
+    });
+    match (&s.result, mismatch) {
+        (_, Some(why)) => {
+            rr.status = "failed".into();
+            rr.reason = Some(why);
+        }
+        (Err(e), None) => {
             rr.status = "failed".into();
             rr.reason = Some(e.clone());
         }
-        Ok(p) => {
+        (Ok(p), None) => {
             let sigma = p.sigma_300k_s_per_cm;
             rr.predicted_sigma_300k_s_per_cm = Some(sigma);
             rr.predicted_sigma_300k_se_s_per_cm = Some(p.sigma_300k_se_s_per_cm);
