@@ -340,9 +340,24 @@ fn objectives(m: &CandidateMetrics, basis: LimitBasis) -> [f64; 4] {
     ]
 }
 
-/// `a` dominates `b`: at least as good in every objective and better in one.
+/// Relative difference below which two objective values are equal: floating-point round-off
+/// (the anodic limits of candidates limited by the same binary differ by ~1e-14 V, which must
+/// not decide the front), far below any difference the data resolve.
+pub const OBJECTIVE_REL_TOLERANCE: f64 = 1e-9;
+
+/// `x` is better than `y` ("larger is better") by more than round-off
+/// ([`OBJECTIVE_REL_TOLERANCE`]); a missing value (−∞) is worse than any other.
+fn better(x: f64, y: f64) -> bool {
+    if !(x.is_finite() && y.is_finite()) {
+        return x > y;
+    }
+    x - y > OBJECTIVE_REL_TOLERANCE * x.abs().max(y.abs())
+}
+
+/// `a` dominates `b`: at least as good in every objective and better in one, values equal to
+/// round-off counting as equal ([`better`]).
 fn dominates(a: &[f64; 4], b: &[f64; 4]) -> bool {
-    a.iter().zip(b).all(|(x, y)| x >= y) && a.iter().zip(b).any(|(x, y)| x > y)
+    a.iter().zip(b).all(|(x, y)| !better(*y, *x)) && a.iter().zip(b).any(|(x, y)| better(*x, *y))
 }
 
 /// The objectives shifted by one standard error: `sign` −1 pessimistic (σ·e^−δ, Ea + SE),
@@ -665,6 +680,28 @@ mod tests {
         let total: f64 = r2.rows.iter().filter_map(|x| x.p_top_k).sum();
         assert!((total - 3.0).abs() < 1e-9, "{total}");
         assert!(table(&r2).contains("*~"));
+    }
+
+    /// Two candidates limited by the same binary (LiCl) have anodic limits that differ in the
+    /// 15th digit; that round-off must not keep a candidate beaten on σ, Ea and cost on the
+    /// front (a campaign's rank 5 was, against its rank 1; issue-14 trial).
+    #[test]
+    fn round_off_in_an_objective_does_not_decide_the_front() {
+        let mut better = cand("a", 3.65e-3, 0.292, 3.9800764692646706, 464.0);
+        let mut worse = cand("b", 2.68e-3, 0.295, 3.980076469264682, 565.0);
+        // tight error bars: b is dominated beyond them too
+        for c in [&mut better, &mut worse] {
+            c.sigma_300k_se_s_per_cm = Some(1e-5);
+            c.ea_se_ev = Some(1e-4);
+        }
+        let r = rank(&[better.clone(), worse.clone()], &RankConfig::default()).unwrap();
+        let b = r.rows.iter().find(|x| x.metrics.id == "b").unwrap();
+        assert!(!b.pareto_front && b.dominated_by == 1, "{b:?}");
+        assert_eq!(r.n_pareto_front, 1);
+        // a real difference in the limit still counts: 1 mV is far above round-off
+        worse.anodic_limit_v_dg = Some(3.9810764692646706);
+        let r = rank(&[better, worse], &RankConfig::default()).unwrap();
+        assert_eq!(r.n_pareto_front, 2);
     }
 
     #[test]
