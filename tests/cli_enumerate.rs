@@ -137,3 +137,33 @@ fn clear_errors_and_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.cif"));
 }
+
+/// A candidate whose fractions fit no small supercell is listed without orderings, with a note
+/// on stderr and its reason under `orderings_skipped`; the others are realised and the command
+/// succeeds (one such candidate used to be written with rounded, charged counts).
+#[test]
+fn orderings_skip_a_candidate_no_small_cell_holds() {
+    let out = halo(&[
+        "enumerate",
+        "--framework",
+        SPINEL,
+        "--site",
+        "16d",
+        "--dopants",
+        "In",
+        "--fractions",
+        "0.0015,0.111111111111",
+        "--orderings",
+        "1",
+        "--json",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("note: no ordered cell of"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skipped = v["orderings_skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0]["formula"].as_str().unwrap().contains("In0.0015"));
+    // the undoped framework and In 1/9 are realised
+    assert_eq!(v["orderings"].as_array().unwrap().len(), 2);
+}

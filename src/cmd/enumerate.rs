@@ -50,7 +50,11 @@ pub struct Args {
     /// Write the realised structures of every accepted candidate as CIF into this folder.
     #[arg(long)]
     pub write: Option<PathBuf>,
-    /// Also realise this many lowest-Ewald orderings per candidate (0 = average model only).
+    /// Also realise orderings of the substituted orbit per candidate: the N lowest-Ewald
+    /// symmetry-distinct ones when the cell has at most 200 000 colourings, else N seeded
+    /// random ones sorted by Ewald energy (not the lowest; docs/physics.md §2.5). 0 = average
+    /// model only. A candidate whose fractions fit no supercell of up to 12 primitive cells is
+    /// skipped with a note.
     #[arg(long, default_value_t = 0)]
     pub orderings: usize,
     /// Seed of the random orderings (per candidate: derived from seed and id).
@@ -67,6 +71,9 @@ struct Output<'a> {
     #[serde(flatten)]
     result: &'a EnumerationResult,
     orderings: Vec<OrderingResult>,
+    /// Candidates without orderings: their fractions fit no small supercell.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    orderings_skipped: Vec<serde_json::Value>,
     written: Vec<String>,
 }
 
@@ -111,6 +118,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("enumerating on {}", a.framework.display()))?;
     let mut realiser = Realiser::new(&result);
     let mut orderings = Vec::new();
+    let mut skipped = Vec::new();
     let mut written = Vec::new();
     if let Some(dir) = &a.write {
         std::fs::create_dir_all(dir)
@@ -126,17 +134,27 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             written.push(p.display().to_string());
         }
         if a.orderings > 0 {
-            let o = realiser
-                .orderings(
-                    c,
-                    &OrderingOptions {
-                        max_orderings: a.orderings,
-                        n_random: a.orderings,
-                        seed: a.seed,
-                        ..OrderingOptions::default()
-                    },
-                )
-                .with_context(|| format!("orderings of {} ({})", c.id, c.formula))?;
+            let o = match realiser.orderings(
+                c,
+                &OrderingOptions {
+                    max_orderings: a.orderings,
+                    n_random: a.orderings,
+                    seed: a.seed,
+                    ..OrderingOptions::default()
+                },
+            ) {
+                Ok(o) => o,
+                Err(e @ halo_enumerate::EnumerateError::Incommensurate { .. }) => {
+                    eprintln!("note: {e}");
+                    skipped.push(serde_json::json!({
+                        "id": c.id, "formula": c.formula, "reason": e.to_string()
+                    }));
+                    continue;
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("orderings of {} ({})", c.id, c.formula))
+                }
+            };
             if let Some(dir) = &a.write {
                 for r in &o.realisations {
                     let p = dir.join(format!("{stem}_{}{}.cif", o.method, r.rank));
@@ -153,6 +171,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             framework_file: a.framework.display().to_string(),
             result: &result,
             orderings,
+            orderings_skipped: skipped,
             written,
         };
         write_stdout(&(serde_json::to_string_pretty(&out)? + "\n"))?;
@@ -276,7 +295,7 @@ fn print_text(
     for o in ords {
         let _ = writeln!(
             out,
-            "orderings {}: supercell {:?}, {} sites ({}), {} {} of {} colourings (Burnside {}), lowest E = {:.4} eV/f.u.",
+            "orderings {}: supercell {:?}, {} sites ({}), {} {} of {} colourings (Burnside {}), lowest E of these = {:.4} eV/f.u.",
             o.candidate_id,
             o.supercell_matrix,
             o.orbit_sites,

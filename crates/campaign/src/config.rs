@@ -75,7 +75,10 @@ impl Fractions {
     pub fn values(&self) -> Result<Vec<f64>, String> {
         let v = match self {
             Fractions::List(v) => v.clone(),
-            Fractions::Range(s) => parse_range(s)?,
+            // the CLI's grammar: `start:stop:step` or one value (a TOML list for several)
+            Fractions::Range(s) => {
+                halo_enumerate::parse_fraction_grid(s).map_err(|e| e.to_string())?
+            }
         };
         if v.is_empty() {
             return Err("no fractions".into());
@@ -87,31 +90,6 @@ impl Fractions {
         }
         Ok(v)
     }
-}
-
-/// Parse `start:stop:step` into the inclusive grid start, start+step, … ≤ stop (+1e-9).
-pub fn parse_range(s: &str) -> Result<Vec<f64>, String> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 3 {
-        return Err(format!("'{s}' is not start:stop:step"));
-    }
-    let num = |t: &str| {
-        t.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("'{t}' in '{s}' is not a number"))
-    };
-    let (a, b, st) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
-    if !(st.is_finite() && st > 0.0) {
-        return Err(format!("step {st} in '{s}' must be positive"));
-    }
-    if b < a {
-        return Err(format!("stop < start in '{s}'"));
-    }
-    let n = ((b - a) / st + 1e-9).floor() as usize;
-    if n > 10_000 {
-        return Err(format!("'{s}' has more than 10000 values"));
-    }
-    Ok((0..=n).map(|i| a + i as f64 * st).collect())
 }
 
 /// `[enumerate]`.
@@ -418,12 +396,20 @@ fn validate(w: &Workflow) -> Result<(), String> {
         .fractions
         .values()
         .map_err(|e| format!("enumerate.fractions: {e}"))?;
-    if w.enumerate.max_dopants == 0 || w.enumerate.max_dopants > 3 {
-        return Err("enumerate.max_dopants: must be 1, 2 or 3".into());
+    // the library's limits, which `halo enumerate` checks too
+    let m = w.enumerate.max_dopants;
+    if m == 0 || m > halo_enumerate::MAX_DOPANTS_LIMIT {
+        return Err(format!(
+            "enumerate.max_dopants: {m} is not in 1..={}",
+            halo_enumerate::MAX_DOPANTS_LIMIT
+        ));
     }
     let t = w.enumerate.radius_tolerance;
-    if !(t.is_finite() && t > 0.0 && t < 1.0) {
-        return Err(format!("enumerate.radius_tolerance: {t} must be in (0, 1)"));
+    if !(t.is_finite() && (0.0..halo_enumerate::RADIUS_TOLERANCE_LIMIT).contains(&t)) {
+        return Err(format!(
+            "enumerate.radius_tolerance: {t} is not in [0, {}) (a relative mismatch: 0.15 = 15 %)",
+            halo_enumerate::RADIUS_TOLERANCE_LIMIT
+        ));
     }
     let r = w.bvse.resolution_ang;
     if !(r.is_finite() && (0.05..=1.0).contains(&r)) {
@@ -624,11 +610,15 @@ fractions = "0:0.666:0.111"
         }
     }
 
+    /// The workflow's string form is the CLI's `--fractions` grammar: a range, or one value.
     #[test]
     fn ranges() {
-        assert_eq!(parse_range("0:1:0.5").unwrap(), vec![0.0, 0.5, 1.0]);
-        assert!(parse_range("0:1").is_err());
-        assert!(parse_range("1:0:0.1").is_err());
+        let v = |s: &str| Fractions::Range(s.into()).values();
+        assert_eq!(v("0:1:0.5").unwrap(), vec![0.0, 0.5, 1.0]);
+        assert_eq!(v("0.333").unwrap(), vec![0.333]);
+        assert!(v("0:1").is_err());
+        assert!(v("1:0:0.1").is_err());
+        assert!(v("0:1:0").is_err());
     }
 
     /// The bundled workflows carry no fitted constant: they run the default model with its

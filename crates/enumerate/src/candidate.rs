@@ -13,6 +13,11 @@ pub const DEFAULT_RADIUS_TOLERANCE: f64 = 0.15;
 
 /// Default most dopants per candidate (`halo enumerate` and workflows).
 pub const DEFAULT_MAX_DOPANTS: usize = 1;
+/// Most dopants per candidate (`max_dopants`; the CLI and workflows share the limit).
+pub const MAX_DOPANTS_LIMIT: usize = 4;
+/// `radius_tolerance` must lie in [0, this): a mismatch of 100 % of the host radius or more
+/// admits any ion, which is no rule (the CLI and workflows share the limit).
+pub const RADIUS_TOLERANCE_LIMIT: f64 = 1.0;
 
 /// Version tag hashed into every candidate id; bump it only when the canonical form changes.
 pub const CANDIDATE_ID_VERSION: &str = "halo-enumerate/candidate/v1";
@@ -255,6 +260,15 @@ fn parse_dopant(text: &str, cn: Coordination) -> Result<Dopant, EnumerateError> 
             reason: "a substituting cation needs a positive oxidation state".into(),
         });
     }
+    if sp.element == Element::LI {
+        return Err(EnumerateError::BadDopant {
+            text: text.into(),
+            reason: "Li is the mobile ion: a candidate's Li content follows from charge \
+                     balance (the compensation of aliovalent dopants), it is not a dopant on \
+                     the substituted site"
+                .into(),
+        });
+    }
     let radius_pm = radius_pm(sp, cn)?;
     Ok(Dopant {
         species: sp,
@@ -278,16 +292,21 @@ pub fn enumerate_candidates(
     structure: &Structure,
     config: &EnumerationConfig,
 ) -> Result<EnumerationResult, EnumerateError> {
-    if !(config.radius_tolerance.is_finite() && config.radius_tolerance >= 0.0) {
+    if !(config.radius_tolerance.is_finite()
+        && (0.0..RADIUS_TOLERANCE_LIMIT).contains(&config.radius_tolerance))
+    {
         return Err(EnumerateError::InvalidParameter {
             name: "radius_tolerance",
-            reason: format!("{} is not ≥ 0", config.radius_tolerance),
+            reason: format!(
+                "{} is not in [0, {RADIUS_TOLERANCE_LIMIT}) (a relative mismatch: 0.15 = 15 %)",
+                config.radius_tolerance
+            ),
         });
     }
-    if config.max_dopants == 0 || config.max_dopants > 4 {
+    if config.max_dopants == 0 || config.max_dopants > MAX_DOPANTS_LIMIT {
         return Err(EnumerateError::InvalidParameter {
             name: "max_dopants",
-            reason: format!("{} is not in 1..=4", config.max_dopants),
+            reason: format!("{} is not in 1..={MAX_DOPANTS_LIMIT}", config.max_dopants),
         });
     }
     if config.site.trim().is_empty() {

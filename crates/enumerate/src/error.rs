@@ -60,6 +60,21 @@ pub enum EnumerateError {
     /// An ordering request that cannot be met (cell too large, composition impossible).
     #[error("ordering: {0}")]
     Ordering(String),
+    /// No supercell within the limit holds whole numbers of the candidate's species on the
+    /// substituted orbit: an ordered cell would have another composition (and net charge).
+    #[error(
+        "no ordered cell of {candidate}: no supercell of up to {max_det} primitive cells holds \
+         whole numbers of its species on the substituted orbit (the closest, {orbit_sites} \
+         sites, needs {needs}), so an ordering would have another composition and charge; use \
+         fractions whose site counts are whole numbers in a small cell"
+    )]
+    Incommensurate {
+        candidate: String,
+        max_det: usize,
+        orbit_sites: usize,
+        /// Each species' site count, e.g. `In 0.19, Sc 42.58`.
+        needs: String,
+    },
     /// A structure without sites given to the disorder realiser.
     #[error("disorder realisation: the structure has no sites")]
     EmptyStructure,

@@ -42,6 +42,7 @@ pub use candidate::{
     enumerate_candidates, estimate_lattice, framework_fingerprint, parse_fraction_grid, Candidate,
     DopantAmount, EnumerationConfig, EnumerationResult, LatticeEstimate, LiSiteChange,
     RejectReason, Rejected, CANDIDATE_ID_VERSION, DEFAULT_MAX_DOPANTS, DEFAULT_RADIUS_TOLERANCE,
+    MAX_DOPANTS_LIMIT, RADIUS_TOLERANCE_LIMIT,
 };
 pub use disorder::{
     choose_scale, is_disordered, realisation_seed, realise_disorder, DisorderOptions,

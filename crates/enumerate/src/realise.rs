@@ -326,6 +326,22 @@ impl<'a> Realiser<'a> {
         let sc = &cell.supercell;
         let n_orb = cell.orbit_sites.len();
         let (counts, composition_error) = colour_counts(&colours, n_orb);
+        if composition_error > COMPOSITION_TOLERANCE {
+            let needs = colours
+                .iter()
+                .map(|(sp, r)| {
+                    let name = sp.map_or("vacancy".to_string(), |x| x.to_string());
+                    format!("{name} {:.3}", r.to_f64() * n_orb as f64)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(EnumerateError::Incommensurate {
+                candidate: format!("{} ({})", c.id, c.formula),
+                max_det: opt.max_supercell_det,
+                orbit_sites: n_orb,
+                needs,
+            });
+        }
         let energy = OrderingEnergy::new(cell, result, c, &colours, &counts)?;
         let total = multinomial(&counts);
         let burnside = cell.group.burnside_count(&counts)?;
@@ -376,6 +392,10 @@ impl<'a> Realiser<'a> {
         })
     }
 }
+
+/// Largest |count − occupancy·N| of an ordered cell: round-off of the fractions' rational
+/// representation; more is another composition ([`EnumerateError::Incommensurate`]).
+const COMPOSITION_TOLERANCE: f64 = 1e-6;
 
 /// An ordering found: Ewald energy (eV), colouring of the orbit sites, degeneracy (exhaustive).
 type FoundOrdering = (f64, Vec<u8>, Option<usize>);

@@ -203,7 +203,7 @@ fn depletion_is_a_rejection() {
     // interstitial (Li-only) sites of the spinel; x = 1/9 (1/3 Li) is fine
     let sp = common::framework(SPINEL);
     let mut cfg = config(SPINEL, "16d", "Mo", "0.111,0.333");
-    cfg.radius_tolerance = 1.0;
+    cfg.radius_tolerance = 0.99; // below the limit of 1 (any size)
     let r = enumerate_candidates(&sp, &cfg).unwrap();
     assert!(r.accepted.iter().any(|c| c.dopants.len() == 1));
     let rej = r
@@ -354,6 +354,46 @@ fn clear_errors() {
     assert!(matches!(e, EnumerateError::NoHostCation { .. }), "{e}");
     let e = enumerate_candidates(&s, &config(SPINEL, "8a", "In", "0.1")).unwrap_err();
     assert!(matches!(e, EnumerateError::NoHostCation { .. }), "{e}");
+    // Li is the mobile ion, not a dopant (its "dLi" would miss the Li put on the site)
+    let e = enumerate_candidates(&s, &config(SPINEL, "16d", "Li", "0.333")).unwrap_err();
+    assert!(e.to_string().contains("Li is the mobile ion"), "{e}");
+    // a radius tolerance of 100 % or more admits any ion: no rule
+    let mut cfg = config(SPINEL, "16d", "In", "0.1");
+    cfg.radius_tolerance = 5.0;
+    let e = enumerate_candidates(&s, &cfg).unwrap_err();
+    assert!(e.to_string().contains("radius_tolerance"), "{e}");
+}
+
+/// Fractions that no supercell of up to 12 primitive cells holds as whole numbers of sites
+/// (3/2000 In; 3/5 In, whose Sc would round) get no ordered cell: one would have another
+/// composition and net charge (it was written with the rounded counts). 1/9 fits.
+#[test]
+fn an_incommensurate_candidate_gets_no_ordered_cell() {
+    let s = common::framework(SPINEL);
+    let r = enumerate_candidates(
+        &s,
+        &config(SPINEL, "16d", "In", "0.0015,0.6,0.111111111111"),
+    )
+    .unwrap();
+    let mut realiser = Realiser::new(&r);
+    let opt = OrderingOptions::default();
+    let by_x = |x: f64| {
+        r.accepted
+            .iter()
+            .find(|c| {
+                c.dopants
+                    .first()
+                    .is_some_and(|d| (d.amount.to_f64() - x).abs() < 1e-6)
+            })
+            .unwrap()
+    };
+    for x in [0.0015, 0.6] {
+        let e = realiser.orderings(by_x(x), &opt).unwrap_err();
+        assert!(matches!(e, EnumerateError::Incommensurate { .. }), "{e}");
+        assert!(e.to_string().contains("another composition"), "{e}");
+    }
+    let o = realiser.orderings(by_x(1.0 / 9.0), &opt).unwrap();
+    assert_eq!(o.composition_error, 0.0);
 }
 
 #[test]

@@ -56,6 +56,7 @@ pub fn run(fw: &PyStructure, o: &EnumerateOptions) -> HResult<(Value, Vec<PyStru
         .kind(Kind::Parameter)?;
     let mut realiser = Realiser::new(&result);
     let mut orderings = Vec::new();
+    let mut skipped = Vec::new();
     let mut structures = Vec::new();
     for c in &result.accepted {
         if o.structures {
@@ -73,15 +74,25 @@ pub fn run(fw: &PyStructure, o: &EnumerateOptions) -> HResult<(Value, Vec<PyStru
                 seed: o.seed,
                 ..OrderingOptions::default()
             };
-            let r = realiser
-                .orderings(c, &opts)
-                .with_context(|| format!("orderings of {} ({})", c.id, c.formula))
-                .kind(Kind::Evaluation)?;
-            orderings.push(r);
+            match realiser.orderings(c, &opts) {
+                Ok(r) => orderings.push(r),
+                // as the CLI: the candidate is listed without orderings, with the reason
+                Err(e @ halo_enumerate::EnumerateError::Incommensurate { .. }) => {
+                    skipped.push(json!({"id": c.id, "formula": c.formula, "reason": e.to_string()}))
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("orderings of {} ({})", c.id, c.formula))
+                        .kind(Kind::Evaluation)
+                }
+            }
         }
     }
     let mut v = serde_json::to_value(&result).kind(Kind::Internal)?;
     v["framework_file"] = json!(loaded.source_path);
     v["orderings"] = serde_json::to_value(&orderings).kind(Kind::Internal)?;
+    if !skipped.is_empty() {
+        v["orderings_skipped"] = json!(skipped);
+    }
     Ok((v, structures))
 }
