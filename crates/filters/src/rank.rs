@@ -473,13 +473,17 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
         reason,
     };
     if text.trim_start().starts_with('[') {
+        let raw: Vec<serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| bad(e.line(), e.to_string()))?;
         let records: Vec<CandidateMetrics> =
             serde_json::from_str(text).map_err(|e| bad(e.line(), e.to_string()))?;
-        for (i, m) in records.iter().enumerate() {
+        for (i, (m, v)) in records.iter().zip(&raw).enumerate() {
             // the element's line: where its id stands (ids are unique, `rank` refuses repeats)
             let quoted = format!("\"{}\"", m.id);
             let line = text.lines().position(|l| l.contains(&quoted)).unwrap_or(0) + 1;
-            check_record(m).map_err(|r| bad(line, format!("element {i}: {r}")))?;
+            check_record(m)
+                .and_then(|()| known_keys(v))
+                .map_err(|r| bad(line, format!("element {i}: {r}")))?;
         }
         return Ok(records);
     }
@@ -499,7 +503,11 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
             };
             bad(i + 1, reason)
         })?;
-        check_record(&m).map_err(|r| bad(i + 1, r))?;
+        let raw: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(i + 1, e.to_string()))?;
+        check_record(&m)
+            .and_then(|()| known_keys(&raw))
+            .map_err(|r| bad(i + 1, r))?;
         out.push(m);
     }
     Ok(out)
@@ -515,6 +523,37 @@ const NOT_RECORDS_HINT: &str = " (a campaign's checkpoint.jsonl or ranked.json? 
 /// whose `id` and `formula` happen to parse (a campaign checkpoint keeps its metrics one level
 /// down).
 fn check_record(m: &CandidateMetrics) -> Result<(), String> {
+    // values no evaluation gives: a negative σ, cost or band gap, a negative or infinite error
+    let non_negative = [
+        ("sigma_300k_s_per_cm", m.sigma_300k_s_per_cm),
+        ("sigma_300k_se_s_per_cm", m.sigma_300k_se_s_per_cm),
+        ("ea_se_ev", m.ea_se_ev),
+        ("anodic_limit_unc_v", m.anodic_limit_unc_v),
+        ("band_gap_ev", m.band_gap_ev),
+        ("band_gap_err_ev", m.band_gap_err_ev),
+        ("cost_usd_per_kg", m.cost_usd_per_kg),
+    ];
+    for (key, v) in non_negative {
+        if let Some(x) = v {
+            if !(x.is_finite() && x >= 0.0) {
+                return Err(format!(
+                    "record '{}': {key} = {x} is not a finite non-negative number",
+                    m.id
+                ));
+            }
+        }
+    }
+    for (key, v) in [
+        ("ea_ev", m.ea_ev),
+        ("anodic_limit_v_dg", m.anodic_limit_v_dg),
+        ("anodic_limit_v_dh", m.anodic_limit_v_dh),
+        ("cathodic_limit_v_dg", m.cathodic_limit_v_dg),
+        ("cathodic_limit_v_dh", m.cathodic_limit_v_dh),
+    ] {
+        if let Some(x) = v.filter(|x| !x.is_finite()) {
+            return Err(format!("record '{}': {key} = {x} is not finite", m.id));
+        }
+    }
     let values = [
         m.sigma_300k_s_per_cm,
         m.ea_ev,
@@ -534,6 +573,31 @@ fn check_record(m: &CandidateMetrics) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A record's keys that are none of [`CandidateMetrics`]'s: a misspelt key would be read as a
+/// missing value, so it is refused, naming the key.
+fn known_keys(v: &serde_json::Value) -> Result<(), String> {
+    let Some(obj) = v.as_object() else {
+        return Ok(()); // not an object: the typed parse has said so
+    };
+    let known = serde_json::to_value(CandidateMetrics::default()).expect("serialisable");
+    let known = known.as_object().expect("a struct is an object");
+    match obj.keys().find(|k| !known.contains_key(*k)) {
+        Some(k) => {
+            let mut names: Vec<&String> = known.keys().collect();
+            names.sort();
+            Err(format!(
+                "unknown key '{k}' (a record's keys: {})",
+                names
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
+        None => Ok(()),
+    }
 }
 
 /// A value to 3 significant digits ± its error to 2 (0 when numerically exact).
@@ -788,6 +852,39 @@ mod tests {
         // one JSON object over several lines is named as such
         let e = parse_metrics("{\n  \"rows\": []\n}\n", "ranked.json").unwrap_err();
         assert!(e.to_string().contains("one JSON object"), "{e}");
+        // values no evaluation gives, and a misspelt key, are refused with the line and key
+        for (edit, needle) in [
+            (
+                "\"sigma_300k_s_per_cm\":",
+                "\"sigma_300k_s_per_cm\":-1.0,\"x\":",
+            ),
+            ("\"cost_usd_per_kg\":", "\"cost_usd_per_kg\":-5.0,\"y\":"),
+        ] {
+            let bad = line.replacen(edit, needle, 1);
+            let e = parse_metrics(&format!("{line}\n{bad}\n"), "c.jsonl")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("c.jsonl, line 2:") && e.contains("non-negative"),
+                "{e}"
+            );
+        }
+        let mut neg_se = m.clone();
+        neg_se.id = "n".into();
+        neg_se.sigma_300k_s_per_cm = Some(3e-3);
+        neg_se.sigma_300k_se_s_per_cm = Some(-1e-3);
+        let e = parse_metrics(&serde_json::to_string(&neg_se).unwrap(), "c.jsonl").unwrap_err();
+        assert!(
+            e.to_string().contains("sigma_300k_se_s_per_cm = -0.001"),
+            "{e}"
+        );
+        let typo = line.replacen("\"cost_usd_per_kg\"", "\"cost_usd_per_kg_typo\"", 1);
+        let e = parse_metrics(&typo, "c.jsonl").unwrap_err().to_string();
+        assert!(e.contains("unknown key 'cost_usd_per_kg_typo'"), "{e}");
+        let e = parse_metrics(&format!("[{typo}]"), "c.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("element 0: unknown key"), "{e}");
         // not assessable is recorded, not passed
         let m = CandidateMetrics::with_filters("x2", "Li3ScI6").unwrap();
         assert_eq!(m.verdicts.stability.as_deref(), Some("not_assessable"));
