@@ -282,6 +282,44 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
             && err.contains("halo resume"),
         "{err}"
     );
+    // the smallest batch: the CSV keeps every mass to 5 significant figures (a fixed 0.1 mg
+    // wrote a 0.75 mg precursor as 0.0007 g), and each candidate's masses add up to the batch
+    let o = halo_out(&[
+        "export",
+        copy.to_str().unwrap(),
+        "--synthesis",
+        "--batch-mass-g=0.01",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", code_and_err(&o));
+    let csv = std::fs::read_to_string(copy.join(files[1])).unwrap();
+    let mut sums: std::collections::BTreeMap<String, f64> = Default::default();
+    let h = handoff(&copy);
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (id, precursor, mass): (&str, &str, f64) = (f[1], f[4], f[5].parse().unwrap());
+        *sums.entry(id.to_string()).or_default() += mass;
+        let exact = h["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["precursors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["formula"] == precursor)
+            .unwrap()["mass_g"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (mass - exact).abs() <= 5e-5 * exact,
+            "{line}: exact {exact}"
+        );
+    }
+    assert!(!sums.is_empty());
+    for (id, total) in sums {
+        assert!((total - 0.01).abs() < 1e-6, "{id}: {total}");
+    }
     let before: Vec<Vec<u8>> = files
         .iter()
         .map(|f| std::fs::read(out.join(f)).unwrap())
