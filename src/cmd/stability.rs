@@ -99,7 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "note: {n}")?;
     }
     writeln!(out)?;
-    writeln!(out, "{:<28}{:<34}dH (0 K-like)", "", "dG(298 K)")?;
+    writeln!(out, "{:<28}{:<34}dH(298 K), 0 K-like", "", "dG(298 K)")?;
     let (g, h) = (&report.windows[0], &report.windows[1]);
     writeln!(
         out,

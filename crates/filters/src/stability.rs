@@ -278,11 +278,20 @@ fn candidate_energy(
             model: FormationModel {
                 kind: kind.into(),
                 description: format!(
-                    "the tabulated formation energy of {} ({})",
+                    "the tabulated formation energy of {} ({}){}",
                     p.formula,
                     RowUsed::from_origin(&p.origin, &p.formula)
                         .map(|r| r.source_id)
-                        .unwrap_or_else(|| "element".into())
+                        .unwrap_or_else(|| "element".into()),
+                    // a supplied ternary term is for compositions the table does not have
+                    match opts.mix_energy_ev_per_atom {
+                        Some(m) if m != 0.0 => format!(
+                            "; the supplied ternary term ({:+} meV/atom) is not used: the \
+                             composition has a tabulated energy",
+                            m * 1000.0
+                        ),
+                        _ => String::new(),
+                    }
                 ),
                 reference: vec![PhaseAmount {
                     formula: p.formula.clone(),
@@ -796,6 +805,29 @@ mod tests {
         assert!(r.oxidation_products_dg.iter().any(|p| p.formula == "FeCl3"));
         let a = r.windows[0].anodic.as_ref().unwrap();
         assert!(a.unc_v >= 0.0 && a.unc_v < 0.1);
+    }
+
+    /// A ternary term given for a composition the table has (LiCl) changes nothing, and the
+    /// model's description says it was not used.
+    #[test]
+    fn a_ternary_term_on_a_tabulated_composition_is_named_as_unused() {
+        let c = Composition::parse("LiCl").unwrap();
+        let opts = StabilityOptions {
+            mix_energy_ev_per_atom: Some(-0.010),
+            ..Default::default()
+        };
+        let r = stability_with(&c, &opts).unwrap();
+        assert_eq!(
+            r.anodic_limit_v_dg,
+            stability(&c).unwrap().anodic_limit_v_dg
+        );
+        assert!(
+            r.formation_model
+                .description
+                .contains("-10 meV/atom) is not used"),
+            "{}",
+            r.formation_model.description
+        );
     }
 
     #[test]
