@@ -29,14 +29,14 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', required = true)]
     pub dopants: Vec<String>,
     /// Dopant amounts per formula unit: start:stop:step (0:0.666:0.111) or a list (0,0.333).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub fractions: String,
     /// Most dopants per candidate.
     #[arg(long, default_value_t = halo_enumerate::DEFAULT_MAX_DOPANTS)]
     pub max_dopants: usize,
     /// Size rule tolerance (relative Shannon radius mismatch; the workflow key
     /// `enumerate.radius_tolerance`).
-    #[arg(long, alias = "size-tolerance", default_value_t = halo_enumerate::DEFAULT_RADIUS_TOLERANCE)]
+    #[arg(long, alias = "size-tolerance", allow_hyphen_values = true, default_value_t = halo_enumerate::DEFAULT_RADIUS_TOLERANCE)]
     pub radius_tolerance: f64,
     /// Symmetry tolerance, Å.
     #[arg(long = "symprec-ang", alias = "symprec", default_value_t = halo_symmetry::DEFAULT_SYMPREC_ANG)]

@@ -564,16 +564,23 @@ fn size_rule(
                     mismatch,
                     tolerance,
                 },
-                format!(
-                    "size rule: {} r({}) = {:.1} pm vs host {} {:.1} pm: {:+.1} % outside ±{:.0} %",
-                    d.species,
-                    fw.coordination,
-                    d.radius_pm,
-                    fw.host_string(),
-                    fw.host_radius_pm,
-                    100.0 * mismatch,
-                    100.0 * tolerance
-                ),
+                {
+                    // as many decimals as it takes for the two to print differently (a
+                    // mismatch of 15.57 % against a tolerance of 15.57 % would read as a pass)
+                    let (m, t) = (100.0 * mismatch, 100.0 * tolerance);
+                    let p = (1..=6)
+                        .find(|&p| format!("{:.p$}", m.abs()) != format!("{t:.p$}"))
+                        .unwrap_or(6);
+                    format!(
+                        "size rule: {} r({}) = {:.1} pm vs host {} {:.1} pm: {m:+.p$} % outside \
+                         ±{t:.p$} %",
+                        d.species,
+                        fw.coordination,
+                        d.radius_pm,
+                        fw.host_string(),
+                        fw.host_radius_pm,
+                    )
+                },
             ));
         }
         dopant_amounts.push(DopantAmount {
