@@ -109,6 +109,10 @@ struct RankedJson<'a> {
 }
 
 /// The ranking rule, as written into ranked.json, the report and the hand-off.
+/// Series of `plots/arrhenius.svg`: the best-ranked candidates, at most this many (more are not
+/// legible on one plot; `ranked.csv` has every candidate's Ea and σ(300 K)).
+const ARRHENIUS_SERIES: usize = 6;
+
 pub const RANK_ORDER: &str = "candidates passing every hard filter first; among them the \
 Pareto front on (σ(300 K), Ea, anodic limit, cost) computed with the error bars (a candidate \
 dominated only within one standard error stays on the front, flagged pareto_within_errors), then \
@@ -359,7 +363,7 @@ fn write_plots(
                 },
             })
         })
-        .take(6)
+        .take(ARRHENIUS_SERIES)
         .collect();
     let mut plot_notes = Vec::new();
     if let Err(e) = arrhenius_svg(&pdir.join("arrhenius.svg"), &series) {
@@ -551,7 +555,7 @@ fn report_markdown(
     resolution_section(&mut s, r);
     let _ = writeln!(
         s,
-        "Plots: `plots/ranking.svg` (σ(300 K) vs Ea with ±SE bars, colour = anodic limit, Pareto front filled, top k labelled) and `plots/arrhenius.svg` (top candidates: kMC points ± SE, the Arrhenius fit and its ±1 SE band).\n"
+        "Plots: `plots/ranking.svg` (σ(300 K) vs Ea with ±SE bars, colour = anodic limit, Pareto front filled, top k labelled) and `plots/arrhenius.svg` (at most the {ARRHENIUS_SERIES} best-ranked candidates, to stay legible: kMC points ± SE, the Arrhenius fit and its ±1 SE band).\n"
     );
     for n in plot_notes {
         let _ = writeln!(s, "- {n}");
