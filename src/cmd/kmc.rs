@@ -70,7 +70,7 @@ pub struct ModelArgs {
     pub seed: u64,
     /// `auto` or repetitions `a,b,c` of the kMC network cell (explicit model: of the realisation
     /// supercell, which for a disordered structure is already the automatic kMC cell).
-    #[arg(long, default_value = "auto")]
+    #[arg(long, default_value = "auto", allow_hyphen_values = true)]
     pub supercell: String,
     /// Mobile ion.
     #[arg(long, default_value = "Li+")]

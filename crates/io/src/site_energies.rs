@@ -256,9 +256,24 @@ fn parse_site(s: &str, path: &str, line: usize) -> Result<SiteRef, IoError> {
                 format!("'{s}': coordinates must be finite"),
             ));
         }
+        // a fractional coordinate is written in or next to [0, 1): 75 is a percent slip, 1e16 a
+        // number whose images are lost to round-off
+        if xi.abs() > MAX_ABS_FRAC_COORD {
+            return Err(IoError::syntax(
+                at(),
+                format!(
+                    "'{s}': {t} is no fractional coordinate (|x| above {MAX_ABS_FRAC_COORD}): \
+                     give the position in fractions of the structure's cell, e.g. 0.75, not 75 \
+                     or Å"
+                ),
+            ));
+        }
     }
     Ok(SiteRef::FracCoords(x))
 }
+
+/// The largest |x| a position row's fractional coordinate may have.
+pub const MAX_ABS_FRAC_COORD: f64 = 2.0;
 
 /// Two rows address the same site: the same label, or positions equal modulo 1 (1e-6).
 fn same_site(a: &SiteRef, b: &SiteRef) -> bool {
@@ -448,6 +463,16 @@ mod tests {
                 "site,energy_ev\n0.1 0.2 0.3,0\n1.1 0.2 -0.7,1\n",
                 "e.csv, line 3, field site",
                 "already given on line 2",
+            ),
+            (
+                "site,shift_ev\n0.75 0.75 1e16,0.1\n",
+                "e.csv, line 2, field site",
+                "no fractional coordinate",
+            ),
+            (
+                "site,shift_ev\n75 75 75,0.1\n",
+                "e.csv, line 2, field site",
+                "not 75",
             ),
             ("site,energy_ev\n", "e.csv", "no rows"),
             ("# only a comment\n", "e.csv", "no header"),

@@ -693,7 +693,13 @@ pub fn prepare(
     if n_ions == 0 || n_ions > sc.n_sites() {
         return Err(KmcError::InvalidParameter {
             name: "mobile_ions",
-            reason: format!("{n_ions} ions in a supercell of {} sites", sc.n_sites()),
+            reason: format!(
+                "{n_ions} ions in a supercell of {} sites ({} sites per network cell): the mobile \
+                 ions (`--mobile-per-cell`, `mobile_per_cell`) must be at least one and at most \
+                 the sites",
+                sc.n_sites(),
+                sc.n_sites() / sc.n_cells().max(1)
+            ),
         });
     }
     Ok((sc, n_ions))

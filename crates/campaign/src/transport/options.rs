@@ -290,12 +290,27 @@ impl ModelOptions {
     /// averaged model's anion relaxation and replica cap with the explicit model (which meets
     /// the stopping rule by adding realisations).
     fn refuse_the_other_models_options(&self) -> Result<(), OptionError> {
+        // the ensemble's settings have defaults: one that differs from its default was given
+        let ens = &self.ensemble;
+        let d = EnsembleSettings::default();
         let (given, model, only) = match self.model {
             ConductivityModel::Averaged => (
                 vec![
                     ("pair_potential", self.pair_potential.is_some()),
                     ("dielectric_constant", self.dielectric_constant.is_some()),
                     ("anion_saturation_ev", self.anion_saturation_ev.is_some()),
+                    (
+                        "min_realisations",
+                        ens.min_realisations != d.min_realisations,
+                    ),
+                    (
+                        "max_realisations",
+                        ens.max_realisations != d.max_realisations,
+                    ),
+                    (
+                        "station_max_depth_ev",
+                        ens.station_max_depth_ev != d.station_max_depth_ev,
+                    ),
                 ],
                 "averaged",
                 "explicit",
@@ -338,6 +353,17 @@ impl ModelOptions {
                 format!("'{}' is not an ion: {e}", self.mobile_ion),
             )
         })?;
+        // σ = (N/V) e² D_σ / k_BT (physics §5.8) is the conductivity of monovalent ions
+        if mobile_ion.oxidation_state.is_some_and(|q| q != 1) {
+            return Err(OptionError::new(
+                "mobile_ion",
+                format!(
+                    "{mobile_ion}: the kMC's conductivity σ = (N/V)e²D_σ/k_BT is that of a \
+                     monovalent mobile ion (and ν0 is calibrated on Li+); a mobile ion of \
+                     another charge is not modelled (`halo bvse` takes it for the landscape)"
+                ),
+            ));
+        }
         self.refuse_the_other_models_options()?;
         // the ν0 object at the top level (as before the explicit model), the model's name and,
         // for the explicit model, the pair potential's (and the Yukawa ε's) object beside it
@@ -563,6 +589,42 @@ mod tests {
         assert!(e
             .in_workflow()
             .starts_with("kmc.dielectric_constant: applies to"));
+        // the explicit model's ensemble settings are refused by the averaged model, which
+        // would ignore them
+        for (ens, flag) in [
+            (
+                EnsembleSettings {
+                    min_realisations: 3,
+                    ..Default::default()
+                },
+                "--min-realisations: applies to the explicit model only",
+            ),
+            (
+                EnsembleSettings {
+                    station_max_depth_ev: 0.2,
+                    ..Default::default()
+                },
+                "--station-max-depth-ev: applies to the explicit model only",
+            ),
+        ] {
+            let e = error(ModelOptions {
+                ensemble: ens,
+                ..Default::default()
+            });
+            assert!(e.to_string().starts_with(flag), "{e}");
+        }
+        // σ = (N/V)e²D/k_BT is a monovalent ion's: Mg2+ is refused, Na+ is not
+        let e = error(ModelOptions {
+            mobile_ion: "Mg2+".into(),
+            ..Default::default()
+        });
+        assert!(e.to_string().contains("monovalent"), "{e}");
+        assert!(ModelOptions {
+            mobile_ion: "Na+".into(),
+            ..Default::default()
+        }
+        .settings(None)
+        .is_ok());
         // the saturation stiffness: explicit model only, finite and ≥ 0
         let e = error(ModelOptions {
             anion_saturation_ev: Some(1.0),

@@ -30,6 +30,9 @@ pub fn kmc_json(
                     "bvse_resolution_ang": settings.bvse.resolution_ang,
                     "e_3d_ev": tr.percolation.thresholds.e_3d_ev},
         "calibration": calibration,
+        // the run's master seed (the explicit model's `kmc.params.seed` is its first
+        // realisation's, derived from this one)
+        "seed": settings.kmc.seed,
         "kmc": result,
         "temperatures": result.temperatures,
         "arrhenius": result.arrhenius,

@@ -60,14 +60,27 @@ pub struct SiteEnergyReport {
     pub minima: usize,
     /// Minima no row addressed (they keep their landscape energies).
     pub unaddressed_minima: usize,
+    /// Hops whose E_KRA could not be kept: the shifted saddle fell below an end site and was
+    /// raised to it (per network cell; 0 when every E_KRA is kept).
+    #[serde(default)]
+    pub raised_hops: usize,
 }
 
 impl SiteEnergyReport {
     /// One line for `halo kmc`'s text output.
     pub fn summary(&self) -> String {
+        let kept = if self.raised_hops == 0 {
+            "E_KRA of every hop kept".to_string()
+        } else {
+            format!(
+                "E_KRA kept except on {} hops whose saddle fell below an end site and was raised \
+                 to it",
+                self.raised_hops
+            )
+        };
         format!(
-            "site energies from {} ({}; E_KRA of every hop kept): {}; {} of {} minima keep \
-             their landscape energies",
+            "site energies from {} ({}; {kept}): {}; {} of {} minima keep their landscape \
+             energies",
             self.file,
             self.kind.column(),
             join(self.rows.iter().map(|r| {
@@ -296,14 +309,29 @@ pub fn apply(
             energy_ev: mean(idx, |i| net.sites[i].energy_ev + shift[i]),
         })
         .collect();
+    let kra = |net: &HopNetwork| -> Vec<f64> {
+        net.hops
+            .iter()
+            .map(|x| {
+                x.saddle_energy_ev - 0.5 * (net.sites[x.from].energy_ev + net.sites[x.to].energy_ev)
+            })
+            .collect()
+    };
+    let before = kra(net);
     net.add_lattice_gas(&shift, Vec::new())
         .map_err(|e| error(path, None, e.to_string()))?;
+    let raised_hops = before
+        .iter()
+        .zip(kra(net))
+        .filter(|(a, b)| (*b - **a).abs() > 1e-9)
+        .count();
     Ok(SiteEnergyReport {
         file: table.path.clone(),
         kind: table.kind,
         rows,
         minima: net.sites.len(),
         unaddressed_minima: owner.iter().filter(|o| o.is_none()).count(),
+        raised_hops,
     })
 }
 
@@ -513,6 +541,11 @@ pub struct HopBarrierRowReport {
     pub landscape_e_kra_ev: f64,
     /// The row's E_KRA, eV.
     pub e_kra_ev: f64,
+    /// Their mean E_KRA as set, eV: the row's, unless a saddle would lie below an end site
+    /// (a barrier below half the ends' energy difference), where it is raised to that end.
+    pub applied_e_kra_ev: f64,
+    /// Hops whose saddle was raised so (per network cell).
+    pub raised_hops: usize,
 }
 
 /// What a hop-barrier file did to the network (the first realisation's for the explicit model).
@@ -535,8 +568,17 @@ impl HopBarrierReport {
             "hop barriers from {}: {}; {} of {} hops keep their landscape E_KRA",
             self.file,
             join(self.rows.iter().map(|r| {
+                let raised = if r.raised_hops == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        " asked, {:.3} applied ({} of the hops raised to their higher end: a \
+                         barrier below half the ends' energy difference)",
+                        r.applied_e_kra_ev, r.raised_hops
+                    )
+                };
                 format!(
-                    "{}–{} ×{}: E_KRA {:.3} → {:.3} eV",
+                    "{}–{} ×{}: E_KRA {:.3} → {:.3} eV{raised}",
                     r.from, r.to, r.hops, r.landscape_e_kra_ev, r.e_kra_ev
                 )
             })),
@@ -593,11 +635,12 @@ pub fn apply_hop_barriers(
                 ),
             ));
         }
-        let e_kra = |h: usize| {
+        let e_kra = |net: &HopNetwork, h: usize| {
             let x = &net.hops[h];
             x.saddle_energy_ev - 0.5 * (net.sites[x.from].energy_ev + net.sites[x.to].energy_ev)
         };
-        let before = mean(&set, e_kra);
+        let before = mean(&set, |h| e_kra(net, h));
+        let mut raised = 0;
         for &h in &set {
             if let Some(o) = owner[h] {
                 let x = &net.hops[h];
@@ -617,7 +660,11 @@ pub fn apply_hop_barriers(
                 net.sites[net.hops[h].from].energy_ev,
                 net.sites[net.hops[h].to].energy_ev,
             );
-            net.hops[h].saddle_energy_ev = (row.e_kra_ev + 0.5 * (ei + ej)).max(ei.max(ej));
+            let asked = row.e_kra_ev + 0.5 * (ei + ej);
+            if asked < ei.max(ej) {
+                raised += 1;
+            }
+            net.hops[h].saddle_energy_ev = asked.max(ei.max(ej));
         }
         rows.push(HopBarrierRowReport {
             line: row.line,
@@ -626,6 +673,8 @@ pub fn apply_hop_barriers(
             hops: set.len(),
             landscape_e_kra_ev: before,
             e_kra_ev: row.e_kra_ev,
+            applied_e_kra_ev: mean(&set, |h| e_kra(net, h)),
+            raised_hops: raised,
         });
     }
     net.validate()
@@ -873,6 +922,34 @@ mod tests {
             }
         }
         assert_eq!(by_file.sites, before.sites);
+        // CHGNet's 0.145 eV is above half the ends' 0.047 eV: nothing raised, applied = asked
+        assert_eq!(rep.rows[0].raised_hops, 0);
+        assert!((rep.rows[0].applied_e_kra_ev - 0.145).abs() < 1e-9);
+        // a barrier of 0 between ends 0.047 eV apart cannot be: each saddle is raised to the
+        // higher end (E_KRA = 0.0235), and the report says so rather than echoing the 0
+        let zero =
+            halo_io::site_energies::parse_hop_barriers("from,to,e_kra_ev\nLi2,Li1,0\n", "z.csv")
+                .unwrap();
+        let mut z = before.clone();
+        let rz = apply_hop_barriers(&mut z, &s, &zero).unwrap();
+        assert_eq!(rz.rows[0].e_kra_ev, 0.0);
+        assert_eq!(rz.rows[0].raised_hops, n_pairs);
+        assert!(
+            (rz.rows[0].applied_e_kra_ev - 0.047 / 2.0).abs() < 1e-6,
+            "{:?}",
+            rz.rows[0]
+        );
+        assert!(rz.summary().contains("applied"), "{}", rz.summary());
+        // a site shift large enough to put a saddle below its shifted end is counted too
+        let big = parse_site_energies("site,shift_ev\nLi2,0.6\n", "b.csv").unwrap();
+        let mut b = net.clone();
+        let rb = apply(&mut b, &s, &big).unwrap();
+        assert!(
+            rb.raised_hops > 0 && rb.summary().contains("except on"),
+            "{}",
+            rb.summary()
+        );
+        assert_eq!(rep.rows[0].raised_hops, 0);
         // refused: Li2–Li2 (the 8a sites have no hop between them), a hop set twice (the 8a
         // position addresses the sites the label Li2 does)
         let err = |text: &str| {
