@@ -318,6 +318,20 @@ impl<'a> Realiser<'a> {
         opt: &OrderingOptions,
     ) -> Result<OrderingResult, EnumerateError> {
         let result: &'a EnumerationResult = self.result;
+        for (name, n) in [
+            ("orderings", opt.max_orderings),
+            ("random orderings", opt.n_random),
+        ] {
+            if n > MAX_ORDERINGS {
+                return Err(EnumerateError::InvalidParameter {
+                    name: "orderings",
+                    reason: format!(
+                        "{n} {name} per candidate is more than {MAX_ORDERINGS} (each is a \
+                         structure written and kept; ask for the lowest few)"
+                    ),
+                });
+            }
+        }
         let colours = self.colours(c);
         let m = self.choose_supercell(&colours, opt)?;
         let avg_frame = self.average_on(c, &result.framework.structure.lattice)?;
@@ -392,6 +406,9 @@ impl<'a> Realiser<'a> {
         })
     }
 }
+
+/// Most orderings (exhaustive or random) one candidate may ask for.
+pub const MAX_ORDERINGS: usize = 1000;
 
 /// Largest |count − occupancy·N| of an ordered cell: round-off of the fractions' rational
 /// representation; more is another composition ([`EnumerateError::Incommensurate`]).

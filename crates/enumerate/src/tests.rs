@@ -394,6 +394,13 @@ fn an_incommensurate_candidate_gets_no_ordered_cell() {
     }
     let o = realiser.orderings(by_x(1.0 / 9.0), &opt).unwrap();
     assert_eq!(o.composition_error, 0.0);
+    // a request for more orderings than anyone reads (100 000 wrote 2 GB of CIFs) is refused
+    let many = OrderingOptions {
+        max_orderings: 1001,
+        ..OrderingOptions::default()
+    };
+    let e = realiser.orderings(by_x(1.0 / 9.0), &many).unwrap_err();
+    assert!(e.to_string().contains("more than 1000"), "{e}");
 }
 
 #[test]

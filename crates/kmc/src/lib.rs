@@ -782,7 +782,17 @@ pub fn simulate_cached(
         tasks = replicas::next_round(&result, &run, &target);
         if tasks.is_empty() {
             let rel = result.sigma_300k_rel_se();
+            let measured_at_k = if result.arrhenius.is_some() {
+                None
+            } else {
+                result
+                    .temperatures
+                    .iter()
+                    .map(|t| t.temperature_k)
+                    .min_by(f64::total_cmp)
+            };
             result.stopping = Some(ReplicaStopping {
+                measured_at_k,
                 target,
                 rel_se_reached: rel,
                 replicas_per_temperature: run,

@@ -78,14 +78,22 @@ pub struct ReplicaStopping {
     pub rounds: usize,
     /// True when the run stopped above the target (the cap, or scatter between temperatures).
     pub target_missed: bool,
+    /// Without an Arrhenius fit the rule measures the lowest temperature's σ, not σ(300 K):
+    /// that temperature, K (absent with a fit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_at_k: Option<f64>,
 }
 
 impl ReplicaStopping {
     /// One line for a report: "replicas per temperature [4, 8, 16] (cap 16); relative SE of
     /// σ(300 K) 0.18 (target 0.2)", with ", not reached" when the run stopped above the target.
     pub fn summary(&self) -> String {
+        let what = match self.measured_at_k {
+            Some(t) => format!("σ({t} K), the lowest temperature (no Arrhenius fit)"),
+            None => "σ(300 K)".to_string(),
+        };
         format!(
-            "replicas per temperature {:?} (cap {}); relative SE of σ(300 K) {:.2} (target {}{})",
+            "replicas per temperature {:?} (cap {}); relative SE of {what} {:.2} (target {}{})",
             self.replicas_per_temperature,
             self.target.max_replicas,
             self.rel_se_reached,

@@ -48,6 +48,13 @@ fn a_temperature_extended_to_r_replicas_equals_a_fixed_run_of_r() {
     let r = simulate(&net, &p).unwrap();
     let s = r.stopping.as_ref().unwrap();
     assert_eq!(s.replicas_per_temperature, vec![8]);
+    // one temperature, no fit: the rule measured σ(400 K), and says so
+    assert_eq!(s.measured_at_k, Some(400.0));
+    assert!(
+        s.summary().contains("σ(400 K), the lowest"),
+        "{}",
+        s.summary()
+    );
     assert_eq!(s.rounds, 3);
     assert!(s.target_missed);
     assert_eq!(r.temperatures[0].blocks, 8 * 4);

@@ -74,9 +74,10 @@ pub fn run(
     cluster_radius_ang: f64,
 ) -> HResult<BvseOutput> {
     let valid = params.validate().kind(Kind::Parameter)?;
-    if !(cluster_radius_ang.is_finite() && cluster_radius_ang > 0.0) {
+    // the percolation's own rule (0: every minimum its own site), checked before the landscape
+    if !(cluster_radius_ang.is_finite() && cluster_radius_ang >= 0.0) {
         return Err(anyhow::anyhow!(
-            "cluster_radius: {cluster_radius_ang} Å is not a positive length"
+            "cluster_radius: {cluster_radius_ang} Å is not a non-negative length"
         ))
         .kind(Kind::Parameter);
     }

@@ -166,6 +166,10 @@ def test_kmc_stopping_rule_keywords_equal_flags(cli_json, spinel_path, in_repo):
         halo.kmc(spinel_path, max_replicas=1, **KMC_KW)
     with pytest.raises(halo.ParameterError, match="--max-replicas: applies to the averaged"):
         halo.kmc(spinel_path, model="explicit", max_replicas=8)
+    # the explicit model's ensemble keywords are refused by the averaged model, which would
+    # ignore them (the message is the CLI's, as every error's)
+    with pytest.raises(halo.ParameterError, match="--min-realisations: applies to the explicit"):
+        halo.kmc(spinel_path, min_realisations=3, **KMC_KW)
 
 
 def test_kmc_dataframe(spinel_path, in_repo):

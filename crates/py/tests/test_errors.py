@@ -108,3 +108,10 @@ def test_bvse_parameters_are_parameter_errors(spinel_path, in_repo):
     ]:
         with pytest.raises(halo.ParameterError, match=match):
             halo.bvse(spinel_path, **kw)
+
+
+def test_a_cluster_radius_of_zero_is_taken_as_by_the_cli(cli_json, spinel_path, in_repo):
+    # 0: every landscape minimum its own site (the percolation's rule, the CLI's too)
+    b = halo.bvse(spinel_path, resolution=0.3, cluster_radius=0)
+    c = cli_json("bvse", spinel_path, "--resolution", "0.3", "--cluster-radius-ang", "0")
+    assert b.e_3d_ev == c["e_3d_ev"] and b.to_dict()["sites"] == c["sites"]
