@@ -180,13 +180,17 @@ pub fn arrhenius_svg(path: &Path, series: &[ArrheniusSeries]) -> Result<(), Camp
 
 /// Colour of an anodic limit on a blue (low) → red (high) scale between `lo` and `hi`, V.
 fn limit_colour(v: f64, lo: f64, hi: f64) -> RGBColor {
-    let t = if hi > lo {
+    // limits within 1 mV are one limit (round-off differs in the 15th digit): one colour
+    let t = if hi - lo > LIMIT_RESOLUTION_V {
         ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
     } else {
         0.5
     };
     RGBColor((40.0 + 200.0 * t) as u8, 60, (230.0 - 200.0 * t) as u8)
 }
+
+/// Anodic limits closer than this are one colour and one value in the caption, V.
+const LIMIT_RESOLUTION_V: f64 = 1e-3;
 
 /// σ(300 K) (log) against Ea with ±SE bars on both; colour = anodic limit (legend in the
 /// caption), filled = Pareto front, grey = failed a hard filter; the top `k` labelled.
@@ -198,7 +202,14 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<()
     if pts.is_empty() {
         return Err(plot_err(path, "no candidate has both σ(300 K) and Ea"));
     }
-    let ((xmin, xmax), (ymin, ymax)) = bounds(pts.iter().map(|p| (p.ea_ev, p.sigma_300k_s_per_cm)));
+    // the axes hold the error bars too (they were clipped at the frame)
+    let ((xmin, xmax), (ymin, ymax)) = bounds(pts.iter().flat_map(|p| {
+        let se = |v: f64| if v.is_finite() { v } else { 0.0 };
+        let (x, y) = (p.ea_ev, p.sigma_300k_s_per_cm);
+        let (dx, dy) = (se(p.ea_se_ev), se(p.sigma_300k_se_s_per_cm));
+        // the lower σ bar is drawn down to y − SE, but not below y/10 (a log axis)
+        [(x - dx, (y - dy).max(y / 10.0)), (x + dx, (y + dy).max(y))]
+    }));
     let span = (xmax - xmin).max(0.02);
     let limits: Vec<f64> = pts
         .iter()
@@ -213,6 +224,8 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<()
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let caption = if limits.is_empty() {
         "Ranking: σ(300 K) vs Ea (filled = Pareto front)".to_string()
+    } else if hi - lo <= LIMIT_RESOLUTION_V {
+        format!("σ(300 K) vs Ea; anodic limit {lo:.2} V for every candidate; filled = front")
     } else {
         format!(
             "σ(300 K) vs Ea; colour: anodic limit {lo:.2} V (blue) – {hi:.2} V (red); filled = front"
@@ -225,7 +238,7 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<()
         .y_label_area_size(72)
         .build_cartesian_2d(
             (xmin - 0.15 * span)..(xmax + 0.15 * span),
-            ((ymin / 4.0)..(ymax * 4.0)).log_scale(),
+            ((ymin / 2.0)..(ymax * 2.0)).log_scale(),
         )
         .map_err(|e| plot_err(path, e))?;
     chart
@@ -360,6 +373,32 @@ mod tests {
         assert!(t.contains("Ea (eV)") && t.contains("anodic limit") && t.contains("1 Li2InCl4"));
         assert!(!t.contains("2 Li3YCl6"), "only the top k are labelled");
         assert!(drawn_pixels(&q) > 5000, "the ranking plot is blank");
+        // limits that differ by round-off are one limit: one colour, one value in the caption
+        ranking_svg(
+            &q,
+            &[
+                rp("a", 1, 2e-3, 0.30, 3.9800764692646706),
+                rp("b", 2, 1e-3, 0.35, 3.980076469264682),
+            ],
+            1,
+        )
+        .unwrap();
+        let t = std::fs::read_to_string(&q).unwrap();
+        assert!(t.contains("anodic limit 3.98 V for every candidate"), "{t}");
+        assert!(!t.contains("(blue)"));
+        let colour = |rgb: RGBColor| format!("#{:02X}{:02X}{:02X}", rgb.0, rgb.1, rgb.2);
+        assert_eq!(
+            colour(limit_colour(
+                3.9800764692646706,
+                3.9800764692646706,
+                3.980076469264682
+            )),
+            colour(limit_colour(
+                3.980076469264682,
+                3.9800764692646706,
+                3.980076469264682
+            ))
+        );
         assert!(ranking_svg(&q, &[], 3).is_err());
     }
 }
