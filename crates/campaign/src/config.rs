@@ -429,8 +429,12 @@ fn validate(w: &Workflow) -> Result<(), String> {
     if k.replicas < 2 {
         return Err("kmc.replicas: at least 2 for a standard error".into());
     }
-    if !(k.hops_per_ion.is_finite() && k.hops_per_ion > 0.0) {
-        return Err("kmc.hops_per_ion: must be positive".into());
+    if !(k.hops_per_ion.is_finite() && k.hops_per_ion >= 1.0) {
+        return Err(format!(
+            "kmc.hops_per_ion: {} is below 1 (a block must hold at least one hop per ion to \
+             measure diffusion rather than single hops)",
+            k.hops_per_ion
+        ));
     }
     if w.kmc.blocks < 2 {
         return Err("kmc.blocks: at least 2 for a block standard error".into());

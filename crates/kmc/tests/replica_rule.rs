@@ -174,3 +174,19 @@ fn a_temperature_too_cold_to_simulate_is_listed_and_the_others_run() {
         "{only}"
     );
 }
+
+/// A block shorter than one hop per ion measures single hops, not diffusion (its D_σ misses the
+/// back-hop correlations): refused, naming the parameter.
+#[test]
+fn a_block_of_less_than_one_hop_per_ion_is_refused() {
+    let net = ideal::simple_cubic(2.5, 0.3);
+    let mut p = params(vec![400.0]);
+    p.hops_per_ion_per_block = 0.5;
+    let e = simulate(&net, &p).unwrap_err().to_string();
+    assert!(
+        e.contains("hops_per_ion_per_block") && e.contains("[1,"),
+        "{e}"
+    );
+    p.hops_per_ion_per_block = 1.0;
+    assert!(simulate(&net, &p).is_ok());
+}
