@@ -19,7 +19,8 @@ struct Cli {
 // value's own check names the flag and the range, rather than clap reading `-0` as a flag
 #[derive(Subcommand)]
 enum Command {
-    /// Read a CIF or POSCAR and report its formula, symmetry, cell, charges and sites.
+    /// Read a CIF, POSCAR or pymatgen JSON and report its formula, symmetry, cell, charges and
+    /// sites.
     #[command(allow_negative_numbers = true)]
     Inspect(cmd::inspect::Args),
     /// Run one structure through every stage: landscape, site graph, kMC, filters.

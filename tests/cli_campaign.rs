@@ -610,3 +610,41 @@ fn status_counts_each_shard_set_as_merge_does() {
     assert!(err.contains("none of N = 4"), "{err}");
     assert!(!out.join("checkpoint.shard-1-of-4.jsonl").exists());
 }
+
+/// `halo emit hq` prints the HyperQueue submission; Slurm's scheduling flags, which it has no
+/// counterpart for, are refused rather than dropped from it.
+#[test]
+fn emit_hq_refuses_the_slurm_only_flags() {
+    let d = tempfile::tempdir().unwrap();
+    let o = d.path().join("o");
+    let wf = root().join("workflows/chlorospinel-in-sc.toml");
+    let base = |extra: &[&str]| {
+        let mut c = halo();
+        c.args(["emit", "hq"])
+            .arg(&wf)
+            .args(["--shards", "2", "--out"])
+            .arg(&o)
+            .args(extra);
+        c.output().unwrap()
+    };
+    let ok = base(&[]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("hq submit"));
+    for flag in [
+        ["--partition", "p"],
+        ["--max-parallel", "2"],
+        ["--account", "a"],
+    ] {
+        let e = base(&flag);
+        let err = String::from_utf8_lossy(&e.stderr);
+        assert_eq!(e.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{} applies to `halo emit slurm` only", flag[0])),
+            "{err}"
+        );
+    }
+}

@@ -129,7 +129,8 @@ pub struct EmitOpts {
     pub workflow: PathBuf,
     #[arg(long)]
     pub shards: u32,
-    /// Output folder of the campaign (default: results/<name>); scripts go to OUT/slurm/.
+    /// Output folder of the campaign (default: results/<name>); Slurm scripts go to OUT/slurm/
+    /// (HyperQueue: the submission is printed, its logs go to OUT/hq/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long, default_value_t = 2)]
@@ -429,7 +430,23 @@ fn abs(p: &Path) -> anyhow::Result<PathBuf> {
 pub fn emit(a: EmitArgs) -> anyhow::Result<ExitCode> {
     let (o, slurm) = match a.target {
         EmitTarget::Slurm(o) => (o, true),
-        EmitTarget::Hq(o) => (o, false),
+        EmitTarget::Hq(o) => {
+            // Slurm's scheduling options have no HyperQueue counterpart here: refuse them
+            // rather than print a submission that silently drops them
+            let slurm_only = [
+                ("--max-parallel", o.max_parallel != 0),
+                ("--partition", o.partition.is_some()),
+                ("--account", o.account.is_some()),
+                ("--mem-per-cpu", o.mem_per_cpu.is_some()),
+            ];
+            if let Some((flag, _)) = slurm_only.iter().find(|(_, given)| *given) {
+                anyhow::bail!(
+                    "{flag} applies to `halo emit slurm` only: the HyperQueue submission has no \
+                     such option (set it on the HyperQueue workers, `hq worker start`)"
+                );
+            }
+            (o, false)
+        }
     };
     let lw = config::load(&o.workflow)?;
     let out = abs(&o.out.clone().unwrap_or_else(|| default_out(&lw)))?;
