@@ -206,14 +206,6 @@ fn validate_refuses_values_no_measurement_gives() {
             "in meV",
         ),
         (
-            "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nx,{f},LiAlCl4,1e-6,,500\n",
-            "temperature_c 500",
-        ),
-        (
-            "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nx,{f},LiAlCl4,1e-6,,-300\n",
-            "temperature_c -300",
-        ),
-        (
             "id,file,formula,sigma_rt_s_per_cm,sigma_rt_s_per_cm\nx,{f},LiAlCl4,1e-6,1e-3\n",
             "column 'sigma_rt_s_per_cm' appears twice",
         ),
@@ -261,6 +253,35 @@ fn a_row_whose_formula_is_not_its_file_fails_and_formula_multiples_are_noted() {
     let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
     assert!(
         csv.contains("failed") && csv.contains("is not the composition of its structure file"),
+        "{csv}"
+    );
+    // a measurement far from room temperature fails its row the same way
+    let warm = d.path().join("warm.csv");
+    std::fs::write(
+        &warm,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nhot,{},LiI,1e-7,,500\n",
+            lii.display()
+        ),
+    )
+    .unwrap();
+    let o = halo()
+        .arg("validate")
+        .arg(&warm)
+        .arg("--out")
+        .arg(d.path().join("o3"))
+        .args(SHORT)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = std::fs::read_to_string(d.path().join("o3/validation.csv")).unwrap();
+    assert!(
+        csv.contains("failed") && csv.contains("temperature_c 500"),
         "{csv}"
     );
     let p = d.path().join("two.csv");

@@ -164,8 +164,8 @@ impl Table {
 pub const MAX_MEASURED_SIGMA_S_PER_CM: f64 = 0.1;
 /// The largest measured Ea a row may give, eV (a larger value is meV or kJ/mol).
 pub const MAX_MEASURED_EA_EV: f64 = 3.0;
-/// The measurement temperatures a row may give, °C: room temperature, which the predicted
-/// σ(300 K) (26.85 °C) stands for.
+/// The measurement temperatures a row is scored at, °C: room temperature, which the predicted
+/// σ(300 K) (26.85 °C) stands for; a row measured elsewhere is a failed row that says so.
 pub const ROOM_TEMPERATURE_C: std::ops::RangeInclusive<f64> = 15.0..=40.0;
 
 /// Read and check the validation set. Rows without a positive measured σ, rows of another
@@ -224,18 +224,9 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
                 )));
             }
         }
+        // a temperature outside room temperature fails its row (score::score_row), the rest
+        // of the set runs
         let temperature_c = t.number(line, "temperature_c", t.get(rec, "temperature_c"))?;
-        if let Some(tc) = temperature_c {
-            if !ROOM_TEMPERATURE_C.contains(&tc) {
-                return Err(named(format!(
-                    "temperature_c {tc}: halo validate compares a room-temperature σ with the \
-                     predicted σ(300 K), so a measurement at {tc} °C is not comparable (give \
-                     one made at {}–{} °C, or leave the column blank for room temperature)",
-                    ROOM_TEMPERATURE_C.start(),
-                    ROOM_TEMPERATURE_C.end()
-                )));
-            }
-        }
         let file = t.get(rec, "file").to_string();
         let path = t.existing_file(&file).map_err(named)?;
         out.push(SetRow {

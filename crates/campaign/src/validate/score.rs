@@ -88,16 +88,28 @@ pub(super) fn score_row(
         warnings: s.warnings.clone(),
         external_energies: s.external_energies.clone(),
     };
-    let mismatch = s.formula.as_deref().and_then(|f| {
-        let d = super::input::atomic_fraction_distance(&r.formula, f)?;
-        (d > super::input::FORMULA_MATCH_TOLERANCE).then(|| {
-            format!(
-                "formula: the row's {} is not the composition of its structure file {} ({f}): \
+    let room = super::input::ROOM_TEMPERATURE_C;
+    let warm = r.temperature_c.filter(|tc| !room.contains(tc)).map(|tc| {
+        format!(
+            "temperature_c {tc}: halo validate compares a room-temperature σ with the predicted \
+             σ(300 K), so a measurement at {tc} °C is not comparable (give one made at {}–{} °C, \
+             or leave the column blank for room temperature)",
+            room.start(),
+            room.end()
+        )
+    });
+    let mismatch = warm.or_else(|| {
+        s.formula.as_deref().and_then(|f| {
+            let d = super::input::atomic_fraction_distance(&r.formula, f)?;
+            (d > super::input::FORMULA_MATCH_TOLERANCE).then(|| {
+                format!(
+                    "formula: the row's {} is not the composition of its structure file {} ({f}): \
                  an atomic fraction differs by {d:.3} (more than {}); is it the right file?",
-                r.formula,
-                r.file,
-                super::input::FORMULA_MATCH_TOLERANCE
-            )
+                    r.formula,
+                    r.file,
+                    super::input::FORMULA_MATCH_TOLERANCE
+                )
+            })
         })
     });
     match (&s.result, mismatch) {
