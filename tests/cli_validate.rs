@@ -256,58 +256,34 @@ fn a_row_whose_formula_is_not_its_file_fails_and_formula_multiples_are_noted() {
         "{csv}"
     );
     // a measurement far from room temperature fails its row the same way
-    let warm = d.path().join("warm.csv");
-    std::fs::write(
-        &warm,
-        format!(
-            "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nhot,{},LiI,1e-7,,500\n",
-            lii.display()
-        ),
-    )
-    .unwrap();
-    let o = halo()
-        .arg("validate")
-        .arg(&warm)
-        .arg("--out")
-        .arg(d.path().join("o3"))
-        .args(SHORT)
-        .output()
-        .unwrap();
+    let warm = format!(
+        "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nhot,{},LiI,1e-7,,500\n",
+        lii.display()
+    );
+    let (o, out) = validate_table(d.path(), "warm", &warm, &[]);
     assert_eq!(
         o.status.code(),
         Some(1),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let csv = std::fs::read_to_string(d.path().join("o3/validation.csv")).unwrap();
+    let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
     assert!(
         csv.contains("failed") && csv.contains("temperature_c 500"),
         "{csv}"
     );
-    let p = d.path().join("two.csv");
     let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");
-    std::fs::write(
-        &p,
-        format!(
-            "id,file,formula,sigma_rt_s_per_cm\na,{0},Li2In1/3Sc1/3Cl4,2e-3\nb,{0},Li6InScCl12,2e-3\n",
-            f.display()
-        ),
-    )
-    .unwrap();
-    let o = halo()
-        .arg("validate")
-        .arg(&p)
-        .arg("--out")
-        .arg(d.path().join("o2"))
-        .args(SHORT)
-        .output()
-        .unwrap();
+    let two = format!(
+        "id,file,formula,sigma_rt_s_per_cm\na,{0},Li2In1/3Sc1/3Cl4,2e-3\nb,{0},Li6InScCl12,2e-3\n",
+        f.display()
+    );
+    let (o, out) = validate_table(d.path(), "two", &two, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("note: Li2In1/3Sc1/3Cl4 and Li6InScCl12 are the same composition per atom"),
         "{err}"
     );
-    let report = std::fs::read_to_string(d.path().join("o2/report.md")).unwrap();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         report.contains("Note: Li2In1/3Sc1/3Cl4 and Li6InScCl12"),
         "{report}"
@@ -321,17 +297,29 @@ fn validate_one_row(
     row: (&str, &Path, &str, f64),
     extra: &[&str],
 ) -> (std::process::Output, std::path::PathBuf) {
-    let p = dir.join("set.csv");
     let (id, file, formula, sigma) = row;
-    std::fs::write(
-        &p,
-        format!(
-            "id,file,formula,sigma_rt_s_per_cm\n{id},{},{formula},{sigma:e}\n",
-            file.display()
-        ),
-    )
-    .unwrap();
-    let out = dir.join("o");
+    let table = format!(
+        "id,file,formula,sigma_rt_s_per_cm\n{id},{},{formula},{sigma:e}\n",
+        file.display()
+    );
+    validate_table(dir, "set", &table, extra)
+}
+
+/// `halo validate` on the table `text` (written as DIR/NAME.csv) with the short statistics and
+/// `extra` flags, into DIR/NAME-out; the process output and the output folder.
+fn validate_table(
+    dir: &Path,
+    name: &str,
+    text: &str,
+    extra: &[&str],
+) -> (std::process::Output, std::path::PathBuf) {
+    let p = dir.join(format!("{name}.csv"));
+    std::fs::write(&p, text).unwrap();
+    let out = dir.join(if name == "set" {
+        "o".to_string()
+    } else {
+        format!("{name}-out")
+    });
     let o = halo()
         .arg("validate")
         .arg(&p)
