@@ -648,3 +648,51 @@ fn emit_hq_refuses_the_slurm_only_flags() {
         );
     }
 }
+
+/// A campaign's filters see the candidate's exact composition, as `halo eval` of the candidate's
+/// written structure does: the undoped framework, Li2Sc2/3Cl4 (recorded as Li2Sc0.6667Cl4), is
+/// the same composition per atom as the table's Li3ScCl6 row, and gets that row's band gap
+/// either way (the 4-decimal formula missed it and fell back to the lowest binary gap).
+#[test]
+fn the_campaign_and_eval_of_its_structure_give_the_same_filters() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("m");
+    run_ok(
+        halo()
+            .arg("run")
+            .arg(mini())
+            .arg("--out")
+            .arg(&out)
+            .arg("--no-progress"),
+    );
+    let ranked: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("ranked.json")).unwrap()).unwrap();
+    let row = ranked["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metrics"]["formula"] == "Li2Sc0.6667Cl4")
+        .expect("the undoped framework is a candidate");
+    let m = &row["metrics"];
+    let id = m["id"].as_str().unwrap();
+    let e = json_ok(
+        halo()
+            .arg("eval")
+            .arg(out.join(format!("structures/{id}.json")))
+            .arg("--json"),
+    );
+    let r = &e["metrics"]["ranking"];
+    for key in [
+        "band_gap_ev",
+        "cost_usd_per_kg",
+        "anodic_limit_v_dg",
+        "cathodic_limit_v_dg",
+    ] {
+        assert_eq!(
+            m[key], r[key],
+            "{key}: campaign {} vs eval {}",
+            m[key], r[key]
+        );
+    }
+    assert_eq!(m["verdicts"]["insulation"], r["verdicts"]["insulation"]);
+}

@@ -17,8 +17,11 @@ use sha2::{Digest, Sha256};
 /// resolution is left out of the Arrhenius fit (`halo_kmc::TemperatureResult::is_resolved`), which
 /// changes the σ(300 K) and Ea of near-jammed candidates. 4: the averaged model's per-candidate
 /// stopping rule adds replicas where σ(300 K) has a relative SE above 20 % (`halo_kmc::replicas`),
-/// which changes the numbers of the candidates that needed them.
-pub const MODEL_VERSION: u32 = 4;
+/// which changes the numbers of the candidates that needed them. 5: the filters run on the
+/// candidate structure's exact composition (the 4-decimal formula missed the table row of the
+/// candidate's own composition: Li2In2/3Cl4's band gap 4.86 → 5.42 eV, Li3InCl6's row), and a
+/// kMC temperature too cold for the arithmetic is left out instead of failing the candidate.
+pub const MODEL_VERSION: u32 = 5;
 
 /// What a record was computed with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

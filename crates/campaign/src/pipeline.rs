@@ -381,8 +381,12 @@ pub fn evaluate_structure(
         "li_sublattice".into(),
         serde_json::to_value(&tr.li_sublattice).map_err(|e| ("kmc", e.to_string()))?,
     );
-    // filters
-    let mut m = halo_filters::CandidateMetrics::with_filters(id, formula)
+    // filters, on the structure's exact composition per formula unit (Z from the site
+    // multiplicities), as `halo eval` of the same structure: the record's formula is printed to
+    // 4 decimals, which can miss the table row of the candidate's own composition
+    let z = halo_io::charge::formula_units(structure);
+    let comp = structure.composition().scaled(1.0 / z);
+    let mut m = halo_filters::CandidateMetrics::with_filters_of(id, formula, &comp)
         .map_err(|e| ("filters", e.to_string()))?;
     m.framework = Some(framework.to_string());
     m.structure_file = Some(format!("structures/{id}.cif"));

@@ -99,7 +99,19 @@ impl CandidateMetrics {
     /// anything not assessable is recorded as such in `verdicts`, never passed silently.
     /// Transport metrics (σ, Eₐ) and provenance are the caller's.
     pub fn with_filters(id: &str, formula: &str) -> Result<CandidateMetrics, FilterError> {
-        let comp = Composition::parse(formula)?;
+        Self::with_filters_of(id, formula, &Composition::parse(formula)?)
+    }
+
+    /// [`CandidateMetrics::with_filters`] on the exact composition `comp`, recorded under the
+    /// label `formula`: a formula printed to a few decimals can miss the table row of its own
+    /// composition (the filters match compositions to 1e-6), so callers that hold the structure
+    /// pass its composition.
+    pub fn with_filters_of(
+        id: &str,
+        formula: &str,
+        comp: &Composition,
+    ) -> Result<CandidateMetrics, FilterError> {
+        let comp = comp.clone();
         let mut m = CandidateMetrics {
             id: id.to_string(),
             formula: formula.to_string(),
@@ -813,6 +825,25 @@ mod tests {
         assert!(e.contains("invalid top_k"), "{e}");
         let cs = vec![cand("a", 1.0, 0.3, 4.0, 1.0), cand("a", 1.0, 0.3, 4.0, 1.0)];
         assert!(rank(&cs, &RankConfig::default()).is_err());
+    }
+
+    /// A formula printed to 4 decimals is not its composition: Li2In0.6667Cl4 misses the table's
+    /// Li3InCl6 row (the same composition per atom, matched to 1e-6) and falls back to the
+    /// lowest binary gap (InCl3), while the exact composition finds it. The campaign passes the
+    /// structure's exact composition, as `halo eval` of the same structure does.
+    #[test]
+    fn the_exact_composition_finds_the_table_row_a_rounded_formula_misses() {
+        let rounded = CandidateMetrics::with_filters("r", "Li2In0.6667Cl4").unwrap();
+        let exact = CandidateMetrics::with_filters_of(
+            "e",
+            "Li2In0.6667Cl4",
+            &Composition::parse("Li2In2/3Cl4").unwrap(),
+        )
+        .unwrap();
+        let li3incl6 = CandidateMetrics::with_filters("t", "Li3InCl6").unwrap();
+        assert_eq!(exact.band_gap_ev, li3incl6.band_gap_ev);
+        assert_ne!(rounded.band_gap_ev, exact.band_gap_ev);
+        assert_eq!(exact.formula, "Li2In0.6667Cl4");
     }
 
     #[test]
