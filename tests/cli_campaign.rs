@@ -573,6 +573,13 @@ fn an_edited_workflow_is_taken_where_its_records_allow() {
         err.contains(&format!("{} recorded now", ids.len())),
         "{err}"
     );
+    // the old settings' ranking was removed when their records were dropped (a pass stopped
+    // before its end leaves none), and this pass wrote the new one
+    assert!(
+        err.contains("the ranking, report, plots and hand-off of the old settings are removed"),
+        "{err}"
+    );
+    assert!(out.join("ranked.csv").is_file() && out.join("report.md").is_file());
     let mut again = checkpoint_ids(&out.join("checkpoint.jsonl"));
     again.sort();
     let mut ids = ids;
@@ -695,4 +702,50 @@ fn the_campaign_and_eval_of_its_structure_give_the_same_filters() {
         );
     }
     assert_eq!(m["verdicts"]["insulation"], r["verdicts"]["insulation"]);
+}
+
+/// A campaign of the explicit model says so in its report: the "Models and settings" paragraph
+/// describes realisations and interacting Li, not the averaged model's rules.
+#[test]
+fn an_explicit_campaign_report_describes_the_explicit_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let structures = root().join("structures");
+    let text = std::fs::read_to_string(mini())
+        .unwrap()
+        .replace("../../../structures", structures.to_str().unwrap())
+        .replace(
+            "fractions = [0.0, 0.111, 0.222, 0.333, 0.444]",
+            "fractions = [0.0]",
+        )
+        .replace(
+            "[kmc]\n",
+            "[kmc]\nmodel = \"explicit\"\nmax_realisations = 2\n",
+        )
+        .replace("temperatures_k = [300, 500]", "temperatures_k = [400, 500]")
+        .replace("hops_per_ion = 20", "hops_per_ion = 8\nblocks = 4");
+    let wf = tmp.path().join("explicit.toml");
+    std::fs::write(&wf, text).unwrap();
+    let out = tmp.path().join("x");
+    let o = halo()
+        .arg("run")
+        .arg(&wf)
+        .arg("--out")
+        .arg(&out)
+        .arg("--no-progress")
+        .output()
+        .unwrap();
+    assert!(
+        matches!(o.status.code(), Some(0 | 4)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("interacting-Li kinetic Monte Carlo"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("occupancy-weighted average model"),
+        "{report}"
+    );
 }

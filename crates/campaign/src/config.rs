@@ -429,15 +429,19 @@ fn validate(w: &Workflow) -> Result<(), String> {
     if k.replicas < 2 {
         return Err("kmc.replicas: at least 2 for a standard error".into());
     }
-    if !(k.hops_per_ion.is_finite() && k.hops_per_ion >= 1.0) {
-        return Err(format!(
-            "kmc.hops_per_ion: {} is below 1 (a block must hold at least one hop per ion to \
-             measure diffusion rather than single hops)",
-            k.hops_per_ion
-        ));
-    }
     if w.kmc.blocks < 2 {
         return Err("kmc.blocks: at least 2 for a block standard error".into());
+    }
+    // the production run is split into `blocks` blocks, each of which must hold at least one
+    // hop per ion to measure diffusion rather than single hops (halo_kmc::KmcParams)
+    let per_block = k.hops_per_ion / w.kmc.blocks as f64;
+    if !(per_block.is_finite() && per_block >= 1.0) {
+        return Err(format!(
+            "kmc.hops_per_ion: {} over kmc.blocks = {} is {per_block} hops per ion per block, \
+             below 1: a block must hold at least one hop per ion to measure diffusion rather \
+             than single hops (raise hops_per_ion or lower blocks)",
+            k.hops_per_ion, w.kmc.blocks
+        ));
     }
     if let Some(b) = w.kmc.blocking_distance_ang {
         if !(b.is_finite() && b >= 0.0) {

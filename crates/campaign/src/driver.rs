@@ -193,13 +193,42 @@ fn drop_or_refuse_stale(
         })
         .collect();
     crate::folder::write_atomic(ckpt, kept.as_bytes())?;
+    // the folder's ranking, report, plots and hand-off describe the dropped records: removed,
+    // so that a pass stopped before it writes new ones leaves no outputs of the old settings
+    // (they are written again at the end of the pass, or by `halo report`)
+    let dir = ckpt.parent().unwrap_or(Path::new("."));
+    let mut removed = 0;
+    for f in STALE_OUTPUTS {
+        let p = dir.join(f);
+        if p.is_file() {
+            std::fs::remove_file(&p).map_err(|e| CampaignError::io(&p, e))?;
+            removed += 1;
+        }
+    }
     eprintln!(
-        "halo: {}: dropped {} stale record(s), computing them again",
+        "halo: {}: dropped {} stale record(s), computing them again{}",
         ckpt.display(),
-        stale.len()
+        stale.len(),
+        if removed > 0 {
+            " (the ranking, report, plots and hand-off of the old settings are removed)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }
+
+/// The outputs a pass writes from the records (relative to the campaign folder): stale once
+/// records are dropped.
+const STALE_OUTPUTS: [&str; 7] = [
+    "ranked.csv",
+    "ranked.json",
+    "report.md",
+    "plots/ranking.svg",
+    "plots/arrhenius.svg",
+    "synthesis/handoff.json",
+    "synthesis/handoff.csv",
+];
 
 /// The state of a campaign folder.
 #[derive(Clone, Debug, serde::Serialize)]

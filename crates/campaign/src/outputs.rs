@@ -587,7 +587,12 @@ fn report_markdown(
     let _ = writeln!(
         s,
         "## Models and settings\n\n{}\n\n```toml\n{}```\n",
-        crate::pipeline::MODEL_DESCRIPTION,
+        match lw.workflow.kmc.model {
+            crate::transport::ConductivityModel::Explicit => {
+                crate::pipeline::EXPLICIT_MODEL_DESCRIPTION
+            }
+            crate::transport::ConductivityModel::Averaged => crate::pipeline::MODEL_DESCRIPTION,
+        },
         lw.text
     );
     s
