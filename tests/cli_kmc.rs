@@ -387,6 +387,18 @@ fn kmc_explicit_model_reports_its_ensemble_and_is_reproducible() {
     };
     let v = run();
     assert_eq!(v["model"], "explicit");
+    // the ensemble's Haven ratio is that of its own D* and D_σ (a mean of per-realisation
+    // ratios contradicted them: 2.49 against D*/D_σ = 1.42)
+    for t in v["temperatures"].as_array().unwrap() {
+        let (dt, ds) = (
+            t["d_tracer_cm2_per_s"].as_f64().unwrap(),
+            t["d_sigma_cm2_per_s"].as_f64().unwrap(),
+        );
+        if ds > 0.0 && dt > 0.0 {
+            let h = t["haven_ratio"].as_f64().unwrap();
+            assert!((h - dt / ds).abs() <= 1e-12 * h, "{t}");
+        }
+    }
     let e = &v["ensemble"];
     assert_eq!(e["disordered"], true);
     let reals = e["realisations"].as_array().unwrap();

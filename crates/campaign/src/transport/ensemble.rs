@@ -1,13 +1,17 @@
 //! Ensemble results over realisations of the explicit model, and the per-candidate stopping
 //! rule (docs/physics.md §9.8).
 //!
-//! For K realisations with per-temperature results x_k (σ, D*, D_σ, H, f) and their kMC
+//! For K realisations with per-temperature results x_k (σ, D*, D_σ, f) and their kMC
 //! standard errors s_k, the ensemble value is the mean x̄ = Σx_k/K and its standard error
 //!
 //!   SE = max( sqrt(Σ(x_k − x̄)²/(K(K−1))),  sqrt(Σ s_k²)/K )      (K ≥ 2),   SE = s_1 (K = 1):
 //!
 //! the spread between realisations (which contains the kMC noise of each) or, when the few
 //! realisations happen to agree better than their own noise allows, the propagated kMC noise.
+//! The Haven ratio is the ratio of the ensemble means, H = D̄*/D̄_σ (the σ reported is the one of
+//! D̄_σ), with SE by first-order propagation, H·sqrt((SE*/D̄*)² + (SE_σ/D̄_σ)²); undefined (NaN)
+//! when D̄_σ ≤ 0. (A mean of per-realisation ratios contradicted the row's own D* and D_σ: a
+//! realisation whose D_σ is near zero sends its ratio to any size.)
 //! The Arrhenius fit is refitted on the ensemble σ(T) with these SEs. Occupancies are pooled per
 //! site label: Σ ions / Σ sites over realisations (time averages of each kMC). The rate drift and
 //! the centre-of-mass drift z are the worst over realisations. Counts describing one supercell
@@ -215,7 +219,16 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
         };
         let (d_t, d_t_se) = pick(&|t| (t.d_tracer_cm2_per_s, t.d_tracer_se_cm2_per_s));
         let (d_s, d_s_se) = pick(&|t| (t.d_sigma_cm2_per_s, t.d_sigma_se_cm2_per_s));
-        let (h, h_se) = pick(&|t| (t.haven_ratio, t.haven_ratio_se));
+        // H of the means, as σ is of D̄_σ
+        let (h, h_se) = if d_t > 0.0 && d_s > 0.0 {
+            let h = d_t / d_s;
+            (
+                h,
+                h * ((d_t_se / d_t).powi(2) + (d_s_se / d_s).powi(2)).sqrt(),
+            )
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         let (f, f_se) = pick(&|t| (t.correlation_factor, t.correlation_factor_se));
         let (s, s_se) = pick(&|t| (t.sigma_s_per_cm, t.sigma_se_s_per_cm));
         let (r, r_se) = pick(&|t| (t.hop_rate_per_ion_hz, t.hop_rate_per_ion_se_hz));
