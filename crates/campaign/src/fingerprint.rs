@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 /// which changes the numbers of the candidates that needed them. 5: the filters run on the
 /// candidate structure's exact composition (the 4-decimal formula missed the table row of the
 /// candidate's own composition: Li2In2/3Cl4's band gap 4.86 → 5.42 eV, Li3InCl6's row), and a
-/// kMC temperature too cold for the arithmetic is left out instead of failing the candidate.
+/// kMC temperature too cold for the arithmetic is left out instead of failing the candidate, and
+/// the explicit model's Haven ratio is D̄*/D̄_σ of the ensemble means.
 pub const MODEL_VERSION: u32 = 5;
 
 /// What a record was computed with.
