@@ -9,8 +9,10 @@
 //! the spread between realisations (which contains the kMC noise of each) or, when the few
 //! realisations happen to agree better than their own noise allows, the propagated kMC noise.
 //! The Haven ratio is the ratio of the ensemble means, H = D̄*/D̄_σ (the σ reported is the one of
-//! D̄_σ), with SE by first-order propagation, H·sqrt((SE*/D̄*)² + (SE_σ/D̄_σ)²); undefined (NaN)
-//! when D̄_σ ≤ 0. (A mean of per-realisation ratios contradicted the row's own D* and D_σ: a
+//! D̄_σ), with SE by first-order propagation, H·sqrt((SE*/D̄*)² + (SE_σ/D̄_σ)²), which treats
+//! the two as independent: they come from the same trajectories and are positively correlated,
+//! so the covariance term −2cov/(D̄*D̄_σ) it leaves out would only shrink it (an upper bound to
+//! first order); undefined (NaN) when D̄_σ ≤ 0. (A mean of per-realisation ratios contradicted the row's own D* and D_σ: a
 //! realisation whose D_σ is near zero sends its ratio to any size.)
 //! The Arrhenius fit is refitted on the ensemble σ(T) with these SEs. Occupancies are pooled per
 //! site label: Σ ions / Σ sites over realisations (time averages of each kMC). The rate drift and
