@@ -484,6 +484,11 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
         line,
         reason,
     };
+    // a record's keys, once for the file
+    let known = match serde_json::to_value(CandidateMetrics::default()) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => unreachable!("CandidateMetrics serialises as an object"),
+    };
     if text.trim_start().starts_with('[') {
         let raw: Vec<serde_json::Value> =
             serde_json::from_str(text).map_err(|e| bad(e.line(), e.to_string()))?;
@@ -494,7 +499,7 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
             let quoted = format!("\"{}\"", m.id);
             let line = text.lines().position(|l| l.contains(&quoted)).unwrap_or(0) + 1;
             check_record(m)
-                .and_then(|()| known_keys(v))
+                .and_then(|()| known_keys(v, &known))
                 .map_err(|r| bad(line, format!("element {i}: {r}")))?;
         }
         return Ok(records);
@@ -518,7 +523,7 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
         let raw: serde_json::Value =
             serde_json::from_str(line).map_err(|e| bad(i + 1, e.to_string()))?;
         check_record(&m)
-            .and_then(|()| known_keys(&raw))
+            .and_then(|()| known_keys(&raw, &known))
             .map_err(|r| bad(i + 1, r))?;
         out.push(m);
     }
@@ -589,12 +594,13 @@ fn check_record(m: &CandidateMetrics) -> Result<(), String> {
 
 /// A record's keys that are none of [`CandidateMetrics`]'s: a misspelt key would be read as a
 /// missing value, so it is refused, naming the key.
-fn known_keys(v: &serde_json::Value) -> Result<(), String> {
+fn known_keys(
+    v: &serde_json::Value,
+    known: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), String> {
     let Some(obj) = v.as_object() else {
         return Ok(()); // not an object: the typed parse has said so
     };
-    let known = serde_json::to_value(CandidateMetrics::default()).expect("serialisable");
-    let known = known.as_object().expect("a struct is an object");
     match obj.keys().find(|k| !known.contains_key(*k)) {
         Some(k) => {
             let mut names: Vec<&String> = known.keys().collect();
