@@ -39,17 +39,18 @@ occupancies realised explicitly as seeded integer-occupancy supercells (an ensem
 realisations; halo-enumerate disorder). Landscape: bond-valence site energy of Li+ on each \
 realisation (softBV parameters, Chen & Adams 2017; bvlain 0.25.1 conventions), with every Li \
 mobile, Li of a mixed site included. Percolation and sites: as for the averaged model, with \
-minima shallower than 0.1 eV between deeper sites contracted into the hop as stations. \
+minima shallower than the station depth (default 0.1 eV) between deeper sites contracted into \
+the hop as stations. \
 Transport: interacting-Li kinetic Monte Carlo (screened Coulomb Li–Li pairs, the BVSE \
-like-charge term or a Yukawa form; hard core 1.6 Å; rates ν0·exp(−(E_KRA + ΔE/2)/k_BT), exact \
+like-charge term or a Yukawa form; a hard core, default 1.6 Å; rates ν0·exp(−(E_KRA + ΔE/2)/k_BT), exact \
 detailed balance; Metropolis placement first); σ = (N/V)e²D_σ/(k_BT) per realisation, means \
 over realisations with the realisation spread in the error bar; weighted Arrhenius fit of \
 ln(σT). Filters: grand-potential anodic/cathodic limits from tabulated thermochemistry, \
 band-gap estimate and open-shell check, element cost by mass fraction (halo-filters), on the \
 candidate's exact composition. The attempt frequency ν0 is the workflow's \
 kmc.attempt_frequency_hz (default: the explicit model's own calibrated value, \
-crates/data/tables/kmc_calibration.csv; the value this campaign used is in the settings \
-below); it scales σ and leaves Ea unchanged. How far this model can be trusted is measured by \
+crates/data/tables/kmc_calibration.csv); the values this campaign used are in the settings \
+below and in each record's provenance. ν0 scales σ and leaves Ea unchanged. How far this model can be trusted is measured by \
 `halo validate --model explicit` (results/validation_explicit/).";
 
 /// Distance within which a landscape minimum is taken to sit on a framework cation site, Å.
