@@ -525,6 +525,33 @@ fn temperatures_too_cold_to_simulate_are_listed_and_the_rest_run() {
         quick(halo().args(["kmc", f, "--temperatures", "5,20"])),
         "hop rates underflow",
     );
+    // a campaign evaluation records the cold temperature among the candidate's notes
+    let d = tempfile::tempdir().unwrap();
+    let wf = d.path().join("cold.toml");
+    let mini = std::fs::read_to_string(common::root().join("tests/data/workflows/mini.toml"))
+        .unwrap()
+        .replace(
+            "../../../structures",
+            common::root().join("structures").to_str().unwrap(),
+        )
+        .replace(
+            "temperatures_k = [300, 500]",
+            "temperatures_k = [5, 300, 500]",
+        );
+    std::fs::write(&wf, mini).unwrap();
+    let e = json_ok(
+        halo()
+            .arg("eval")
+            .arg(f)
+            .arg("--workflow")
+            .arg(&wf)
+            .arg("--json"),
+    );
+    let notes = e["metrics"]["ranking"]["verdicts"]["notes"].to_string();
+    assert!(
+        notes.contains("kMC at 5 K not simulated, left out of the Arrhenius fit"),
+        "{notes}"
+    );
 }
 
 /// The same LiI run with the default stopping rule: the temperatures whose σ is not measured to

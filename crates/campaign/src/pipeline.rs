@@ -422,6 +422,13 @@ pub fn evaluate_structure(
             .push("no Arrhenius fit: fewer than two temperatures with a conductivity above the run's resolution".into());
     }
     m.verdicts.notes.extend(tr.warnings());
+    // temperatures the kMC could not simulate are not in the fit: σ(300 K) may be extrapolated
+    m.verdicts.notes.extend(kr.too_cold.iter().map(|c| {
+        format!(
+            "kMC at {} K not simulated, left out of the Arrhenius fit: {}",
+            c.temperature_k, c.reason
+        )
+    }));
     m.provenance.model = tr.model.description().into();
     m.provenance.seed = Some(seed);
     m.provenance.halo_version = Some(env!("CARGO_PKG_VERSION").into());
