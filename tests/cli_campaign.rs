@@ -203,6 +203,24 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
         (total - 1.0).abs() < 1e-9,
         "precursor masses add up to the batch"
     );
+    // the hand-off names each candidate as the ranking does, so a chemist can match the two
+    let ranked: serde_json::Value = serde_json::from_slice(&read(&a.join("ranked.json"))).unwrap();
+    let row = ranked["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metrics"]["id"] == first["id"])
+        .unwrap();
+    assert_eq!(first["formula"], row["metrics"]["formula"]);
+    let csv = String::from_utf8(read(&a.join("synthesis/handoff.csv"))).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("rank,id,formula,target_formula,"));
+    let cells: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(cells[1], first["id"].as_str().unwrap());
+    assert_eq!(cells[2], row["metrics"]["formula"].as_str().unwrap());
 }
 
 #[test]

@@ -613,6 +613,9 @@ pub fn render_handoff(
     struct Item {
         rank: Option<usize>,
         id: String,
+        /// The candidate's formula as `ranked.csv` and the report print it (its name); the
+        /// hand-off's `target_formula` is the stored structure's exact composition.
+        formula: String,
         framework: String,
         structure_cif: String,
         sigma_300k_s_per_cm: Option<f64>,
@@ -650,6 +653,7 @@ pub fn render_handoff(
             Ok(h) => items.push(Item {
                 rank: row.rank,
                 id: rec.id.clone(),
+                formula: rec.formula.clone(),
                 framework: rec.framework.clone(),
                 structure_cif: format!("structures/{}.cif", rec.id),
                 sigma_300k_s_per_cm: row.metrics.sigma_300k_s_per_cm,
@@ -678,13 +682,14 @@ pub fn render_handoff(
     })?;
     let json = json + "\n";
     let mut csv = String::from(
-        "rank,id,target_formula,batch_mass_g,precursor,mass_g,moles_per_formula_unit,molar_mass_g_per_mol,melting_point_k,boiling_point_k,route,notes\n",
+        "rank,id,formula,target_formula,batch_mass_g,precursor,mass_g,moles_per_formula_unit,molar_mass_g_per_mol,melting_point_k,boiling_point_k,route,notes\n",
     );
     for it in &items {
         for p in &it.handoff.precursors {
             let f = [
                 it.rank.map(|k| k.to_string()).unwrap_or_default(),
                 it.id.clone(),
+                it.formula.clone(),
                 it.handoff.target_formula.clone(),
                 format!("{batch}"),
                 p.formula.clone(),
