@@ -270,6 +270,25 @@ def test_resume_without_a_shard_continues_the_one_the_folder_holds(tmp_path, in_
     assert halo.load_results(tmp_path / "s").shape[0] == m["candidates"]
 
 
+def test_load_results_refuses_stale_or_incomplete_outputs(cli, tmp_path, in_repo):
+    pytest.importorskip("pandas")
+    wf = "tests/data/workflows/mini.toml"
+    first = halo.run(wf, out=tmp_path / "s", shard="0/2")
+    # `halo report` ranks a shard folder's records before the merge: that ranking is partial
+    code, _, err = cli("report", tmp_path / "s")
+    assert code in (0, 4), err
+    with pytest.raises(halo.CampaignError, match="incomplete"):
+        halo.load_results(tmp_path / "s")
+    part = halo.load_results(tmp_path / "s", allow_incomplete=True)
+    assert len(part) == first["recorded"]
+    # the other shard records more candidates without rewriting the outputs: they are stale
+    halo.run(wf, out=tmp_path / "s", shard="1/2")
+    with pytest.raises(halo.CampaignError, match="older than the records"):
+        halo.load_results(tmp_path / "s", allow_incomplete=True)
+    m = halo.merge(tmp_path / "s", 2)
+    assert len(halo.load_results(tmp_path / "s")) == m["candidates"]
+
+
 def test_kmc_relax_anions_keyword_equals_flag(cli_json, spinel_path, in_repo):
     k = halo.kmc(spinel_path, relax_anions=True, **KMC_KW).to_dict()
     c = cli_json("kmc", spinel_path, *KMC_FLAGS, "--relax-anions")
