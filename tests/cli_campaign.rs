@@ -767,3 +767,47 @@ fn an_explicit_campaign_report_describes_the_explicit_model() {
         "{report}"
     );
 }
+
+/// A pass logs its time in `runs.jsonl` only when it ends: records of a pass killed outright
+/// (SIGKILL, a node failure) have no time, and the report's throughput says how many it leaves
+/// out instead of presenting the logged passes as the whole campaign.
+#[test]
+fn the_throughput_names_records_of_passes_killed_before_they_logged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    let o = out.to_str().unwrap();
+    run_to_end(&["run", mini().to_str().unwrap(), "--out", o, "--no-progress"]);
+    let report = || String::from_utf8(read(&out.join("report.md"))).unwrap();
+    assert!(!report().contains("killed before they could log"));
+    let n = checkpoint_ids(&out.join("checkpoint.jsonl")).len();
+    assert!(n >= 3);
+    // as if the first pass had been killed after 2 records and a second one logged the rest
+    let mut pass: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(out.join("runs.jsonl"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    pass["recorded"] = serde_json::json!(n - 2);
+    std::fs::write(out.join("runs.jsonl"), format!("{pass}\n")).unwrap();
+    run_to_end(&["report", o]);
+    let r = report();
+    assert!(
+        r.contains(&format!("{} candidates recorded in 1 pass(es)", n - 2)),
+        "{r}"
+    );
+    assert!(
+        r.contains("2 candidate(s) were recorded by passes that were killed"),
+        "{r}"
+    );
+    // no pass logged at all: the section still says where the records came from
+    std::fs::remove_file(out.join("runs.jsonl")).unwrap();
+    run_to_end(&["report", o]);
+    assert!(
+        report().contains(&format!(
+            "{n} candidate(s) were recorded by passes that were killed"
+        )),
+        "{}",
+        report()
+    );
+}

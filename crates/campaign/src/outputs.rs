@@ -394,9 +394,19 @@ fn write_plots(
 }
 
 /// Throughput of the passes that recorded candidates: wall time and CPU time, both named.
-fn throughput_section(s: &mut String, runs: &[crate::folder::RunLog]) {
+/// A pass logs itself in `runs.jsonl` when it ends, so one killed outright (SIGKILL, a node
+/// failure, an out-of-memory kill) leaves its records in the checkpoint and no time: the
+/// section counts those records apart (`n_records` is the folder's record count).
+fn throughput_section(s: &mut String, runs: &[crate::folder::RunLog], n_records: usize) {
     let recorded: usize = runs.iter().map(|r| r.recorded).sum();
+    let unlogged = n_records.saturating_sub(recorded);
+    let unlogged_note = format!(
+        "{unlogged} candidate(s) were recorded by passes that were killed before they could log          their time (SIGKILL, a node failure): they are not in these figures.\n"
+    );
     if recorded == 0 {
+        if unlogged > 0 {
+            let _ = writeln!(s, "## Throughput\n\n{unlogged_note}");
+        }
         return;
     }
     let wall: f64 = runs.iter().map(|r| r.wall_s).sum();
@@ -413,6 +423,9 @@ fn throughput_section(s: &mut String, runs: &[crate::folder::RunLog]) {
         3600.0 * recorded as f64 / wall.max(1e-9),
         3600.0 * recorded as f64 / cpu.max(1e-9),
     );
+    if unlogged > 0 {
+        let _ = writeln!(s, "{unlogged_note}");
+    }
 }
 
 /// Which differences of the ranking the error bars resolve.
@@ -528,7 +541,7 @@ fn report_markdown(
             e.1 += 1;
         }
     }
-    throughput_section(&mut s, runs);
+    throughput_section(&mut s, runs, recs.len());
     let _ = writeln!(
         s,
         "## Stage timings (wall time of each stage per candidate, this machine)\n"
