@@ -61,7 +61,7 @@ def main():
     rows = []
     for cif, comps in FAMILY:
         path = os.path.join(ROOT, "structures", cif)
-        cmd = [a.halo, "kmc", path, "--temperatures", a.temperatures, "--seed", a.seed, "--json"] + a.extra.split()
+        cmd = [a.halo, "kmc", path, "--temperatures-k", a.temperatures, "--seed", a.seed, "--json"] + a.extra.split()
         t0 = time.time()
         p = subprocess.run(cmd, capture_output=True, text=True)
         dt = time.time() - t0
@@ -101,7 +101,7 @@ def main():
 
     lines = []
     lines.append("# kMC on the paper's family (halo kmc, BVSE site graph)\n")
-    lines.append(f"Command per file: `halo kmc FILE --temperatures {a.temperatures} --seed {a.seed} --json {a.extra}`; "
+    lines.append(f"Command per file: `halo kmc FILE --temperatures-k {a.temperatures} --seed {a.seed} --json {a.extra}`; "
                  f"nu0 = {nu0_run:.3g} s^-1 in the run. Calibration: one constant, nu0, fit on "
                  f"`conductivity_calibration.csv` only ({len(logs)} matched rows): nu0_fit = {nu0_fit:.3g} s^-1 "
                  f"(factor {scale:.3g}, scatter of ln ratio {sd:.2f}). Ea is not calibrated.\n")
