@@ -352,19 +352,35 @@ pub fn enumerate_candidates(
         },
     )?;
     let mut amounts: Vec<Rational> = Vec::new();
+    let mut too_large: Option<f64> = None;
     for &v in &config.fractions {
         let r = Rational::snap(v, SNAP_MAX_DEN, SNAP_TOLERANCE)
             .ok_or(EnumerateError::FractionOutOfRange { value: v })?;
-        if r > fw.host_m_per_fu {
-            return Err(EnumerateError::FractionTooLarge {
+        if r.is_zero() && v > 0.0 {
+            return Err(EnumerateError::FractionRoundsToZero {
                 value: v,
+                tolerance: SNAP_TOLERANCE,
+            });
+        }
+        if r > fw.host_m_per_fu {
+            too_large.get_or_insert(v);
+        }
+        if !r.is_zero() && !amounts.contains(&r) {
+            amounts.push(r);
+        }
+    }
+    // A grid that crosses the host content (0.5:0.75:0.0833 on Sc2/3) keeps its valid values:
+    // the candidates above it are rejected one by one with that reason (`check_host_content`),
+    // as a combination of dopants totalling too much is. Only a grid with no value the site
+    // can take is an input error.
+    if let Some(value) = too_large {
+        if amounts.iter().all(|a| *a > fw.host_m_per_fu) {
+            return Err(EnumerateError::FractionTooLarge {
+                value,
                 host: fw.host_string(),
                 site: fw.orbit_name.clone(),
                 m_per_fu: fw.host_m_per_fu.to_f64(),
             });
-        }
-        if !r.is_zero() && !amounts.contains(&r) {
-            amounts.push(r);
         }
     }
     amounts.sort();

@@ -22,6 +22,13 @@ pub enum EnumerateError {
     /// A fraction outside [0, 1] or not a number.
     #[error("fraction {value} is outside [0, 1]")]
     FractionOutOfRange { value: f64 },
+    /// A positive fraction so small that it reads as 0 (within the snapping tolerance of 0):
+    /// it would silently enumerate no dopant.
+    #[error(
+        "fraction {value} is within {tolerance} of 0 and would be read as 0 (no dopant): give 0 \
+         for the undoped framework or an amount above {tolerance}"
+    )]
+    FractionRoundsToZero { value: f64, tolerance: f64 },
     /// A fraction larger than the M content of the site: it cannot be charge balanced by
     /// substitution on that site.
     #[error(

@@ -347,6 +347,35 @@ fn clear_errors() {
     let e = enumerate_candidates(&s, &config(SPINEL, "16d", "In", "0.9")).unwrap_err();
     assert!(matches!(e, EnumerateError::FractionTooLarge { .. }), "{e}");
     assert!(e.to_string().contains("not charge-balanceable"));
+    // a positive amount that snaps to 0 would enumerate no dopant without a word
+    for tiny in ["0.001", "1e-9", "0,0.0009"] {
+        let e = enumerate_candidates(&s, &config(SPINEL, "16d", "In", tiny)).unwrap_err();
+        assert!(
+            matches!(e, EnumerateError::FractionRoundsToZero { .. }),
+            "{tiny}: {e}"
+        );
+        assert!(e.to_string().contains("would be read as 0"), "{e}");
+    }
+    // a grid that crosses the host content keeps its valid values and rejects the others
+    let r = enumerate_candidates(&s, &config(SPINEL, "16d", "In", "0.5:0.75:0.0833")).unwrap();
+    let doped: Vec<f64> = r
+        .accepted
+        .iter()
+        .flat_map(|c| c.dopants.iter().map(|d| d.amount_per_fu))
+        .collect();
+    assert_eq!(doped.len(), 3, "1/2, 7/12 and 2/3 accepted: {doped:?}");
+    assert!(doped.iter().all(|&x| x < 2.0 / 3.0 + 1e-12));
+    let over: Vec<&Rejected> = r
+        .rejected
+        .iter()
+        .filter(|x| matches!(x.reason, RejectReason::ExceedsHost { .. }))
+        .collect();
+    assert_eq!(over.len(), 1, "3/4 rejected as above the host content");
+    assert!(
+        over[0].message.contains("> host M content"),
+        "{}",
+        over[0].message
+    );
     let e = enumerate_candidates(&s, &config(SPINEL, "8z", "In", "0.1")).unwrap_err();
     assert!(matches!(e, EnumerateError::UnknownSite { .. }), "{e}");
     assert!(e.to_string().contains("16d"), "{e}");
