@@ -383,3 +383,33 @@ fn the_printed_letters_are_the_enumerators() {
     no_panic(&o);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// moyo's own letters can flip between 8a/16c and 8b/16d when only the cell length changes (its
+/// origin choice depends on the numbers); the literature letter must not move.
+#[test]
+fn the_literature_letters_do_not_move_with_the_cell_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        root().join("structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif"),
+    )
+    .unwrap();
+    assert!(text.contains("10.42138000"));
+    for a in ["10.40", "10.41", "10.42", "10.4214", "10.43", "11"] {
+        let file = dir.path().join(format!("a_{a}.cif"));
+        std::fs::write(&file, text.replace("10.42138000", a)).unwrap();
+        let o = halo(&["inspect", file.to_str().unwrap(), "--json"]);
+        no_panic(&o);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let sites = v["sites"].as_array().unwrap();
+        let by_label = |label: &str, key: &str| {
+            sites
+                .iter()
+                .find(|s| s["labels"][0] == label)
+                .map(|s| s[key].as_str().unwrap().to_string())
+                .unwrap()
+        };
+        assert_eq!(by_label("Li2", "wyckoff_published"), "8a", "a = {a}");
+        assert_eq!(by_label("Li1", "wyckoff_published"), "16c", "a = {a}");
+        assert_eq!(by_label("Li3", "wyckoff_published"), "16d", "a = {a}");
+    }
+}
