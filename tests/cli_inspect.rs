@@ -413,3 +413,84 @@ fn the_literature_letters_do_not_move_with_the_cell_length() {
         assert_eq!(by_label("Li3", "wyckoff_published"), "16d", "a = {a}");
     }
 }
+
+/// A file with two structures: every command that reads it says which block it read and that
+/// another is there (perturb and enumerate printed none of the reader's warnings).
+#[test]
+fn a_file_with_two_structures_names_the_block_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let licl = "data_LiCl\n_cell_length_a 5.13\n_cell_length_b 5.13\n_cell_length_c 5.13\n\
+                _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+                _symmetry_space_group_name_H-M 'F m -3 m'\n_symmetry_Int_Tables_number 225\n\
+                loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n\
+                _atom_site_fract_y\n_atom_site_fract_z\nLi1 Li 0 0 0\nCl1 Cl 0.5 0.5 0.5\n\n";
+    let spinel =
+        std::fs::read_to_string(root().join("structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"))
+            .unwrap();
+    let file = dir.path().join("two.cif");
+    std::fs::write(&file, format!("{licl}{spinel}")).unwrap();
+    let f = file.to_str().unwrap();
+    let out = dir.path().join("p.cif");
+    for args in [
+        vec!["perturb", f, "--out", out.to_str().unwrap()],
+        vec![
+            "enumerate",
+            "--framework",
+            f,
+            "--site",
+            "a",
+            "--dopants",
+            "Na",
+            "--fractions",
+            "0",
+        ],
+        vec!["bvse", f],
+    ] {
+        let o = halo(&args);
+        no_panic(&o);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("holds 2 data blocks with atom sites") && err.contains("'LiCl'"),
+            "{args:?}: {err}"
+        );
+    }
+    // naming the block reads it, without the warning
+    let o = halo(&["inspect", f, "--block", "LiCl", "--json"]);
+    no_panic(&o);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("data blocks with atom sites"));
+}
+
+/// Operations listed beside a group number they cannot belong to (a file edited by hand) are
+/// used, as pymatgen uses them, but not without a word.
+#[test]
+fn listed_operations_that_are_not_the_stated_group_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(root().join("structures/LiAlCl4_P21c_COD1004036.cif")).unwrap();
+    assert!(text.contains("_symmetry_Int_Tables_number   14"));
+    let file = dir.path().join("wrong_number.cif");
+    std::fs::write(
+        &file,
+        text.replace(
+            "_symmetry_Int_Tables_number   14",
+            "_symmetry_Int_Tables_number   225",
+        ),
+    )
+    .unwrap();
+    let o = halo(&["inspect", file.to_str().unwrap()]);
+    no_panic(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("states group 225, whose settings have 192 operations, but the file lists 4"),
+        "{err}"
+    );
+    // the file as published: no such note
+    let o = halo(&[
+        "inspect",
+        root()
+            .join("structures/LiAlCl4_P21c_COD1004036.cif")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("states group"));
+}

@@ -92,6 +92,10 @@ fn safe(s: &str) -> String {
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let loaded = halo_io::read_structure(&a.framework)
         .with_context(|| format!("reading framework {}", a.framework.display()))?;
+    // every finding of the reader (the block read, `?` occupancies, short contacts, charge)
+    for w in &loaded.warnings {
+        super::warn(&a.framework.display().to_string(), w);
+    }
     // a CIF label of a row merged into a mixed site (e.g. In5 on the Li/Sc/In 16d site) names
     // that site; a Wyckoff symbol or letter is passed on as it is
     let site = loaded

@@ -24,6 +24,11 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // halo_io's errors name the file (and the line)
     let loaded = halo_io::read_structure(&args.file)?;
+    // every finding of the reader (the block read, `?` occupancies, short contacts, charge)
+    let file = args.file.display().to_string();
+    for w in &loaded.warnings {
+        super::warn(&file, w);
+    }
     let s = halo_io::perturb::perturb(&loaded, args.sigma_frac, args.seed)?;
     match halo_io::Format::from_path(&args.out) {
         Some(halo_io::Format::Poscar) => halo_io::poscar::write_poscar(&s, &args.out, None)?,

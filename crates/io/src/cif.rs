@@ -395,6 +395,11 @@ fn read_symops(
                 "empty list of symmetry operations",
             ));
         }
+        notes.extend(crate::cif_spacegroup::listed_operations_note(
+            block,
+            path,
+            ops.len(),
+        ));
         return Ok(ops);
     }
     // no operations: generate them from the group the file names (refused where the setting
@@ -473,6 +478,20 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
     }
     let blocks = parse_blocks(text, path)?;
     let block = select_block(&blocks, options.block.as_deref(), path)?;
+    let with_sites: Vec<&str> = blocks
+        .iter()
+        .filter(|b| b.find_loop("_atom_site_fract_x").is_some())
+        .map(|b| b.name.as_str())
+        .collect();
+    let other_structures = (options.block.is_none() && with_sites.len() > 1).then(|| {
+        format!(
+            "{path}: holds {} data blocks with atom sites ({}); read the first, '{}' \
+             (`halo inspect --block NAME` reads another; split the file for other commands)",
+            with_sites.len(),
+            with_sites.join(", "),
+            block.name
+        )
+    });
     let lattice = read_lattice(block, path)?;
     let sites = atom_site_loop(block, path)?;
     // the rows' stated multiplicities, which can tell a group's settings apart when the file
@@ -513,6 +532,7 @@ pub fn parse_cif(text: &str, path: &str, options: &CifOptions) -> Result<LoadedS
         cell.add_row(row, &ops, path)?;
     }
     let mut loaded = cell.finish(ops, &block.name, sites.line, path)?;
+    loaded.warnings.extend(other_structures);
     loaded.warnings.extend(symmetry_notes);
     loaded.measurement_temperature =
         read_measurement_temperature(block, path, &mut loaded.warnings);

@@ -245,6 +245,32 @@ pub(crate) fn operations(
     Ok(Some((ops, note)))
 }
 
+/// A note when the operations a file lists cannot be the group its number names: their count
+/// is the order of none of that group's settings in the database (a file edited by hand, a
+/// number copied from another phase). The listed operations are the ones used; pymatgen is
+/// silent here. `None` when the file states no number or the count fits.
+pub(crate) fn listed_operations_note(block: &Block, path: &str, n_listed: usize) -> Option<String> {
+    let (tag, v) = first(block, &NUMBER_TAGS)?;
+    let n = group_number(v).ok()?;
+    let mut orders: Vec<usize> = entries()
+        .filter(|e| e.number == n)
+        .filter_map(|e| HallSymbol::new(e.hall_symbol))
+        .map(|h| h.traverse().len() * h.centering.lattice_points().len())
+        .collect();
+    orders.sort_unstable();
+    orders.dedup();
+    if orders.is_empty() || orders.contains(&n_listed) {
+        return None;
+    }
+    let orders: Vec<String> = orders.iter().map(|o| o.to_string()).collect();
+    Some(format!(
+        "{path}, line {}: {tag} states group {n}, whose settings have {} operations, but the file \
+         lists {n_listed}: the listed operations are used; check which group the file is",
+        v.line,
+        orders.join(" or ")
+    ))
+}
+
 /// A space-group number, 1–230; the reason when the value is none.
 fn group_number(v: &Value) -> Result<i32, String> {
     match v.text.trim().parse::<i32>() {
