@@ -811,3 +811,39 @@ fn the_throughput_names_records_of_passes_killed_before_they_logged() {
         report()
     );
 }
+
+/// Records computed under other `[kmc]` settings (here: the folder's workflow edited in place;
+/// in the field, one shard rerun with `--recompute-stale` after an edit) are never ranked with
+/// the others: `report`, `rank` and `export` refuse the folder as `resume` and `merge` do.
+#[test]
+fn report_rank_and_export_refuse_records_of_other_settings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    let o = out.to_str().unwrap();
+    run_to_end(&["run", mini().to_str().unwrap(), "--out", o, "--no-progress"]);
+    let wf = out.join("workflow.toml");
+    let text = std::fs::read_to_string(&wf).unwrap();
+    assert!(text.contains("hops_per_ion = 20"), "{text}");
+    std::fs::write(&wf, text.replace("hops_per_ion = 20", "hops_per_ion = 30")).unwrap();
+    let before = read(&out.join("ranked.csv"));
+    for args in [
+        vec!["report", o],
+        vec!["rank", o],
+        vec!["export", o, "--synthesis"],
+    ] {
+        let r = halo().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("do not belong to this folder's settings")
+                && err.contains("--recompute-stale"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(read(&out.join("ranked.csv")), before, "nothing rewritten");
+    assert!(!out.join("synthesis/handoff.csv").exists());
+    // put back, the folder ranks again
+    std::fs::write(&wf, text).unwrap();
+    run_to_end(&["report", o]);
+    assert_eq!(read(&out.join("ranked.csv")), before);
+}

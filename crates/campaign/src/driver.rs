@@ -149,6 +149,45 @@ fn describe_stale(stale: &[(String, String)], total: usize) -> String {
     )
 }
 
+/// Refuse to rank, report or hand off a folder whose records are not all of its settings (an
+/// edited `[kmc]` picked up by one shard with `--recompute-stale`, an edited `workflow.toml`):
+/// the outputs would mix numbers of two models. `action` names what was not done. A framework
+/// file that cannot be read leaves the settings unchecked, as `halo status` does (said on
+/// stderr): the records are ranked as they are.
+fn refuse_stale_records(
+    dir: &Path,
+    lw: &LoadedWorkflow,
+    plan: &pipeline::Plan,
+    recs: &BTreeMap<String, CandidateRecord>,
+    action: &str,
+) -> Result<(), CampaignError> {
+    let settings = match pipeline::settings_hash_of(lw) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "halo: {}: the records' settings are not checked: a framework file cannot be \
+                 read ({e})",
+                dir.display()
+            );
+            return Ok(());
+        }
+    };
+    let stale = stale_records(recs, &settings, plan);
+    if stale.is_empty() {
+        return Ok(());
+    }
+    Err(CampaignError::Stale {
+        path: dir.to_path_buf(),
+        reason: format!(
+            "{}; nothing was {action}, so that no output mixes two settings. `halo resume {} \
+             --recompute-stale` recomputes them (a sharded campaign: rerun the shards with \
+             --recompute-stale, then `halo merge`)",
+            describe_stale(&stale, recs.len()),
+            dir.display()
+        ),
+    })
+}
+
 /// Refuse a checkpoint holding records of other settings (or one id recorded twice with
 /// different results); with `recompute` drop the stale lines (atomic rewrite) so they are
 /// computed again, never mixed.
@@ -463,6 +502,7 @@ pub fn folder_ranking_inputs(dir: &Path) -> Result<FolderRankingInputs, Campaign
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
+    refuse_stale_records(dir, &lw, &plan, &recs, "ranked")?;
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     Ok(FolderRankingInputs {
         records: crate::outputs::ranking_metrics(&ids, &recs),
@@ -479,6 +519,7 @@ pub fn report(dir: &Path) -> Result<(usize, usize), CampaignError> {
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
+    refuse_stale_records(dir, &lw, &plan, &recs, "written")?;
     let passed = crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
     Ok((recs.len(), passed))
 }
@@ -494,6 +535,7 @@ pub fn export_synthesis(
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
+    refuse_stale_records(dir, &lw, &plan, &recs, "handed off")?;
     let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);
     if let Err(why) = crate::config::check_batch_mass(batch) {
         let given = if batch_mass_g.is_some() {

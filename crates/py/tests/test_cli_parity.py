@@ -287,6 +287,13 @@ def test_load_results_refuses_stale_or_incomplete_outputs(cli, tmp_path, in_repo
         halo.load_results(tmp_path / "s", allow_incomplete=True)
     m = halo.merge(tmp_path / "s", 2)
     assert len(halo.load_results(tmp_path / "s")) == m["candidates"]
+    # records of other settings (the folder's [kmc] edited) are not loaded as a ranking
+    wf_path = tmp_path / "s" / "workflow.toml"
+    text = wf_path.read_text()
+    assert "hops_per_ion = 20" in text
+    wf_path.write_text(text.replace("hops_per_ion = 20", "hops_per_ion = 30"))
+    with pytest.raises(halo.CampaignError, match="do not belong to this folder's settings"):
+        halo.load_results(tmp_path / "s")
 
 
 def test_kmc_relax_anions_keyword_equals_flag(cli_json, spinel_path, in_repo):

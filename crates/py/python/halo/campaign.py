@@ -19,7 +19,8 @@ def load_results(
     ``halo.CampaignError`` when the file is missing (the campaign has not finished, or
     ``halo.status(dir)`` tells why); when the outputs rank another number of candidates than
     the checkpoints hold (they were written before later candidates were recorded: rewrite
-    them with ``halo report DIR`` or ``halo.resume(dir)``); and, unless
+    them with ``halo report DIR`` or ``halo.resume(dir)``); when records of other settings
+    are in the folder (``halo.status(dir)["stale"]``); and, unless
     ``allow_incomplete=True``, when candidates are still pending (a stopped run, a shard
     folder that ``halo report`` ranked before the merge), whose ranking covers only the
     candidates recorded so far. Needs pandas."""
@@ -36,6 +37,11 @@ def load_results(
         )
     # the outputs must be the checkpoints' (ranked.json is written with ranked.csv)
     st = status(dir)
+    if st.get("stale"):
+        raise CampaignError(
+            f"{path}: {st['stale']}: the folder's outputs would mix two settings; "
+            f"halo.resume({os.fspath(dir)!r}, recompute_stale=True) recomputes them"
+        )
     recorded = st["evaluated"] + len(st["failed"])
     head_path = os.path.join(os.fspath(dir), "ranked.json")
     try:
