@@ -91,8 +91,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for w in loaded.warnings_besides_charge().chain(&charge_note) {
         super::warn(&args.file.display().to_string(), w);
     }
+    // the kMC chain's cell: a strongly sheared input is computed in its reduced basis
+    let reduced = halo_campaign::transport::chain_cell(&loaded.structure, valid.get());
+    let cell_note = reduced
+        .as_ref()
+        .map(|(_, t)| halo_core::reduction::describe(t));
+    if let Some(n) = &cell_note {
+        super::warn(&args.file.display().to_string(), n);
+    }
+    let structure = reduced
+        .as_ref()
+        .map(|(s, _)| s)
+        .unwrap_or(&loaded.structure);
     let t0 = Instant::now();
-    let land = halo_bvse::landscape_valid(&loaded.structure, &valid)
+    let land = halo_bvse::landscape_valid(structure, &valid)
         .with_context(|| format!("BVSE landscape of {}", args.file.display()))?;
     let t_land = t0.elapsed().as_secs_f64();
     let pparams = PercolationParams {
@@ -118,7 +130,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         land.num_voxels()
     );
     if args.json {
-        print_json(&args, &land, &perc, &charge_note)?;
+        let notes: Vec<String> = charge_note.into_iter().chain(cell_note).collect();
+        print_json(&args, &land, &perc, &notes)?;
     } else {
         print_text(&args, &land, &perc)?;
     }
@@ -129,11 +142,11 @@ fn print_json(
     args: &Args,
     land: &halo_bvse::Landscape,
     perc: &PercolationResult,
-    charge_note: &Option<String>,
+    notes: &[String],
 ) -> anyhow::Result<()> {
     let mut out = serde_json::to_value(halo_percolation::report::landscape_report(land, perc))?;
     out["file"] = json!(args.file.display().to_string());
-    out["warnings"] = json!(charge_note.iter().collect::<Vec<_>>());
+    out["warnings"] = json!(notes);
     out["grid_out"] = json!(args.grid_out.as_ref().map(|p| p.display().to_string()));
     // buffered: stdout is line-buffered, and the site graph runs to thousands of lines
     let mut so = std::io::BufWriter::new(std::io::stdout().lock());

@@ -72,7 +72,12 @@ pub fn grid_shape(lattice: &Lattice, params: &BvseParams) -> Result<[usize; 3], 
     let mut shape = [0usize; 3];
     for (i, &l) in abc.iter().enumerate() {
         let n = match params.mode {
-            GridMode::Default => (l / params.resolution_ang - 1e-9).ceil(),
+            // round-off of the cell (6.4000000024 Å written for 6.4 by a basis change) must not
+            // add a plane: a ratio within 1e-6 (relative) above an integer is that integer
+            GridMode::Default => {
+                let x = l / params.resolution_ang;
+                (x - 1e-6 * x.max(1.0)).ceil()
+            }
             GridMode::Bvlain => python_floor_div(l, params.resolution_ang),
         };
         let min = match params.mode {
@@ -789,6 +794,19 @@ mod tests {
         assert_eq!(python_floor_div(10.0, 0.2), 49.0); // Python: 10.0 // 0.2 == 49.0
         assert_eq!(python_floor_div(1.0, 0.1), 9.0); // Python: 1.0 // 0.1 == 9.0
         assert_eq!(python_floor_div(7.007, 0.2), 35.0);
+    }
+
+    /// A cell length that is an exact multiple of the spacing up to round-off (6.4000000024 Å,
+    /// written for 6.4 by a change of basis) gets the multiple's planes; a real difference
+    /// (6.401 Å) gets one more.
+    #[test]
+    fn round_off_of_the_cell_adds_no_plane() {
+        let p = BvseParams::default();
+        assert_eq!(p.resolution_ang, 0.2);
+        for (c, n) in [(6.4, 32), (6.4000000024, 32), (6.401, 33), (6.3999, 32)] {
+            let l = Lattice::from_parameters(6.44, 11.12, c, 90.0, 109.9, 90.0).unwrap();
+            assert_eq!(grid_shape(&l, &p).unwrap()[2], n, "c = {c}");
+        }
     }
 
     /// The AVX2 build of the plane loop and the portable one give the same bits.

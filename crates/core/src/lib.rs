@@ -28,6 +28,7 @@ pub mod lattice;
 pub mod memory;
 pub mod neighbors;
 mod periodic_table;
+pub mod reduction;
 pub mod seed;
 pub mod structure;
 

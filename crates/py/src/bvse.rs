@@ -81,6 +81,13 @@ pub fn run(
         ))
         .kind(Kind::Parameter);
     }
+    // the kMC chain's cell, as `halo bvse` computes it: a strongly sheared input in its reduced
+    // basis (said in `warnings`)
+    let reduced = halo_campaign::transport::chain_cell(s, valid.get());
+    let cell_note = reduced
+        .as_ref()
+        .map(|(_, t)| halo_core::reduction::describe(t));
+    let s = reduced.as_ref().map(|(r, _)| r).unwrap_or(s);
     let land = halo_bvse::landscape_valid(s, &valid)
         .with_context(|| format!("BVSE landscape of {source}"))
         .kind(Kind::Evaluation)?;
@@ -94,6 +101,7 @@ pub fn run(
     let mut out = output(land, &perc)?;
     out.json["warnings"] = json!(halo_io::charge::structure_charge_note(s)
         .into_iter()
+        .chain(cell_note)
         .collect::<Vec<_>>());
     Ok(out)
 }

@@ -164,6 +164,7 @@ pub fn evaluate(
     Ok(Transport {
         li_sublattice,
         charge: None,
+        cell_reduction: None,
         model: ConductivityModel::Averaged,
         mobile,
         mobile_per_cell_used: per_cell,

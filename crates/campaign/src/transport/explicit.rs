@@ -473,6 +473,7 @@ pub fn evaluate(
         li_sublattice: LiSublattice::of(structure, element)
             .with_interstitial_share(structure, element, &kmc),
         charge: None,
+        cell_reduction: None,
         relaxation: None,
         site_energies: first.site_energies.clone(),
         hop_barriers: first.hop_barriers.clone(),

@@ -141,6 +141,9 @@ pub struct Transport {
     /// own `evaluate`). The chain runs on the charges as given; a structure that is not neutral
     /// gets a warning.
     pub charge: Option<halo_io::charge::ChargeBalance>,
+    /// Set by [`evaluate`] when the input's cell was strongly sheared and the chain ran on the
+    /// same lattice in its reduced basis (`halo_core::reduction`): the note that says so.
+    pub cell_reduction: Option<String>,
     /// Mobile ions per structure cell placed on the network (ensemble mean for the explicit
     /// model: each realisation places the count that makes it neutral).
     pub mobile_per_cell_used: f64,
@@ -177,9 +180,11 @@ pub struct Transport {
 
 impl Transport {
     /// Why the number may not be a prediction, one sentence each: the input is not charge
-    /// neutral (docs/physics.md §1.3), or every Li site of it is full (§9.12). Empty for an
-    /// input inside the model's domain. `halo kmc` prints these on stderr, its JSON and
-    /// `halo.kmc` carry them as `warnings`, a campaign record among its notes.
+    /// neutral (docs/physics.md §1.3), or every Li site of it is full (§9.12); and the note that
+    /// a sheared input cell was reduced first (positions are then in the reduced cell). Empty
+    /// for an input inside the model's domain written in a reduced cell. `halo kmc` prints these
+    /// on stderr, its JSON and `halo.kmc` carry them as `warnings`, a campaign record among its
+    /// notes.
     pub fn warnings(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .charge
@@ -187,6 +192,7 @@ impl Transport {
             .and_then(halo_io::charge::charge_note)
             .into_iter()
             .collect();
+        out.extend(self.cell_reduction.clone());
         out.extend(self.li_sublattice.warning());
         out
     }
@@ -221,6 +227,22 @@ pub(crate) fn kmc_error(e: halo_kmc::KmcError) -> TransportError {
     }
 }
 
+/// The cell the chain computes in: `structure` in its shear-reduced basis when its cell is
+/// strongly sheared (`halo_core::reduction`; the grid's voxels take the cell's shape, so a
+/// sheared basis of the same crystal gave other minima and a σ 5–7× off), with the matrix of
+/// the new vectors; `None` when the cell is reduced already, or in bvlain's grid mode, which
+/// reproduces bvlain on the cell as given. `halo bvse`, `halo sites`, `halo kmc`, `halo eval`,
+/// campaigns and `halo validate` all compute in this cell.
+pub fn chain_cell(
+    structure: &Structure,
+    bvse: &BvseParams,
+) -> Option<(Structure, nalgebra::Matrix3<i64>)> {
+    if bvse.mode == halo_bvse::GridMode::Bvlain {
+        return None;
+    }
+    halo_core::reduction::shear_reduced(structure)
+}
+
 /// Run the chain on `structure` with the settings' model. `on_stage` is called with `"bvse"`,
 /// `"graph"` and `"kmc"` as each stage finishes (progress bars; the explicit model reports each
 /// stage once, after its first realisation's landscape and graph and after the last kMC).
@@ -233,6 +255,10 @@ pub fn evaluate(
     settings: &TransportSettings,
     on_stage: impl FnMut(&'static str),
 ) -> Result<Transport, TransportError> {
+    // a sheared cell is sampled by a sheared grid: the chain runs on the reduced basis of the
+    // same lattice, so the numbers do not depend on how the cell was written
+    let reduced = chain_cell(structure, &settings.bvse);
+    let structure = reduced.as_ref().map(|(s, _)| s).unwrap_or(structure);
     // one cache per call: the grounding's iterations and the run after them share the
     // structure's landscapes and networks
     let cache = cache::NetworkCache::default();
@@ -257,6 +283,7 @@ pub fn evaluate(
         }
     };
     tr.charge = halo_io::charge::charge_balance(structure);
+    tr.cell_reduction = reduced.map(|(_, t)| halo_core::reduction::describe(&t));
     Ok(tr)
 }
 

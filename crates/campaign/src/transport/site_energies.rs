@@ -467,6 +467,10 @@ pub struct SiteTemplate {
     pub framework_minima_dropped: usize,
     /// The landscape's grid spacing, Å (the file belongs to it).
     pub bvse_resolution_ang: f64,
+    /// The note when the input's sheared cell was reduced first, as the kMC chain reduces it
+    /// (`halo_core::reduction`): the positions are then fractional in the reduced cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell_reduction: Option<String>,
     /// One per label, then one per orbit of unlabelled minima.
     pub rows: Vec<TemplateRow>,
 }
@@ -478,6 +482,9 @@ impl SiteTemplate {
         file: &str,
         settings: &super::TransportSettings,
     ) -> Result<SiteTemplate, TransportError> {
+        // the chain's cell ([`super::evaluate`]): positions then address the same minima
+        let reduced = super::chain_cell(structure, &settings.bvse);
+        let structure = reduced.as_ref().map(|(s, _)| s).unwrap_or(structure);
         let (_, net, dropped) = super::averaged::network(structure, settings, |_| {})?;
         let mut rows = template(&net, structure)?;
         let e0 = rows.first().map_or(0.0, |r| r.energy_ev);
@@ -489,6 +496,7 @@ impl SiteTemplate {
             minima: net.sites.len(),
             framework_minima_dropped: dropped,
             bvse_resolution_ang: settings.bvse.resolution_ang,
+            cell_reduction: reduced.map(|(_, t)| halo_core::reduction::describe(&t)),
             rows,
         })
     }
@@ -497,7 +505,7 @@ impl SiteTemplate {
     /// per entry with the landscape's energy relative to the first row (its minima per cell as
     /// a comment above it). Read back, it leaves the network as it is.
     pub fn csv(&self) -> String {
-        let comment = vec![
+        let mut comment = vec![
             format!(
                 "halo sites {}: the {} minima of the kMC network (averaged model, BVSE grid {} Å; \
                  {} minima on framework-cation sites dropped), one row per label and per \
@@ -509,6 +517,7 @@ impl SiteTemplate {
              with the same landscape flags"
                 .to_string(),
         ];
+        comment.extend(self.cell_reduction.clone());
         let body: Vec<_> = self
             .rows
             .iter()
