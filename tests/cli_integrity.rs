@@ -103,6 +103,13 @@ fn two_runs_on_one_folder_one_proceeds_and_a_killed_run_leaves_no_lock() {
         assert_eq!(code, Some(2), "{cmd:?}: {err}");
         assert!(err.contains("in use by PID"), "{cmd:?}: {err}");
     }
+    // the lock file deleted under a running writer (it is left behind with a dead PID after a
+    // crash, which invites deleting it): the folder itself is still locked, so a second
+    // writer is refused instead of appending to the checkpoint beside the first
+    std::fs::remove_file(&lock).unwrap();
+    let (code, err) = code_and_err(&halo_out(&["resume", out_s, "--no-progress"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("in use by"), "{err}");
     // read-only status works during the run
     let s = halo_out(&["status", out_s]);
     assert!(s.status.code().is_some(), "{}", code_and_err(&s).1);

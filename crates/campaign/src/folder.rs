@@ -112,17 +112,38 @@ impl CampaignFolder {
     pub fn lock(&self, shard: Option<&Shard>) -> Result<FolderLock, CampaignError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| CampaignError::io(&self.dir, e))?;
         let folder_path = self.path(".lock");
-        let folder = open_lock_file(&folder_path)?;
         let shared = shard.is_some_and(|s| s.count > 1);
-        let got = if shared {
-            folder.try_lock_shared()
-        } else {
-            folder.try_lock()
+        let take = |f: &std::fs::File| {
+            if shared {
+                f.try_lock_shared()
+            } else {
+                f.try_lock()
+            }
         };
-        if let Err(e) = got {
+        let mut files = Vec::new();
+        // the folder itself is locked as well: `.lock` can be deleted while a run holds it (it
+        // is left behind with a dead PID after a crash, which invites deleting it), and a second
+        // writer then locked a new file and wrote the checkpoint beside the first one. A
+        // directory with files in it cannot be deleted, and flock works on its descriptor.
+        // Best effort: where the file system cannot lock a directory (NFS emulates flock with
+        // byte-range locks, which a read-only descriptor cannot take exclusively) `.lock`
+        // alone guards the folder, as before.
+        #[cfg(unix)]
+        if let Ok(dir) = std::fs::File::open(&self.dir) {
+            match take(&dir) {
+                Ok(()) => files.push(dir),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(self.busy(&folder_path, std::fs::TryLockError::WouldBlock))
+                }
+                Err(std::fs::TryLockError::Error(_)) => {}
+            }
+        }
+        let folder = open_lock_file(&folder_path)?;
+        if let Err(e) = take(&folder) {
             return Err(self.busy(&folder_path, e));
         }
-        let mut files = vec![folder];
+        files.push(folder);
+        let holder_file = files.len() - 1;
         match shard.filter(|s| s.count > 1) {
             Some(s) => {
                 let p = self.path(&format!(".lock.shard-{}-of-{}", s.index, s.count));
@@ -133,7 +154,7 @@ impl CampaignFolder {
                 write_holder(&f, &p)?;
                 files.push(f);
             }
-            None => write_holder(&files[0], &folder_path)?,
+            None => write_holder(&files[holder_file], &folder_path)?,
         }
         Ok(FolderLock { _files: files })
     }
