@@ -340,6 +340,40 @@ fn eval_runs_every_stage_on_a_refined_structure() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no/such.cif"));
 }
 
+/// A structure that is not charge neutral (the bundled SCXRD refinement under-counts Li: −0.82 e
+/// per formula unit) is evaluated to the end, as physics §1.3 says: its σ is reported and its
+/// stability is not assessable with the reason (the filters stage stopped the whole evaluation
+/// before, throwing the kMC away). Without a workflow the output says that no filter was applied,
+/// and the JSON lists the warnings.
+#[test]
+fn eval_of_a_structure_that_is_not_neutral_reports_what_it_can() {
+    let cif = root().join("structures/Li3In2-3Sc1-3Cl6_C2m_Zhou2022_SCXRD.cif");
+    let v = json_ok(halo().args(["eval", cif.to_str().unwrap(), "--json"]));
+    let r = &v["metrics"]["ranking"];
+    assert!(r["sigma_300k_s_per_cm"].as_f64().unwrap() > 0.0, "{r}");
+    assert_eq!(r["verdicts"]["stability"], "not_assessable", "{r}");
+    assert!(
+        r["verdicts"]["notes"]
+            .to_string()
+            .contains("not a charge-balanced halide"),
+        "{r}"
+    );
+    assert_eq!(v["filters_applied"], false);
+    assert!(
+        v["warnings"].to_string().contains("not charge neutral"),
+        "{}",
+        v["warnings"]
+    );
+    let text = halo()
+        .args(["eval", cif.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert!(out.contains("no hard filters applied"), "{out}");
+    assert!(out.contains("stability not_assessable"), "{out}");
+}
+
 /// A campaign whose candidates have every Li site full (LiAlCl4) lists them in its report and
 /// carries the warning in each candidate's record; the mini spinel campaign lists none.
 #[test]

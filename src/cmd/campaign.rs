@@ -598,12 +598,29 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         Err((stage, reason)) => bail!("{}: stage {stage} failed: {reason}", a.file.display()),
     };
     let ranking = halo_filters::rank(std::slice::from_ref(&m.ranking), &filters)?;
+    // the reader's findings and the chain's (charge, full Li sublattice, a reduced cell), once
+    let charge_note = halo_io::charge::structure_charge_note(&loaded.structure);
+    let chain_warnings: Vec<String> = details
+        .get("warnings")
+        .and_then(|w| serde_json::from_value::<Vec<String>>(w.clone()).ok())
+        .unwrap_or_default();
+    let warnings: Vec<String> = loaded
+        .warnings_besides_charge()
+        .cloned()
+        .chain(chain_warnings.iter().cloned())
+        .collect();
+    let filters_note = a.workflow.is_none().then_some(
+        "no hard filters applied (--workflow FILE applies its [filters]): \"pass\" means no \
+         filter was tested; see the insulation and stability verdicts",
+    );
     if a.json {
         let v = serde_json::json!({
             "file": a.file.display().to_string(),
             "id": id,
             "seed": seed,
             "formula": formula,
+            "warnings": warnings,
+            "filters_applied": a.workflow.is_some(),
             "metrics": m,
             "passed_filters": ranking.rows[0].passed,
             "failed_filters": ranking.rows[0].failed_filters,
@@ -644,16 +661,23 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         {
             println!("kmc          stopping rule: {}", stop.summary());
         }
-        if let Some(w) = details
-            .get("li_sublattice")
-            .and_then(|v| {
-                serde_json::from_value::<halo_campaign::transport::LiSublattice>(v.clone()).ok()
-            })
-            .and_then(|l| l.warning())
+        // the charge note was printed with the reader's findings
+        for w in chain_warnings
+            .iter()
+            .filter(|w| Some(*w) != charge_note.as_ref())
         {
-            super::warn(&a.file.display().to_string(), &w);
+            super::warn(&a.file.display().to_string(), w);
         }
         print!("{}", halo_filters::table(&ranking));
+        let v = &m.ranking.verdicts;
+        println!(
+            "verdicts     insulation {}, stability {}",
+            v.insulation.map_or("—", |x| x.name()),
+            v.stability.as_deref().unwrap_or("—")
+        );
+        if let Some(n) = filters_note {
+            println!("filters      {n}");
+        }
         for (k, t) in &timings {
             eprintln!("time {k}: {t:.2} s");
         }

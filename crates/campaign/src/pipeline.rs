@@ -402,6 +402,9 @@ pub fn evaluate_structure(
         "li_sublattice".into(),
         serde_json::to_value(&tr.li_sublattice).map_err(|e| ("kmc", e.to_string()))?,
     );
+    // why the number may not be a prediction (charge, full Li sublattice) and the cell note, as
+    // `halo kmc` lists them (`halo eval` prints them; the record's notes carry them too)
+    details.insert("warnings".into(), serde_json::json!(tr.warnings()));
     // filters, on the structure's exact composition per formula unit (Z from the site
     // multiplicities), as `halo eval` of the same structure: the record's formula is printed to
     // 4 decimals, which can miss the table row of the candidate's own composition

@@ -73,6 +73,18 @@ pub enum InsulationVerdict {
     NotAssessable,
 }
 
+impl InsulationVerdict {
+    /// The verdict as the JSON writes it (`redox_active`).
+    pub fn name(self) -> &'static str {
+        match self {
+            InsulationVerdict::Insulating => "insulating",
+            InsulationVerdict::SmallGap => "small_gap",
+            InsulationVerdict::RedoxActive => "redox_active",
+            InsulationVerdict::NotAssessable => "not_assessable",
+        }
+    }
+}
+
 /// The result of [`insulation`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InsulationReport {
@@ -329,6 +341,22 @@ pub fn insulation_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Messages name a verdict as the JSON does (`redox_active`, not the Rust `RedoxActive`).
+    #[test]
+    fn verdict_names_are_the_json_names() {
+        for v in [
+            InsulationVerdict::Insulating,
+            InsulationVerdict::SmallGap,
+            InsulationVerdict::RedoxActive,
+            InsulationVerdict::NotAssessable,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&v).unwrap(),
+                format!("\"{}\"", v.name())
+            );
+        }
+    }
 
     fn ins(f: &str) -> InsulationReport {
         insulation(&Composition::parse(f).unwrap()).unwrap()

@@ -136,7 +136,13 @@ impl CandidateMetrics {
                     .notes
                     .push(format!("formation model: {}", r.formation_model.kind));
             }
-            Err(e @ FilterError::NotAssessable { .. }) => {
+            // a composition that is not a charge-balanced halide (a refinement that under-counts
+            // Li: the bundled SCXRD Li3In2/3Sc1/3Cl6 is −0.82 e per formula unit) has no
+            // reaction energies: its stability is not assessable, which the note says, and its
+            // other numbers (σ, gap, cost) are still reported
+            Err(
+                e @ (FilterError::NotAssessable { .. } | FilterError::NotChargeBalanced { .. }),
+            ) => {
                 m.verdicts.stability = Some("not_assessable".into());
                 m.verdicts.notes.push(e.to_string());
             }
@@ -329,7 +335,7 @@ fn hard_filters(m: &CandidateMetrics, c: &RankConfig) -> Vec<String> {
     check("band gap", "eV", m.band_gap_ev, c.min_band_gap_ev, true);
     if c.require_insulating && m.verdicts.insulation != Some(InsulationVerdict::Insulating) {
         failed.push(match m.verdicts.insulation {
-            Some(v) => format!("insulation verdict {v:?} is not insulating"),
+            Some(v) => format!("insulation verdict {} is not insulating", v.name()),
             None => "no insulation verdict (required insulating)".to_string(),
         });
     }

@@ -65,11 +65,24 @@ pub fn run(
     })?;
     let ranking =
         halo_filters::rank(std::slice::from_ref(&m.ranking), &filters).kind(Kind::Parameter)?;
+    // as `halo eval --json`: the reader's findings, then the chain's
+    let chain_warnings: Vec<String> = details
+        .get("warnings")
+        .and_then(|w| serde_json::from_value::<Vec<String>>(w.clone()).ok())
+        .unwrap_or_default();
+    let warnings: Vec<String> = s
+        .loaded
+        .warnings_besides_charge()
+        .cloned()
+        .chain(chain_warnings)
+        .collect();
     Ok(json!({
         "file": s.loaded.source_path,
         "id": id,
         "seed": seed,
         "formula": formula,
+        "warnings": warnings,
+        "filters_applied": workflow.is_some(),
         "metrics": m,
         "passed_filters": ranking.rows[0].passed,
         "failed_filters": ranking.rows[0].failed_filters,
