@@ -881,3 +881,51 @@ fn report_rank_and_export_refuse_records_of_other_settings() {
     run_to_end(&["report", o]);
     assert_eq!(read(&out.join("ranked.csv")), before);
 }
+
+/// A hand-off exported from a partial ranking is exported again when the outputs are rewritten
+/// (here by the merge that completes the campaign), and removed when the new ranking has no
+/// candidate to hand off (filters tightened): the folder never holds the hand-off of another
+/// ranking than its `ranked.csv`.
+#[test]
+fn the_hand_off_follows_the_ranking_it_was_exported_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    let o = out.to_str().unwrap();
+    let wf = mini();
+    let wf = wf.to_str().unwrap();
+    run_to_end(&["run", wf, "--out", o, "--shard", "0/2", "--no-progress"]);
+    run_to_end(&["report", o]);
+    run_to_end(&["export", o, "--synthesis", "--batch-mass-g", "2.5"]);
+    let h = |p: &str| -> serde_json::Value {
+        serde_json::from_slice(&read(&out.join("synthesis").join(p))).unwrap()
+    };
+    assert_eq!(h("handoff.json")["complete"], false);
+    run_to_end(&["run", wf, "--out", o, "--shard", "1/2", "--no-progress"]);
+    let m = halo().args(["merge", o, "--shards", "2"]).output().unwrap();
+    assert!(matches!(m.status.code(), Some(0) | Some(1)));
+    let refreshed = h("handoff.json");
+    assert_eq!(refreshed["complete"], true, "{refreshed}");
+    assert_eq!(refreshed["batch_mass_g"], 2.5);
+    // the same as exporting the complete campaign afresh
+    let csv = read(&out.join("synthesis/handoff.csv"));
+    run_to_end(&["export", o, "--synthesis", "--batch-mass-g", "2.5"]);
+    assert_eq!(read(&out.join("synthesis/handoff.csv")), csv);
+    assert_eq!(h("handoff.json"), refreshed);
+    // filters no candidate passes: the outputs say so and the hand-off is gone
+    let wfp = out.join("workflow.toml");
+    let text = std::fs::read_to_string(&wfp).unwrap();
+    assert!(text.contains("min_anodic_limit_v = 3.5"), "{text}");
+    std::fs::write(
+        &wfp,
+        text.replace("min_anodic_limit_v = 3.5", "min_anodic_limit_v = 6.5"),
+    )
+    .unwrap();
+    let r = halo().args(["report", o]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("hand-off was removed"),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(!out.join("synthesis/handoff.csv").exists());
+    assert!(!out.join("synthesis/handoff.json").exists());
+}

@@ -161,7 +161,55 @@ pub fn write_all(
     let plot_notes = write_plots(dir, &r, recs)?;
     let report = report_markdown(lw, plan, recs, &r, &plot_notes, &folder.runs());
     write_atomic(&dir.join("report.md"), report.as_bytes())?;
+    refresh_handoff(folder, lw, plan, recs)?;
     Ok(r.n_passed)
+}
+
+/// A hand-off exported earlier describes the ranking it was exported from: when the outputs
+/// are written again (a resumed or merged campaign, changed filters, `halo report`), it is
+/// exported again with the batch mass it was written with, or removed when no candidate can
+/// be handed off any more (said on stderr), so the folder never holds a hand-off of another
+/// ranking. Nothing is done when none was exported.
+fn refresh_handoff(
+    folder: &CampaignFolder,
+    lw: &LoadedWorkflow,
+    plan: &Plan,
+    recs: &BTreeMap<String, CandidateRecord>,
+) -> Result<(), CampaignError> {
+    let json_path = folder.path("synthesis/handoff.json");
+    let csv_path = folder.path("synthesis/handoff.csv");
+    if !json_path.is_file() && !csv_path.is_file() {
+        return Ok(());
+    }
+    let batch = std::fs::read(&json_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["batch_mass_g"].as_f64())
+        .filter(|b| crate::config::check_batch_mass(*b).is_ok())
+        .unwrap_or(lw.workflow.synthesis.batch_mass_g);
+    let h = (lw.workflow.synthesis.top > 0)
+        .then(|| render_handoff(lw, plan, recs, batch))
+        .transpose()?
+        .filter(|h| h.n_candidates > 0);
+    match h {
+        Some(h) => {
+            folder.write("synthesis/handoff.json", h.json.as_bytes())?;
+            folder.write("synthesis/handoff.csv", h.csv.as_bytes())?;
+        }
+        None => {
+            for p in [&json_path, &csv_path] {
+                if p.is_file() {
+                    std::fs::remove_file(p).map_err(|e| CampaignError::io(p, e))?;
+                }
+            }
+            eprintln!(
+                "halo: {}: the synthesis hand-off was removed: no candidate of the new ranking \
+                 can be handed off",
+                folder.dir.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Each evaluated candidate's structure as CIF and pymatgen JSON in `structures/`; returns
