@@ -61,6 +61,10 @@ pub fn run(
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport, CampaignError> {
     let t0 = Instant::now();
+    let started_unix_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs_f64());
     let cpu0 = cpu_time::ProcessTime::now();
     let mut ctx = pipeline::Context::new(lw)?;
     ctx.stop = Some(stop.clone());
@@ -94,6 +98,7 @@ pub fn run(
         already_done: summary.already_done,
         interrupted: summary.interrupted,
         wall_s: t0.elapsed().as_secs_f64(),
+        started_unix_s,
         cpu_s: cpu0.elapsed().as_secs_f64(),
         halo_version: env!("CARGO_PKG_VERSION").into(),
     })?;

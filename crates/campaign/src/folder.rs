@@ -64,6 +64,11 @@ pub struct RunLog {
     pub interrupted: bool,
     /// Wall time of the pass, s.
     pub wall_s: f64,
+    /// When the pass started, s since the Unix epoch (`None` in logs of earlier versions):
+    /// passes that ran at the same time (shards of one array) overlap, and the report counts
+    /// their wall-clock time once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_unix_s: Option<f64>,
     /// CPU time of the process over the pass (all threads), s.
     pub cpu_s: f64,
     pub halo_version: String,
