@@ -131,3 +131,21 @@ fn a_structure_file_must_be_neutral() {
     let e = loaded.neutral_formula_unit().unwrap_err().to_string();
     assert!(e.contains("not_neutral.cif: not charge neutral"), "{e}");
 }
+
+/// A formula balanced only by a cation outside its formal state (Li4InCl6, a slip for
+/// Li3InCl6, balances with In2+) is computed as written, and the output names the state it took.
+#[test]
+fn a_cation_outside_its_formal_state_is_named() {
+    let (code, text, _) = halo(&["stability", "Li4InCl6"]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("In is taken as +2 (InCl2) to balance the formula; its formal state is +3"),
+        "{text}"
+    );
+    let (_, json, _) = halo(&["stability", "Li4InCl6", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["notes"].to_string().contains("In is taken as +2"), "{v}");
+    // the formula as meant: no such note
+    let (_, text, _) = halo(&["stability", "Li3InCl6"]);
+    assert!(!text.contains("taken as"), "{text}");
+}

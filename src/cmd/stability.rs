@@ -51,12 +51,15 @@ fn emit(text: &str) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (composition, notes) = if looks_like_file(&args.input) {
+    let (composition, mut notes) = if looks_like_file(&args.input) {
         // halo_io's errors name the file (and the line)
         halo_io::read_structure(Path::new(&args.input))?.neutral_formula_unit()?
     } else {
         (Composition::parse(&args.input)?, Vec::new())
     };
+    // a formula balanced only by a cation outside its formal state is computed as written,
+    // with the state it took named
+    notes.extend(halo_filters::stability::oxidation_state_notes(&composition));
     let opts = StabilityOptions {
         mix_energy_ev_per_atom: args.mix_mev_per_atom.map(|m| m / 1000.0),
         hull_tolerance_ev_per_atom: args.hull_tolerance_ev_per_atom,

@@ -391,6 +391,29 @@ fn binary_combination(
     })
 }
 
+/// Notes for a composition whose reference combination ([`binary_reference`]) puts a cation
+/// outside its formal oxidation state (`halo_data::elements::formal_oxidation_state`): Li4InCl6
+/// balances only with In2+ (a slip for Li3InCl6?), and is computed as written. One note per
+/// such cation; none when the combination cannot be formed (the stability error says why).
+pub fn oxidation_state_notes(composition: &Composition) -> Vec<String> {
+    let Ok(parts) = binary_reference(composition) else {
+        return Vec::new();
+    };
+    parts
+        .iter()
+        .filter_map(|p| {
+            let q = halo_data::elements::formal_oxidation_state(p.cation)?;
+            (q != p.cation_ox).then(|| {
+                format!(
+                    "{} is taken as {:+} ({}) to balance the formula; its formal state is {q:+}: \
+                     check the formula",
+                    p.cation, p.cation_ox, p.formula
+                )
+            })
+        })
+        .collect()
+}
+
 /// One binary halide of a candidate's reference combination.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferencePart {

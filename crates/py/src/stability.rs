@@ -21,7 +21,7 @@ pub fn run(
     mix_mev_per_atom: Option<f64>,
     hull_tolerance_ev_per_atom: f64,
 ) -> HResult<Value> {
-    let (label, (composition, notes)) = match input {
+    let (label, (composition, mut notes)) = match input {
         Input::Formula(f) => {
             let c = Composition::parse(&f).kind(Kind::Parameter)?;
             (f, (c, Vec::new()))
@@ -31,6 +31,8 @@ pub fn run(
             l.neutral_formula_unit().kind(Kind::Structure)?,
         ),
     };
+    // as `halo stability`: a cation outside its formal state is named
+    notes.extend(halo_filters::stability::oxidation_state_notes(&composition));
     let opts = StabilityOptions {
         mix_energy_ev_per_atom: mix_mev_per_atom.map(|m| m / 1000.0),
         hull_tolerance_ev_per_atom,

@@ -200,6 +200,10 @@ def test_eval_equals_cli(cli_json, spinel_path, in_repo):
 
 def test_stability_equals_cli(cli_json):
     assert halo.stability("Li3InCl6") == cli_json("stability", "Li3InCl6")
+    # a formula balanced by a cation outside its formal state carries the same note
+    p = halo.stability("Li4InCl6")
+    assert p == cli_json("stability", "Li4InCl6")
+    assert any("In is taken as +2" in n for n in p["notes"])
 
 
 def test_stability_of_a_structure_equals_cli(cli_json, spinel_path, in_repo):
