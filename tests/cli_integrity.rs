@@ -303,7 +303,7 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
     let h = handoff(&copy);
     for line in csv.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        let (id, precursor, mass): (&str, &str, f64) = (f[1], f[4], f[5].parse().unwrap());
+        let (id, precursor, mass): (&str, &str, f64) = (f[1], f[5], f[6].parse().unwrap());
         *sums.entry(id.to_string()).or_default() += mass;
         let exact = h["candidates"]
             .as_array()
