@@ -157,6 +157,15 @@ fn kill_resume_threads_and_shards_give_identical_rankings() {
         let stderr = String::from_utf8_lossy(&first_merge.stderr);
         assert_eq!(first_merge.status.code(), Some(3), "{stderr}");
         assert!(stderr.contains("missing shards: 1 "), "{stderr}");
+        // no Slurm script was emitted into this folder: the hint is a shard run, not sbatch
+        assert!(
+            stderr.contains(&format!(
+                "halo run {} --out",
+                std::fs::canonicalize(wf).unwrap().display()
+            )) && stderr.contains("--shard 1/3"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("sbatch"), "{stderr}");
         let st: serde_json::Value =
             serde_json::from_slice(&read(&d.join("merge-status.json"))).unwrap();
         assert_eq!(st["missing_shards"], serde_json::json!([1]));

@@ -274,6 +274,13 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
         }
     }
     let ckpt = std::fs::read_to_string(copy.join("checkpoint.jsonl")).unwrap();
+    // nothing evaluated yet (a run killed in its first second): the export says so, not that
+    // no candidate passed the filters
+    std::fs::write(copy.join("checkpoint.jsonl"), "").unwrap();
+    let o = halo_out(&["export", copy.to_str().unwrap(), "--synthesis"]);
+    let (code, err) = code_and_err(&o);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("no candidate has been evaluated yet"), "{err}");
     let kept: Vec<&str> = ckpt.lines().take(3).collect();
     std::fs::write(copy.join("checkpoint.jsonl"), kept.join("\n") + "\n").unwrap();
     let o = halo_out(&["export", copy.to_str().unwrap(), "--synthesis"]);

@@ -394,13 +394,28 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     }
     if !r.missing_shards.is_empty() {
         let list: Vec<String> = r.missing_shards.iter().map(|k| k.to_string()).collect();
+        // the resubmission the folder was set up for: its Slurm script, else a shard run
+        let sbatch = a.dir.join("slurm").join("array.sbatch");
+        let how = if sbatch.is_file() {
+            format!("sbatch --array={} {}", list.join(","), sbatch.display())
+        } else {
+            let workflow = std::fs::read_to_string(a.dir.join("workflow.origin"))
+                .ok()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "WORKFLOW".into());
+            format!(
+                "halo run {workflow} --out {} --shard {}/{} (and each other one)",
+                a.dir.display(),
+                r.missing_shards[0],
+                a.shards
+            )
+        };
         eprintln!(
-            "missing shards: {} ({} of {} candidates recorded); resubmit them, e.g. sbatch --array={} {}",
+            "missing shards: {} ({} of {} candidates recorded); resubmit them, e.g. {how}",
             list.join(","),
             r.recorded,
             r.candidates,
-            list.join(","),
-            a.dir.join("slurm").join("array.sbatch").display()
         );
         return Ok(ExitCode::from(EXIT_MISSING_SHARDS));
     }

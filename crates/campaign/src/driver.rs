@@ -563,7 +563,13 @@ pub fn export_synthesis(
     }
     let h = crate::outputs::render_handoff(&lw, &plan, &recs, batch)?;
     if h.n_candidates == 0 {
-        let why = if h.skipped.is_empty() {
+        let why = if h.evaluated == 0 {
+            format!(
+                "no candidate has been evaluated yet (`halo status {}` says how far the campaign \
+                 got)",
+                dir.display()
+            )
+        } else if h.skipped.is_empty() {
             "no candidate passed the hard filters (ranked.csv says which filter each failed)"
                 .to_string()
         } else {
