@@ -702,6 +702,10 @@ fn row_coordinates(
     Ok(f)
 }
 
+/// Most a refined occupancy may exceed 1 and still be read as a full site, whatever its stated
+/// uncertainty (1.2(4) is not a measurement of a full site).
+const MAX_OCCUPANCY_EXCESS: f64 = 0.1;
+
 /// Occupancy of atom-site row `r`, checked to lie in [0, 1]. Not given, or `.` (inapplicable): 1,
 /// the CIF core dictionary's default. `?` (unknown): 1 as well (pymatgen does the same), with a
 /// warning naming the line, since a refined partial site written as unknown would otherwise
@@ -714,8 +718,12 @@ fn row_occupancy(
     path: &str,
     warnings: &mut Vec<String>,
 ) -> Result<f64, IoError> {
+    let mut esd = 0.0;
     let occ = match col(sites, r, "_atom_site_occupancy") {
-        Some(v) if !v.is_null() => cell_number(v, "_atom_site_occupancy", path)?,
+        Some(v) if !v.is_null() => {
+            esd = crate::cif_syntax::parse_esd(v).unwrap_or(0.0);
+            cell_number(v, "_atom_site_occupancy", path)?
+        }
         Some(v) if v.text == "?" => {
             warnings.push(format!(
                 "{path}, line {row_line}: the occupancy of {label} is unknown ('?'); read as 1, \
@@ -725,11 +733,35 @@ fn row_occupancy(
         }
         _ => 1.0,
     };
-    if !(0.0..=1.0 + OCCUPANCY_TOLERANCE).contains(&occ) {
+    // a refined occupancy above 1 within three standard uncertainties (1.002(4)), or within the
+    // rounding tolerance, is a full site: read as 1, said when it is more than round-off
+    let allowed = OCCUPANCY_TOLERANCE.max((3.0 * esd).min(MAX_OCCUPANCY_EXCESS));
+    if !(0.0..=1.0 + allowed).contains(&occ) {
         return Err(IoError::syntax(
             Location::field(path, Some(row_line), "_atom_site_occupancy"),
-            format!("occupancy {occ} of {label} is outside [0, 1]"),
+            format!(
+                "occupancy {occ} of {label} is outside [0, 1]{}",
+                if esd > 0.0 {
+                    format!(" by more than three standard uncertainties ({esd})")
+                } else {
+                    String::new()
+                }
+            ),
         ));
+    }
+    if occ > 1.0 {
+        if occ - 1.0 > 1e-6 {
+            warnings.push(format!(
+                "{path}, line {row_line}: occupancy {occ} of {label} is above 1 within {}: read \
+                 as 1",
+                if esd > 0.0 {
+                    format!("three standard uncertainties ({esd})")
+                } else {
+                    format!("the rounding tolerance ({OCCUPANCY_TOLERANCE})")
+                }
+            ));
+        }
+        return Ok(1.0);
     }
     Ok(occ)
 }
@@ -1404,6 +1436,21 @@ Cl1 Cl1- 0.5 0.5 0.5 1.0(0)
         // quoted, it is the literal text, not a number: refused naming the field
         let err = parse("'?'").unwrap_err().to_string();
         assert!(err.contains("_atom_site_occupancy"), "{err}");
+        // a refined occupancy above 1 within three standard uncertainties, or by round-off, is
+        // a full site (read as 1, said); beyond them, or beyond 1.1, it is refused
+        for occ in ["1.002(4)", "1.02(1)", "1.0004"] {
+            let r = parse(occ).unwrap();
+            assert_eq!(li(&r), 1.0, "{occ}");
+            assert!(
+                r.warnings.iter().any(|w| w.contains("is above 1 within")),
+                "{occ}: {:?}",
+                r.warnings
+            );
+        }
+        for occ in ["1.01", "1.05(1)", "1.2(4)"] {
+            let err = parse(occ).unwrap_err().to_string();
+            assert!(err.contains("outside [0, 1]"), "{occ}: {err}");
+        }
     }
 
     /// The measurement temperature: the diffraction tag first, its esd dropped; the cell

@@ -372,9 +372,45 @@ pub fn parse_number(v: &Value) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+/// The standard uncertainty written in brackets after a number (`1.002(4)` → 0.004, `0.75(12)`
+/// → 0.12, `5(1)` → 1), in the number's own units; `None` without brackets or when the value is
+/// not a number.
+pub fn parse_esd(v: &Value) -> Option<f64> {
+    let t = v.text.trim();
+    let k = t.find('(')?;
+    parse_number(v)?;
+    let digits: f64 = t[k + 1..t.len() - 1].parse().ok()?;
+    let mantissa = t[..k].split(['e', 'E']).next()?;
+    let exponent: i32 = t[..k]
+        .split_once(['e', 'E'])
+        .map_or(Some(0), |(_, e)| e.parse().ok())?;
+    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+    Some(digits * 10f64.powi(exponent - decimals))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn esd_in_the_numbers_units() {
+        let v = |t: &str| Value {
+            text: t.into(),
+            line: 1,
+            quoted: false,
+        };
+        for (t, e) in [
+            ("1.002(4)", 0.004),
+            ("0.75(12)", 0.12),
+            ("5(1)", 1.0),
+            ("1.5e-3(2)", 2e-4),
+        ] {
+            let got = parse_esd(&v(t)).unwrap();
+            assert!((got - e).abs() < 1e-12, "{t}: {got}");
+        }
+        assert_eq!(parse_esd(&v("1.002")), None);
+        assert_eq!(parse_esd(&v("x(4)")), None);
+    }
 
     #[test]
     fn tokens_quotes_loops_and_text_fields() {
