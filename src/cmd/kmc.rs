@@ -383,16 +383,19 @@ fn print_text(args: &Args, tr: &Transport, calibration: &serde_json::Value) {
         "T (K)", "D* (cm²/s)", "D_σ (cm²/s)", "H", "σ (S/cm)", "hops", "time (s)"
     );
     for t in &r.temperatures {
+        // H = D*/D_σ means nothing when D_σ is below the resolution (or zero): a dash
+        let haven = if t.is_resolved() && t.haven_ratio.is_finite() {
+            format!("{:>6.3} ± {:<5.3}", t.haven_ratio, t.haven_ratio_se)
+        } else {
+            format!("{:>6} ± {:<5}", "—", "—")
+        };
         println!(
-            "{:>7.1} {:>11.3e} ± {:<8.1e} {:>11.3e} ± {:<8.1e} {:>6.3} ± {:<5.3} {:>11.3e} ± {:<8.1e} {:>10} {:>12.3e}",
+            "{:>7.1} {:>11.3e} ± {:<8.1e} {:>11.3e} ± {:<8.1e} {haven} {:>11.3e} ± {:<8.1e} {:>10} {:>12.3e}",
             t.temperature_k,
             t.d_tracer_cm2_per_s,
             t.d_tracer_se_cm2_per_s,
             t.d_sigma_cm2_per_s,
             t.d_sigma_se_cm2_per_s,
-            // H = D*/D_σ means nothing when D_σ is below the resolution
-            if t.is_resolved() { t.haven_ratio } else { f64::NAN },
-            if t.is_resolved() { t.haven_ratio_se } else { f64::NAN },
             t.sigma_s_per_cm,
             t.sigma_se_s_per_cm,
             t.hops,

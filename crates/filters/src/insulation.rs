@@ -311,9 +311,13 @@ pub fn insulation_with(
                 InsulationVerdict::SmallGap
             }
             Some(g) => {
-                reasons.push(format!(
-                    "closed-shell cations, band gap {g:.2} eV ≥ {min_gap_ev:.2} eV"
-                ));
+                // an open 4f/5f shell is localised and does not fail the verdict (listed below)
+                let shells = if open_f.is_empty() {
+                    "closed-shell cations"
+                } else {
+                    "no open d shell"
+                };
+                reasons.push(format!("{shells}, band gap {g:.2} eV ≥ {min_gap_ev:.2} eV"));
                 InsulationVerdict::Insulating
             }
         }
@@ -341,6 +345,22 @@ pub fn insulation_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A wide-gap chloride with an open 4f shell (Li3ErCl6) is insulating, and its reasons do
+    /// not call its cations closed-shell beside the 4f line.
+    #[test]
+    fn an_open_4f_shell_is_not_called_closed() {
+        let r = insulation(&Composition::parse("Li3ErCl6").unwrap()).unwrap();
+        assert_eq!(r.verdict, InsulationVerdict::Insulating);
+        let text = r.reasons.join(" | ");
+        assert!(!text.contains("closed-shell"), "{text}");
+        assert!(
+            text.contains("no open d shell") && text.contains("Er3+"),
+            "{text}"
+        );
+        let r = insulation(&Composition::parse("Li3InCl6").unwrap()).unwrap();
+        assert!(r.reasons.join(" ").contains("closed-shell cations"));
+    }
 
     /// Messages name a verdict as the JSON does (`redox_active`, not the Rust `RedoxActive`).
     #[test]

@@ -117,10 +117,18 @@ pub fn charge_warning(c: &ChargeBalance) -> Option<String> {
 /// `None` for a neutral balance.
 pub fn charge_note(c: &ChargeBalance) -> Option<String> {
     charge_warning(c).map(|w| {
+        // the likely causes differ with the sign
+        let cause = if c.net_charge_cell_e < 0.0 {
+            "a refinement that under-counts Li, as X-ray refinements of Li compounds often do, \
+             also gives too few carriers"
+        } else {
+            "too many cations, or a cation whose formal oxidation state is not the file's (a \
+             transition metal taken at its formal state: write the state in the type symbol, e.g. \
+             Ti3+, or as _atom_type_oxidation_number)"
+        };
         format!(
             "{w}: the landscape and the kMC use the charges and the Li count as given, so they \
-             are those of a charged cell (a refinement that under-counts Li, as X-ray refinements \
-             of Li compounds often do, also gives too few carriers)"
+             are those of a charged cell ({cause})"
         )
     })
 }
@@ -176,6 +184,30 @@ pub(crate) fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The note's likely cause follows the sign of the net charge: too few cations (Li
+    /// under-counted) for a negative cell, a cation's state or count for a positive one (Ti
+    /// taken at its formal +4 in Li3TiCl6).
+    #[test]
+    fn the_note_names_the_cause_of_its_sign() {
+        let c = |q: f64| ChargeBalance {
+            net_charge_cell_e: q * 2.0,
+            formula_units_z: 2.0,
+            net_charge_per_formula_unit_e: q,
+            tolerance_e: 0.05,
+            neutral: false,
+        };
+        let neg = charge_note(&c(-0.82)).unwrap();
+        assert!(
+            neg.contains("under-counts Li") && !neg.contains("Ti3+"),
+            "{neg}"
+        );
+        let pos = charge_note(&c(1.0)).unwrap();
+        assert!(
+            pos.contains("too many cations") && !pos.contains("under-counts"),
+            "{pos}"
+        );
+    }
     use halo_core::{Lattice, Site};
     use nalgebra::Vector3;
 
