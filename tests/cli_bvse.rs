@@ -194,3 +194,38 @@ fn a_sheared_cell_gives_the_standard_cells_landscape() {
         );
     }
 }
+
+/// Short cation–anion contacts (rock-salt LiCl squashed to a = 3.0 Å: Li–Cl 1.5 Å against 2.57)
+/// are warned by every command that reads the file, not only `halo inspect`: `halo bvse` printed
+/// a 7.9 eV landscape minimum without a word.
+#[test]
+fn short_contacts_are_warned_by_bvse() {
+    use halo_core::{Element, Species, Structure};
+    let s = Structure::rock_salt(
+        Species::new(Element::from_symbol("Li").unwrap(), 1),
+        Species::new(Element::from_symbol("Cl").unwrap(), -1),
+        3.0,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("squashed.cif");
+    halo_io::cif::write_cif(&s, &path).unwrap();
+    let o = halo()
+        .args(["bvse", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cation–anion contacts shorter than 0.85 × the sum of Shannon radii"),
+        "{err}"
+    );
+    // a sound structure: no such warning
+    let o = halo()
+        .args([
+            "bvse",
+            structure("LiAlCl4_P21c_COD1004036.cif").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("contacts shorter"));
+}

@@ -184,25 +184,7 @@ pub fn inspect(loaded: &LoadedStructure, symprec_ang: f64) -> Result<Report, Sym
         charge_neutral: loaded.charge.as_ref().map(|c| c.neutral),
         charge_tolerance_e: halo_io::CHARGE_NEUTRALITY_TOLERANCE_E,
         sites,
-        warnings: {
-            let mut w = loaded.warnings.clone();
-            let short =
-                halo_io::contacts::short_contacts(s, halo_io::contacts::SHORT_CONTACT_FACTOR);
-            if let Some(c) = short.first() {
-                w.push(format!(
-                    "{} cation–anion contacts shorter than {} × the sum of Shannon radii (noisy or \
-                     broken coordinates?); shortest: {} ({}) – {} ({}) {:.3} Å vs {:.3} Å",
-                    short.len(),
-                    halo_io::contacts::SHORT_CONTACT_FACTOR,
-                    c.cation,
-                    c.cation_label.as_deref().unwrap_or("?"),
-                    c.anion,
-                    c.anion_label.as_deref().unwrap_or("?"),
-                    c.distance_ang,
-                    c.radii_sum_ang
-                ));
-            }
-            w
-        },
+        // the reader's findings, short contacts included (`halo_io::read_structure_with`)
+        warnings: loaded.warnings.clone(),
     })
 }

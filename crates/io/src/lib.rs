@@ -267,6 +267,15 @@ pub fn read_structure(path: &Path) -> Result<LoadedStructure, IoError> {
 
 /// Read a structure file with explicit CIF options.
 pub fn read_structure_with(path: &Path, options: &CifOptions) -> Result<LoadedStructure, IoError> {
+    let mut loaded = read_any(path, options)?;
+    // with the oxidation states assigned: the radii need them
+    if let Some(w) = contacts::short_contact_warning(&loaded.structure) {
+        loaded.warnings.push(format!("{}: {w}", loaded.source_path));
+    }
+    Ok(loaded)
+}
+
+fn read_any(path: &Path, options: &CifOptions) -> Result<LoadedStructure, IoError> {
     match Format::from_path(path) {
         Some(Format::Cif) => cif::read_cif(path, options),
         Some(Format::Poscar) => poscar::read_poscar(path),
