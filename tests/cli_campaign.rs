@@ -938,3 +938,24 @@ fn the_hand_off_follows_the_ranking_it_was_exported_from() {
     assert!(!out.join("synthesis/handoff.csv").exists());
     assert!(!out.join("synthesis/handoff.json").exists());
 }
+
+/// A torn last record (a crash during its write) is cut when the campaign resumes, and said:
+/// it was dropped without a word before. The ranking is unchanged.
+#[test]
+fn a_torn_last_record_is_cut_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    let o = out.to_str().unwrap();
+    run_to_end(&["run", mini().to_str().unwrap(), "--out", o, "--no-progress"]);
+    let ranked = read(&out.join("ranked.csv"));
+    let ckpt = out.join("checkpoint.jsonl");
+    let mut text = std::fs::read_to_string(&ckpt).unwrap();
+    text.push_str("{\"id\": \"0123456789abcdef\", \"formula\": \"Li2");
+    std::fs::write(&ckpt, text).unwrap();
+    let r = run_to_end(&["resume", o, "--no-progress"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("cut a torn last record"), "{err}");
+    assert_eq!(read(&out.join("ranked.csv")), ranked);
+    // every line parses again
+    assert!(!checkpoint_ids(&ckpt).is_empty());
+}

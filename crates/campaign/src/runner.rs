@@ -174,7 +174,16 @@ where
     R: Serialize + DeserializeOwned + Keyed + Send,
     F: Fn(&T, &StageProgress) -> Option<R> + Sync,
 {
-    let (mut ckpt, mut done, _recovery) = Checkpoint::open::<R>(checkpoint_path)?;
+    let (mut ckpt, mut done, recovery) = Checkpoint::open::<R>(checkpoint_path)?;
+    if recovery.truncated_bytes > 0 {
+        // a crash during a write leaves at most one torn last line: cut, and said
+        eprintln!(
+            "halo: {}: cut a torn last record ({} bytes, a crash during its write); its \
+             candidate is computed again",
+            checkpoint_path.display(),
+            recovery.truncated_bytes
+        );
+    }
     let pending: Vec<&T> = tasks
         .iter()
         .filter(|t| !done.contains_key(task_id(t)))
