@@ -640,6 +640,13 @@ fn an_edited_workflow_is_taken_where_its_records_allow() {
         err.contains("the ranking, report, plots and hand-off of the old settings are removed"),
         "{err}"
     );
+    assert!(
+        err.contains(&format!(
+            "dropped {n} stale record(s); {n} of them are candidates of the current plan",
+            n = ids.len()
+        )),
+        "{err}"
+    );
     assert!(out.join("ranked.csv").is_file() && out.join("report.md").is_file());
     let mut again = checkpoint_ids(&out.join("checkpoint.jsonl"));
     again.sort();
@@ -958,4 +965,50 @@ fn a_torn_last_record_is_cut_and_named() {
     assert_eq!(read(&out.join("ranked.csv")), ranked);
     // every line parses again
     assert!(!checkpoint_ids(&ckpt).is_empty());
+}
+
+/// A change of [enumerate] with --recompute-stale: the dropped records' structure files go with
+/// them, so `structures/` holds the files of the current candidates only.
+#[test]
+fn dropped_candidates_take_their_structure_files_with_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("c");
+    let o = out.to_str().unwrap();
+    let structures = root().join("structures");
+    let text = std::fs::read_to_string(mini())
+        .unwrap()
+        .replace("../../../structures", structures.to_str().unwrap());
+    let first = tmp.path().join("first.toml");
+    std::fs::write(&first, &text).unwrap();
+    run_to_end(&["run", first.to_str().unwrap(), "--out", o, "--no-progress"]);
+    let fewer = tmp.path().join("fewer.toml");
+    assert!(text.contains("dopants = [\"In\", \"Y\"]"));
+    std::fs::write(
+        &fewer,
+        text.replace("dopants = [\"In\", \"Y\"]", "dopants = [\"In\"]"),
+    )
+    .unwrap();
+    run_to_end(&[
+        "run",
+        fewer.to_str().unwrap(),
+        "--out",
+        o,
+        "--no-progress",
+        "--recompute-stale",
+    ]);
+    let ids: std::collections::BTreeSet<String> = checkpoint_ids(&out.join("checkpoint.jsonl"))
+        .into_iter()
+        .collect();
+    let files: std::collections::BTreeSet<String> = std::fs::read_dir(out.join("structures"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            p.file_stem().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    assert!(!ids.is_empty());
+    assert_eq!(
+        files, ids,
+        "structures/ holds the current candidates' files only"
+    );
 }

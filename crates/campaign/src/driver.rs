@@ -249,8 +249,20 @@ fn drop_or_refuse_stale(
             removed += 1;
         }
     }
+    // the dropped records' structure files: a candidate of the plan writes its own again
+    for id in &drop {
+        for ext in ["cif", "json"] {
+            let p = dir.join("structures").join(format!("{id}.{ext}"));
+            if p.is_file() {
+                std::fs::remove_file(&p).map_err(|e| CampaignError::io(&p, e))?;
+            }
+        }
+    }
+    let planned: BTreeSet<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
+    let again = drop.iter().filter(|id| planned.contains(**id)).count();
     eprintln!(
-        "halo: {}: dropped {} stale record(s), computing them again{}",
+        "halo: {}: dropped {} stale record(s); {again} of them are candidates of the current plan \
+         and are computed again{}",
         ckpt.display(),
         stale.len(),
         if removed > 0 {
