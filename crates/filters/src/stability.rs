@@ -162,7 +162,9 @@ pub struct FormationModel {
 pub struct StabilityReport {
     /// The formula as given.
     pub formula: String,
-    /// Anodic (oxidation) limit from ΔG°f(298 K), V vs Li⁺/Li; `None` when never stable.
+    /// Anodic (oxidation) limit from ΔG°f(298 K), V vs Li⁺/Li; `None` when never stable. A
+    /// compound with no Li-releasing reaction below the scan's top (a Li-free one: NaCl) gets
+    /// the scan limit, 20 V, as a lower bound: `windows[0].anodic.kind` is then `beyond_scan`.
     pub anodic_limit_v_dg: Option<f64>,
     /// Anodic limit from ΔH°f (0 K-like).
     pub anodic_limit_v_dh: Option<f64>,
