@@ -7,7 +7,10 @@ pub enum BvseError {
     #[error("invalid BVSE parameter {name}: {reason}")]
     InvalidParameter { name: &'static str, reason: String },
     /// The structure holds no site with the mobile element.
-    #[error("no mobile ion: the structure has no {mobile} site (elements present: {present})")]
+    #[error(
+        "no mobile ion: the structure has no {mobile} site (elements present: {present}); \
+         another mobile ion is chosen with --mobile-ion (e.g. Na+)"
+    )]
     NoMobileIon { mobile: String, present: String },
     /// The framework left after removing the mobile element is empty.
     #[error("the framework is empty once every {mobile} atom is removed")]

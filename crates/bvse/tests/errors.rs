@@ -14,6 +14,8 @@ fn no_mobile_ion() {
     let e = landscape(&rocksalt("Na+", "Cl-"), &BvseParams::default()).unwrap_err();
     assert!(matches!(e, BvseError::NoMobileIon { .. }), "{e}");
     assert!(e.to_string().contains("no Li site"), "{e}");
+    // and it says how to choose another mobile ion
+    assert!(e.to_string().contains("--mobile-ion (e.g. Na+)"), "{e}");
 }
 
 #[test]

@@ -71,7 +71,8 @@ pub fn evaluate(
             stage: "kmc",
             interrupted: false,
             message: format!(
-                "no mobile ion: the structure has no {el}",
+                "no mobile ion: the structure has no {el}; another mobile ion is chosen with \
+                 --mobile-ion (e.g. Na+)",
                 el = mobile.element
             ),
         });
