@@ -228,7 +228,20 @@ fn read_species_counts(lines: &PoscarLines, comment: &str) -> Result<SpeciesCoun
             ),
         });
     }
-    let elements = species_elements(&names[..counts.len()], names_line, path)?;
+    let elements = species_elements(&names[..counts.len()], names_line, path).map_err(|e| {
+        match e {
+            // a VASP 4 file: the names were looked for in the comment, say so
+            IoError::UnknownElement { at, symbol } if first_is_number => IoError::Syntax {
+                at,
+                message: format!(
+                    "no species line (a VASP 4 file): the species are read from the comment \
+                     line, and its '{symbol}' is not an element symbol; write the symbols there \
+                     ('Li Cl') or add a species line above the counts (VASP 5)"
+                ),
+            },
+            e => e,
+        }
+    })?;
     Ok(SpeciesCounts {
         elements,
         counts,
@@ -596,7 +609,14 @@ Direct
             );
         }
         let e = parse_poscar(&vasp4("rock salt"), "POSCAR").unwrap_err();
-        assert!(matches!(e, IoError::UnknownElement { .. }), "{e}");
+        assert!(
+            e.to_string().contains("no species line (a VASP 4 file)"),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("'rock' is not an element symbol"),
+            "{e}"
+        );
     }
 
     #[test]
