@@ -628,6 +628,32 @@ fn perturb_keeps_the_composition_and_inspect_flags_heavy_noise() {
             .arg(&big),
         "must be in [0, 0.1]",
     );
+    // an output name of no known format is refused before any work (it was written as a CIF)
+    let xyz = d.path().join("x.xyz");
+    fails_with(
+        halo().arg("perturb").arg(&f).arg("--out").arg(&xyz),
+        "the name must end in .cif, .json or .vasp",
+    );
+    assert!(!xyz.exists());
+    // a coordinate many cells away is a slip, refused with its line
+    let text = std::fs::read_to_string(&f).unwrap();
+    let far = d.path().join("far.cif");
+    let (line_no, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.trim_start().starts_with("Li"))
+        .unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let bad_line = line.replacen(fields[3], "1e308", 1);
+    std::fs::write(&far, text.replacen(line, &bad_line, 1)).unwrap();
+    fails_with(
+        halo().arg("inspect").arg(&far),
+        &format!("line {}", line_no + 1),
+    );
+    fails_with(
+        halo().arg("inspect").arg(&far),
+        "is not a position in the cell",
+    );
 }
 
 /// `--seed-repeats K` adds passes at seeds seed+1 … seed+K: each one's metrics are those of a

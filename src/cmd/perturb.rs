@@ -23,6 +23,14 @@ pub struct Args {
 /// Run `halo perturb`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // halo_io's errors name the file (and the line)
+    // the format follows the name: an unknown one is refused before any work (it was written
+    // as a CIF under whatever name was given)
+    if halo_io::Format::from_path(&args.out).is_none() {
+        anyhow::bail!(
+            "--out {}: the name must end in .cif, .json or .vasp, or start with POSCAR",
+            args.out.display()
+        );
+    }
     let loaded = halo_io::read_structure(&args.file)?;
     // every finding of the reader (the block read, `?` occupancies, short contacts, charge)
     let file = args.file.display().to_string();
@@ -35,7 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(halo_io::Format::PymatgenJson) => {
             halo_io::pmg_json::write_pymatgen_json(&s, &args.out)?
         }
-        _ => halo_io::cif::write_cif(&s, &args.out)?,
+        Some(halo_io::Format::Cif) | None => halo_io::cif::write_cif(&s, &args.out)?,
     }
     eprintln!(
         "halo perturb: {} sites of {} with σ = {} (fractional), seed {} → {}",

@@ -698,9 +698,25 @@ fn row_coordinates(
             IoError::syntax(Location::field(path, Some(row_line), t), "missing value")
         })?;
         f[k] = cell_number(v, t, path)?;
+        // a coordinate many cells away is a typing slip (1e308, a percent value), and beyond
+        // 2^52 its images are lost to round-off
+        if f[k].abs() > MAX_FRACTIONAL_COORDINATE {
+            return Err(IoError::syntax(
+                Location::field(path, Some(v.line), t),
+                format!(
+                    "fractional coordinate {} is not a position in the cell (|x| > \
+                     {MAX_FRACTIONAL_COORDINATE})",
+                    v.text.trim()
+                ),
+            ));
+        }
     }
     Ok(f)
 }
+
+/// Largest |fractional coordinate| read: rows slightly outside [0, 1) are common (−0.25, 1.125),
+/// ones ten cells away are not.
+const MAX_FRACTIONAL_COORDINATE: f64 = 10.0;
 
 /// Most a refined occupancy may exceed 1 and still be read as a full site, whatever its stated
 /// uncertainty (1.2(4) is not a measurement of a full site).

@@ -59,7 +59,7 @@ pub fn perturb(loaded: &LoadedStructure, sigma_frac: f64, seed: u64) -> Result<S
         return Err(IoError::Unsupported {
             at: Location::file(path),
             message: format!(
-                "noise σ = {sigma_frac} (fractional) must be in [0, {MAX_SIGMA_FRAC}]"
+                "noise σ = {sigma_frac:e} (fractional) must be in [0, {MAX_SIGMA_FRAC}]"
             ),
         });
     }
