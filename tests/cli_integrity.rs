@@ -64,6 +64,58 @@ fn all_lines_parse(p: &Path) -> usize {
     text.lines().count()
 }
 
+/// A shard run's lock files deleted under it (`.lock` and `.lock.shard-0-of-2`): a second run
+/// of the same shard is still refused, because the shard's checkpoint is locked as well; it
+/// was admitted and the two interleaved their records.
+#[test]
+fn a_shard_whose_lock_files_were_deleted_is_not_run_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = workflow(tmp.path(), "slow", 11, 400_000);
+    let out = tmp.path().join("out");
+    let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
+    let shard = |extra: &[&str]| {
+        let mut v = vec![
+            "run",
+            wf_s,
+            "--out",
+            out_s,
+            "--shard",
+            "0/2",
+            "--no-progress",
+        ];
+        v.extend_from_slice(extra);
+        v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let mut a = halo()
+        .args(shard(&["--threads", "1"]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = out.join(".lock.shard-0-of-2");
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&a.id().to_string())) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the shard never took its lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::remove_file(&lock).unwrap();
+    let _ = std::fs::remove_file(out.join(".lock"));
+    let args = shard(&[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, err) = code_and_err(&halo_out(&args));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("in use by"), "{err}");
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let ckpt = out.join("checkpoint.shard-0-of-2.jsonl");
+    if ckpt.exists() {
+        all_lines_parse(&ckpt);
+    }
+}
+
 #[test]
 fn two_runs_on_one_folder_one_proceeds_and_a_killed_run_leaves_no_lock() {
     let tmp = tempfile::tempdir().unwrap();

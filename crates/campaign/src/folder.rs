@@ -158,6 +158,15 @@ impl CampaignFolder {
                 }
                 write_holder(&f, &p)?;
                 files.push(f);
+                // the shard's checkpoint is locked too: its lock file can be deleted under a
+                // running shard like `.lock`, and a second run of the shard then appended to the
+                // same checkpoint (torn, interleaved records); the checkpoint itself is the data
+                let ckpt = self.checkpoint_path(s);
+                let c = open_lock_file(&ckpt)?;
+                if let Err(e) = c.try_lock() {
+                    return Err(self.busy(&p, e));
+                }
+                files.push(c);
             }
             None => write_holder(&files[holder_file], &folder_path)?,
         }
