@@ -381,6 +381,29 @@ fn eval_of_a_structure_that_is_not_neutral_reports_what_it_can() {
     let out = String::from_utf8_lossy(&text.stdout);
     assert!(out.contains("no hard filters applied"), "{out}");
     assert!(out.contains("stability not_assessable"), "{out}");
+    // a workflow whose [filters] sets none applies none either
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = tmp.path().join("no-filters.toml");
+    let mini_text = std::fs::read_to_string(mini()).unwrap();
+    assert!(mini_text.contains("[filters]\nmin_anodic_limit_v = 3.5\n"));
+    std::fs::write(
+        &wf,
+        mini_text
+            .replace("[filters]\nmin_anodic_limit_v = 3.5\n", "")
+            .replace(
+                "../../../structures",
+                root().join("structures").to_str().unwrap(),
+            ),
+    )
+    .unwrap();
+    let v = json_ok(halo().args([
+        "eval",
+        cif.to_str().unwrap(),
+        "--workflow",
+        wf.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(v["filters_applied"], false);
 }
 
 /// A campaign whose candidates have every Li site full (LiAlCl4) lists them in its report and

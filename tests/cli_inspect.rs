@@ -454,6 +454,17 @@ fn a_file_with_two_structures_names_the_block_read() {
             "{args:?}: {err}"
         );
     }
+    // the JSON lists it as stderr does
+    let o = halo(&["bvse", f, "--json"]);
+    no_panic(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("holds 2 data blocks with atom sites"),
+        "{}",
+        v["warnings"]
+    );
     // naming the block reads it, without the warning
     let o = halo(&["inspect", f, "--block", "LiCl", "--json"]);
     no_panic(&o);

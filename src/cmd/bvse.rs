@@ -130,7 +130,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         land.num_voxels()
     );
     if args.json {
-        let notes: Vec<String> = charge_note.into_iter().chain(cell_note).collect();
+        // every warning stderr carries: the reader's, the charge, the cell
+        let notes: Vec<String> = loaded
+            .warnings_besides_charge()
+            .cloned()
+            .chain(charge_note)
+            .chain(cell_note)
+            .collect();
         print_json(&args, &land, &perc, &notes)?;
     } else {
         print_text(&args, &land, &perc)?;

@@ -624,10 +624,14 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         .cloned()
         .chain(chain_warnings.iter().cloned())
         .collect();
-    let filters_note = a.workflow.is_none().then_some(
+    let filters_applied = filters.has_filters();
+    let filters_note = (!filters_applied).then_some(if a.workflow.is_none() {
         "no hard filters applied (--workflow FILE applies its [filters]): \"pass\" means no \
-         filter was tested; see the insulation and stability verdicts",
-    );
+         filter was tested; see the insulation and stability verdicts"
+    } else {
+        "no hard filters applied (the workflow's [filters] sets none): \"pass\" means no \
+         filter was tested; see the insulation and stability verdicts"
+    });
     if a.json {
         let v = serde_json::json!({
             "file": a.file.display().to_string(),
@@ -635,7 +639,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
             "seed": seed,
             "formula": formula,
             "warnings": warnings,
-            "filters_applied": a.workflow.is_some(),
+            "filters_applied": filters_applied,
             "metrics": m,
             "passed_filters": ranking.rows[0].passed,
             "failed_filters": ranking.rows[0].failed_filters,

@@ -291,8 +291,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::write(p, svg).with_context(|| format!("writing {}", p.display()))?;
     }
     if args.json {
+        let reader: Vec<String> = loaded.warnings_besides_charge().cloned().collect();
         let out = halo_campaign::transport::kmc_json(
             &tr,
+            &reader,
             &args.file.display().to_string(),
             &structure.composition().reduced_formula(),
             &settings,

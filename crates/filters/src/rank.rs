@@ -204,6 +204,24 @@ pub struct RankConfig {
 pub const DEFAULT_TOP_K: usize = 3;
 
 impl RankConfig {
+    /// Whether any hard filter is set: without one every candidate "passes" because nothing
+    /// was tested, which outputs should say.
+    pub fn has_filters(&self) -> bool {
+        self.require_insulating
+            || [
+                self.min_sigma_300k_s_per_cm,
+                self.max_ea_ev,
+                self.min_anodic_limit_v,
+                self.max_cathodic_limit_v,
+                self.max_cost_usd_per_kg,
+                self.min_band_gap_ev,
+            ]
+            .iter()
+            .any(Option::is_some)
+    }
+}
+
+impl RankConfig {
     /// Check every threshold is a finite number in its range.
     pub fn validate(&self) -> Result<(), FilterError> {
         let checks = [

@@ -82,7 +82,7 @@ pub fn run(
         "seed": seed,
         "formula": formula,
         "warnings": warnings,
-        "filters_applied": workflow.is_some(),
+        "filters_applied": filters.has_filters(),
         "metrics": m,
         "passed_filters": ranking.rows[0].passed,
         "failed_filters": ranking.rows[0].failed_filters,

@@ -73,8 +73,10 @@ pub fn run(
     }
     let tr = halo_campaign::transport::evaluate(s, &settings, |_| {})
         .map_err(|e| Failure::msg(Kind::Evaluation, format!("{source}: {e}")))?;
+    let reader: Vec<String> = loaded.warnings_besides_charge().cloned().collect();
     Ok(halo_campaign::transport::kmc_json(
         &tr,
+        &reader,
         source,
         &s.composition().reduced_formula(),
         &settings,

@@ -6,8 +6,12 @@ use serde_json::json;
 
 /// The `halo kmc --json` object of `tr` for the file `source` (as given), the structure's
 /// reduced `formula`, the settings that ran and where the fitted constants came from.
+/// `reader_warnings` are the file reader's findings other than the charge (the block read,
+/// short contacts, …: `halo_io::LoadedStructure::warnings_besides_charge`); `warnings` lists
+/// them before the chain's, as stderr does.
 pub fn kmc_json(
     tr: &Transport,
+    reader_warnings: &[String],
     source: &str,
     formula: &str,
     settings: &TransportSettings,
@@ -22,7 +26,7 @@ pub fn kmc_json(
         "mobile_ions": tr.mobile,
         "mobile_per_cell_used": tr.mobile_per_cell_used,
         "li_sublattice": tr.li_sublattice,
-        "warnings": tr.warnings(),
+        "warnings": reader_warnings.iter().cloned().chain(tr.warnings()).collect::<Vec<_>>(),
         "charge": tr.charge,
         "network": {"sites": tr.network_sites, "hops": tr.network_hops,
                     "framework_minima_dropped": tr.framework_minima_dropped,
