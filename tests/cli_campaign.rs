@@ -1035,3 +1035,40 @@ fn dropped_candidates_take_their_structure_files_with_them() {
         "structures/ holds the current candidates' files only"
     );
 }
+
+/// A framework file's reader warnings (here: a second data block) are printed by `halo run`, as
+/// every command that reads a file prints them; a campaign ran on it without a word.
+#[test]
+fn a_campaign_names_its_frameworks_warnings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spinel =
+        std::fs::read_to_string(root().join("structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"))
+            .unwrap();
+    let second = spinel.replacen("data_", "data_second_", 1);
+    let cif = tmp.path().join("two_blocks.cif");
+    std::fs::write(&cif, format!("{spinel}\n{second}")).unwrap();
+    let wf = tmp.path().join("wf.toml");
+    let text = std::fs::read_to_string(mini()).unwrap();
+    assert!(text.contains("../../../structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"));
+    std::fs::write(
+        &wf,
+        text.replace(
+            "../../../structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif",
+            cif.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let r = run_to_end(&[
+        "run",
+        wf.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("warning: framework") && err.contains("holds 2 data blocks with atom sites"),
+        "{err}"
+    );
+}

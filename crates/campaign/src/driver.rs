@@ -68,6 +68,9 @@ pub fn run(
     let cpu0 = cpu_time::ProcessTime::now();
     let mut ctx = pipeline::Context::new(lw)?;
     ctx.stop = Some(stop.clone());
+    for w in &ctx.framework_warnings {
+        eprintln!("warning: framework {w}");
+    }
     let plan = pipeline::plan(&ctx)?;
     let folder = CampaignFolder::new(&opts.out_dir);
     let _lock = folder.lock(Some(&opts.shard))?;

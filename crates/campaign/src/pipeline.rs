@@ -65,6 +65,9 @@ pub struct Context {
     /// Set on SIGTERM/SIGINT: running kMC trajectories are abandoned and their candidates are
     /// not recorded (a resume computes them again).
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The framework files' reader warnings (a second data block, short contacts, the charge),
+    /// each naming its file: `halo run` prints them, as every command that reads a file does.
+    pub framework_warnings: Vec<String>,
 }
 
 impl Context {
@@ -81,6 +84,7 @@ impl Context {
             })?;
         let mut enumerations = Vec::new();
         let mut framework_bytes = Vec::new();
+        let mut framework_warnings = Vec::new();
         for f in &w.frameworks {
             let path = lw.resolve(&f.cif);
             framework_bytes.push(std::fs::read(&path).map_err(|e| CampaignError::io(&path, e))?);
@@ -88,6 +92,13 @@ impl Context {
                 stage: "framework",
                 reason: e.to_string(),
             })?;
+            framework_warnings.extend(loaded.warnings.iter().map(|w| {
+                if w.starts_with(&loaded.source_path) {
+                    w.clone()
+                } else {
+                    format!("{}: {w}", loaded.source_path)
+                }
+            }));
             let cfg = EnumerationConfig {
                 framework_name: f.name.clone(),
                 site: loaded
@@ -113,6 +124,7 @@ impl Context {
             workflow: w.clone(),
             enumerations,
             stop: None,
+            framework_warnings,
         })
     }
 }
