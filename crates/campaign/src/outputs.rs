@@ -482,7 +482,8 @@ fn throughput_section(s: &mut String, runs: &[crate::folder::RunLog], n_records:
     let recorded: usize = runs.iter().map(|r| r.recorded).sum();
     let unlogged = n_records.saturating_sub(recorded);
     let unlogged_note = format!(
-        "{unlogged} candidate(s) were recorded by passes that were killed before they could log          their time (SIGKILL, a node failure): they are not in these figures.\n"
+        "{unlogged} candidate(s) were recorded by passes that were killed before they could log \
+         their time (SIGKILL, a node failure): they are not in these figures.\n"
     );
     if recorded == 0 {
         if unlogged > 0 {
