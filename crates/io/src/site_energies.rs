@@ -74,7 +74,18 @@ impl SiteRef {
     pub fn to_field(&self) -> String {
         match self {
             SiteRef::Label(l) => l.clone(),
-            SiteRef::FracCoords(x) => format!("{:.6} {:.6} {:.6}", x[0], x[1], x[2]),
+            SiteRef::FracCoords(x) => {
+                // a coordinate that rounds to zero prints as 0, not -0.000000
+                let f = |v: f64| {
+                    let t = format!("{v:.6}");
+                    if t == "-0.000000" {
+                        "0.000000".to_string()
+                    } else {
+                        t
+                    }
+                };
+                format!("{} {} {}", f(x[0]), f(x[1]), f(x[2]))
+            }
         }
     }
 }
@@ -404,6 +415,12 @@ pub fn parse_hop_barriers(text: &str, path: &str) -> Result<HopBarriers, IoError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_coordinate_that_rounds_to_zero_is_written_without_a_sign() {
+        let r = SiteRef::FracCoords([-1e-9, 0.25, -0.0]);
+        assert_eq!(r.to_field(), "0.000000 0.250000 0.000000");
+    }
 
     #[test]
     fn labels_and_positions_are_read_with_their_lines() {
