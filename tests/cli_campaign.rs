@@ -11,6 +11,15 @@ fn mini() -> PathBuf {
     root().join("tests/data/workflows/mini.toml")
 }
 
+/// The text of mini.toml with its framework path made absolute, for an edited copy written in a
+/// temporary folder (a copy next to mini.toml would stay behind if the test failed).
+fn mini_text_absolute() -> String {
+    let structures = root().join("structures");
+    std::fs::read_to_string(mini())
+        .unwrap()
+        .replace("../../../structures", structures.to_str().unwrap())
+}
+
 fn run_to_end(args: &[&str]) -> std::process::Output {
     let out = halo().args(args).output().expect("run halo");
     assert!(
@@ -384,16 +393,11 @@ fn eval_of_a_structure_that_is_not_neutral_reports_what_it_can() {
     // a workflow whose [filters] sets none applies none either
     let tmp = tempfile::tempdir().unwrap();
     let wf = tmp.path().join("no-filters.toml");
-    let mini_text = std::fs::read_to_string(mini()).unwrap();
+    let mini_text = mini_text_absolute();
     assert!(mini_text.contains("[filters]\nmin_anodic_limit_v = 3.5\n"));
     std::fs::write(
         &wf,
-        mini_text
-            .replace("[filters]\nmin_anodic_limit_v = 3.5\n", "")
-            .replace(
-                "../../../structures",
-                root().join("structures").to_str().unwrap(),
-            ),
+        mini_text.replace("[filters]\nmin_anodic_limit_v = 3.5\n", ""),
     )
     .unwrap();
     let v = json_ok(halo().args([
@@ -586,12 +590,7 @@ fn an_edited_workflow_is_taken_where_its_records_allow() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("c");
     let o = out.to_str().unwrap();
-    // the edited copies live in the temporary folder, their framework path made absolute (a
-    // copy next to mini.toml would stay behind in the repository if the test failed)
-    let structures = root().join("structures");
-    let text = std::fs::read_to_string(mini())
-        .unwrap()
-        .replace("../../../structures", structures.to_str().unwrap());
+    let text = mini_text_absolute();
     let write = |tag: &str, t: &str| {
         let p = tmp.path().join(format!("edit-{tag}.toml"));
         std::fs::write(&p, t).unwrap();
@@ -800,10 +799,7 @@ fn the_campaign_and_eval_of_its_structure_give_the_same_filters() {
 #[test]
 fn an_explicit_campaign_report_describes_the_explicit_model() {
     let tmp = tempfile::tempdir().unwrap();
-    let structures = root().join("structures");
-    let text = std::fs::read_to_string(mini())
-        .unwrap()
-        .replace("../../../structures", structures.to_str().unwrap())
+    let text = mini_text_absolute()
         .replace(
             "fractions = [0.0, 0.111, 0.222, 0.333, 0.444]",
             "fractions = [0.0]",
@@ -1000,10 +996,7 @@ fn dropped_candidates_take_their_structure_files_with_them() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("c");
     let o = out.to_str().unwrap();
-    let structures = root().join("structures");
-    let text = std::fs::read_to_string(mini())
-        .unwrap()
-        .replace("../../../structures", structures.to_str().unwrap());
+    let text = mini_text_absolute();
     let first = tmp.path().join("first.toml");
     std::fs::write(&first, &text).unwrap();
     run_to_end(&["run", first.to_str().unwrap(), "--out", o, "--no-progress"]);

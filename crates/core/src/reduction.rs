@@ -73,7 +73,17 @@ pub fn shear_reduction(lattice: &Lattice) -> Option<Matrix3<i64>> {
 /// kept; fractional coordinates become f·T⁻¹ (row vectors), wrapped to [0, 1).
 pub fn shear_reduced(structure: &Structure) -> Option<(Structure, Matrix3<i64>)> {
     let t = shear_reduction(&structure.lattice)?;
+    Some((rebased(structure, &t)?, t))
+}
+
+/// `structure` written in the basis T·(a, b, c) of the same lattice, T an integer matrix of
+/// determinant ±1 (`None` otherwise): the same atoms, fractional coordinates f·T⁻¹ wrapped to
+/// [0, 1).
+pub fn rebased(structure: &Structure, t: &Matrix3<i64>) -> Option<Structure> {
     let tf = t.map(|x| x as f64);
+    if (tf.determinant().abs() - 1.0).abs() > 1e-9 {
+        return None;
+    }
     let lattice = Lattice::new(tf * structure.lattice.matrix()).ok()?;
     // T is unimodular: its inverse is integer; rounding removes the inversion's round-off
     let t_inv = tf.try_inverse()?.map(f64::round);
@@ -88,8 +98,7 @@ pub fn shear_reduced(structure: &Structure) -> Option<(Structure, Matrix3<i64>)>
             }
         })
         .collect();
-    let reduced = Structure::new(lattice, sites).ok()?;
-    Some((reduced, t))
+    Structure::new(lattice, sites).ok()
 }
 
 /// "cell vectors rewritten as [a, b, c−a] (shear reduction): …" for notes and JSON.
@@ -170,17 +179,7 @@ mod tests {
         let s = monoclinic();
         for n in [1i64, 3, -2] {
             let shear = Matrix3::new(1, 0, 0, 0, 1, 0, n, 0, 1);
-            let m = shear.map(|x| x as f64) * s.lattice.matrix();
-            let lattice = Lattice::new(m).unwrap();
-            let sites: Vec<Site> = s
-                .sites
-                .iter()
-                .map(|x| Site {
-                    frac_coords: lattice.frac(&s.lattice.cart(&x.frac_coords)),
-                    ..x.clone()
-                })
-                .collect();
-            let sheared = Structure::new(lattice, sites).unwrap();
+            let sheared = rebased(&s, &shear).unwrap();
             let (r, t) = shear_reduced(&sheared).expect("reduced");
             assert!((t.map(|x| x as f64).determinant() - 1.0).abs() < 1e-12);
             let mut got = r.lattice.abc();
