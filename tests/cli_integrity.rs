@@ -333,6 +333,12 @@ fn invalid_or_empty_exports_leave_the_hand_off_untouched() {
     let (code, err) = code_and_err(&o);
     assert_eq!(code, Some(4), "{err}");
     assert!(err.contains("no candidate has been evaluated yet"), "{err}");
+    let (code, err) = code_and_err(&halo_out(&["report", copy.to_str().unwrap()]));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("nothing to rank: no candidate is recorded yet"),
+        "{err}"
+    );
     let kept: Vec<&str> = ckpt.lines().take(3).collect();
     std::fs::write(copy.join("checkpoint.jsonl"), kept.join("\n") + "\n").unwrap();
     let o = halo_out(&["export", copy.to_str().unwrap(), "--synthesis"]);

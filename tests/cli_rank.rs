@@ -70,3 +70,15 @@ fn bad_records_name_file_and_line() {
     assert!(err.contains("--max-cost-usd-per-kg: -3 is not"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Nothing to rank (an empty records file) is the README's exit 4 with the reason, not a
+/// silent empty table with exit 0.
+#[test]
+fn nothing_to_rank_is_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let (code, _, err) = halo(&["rank", empty.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("nothing to rank"), "{err}");
+}

@@ -360,8 +360,16 @@ pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
         "report for {n} recorded candidates written to {}",
         a.dir.display()
     );
+    if n == 0 {
+        // the README's "nothing to rank": no candidate recorded yet
+        eprintln!(
+            "nothing to rank: no candidate is recorded yet (`halo status {}`)",
+            a.dir.display()
+        );
+        return Ok(ExitCode::from(EXIT_EMPTY));
+    }
     // as `halo run` on the same folder
-    Ok(ranked_code((n > 0).then_some(passed)))
+    Ok(ranked_code(Some(passed)))
 }
 
 /// `halo export`.

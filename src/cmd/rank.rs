@@ -121,7 +121,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         halo_filters::table(&ranking)
     };
     print!("{text}");
-    if ranking.n_passed == 0 && ranking.n_candidates > 0 {
+    if ranking.n_candidates == 0 {
+        // nothing recorded yet (a campaign killed in its first second) or an empty file: the
+        // README's "nothing to rank"
+        eprintln!(
+            "nothing to rank: {} holds no evaluated candidate",
+            args.file.display()
+        );
+        return Ok(ExitCode::from(4));
+    }
+    if ranking.n_passed == 0 {
         // the campaign commands' code for "nothing to rank" (README, exit codes)
         eprintln!(
             "no candidate passed the hard filters ({} ranked; the table says which filter each \
