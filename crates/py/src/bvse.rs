@@ -70,6 +70,7 @@ fn output(land: Landscape, perc: &PercolationResult) -> HResult<BvseOutput> {
 pub fn run(
     s: &halo_core::Structure,
     source: &str,
+    reader_warnings: &[String],
     params: &BvseParams,
     cluster_radius_ang: f64,
 ) -> HResult<BvseOutput> {
@@ -99,8 +100,11 @@ pub fn run(
         .with_context(|| format!("percolation analysis of {source}"))
         .kind(Kind::Evaluation)?;
     let mut out = output(land, &perc)?;
-    out.json["warnings"] = json!(halo_io::charge::structure_charge_note(s)
-        .into_iter()
+    // as `halo bvse --json`: the reader's findings, the charge, the cell
+    out.json["warnings"] = json!(reader_warnings
+        .iter()
+        .cloned()
+        .chain(halo_io::charge::structure_charge_note(s))
         .chain(cell_note)
         .collect::<Vec<_>>());
     Ok(out)

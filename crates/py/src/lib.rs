@@ -95,6 +95,10 @@ fn py_bvse<'py>(
             bvse::run(
                 st.structure(),
                 &st.loaded.source_path,
+                &st.loaded
+                    .warnings_besides_charge()
+                    .cloned()
+                    .collect::<Vec<_>>(),
                 &params,
                 cluster_radius,
             )

@@ -37,6 +37,18 @@ def test_bvse_equals_cli(cli_json, spinel_path, in_repo):
     assert float(b.energies_ev.min()) == c["grid_min_ev"]
 
 
+def test_bvse_warnings_equal_cli(cli_json, spinel_path, tmp_path, in_repo):
+    # a file with two structure blocks: the reader's note is in both warning lists
+    text = open(spinel_path, encoding="utf-8").read()
+    two = tmp_path / "two.cif"
+    two.write_text(text + "\n" + text.replace("data_", "data_second_", 1))
+    with pytest.warns(halo.ModelDomainWarning, match="holds 2 data blocks"):
+        b = halo.bvse(halo.Structure.from_file(two), resolution=0.3)
+    c = cli_json("bvse", two, "--resolution", "0.3")
+    assert b.to_dict()["warnings"] == c["warnings"]
+    assert any("holds 2 data blocks" in w for w in c["warnings"])
+
+
 def test_bvse_bvlain_mode(cli_json, spinel_path, in_repo):
     b = halo.bvse(spinel_path, resolution_ang=0.3, mode="bvlain")
     c = cli_json("bvse", spinel_path, "--resolution", "0.3", "--mode", "bvlain")
