@@ -187,6 +187,50 @@ fn validate_refuses_bad_rows_naming_them() {
     );
 }
 
+/// A blind table's slips that were scored silently: a column spelled like one halo reads
+/// (`temperature_C`: a 90 °C row scored as room temperature) is refused with the name meant; a
+/// row whose id starts with `#` is a row, not a comment (it vanished); an error names the file's
+/// own line when blank lines precede it (they were not counted).
+#[test]
+fn validate_tables_are_read_as_written() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("set.csv");
+    let f = structure("LiAlCl4_P21c_COD1004036.cif");
+    let f = f.display();
+    std::fs::write(
+        &p,
+        format!("id,file,formula,sigma_rt_s_per_cm,temperature_C\na,{f},LiAlCl4,1e-6,90\n"),
+    )
+    .unwrap();
+    fails_with(
+        halo().arg("validate").arg(&p),
+        "column 'temperature_C' is not read (its values would be ignored): did you mean \
+         'temperature_c'?",
+    );
+    std::fs::write(
+        &p,
+        format!("id,file,formula,sigma_rt_s_per_cm,ea_eV\na,{f},LiAlCl4,1e-6,0.47\n"),
+    )
+    .unwrap();
+    fails_with(halo().arg("validate").arg(&p), "did you mean 'ea_ev'?");
+    // a '#' id is an id: here a duplicate-free row with a bad value, named by its line
+    std::fs::write(
+        &p,
+        format!("id,file,formula,sigma_rt_s_per_cm\na,{f},LiAlCl4,1e-6\n#7,{f},LiAlCl4,-1\n"),
+    )
+    .unwrap();
+    fails_with(halo().arg("validate").arg(&p), "line 3: row '#7'");
+    // blank lines before a bad row: the file's own line number
+    std::fs::write(
+        &p,
+        format!(
+            "id,file,formula,sigma_rt_s_per_cm,temperature_c\n\n\na,{f},LiAlCl4,1e-6,\n\n\n\nb,{f},LiAlCl4,1e-6,RT\n"
+        ),
+    )
+    .unwrap();
+    fails_with(halo().arg("validate").arg(&p), "line 8: temperature_c 'RT'");
+}
+
 /// Values no measurement gives are unit slips, refused with the row: σ above 0.1 S/cm (mS/cm),
 /// Ea above 3 eV (meV), a measurement temperature outside room temperature (the prediction is
 /// σ(300 K)); so are a column given twice, a semicolon-separated table (with a hint) and a

@@ -58,12 +58,46 @@ struct Table {
     rows: Vec<(usize, csv::StringRecord)>,
 }
 
+/// The physical line (1-based) of byte `byte` of `text`: the csv reader's own line count skips
+/// blank lines, which put error messages lines off.
+fn line_of(text: &str, byte: u64) -> usize {
+    let bytes = text.as_bytes();
+    // the reader's position is where it began reading the record, before the blank lines it
+    // skipped: move past them to the record itself
+    let mut end = (byte as usize).min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+        end += 1;
+    }
+    1 + bytes[..end].iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Levenshtein distance of two short names (column names), for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 impl Table {
-    fn read(path: &Path, required: &[&str]) -> Result<Table, CampaignError> {
+    /// Read a comma-separated table with a header. `required` columns must be there; `known`
+    /// are the other columns halo reads. A column that is neither but is spelled like one of
+    /// them (another case, a slip of one or two letters: `temperature_C`, `ea_eV`) is refused,
+    /// since its values would be ignored without a word (a 90 °C row scored as room
+    /// temperature); other unknown columns are free-form, as documented. No comment lines: a
+    /// row whose id starts with `#` is a row.
+    fn read(path: &Path, required: &[&str], known: &[&str]) -> Result<Table, CampaignError> {
         let text = std::fs::read_to_string(path).map_err(|e| CampaignError::io(path, e))?;
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
-            .comment(Some(b'#'))
             .from_reader(text.as_bytes());
         let bad = |line: usize, reason: String| CampaignError::Config {
             path: path.to_path_buf(),
@@ -90,13 +124,32 @@ impl Table {
                 return Err(bad(1, format!("missing column '{r}'{hint}")));
             }
         }
+        let read: Vec<&str> = required.iter().chain(known).copied().collect();
+        for h in headers.iter().filter(|h| !read.contains(&h.as_str())) {
+            let lower = h.to_ascii_lowercase();
+            if let Some(meant) = read
+                .iter()
+                .find(|k| **k == lower || (k.len() >= 6 && edit_distance(&lower, k) <= 2))
+            {
+                return Err(bad(
+                    1,
+                    format!(
+                        "column '{h}' is not read (its values would be ignored): did you mean \
+                         '{meant}'?"
+                    ),
+                ));
+            }
+        }
         let mut rows = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                let line = e.position().map(|p| line_of(&text, p.byte())).unwrap_or(0);
                 bad(line, e.to_string())
             })?;
-            let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+            let line = rec
+                .position()
+                .map(|p| line_of(&text, p.byte()))
+                .unwrap_or(0);
             rows.push((line, rec));
         }
         Ok(Table {
@@ -172,7 +225,20 @@ pub const ROOM_TEMPERATURE_C: std::ops::RangeInclusive<f64> = 15.0..=40.0;
 /// mobile ion (a `mobile_ion` column other than Li, or a formula without Li) and rows whose
 /// structure file is missing are refused, naming the row.
 pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
-    let t = Table::read(path, &["id", "file", "formula", "sigma_rt_s_per_cm"])?;
+    let t = Table::read(
+        path,
+        &["id", "file", "formula", "sigma_rt_s_per_cm"],
+        &[
+            "ea_ev",
+            "temperature_c",
+            "mobile_ion",
+            "structure_kind",
+            "perturbed",
+            "structure_source",
+            "conductivity_reference",
+            "notes",
+        ],
+    )?;
     let li = Element::LI;
     let mut out: Vec<SetRow> = Vec::new();
     for (line, rec) in &t.rows {
@@ -256,7 +322,7 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
 
 /// Read the refined Li sites (`file,label,wyckoff,source`).
 pub fn read_sites(path: &Path) -> Result<Vec<SiteRow>, CampaignError> {
-    let t = Table::read(path, &["file", "label", "wyckoff"])?;
+    let t = Table::read(path, &["file", "label", "wyckoff"], &["source"])?;
     t.rows
         .iter()
         .map(|(line, rec)| {
@@ -279,7 +345,7 @@ pub fn read_sites(path: &Path) -> Result<Vec<SiteRow>, CampaignError> {
 /// Read the calibration pairs (`composition,file,source`); each composition must be a row of
 /// `conductivity_calibration.csv` with a measured σ.
 pub fn read_calibration(path: &Path) -> Result<Vec<CalibrationPair>, CampaignError> {
-    let t = Table::read(path, &["composition", "file"])?;
+    let t = Table::read(path, &["composition", "file"], &["source"])?;
     t.rows
         .iter()
         .map(|(line, rec)| {
@@ -356,7 +422,7 @@ impl EnergyFiles {
 /// here; an error names the table's line (and the energy file's own line). A structure listed
 /// twice is refused.
 pub fn read_energy_table(path: &Path) -> Result<Vec<EnergyFiles>, CampaignError> {
-    let t = Table::read(path, &["file"])?;
+    let t = Table::read(path, &["file"], &["site_energies", "hop_barriers"])?;
     let mut out: Vec<EnergyFiles> = Vec::new();
     for (line, rec) in &t.rows {
         let line = *line;
@@ -475,6 +541,28 @@ pub fn composition_notes<'a>(formulas: impl IntoIterator<Item = &'a str>) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines are the file's own, blank lines counted (the csv reader's position is where it
+    /// began reading, before the blank lines it skipped).
+    #[test]
+    fn records_are_named_by_their_physical_line() {
+        let text = "id,x\n\n\na,1\n\n\r\n\nb,2\n";
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes());
+        let lines: Vec<usize> = rdr
+            .records()
+            .map(|r| line_of(text, r.unwrap().position().unwrap().byte()))
+            .collect();
+        assert_eq!(lines, vec![4, 8]);
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("temperature_c", "temperature_c"), 0);
+        assert_eq!(edit_distance("tempreature_c", "temperature_c"), 2);
+        assert_eq!(edit_distance("ea_ev", "ea"), 3);
+    }
 
     #[test]
     fn a_formula_unit_multiple_is_noted_and_a_wrong_file_is_far() {
