@@ -958,3 +958,33 @@ fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
     assert!(err.contains("missing.json: "), "{err}");
     assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
 }
+
+/// Without calibration pairs there is no LOCO refit: the report says so instead of listing
+/// every row as a LOCO failure, and it names the model that ran.
+#[test]
+fn a_table_without_calibration_pairs_says_loco_was_not_computed() {
+    let d = tempfile::tempdir().unwrap();
+    let (o, out) = validate_one_row(
+        d.path(),
+        (
+            "a",
+            &structure("LiAlCl4_P21c_COD1004036.cif"),
+            "LiAlCl4",
+            1e-6,
+        ),
+        &[],
+    );
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("Leave-one-composition-out was not computed: no calibration pairs"),
+        "{report}"
+    );
+    assert!(!report.contains("| per row, LOCO ν0 |"), "{report}");
+    assert!(!report.contains("LOCO ν0 | –"), "{report}");
+    assert!(report.contains("Model: `averaged`"), "{report}");
+}

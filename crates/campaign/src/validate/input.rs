@@ -60,13 +60,22 @@ struct Table {
 
 /// The physical line (1-based) of byte `byte` of `text`: the csv reader's own line count skips
 /// blank lines, which put error messages lines off.
-fn line_of(text: &str, byte: u64) -> usize {
+fn line_of(text: &str, byte: u64, comments: bool) -> usize {
     let bytes = text.as_bytes();
-    // the reader's position is where it began reading the record, before the blank lines it
-    // skipped: move past them to the record itself
+    // the reader's position is where it began reading the record, before the blank (and
+    // comment) lines it skipped: move past them to the record itself
     let mut end = (byte as usize).min(bytes.len());
-    while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
-        end += 1;
+    loop {
+        while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+            end += 1;
+        }
+        if comments && end < bytes.len() && bytes[end] == b'#' {
+            while end < bytes.len() && bytes[end] != b'\n' {
+                end += 1;
+            }
+            continue;
+        }
+        break;
     }
     1 + bytes[..end].iter().filter(|&&b| b == b'\n').count()
 }
@@ -92,12 +101,20 @@ impl Table {
     /// are the other columns halo reads. A column that is neither but is spelled like one of
     /// them (another case, a slip of one or two letters: `temperature_C`, `ea_eV`) is refused,
     /// since its values would be ignored without a word (a 90 °C row scored as room
-    /// temperature); other unknown columns are free-form, as documented. No comment lines: a
-    /// row whose id starts with `#` is a row.
-    fn read(path: &Path, required: &[&str], known: &[&str]) -> Result<Table, CampaignError> {
+    /// temperature); other unknown columns are free-form, as documented. `comments`: lines
+    /// starting with `#` are comments (the energy, sites and calibration tables, whose first
+    /// column is a file or a formula); the validation set has none, since an id such as `#7` is
+    /// a row there (it vanished as a comment).
+    fn read(
+        path: &Path,
+        required: &[&str],
+        known: &[&str],
+        comments: bool,
+    ) -> Result<Table, CampaignError> {
         let text = std::fs::read_to_string(path).map_err(|e| CampaignError::io(path, e))?;
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
+            .comment(comments.then_some(b'#'))
             .from_reader(text.as_bytes());
         let bad = |line: usize, reason: String| CampaignError::Config {
             path: path.to_path_buf(),
@@ -143,12 +160,15 @@ impl Table {
         let mut rows = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| {
-                let line = e.position().map(|p| line_of(&text, p.byte())).unwrap_or(0);
+                let line = e
+                    .position()
+                    .map(|p| line_of(&text, p.byte(), comments))
+                    .unwrap_or(0);
                 bad(line, e.to_string())
             })?;
             let line = rec
                 .position()
-                .map(|p| line_of(&text, p.byte()))
+                .map(|p| line_of(&text, p.byte(), comments))
                 .unwrap_or(0);
             rows.push((line, rec));
         }
@@ -238,6 +258,7 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
             "conductivity_reference",
             "notes",
         ],
+        false,
     )?;
     let li = Element::LI;
     let mut out: Vec<SetRow> = Vec::new();
@@ -322,7 +343,7 @@ pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
 
 /// Read the refined Li sites (`file,label,wyckoff,source`).
 pub fn read_sites(path: &Path) -> Result<Vec<SiteRow>, CampaignError> {
-    let t = Table::read(path, &["file", "label", "wyckoff"], &["source"])?;
+    let t = Table::read(path, &["file", "label", "wyckoff"], &["source"], true)?;
     t.rows
         .iter()
         .map(|(line, rec)| {
@@ -345,7 +366,7 @@ pub fn read_sites(path: &Path) -> Result<Vec<SiteRow>, CampaignError> {
 /// Read the calibration pairs (`composition,file,source`); each composition must be a row of
 /// `conductivity_calibration.csv` with a measured σ.
 pub fn read_calibration(path: &Path) -> Result<Vec<CalibrationPair>, CampaignError> {
-    let t = Table::read(path, &["composition", "file"], &["source"])?;
+    let t = Table::read(path, &["composition", "file"], &["source"], true)?;
     t.rows
         .iter()
         .map(|(line, rec)| {
@@ -422,7 +443,7 @@ impl EnergyFiles {
 /// here; an error names the table's line (and the energy file's own line). A structure listed
 /// twice is refused.
 pub fn read_energy_table(path: &Path) -> Result<Vec<EnergyFiles>, CampaignError> {
-    let t = Table::read(path, &["file"], &["site_energies", "hop_barriers"])?;
+    let t = Table::read(path, &["file"], &["site_energies", "hop_barriers"], true)?;
     let mut out: Vec<EnergyFiles> = Vec::new();
     for (line, rec) in &t.rows {
         let line = *line;
@@ -552,9 +573,20 @@ mod tests {
             .from_reader(text.as_bytes());
         let lines: Vec<usize> = rdr
             .records()
-            .map(|r| line_of(text, r.unwrap().position().unwrap().byte()))
+            .map(|r| line_of(text, r.unwrap().position().unwrap().byte(), false))
             .collect();
         assert_eq!(lines, vec![4, 8]);
+        // with comment lines, as the energy tables have them
+        let text = "file,x\n# a comment\n\na,1\n# another\nb,2\n";
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .comment(Some(b'#'))
+            .from_reader(text.as_bytes());
+        let lines: Vec<usize> = rdr
+            .records()
+            .map(|r| line_of(text, r.unwrap().position().unwrap().byte(), true))
+            .collect();
+        assert_eq!(lines, vec![4, 6]);
     }
 
     #[test]

@@ -97,13 +97,14 @@ pub fn report_md(r: &ValidationReport) -> String {
     );
     let _ = writeln!(
         s,
-        "Set: `{}` ({} rows, {} compositions, {} structure files). Model: `halo kmc` with its \
-         defaults (transport chain of `halo_campaign::transport`), settings in \
-         `validation.json`. Attempt frequency ν0 = {:.3e} s⁻¹ ({}). Wall time {:.0} s.\n",
+        "Set: `{}` ({} rows, {} compositions, {} structure files). Model: `{}` (`halo kmc`'s \
+         transport chain, `halo_campaign::transport`), settings in `validation.json`. Attempt \
+         frequency ν0 = {:.3e} s⁻¹ ({}). Wall time {:.0} s.\n",
         r.set,
         r.rows.len(),
         r.compositions.len(),
         r.structures.len(),
+        r.settings["model"].as_str().unwrap_or("?"),
         r.attempt_frequency.used_hz,
         r.calibration["source"].as_str().unwrap_or("?"),
         r.wall_s
@@ -147,15 +148,26 @@ pub fn report_md(r: &ValidationReport) -> String {
         "{}",
         metrics_row("per composition, ν0 as shipped", &r.metrics_per_composition)
     );
-    let _ = writeln!(s, "{}", metrics_row("per row, LOCO ν0", &r.metrics_loco));
-    let _ = writeln!(
-        s,
-        "{}",
-        metrics_row("per composition, LOCO ν0", &r.metrics_loco_per_composition)
-    );
     let af = &r.attempt_frequency;
-    let _ = writeln!(
-        s,
+    if af.n_pairs == 0 {
+        // without calibration pairs there is no refit: every row would read as a LOCO failure
+        let _ = writeln!(
+            s,
+            "\nLeave-one-composition-out was not computed: no calibration pairs were given \
+             (`--calibration-pairs FILE`), so ν0 cannot be refitted without a composition; the \
+             LOCO columns below are blank.\n"
+        );
+    } else {
+        let _ = writeln!(s, "{}", metrics_row("per row, LOCO ν0", &r.metrics_loco));
+        let _ = writeln!(
+            s,
+            "{}",
+            metrics_row("per composition, LOCO ν0", &r.metrics_loco_per_composition)
+        );
+    }
+    if af.n_pairs > 0 {
+        let _ = writeln!(
+            s,
         "\nLeave-one-composition-out: ν0 is the model's one fitted constant. It is refitted by the \
          rule of `scripts/calibrate_kmc.py` (ln ν0 = ln ν0_run + mean ln(σ_measured/σ_kMC(300 K))) \
          on the calibration pairs of `{}` (rows of `crates/data/tables/conductivity_calibration.csv` \
@@ -177,8 +189,9 @@ pub fn report_md(r: &ValidationReport) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
                 + " (every other composition: the all-pairs refit)"
-        }
-    );
+            }
+        );
+    }
     seed_section(&mut s, r);
     sublattice_section(&mut s, r);
     baseline_section(&mut s, r);
@@ -247,13 +260,25 @@ fn sublattice_section(s: &mut String, r: &ValidationReport) {
         "| scoring | Spearman ρ | Kendall τ_b | log10 MAE | log10 bias | Ea MAE eV (n) | superionic above poor | scored | failed |"
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
-    for (name, m) in [
-        ("vacant Li sites listed, ν0 as shipped", &b.vacant_sites),
-        ("vacant Li sites listed, LOCO ν0", &b.vacant_sites_loco),
-        ("every Li site full, ν0 as shipped", &b.full_sites),
-        ("every Li site full, LOCO ν0", &b.full_sites_loco),
+    let loco = r.attempt_frequency.n_pairs > 0;
+    for (name, m, is_loco) in [
+        (
+            "vacant Li sites listed, ν0 as shipped",
+            &b.vacant_sites,
+            false,
+        ),
+        (
+            "vacant Li sites listed, LOCO ν0",
+            &b.vacant_sites_loco,
+            true,
+        ),
+        ("every Li site full, ν0 as shipped", &b.full_sites, false),
+        ("every Li site full, LOCO ν0", &b.full_sites_loco, true),
     ] {
-        let _ = writeln!(s, "{}", metrics_row(name, m));
+        // no LOCO rows without calibration pairs (see the metrics section)
+        if loco || !is_loco {
+            let _ = writeln!(s, "{}", metrics_row(name, m));
+        }
     }
     let _ = writeln!(s);
 }
