@@ -545,7 +545,9 @@ pub fn composition_notes<'a>(formulas: impl IntoIterator<Item = &'a str>) -> Vec
             continue;
         }
         for g in &seen {
-            if atomic_fraction_distance(f, g).is_some_and(|d| d < 1e-3) {
+            // 1e-4 in any atomic fraction: a rounded fraction (Sc0.667 for 2/3: 5e-5) is the same
+            // composition, a doped neighbour (Li2Zr0.99Cl6 against Li2ZrCl6: 1e-3) is not
+            if atomic_fraction_distance(f, g).is_some_and(|d| d < 1e-4) {
                 notes.push(format!(
                     "{g} and {f} are the same composition per atom, written with different \
                      formula units: they are scored as two materials (two phases), and \
@@ -606,6 +608,9 @@ mod tests {
         ]);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("Li6InScCl12"), "{}", notes[0]);
+        // a doped neighbour is another composition, not the same one written differently
+        assert!(composition_notes(["Li2ZrCl6", "Li2Zr0.99Cl6"]).is_empty());
+        assert_eq!(composition_notes(["Li3ScCl6", "Li2Sc0.667Cl4"]).len(), 1);
         let d = atomic_fraction_distance("Li3InCl6", "LiI").unwrap();
         assert!((d - 0.6).abs() < 1e-12, "{d}"); // Cl: 6/10 against 0
         let spinel = atomic_fraction_distance("Li2Sc2/3Cl4", "Li16.9936Sc4.976Cl32").unwrap();
