@@ -988,3 +988,29 @@ fn a_table_without_calibration_pairs_says_loco_was_not_computed() {
     assert!(!report.contains("LOCO ν0 | –"), "{report}");
     assert!(report.contains("Model: `averaged`"), "{report}");
 }
+
+/// Noisy copies that fail are named with their reason in the report (it counted them only):
+/// LiF's copies are jammed like the file itself.
+#[test]
+fn failed_noisy_copies_are_named_with_their_reason() {
+    let d = tempfile::tempdir().unwrap();
+    let lif = root().join("tests/validation/structures/LiF_Fm-3m_mp-1138_liv-2031.cif");
+    let (o, out) = validate_one_row(
+        d.path(),
+        ("lif", &lif, "LiF", 1.18e-14),
+        &["--noise-copies", "1"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("Failed copies, the first reason of each structure")
+            && report.contains("LiF_Fm-3m_mp-1138_liv-2031.cif (1 of 1): ")
+            && report.contains("jammed"),
+        "{report}"
+    );
+}

@@ -219,6 +219,7 @@ pub(super) fn noise_summaries(structures: &[StructureOutcome]) -> Vec<NoiseSumma
                 file: s.file.clone(),
                 copies: s.noise.len(),
                 failed: s.noise.iter().filter(|c| c.error.is_some()).count(),
+                first_failure: s.noise.iter().find_map(|c| c.error.clone()),
                 median_abs_dlog10_sigma: median(ds.clone()),
                 worst_abs_dlog10_sigma: ds.iter().copied().reduce(f64::max),
                 median_abs_dea_ev: median(de.clone()),

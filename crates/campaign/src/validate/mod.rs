@@ -218,6 +218,9 @@ pub struct NoiseSummary {
     pub file: String,
     pub copies: usize,
     pub failed: usize,
+    /// The first failed copy's reason (the report names it; every copy's is in `structures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_failure: Option<String>,
     pub median_abs_dlog10_sigma: Option<f64>,
     pub worst_abs_dlog10_sigma: Option<f64>,
     pub median_abs_dea_ev: Option<f64>,

@@ -2,7 +2,7 @@
 //! `parity.svg`, each replaced atomically.
 
 use super::metrics::{Metrics, POOR_S_PER_CM, SUPERIONIC_S_PER_CM};
-use super::ValidationReport;
+use super::{NoiseSummary, ValidationReport};
 use crate::error::CampaignError;
 use crate::folder::write_atomic;
 use std::fmt::Write as _;
@@ -544,6 +544,26 @@ fn noise_section(s: &mut String, r: &ValidationReport) {
                 opt(n.median_abs_dea_ev, fixed3),
                 opt(n.worst_abs_dea_ev, fixed3),
             );
+        }
+        // why copies failed, once per structure (every copy's reason is in validation.json)
+        let failed: Vec<&NoiseSummary> = r.noise.iter().filter(|n| n.failed > 0).collect();
+        if !failed.is_empty() {
+            let _ = writeln!(
+                s,
+                "
+Failed copies, the first reason of each structure:
+"
+            );
+            for n in failed {
+                let _ = writeln!(
+                    s,
+                    "- {} ({} of {}): {}",
+                    n.file.rsplit('/').next().unwrap_or(&n.file),
+                    n.failed,
+                    n.copies,
+                    n.first_failure.as_deref().unwrap_or("?")
+                );
+            }
         }
     }
 }
