@@ -288,13 +288,7 @@ fn a_row_whose_formula_is_not_its_file_fails_and_formula_multiples_are_noted() {
     let d = tempfile::tempdir().unwrap();
     let lii = root().join("tests/validation/structures/LiI_Fm-3m_mp-22899.cif");
     let (o, out) = validate_one_row(d.path(), ("wrong", &lii, "Li3InCl6", 1e-3), &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    let csv = output_of_a_run_with_failed_rows(&o, &out, "validation.csv");
     assert!(
         csv.contains("failed") && csv.contains("is not the composition of its structure file"),
         "{csv}"
@@ -305,13 +299,7 @@ fn a_row_whose_formula_is_not_its_file_fails_and_formula_multiples_are_noted() {
         lii.display()
     );
     let (o, out) = validate_table(d.path(), "warm", &warm, &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    let csv = output_of_a_run_with_failed_rows(&o, &out, "validation.csv");
     assert!(
         csv.contains("failed") && csv.contains("temperature_c 500"),
         "{csv}"
@@ -332,6 +320,18 @@ fn a_row_whose_formula_is_not_its_file_fails_and_formula_multiples_are_noted() {
         report.contains("Note: Li2In1/3Sc1/3Cl4 and Li6InScCl12"),
         "{report}"
     );
+}
+
+/// Output file `name` of a validate run that must end with exit 1 (some rows failed, scored the
+/// rest), its stderr shown otherwise.
+fn output_of_a_run_with_failed_rows(o: &std::process::Output, out: &Path, name: &str) -> String {
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::read_to_string(out.join(name)).unwrap()
 }
 
 /// `halo validate` on a one-row set (`id`, `file`, `formula`, measured σ) with the short
@@ -409,13 +409,7 @@ fn a_failing_structure_is_recorded_not_dropped() {
     let d = tempfile::tempdir().unwrap();
     let lif = root().join("tests/validation/structures/LiF_Fm-3m_mp-1138_liv-2031.cif");
     let (o, out) = validate_one_row(d.path(), ("lif", &lif, "LiF", 1.18e-14), &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    let csv = output_of_a_run_with_failed_rows(&o, &out, "validation.csv");
     assert!(
         csv.contains("lif,") && csv.contains("failed") && csv.contains("jammed"),
         "{csv}"
@@ -1000,13 +994,7 @@ fn failed_noisy_copies_are_named_with_their_reason() {
         ("lif", &lif, "LiF", 1.18e-14),
         &["--noise-copies", "1"],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let report = output_of_a_run_with_failed_rows(&o, &out, "report.md");
     assert!(
         report.contains("Failed copies, the first reason of each structure")
             && report.contains("LiF_Fm-3m_mp-1138_liv-2031.cif (1 of 1): ")

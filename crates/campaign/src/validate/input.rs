@@ -566,29 +566,24 @@ mod tests {
     use super::*;
 
     /// Lines are the file's own, blank lines counted (the csv reader's position is where it
-    /// began reading, before the blank lines it skipped).
+    /// began reading, before the blank lines it skipped), and comment lines where the table has
+    /// them; read through `Table::read` itself.
     #[test]
     fn records_are_named_by_their_physical_line() {
-        let text = "id,x\n\n\na,1\n\n\r\n\nb,2\n";
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(text.as_bytes());
-        let lines: Vec<usize> = rdr
-            .records()
-            .map(|r| line_of(text, r.unwrap().position().unwrap().byte(), false))
-            .collect();
-        assert_eq!(lines, vec![4, 8]);
-        // with comment lines, as the energy tables have them
-        let text = "file,x\n# a comment\n\na,1\n# another\nb,2\n";
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .comment(Some(b'#'))
-            .from_reader(text.as_bytes());
-        let lines: Vec<usize> = rdr
-            .records()
-            .map(|r| line_of(text, r.unwrap().position().unwrap().byte(), true))
-            .collect();
-        assert_eq!(lines, vec![4, 6]);
+        let dir = tempfile::tempdir().unwrap();
+        let lines = |text: &str, comments: bool| -> Vec<usize> {
+            let p = dir.path().join("t.csv");
+            std::fs::write(&p, text).unwrap();
+            let t = Table::read(&p, &[], &[], comments).unwrap();
+            t.rows.iter().map(|(line, _)| *line).collect()
+        };
+        assert_eq!(lines("id,x\n\n\na,1\n\n\r\n\nb,2\n", false), vec![4, 8]);
+        assert_eq!(
+            lines("file,x\n# a comment\n\na,1\n# another\nb,2\n", true),
+            vec![4, 6]
+        );
+        // without comment lines, a '#' first field is a record
+        assert_eq!(lines("id,x\n#7,1\n", false), vec![2]);
     }
 
     #[test]
