@@ -64,6 +64,16 @@ fn all_lines_parse(p: &Path) -> usize {
     text.lines().count()
 }
 
+/// Wait (at most 60 s) until the lock file `lock` names the process `pid` as its holder.
+fn wait_for_holder(lock: &Path, pid: impl std::fmt::Display, what: &str) {
+    let pid = pid.to_string();
+    let t0 = Instant::now();
+    while !std::fs::read_to_string(lock).is_ok_and(|t| t.contains(&pid)) {
+        assert!(t0.elapsed() < Duration::from_secs(60), "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A shard run's lock files deleted under it (`.lock` and `.lock.shard-0-of-2`): a second run
 /// of the same shard is still refused, because the shard's checkpoint is locked as well; it
 /// was admitted and the two interleaved their records.
@@ -93,14 +103,7 @@ fn a_shard_whose_lock_files_were_deleted_is_not_run_twice() {
         .spawn()
         .unwrap();
     let lock = out.join(".lock.shard-0-of-2");
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&a.id().to_string())) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the shard never took its lock"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_holder(&lock, a.id(), "the shard never took its lock");
     std::fs::remove_file(&lock).unwrap();
     let _ = std::fs::remove_file(out.join(".lock"));
     let args = shard(&[]);
@@ -138,14 +141,7 @@ fn two_runs_on_one_folder_one_proceeds_and_a_killed_run_leaves_no_lock() {
         .unwrap();
     // wait until A holds the lock (its PID is in the lock file)
     let lock = out.join(".lock");
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&a.id().to_string())) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "run A never took the lock"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_holder(&lock, a.id(), "run A never took the lock");
     let b = halo_out(&["run", wf_s, "--out", out_s, "--no-progress"]);
     let (code, err) = code_and_err(&b);
     assert_eq!(code, Some(2), "{err}");
@@ -175,14 +171,7 @@ fn two_runs_on_one_folder_one_proceeds_and_a_killed_run_leaves_no_lock() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&c.id().to_string())) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "resume never took the lock"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_holder(&lock, c.id(), "resume never took the lock");
     let mut c = c;
     c.kill().unwrap();
     c.wait().unwrap();
@@ -462,14 +451,7 @@ fn sigterm_stops_a_long_candidate_within_seconds() {
         .unwrap();
     let pid = child.id().to_string();
     let lock = out.join(".lock");
-    let t0 = Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&pid)) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the run never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_holder(&lock, &pid, "the run never started");
     std::thread::sleep(Duration::from_millis(1500)); // well inside the kMC of every candidate
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &pid])
