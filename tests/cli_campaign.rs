@@ -472,10 +472,57 @@ fn candidates_whose_every_li_site_is_full_are_named_in_the_report() {
     ]);
     let report = std::fs::read_to_string(spinel.join("report.md")).unwrap();
     assert!(!report.contains("every Li site is full"), "{report}");
+    assert!(!report.contains("without an Arrhenius fit"), "{report}");
     let col = li_col(&spinel);
     assert!(
         !col.is_empty() && col.iter().all(|v| v == "false"),
         "{col:?}"
+    );
+}
+
+/// Candidates whose kMC temperatures leave fewer than two resolved conductivities have no
+/// σ(300 K) or Ea to rank by: the run, `halo report` and report.md say so and name them, rather
+/// than leaving a ranking whose tail is empty columns (1 K: no hop is resolved there).
+#[test]
+fn candidates_without_an_arrhenius_fit_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = tmp.path().join("cold.toml");
+    std::fs::write(
+        &wf,
+        mini_text_absolute().replace("temperatures_k = [300, 500]", "temperatures_k = [300, 1]"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let run = run_to_end(&[
+        "run",
+        wf.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    let ids = checkpoint_ids(&out.join("checkpoint.jsonl"));
+    assert!(!ids.is_empty());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{} evaluated candidate(s) have no Arrhenius fit",
+            ids.len()
+        )),
+        "{stderr}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = report
+        .split("## Candidates without an Arrhenius fit")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section in\n{report}"));
+    for id in &ids {
+        assert!(section.contains(&format!("`{id}`")), "{id}: {report}");
+    }
+    let again = run_to_end(&["report", out.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("have no Arrhenius fit"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
     );
 }
 

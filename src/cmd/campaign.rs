@@ -233,6 +233,7 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
     }
     if r.outputs_written {
         eprintln!("outputs in {}", out.display());
+        note_without_fit(r.without_fit);
     }
     if r.planned == 0 {
         eprintln!(
@@ -251,6 +252,20 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
     }
     Ok(ranked_code(r.passed))
+}
+
+/// Say that some evaluated candidates have no Arrhenius fit: their σ(300 K) and Ea columns are
+/// empty and they rank after every candidate with a fit, which a ranking read without the
+/// report would hide.
+fn note_without_fit(n: usize) {
+    if n > 0 {
+        eprintln!(
+            "{n} evaluated candidate(s) have no Arrhenius fit (fewer than two of [kmc] \
+             temperatures_k gave a σ above the run's resolution): no σ(300 K) or Ea to rank by, \
+             so they rank last; report.md lists them, and ranked.csv has their simulated \
+             σ(300 K) (docs/physics.md §5.9)"
+        );
+    }
 }
 
 /// The exit code of a command that wrote the ranking (`passed`: the candidates that passed the
@@ -355,11 +370,12 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
 
 /// `halo report`.
 pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
-    let (n, passed) = driver::report(&a.dir)?;
+    let (n, written) = driver::report(&a.dir)?;
     eprintln!(
         "report for {n} recorded candidates written to {}",
         a.dir.display()
     );
+    note_without_fit(written.without_fit);
     if n == 0 {
         // the README's "nothing to rank": no candidate recorded yet
         eprintln!(
@@ -369,7 +385,7 @@ pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_EMPTY));
     }
     // as `halo run` on the same folder
-    Ok(ranked_code(Some(passed)))
+    Ok(ranked_code(Some(written.passed)))
 }
 
 /// `halo export`.
@@ -435,6 +451,7 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
         r.duplicates_removed,
         a.dir.display()
     );
+    note_without_fit(r.without_fit);
     if r.failed > 0 {
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
     }

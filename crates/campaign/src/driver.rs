@@ -39,6 +39,8 @@ pub struct RunReport {
     pub outputs_written: bool,
     /// Candidates that passed the hard filters (when the outputs were written).
     pub passed: Option<usize>,
+    /// Evaluated candidates without an Arrhenius fit (when the outputs were written).
+    pub without_fit: usize,
 }
 
 /// Worker threads when none are requested: `RAYON_NUM_THREADS` when it is a positive number,
@@ -107,8 +109,11 @@ pub fn run(
     })?;
     let mut outputs_written = false;
     let mut passed = None;
+    let mut without_fit = 0;
     if !summary.interrupted && opts.shard.count == 1 {
-        passed = Some(crate::outputs::write_all(&folder, lw, &plan, &done)?);
+        let w = crate::outputs::write_all(&folder, lw, &plan, &done)?;
+        passed = Some(w.passed);
+        without_fit = w.without_fit;
         outputs_written = true;
     }
     Ok(RunReport {
@@ -119,6 +124,7 @@ pub fn run(
         wall_s: t0.elapsed().as_secs_f64(),
         outputs_written,
         passed,
+        without_fit,
     })
 }
 
@@ -399,6 +405,9 @@ pub struct MergeReport {
     /// `merge-status.json`, which is written before them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed: Option<usize>,
+    /// Evaluated candidates without an Arrhenius fit, when the merge wrote the outputs.
+    #[serde(skip)]
+    pub without_fit: usize,
 }
 
 /// Join the shard checkpoints of `dir`, check coverage, and write the outputs when complete.
@@ -495,6 +504,7 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
         failed: recs.values().filter(|r| r.metrics().is_none()).count(),
         duplicates_removed: dups,
         passed: None,
+        without_fit: 0,
     };
     let status_json = serde_json::to_vec_pretty(&report).map_err(|e| CampaignError::Serialize {
         what: "merge-status.json".into(),
@@ -502,7 +512,9 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
     })?;
     folder.write("merge-status.json", &status_json)?;
     if missing.is_empty() {
-        report.passed = Some(crate::outputs::write_all(&folder, &lw, &manifest, &recs)?);
+        let w = crate::outputs::write_all(&folder, &lw, &manifest, &recs)?;
+        report.passed = Some(w.passed);
+        report.without_fit = w.without_fit;
     }
     Ok(report)
 }
@@ -532,16 +544,16 @@ pub fn folder_ranking_inputs(dir: &Path) -> Result<FolderRankingInputs, Campaign
 }
 
 /// Rewrite the outputs of a complete (unsharded or merged) folder; returns the candidates
-/// recorded and those that passed the hard filters.
-pub fn report(dir: &Path) -> Result<(usize, usize), CampaignError> {
+/// recorded and what the outputs hold.
+pub fn report(dir: &Path) -> Result<(usize, crate::outputs::OutputsWritten), CampaignError> {
     let folder = CampaignFolder::new(dir);
     let _lock = folder.lock_campaign()?;
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
     let recs = folder.collect_records()?;
     refuse_stale_records(dir, &lw, &plan, &recs, "written")?;
-    let passed = crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
-    Ok((recs.len(), passed))
+    let written = crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
+    Ok((recs.len(), written))
 }
 
 /// Write the synthesis hand-off (`synthesis/handoff.json` and `.csv`) of the top passing

@@ -147,7 +147,7 @@ pub fn write_all(
     lw: &LoadedWorkflow,
     plan: &Plan,
     recs: &BTreeMap<String, CandidateRecord>,
-) -> Result<usize, CampaignError> {
+) -> Result<OutputsWritten, CampaignError> {
     let dir = folder.dir.as_path();
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     let r = ranking(lw, &ids, recs)?;
@@ -162,7 +162,52 @@ pub fn write_all(
     let report = report_markdown(lw, plan, recs, &r, &plot_notes, &folder.runs());
     write_atomic(&dir.join("report.md"), report.as_bytes())?;
     refresh_handoff(folder, lw, plan, recs)?;
-    Ok(r.n_passed)
+    Ok(OutputsWritten {
+        passed: r.n_passed,
+        without_fit: without_fit(recs).len(),
+    })
+}
+
+/// What [`write_all`] wrote, for the command's closing lines.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OutputsWritten {
+    /// Candidates that passed the hard filters.
+    pub passed: usize,
+    /// Evaluated candidates without an Arrhenius fit (fewer than two temperatures with σ above
+    /// the run's resolution): no σ(300 K) or E_a to rank by, so they rank after every candidate
+    /// with one.
+    pub without_fit: usize,
+}
+
+/// The evaluated candidates whose kMC gave no Arrhenius fit, in id order.
+fn without_fit(recs: &BTreeMap<String, CandidateRecord>) -> Vec<&CandidateRecord> {
+    recs.values()
+        .filter(|x| {
+            x.metrics()
+                .is_some_and(|m| m.ranking.sigma_300k_s_per_cm.is_none())
+        })
+        .collect()
+}
+
+/// The report's list of evaluated candidates without an Arrhenius fit, with the temperatures
+/// the kMC left out, so a ranking whose tail is empty columns says why.
+fn without_fit_section(s: &mut String, recs: &BTreeMap<String, CandidateRecord>) {
+    let list = without_fit(recs);
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## Candidates without an Arrhenius fit\n\nFewer than two of the kMC temperatures gave \
+         them a conductivity above the run's resolution, so they have no σ(300 K) or Ea to rank \
+         by and rank after every candidate with a fit; the σ simulated at 300 K, when there is \
+         one, is in `ranked.csv` (`sigma_300k_simulated_s_per_cm`). Choose `[kmc] \
+         temperatures_k` the kMC resolves (docs/physics.md §5.9).\n"
+    );
+    for x in list {
+        let _ = writeln!(s, "- `{}` {}", x.id, x.formula);
+    }
+    let _ = writeln!(s);
 }
 
 /// A hand-off exported earlier describes the ranking it was exported from: when the outputs
@@ -656,6 +701,7 @@ fn report_markdown(
         let _ = writeln!(s, "- {n}");
     }
     domain_section(&mut s, recs);
+    without_fit_section(&mut s, recs);
     if !failed.is_empty() {
         let _ = writeln!(s, "## Failed candidates\n");
         for f in &failed {

@@ -249,6 +249,7 @@ def test_campaign_run_status_results_equal_cli(cli, tmp_path, in_repo):
     wf = "tests/data/workflows/mini.toml"
     summary = halo.run(wf, out=tmp_path / "py")
     assert summary["failed"] == 0 and summary["outputs_written"] and not summary["interrupted"]
+    assert summary["without_fit"] == 0
     code, _, err = cli("run", wf, "--out", tmp_path / "cli", "--no-progress")
     assert code in (0, 4), err
     assert (tmp_path / "py" / "ranked.csv").read_bytes() == (

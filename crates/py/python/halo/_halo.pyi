@@ -234,7 +234,8 @@ def run(
     recompute_stale: bool = False,
 ) -> Dict[str, Any]:
     """``halo run WORKFLOW --out DIR``: the pass summary (total, already_done, recorded,
-    failed, planned, rejected, passed, interrupted, outputs_written, wall_s in s)."""
+    failed, planned, rejected, passed, without_fit (evaluated candidates without an Arrhenius
+    fit, ranked last), interrupted, outputs_written, wall_s in s)."""
 
 def resume(
     dir: PathLike,
