@@ -334,6 +334,53 @@ fn output_of_a_run_with_failed_rows(o: &std::process::Output, out: &Path, name: 
     std::fs::read_to_string(out.join(name)).unwrap()
 }
 
+/// A `--sites` row is checked against the file's symmetry: a label on the Wyckoff position the
+/// table names gets no note, one whose letter is not the label's in the file (here the spinel's
+/// Li1 on 16c and Li2 on 8a swapped) is named in its row's note, so a comparison of the wrong
+/// site does not pass unseen.
+#[test]
+fn sites_rows_are_checked_against_the_files_wyckoff_positions() {
+    let d = tempfile::tempdir().unwrap();
+    let cif = structure("Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif");
+    let sites = d.path().join("sites.csv");
+    let f = cif.display();
+    std::fs::write(
+        &sites,
+        format!("file,label,wyckoff\n{f},Li1,8a\n{f},Li2,16c\n{f},Li0,48f\n"),
+    )
+    .unwrap();
+    let (o, out) = validate_one_row(
+        d.path(),
+        ("spinel", &cif, "Li2Sc2/3Cl4", 1.5e-3),
+        &["--sites", sites.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let note = |label: &str| -> String {
+        json["occupancies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["label"] == label)
+            .unwrap_or_else(|| panic!("{label}: {json}"))["note"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        note("Li1").contains("WYCKOFF MISMATCH: the file's Li1 is on 16c")
+            && note("Li1").contains("the sites table says 8a"),
+        "{}",
+        note("Li1")
+    );
+    assert!(note("Li2").contains("is on 8a"), "{}", note("Li2"));
+    assert!(!note("Li0").contains("MISMATCH"), "{}", note("Li0"));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("WYCKOFF MISMATCH"), "{report}");
+}
+
 /// `halo validate` on a one-row set (`id`, `file`, `formula`, measured σ) with the short
 /// statistics and `extra` flags; the process output and the output folder.
 fn validate_one_row(

@@ -4,7 +4,9 @@
 
 use super::evaluate::Files;
 use super::input::SiteRow;
-use super::{NoiseSummary, OccupancyComparison, Prediction, RowResult, StructureOutcome};
+use super::{
+    NoiseSummary, OccupancyComparison, Prediction, RefinedLi, RowResult, StructureOutcome,
+};
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
@@ -155,6 +157,11 @@ pub(super) fn occupancy_comparisons(
             },
         };
         let refined_occ = refined.map(|r| r.occupancy);
+        let note = match refined.and_then(|r| wyckoff_mismatch(&site.wyckoff, r)) {
+            Some(m) if note.is_empty() => m,
+            Some(m) => format!("{m}; {note}"),
+            None => note,
+        };
         out.push(OccupancyComparison {
             file: site.file.clone(),
             label: site.label.clone(),
@@ -190,6 +197,29 @@ pub(super) fn occupancy_comparisons(
         }
     }
     out
+}
+
+/// A `--sites` row whose Wyckoff symbol is not the one its label has in the file: most often a
+/// label that names another site (Li1 and Li2 swapped), so the comparison would be of the wrong
+/// site. Said in the row's note, not refused: a table may use another setting's letters.
+fn wyckoff_mismatch(table: &str, refined: &RefinedLi) -> Option<String> {
+    let t = table.trim();
+    if t.is_empty() || refined.wyckoff.is_empty() {
+        return None;
+    }
+    if refined.wyckoff.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+        return None;
+    }
+    let on = match refined.wyckoff.as_slice() {
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} (moyo's letter: {})", rest.join(", ")),
+        [] => unreachable!("checked above"),
+    };
+    Some(format!(
+        "WYCKOFF MISMATCH: the file's {} is on {on}, the sites table says {t} (is the label the \
+         site meant?)",
+        refined.label,
+    ))
 }
 
 /// Median and worst |Δlog10 σ300| and |ΔEa| of each structure's noisy copies against its

@@ -66,11 +66,29 @@ pub(super) fn refined_li(loaded: &halo_io::LoadedStructure) -> Vec<RefinedLi> {
                     occupancy: row.occupancy,
                     shared_with_framework_cation: shared,
                     sites_per_cell: 1,
+                    wyckoff: Vec::new(),
                 }),
             }
         }
     }
     out
+}
+
+/// Fill each refined Li site's Wyckoff symbols from the file's symmetry (as `halo inspect`
+/// prints them); left empty when the analysis fails, so a `--sites` row is then not checked.
+fn add_wyckoff(loaded: &halo_io::LoadedStructure, refined: &mut [RefinedLi]) {
+    let Ok(report) = crate::inspect::inspect(loaded, halo_symmetry::DEFAULT_SYMPREC_ANG) else {
+        return;
+    };
+    for r in refined.iter_mut() {
+        for site in report.sites.iter().filter(|x| x.labels.contains(&r.label)) {
+            for w in [&site.wyckoff_published, &site.wyckoff] {
+                if !r.wyckoff.contains(w) {
+                    r.wyckoff.push(w.clone());
+                }
+            }
+        }
+    }
 }
 
 /// What one run of one file (or of one noisy copy) gave.
@@ -106,6 +124,9 @@ fn evaluate_file(file: &str, path: &Path, copy: usize, opts: &ValidateOptions) -
         }
     };
     run.refined = refined_li(&loaded);
+    if copy == 0 {
+        add_wyckoff(&loaded, &mut run.refined);
+    }
     run.warnings = loaded.warnings_besides_charge().cloned().collect();
     run.warnings.extend(
         loaded

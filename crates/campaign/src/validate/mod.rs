@@ -135,6 +135,11 @@ pub struct RefinedLi {
     pub shared_with_framework_cation: bool,
     /// Sites of this label in the structure cell.
     pub sites_per_cell: usize,
+    /// The label's Wyckoff symbols in the file (`16c`): the literature-origin letter that
+    /// `halo inspect` prints first and moyo's own when they differ (docs/physics.md §0.3); empty
+    /// when the symmetry analysis failed. `--sites` rows are checked against them.
+    #[serde(skip)]
+    pub wyckoff: Vec<String>,
 }
 
 /// One noisy copy of a structure.
