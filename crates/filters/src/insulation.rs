@@ -185,6 +185,50 @@ pub fn gap_estimate(composition: &Composition) -> Option<GapEstimate> {
     None
 }
 
+/// The cations of `composition` at halo's formal oxidation states
+/// ([`halo_data::elements::formal_oxidation_state`]) when every element has one and they balance
+/// the charge (to 1e-6 e per atom); `None` otherwise.
+fn formal_cations(composition: &Composition) -> Option<Vec<(Element, i8)>> {
+    let amounts = element_map(composition);
+    let mut net = 0.0;
+    let mut total = 0.0;
+    let mut out = Vec::new();
+    for (el, n) in &amounts {
+        let q = halo_data::elements::formal_oxidation_state(*el)?;
+        net += f64::from(q) * n;
+        total += n;
+        if q > 0 {
+            out.push((*el, q));
+        }
+    }
+    (total > 0.0 && net.abs() <= 1e-6 * total && !out.is_empty()).then_some(out)
+}
+
+/// The binary halides M X_q of every cation (M, q) with every halide X of `composition`.
+fn halide_components<'a>(
+    composition: &Composition,
+    cations: impl Iterator<Item = &'a (Element, i8)>,
+) -> Vec<Composition> {
+    let anions: Vec<Element> = element_map(composition)
+        .into_keys()
+        .filter(|e| e.is_halogen())
+        .collect();
+    let mut out = Vec::new();
+    for (el, q) in cations {
+        for x in &anions {
+            let text = if *q == 1 {
+                format!("{el}{x}")
+            } else {
+                format!("{el}{x}{q}")
+            };
+            if let Ok(c) = Composition::parse(&text) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// Insulation verdict with the default threshold.
 pub fn insulation(composition: &Composition) -> Result<InsulationReport, FilterError> {
     insulation_with(composition, DEFAULT_MIN_GAP_EV)
@@ -218,6 +262,19 @@ pub fn insulation_with(
     } else if let Ok(parts) = &reference {
         for p in parts {
             cations.insert((p.cation, p.cation_ox), ());
+        }
+    } else if let Some(formal) = formal_cations(composition) {
+        reasons.push(format!(
+            "oxidation states: halo's formal ones ({}), which balance the charge; the \
+             thermochemistry has no binary reference for {formula}",
+            formal
+                .iter()
+                .map(|(e, q)| format!("{e}{q}+"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        for c in formal {
+            cations.insert(c, ());
         }
     }
     let mut open_d = Vec::new();
@@ -278,6 +335,44 @@ pub fn insulation_with(
                         missing.join(", ")
                     ));
                     (None, None, None)
+                }
+            }
+            // no thermochemical reference (a binary missing from the thermochemistry, which
+            // band_gaps.csv may still have): the binary halides of the cations at their states
+            // (given, or formal and charge-balancing) with every halide of the composition
+            Err(_) if !cations.is_empty() => {
+                let components = halide_components(composition, cations.keys());
+                let mut missing = Vec::new();
+                for c in &components {
+                    match gap_estimate(c) {
+                        Some(g) => estimates.push(g),
+                        None => missing.push(c.reduced_formula()),
+                    }
+                }
+                match estimates
+                    .iter()
+                    .min_by(|a, b| a.gap_ev.total_cmp(&b.gap_ev))
+                {
+                    Some(g) if missing.is_empty() => {
+                        reasons.push(format!(
+                            "no band gap of {formula} itself: lowest gap of its binary \
+                             halides is {} ({:.2} eV)",
+                            g.formula, g.gap_ev
+                        ));
+                        (
+                            Some(g.gap_ev),
+                            Some(g.gap_err_ev),
+                            Some("mixture_lowest_component".to_string()),
+                        )
+                    }
+                    _ => {
+                        reasons.push(format!(
+                            "no band gap in band_gaps.csv for {formula} nor for its binary \
+                             halide(s) {}",
+                            missing.join(", ")
+                        ));
+                        (None, None, None)
+                    }
                 }
             }
             Err(e) => {
@@ -415,6 +510,37 @@ mod tests {
             "{r:?}"
         );
         assert_eq!(r.verdict, InsulationVerdict::Insulating);
+    }
+
+    /// A candidate whose binaries band_gaps.csv has but the thermochemistry does not (SnCl4,
+    /// YBr3, HoBr3) is judged on those gaps, not left not assessable: rule 3 with the formal
+    /// states, which balance the charge.
+    #[test]
+    fn gaps_of_binaries_missing_from_the_thermochemistry_are_used() {
+        for (f, lowest) in [
+            ("Li5Sc1Sn1Cl12", "SnCl4"),
+            ("Li6Y1Sc1Br12", "ScBr3"),
+            ("Li6Ho1Sc1Br12", "ScBr3"),
+        ] {
+            let r = ins(f);
+            assert_eq!(r.verdict, InsulationVerdict::Insulating, "{f}: {r:?}");
+            assert_eq!(
+                r.band_gap_rule.as_deref(),
+                Some("mixture_lowest_component"),
+                "{f}"
+            );
+            let low = r
+                .gap_estimates
+                .iter()
+                .min_by(|a, b| a.gap_ev.total_cmp(&b.gap_ev))
+                .unwrap();
+            assert_eq!(low.formula, lowest, "{f}: {r:?}");
+            assert_eq!(r.band_gap_ev, Some(low.gap_ev));
+            assert!(r.reasons.iter().any(|x| x.contains("formal ones")), "{r:?}");
+        }
+        // formal states that do not balance: still not assessable
+        let r = ins("Li2SnCl5");
+        assert_eq!(r.verdict, InsulationVerdict::NotAssessable, "{r:?}");
     }
 
     #[test]
