@@ -112,6 +112,59 @@ fn not_assessable_and_malformed_inputs() {
             "{bad}: {err}"
         );
     }
+    // option values out of range are named by their flag, in the flag's units
+    for (flag, value, says) in [
+        (
+            "--mix-mev-per-atom",
+            "1e6",
+            "invalid --mix-mev-per-atom: 1000000 meV/atom",
+        ),
+        (
+            "--hull-tolerance-ev-per-atom",
+            "10",
+            "invalid --hull-tolerance-ev-per-atom: 10 eV/atom",
+        ),
+        (
+            "--hull-tolerance-ev-per-atom",
+            "-0.01",
+            "between 0 and 0.5 eV/atom",
+        ),
+    ] {
+        let (code, _, err) = halo(&["stability", "Li3InCl6", flag, value]);
+        assert_eq!(code, 2, "{flag} {value}: {err}");
+        assert!(err.contains(says), "{flag} {value}: {err}");
+    }
+}
+
+/// `--hull-tolerance-ev-per-atom` is a metastability allowance: the text says which limits it
+/// printed, and an allowance only widens the window.
+#[test]
+fn the_hull_tolerance_widens_the_window_and_is_named() {
+    let (code, out, err) = halo(&["stability", "Li2FeCl4"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("exact limits (no allowance above the hull)"),
+        "{out}"
+    );
+    let exact = json(&["stability", "Li2FeCl4", "--json"]);
+    let loose = json(&[
+        "stability",
+        "Li2FeCl4",
+        "--json",
+        "--hull-tolerance-ev-per-atom",
+        "0.05",
+    ]);
+    for (key, wider) in [("anodic_limit_v_dg", 1.0), ("cathodic_limit_v_dg", -1.0)] {
+        let (a, b) = (exact[key].as_f64().unwrap(), loose[key].as_f64().unwrap());
+        assert!(wider * (b - a) > 0.01, "{key}: {a} -> {b}");
+    }
+    let (_, out, _) = halo(&[
+        "stability",
+        "Li2FeCl4",
+        "--hull-tolerance-ev-per-atom",
+        "0.05",
+    ]);
+    assert!(out.contains("allowed 0.05 eV/atom above the hull"), "{out}");
 }
 
 /// A structure file is assessed by its neutral formula unit: one outside the charge tolerance

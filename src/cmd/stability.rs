@@ -21,7 +21,10 @@ pub struct Args {
     /// ternary exists; negative = more stable than the binaries).
     #[arg(long, allow_hyphen_values = true)]
     pub mix_mev_per_atom: Option<f64>,
-    /// Hull tolerance, eV per atom.
+    /// Hull tolerance, eV per atom: a candidate up to this far above the hull counts as stable
+    /// (a metastability allowance, as pymatgen's e_above_hull; 0.025–0.1 is usual), so the
+    /// limits are those of the candidate lowered by this much per atom. 0 (default): the exact
+    /// limits. At most 0.5.
     #[arg(long, default_value_t = halo_filters::stability::HULL_TOLERANCE_EV_PER_ATOM)]
     pub hull_tolerance_ev_per_atom: f64,
 }
@@ -60,10 +63,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // a formula balanced only by a cation outside its formal state is computed as written,
     // with the state it took named
     notes.extend(halo_filters::stability::oxidation_state_notes(&composition));
-    let opts = StabilityOptions {
-        mix_energy_ev_per_atom: args.mix_mev_per_atom.map(|m| m / 1000.0),
-        hull_tolerance_ev_per_atom: args.hull_tolerance_ev_per_atom,
-    };
+    let opts =
+        StabilityOptions::from_flags(args.mix_mev_per_atom, args.hull_tolerance_ev_per_atom)?;
     let mut out = String::new();
     let report = match halo_filters::stability_with(&composition, &opts) {
         Ok(r) => r,
@@ -171,9 +172,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     writeln!(
         out,
-        "hull tolerance {:e} eV/atom; potentials scanned 0–{:.0} V; ± from stated row \
-         uncertainties only",
-        report.hull_tolerance_ev_per_atom, report.scan_max_v
+        "{}; potentials scanned 0–{:.0} V; ± from stated row uncertainties only",
+        if report.hull_tolerance_ev_per_atom > 0.0 {
+            format!(
+                "limits of the candidate allowed {} eV/atom above the hull (--hull-tolerance-ev-per-atom)",
+                report.hull_tolerance_ev_per_atom
+            )
+        } else {
+            "exact limits (no allowance above the hull)".to_string()
+        },
+        report.scan_max_v
     )?;
     emit(&out)?;
     Ok(ExitCode::SUCCESS)

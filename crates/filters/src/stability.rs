@@ -17,7 +17,7 @@
 //! ```
 //!
 //! the next iterate is E_rxn, and the iteration stops when the candidate is on the hull
-//! (f ≤ tolerance). The limit is the potential of the last reaction, whose products are the
+//! (f ≤ [`LIMIT_CONVERGENCE_EV_PER_ATOM`]). The limit is the potential of the last reaction, whose products are the
 //! decomposition products reported. For a single binary LiX this is E = −ΔG_f(LiX)/F
 //! (LiCl: 384.019 kJ/mol → 3.980 V).
 //!
@@ -50,9 +50,15 @@ use halo_data::thermo;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Default hull tolerance: a candidate within this grand-potential distance of the hull
-/// (eV per atom of the candidate) counts as on the hull.
-pub const HULL_TOLERANCE_EV_PER_ATOM: f64 = 1e-6;
+/// Default hull tolerance (metastability allowance, eV per atom): none, the exact limits.
+pub const HULL_TOLERANCE_EV_PER_ATOM: f64 = 0.0;
+/// Largest hull tolerance taken, eV per atom: metastability allowances in use are 0.025–0.1
+/// (pymatgen / Materials Project practice); beyond 0.5 every halide would be "stable" to the
+/// end of the scan.
+pub const MAX_HULL_TOLERANCE_EV_PER_ATOM: f64 = 0.5;
+/// Convergence of the limit search: the candidate is on the hull when its grand potential is
+/// within this much (eV per atom) of the other phases' (a numerical tolerance, not an option).
+pub const LIMIT_CONVERGENCE_EV_PER_ATOM: f64 = 1e-6;
 /// Upper end of the potential scan, V vs Li⁺/Li (LiF oxidises at 6.4 V).
 pub const SCAN_MAX_V: f64 = 20.0;
 /// Estimated rows of `thermo_binary_halides.csv` without a stated ΔH uncertainty: ±7 kJ/mol
@@ -65,8 +71,46 @@ pub struct StabilityOptions {
     /// Ternary term added to the binaries' sum (eV per atom of the candidate) when the tables
     /// have no measured ternary for its composition; `None` means zero (see the module docs).
     pub mix_energy_ev_per_atom: Option<f64>,
-    /// Hull tolerance, eV per atom (see [`HULL_TOLERANCE_EV_PER_ATOM`]).
+    /// Hull tolerance, eV per atom: a candidate up to this far above the hull counts as
+    /// stable (pymatgen's e_above_hull allowance for metastable phases), so its limits are
+    /// those of the candidate with its formation energy lowered by this much per atom; 0 gives
+    /// the exact limits ([`HULL_TOLERANCE_EV_PER_ATOM`]).
     pub hull_tolerance_ev_per_atom: f64,
+}
+
+impl StabilityOptions {
+    /// The options as `halo stability` and `halo.stability` take them (`--mix-mev-per-atom` in
+    /// meV per atom, `--hull-tolerance-ev-per-atom`), checked in those units and named by the
+    /// flag, so an error speaks the user's units rather than these fields'.
+    pub fn from_flags(
+        mix_mev_per_atom: Option<f64>,
+        hull_tolerance_ev_per_atom: f64,
+    ) -> Result<StabilityOptions, FilterError> {
+        if let Some(m) = mix_mev_per_atom {
+            if !(m.is_finite() && m.abs() <= 2000.0) {
+                return Err(FilterError::InvalidConfig {
+                    key: "--mix-mev-per-atom".into(),
+                    reason: format!(
+                        "{m} meV/atom is not a plausible ternary term (|x| ≤ 2000 meV/atom)"
+                    ),
+                });
+            }
+        }
+        let t = hull_tolerance_ev_per_atom;
+        if !(t.is_finite() && (0.0..=MAX_HULL_TOLERANCE_EV_PER_ATOM).contains(&t)) {
+            return Err(FilterError::InvalidConfig {
+                key: "--hull-tolerance-ev-per-atom".into(),
+                reason: format!(
+                    "{t} eV/atom is not an allowance above the hull between 0 and \
+                     {MAX_HULL_TOLERANCE_EV_PER_ATOM} eV/atom"
+                ),
+            });
+        }
+        Ok(StabilityOptions {
+            mix_energy_ev_per_atom: mix_mev_per_atom.map(|m| m / 1000.0),
+            hull_tolerance_ev_per_atom,
+        })
+    }
 }
 
 impl Default for StabilityOptions {
@@ -608,12 +652,13 @@ pub fn stability_with(
     composition: &Composition,
     opts: &StabilityOptions,
 ) -> Result<StabilityReport, FilterError> {
-    if !(opts.hull_tolerance_ev_per_atom.is_finite() && opts.hull_tolerance_ev_per_atom > 0.0) {
+    let allowance = opts.hull_tolerance_ev_per_atom;
+    if !(allowance.is_finite() && (0.0..=MAX_HULL_TOLERANCE_EV_PER_ATOM).contains(&allowance)) {
         return Err(FilterError::InvalidConfig {
             key: "hull_tolerance_ev_per_atom".into(),
             reason: format!(
-                "{} is not a finite positive number",
-                opts.hull_tolerance_ev_per_atom
+                "{allowance} eV/atom is not an allowance above the hull between 0 and \
+                 {MAX_HULL_TOLERANCE_EV_PER_ATOM} eV/atom"
             ),
         });
     }
@@ -640,13 +685,17 @@ pub fn stability_with(
         });
     }
     let system = ChemicalSystem::of(&target)?;
-    let tol_ev = opts.hull_tolerance_ev_per_atom * n_atoms;
+    let tol_ev = LIMIT_CONVERGENCE_EV_PER_ATOM * n_atoms;
     let mut windows = Vec::new();
     let mut rows: BTreeMap<String, RowUsed> = BTreeMap::new();
     let mut model = None;
     for basis in EnergyBasis::BOTH {
         let (phases, rows_skipped) = system.phases(basis)?;
-        let cand = candidate_energy(&formula, composition, &target, &phases, opts)?;
+        let mut cand = candidate_energy(&formula, composition, &target, &phases, opts)?;
+        // its formation energy as computed; the limits are those of the candidate lowered by
+        // the allowance (a metastable candidate within it counts as on the hull)
+        let candidate_energy_ev = cand.energy_ev;
+        cand.energy_ev -= allowance * n_atoms;
         let others: Vec<bool> = (0..phases.len()).map(|i| Some(i) != cand.matched).collect();
         let anodic = find_limit(&formula, &cand, &phases, &others, tol_ev, Side::Anodic)?;
         let cathodic = find_limit(&formula, &cand, &phases, &others, tol_ev, Side::Cathodic)?;
@@ -678,7 +727,7 @@ pub fn stability_with(
         }
         windows.push(Window {
             basis,
-            candidate_energy_ev: cand.energy_ev,
+            candidate_energy_ev,
             stable: anodic.is_some(),
             anodic,
             cathodic,
@@ -905,13 +954,69 @@ mod tests {
         let e = stability(&Composition::parse("Li2.1Sc0.666Cl4").unwrap()).unwrap_err();
         assert!(matches!(e, FilterError::NotChargeBalanced { .. }), "{e}");
         let c = Composition::parse("LiCl").unwrap();
-        let opts = StabilityOptions {
-            hull_tolerance_ev_per_atom: -1.0,
-            ..Default::default()
+        for bad in [-1.0, 0.6, 10.0, f64::NAN] {
+            let opts = StabilityOptions {
+                hull_tolerance_ev_per_atom: bad,
+                ..Default::default()
+            };
+            assert!(
+                matches!(
+                    stability_with(&c, &opts),
+                    Err(FilterError::InvalidConfig { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    /// The hull tolerance is an allowance above the hull: a candidate lowered by it. Where the
+    /// limiting reaction stays the same, each limit moves by exactly allowance × atoms / δn
+    /// (Li3InCl6: 10 atoms, 3 Li released at the anodic limit, +0.03333 V at 0.01 eV/atom); the
+    /// window only widens as the allowance grows; the default gives the exact limits.
+    #[test]
+    fn the_hull_tolerance_is_an_allowance_that_widens_the_window() {
+        let c = Composition::parse("Li3InCl6").unwrap();
+        let at = |tol: f64| {
+            stability_with(
+                &c,
+                &StabilityOptions {
+                    hull_tolerance_ev_per_atom: tol,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
         };
-        assert!(matches!(
-            stability_with(&c, &opts),
-            Err(FilterError::InvalidConfig { .. })
-        ));
+        let exact = at(0.0);
+        assert_eq!(exact, stability(&c).unwrap());
+        let a0 = exact.anodic_limit_v_dg.unwrap();
+        let c0 = exact.cathodic_limit_v_dg.unwrap();
+        let widened = at(0.01);
+        let dn = exact.windows[0]
+            .anodic
+            .as_ref()
+            .unwrap()
+            .reaction
+            .as_ref()
+            .unwrap()
+            .li_released;
+        assert!((dn - 3.0).abs() < 1e-9, "{dn}");
+        assert_eq!(
+            widened.oxidation_products_dg, exact.oxidation_products_dg,
+            "same reaction"
+        );
+        let a1 = widened.anodic_limit_v_dg.unwrap();
+        assert!((a1 - a0 - 0.01 * 10.0 / 3.0).abs() < 1e-6, "{a0} -> {a1}");
+        // the energy reported is the candidate's own
+        assert_eq!(
+            widened.windows[0].candidate_energy_ev,
+            exact.windows[0].candidate_energy_ev
+        );
+        let mut last = (a0, c0);
+        for tol in [0.01, 0.05, 0.1, 0.5] {
+            let r = at(tol);
+            let (a, k) = (r.anodic_limit_v_dg.unwrap(), r.cathodic_limit_v_dg.unwrap());
+            assert!(a >= last.0 - 1e-9 && k <= last.1 + 1e-9, "{tol}: {a} {k}");
+            last = (a, k);
+        }
     }
 }

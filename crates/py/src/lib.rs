@@ -458,11 +458,12 @@ fn py_enumerate<'py>(
 /// each limit and the data rows used (`halo stability --json`). `composition`: a formula
 /// (`"Li3InCl6"`, `"Li2Sc2/3Cl4"`), a pymatgen `Composition`, a `halo.Structure`, a pymatgen
 /// `Structure` or a structure file path (its composition per formula unit);
-/// `mix_mev_per_atom`: ternary term, meV/atom; `hull_tolerance_ev_per_atom`: eV/atom.
+/// `mix_mev_per_atom`: ternary term, meV/atom; `hull_tolerance_ev_per_atom`: an allowance above
+/// the hull, eV/atom (0: the exact limits; at most 0.5).
 #[pyfunction]
 #[pyo3(name = "stability")]
 #[pyo3(signature = (composition, mix_mev_per_atom = None,
-                    hull_tolerance_ev_per_atom = 1e-6))]
+                    hull_tolerance_ev_per_atom = 0.0))]
 fn py_stability<'py>(
     composition: &Bound<'py, PyAny>,
     mix_mev_per_atom: Option<f64>,

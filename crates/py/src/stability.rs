@@ -33,10 +33,8 @@ pub fn run(
     };
     // as `halo stability`: a cation outside its formal state is named
     notes.extend(halo_filters::stability::oxidation_state_notes(&composition));
-    let opts = StabilityOptions {
-        mix_energy_ev_per_atom: mix_mev_per_atom.map(|m| m / 1000.0),
-        hull_tolerance_ev_per_atom,
-    };
+    let opts = StabilityOptions::from_flags(mix_mev_per_atom, hull_tolerance_ev_per_atom)
+        .kind(Kind::Parameter)?;
     match halo_filters::stability_with(&composition, &opts) {
         Ok(report) => {
             let mut v = serde_json::to_value(&report).kind(Kind::Internal)?;

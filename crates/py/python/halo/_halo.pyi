@@ -218,11 +218,12 @@ def enumerate(
 def stability(
     composition: Any,
     mix_mev_per_atom: Optional[float] = None,
-    hull_tolerance_ev_per_atom: float = 1e-6,
+    hull_tolerance_ev_per_atom: float = 0.0,
 ) -> Dict[str, Any]:
     """``halo stability --json``: anodic/cathodic limits (V vs Li⁺/Li) for ΔG(298 K) and ΔH,
     products and data rows. ``composition``: formula, pymatgen Composition, structure or path;
-    ``mix_mev_per_atom``: meV/atom; ``hull_tolerance_ev_per_atom``: eV/atom."""
+    ``mix_mev_per_atom``: meV/atom; ``hull_tolerance_ev_per_atom``: eV/atom above the hull a
+    candidate may lie and count as stable (0: the exact limits; at most 0.5)."""
 
 def run(
     workflow: PathLike,
