@@ -45,6 +45,6 @@ const _: () = {
     assert!(halo_enumerate::DEFAULT_MAX_DOPANTS == 1);
     assert!(halo_enumerate::DEFAULT_RADIUS_TOLERANCE == 0.15);
     assert!(halo_symmetry::DEFAULT_SYMPREC_ANG == 0.01);
-    assert!(halo_filters::stability::HULL_TOLERANCE_EV_PER_ATOM == 1e-6);
+    assert!(halo_filters::stability::HULL_TOLERANCE_EV_PER_ATOM == 0.0);
     assert!(halo_bvse::params::BVLAIN_SCREENING_FACTOR == 0.74);
 };
