@@ -1015,6 +1015,74 @@ fn the_hand_off_follows_the_ranking_it_was_exported_from() {
     assert!(!out.join("synthesis/handoff.json").exists());
 }
 
+/// A mixed-halide candidate (the spinel with its Cl site half Br) is handed off with a
+/// precursor set that balances every element (LiCl and LiBr beside the M halides) and masses
+/// that add up to the batch, not skipped; candidates the workflow's filters let through without
+/// an insulation verdict carry it in their notes.
+#[test]
+fn mixed_halide_candidates_are_handed_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spinel =
+        std::fs::read_to_string(root().join("structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"))
+            .unwrap();
+    let row = "  Cl  Cl5  32  0.12065000  0.12065000  0.87935000  1\n";
+    assert!(spinel.contains(row));
+    let mixed = spinel.replace("10.40370000", "10.7000000").replace(
+        row,
+        "  Cl  Cl5  32  0.12065000  0.12065000  0.87935000  0.5\n  Br  Br5  32  0.12065000  0.12065000  0.87935000  0.5\n",
+    );
+    std::fs::write(tmp.path().join("mix.cif"), mixed).unwrap();
+    let wf = tmp.path().join("mix.toml");
+    let text = mini_text_absolute()
+        .replace(
+            &format!(
+                "{}/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif",
+                root().join("structures").display()
+            ),
+            "mix.cif",
+        )
+        .replace("min_anodic_limit_v = 3.5", "");
+    assert!(text.contains("cif = \"mix.cif\""), "{text}");
+    std::fs::write(&wf, text).unwrap();
+    let out = tmp.path().join("out");
+    let o = out.to_str().unwrap();
+    run_to_end(&["run", wf.to_str().unwrap(), "--out", o, "--no-progress"]);
+    let e = halo().args(["export", o, "--synthesis"]).output().unwrap();
+    assert_eq!(
+        e.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&e.stderr)
+    );
+    let h: serde_json::Value =
+        serde_json::from_slice(&read(&out.join("synthesis/handoff.json"))).unwrap();
+    assert_eq!(h["skipped"].as_array().unwrap().len(), 0, "{h}");
+    let cands = h["candidates"].as_array().unwrap();
+    assert!(!cands.is_empty(), "{h}");
+    for c in cands {
+        let names: Vec<&str> = c["precursors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["formula"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.ends_with("Br") || n.contains("Br")),
+            "{names:?}"
+        );
+        assert!(names.iter().any(|n| n.contains("Cl")), "{names:?}");
+        assert!(
+            c["mass_balance_error_g"].as_f64().unwrap().abs() < 1e-9,
+            "{c}"
+        );
+        let notes = c["notes"].to_string();
+        assert!(notes.contains("mixed halide"), "{notes}");
+    }
+    let csv = String::from_utf8(read(&out.join("synthesis/handoff.csv"))).unwrap();
+    assert!(csv.contains(",LiBr,") && csv.contains(",LiCl,"), "{csv}");
+    assert!(!csv.contains("NOT HANDED OFF"), "{csv}");
+}
+
 /// A torn last record (a crash during its write) is cut when the campaign resumes, and said:
 /// it was dropped without a word before. The ranking is unchanged.
 #[test]

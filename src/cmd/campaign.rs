@@ -394,12 +394,24 @@ pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
         bail!("nothing to export: pass --synthesis");
     }
     match driver::export_synthesis(&a.dir, a.batch_mass_g)? {
-        driver::ExportOutcome::Written { files, incomplete } => {
+        driver::ExportOutcome::Written {
+            files,
+            incomplete,
+            skipped,
+        } => {
             for f in files {
                 println!("{}", f.display());
             }
             if let Some(w) = incomplete {
                 eprintln!("warning: {w}");
+            }
+            if !skipped.is_empty() {
+                eprintln!(
+                    "warning: {} passing candidate(s) not handed off (a row each in the CSV says \
+                     so): {}",
+                    skipped.len(),
+                    skipped.join("; ")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

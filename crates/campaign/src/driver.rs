@@ -624,6 +624,7 @@ pub fn export_synthesis(
             folder.write("synthesis/handoff.csv", h.csv.as_bytes())?,
         ],
         incomplete,
+        skipped: h.skipped,
     })
 }
 
@@ -637,6 +638,9 @@ pub enum ExportOutcome {
         files: Vec<PathBuf>,
         /// Why the ranking may change: candidates not evaluated yet.
         incomplete: Option<String>,
+        /// Passing candidates that could not be handed off (`id: reason`); the CSV has a row
+        /// for each saying so.
+        skipped: Vec<String>,
     },
     /// Nothing to hand off, and why; existing files are left as they were.
     Empty(String),

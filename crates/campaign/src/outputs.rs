@@ -769,6 +769,9 @@ pub fn render_handoff(
     }
     let mut items = Vec::new();
     let mut skipped = Vec::new();
+    // (rank, id, formula, reason) of each passing candidate that could not be handed off: a CSV
+    // row of its own, so a reader of the CSV sees the rank it leaves empty
+    let mut skipped_rows: Vec<(Option<usize>, String, String, String)> = Vec::new();
     for row in r.rows.iter().filter(|x| x.passed) {
         if items.len() >= lw.workflow.synthesis.top {
             break;
@@ -778,6 +781,12 @@ pub fn render_handoff(
         };
         let Some(s) = record_structure(rec) else {
             skipped.push(format!("{}: no stored structure", rec.id));
+            skipped_rows.push((
+                row.rank,
+                rec.id.clone(),
+                rec.formula.clone(),
+                "no stored structure".into(),
+            ));
             continue;
         };
         // per formula unit of the reduced target formula (matched on the anion count)
@@ -790,7 +799,10 @@ pub fn render_handoff(
                 .unwrap_or(comp.clone()),
             _ => comp.clone(),
         };
-        match hand_off(&scaled, batch) {
+        match hand_off(&scaled, batch).map(|mut h| {
+            h.notes.extend(verdict_notes(&row.metrics));
+            h
+        }) {
             Ok(h) => items.push(Item {
                 rank: row.rank,
                 id: rec.id.clone(),
@@ -804,7 +816,10 @@ pub fn render_handoff(
                 anodic_limit_v_dg: row.metrics.anodic_limit_v_dg,
                 handoff: h,
             }),
-            Err(e) => skipped.push(format!("{}: {e}", rec.id)),
+            Err(e) => {
+                skipped.push(format!("{}: {e}", rec.id));
+                skipped_rows.push((row.rank, rec.id.clone(), rec.formula.clone(), e.to_string()));
+            }
         }
     }
     let json = serde_json::to_string_pretty(&serde_json::json!({
@@ -848,6 +863,17 @@ pub fn render_handoff(
             csv.push('\n');
         }
     }
+    for (rank, id, formula, reason) in &skipped_rows {
+        let mut f: Vec<String> = vec![String::new(); 13];
+        f[0] = rank.map(|k| k.to_string()).unwrap_or_default();
+        f[1] = id.clone();
+        f[2] = formula.clone();
+        f[4] = format!("{batch}");
+        f[12] = format!("NOT HANDED OFF: {reason}");
+        let line: Vec<String> = f.iter().map(|x| csv_field(x)).collect();
+        csv.push_str(&line.join(","));
+        csv.push('\n');
+    }
     Ok(RenderedHandoff {
         json,
         csv,
@@ -856,6 +882,28 @@ pub fn render_handoff(
         planned: ids.len(),
         evaluated,
     })
+}
+
+/// What the filters said of a handed-off candidate that a chemist should read beside its
+/// masses: an insulation verdict other than `insulating` and a stability other than `stable`
+/// (possible when the workflow's hard filters do not require them).
+fn verdict_notes(m: &halo_filters::CandidateMetrics) -> Vec<String> {
+    let mut out = Vec::new();
+    match m.verdicts.insulation {
+        Some(halo_filters::InsulationVerdict::Insulating) => {}
+        Some(v) => out.push(format!(
+            "electronic insulation: {} (not required by this workflow's filters; ranked.json \
+             gives the reasons)",
+            v.name()
+        )),
+        None => out.push("electronic insulation: not assessed".into()),
+    }
+    match m.verdicts.stability.as_deref() {
+        Some("stable") => {}
+        Some(v) => out.push(format!("oxidation stability: {v}")),
+        None => out.push("oxidation stability: not assessed".into()),
+    }
+    out
 }
 
 /// The synthesis hand-off as text, and what went into it.

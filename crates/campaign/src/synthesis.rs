@@ -4,9 +4,15 @@
 //! evacuated quartz ampoule, 5 °C/min to 650 °C, 48 h, cooled at 10 °C/h).
 //!
 //! Precursors: for every cation M in formal oxidation state q, the binary halide MX_q of the
-//! composition's (single) halide X. With n_M cations per formula unit and molar masses
-//! M(MX_q) and M_f (target), a batch of mass m needs m·n_M·M(MX_q)/M_f of each precursor; the
-//! masses add up to m exactly when the target is charge balanced (Σ q n_M = n_X).
+//! composition's halide X. With n_M cations per formula unit and molar masses M(MX_q) and M_f
+//! (target), a batch of mass m needs m·n_M·M(MX_q)/M_f of each precursor; the masses add up to
+//! m exactly when the target is charge balanced (Σ q n_M = n_X).
+//!
+//! A mixed-halide target (Li2Sc2/3Br2Cl2) has more than one such set. halo takes the one a
+//! chemist weighs most simply: the non-Li cations, most charged first, each take the halide of
+//! which most is left (the lighter halide on a tie), split over two halides only when none has
+//! enough left; Li takes the rest as LiX (LiCl + LiBr). For Li2Sc2/3Br2Cl2 that is 2/3 ScCl3 +
+//! 2 LiBr. The masses add up to the batch as for one halide; the notes name the choice.
 
 use halo_core::{Composition, Element, Species};
 use serde::{Deserialize, Serialize};
@@ -49,8 +55,10 @@ pub struct HandOff {
 /// Why a hand-off could not be written.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum HandOffError {
-    #[error("{0}: needs exactly one halide anion (F, Cl, Br or I)")]
+    #[error("{0}: needs a halide anion (F, Cl, Br or I)")]
     Anion(String),
+    #[error("{0}: its halides do not balance its cations' charge (a mixed-halide target's precursors need it)")]
+    Unbalanced(String),
     #[error("{0}: cation {1} has no oxidation state")]
     NoOxidationState(String, String),
     #[error("batch mass {0} g is not positive")]
@@ -76,9 +84,9 @@ pub fn hand_off(target: &Composition, batch_mass_g: f64) -> Result<HandOff, Hand
         .into_iter()
         .filter(|e| e.is_halogen())
         .collect();
-    let [anion] = anions[..] else {
+    if anions.is_empty() {
         return Err(HandOffError::Anion(name));
-    };
+    }
     let m_target = target.weight_g_per_mol();
     let mut cations: Vec<(Species, f64)> = target
         .iter()
@@ -97,13 +105,39 @@ pub fn hand_off(target: &Composition, batch_mass_g: f64) -> Result<HandOff, Hand
          pelletise under Ar (H2O, O2 < 1 ppm); dry precursors before use."
             .to_string(),
     ];
+    let mut charged = Vec::new();
     for (sp, n) in cations {
         let q = sp
             .oxidation_state
             .filter(|q| *q > 0)
             .ok_or_else(|| HandOffError::NoOxidationState(name.clone(), sp.to_string()))?;
-        let formula = precursor_formula(sp.element, q, anion);
-        let molar = sp.element.atomic_mass() + q as f64 * anion.atomic_mass();
+        charged.push((sp, q, n));
+    }
+    let lines = match anions[..] {
+        [anion] => charged
+            .iter()
+            .map(|&(sp, q, n)| (sp.element, q, anion, n))
+            .collect(),
+        _ => {
+            let amounts: Vec<(Element, f64)> =
+                anions.iter().map(|&x| (x, target.amount_of(x))).collect();
+            let lines = allocate_halides(&charged, &amounts)
+                .ok_or(HandOffError::Unbalanced(name.clone()))?;
+            notes.push(format!(
+                "mixed halide: one of several precursor sets giving this composition (the \
+                 non-Li cations take the halide of which most is left, Li the rest): {}",
+                lines
+                    .iter()
+                    .map(|(el, q, x, _)| precursor_formula(*el, *q, *x))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            ));
+            lines
+        }
+    };
+    for (element, q, anion, n) in lines {
+        let formula = precursor_formula(element, q, anion);
+        let molar = element.atomic_mass() + q as f64 * anion.atomic_mass();
         let mass = batch_mass_g * n * molar / m_target;
         let row = halo_data::melting::find(&formula);
         let (mp, bp) = (
@@ -146,6 +180,58 @@ pub fn hand_off(target: &Composition, batch_mass_g: f64) -> Result<HandOff, Hand
         route: PAPER_ROUTE.to_string(),
         notes,
     })
+}
+
+/// The precursor lines (cation, state, halide, moles per formula unit) of a mixed-halide
+/// target: the non-Li cations, most charged first (then by element, for a fixed order), each
+/// take from the halide with the most left (the lighter on a tie), splitting over halides when
+/// one has too little; Li takes what is left. `None` when the halides do not balance the
+/// cations' charge (to 1e-6). The lines keep the cations' order of `charged`.
+fn allocate_halides(
+    charged: &[(Species, i8, f64)],
+    anions: &[(Element, f64)],
+) -> Option<Vec<(Element, i8, Element, f64)>> {
+    const EPS: f64 = 1e-6;
+    let mut left: Vec<(Element, f64)> = anions.to_vec();
+    let mut order: Vec<usize> = (0..charged.len()).collect();
+    // Li last; the others most charged first
+    order.sort_by(|&a, &b| {
+        let (sa, qa, _) = charged[a];
+        let (sb, qb, _) = charged[b];
+        (sa.element == Element::LI)
+            .cmp(&(sb.element == Element::LI))
+            .then(qb.cmp(&qa))
+            .then(sa.element.z().cmp(&sb.element.z()))
+    });
+    let mut lines: Vec<(usize, Element, i8, Element, f64)> = Vec::new();
+    for i in order {
+        let (sp, q, n) = charged[i];
+        let mut need = f64::from(q) * n;
+        while need > EPS {
+            let k = (0..left.len())
+                .filter(|&k| left[k].1 > EPS)
+                .max_by(|&a, &b| {
+                    left[a]
+                        .1
+                        .total_cmp(&left[b].1)
+                        .then(left[b].0.z().cmp(&left[a].0.z()))
+                })?;
+            let take = need.min(left[k].1);
+            left[k].1 -= take;
+            need -= take;
+            lines.push((i, sp.element, q, left[k].0, take / f64::from(q)));
+        }
+    }
+    if left.iter().any(|(_, a)| a.abs() > EPS) {
+        return None;
+    }
+    lines.sort_by_key(|l| l.0);
+    Some(
+        lines
+            .into_iter()
+            .map(|(_, e, q, x, n)| (e, q, x, n))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -193,8 +279,77 @@ mod tests {
         let c = comp(&[("Li", 1, 1.0), ("Al", 3, 1.0), ("Cl", -1, 4.0)]);
         let h = hand_off(&c, 1.0).unwrap();
         assert!(h.notes.iter().any(|n| n.contains("AlCl3")), "{:?}", h.notes);
-        let mixed = comp(&[("Li", 1, 2.0), ("Cl", -1, 1.0), ("Br", -1, 1.0)]);
-        assert!(matches!(hand_off(&mixed, 1.0), Err(HandOffError::Anion(_))));
+        let no_anion = comp(&[("Li", 1, 2.0)]);
+        assert!(matches!(
+            hand_off(&no_anion, 1.0),
+            Err(HandOffError::Anion(_))
+        ));
+        let unbalanced = comp(&[("Li", 1, 3.0), ("Cl", -1, 1.0), ("Br", -1, 1.0)]);
+        assert!(matches!(
+            hand_off(&unbalanced, 1.0),
+            Err(HandOffError::Unbalanced(_))
+        ));
         assert!(hand_off(&c, 0.0).is_err());
+    }
+
+    /// A mixed-halide target gets its M halides from the halide most left and LiX for the
+    /// rest, checked by the set itself and by the element and mass balances (which any valid
+    /// set keeps).
+    #[test]
+    fn mixed_halides_are_handed_off_with_a_balanced_set() {
+        let c = comp(&[
+            ("Li", 1, 2.0),
+            ("Sc", 3, 2.0 / 3.0),
+            ("Br", -1, 2.0),
+            ("Cl", -1, 2.0),
+        ]);
+        let h = hand_off(&c, 2.5).unwrap();
+        let set: Vec<(&str, f64)> = h
+            .precursors
+            .iter()
+            .map(|p| (p.formula.as_str(), p.moles_per_formula_unit))
+            .collect();
+        // tie between Br and Cl (2 each): the lighter, Cl, for Sc; Li takes what is left
+        assert_eq!(set.len(), 2, "{set:?}");
+        assert_eq!(set[0].0, "LiBr");
+        assert!((set[0].1 - 2.0).abs() < 1e-12);
+        assert_eq!(set[1].0, "ScCl3");
+        assert!((set[1].1 - 2.0 / 3.0).abs() < 1e-12);
+        assert!(h.mass_balance_error_g.abs() < 1e-12, "{h:?}");
+        assert!(
+            h.notes.iter().any(|n| n.contains("mixed halide")),
+            "{:?}",
+            h.notes
+        );
+        // more Br than Cl: Y takes Br, split when Br runs out; every element balances
+        let c = comp(&[
+            ("Li", 1, 3.0),
+            ("Y", 3, 1.0),
+            ("Zr", 4, 0.5),
+            ("Br", -1, 5.0),
+            ("Cl", -1, 3.0),
+        ]);
+        let h = hand_off(&c, 1.0).unwrap();
+        let mut amount = std::collections::BTreeMap::new();
+        for p in &h.precursors {
+            let pc = Composition::parse(&p.formula).unwrap();
+            for (sp, a) in pc.iter() {
+                *amount.entry(sp.element.symbol()).or_insert(0.0) += a * p.moles_per_formula_unit;
+            }
+        }
+        for (el, want) in [
+            ("Li", 3.0),
+            ("Y", 1.0),
+            ("Zr", 0.5),
+            ("Br", 5.0),
+            ("Cl", 3.0),
+        ] {
+            assert!((amount[el] - want).abs() < 1e-9, "{el}: {amount:?} {h:?}");
+        }
+        assert!(h.mass_balance_error_g.abs() < 1e-12, "{h:?}");
+        // Zr (4+) first takes 2 of the 5 Br; Y then finds 3 Br and 3 Cl, a tie → YCl3; Li the
+        // 3 Br left → LiBr
+        let names: Vec<&str> = h.precursors.iter().map(|p| p.formula.as_str()).collect();
+        assert_eq!(names, ["LiBr", "YCl3", "ZrBr4"]);
     }
 }
