@@ -145,6 +145,13 @@ pub fn hand_off(target: &Composition, batch_mass_g: f64) -> Result<HandOff, Hand
             row.and_then(|r| r.boiling_point_k),
         );
         let dwell_k = ROUTE_DWELL_C + 273.15;
+        if let Some(m) = mp.filter(|m| *m < 298.15) {
+            notes.push(format!(
+                "{formula} is a liquid at room temperature (melts at {:.0} °C): dispense it by \
+                 mass with a syringe under Ar rather than mixing and pelletising it as a powder",
+                m - 273.15
+            ));
+        }
         match (mp, bp) {
             (_, Some(b)) if b < dwell_k => notes.push(format!(
                 "{formula} boils at {:.0} °C, below the {ROUTE_DWELL_C:.0} °C dwell: the sealed \
@@ -279,6 +286,15 @@ mod tests {
         let c = comp(&[("Li", 1, 1.0), ("Al", 3, 1.0), ("Cl", -1, 4.0)]);
         let h = hand_off(&c, 1.0).unwrap();
         assert!(h.notes.iter().any(|n| n.contains("AlCl3")), "{:?}", h.notes);
+        let sn = comp(&[("Li", 1, 2.0), ("Sn", 4, 1.0), ("Cl", -1, 6.0)]);
+        let h = hand_off(&sn, 1.0).unwrap();
+        assert!(
+            h.notes
+                .iter()
+                .any(|n| n.contains("SnCl4 is a liquid at room temperature")),
+            "{:?}",
+            h.notes
+        );
         let no_anion = comp(&[("Li", 1, 2.0)]);
         assert!(matches!(
             hand_off(&no_anion, 1.0),
