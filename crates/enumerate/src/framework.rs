@@ -11,6 +11,15 @@ use serde::Serialize;
 /// Step of the nominal M content per formula unit: the refined content is rounded to the
 /// nearest 1/6 (Li2Sc2/3Cl4 refines to Sc0.622, nominal 2/3; Li3In0.664Sc0.336Cl6 to 1).
 pub const NOMINAL_M_STEP_DEN: i128 = 6;
+/// Largest denominator of a nominal host share: a mixed host's refined proportions (In 0.664 /
+/// Sc 0.336 of Li3In2/3Sc1/3Cl6) are the nominal ones (2/3, 1/3) within the refinement's
+/// error, as its total is the nominal M content; read as refined decimals they fit no
+/// supercell, so no ordering could be realised at any fraction.
+pub const HOST_SHARE_MAX_DEN: i128 = 6;
+/// Tolerance of the nominal host share: 0.01, the precision a refined mixed occupancy is
+/// given to (the bundled refinements: In 0.664 / Sc 0.336 on the C2/m 2a, shares 0.495 / 0.505
+/// of the spinel's 16d, whose nominal compositions are In2/3Sc1/3 and In1/3Sc1/3).
+pub const HOST_SHARE_TOLERANCE: f64 = 0.01;
 /// Amounts typed by users (0.666, 0.111) are snapped to fractions with denominators up to this.
 pub const SNAP_MAX_DEN: i128 = 12;
 /// Tolerance of that snapping.
@@ -518,8 +527,7 @@ impl HostContent {
         }
         let host_m_refined: f64 = host.iter().map(|h| h.refined_per_fu).sum();
         for h in &mut host {
-            h.share = Rational::snap(h.refined_per_fu / host_m_refined, SNAP_MAX_DEN, 1e-4)
-                .unwrap_or(Rational::ONE);
+            h.share = nominal_share(h.refined_per_fu / host_m_refined);
         }
         // make the shares add up to exactly 1
         let sum_but_last: Rational = host[..host.len() - 1].iter().map(|h| h.share).sum();
@@ -536,6 +544,20 @@ impl HostContent {
             host_radius_pm,
         })
     }
+}
+
+/// The nominal share of one host species in a mixed host: the simplest fraction with
+/// denominator ≤ [`HOST_SHARE_MAX_DEN`] within [`HOST_SHARE_TOLERANCE`] of the refined share,
+/// else one with denominator ≤ [`SNAP_MAX_DEN`] within 1e-4, else the refined value itself.
+fn nominal_share(refined: f64) -> Rational {
+    let coarse = (1..=HOST_SHARE_MAX_DEN).find_map(|q| {
+        let p = (refined * q as f64).round();
+        ((p / q as f64 - refined).abs() <= HOST_SHARE_TOLERANCE)
+            .then(|| Rational::new(p as i128, q))
+    });
+    coarse
+        .or_else(|| Rational::snap(refined, SNAP_MAX_DEN, 1e-4))
+        .unwrap_or(Rational::ONE)
 }
 
 /// Nominal host M per formula unit: the given value snapped, else the refined value rounded to

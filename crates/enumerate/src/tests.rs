@@ -643,3 +643,35 @@ fn literature_wyckoff_names_on_every_framework() {
     assert_eq!(r.framework.host_m_per_fu, Rational::ONE);
     assert_eq!(r.accepted.len(), 2);
 }
+
+/// A mixed host's refined shares are its nominal ones within the refinement's precision: the
+/// C2/m refinement's 2a In 0.664 / Sc 0.336 is In2/3 Sc1/3, as its composition is, so the
+/// undoped framework is orderable in a 3-site cell (one distinct ordering, In In Sc); read as
+/// decimals no supercell of up to 12 cells could hold it.
+#[test]
+fn a_mixed_hosts_shares_are_nominal_and_orderable() {
+    let s = common::framework(MONO);
+    let r = enumerate_candidates(&s, &config(MONO, "2a", "Zr", "0")).unwrap();
+    let undoped = r
+        .accepted
+        .iter()
+        .find(|c| c.dopants.is_empty())
+        .expect("undoped");
+    let share = |e: &str| -> Rational {
+        undoped
+            .orbit_occupancies
+            .iter()
+            .find(|(sp, _)| sp.element == el(e))
+            .map(|(_, r)| *r)
+            .unwrap_or_else(|| panic!("{e}: {:?}", undoped.orbit_occupancies))
+    };
+    assert_eq!(share("In"), Rational::new(2, 3));
+    assert_eq!(share("Sc"), Rational::new(1, 3));
+    assert_eq!(undoped.formula, "Li3Sc0.3333In0.6667Cl6");
+    let mut realiser = Realiser::new(&r);
+    let o = realiser
+        .orderings(undoped, &OrderingOptions::default())
+        .expect("an ordered cell of the undoped mixed host");
+    assert_eq!(o.orbit_sites, 3);
+    assert_eq!(o.distinct_orderings, Some(1));
+}
