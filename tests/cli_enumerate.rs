@@ -167,3 +167,63 @@ fn orderings_skip_a_candidate_no_small_cell_holds() {
     // the undoped framework and In 1/9 are realised
     assert_eq!(v["orderings"].as_array().unwrap().len(), 2);
 }
+
+/// What an ordering list does not say by itself is said: orderings tied at the lowest Ewald
+/// energy (In for Sc on the spinel's 16d: isovalent, 4 of the 20 lowest tie), and random draws
+/// that repeated one already drawn (Zr 1/12, 1000 asked at seed 7); more than 1000 is refused
+/// naming the flag, before any file is read.
+#[test]
+fn ordering_lists_say_ties_and_repeated_draws() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["enumerate", "--framework", SPINEL, "--site", "16d"];
+        args.extend_from_slice(extra);
+        halo(&args)
+    };
+    let out = run(&[
+        "--dopants",
+        "In",
+        "--fractions",
+        "0.333",
+        "--orderings",
+        "20",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("4 of the 20 orderings listed tie at the lowest Ewald energy"),
+        "{text}"
+    );
+    let out = run(&[
+        "--dopants",
+        "Zr",
+        "--fractions",
+        "0.0833",
+        "--orderings",
+        "1000",
+        "--seed",
+        "7",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1000 random orderings asked, 998 distinct: 2 draws repeated"),
+        "{text}"
+    );
+    let out = run(&[
+        "--dopants",
+        "Zr",
+        "--fractions",
+        "0.0833",
+        "--orderings",
+        "1001",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--orderings 1001: at most 1000"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

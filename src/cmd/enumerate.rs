@@ -50,11 +50,13 @@ pub struct Args {
     /// Write the realised structures of every accepted candidate as CIF into this folder.
     #[arg(long)]
     pub write: Option<PathBuf>,
-    /// Also realise orderings of the substituted orbit per candidate: the N lowest-Ewald
-    /// symmetry-distinct ones when the cell has at most 200 000 colourings, else N seeded
-    /// random ones sorted by Ewald energy (not the lowest; docs/physics.md §2.5). 0 = average
-    /// model only. A candidate whose fractions fit no supercell of up to 12 primitive cells is
-    /// skipped with a note.
+    /// Also realise orderings of the substituted orbit per candidate (at most 1000), in one
+    /// supercell: the smallest that holds whole site counts, in its most isotropic shape (other
+    /// shapes of the same size can hold lower orderings; docs/physics.md §2.5). There, the N
+    /// lowest-Ewald symmetry-distinct ones when the cell has at most 200 000 colourings, else N
+    /// seeded random ones sorted by Ewald energy (not the lowest; repeated draws are dropped).
+    /// 0 = average model only. A candidate whose fractions fit no supercell of up to 12
+    /// primitive cells is skipped with a note.
     #[arg(long, default_value_t = 0)]
     pub orderings: usize,
     /// Seed of the random orderings (per candidate: derived from seed and id).
@@ -90,6 +92,14 @@ fn safe(s: &str) -> String {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    if a.orderings > halo_enumerate::realise::MAX_ORDERINGS {
+        anyhow::bail!(
+            "--orderings {}: at most {} orderings per candidate (each is a structure kept; ask \
+             for the lowest few)",
+            a.orderings,
+            halo_enumerate::realise::MAX_ORDERINGS
+        );
+    }
     let loaded = halo_io::read_structure(&a.framework)
         .with_context(|| format!("reading framework {}", a.framework.display()))?;
     // every finding of the reader (the block read, `?` occupancies, short contacts, charge)
@@ -211,6 +221,7 @@ fn print_text(
     use std::fmt::Write;
     let mut out = String::new();
     let fw = &r.framework;
+    let asked = a.orderings;
     let _ = writeln!(
         out,
         "framework  {} ({})",
@@ -319,6 +330,33 @@ fn print_text(
                 .first()
                 .map_or(f64::NAN, |x| x.ewald_energy_ev_per_fu)
         );
+        // what the list does not say by itself: orderings Ewald cannot tell apart (isovalent
+        // dopants), and random draws that repeated an ordering
+        let lowest = o.realisations.first().map(|x| x.ewald_energy_ev_per_fu);
+        let ties = lowest.map_or(0, |e0| {
+            o.realisations
+                .iter()
+                .filter(|x| (x.ewald_energy_ev_per_fu - e0).abs() <= 1e-6)
+                .count()
+        });
+        if ties > 1 {
+            let _ = writeln!(
+                out,
+                "  {ties} of the {} orderings listed tie at the lowest Ewald energy (to 1e-6 \
+                 eV/f.u.): the point-charge energy does not order them (they are listed by \
+                 colouring, which says nothing of which is lower)",
+                o.realisations.len()
+            );
+        }
+        if o.method == "random" && o.realisations.len() < asked {
+            let _ = writeln!(
+                out,
+                "  {} random orderings asked, {} distinct: {} draws repeated an ordering already drawn",
+                asked,
+                o.realisations.len(),
+                asked - o.realisations.len()
+            );
+        }
     }
     if !written.is_empty() {
         let _ = writeln!(out, "wrote {} CIF files", written.len());
