@@ -6,6 +6,16 @@ pub enum SymmetryError {
     /// A tolerance that is not a finite positive number.
     #[error("invalid tolerance {name} = {value} (must be finite and > 0)")]
     BadTolerance { name: &'static str, value: f64 },
+    /// A distance tolerance so large it would merge distinct sites.
+    #[error(
+        "tolerance {name} = {value} Å is more than {max} Å: it would merge distinct sites \
+         (spglib and pymatgen use 0.01–0.1 Å)"
+    )]
+    ToleranceTooLarge {
+        name: &'static str,
+        value: f64,
+        max: f64,
+    },
     /// A structure without sites.
     #[error("structure has no sites")]
     EmptyStructure,

@@ -43,6 +43,9 @@ use serde::{Deserialize, Serialize};
 
 /// pymatgen's default `symprec` for `SpacegroupAnalyzer`, Å.
 pub const DEFAULT_SYMPREC_ANG: f64 = 0.01;
+/// Largest distance tolerance taken, Å: half the shortest distance two sites of a halide have
+/// (≈ 2 Å between partly occupied Li sites), beyond which distinct sites would be merged.
+pub const MAX_SYMPREC_ANG: f64 = 1.0;
 /// pymatgen's default angle tolerance, degrees.
 pub const DEFAULT_ANGLE_TOLERANCE_DEG: f64 = 5.0;
 /// Default tolerance when comparing occupancies of two sites for their type number.
@@ -247,6 +250,13 @@ pub fn analyze_with(
         return Err(SymmetryError::BadTolerance {
             name: "symprec_ang",
             value: options.symprec_ang,
+        });
+    }
+    if options.symprec_ang > MAX_SYMPREC_ANG {
+        return Err(SymmetryError::ToleranceTooLarge {
+            name: "symprec_ang",
+            value: options.symprec_ang,
+            max: MAX_SYMPREC_ANG,
         });
     }
     if !(options.occupancy_tolerance.is_finite() && options.occupancy_tolerance >= 0.0) {

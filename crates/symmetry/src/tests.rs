@@ -194,6 +194,11 @@ fn bad_input_is_an_error() {
         analyze(&s, f64::NAN),
         Err(SymmetryError::BadTolerance { .. })
     ));
+    // 50 Å merges every site: refused, not analysed
+    let e = analyze(&s, 50.0).unwrap_err();
+    assert!(matches!(e, SymmetryError::ToleranceTooLarge { .. }), "{e}");
+    assert!(e.to_string().contains("more than 1 Å"), "{e}");
+    assert!(analyze(&s, 1.0).is_ok());
     let empty = Structure {
         lattice: Lattice::cubic(3.0),
         sites: vec![],
