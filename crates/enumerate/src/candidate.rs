@@ -516,7 +516,13 @@ fn evaluate(
         Err(r) => return Ok(Err(reject(r))),
     };
     let li_sites = li_site_changes(fw, &occ);
-    let li_note = li_note(fw, balance.li_change);
+    let mut li_note = li_note(fw, balance.li_change);
+    if balance.needed <= 0.0 && !fw.li_orbits.is_empty() {
+        li_note.push_str(
+            "; no Li is left on the Li-only sites: the compound's only Li share the substituted \
+             site (the averaged model keeps them in the framework: no mobile Li)",
+        );
+    }
     let (comp, formula) = composition_per_fu(fw, &orbit_amounts, balance.needed);
     let lattice = estimate_lattice(fw, &comp, config.coordination)?;
     let orbit_sites = fw.orbit_sites_per_fu;
@@ -670,6 +676,22 @@ fn li_balance(
                  on the Li-only sites",
                 li_change.to_f64(),
                 needed
+            ),
+        ));
+    }
+    let orbit_li: Rational = orbit_amounts
+        .iter()
+        .filter(|(sp, _)| sp.element == Element::LI)
+        .map(|(_, a)| *a)
+        .sum();
+    if li_only.is_zero() && orbit_li.is_zero() {
+        return Err((
+            RejectReason::LiDepleted {
+                needed_li_per_fu: 0.0,
+            },
+            format!(
+                "no Li left: Li change {:+.4} per formula unit removes every Li of the compound",
+                li_change.to_f64()
             ),
         ));
     }

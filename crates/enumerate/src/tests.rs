@@ -675,3 +675,40 @@ fn a_mixed_hosts_shares_are_nominal_and_orderable() {
     assert_eq!(o.orbit_sites, 3);
     assert_eq!(o.distinct_orderings, Some(1));
 }
+
+/// A candidate that would hold no Li at all (Mo6+ for all of Li3MCl6's M) is rejected as Li
+/// depleted; one whose only Li share the substituted site (Nb5+ 1/3 on the spinel's 16d) is
+/// kept, and its Li note says the averaged model has no mobile Li in it.
+#[test]
+fn li_free_candidates_are_rejected_or_named() {
+    let s = common::framework(MONO);
+    let mut cfg = config(MONO, "2a", "Mo", "1");
+    cfg.radius_tolerance = 0.3;
+    let r = enumerate_candidates(&s, &cfg).unwrap();
+    let rej = r
+        .rejected
+        .iter()
+        .find(|x| x.dopants.iter().any(|(sp, _)| sp.element == el("Mo")))
+        .expect("Mo rejected");
+    assert!(
+        matches!(rej.reason, RejectReason::LiDepleted { .. }),
+        "{rej:?}"
+    );
+    assert!(rej.message.contains("no Li left"), "{}", rej.message);
+    let s = common::framework(SPINEL);
+    let mut cfg = config(SPINEL, "16d", "Nb", "0.3333");
+    cfg.radius_tolerance = 0.3;
+    let r = enumerate_candidates(&s, &cfg).unwrap();
+    let nb = find(&r, "Nb", Rational::new(1, 3));
+    assert!(
+        nb.li_note.contains("no Li is left on the Li-only sites"),
+        "{}",
+        nb.li_note
+    );
+    let undoped = r.accepted.iter().find(|c| c.dopants.is_empty()).unwrap();
+    assert!(
+        !undoped.li_note.contains("no Li is left"),
+        "{}",
+        undoped.li_note
+    );
+}
