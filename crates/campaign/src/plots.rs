@@ -74,6 +74,28 @@ pub struct ArrheniusSeries {
     pub fit: Option<ArrheniusFitLine>,
 }
 
+/// A log axis that shows at least `lo..hi`, and how many labels to ask of it. plotters labels
+/// the powers of ten in the range, and the 2…9 × 10ⁿ after one only when asked for more than
+/// ten labels per decade: an axis of candidates within a factor of 3 (1.2e-3…7.3e-3 S/cm) had
+/// one label or none. The axis starts at the power of ten at or below `lo`, and one spanning
+/// less than two decades gets the 2…9 × 10ⁿ labels too.
+fn log_axis(lo: f64, hi: f64) -> (std::ops::Range<f64>, usize) {
+    // a hair below the power of ten, which plotters would otherwise round past
+    // (ln(1e-3)/ln(10) = −2.9999999999999996 ceils to −2)
+    let start = if lo > 0.0 && lo.is_finite() {
+        10f64.powf(lo.log10().floor()) * (1.0 - 1e-9)
+    } else {
+        lo
+    };
+    let decades = (hi / start).log10();
+    let labels = if decades.is_finite() && decades < 2.0 {
+        20
+    } else {
+        8
+    };
+    (start..hi, labels)
+}
+
 /// σ (log) vs 1000/T: the simulated points the runs resolved ([`ArrheniusPoint::resolved`]; a
 /// round-off σ of an unresolved point would set the axis) with ±SE bars, the weighted Arrhenius fit as a line
 /// and its ±1 SE envelope as a band, one colour per candidate.
@@ -91,6 +113,7 @@ pub fn arrhenius_svg(path: &Path, series: &[ArrheniusSeries]) -> Result<(), Camp
         ));
     }
     let ((xmin, xmax), (ymin, ymax)) = bounds(pts.iter().copied());
+    let (y_axis, y_labels) = log_axis(ymin / 4.0, ymax * 4.0);
     let root = SVGBackend::new(path, (820, 580)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let mut chart = ChartBuilder::on(&root)
@@ -101,17 +124,14 @@ pub fn arrhenius_svg(path: &Path, series: &[ArrheniusSeries]) -> Result<(), Camp
         .margin(14)
         .x_label_area_size(46)
         .y_label_area_size(72)
-        .build_cartesian_2d(
-            (xmin - 0.1)..(xmax + 0.1),
-            ((ymin / 4.0)..(ymax * 4.0)).log_scale(),
-        )
+        .build_cartesian_2d((xmin - 0.1)..(xmax + 0.1), y_axis.clone().log_scale())
         .map_err(|e| plot_err(path, e))?;
     chart
         .configure_mesh()
         .x_desc("1000 / T  (1/K)")
         .y_desc("σ  (S/cm)")
         .x_labels(7)
-        .y_labels(8)
+        .y_labels(y_labels)
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()
         .map_err(|e| plot_err(path, e))?;
@@ -220,6 +240,7 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
+    let (y_axis, y_labels) = log_axis(ymin / 2.0, ymax * 2.0);
     let root = SVGBackend::new(path, (820, 580)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let caption = if limits.is_empty() {
@@ -238,7 +259,7 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<()
         .y_label_area_size(72)
         .build_cartesian_2d(
             (xmin - 0.15 * span)..(xmax + 0.15 * span),
-            ((ymin / 2.0)..(ymax * 2.0)).log_scale(),
+            y_axis.clone().log_scale(),
         )
         .map_err(|e| plot_err(path, e))?;
     chart
@@ -246,7 +267,7 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<()
         .x_desc("Ea (eV)")
         .y_desc("σ(300 K)  (S/cm)")
         .x_labels(6)
-        .y_labels(8)
+        .y_labels(y_labels)
         .x_label_formatter(&|x| format!("{x:.2}"))
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()
@@ -293,6 +314,28 @@ pub fn ranking_svg(path: &Path, points: &[RankPoint], top_k: usize) -> Result<()
 
 #[cfg(test)]
 mod tests {
+    /// A narrow log axis gets the 2…9 × 10ⁿ labels (plotters' key points at 20 labels), a wide
+    /// one only its decades.
+    #[test]
+    fn narrow_log_axes_get_minor_labels() {
+        use plotters::coord::ranged1d::{KeyPointHint, Ranged};
+        use plotters::prelude::{IntoLogRange, LogCoord};
+        let points = |lo: f64, hi: f64| -> Vec<f64> {
+            let (range, labels) = super::log_axis(lo, hi);
+            assert!(range.start <= lo);
+            let c: LogCoord<f64> = range.log_scale().into();
+            c.key_points(labels.max_num_points())
+        };
+        let narrow = points(1.2e-3, 7.3e-3);
+        assert!(narrow.len() >= 5, "{narrow:?}");
+        assert!(
+            narrow.iter().any(|v| (v - 2e-3).abs() < 1e-12),
+            "{narrow:?}"
+        );
+        let wide = points(1e-10, 1e-2);
+        assert!(wide.len() >= 6 && wide.len() <= 9, "{wide:?}");
+    }
+
     use super::*;
 
     /// Render an SVG file to pixels (resvg) and count the pixels that are not white: the plot
