@@ -136,6 +136,22 @@ fn not_assessable_and_malformed_inputs() {
     }
 }
 
+/// A composition without Li (NaCl; `Li0Cl`, which is Cl2) is computed and says that its
+/// limits are those of Li exchange only.
+#[test]
+fn a_composition_without_li_says_so() {
+    for f in ["NaCl", "Li0Cl"] {
+        let (code, out, err) = halo(&["stability", f]);
+        assert_eq!(code, 0, "{f}: {err}");
+        assert!(
+            out.contains("has no Li: its limits are those of taking up Li"),
+            "{f}: {out}"
+        );
+    }
+    let (_, out, _) = halo(&["stability", "LiCl"]);
+    assert!(!out.contains("has no Li"), "{out}");
+}
+
 /// `--hull-tolerance-ev-per-atom` is a metastability allowance: the text says which limits it
 /// printed, and an allowance only widens the window.
 #[test]

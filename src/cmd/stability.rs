@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // a formula balanced only by a cation outside its formal state is computed as written,
     // with the state it took named
-    notes.extend(halo_filters::stability::oxidation_state_notes(&composition));
+    notes.extend(halo_filters::stability::input_notes(&composition));
     let opts =
         StabilityOptions::from_flags(args.mix_mev_per_atom, args.hull_tolerance_ev_per_atom)?;
     let mut out = String::new();

@@ -437,6 +437,21 @@ fn binary_combination(
     })
 }
 
+/// Notes on a composition given to the stability filter: one without Li (NaCl, or `Li0Cl`,
+/// which is Cl2), whose limits are those of taking up Li only, and [`oxidation_state_notes`].
+pub fn input_notes(composition: &Composition) -> Vec<String> {
+    let mut out = Vec::new();
+    if composition.amount_of(Element::LI) <= 0.0 {
+        out.push(format!(
+            "{} has no Li: its limits are those of taking up Li (reduction) and of releasing \
+             none; an oxidation that releases another cation is not computed",
+            composition.reduced_formula()
+        ));
+    }
+    out.extend(oxidation_state_notes(composition));
+    out
+}
+
 /// Notes for a composition whose reference combination ([`binary_reference`]) puts a cation
 /// outside its formal oxidation state (`halo_data::elements::formal_oxidation_state`): Li4InCl6
 /// balances only with In2+ (a slip for Li3InCl6?), and is computed as written. One note per
@@ -677,6 +692,20 @@ pub fn stability_with(
         .map(|(e, a)| format!("{e}{}", fmt_amount(*a).trim()))
         .collect();
     let (target, adjustment) = neutralised_target(composition);
+    // the formula the reactions balance: the Li-adjusted one when Li was adjusted (the input's
+    // label, Li2Sc0.666Cl4, would not balance 2.002 Li on the other side)
+    let formula = if adjustment.is_some() {
+        composition
+            .element_amounts()
+            .iter()
+            .map(|(e, a)| {
+                let a = target.get(e).copied().unwrap_or(*a);
+                format!("{e}{}", fmt_amount(a).trim())
+            })
+            .collect()
+    } else {
+        formula
+    };
     let n_atoms: f64 = target.values().sum();
     if target.is_empty() || n_atoms <= 0.0 {
         return Err(FilterError::NotChargeBalanced {
@@ -867,6 +896,18 @@ mod tests {
             "{r:?}"
         );
         assert!((r.anodic_limit_v_dg.unwrap() - 3.980).abs() < 1e-3);
+        // the reactions balance the adjusted formula, which they name
+        assert_eq!(r.formula, "Li2.002Sc0.333In0.333Cl4");
+        let eq = &r.windows[0]
+            .anodic
+            .as_ref()
+            .unwrap()
+            .reaction
+            .as_ref()
+            .unwrap()
+            .equation;
+        assert!(eq.starts_with("Li2.002Sc0.333In0.333Cl4 -> "), "{eq}");
+        assert!(eq.ends_with("2.002 Li"), "{eq}");
         assert!(report("Li3InCl6").composition_adjustment.is_none());
     }
 

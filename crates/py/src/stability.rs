@@ -32,7 +32,7 @@ pub fn run(
         ),
     };
     // as `halo stability`: a cation outside its formal state is named
-    notes.extend(halo_filters::stability::oxidation_state_notes(&composition));
+    notes.extend(halo_filters::stability::input_notes(&composition));
     let opts = StabilityOptions::from_flags(mix_mev_per_atom, hull_tolerance_ev_per_atom)
         .kind(Kind::Parameter)?;
     match halo_filters::stability_with(&composition, &opts) {
