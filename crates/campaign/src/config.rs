@@ -274,7 +274,8 @@ impl Default for KmcSection {
 pub struct SynthesisSection {
     #[serde(default = "default_batch")]
     pub batch_mass_g: f64,
-    /// How many of the top-ranked candidates to hand off.
+    /// How many of the top-ranked candidates to hand off; also the k of the ranking's
+    /// P(top k). 0: no hand-off (`halo export` says so), and P(top 1) in the ranking.
     #[serde(default = "default_top")]
     pub top: usize,
 }
