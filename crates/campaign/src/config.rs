@@ -388,7 +388,10 @@ fn validate(w: &Workflow) -> Result<(), String> {
         return Err("enumerate.dopants: empty list".into());
     }
     for (i, d) in w.enumerate.dopants.iter().enumerate() {
-        halo_core::Element::from_symbol(d).map_err(|e| format!("enumerate.dopants: {e}"))?;
+        // an element (its formal state) or a species with its state, as `halo enumerate
+        // --dopants` takes them: "Sn", "Sn4+"
+        halo_core::Species::parse(d.trim())
+            .map_err(|e| format!("enumerate.dopants: '{d}': {e}"))?;
         if w.enumerate.dopants[..i].contains(d) {
             return Err(format!("enumerate.dopants: '{d}' is listed twice"));
         }
@@ -510,6 +513,8 @@ fractions = "0:0.666:0.111"
 
     #[test]
     fn good_file_and_defaults() {
+        // a species with its state is a dopant as `halo enumerate --dopants` takes it
+        parse(&GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Sn4+\"")).unwrap();
         let w = parse(GOOD).unwrap();
         assert_eq!(w.enumerate.fractions.values().unwrap().len(), 7);
         assert_eq!(w.kmc.temperatures_k.len(), 5);
@@ -537,6 +542,10 @@ fractions = "0:0.666:0.111"
             (
                 GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Sc\", \"In\""),
                 "enumerate.dopants: 'In' is listed twice",
+            ),
+            (
+                GOOD.replace("\"In\", \"Sc\"", "\"In\", \"Sn9+\""),
+                "enumerate.dopants: 'Sn9+'",
             ),
             (
                 GOOD.replace("0:0.666:0.111", "0:1.5:0.5"),
