@@ -535,8 +535,9 @@ pub fn parse_metrics(text: &str, source_name: &str) -> Result<Vec<CandidateMetri
         }
         let m: CandidateMetrics = serde_json::from_str(line).map_err(|e| {
             // one JSON document over several lines (a campaign's ranked.json) is not JSON Lines
+            let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
             let reason = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(serde_json::Value::Object(_)) => format!(
+                Ok(serde_json::Value::Object(_)) if lines > 1 => format!(
                     "{e}: the file is one JSON object, not a record per line or an array of \
                      records{NOT_RECORDS_HINT}"
                 ),
@@ -913,6 +914,10 @@ mod tests {
         // one JSON object over several lines is named as such
         let e = parse_metrics("{\n  \"rows\": []\n}\n", "ranked.json").unwrap_err();
         assert!(e.to_string().contains("one JSON object"), "{e}");
+        // a one-line object that is not a record is named by what it lacks, not as a document
+        let e = parse_metrics("{\"a\": 1}\n", "bad.jsonl").unwrap_err();
+        assert!(!e.to_string().contains("one JSON object"), "{e}");
+        assert!(e.to_string().contains("id"), "{e}");
         // values no evaluation gives, and a misspelt key, are refused with the line and key
         for (edit, needle) in [
             (
