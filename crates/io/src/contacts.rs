@@ -59,6 +59,18 @@ pub fn short_contact_warning(structure: &Structure) -> Option<String> {
     ))
 }
 
+/// A site's label for a message: a mixed site carries the label of its first CIF row (Cl5 for
+/// a Cl/Br site whose Br row is Br5), so it is named as the mixed site it is.
+fn site_label(structure: &Structure, i: usize) -> Option<String> {
+    let site = &structure.sites[i];
+    let label = site.label.clone()?;
+    Some(if site.species.len() > 1 {
+        format!("mixed site {label}")
+    } else {
+        label
+    })
+}
+
 /// Every cation–anion pair of sites closer than `factor` × the sum of their radii (the
 /// shortest image of each pair, once per pair), sorted by distance / radii sum.
 pub fn short_contacts(structure: &Structure, factor: f64) -> Vec<ShortContact> {
@@ -104,8 +116,8 @@ pub fn short_contacts(structure: &Structure, factor: f64) -> Vec<ShortContact> {
                     anion_site: n.index,
                     cation: c.to_string(),
                     anion: a.to_string(),
-                    cation_label: structure.sites[i].label.clone(),
-                    anion_label: structure.sites[n.index].label.clone(),
+                    cation_label: site_label(structure, i),
+                    anion_label: site_label(structure, n.index),
                     distance_ang: n.distance_ang,
                     radii_sum_ang: sum,
                 });
@@ -315,6 +327,21 @@ mod tests {
         assert!((c[0].distance_ang - 5.14 * 0.35).abs() < 1e-9);
         assert!((c[0].radii_sum_ang - 2.57).abs() < 1e-9);
         assert_eq!((c[0].cation.as_str(), c[0].anion.as_str()), ("Li+", "Cl-"));
+    }
+
+    /// A mixed anion site is named as such: its label is its first row's (Cl5), which would
+    /// call its Br "Br- (Cl5)".
+    #[test]
+    fn a_mixed_site_is_named_as_mixed() {
+        let mut s = licl(5.14, 0.15);
+        s.sites[0].label = Some("Li0".into());
+        s.sites[1].label = Some("Cl5".into());
+        s.sites[1].species = vec![
+            (Species::parse("Cl-").unwrap(), 0.5),
+            (Species::parse("Br-").unwrap(), 0.5),
+        ];
+        let w = short_contact_warning(&s).unwrap();
+        assert!(w.contains("Li+ (Li0) – Br- (mixed site Cl5)"), "{w}");
     }
 
     #[test]
