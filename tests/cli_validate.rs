@@ -916,6 +916,9 @@ fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
     let k = rows.iter().position(|r| r["id"] == "intermediate").unwrap();
     rows[k]["status"] = "failed".into();
     rows[k]["reason"] = "kmc: made to fail for this test".into();
+    // and the baseline computed the superionic row on another file: named, not refused
+    let s = rows.iter().position(|r| r["id"] == "superionic").unwrap();
+    rows[s]["file"] = "elsewhere/other.cif".into();
     for key in [
         "predicted_sigma_300k_s_per_cm",
         "predicted_ea_ev",
@@ -945,6 +948,15 @@ fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
         serde_json::json!(["intermediate"])
     );
     assert_eq!(b["failed_here_only"], serde_json::json!([]));
+    let other = b["other_files"].as_array().expect("other_files");
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert!(
+        other[0]
+            .as_str()
+            .unwrap()
+            .starts_with("superionic: elsewhere/other.cif → "),
+        "{other:?}"
+    );
     assert_eq!(
         b["here"], b["baseline"],
         "same seed, same rows: same metrics"
@@ -966,6 +978,10 @@ fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
     let report = std::fs::read_to_string(d.path().join("second/report.md")).unwrap();
     assert!(report.contains("## Against the baseline, on the rows both evaluated"));
     assert!(report.contains("Failed in the baseline only: `intermediate`"));
+    assert!(
+        report.contains("Rows computed on another structure file than in the baseline"),
+        "{report}"
+    );
     assert!(
         report.contains("(model `averaged`). Both runs scored on the 2 rows both evaluated"),
         "{report}"

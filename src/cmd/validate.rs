@@ -216,6 +216,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 list(&b.failed_here_only),
                 list(&b.failed_in_baseline_only)
             );
+            if !b.other_files.is_empty() {
+                println!(
+                    "  rows computed on another structure file than in the baseline (a change of \
+                     input, not of the model): {}",
+                    b.other_files.join("; ")
+                );
+            }
             for (name, m) in [
                 ("this run, per row", &b.here.per_row),
                 ("baseline, per row", &b.baseline.per_row),

@@ -48,6 +48,10 @@ pub struct BaselineComparison {
     pub failed_here_only: Vec<String>,
     /// Rows the baseline could not evaluate but this run could.
     pub failed_in_baseline_only: Vec<String>,
+    /// Rows whose structure file (the `file` column as written) differs between the two runs:
+    /// a difference there is of the input, not of the model (`row: baseline file → this file`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_files: Vec<String>,
     /// This run on the common rows.
     pub here: CommonMetrics,
     /// The baseline on the common rows.
@@ -142,12 +146,19 @@ impl Baseline {
                 .collect()
         };
         let (here, there) = (keep(rows), keep(&self.rows));
+        let other_files = rows
+            .iter()
+            .zip(&self.rows)
+            .filter(|(a, b)| a.row.file != b.row.file)
+            .map(|(a, b)| format!("{}: {} → {}", a.row.id, b.row.file, a.row.file))
+            .collect();
         BaselineComparison {
             file: self.path.display().to_string(),
             baseline_settings: self.settings.clone(),
             common_rows: here.iter().map(|r| r.row.id.clone()).collect(),
             failed_here_only: only(rows, &self.rows),
             failed_in_baseline_only: only(&self.rows, rows),
+            other_files,
             here: CommonMetrics::of(&here),
             baseline: CommonMetrics::of(&there),
         }

@@ -310,6 +310,18 @@ fn baseline_section(s: &mut String, r: &ValidationReport) {
         ids(&b.failed_here_only),
         ids(&b.failed_in_baseline_only)
     );
+    if !b.other_files.is_empty() {
+        let _ = writeln!(
+            s,
+            "**Rows computed on another structure file than in the baseline** (their difference \
+             is of the input, not of the model): {}.\n",
+            b.other_files
+                .iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let _ = writeln!(
         s,
         "| scoring | Spearman ρ | Kendall τ_b | log10 MAE | log10 bias | Ea MAE eV (n) | superionic above poor | scored | failed |"
