@@ -123,6 +123,10 @@ fn the_screening_factor_orders_the_spinel_sites() {
         &["bvse", cif.to_str().unwrap(), "--screening-factor", "0"],
         "screening_factor",
     );
+    bvse_fails_with(
+        &["bvse", cif.to_str().unwrap(), "--screening-factor", "50"],
+        "screening_factor: 50 is more than 3",
+    );
     // halo kmc records a screening factor that is not the default and says so, and refuses a
     // bad one
     let out = run_ok(halo().arg("kmc").arg(&cif).args([

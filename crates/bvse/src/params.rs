@@ -50,6 +50,10 @@ pub const BYTES_PER_VOXEL_BUDGET: u64 = 64;
 /// per pair at r = 0.5 Å and < 1e-12 eV beyond 1.5 Å).
 pub const DEFAULT_TABLE_SPACING_ANG: f64 = 1.0 / 256.0;
 
+/// Largest Coulomb screening factor taken (the f of erfc(r/(f(rc_Li + rc_M)))): beyond it the
+/// screened pair sum is an unscreened one that the cutoff truncates.
+pub const MAX_SCREENING_FACTOR: f64 = 3.0;
+
 /// Parameters of a BVSE landscape (docs/physics.md §3). Defaults are bvlain 0.25.1's conventions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BvseParams {
@@ -153,6 +157,17 @@ impl BvseParams {
             return bad(
                 "screening_factor",
                 format!("{} is not positive", self.screening_factor),
+            );
+        }
+        if self.screening_factor > MAX_SCREENING_FACTOR {
+            return bad(
+                "screening_factor",
+                format!(
+                    "{} is more than {MAX_SCREENING_FACTOR}: the screening length would be \
+                     several times the ions' radii, an unscreened Coulomb sum the 10 Å cutoff \
+                     truncates (bvlain's factor is 0.74; docs/physics.md §9.11 scanned 0.55–1.5)",
+                    self.screening_factor
+                ),
             );
         }
         if !(self.coulomb_constant_ev_ang.is_finite() && self.coulomb_constant_ev_ang > 0.0) {

@@ -111,6 +111,12 @@ pub enum MobileIons {
     Count(usize),
 }
 
+/// Smallest attempt frequency taken, Hz: two decades below the slowest lattice vibration a
+/// hop could be attempted at.
+pub const MIN_ATTEMPT_FREQUENCY_HZ: f64 = 1e10;
+/// Largest attempt frequency taken, Hz: two decades above the fastest optical phonons.
+pub const MAX_ATTEMPT_FREQUENCY_HZ: f64 = 1e16;
+
 /// Parameters of a kMC run. Build with [`KmcParams::new`], adjust fields, and pass to
 /// [`simulate`], which validates them before any work ([`KmcParams::validate`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -222,6 +228,20 @@ impl KmcParams {
             return bad(
                 "attempt_frequency_hz",
                 format!("{} is not positive", self.attempt_frequency_hz),
+            );
+        }
+        if !(MIN_ATTEMPT_FREQUENCY_HZ..=MAX_ATTEMPT_FREQUENCY_HZ)
+            .contains(&self.attempt_frequency_hz)
+        {
+            return bad(
+                "attempt_frequency_hz",
+                format!(
+                    "{:e} Hz is not an attempt frequency: a lattice vibration, 1e12–1e14 Hz \
+                     (halo's calibrated ν0 is 2.21e14); values outside {MIN_ATTEMPT_FREQUENCY_HZ:e}–\
+                     {MAX_ATTEMPT_FREQUENCY_HZ:e} Hz are refused (a typo in the exponent moves σ by \
+                     as many decades)",
+                    self.attempt_frequency_hz
+                ),
             );
         }
         if let SupercellChoice::Fixed(s) = self.supercell {
