@@ -294,7 +294,7 @@ fn ranked_csv(
 sigma_300k_arrhenius_s_per_cm,sigma_300k_arrhenius_se_s_per_cm,sigma_300k_simulated_s_per_cm,\
 sigma_300k_simulated_se_s_per_cm,ea_ev,ea_se_ev,e_1d_ev,e_2d_ev,e_3d_ev,haven_ratio,\
 li_sites_full,anodic_limit_v_dg,anodic_limit_v_dh,anodic_limit_unc_v,cathodic_limit_v_dg,cathodic_limit_v_dh,\
-band_gap_ev,band_gap_err_ev,cost_usd_per_kg,insulation,stability,failed_filters,seed,\
+cathodic_limit_unc_v,band_gap_ev,band_gap_err_ev,cost_usd_per_kg,insulation,stability,failed_filters,seed,\
 structure_cif\n",
     );
     for row in &r.rows {
@@ -351,6 +351,7 @@ structure_cif\n",
             err2(m.anodic_limit_unc_v, m.anodic_limit_v_dg),
             sig3(m.cathodic_limit_v_dg),
             sig3(m.cathodic_limit_v_dh),
+            err2(m.cathodic_limit_unc_v, m.cathodic_limit_v_dg),
             sig3(m.band_gap_ev),
             err2(m.band_gap_err_ev, m.band_gap_ev),
             sig3(m.cost_usd_per_kg),

@@ -77,6 +77,9 @@ pub struct CandidateMetrics {
     pub cathodic_limit_v_dg: Option<f64>,
     #[serde(default)]
     pub cathodic_limit_v_dh: Option<f64>,
+    /// Error of the ΔG cathodic limit from the data rows, V.
+    #[serde(default)]
+    pub cathodic_limit_unc_v: Option<f64>,
     /// Estimated band gap, eV, and its error.
     #[serde(default)]
     pub band_gap_ev: Option<f64>,
@@ -124,6 +127,7 @@ impl CandidateMetrics {
                 m.cathodic_limit_v_dg = r.cathodic_limit_v_dg;
                 m.cathodic_limit_v_dh = r.cathodic_limit_v_dh;
                 m.anodic_limit_unc_v = r.windows[0].anodic.as_ref().map(|l| l.unc_v);
+                m.cathodic_limit_unc_v = r.windows[0].cathodic.as_ref().map(|l| l.unc_v);
                 m.verdicts.stability = Some(
                     if r.anodic_limit_v_dg.is_some() {
                         "stable"
@@ -571,6 +575,7 @@ fn check_record(m: &CandidateMetrics) -> Result<(), String> {
         ("sigma_300k_se_s_per_cm", m.sigma_300k_se_s_per_cm),
         ("ea_se_ev", m.ea_se_ev),
         ("anodic_limit_unc_v", m.anodic_limit_unc_v),
+        ("cathodic_limit_unc_v", m.cathodic_limit_unc_v),
         ("band_gap_ev", m.band_gap_ev),
         ("band_gap_err_ev", m.band_gap_err_ev),
         ("cost_usd_per_kg", m.cost_usd_per_kg),

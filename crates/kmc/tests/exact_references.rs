@@ -328,7 +328,7 @@ fn bad_parameters_are_refused_before_running() {
         |p| p.temperatures_k = vec![300.0, -1.0],
         |p| p.temperatures_k = vec![300.0, 300.0],
         |p| p.attempt_frequency_hz = 0.0,
-        // a typo in the exponent: outside 1e10–1e16 Hz is no attempt frequency
+        // a slip in the exponent: outside 1e9–1e19 Hz is no attempt frequency
         |p| p.attempt_frequency_hz = 2.2e41,
         |p| p.attempt_frequency_hz = 1.0,
         |p| p.replicas = 0,
