@@ -351,7 +351,7 @@ fn print_text(
         if o.method == "random" && o.realisations.len() < asked {
             let _ = writeln!(
                 out,
-                "  {} random orderings asked, {} distinct: {} draws repeated an ordering already drawn",
+                "  {} random orderings asked, {} distinct: {} draw(s) repeated an ordering already drawn",
                 asked,
                 o.realisations.len(),
                 asked - o.realisations.len()

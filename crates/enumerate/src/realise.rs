@@ -213,14 +213,31 @@ impl<'a> Realiser<'a> {
             }
         }
         let d = best.map(|(_, d)| d).unwrap_or(1);
-        let mut choice = None;
+        // the most isotropic shape, judged on the lattice itself and not on its basis: the
+        // longest shortest vector (the nearest periodic image), then the longest second
+        // successive minimum, then the shortest third. The perpendicular widths of the HNF
+        // basis, compared before, depend on the basis moyo returns, so the same
+        // Li2Sc1/3In1/3Cl4 got a 7.4/7.4/18.1 Å cell from one spinel file and a
+        // 7.4/7.4/16.5 Å one from another.
+        let mut choice: Option<([f64; 3], [[i32; 3]; 3])> = None;
         for h in hnf_matrices(d) {
             let m = nalgebra::Matrix3::from_fn(|i, j| h[i][j] as f64);
-            let lat = Lattice::new(m * p * fw.structure.lattice.matrix())?;
-            let w = lat.perpendicular_widths_ang();
-            let wmin = w.iter().cloned().fold(f64::INFINITY, f64::min);
-            if choice.is_none_or(|(b, _)| wmin > b + 1e-6) {
-                choice = Some((wmin, h));
+            let basis = m * p * fw.structure.lattice.matrix();
+            let l = successive_minima_ang(&basis, d as i32);
+            let better = |b: &[f64; 3]| {
+                for (k, sign) in [(0, 1.0), (1, 1.0), (2, -1.0)] {
+                    let diff = sign * (l[k] - b[k]);
+                    if diff > 1e-6 {
+                        return true;
+                    }
+                    if diff < -1e-6 {
+                        return false;
+                    }
+                }
+                false
+            };
+            if choice.as_ref().is_none_or(|(b, _)| better(b)) {
+                choice = Some((l, h));
             }
         }
         Ok(choice
@@ -405,6 +422,39 @@ impl<'a> Realiser<'a> {
             realisations,
         })
     }
+}
+
+/// The successive minima λ1 ≤ λ2 ≤ λ3 (Å) of the lattice with basis rows `basis`: the shortest
+/// vector, the shortest one not parallel to it, the shortest one out of their plane. A
+/// supercell of index `index` over a primitive basis has its minima among the combinations
+/// with coefficients up to `index` in the HNF basis (each HNF row is at most `index` primitive
+/// vectors long), which are all tried.
+fn successive_minima_ang(basis: &nalgebra::Matrix3<f64>, index: i32) -> [f64; 3] {
+    let k = index.max(2);
+    let mut v: Vec<nalgebra::Vector3<f64>> = Vec::new();
+    for a in -k..=k {
+        for b in -k..=k {
+            for c in -k..=k {
+                if (a, b, c) != (0, 0, 0) {
+                    let x = nalgebra::RowVector3::new(a as f64, b as f64, c as f64) * basis;
+                    v.push(x.transpose());
+                }
+            }
+        }
+    }
+    v.sort_by(|x, y| x.norm_squared().total_cmp(&y.norm_squared()));
+    let first = v[0];
+    let tol = 1e-9 * first.norm_squared();
+    let second = *v
+        .iter()
+        .find(|x| first.cross(x).norm_squared() > tol * x.norm_squared())
+        .unwrap_or(&first);
+    let normal = first.cross(&second);
+    let third = *v
+        .iter()
+        .find(|x| normal.dot(x).abs() > 1e-6 * normal.norm() * x.norm())
+        .unwrap_or(&second);
+    [first.norm(), second.norm(), third.norm()]
 }
 
 /// Most orderings (exhaustive or random) one candidate may ask for.
