@@ -493,13 +493,41 @@ fn candidates_without_an_arrhenius_fit_are_named() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let run = run_to_end(&[
-        "run",
-        wf.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-progress",
-    ]);
+    let run = halo()
+        .args([
+            "run",
+            wf.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    // no candidate has a σ(300 K): none passes (it would rank on cost alone and be handed
+    // off as a conductor), so the run ends as "nothing passed"
+    assert_eq!(
+        run.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("ranked.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains("no σ(300 K) to rank by")),
+        "{csv}"
+    );
+    let e = halo()
+        .args(["export", out.to_str().unwrap(), "--synthesis"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        e.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&e.stderr)
+    );
     let ids = checkpoint_ids(&out.join("checkpoint.jsonl"));
     assert!(!ids.is_empty());
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -518,7 +546,10 @@ fn candidates_without_an_arrhenius_fit_are_named() {
     for id in &ids {
         assert!(section.contains(&format!("`{id}`")), "{id}: {report}");
     }
-    let again = run_to_end(&["report", out.to_str().unwrap()]);
+    let again = halo()
+        .args(["report", out.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("have no Arrhenius fit"),
         "{}",

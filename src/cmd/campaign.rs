@@ -255,15 +255,15 @@ fn execute(lw: &config::LoadedWorkflow, out: PathBuf, e: &ExecArgs) -> anyhow::R
 }
 
 /// Say that some evaluated candidates have no Arrhenius fit: their σ(300 K) and Ea columns are
-/// empty and they rank after every candidate with a fit, which a ranking read without the
-/// report would hide.
+/// empty and they fail the ranking, which a ranking read without the report would hide.
 fn note_without_fit(n: usize) {
     if n > 0 {
         eprintln!(
             "{n} evaluated candidate(s) have no Arrhenius fit (fewer than two of [kmc] \
-             temperatures_k gave a σ above the run's resolution): no σ(300 K) or Ea to rank by, \
-             so they rank last; report.md lists them, and ranked.csv has their simulated \
-             σ(300 K) (docs/physics.md §5.9)"
+             temperatures_k gave a σ above the run's resolution, or could be simulated): no \
+             σ(300 K) or Ea to rank by, so they fail the ranking and are not handed off; \
+             report.md lists them, and ranked.csv has their simulated σ(300 K) \
+             (docs/physics.md §5.9)"
         );
     }
 }

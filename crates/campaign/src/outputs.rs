@@ -174,8 +174,7 @@ pub struct OutputsWritten {
     /// Candidates that passed the hard filters.
     pub passed: usize,
     /// Evaluated candidates without an Arrhenius fit (fewer than two temperatures with σ above
-    /// the run's resolution): no σ(300 K) or E_a to rank by, so they rank after every candidate
-    /// with one.
+    /// the run's resolution): no σ(300 K) or E_a to rank by, so they fail the ranking.
     pub without_fit: usize,
 }
 
@@ -199,10 +198,11 @@ fn without_fit_section(s: &mut String, recs: &BTreeMap<String, CandidateRecord>)
     let _ = writeln!(
         s,
         "## Candidates without an Arrhenius fit\n\nFewer than two of the kMC temperatures gave \
-         them a conductivity above the run's resolution, so they have no σ(300 K) or Ea to rank \
-         by and rank after every candidate with a fit; the σ simulated at 300 K, when there is \
-         one, is in `ranked.csv` (`sigma_300k_simulated_s_per_cm`). Choose `[kmc] \
-         temperatures_k` the kMC resolves (docs/physics.md §5.9).\n"
+         them a conductivity above the run's resolution (or could be simulated at all: too \
+         cold), so they have no σ(300 K) or Ea to rank by: they fail the ranking with that \
+         reason and are not handed off. The σ simulated at 300 K, when there is one, is in \
+         `ranked.csv` (`sigma_300k_simulated_s_per_cm`). Choose `[kmc] temperatures_k` the kMC \
+         resolves (docs/physics.md §5.9).\n"
     );
     for x in list {
         let _ = writeln!(s, "- `{}` {}", x.id, x.formula);

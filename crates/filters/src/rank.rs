@@ -312,6 +312,14 @@ fn hard_filters(m: &CandidateMetrics, c: &RankConfig) -> Vec<String> {
     let mut failed = Vec::new();
     if let Some(f) = &m.failure {
         failed.push(format!("failed stage: {f}"));
+    } else if m.sigma_300k_s_per_cm.is_none() {
+        // the ranking is by conductivity: a candidate without one would pass on its other
+        // objectives alone (cost), top the list and be handed off as a conductor
+        failed.push(
+            "no σ(300 K) to rank by (no Arrhenius fit: fewer than two kMC temperatures \
+             resolved)"
+                .into(),
+        );
     }
     let mut check = |name: &str, unit: &str, v: Option<f64>, thr: Option<f64>, min: bool| {
         let Some(t) = thr else { return };

@@ -72,7 +72,7 @@ fn execute(
         "planned": r.planned,
         "rejected": r.rejected,
         "passed": r.passed,
-        // evaluated candidates without an Arrhenius fit: they rank last (report.md names them)
+        // evaluated candidates without an Arrhenius fit: they fail the ranking (report.md names them)
         "without_fit": r.without_fit,
         "outputs_written": r.outputs_written,
         "wall_s": r.wall_s,

@@ -236,7 +236,7 @@ def run(
 ) -> Dict[str, Any]:
     """``halo run WORKFLOW --out DIR``: the pass summary (total, already_done, recorded,
     failed, planned, rejected, passed, without_fit (evaluated candidates without an Arrhenius
-    fit, ranked last), interrupted, outputs_written, wall_s in s)."""
+    fit, which fail the ranking), interrupted, outputs_written, wall_s in s)."""
 
 def resume(
     dir: PathLike,
