@@ -549,7 +549,9 @@ pub fn evaluate(
                 },
                 Err((STOPPED, _)) => return None,
                 Err((stage, reason)) => {
-                    progress.skip_from(stage);
+                    // the stages it passed have a timing; every other bar counts it as done
+                    let passed: Vec<&str> = timings.keys().map(String::as_str).collect();
+                    progress.skip_all_but(&passed);
                     Outcome::Failed {
                         stage: stage.into(),
                         reason,

@@ -88,6 +88,18 @@ impl StageProgress {
         }
     }
 
+    /// Mark a failed candidate as done for every stage it did not pass (`passed`: the stages
+    /// it completed). A failure is reported under the stage that owns it, which may come
+    /// before the stages it skipped were reached (no mobile Li is a kmc failure found before
+    /// the landscape): counting from that stage on left the landscape's bars short.
+    pub fn skip_all_but(&self, passed: &[&str]) {
+        for (s, b) in &self.bars {
+            if !passed.contains(s) {
+                b.inc(1);
+            }
+        }
+    }
+
     /// Mark a candidate that failed at `stage` as done for every stage from there on.
     pub fn skip_from(&self, stage: &str) {
         let mut on = false;
@@ -248,6 +260,22 @@ where
 
 #[cfg(test)]
 mod tests {
+    /// A candidate that failed before reaching some stages (no mobile Li, a kmc failure found
+    /// before the landscape) is counted on every bar it did not pass, so a finished run's bars
+    /// end at their length.
+    #[test]
+    fn a_failure_counts_on_every_stage_it_skipped() {
+        let stages = ["realise", "bvse", "graph", "kmc", "filters"];
+        let (p, _mp) = StageProgress::new(&stages, 2, false);
+        // one candidate through every stage, one failed at "kmc" after realise only
+        for s in stages {
+            p.done(s);
+        }
+        p.done("realise");
+        p.skip_all_but(&["realise"]);
+        assert!(p.complete(), "{}", progress_line(&p.bars));
+    }
+
     use super::*;
     use serde::Deserialize;
 
