@@ -43,6 +43,24 @@ class HaloEvalMaker(Maker):
     @job
     def make(self, structure: Any) -> Dict[str, Any]:
         """The job: ``structure`` is a pymatgen ``Structure`` (or its ``as_dict()``); the
-        output is the ``halo eval --json`` dict (JSON-serialisable, for any job store)."""
+        output is the ``halo eval --json`` dict, storable in any job store: integers above
+        2**63 - 1 (halo's seeds are unsigned 64-bit; BSON and MongoDB hold signed 64-bit
+        integers only) are given as decimal strings, which ``seed=int(...)`` takes back."""
         s = _halo.Structure.from_pymatgen(structure)
-        return _halo.eval(s, workflow=self.workflow, seed=self.seed)
+        return _store_safe(_halo.eval(s, workflow=self.workflow, seed=self.seed))
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _store_safe(value: Any) -> Any:
+    """``value`` with every int beyond the signed 64-bit range as its decimal string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value) if not -_INT64_MAX - 1 <= value <= _INT64_MAX else value
+    if isinstance(value, dict):
+        return {k: _store_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_store_safe(v) for v in value]
+    return value
