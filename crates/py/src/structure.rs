@@ -177,6 +177,15 @@ impl PyStructure {
                 kind()
             )));
         }
+        // a pymatgen Slab keeps pbc (True, True, True) across its vacuum: its class (and its
+        // dict's miller_index) says what it is, and the landscape of a slab is not a bulk one
+        if d.contains("miller_index")? || d.contains("oriented_unit_cell")? {
+            return Err(crate::errors::StructureError::new_err(format!(
+                "a {} is a slab (a surface cell with vacuum): halo computes bulk crystals; pass \
+                 its oriented_unit_cell, or the bulk structure",
+                kind()
+            )));
+        }
         let text = dumps(without_properties(d)?.as_any())?;
         Ok(guard(|| PyStructure::parse_json(&text, name))?)
     }

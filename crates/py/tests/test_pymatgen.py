@@ -91,3 +91,16 @@ def test_properties_numpy_and_non_structures(spinel_path, in_repo):
     )
     with pytest.raises(halo.StructureError, match="not periodic in every direction"):
         halo.Structure.from_pymatgen(slab)
+    # a pymatgen Slab keeps pbc all True across its vacuum: refused by what it is
+    from pymatgen.core.surface import SlabGenerator
+
+    licl = mg.Structure(
+        mg.Lattice.cubic(5.14),
+        ["Li+"] * 4 + ["Cl-"] * 4,
+        [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]]
+        + [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5], [0.5, 0.5, 0.5]],
+    )
+    real_slab = SlabGenerator(licl, (1, 0, 0), 8, 15, center_slab=True).get_slabs()[0]
+    with pytest.raises(halo.StructureError, match="is a slab"):
+        halo.Structure.from_pymatgen(real_slab)
+    assert len(halo.Structure.from_pymatgen(real_slab.oriented_unit_cell)) > 0
