@@ -100,7 +100,10 @@ pub fn run(
         .with_context(|| format!("percolation analysis of {source}"))
         .kind(Kind::Evaluation)?;
     let mut out = output(land, &perc)?;
-    // as `halo bvse --json`: the reader's findings, the charge, the cell
+    // as `halo bvse --json`: the input's name, no grid file (the grid is `energies_ev`), the
+    // reader's findings, the charge, the cell
+    out.json["file"] = json!(source);
+    out.json["grid_out"] = serde_json::Value::Null;
     out.json["warnings"] = json!(reader_warnings
         .iter()
         .cloned()

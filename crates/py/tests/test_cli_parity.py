@@ -29,6 +29,9 @@ def test_bvse_equals_cli(cli_json, spinel_path, in_repo):
               "edges", "grid_shape", "n_grid_minima", "percolation_params", "warnings"):
         assert b.to_dict()[k] == c[k], k
     assert b.thresholds_ev == {k: c[k] for k in ("e_1d_ev", "e_2d_ev", "e_3d_ev")}
+    # the same keys as the CLI's JSON
+    assert set(b.to_dict()) == set(c), set(b.to_dict()) ^ set(c)
+    assert b.to_dict()["file"] == str(spinel_path) and b.to_dict()["grid_out"] is None
     p, q = dict(b.bvse_params), dict(c["bvse_params"])
     p.pop("memory_limit_bytes"), q.pop("memory_limit_bytes")  # MemAvailable at the time
     assert p == q
