@@ -68,7 +68,8 @@ class Structure:
         """Occupancy-weighted formula of the cell."""
     @property
     def reduced_formula(self) -> str:
-        """Reduced formula."""
+        """Reduced formula: amounts divided by their greatest common factor when they are
+        integers; a partly occupied cell keeps its per-cell amounts (``Li16.9936Sc4.976Cl32``)."""
     @property
     def volume_ang3(self) -> float:
         """Cell volume, Å³."""
@@ -170,8 +171,8 @@ def kmc(
     temperature, else 300 K); ``metropolis_sweeps_per_ion``: Metropolis moves per ion before
     the kMC equilibration (default 200 explicit, 0 averaged); ``min_realisations``,
     ``max_realisations``: fewest and most realisations of a disordered structure (explicit
-    model); ``station_max_depth_ev``: landscape minima shallower than this (eV) between deeper
-    sites are stations of a hop. Integer keywords must be non-negative (``ParameterError``).
+    model); ``station_max_depth_ev`` (explicit model only): landscape minima shallower than
+    this (eV) between deeper sites are stations of a hop. Integer keywords must be non-negative (``ParameterError``).
     Ctrl-C raises KeyboardInterrupt."""
 
 def sites(
@@ -249,9 +250,10 @@ def resume(
     """``halo resume DIR``: as ``run``."""
 
 def status(dir: PathLike) -> Dict[str, Any]:
-    """``halo status DIR --json``: planned, rejected, evaluated, pending, failed, shards."""
+    """``halo status DIR --json``: name, planned, rejected, evaluated, pending, failed,
+    incomplete_shards."""
 
 def merge(dir: PathLike, shards: int, *, recompute_stale: bool = False) -> Dict[str, Any]:
     """``halo merge DIR --shards N --json``: join the shard checkpoints; the outputs are written
     when ``missing_shards`` is empty. Keys: shards, missing_shards, candidates, recorded, failed,
-    duplicates_removed, passed."""
+    duplicates_removed, and passed once the outputs are written (no missing shard)."""
