@@ -224,7 +224,9 @@ def stability(
     """``halo stability --json``: anodic/cathodic limits (V vs Li⁺/Li) for ΔG(298 K) and ΔH,
     products and data rows. ``composition``: formula, pymatgen Composition, structure or path;
     ``mix_mev_per_atom``: meV/atom; ``hull_tolerance_ev_per_atom``: eV/atom above the hull a
-    candidate may lie and count as stable (0: the exact limits; at most 0.5)."""
+    candidate may lie and count as stable (0: the exact limits; at most 0.5). A composition
+    the tables cannot assess (Li2O: no oxide data) gives ``{"verdict": "not_assessable",
+    "filter", "reason", ...}`` without the limit keys, as the CLI's exit 1, not an exception."""
 
 def run(
     workflow: PathLike,
