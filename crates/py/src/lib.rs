@@ -426,6 +426,19 @@ fn py_enumerate<'py>(
     structures: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = framework.py();
+    if dopants.is_empty() {
+        // as `halo enumerate --dopants ""`: an empty list would enumerate the host alone
+        return Err(crate::errors::ParameterError::new_err(
+            "dopants: empty list; give at least one dopant, e.g. [\"In\"] or [\"Zr4+\"]",
+        ));
+    }
+    if orderings > halo_enumerate::realise::MAX_ORDERINGS as i128 {
+        return Err(crate::errors::ParameterError::new_err(format!(
+            "orderings {orderings}: at most {} orderings per candidate (each is a structure \
+             kept; ask for the lowest few)",
+            halo_enumerate::realise::MAX_ORDERINGS
+        )));
+    }
     let fw = coerce(framework)?;
     let o = enumerate::EnumerateOptions {
         site,

@@ -238,6 +238,13 @@ def test_enumerate_equals_cli(cli_json, spinel_path, in_repo):
     assert [x["id"] for x in listed["accepted"]] == [x["id"] for x in p["accepted"]]
 
 
+def test_enumerate_refuses_what_the_cli_refuses(spinel_path, in_repo):
+    with pytest.raises(halo.ParameterError, match="dopants: empty list"):
+        halo.enumerate(spinel_path, site="16d", dopants=[], fractions="0.111")
+    with pytest.raises(halo.ParameterError, match="at most 1000 orderings"):
+        halo.enumerate(spinel_path, site="16d", dopants=["In"], fractions="0.111", orderings=1001)
+
+
 def test_enumerate_structures(spinel_path, in_repo):
     r = halo.enumerate(spinel_path, site="16d", dopants=["In"], fractions="0.222",
                        structures=True)
