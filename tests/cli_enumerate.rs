@@ -287,3 +287,31 @@ fn the_ordering_cell_does_not_depend_on_the_files_basis() {
         assert_eq!(a[key], b[key], "{key}: {a} / {b}");
     }
 }
+
+/// A candidate whose only Li share the substituted site (Zr 2/3 on the spinel's 16d) is named
+/// in the text table's notes, not only in the JSON's li_note.
+#[test]
+fn a_candidate_without_li_only_sites_is_noted_in_the_text() {
+    let out = halo(&[
+        "enumerate",
+        "--framework",
+        SPINEL,
+        "--site",
+        "16d",
+        "--dopants",
+        "Zr",
+        "--fractions",
+        "0.6667",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(": no Li is left on the Li-only sites"),
+        "{text}"
+    );
+    assert_eq!(text.matches("no Li is left").count(), 1, "{text}");
+}

@@ -291,6 +291,20 @@ fn print_text(
             li
         );
     }
+    // a candidate whose only Li share the substituted site: the table's zeros say it, the
+    // note says what it means for the model
+    for c in r
+        .accepted
+        .iter()
+        .filter(|c| c.li_note.contains("no Li is left"))
+    {
+        let _ = writeln!(
+            out,
+            "  note {}: no Li is left on the Li-only sites; its only Li share the substituted \
+             site (the averaged model has no mobile Li in it)",
+            c.id
+        );
+    }
     writeln!(out).ok();
     let _ = writeln!(
         out,
