@@ -274,6 +274,28 @@ pub fn parse_blocks(text: &str, path: &str) -> Result<Vec<Block>, IoError> {
                     i += 1;
                 }
                 if values.len() % tags.len() != 0 {
+                    // a loop written a row per line (as most are): the first line whose count
+                    // is not the tags' is the row with a value missing or extra, not the last
+                    let mut per_line: Vec<(usize, usize)> = Vec::new();
+                    for v in &values {
+                        match per_line.last_mut() {
+                            Some((l, n)) if *l == v.line => *n += 1,
+                            _ => per_line.push((v.line, 1)),
+                        }
+                    }
+                    let fitting = per_line.iter().filter(|(_, n)| *n == tags.len()).count();
+                    if fitting + 1 >= per_line.len() / 2 + 1 && per_line.len() > 1 {
+                        if let Some((bad, n)) = per_line.iter().find(|(_, n)| *n != tags.len()) {
+                            return Err(IoError::syntax(
+                                Location::field(path, Some(*bad), &tags[0]),
+                                format!(
+                                    "this row of the loop_ starting at line {line} has {n} values \
+                                     for its {} tags (a value missing or extra, or the file cut short?)",
+                                    tags.len()
+                                ),
+                            ));
+                        }
+                    }
                     let last = values.last().map(|v| v.line).unwrap_or(line);
                     return Err(IoError::syntax(
                         Location::field(path, Some(last), &tags[0]),
@@ -445,6 +467,18 @@ mod tests {
         assert!(parse_blocks("data_x\n_t 'abc\n", "t.cif").is_err());
         assert!(parse_blocks("", "t.cif").is_err());
         assert!(parse_blocks("_a 1\n", "t.cif").is_err());
+        // a row short of a value in the middle of a loop written a row per line: that row's
+        // line, not the last one
+        let e = parse_blocks(
+            "data_x\nloop_\n_a\n_b\n_c\n1 2 3\n4 5\n6 7 8\n9 10 11\n",
+            "t.cif",
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("t.cif, line 7") && msg.contains("2 values for its 3 tags"),
+            "{msg}"
+        );
     }
 
     /// A tag given twice in one block (as items, in two loops, or as a DDLm alias) is refused
