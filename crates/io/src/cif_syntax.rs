@@ -284,7 +284,7 @@ pub fn parse_blocks(text: &str, path: &str) -> Result<Vec<Block>, IoError> {
                         }
                     }
                     let fitting = per_line.iter().filter(|(_, n)| *n == tags.len()).count();
-                    if fitting + 1 >= per_line.len() / 2 + 1 && per_line.len() > 1 {
+                    if fitting >= per_line.len() / 2 && per_line.len() > 1 {
                         if let Some((bad, n)) = per_line.iter().find(|(_, n)| *n != tags.len()) {
                             return Err(IoError::syntax(
                                 Location::field(path, Some(*bad), &tags[0]),
