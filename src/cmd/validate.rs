@@ -201,10 +201,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             print_metrics(&name, m);
         }
         let split = &report.by_li_sublattice;
+        let rows = |n: usize| format!("{n} row{}", if n == 1 { "" } else { "s" });
         println!(
-            "per row, by the input's Li sites ({} rows list vacant Li sites, {} have every Li site full: docs/physics.md §9.12):",
-            split.vacant_sites.n_rows + split.vacant_sites.n_failed,
-            split.full_sites.n_rows + split.full_sites.n_failed
+            "per row, by the input's Li sites ({} list vacant Li sites, {} have every Li site full: docs/physics.md §9.12):",
+            rows(split.vacant_sites.n_rows + split.vacant_sites.n_failed),
+            rows(split.full_sites.n_rows + split.full_sites.n_failed)
         );
         print_metrics("vacant sites listed", &split.vacant_sites);
         print_metrics("every site full", &split.full_sites);

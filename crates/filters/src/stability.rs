@@ -272,6 +272,10 @@ pub fn stability(composition: &Composition) -> Result<StabilityReport, FilterErr
 /// A reaction coefficient followed by a space ("" for 1).
 fn fmt_amount(x: f64) -> String {
     let s = halo_core::composition::format_amount(x, 4, true);
+    // an amount below the fourth decimal (the round-off of a Li-adjusted formula) is not 0
+    if s == "0" && x.abs() > 0.0 {
+        return format!("{x:.1e} ");
+    }
     if s.is_empty() {
         s
     } else {
