@@ -229,6 +229,12 @@ pub(crate) fn read_text(path: &Path) -> Result<String, IoError> {
         path: path.display().to_string(),
         error: e,
     })?;
+    decode_text(path, &bytes)
+}
+
+/// The text of a file's `bytes` (`path` names it): a NUL byte refuses it as binary, a UTF-8
+/// byte-order mark is dropped, invalid UTF-8 is replaced.
+fn decode_text(path: &Path, bytes: &[u8]) -> Result<String, IoError> {
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(IoError::Unsupported {
             at: Location::file(&path.display().to_string()),
@@ -238,7 +244,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, IoError> {
             ),
         });
     }
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
@@ -267,7 +273,23 @@ pub fn read_structure(path: &Path) -> Result<LoadedStructure, IoError> {
 
 /// Read a structure file with explicit CIF options.
 pub fn read_structure_with(path: &Path, options: &CifOptions) -> Result<LoadedStructure, IoError> {
-    let mut loaded = read_any(path, options)?;
+    let bytes = std::fs::read(path).map_err(|e| IoError::Read {
+        path: path.display().to_string(),
+        error: e,
+    })?;
+    read_structure_bytes(path, &bytes, options)
+}
+
+/// Read a structure from the `bytes` of the file `path` without reading the file: the same
+/// result as [`read_structure_with`] on a file holding those bytes (the format from the name,
+/// messages naming it). A structure sent to another process is read again this way.
+pub fn read_structure_bytes(
+    path: &Path,
+    bytes: &[u8],
+    options: &CifOptions,
+) -> Result<LoadedStructure, IoError> {
+    let text = decode_text(path, bytes)?;
+    let mut loaded = parse_any(path, &text, options)?;
     // with the oxidation states assigned: the radii need them
     if let Some(w) = contacts::short_contact_warning(&loaded.structure) {
         loaded.warnings.push(format!("{}: {w}", loaded.source_path));
@@ -275,23 +297,19 @@ pub fn read_structure_with(path: &Path, options: &CifOptions) -> Result<LoadedSt
     Ok(loaded)
 }
 
-fn read_any(path: &Path, options: &CifOptions) -> Result<LoadedStructure, IoError> {
+fn parse_any(path: &Path, text: &str, options: &CifOptions) -> Result<LoadedStructure, IoError> {
+    let p = path.display().to_string();
     match Format::from_path(path) {
-        Some(Format::Cif) => cif::read_cif(path, options),
-        Some(Format::Poscar) => poscar::read_poscar(path),
-        Some(Format::PymatgenJson) => {
-            let text = read_text(path)?;
-            pmg_json::parse_pymatgen_json(&text, &path.display().to_string())
-        }
+        Some(Format::Cif) => cif::parse_cif(text, &p, options),
+        Some(Format::Poscar) => poscar::parse_poscar(text, &p),
+        Some(Format::PymatgenJson) => pmg_json::parse_pymatgen_json(text, &p),
         None => {
-            // not recognised by name: a file that does not exist is reported as such first
-            let text = read_text(path)?;
-            let p = path.display().to_string();
+            // not recognised by name: CIF text is read as CIF
             if text
                 .lines()
                 .any(|l| l.trim_start().to_ascii_lowercase().starts_with("data_"))
             {
-                cif::parse_cif(&text, &p, options)
+                cif::parse_cif(text, &p, options)
             } else {
                 Err(IoError::Unsupported {
                     at: Location::file(&p),

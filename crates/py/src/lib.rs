@@ -627,6 +627,7 @@ fn _panic_for_test(py: Python<'_>, worker: bool) -> PyResult<()> {
 fn _halo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<PyStructure>()?;
+    m.add_function(wrap_pyfunction!(structure::_restore_structure, m)?)?;
     m.add_function(wrap_pyfunction!(py_inspect, m)?)?;
     m.add_function(wrap_pyfunction!(py_bvse, m)?)?;
     m.add_function(wrap_pyfunction!(py_kmc, m)?)?;

@@ -27,6 +27,23 @@ pub struct PyStructure {
     pub digest_id: String,
     /// File stem (the framework name of `enumerate`), or the name given.
     pub name: String,
+    /// What it was read from, so a copy sent to another process (pickle, `copy.deepcopy`,
+    /// multiprocessing) is read again from the same bytes, provenance and all.
+    source: Source,
+}
+
+/// The input a [`PyStructure`] was read from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// A file: its path as given (messages and the format come from it), its bytes, the CIF
+    /// block asked for.
+    File {
+        path: std::path::PathBuf,
+        bytes: Vec<u8>,
+        block: Option<String>,
+    },
+    /// pymatgen `as_dict()` JSON text.
+    Json(String),
 }
 
 /// The id of `bytes`: first 8 bytes of SHA-256, lowercase hex (as `halo eval`).
@@ -46,19 +63,34 @@ impl PyStructure {
                 error: e,
             })
             .kind(Kind::Structure)?;
-        let options = halo_io::CifOptions {
-            block,
-            ..halo_io::CifOptions::default()
-        };
-        let loaded = halo_io::read_structure_with(path, &options).kind(Kind::Structure)?;
         let name = path
             .file_stem()
             .map(|x| x.to_string_lossy().to_string())
             .unwrap_or_default();
+        PyStructure::from_bytes(path, bytes, block, name)
+    }
+
+    /// Read the `bytes` of the file `path` (not read again), as [`PyStructure::read`] does.
+    fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        block: Option<String>,
+        name: String,
+    ) -> HResult<PyStructure> {
+        let options = halo_io::CifOptions {
+            block: block.clone(),
+            ..halo_io::CifOptions::default()
+        };
+        let loaded = halo_io::read_structure_bytes(path, &bytes, &options).kind(Kind::Structure)?;
         Ok(PyStructure {
             loaded,
             digest_id: digest_id(&bytes),
             name,
+            source: Source::File {
+                path: path.to_path_buf(),
+                bytes,
+                block,
+            },
         })
     }
 
@@ -70,6 +102,7 @@ impl PyStructure {
             loaded,
             digest_id: digest_id(text.as_bytes()),
             name: name.unwrap_or_else(|| "structure".to_string()),
+            source: Source::Json(text.to_string()),
         })
     }
 
@@ -294,6 +327,62 @@ impl PyStructure {
         self.structure().num_sites()
     }
 
+    /// Pickling (and `copy.deepcopy`, multiprocessing): the structure is read again from the
+    /// bytes it was read from, so the copy has the same sites, provenance, warnings and id.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let restore = py.import("halo._halo")?.getattr("_restore_structure")?;
+        let args = match &self.source {
+            Source::File { path, bytes, block } => (
+                "file",
+                path.display().to_string(),
+                pyo3::types::PyBytes::new(py, bytes),
+                block.clone(),
+                self.name.clone(),
+            )
+                .into_pyobject(py)?,
+            Source::Json(text) => (
+                "json",
+                String::new(),
+                pyo3::types::PyBytes::new(py, text.as_bytes()),
+                None::<String>,
+                self.name.clone(),
+            )
+                .into_pyobject(py)?,
+        };
+        Ok((restore, args.into_any()))
+    }
+
+    /// Hash of the input's id and the name, consistent with `==`.
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.digest_id.hash(&mut h);
+        self.name.hash(&mut h);
+        h.finish()
+    }
+
+    /// Two structures are equal when they were read from the same input (same bytes, same
+    /// block, same name): the same sites and provenance.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        let Ok(o) = other.cast::<PyStructure>() else {
+            return false;
+        };
+        let o = o.get();
+        self.name == o.name
+            && match (&self.source, &o.source) {
+                (
+                    Source::File {
+                        bytes: a, block: x, ..
+                    },
+                    Source::File {
+                        bytes: b, block: y, ..
+                    },
+                ) => a == b && x == y,
+                (Source::Json(a), Source::Json(b)) => a == b,
+                _ => false,
+            }
+    }
+
     fn __repr__(&self) -> String {
         let l = &self.structure().lattice;
         let (abc, ang) = (l.abc(), l.angles_deg());
@@ -324,4 +413,22 @@ pub fn coerce(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyStructure>> {
         PyStructure::from_pymatgen(obj, None)?
     };
     Py::new(py, s)
+}
+
+/// Unpickle a `halo.Structure` ([`PyStructure`]'s `__reduce__`): read it again from its bytes.
+#[pyfunction]
+pub fn _restore_structure(
+    kind: &str,
+    path: String,
+    data: Vec<u8>,
+    block: Option<String>,
+    name: String,
+) -> PyResult<PyStructure> {
+    Ok(guard(|| match kind {
+        "file" => PyStructure::from_bytes(Path::new(&path), data, block, name),
+        _ => {
+            let text = String::from_utf8_lossy(&data).into_owned();
+            PyStructure::parse_json(&text, Some(name))
+        }
+    })?)
 }

@@ -104,3 +104,27 @@ def test_properties_numpy_and_non_structures(spinel_path, in_repo):
     with pytest.raises(halo.StructureError, match="is a slab"):
         halo.Structure.from_pymatgen(real_slab)
     assert len(halo.Structure.from_pymatgen(real_slab.oriented_unit_cell)) > 0
+
+
+def test_structures_pickle_and_copy_with_their_provenance(spinel_path, in_repo):
+    """A halo.Structure goes through pickle, copy.deepcopy and so multiprocessing: read again
+    from the bytes it was read from, it keeps its sites, labels, warnings and id, and gives
+    the same numbers."""
+    import copy
+    import pickle
+
+    mixed = halo.Structure.from_file("structures/Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif")
+    for s in (halo.Structure.from_file(spinel_path), mixed):
+        for t in (pickle.loads(pickle.dumps(s)), copy.deepcopy(s), copy.copy(s)):
+            assert t == s and hash(t) == hash(s)
+            assert t.id == s.id and t.warnings == s.warnings and t.as_dict() == s.as_dict()
+            assert halo.inspect(t) == halo.inspect(s)
+    a = halo.bvse(mixed, resolution=0.4).to_dict()
+    b = halo.bvse(pickle.loads(pickle.dumps(mixed)), resolution=0.4).to_dict()
+    for d in (a, b):  # MemAvailable at the time
+        d["bvse_params"].pop("memory_limit_bytes")
+    assert a == b
+    p = halo.Structure.from_pymatgen(mixed.to_pymatgen())
+    q = pickle.loads(pickle.dumps(p))
+    assert q == p and q.id == p.id and q.as_dict() == p.as_dict()
+    assert p != mixed  # another input (pymatgen JSON, not the CIF): not the same structure
