@@ -12,8 +12,9 @@ units (Å, eV, K, S/cm, cm²/s, V vs Li⁺/Li, s)::
 
 Structures: a ``halo.Structure``, a pymatgen ``Structure`` (or its ``as_dict()``) or a file
 path are accepted wherever a structure is expected. pymatgen, pandas, networkx and jobflow are
-optional. Errors are ``halo.HaloError`` subclasses with the CLI's messages; long calls release
-the GIL and stop on Ctrl-C (KeyboardInterrupt).
+optional. Errors are ``halo.HaloError`` subclasses with the CLI's messages (an argument of the
+wrong Python type is Python's own ``TypeError``); long calls release the GIL and stop on Ctrl-C
+(KeyboardInterrupt).
 """
 
 from ._halo import (
