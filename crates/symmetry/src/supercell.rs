@@ -173,9 +173,14 @@ pub fn primitive_basis(lattice: &Lattice, info: &SymmetryInfo) -> Matrix3<f64> {
     Matrix3::identity()
 }
 
-/// All 3×3 lower-triangular Hermite normal forms with determinant `det` (rows
-/// (a,0,0), (b,c,0), (d,e,f) with a·c·f = det, 0 ≤ b < c, 0 ≤ d, e < f): one per distinct
-/// sublattice of index `det` (Hart & Forcade 2008).
+/// All 3×3 lower-triangular Hermite normal forms with determinant `det`, one per distinct
+/// sublattice of index `det` whose vectors are the matrix's *rows* (the supercell vectors are
+/// the rows of M·P): rows (a,0,0), (b,c,0), (d,e,f) with a·c·f = det, each entry below the
+/// diagonal reduced modulo the diagonal entry of its column, 0 ≤ b < a, 0 ≤ d < a, 0 ≤ e < c
+/// (row operations on the basis change b and d by multiples of a, e by multiples of c). The
+/// column convention (0 ≤ b < c, 0 ≤ d, e < f; Hart & Forcade 2008 take the vectors as
+/// columns) gives as many matrices but, read by rows, repeats some sublattices and misses
+/// others (index 3: 3 distinct of 13).
 pub fn hnf_matrices(det: usize) -> Vec<[[i32; 3]; 3]> {
     let mut out = Vec::new();
     for a in 1..=det {
@@ -187,9 +192,9 @@ pub fn hnf_matrices(det: usize) -> Vec<[[i32; 3]; 3]> {
                 continue;
             }
             let f = det / a / c;
-            for b in 0..c {
-                for d in 0..f {
-                    for e in 0..f {
+            for b in 0..a {
+                for d in 0..a {
+                    for e in 0..c {
                         out.push([
                             [a as i32, 0, 0],
                             [b as i32, c as i32, 0],

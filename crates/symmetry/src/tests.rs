@@ -252,6 +252,23 @@ fn hnf_counts() {
     for (n, w) in (1..=6).zip(want) {
         assert_eq!(hnf_matrices(n).len(), w);
     }
+    // and every one is another sublattice when its rows are the supercell vectors (as
+    // `Supercell` reads them): H1 and H2 span the same rows exactly when H1·H2⁻¹ is an integer
+    // matrix (it is then unimodular, the determinants being equal). The column convention gave
+    // 3 distinct of 13 at index 3.
+    for n in 2..=6 {
+        let hs: Vec<nalgebra::Matrix3<f64>> = hnf_matrices(n)
+            .iter()
+            .map(|h| nalgebra::Matrix3::from_fn(|i, j| h[i][j] as f64))
+            .collect();
+        for (i, a) in hs.iter().enumerate() {
+            for b in &hs[..i] {
+                let t = a * b.try_inverse().unwrap();
+                let integer = t.iter().all(|x| (x - x.round()).abs() < 1e-9);
+                assert!(!integer, "index {n}: {a} and {b} span the same sublattice");
+            }
+        }
+    }
 }
 
 #[test]
