@@ -23,8 +23,15 @@ pub fn interruptible<T: Send>(
     stop: &Arc<AtomicBool>,
     work: impl FnOnce() -> HResult<T> + Send,
 ) -> PyResult<T> {
+    // the work runs in a thread pool of its own, not rayon's global one: a process forked
+    // after a call (multiprocessing's default on Linux) inherits a global pool whose threads
+    // do not exist in it, and the next parallel call there waited for them forever
+    let pool = rayon::ThreadPoolBuilder::new().build().ok();
     std::thread::scope(|scope| {
-        let handle = scope.spawn(work);
+        let handle = scope.spawn(move || match &pool {
+            Some(p) => p.install(work),
+            None => work(),
+        });
         let mut pending: Option<PyErr> = None;
         while !handle.is_finished() {
             py.detach(|| std::thread::sleep(POLL));
