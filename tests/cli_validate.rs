@@ -916,9 +916,14 @@ fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
     let k = rows.iter().position(|r| r["id"] == "intermediate").unwrap();
     rows[k]["status"] = "failed".into();
     rows[k]["reason"] = "kmc: made to fail for this test".into();
-    // and the baseline computed the superionic row on another file: named, not refused
+    // and the baseline computed the superionic row on a file whose contents have changed
+    // since (same path): named, not refused; the poor row's file is at another path with the
+    // same contents (moved): the same input, not named
     let s = rows.iter().position(|r| r["id"] == "superionic").unwrap();
-    rows[s]["file"] = "elsewhere/other.cif".into();
+    assert!(rows[s]["file_sha256"].is_string(), "{}", rows[s]);
+    rows[s]["file_sha256"] = "0000000000000000".into();
+    let p = rows.iter().position(|r| r["id"] == "poor").unwrap();
+    rows[p]["file"] = "elsewhere/moved.cif".into();
     for key in [
         "predicted_sigma_300k_s_per_cm",
         "predicted_ea_ev",
@@ -950,11 +955,9 @@ fn a_baseline_is_compared_on_the_rows_both_runs_evaluated() {
     assert_eq!(b["failed_here_only"], serde_json::json!([]));
     let other = b["other_files"].as_array().expect("other_files");
     assert_eq!(other.len(), 1, "{other:?}");
+    let said = other[0].as_str().unwrap();
     assert!(
-        other[0]
-            .as_str()
-            .unwrap()
-            .starts_with("superionic: elsewhere/other.cif → "),
+        said.starts_with("superionic: ") && said.ends_with(" (its contents changed)"),
         "{other:?}"
     );
     assert_eq!(

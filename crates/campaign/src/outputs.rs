@@ -841,6 +841,8 @@ pub fn render_handoff(
     let mut csv = String::from(
         "rank,id,formula,target_formula,batch_mass_g,precursor,mass_g,moles_per_formula_unit,molar_mass_g_per_mol,melting_point_k,boiling_point_k,route,notes\n",
     );
+    // rows in rank order, a candidate not handed off at its own rank
+    let mut lines: Vec<(Option<usize>, String)> = Vec::new();
     for it in &items {
         for p in &it.handoff.precursors {
             let f = [
@@ -860,8 +862,7 @@ pub fn render_handoff(
                 it.handoff.notes.join(" | "),
             ];
             let line: Vec<String> = f.iter().map(|x| csv_field(x)).collect();
-            csv.push_str(&line.join(","));
-            csv.push('\n');
+            lines.push((it.rank, line.join(",")));
         }
     }
     for (rank, id, formula, reason) in &skipped_rows {
@@ -872,7 +873,12 @@ pub fn render_handoff(
         f[4] = format!("{batch}");
         f[12] = format!("NOT HANDED OFF: {reason}");
         let line: Vec<String> = f.iter().map(|x| csv_field(x)).collect();
-        csv.push_str(&line.join(","));
+        lines.push((*rank, line.join(",")));
+    }
+    // stable: a candidate's precursor rows keep their order
+    lines.sort_by_key(|(rank, _)| rank.unwrap_or(usize::MAX));
+    for (_, line) in lines {
+        csv.push_str(&line);
         csv.push('\n');
     }
     Ok(RenderedHandoff {

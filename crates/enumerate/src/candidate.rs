@@ -517,11 +517,15 @@ fn evaluate(
     };
     let li_sites = li_site_changes(fw, &occ);
     let mut li_note = li_note(fw, balance.li_change);
-    if balance.needed <= 0.0 && !fw.li_orbits.is_empty() {
-        li_note.push_str(
+    if balance.needed <= 0.0 {
+        li_note.push_str(if fw.li_orbits.is_empty() {
+            "; no Li is left on the Li-only sites (the framework has none): the compound's only \
+             Li share the substituted site (the averaged model keeps them in the framework: no \
+             mobile Li)"
+        } else {
             "; no Li is left on the Li-only sites: the compound's only Li share the substituted \
-             site (the averaged model keeps them in the framework: no mobile Li)",
-        );
+             site (the averaged model keeps them in the framework: no mobile Li)"
+        });
     }
     let (comp, formula) = composition_per_fu(fw, &orbit_amounts, balance.needed);
     let lattice = estimate_lattice(fw, &comp, config.coordination)?;

@@ -48,8 +48,9 @@ pub struct BaselineComparison {
     pub failed_here_only: Vec<String>,
     /// Rows the baseline could not evaluate but this run could.
     pub failed_in_baseline_only: Vec<String>,
-    /// Rows whose structure file (the `file` column as written) differs between the two runs:
-    /// a difference there is of the input, not of the model (`row: baseline file → this file`).
+    /// Rows computed on another input than in the baseline: the file's contents differ (where
+    /// both runs recorded them, else its path): a difference there is of the input, not of the
+    /// model (`row: baseline file → this file`, or `row: file (its contents changed)`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_files: Vec<String>,
     /// This run on the common rows.
@@ -146,11 +147,25 @@ impl Baseline {
                 .collect()
         };
         let (here, there) = (keep(rows), keep(&self.rows));
+        // by content where both runs recorded it (a file moved unchanged is the same input,
+        // one changed in place is not), else by the path
         let other_files = rows
             .iter()
             .zip(&self.rows)
-            .filter(|(a, b)| a.row.file != b.row.file)
-            .map(|(a, b)| format!("{}: {} → {}", a.row.id, b.row.file, a.row.file))
+            .filter_map(|(a, b)| match (&a.file_sha256, &b.file_sha256) {
+                (Some(x), Some(y)) if x == y => None,
+                (Some(_), Some(_)) if a.row.file == b.row.file => Some(format!(
+                    "{}: {} (its contents changed)",
+                    a.row.id, a.row.file
+                )),
+                (Some(_), Some(_)) => {
+                    Some(format!("{}: {} → {}", a.row.id, b.row.file, a.row.file))
+                }
+                _ if a.row.file != b.row.file => {
+                    Some(format!("{}: {} → {}", a.row.id, b.row.file, a.row.file))
+                }
+                _ => None,
+            })
             .collect();
         BaselineComparison {
             file: self.path.display().to_string(),

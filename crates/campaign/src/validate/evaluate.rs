@@ -235,8 +235,15 @@ pub(super) fn evaluate_all(
     let mut structures: Vec<StructureOutcome> = files
         .list
         .iter()
-        .map(|(file, _)| StructureOutcome {
+        .map(|(file, path)| StructureOutcome {
             file: file.clone(),
+            file_sha256: std::fs::read(path).ok().map(|b| {
+                use sha2::Digest;
+                sha2::Sha256::digest(&b)[..8]
+                    .iter()
+                    .map(|x| format!("{x:02x}"))
+                    .collect()
+            }),
             formula: None,
             result: Err("not run".into()),
             refined_li: Vec::new(),

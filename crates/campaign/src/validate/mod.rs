@@ -101,6 +101,10 @@ pub struct Prediction {
 pub struct StructureOutcome {
     /// The file as the input names it.
     pub file: String,
+    /// SHA-256 of the file's bytes (16 hex digits), so a `--baseline` comparison knows an input
+    /// changed in place from one moved unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
     pub formula: Option<String>,
     /// The prediction, or the stage and reason it failed.
     pub result: Result<Prediction, String>,
@@ -185,6 +189,9 @@ pub struct RowResult {
     /// The structure file's warnings (its [`StructureOutcome::warnings`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// SHA-256 of the structure file's bytes ([`StructureOutcome::file_sha256`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
     /// The other model's energies the structure's runs used
     /// ([`StructureOutcome::external_energies`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -86,6 +86,7 @@ pub(super) fn score_row(
         rel_se_above_target: None,
         li_sites_full: s.li_sublattice.as_ref().map(|l| l.full),
         warnings: s.warnings.clone(),
+        file_sha256: s.file_sha256.clone(),
         external_energies: s.external_energies.clone(),
     };
     let room = super::input::ROOM_TEMPERATURE_C;
