@@ -179,7 +179,7 @@ fn ordering_lists_say_ties_and_repeated_draws() {
         args.extend_from_slice(extra);
         halo(&args)
     };
-    let out = run(&[
+    let text = spinel_text(&[
         "--dopants",
         "In",
         "--fractions",
@@ -187,12 +187,6 @@ fn ordering_lists_say_ties_and_repeated_draws() {
         "--orderings",
         "20",
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let ties = text
         .lines()
         .find(|l| l.contains(" of the 20 orderings listed tie at the lowest Ewald energy"))
@@ -294,26 +288,24 @@ fn the_ordering_cell_does_not_depend_on_the_files_basis() {
 /// in the text table's notes, not only in the JSON's li_note.
 #[test]
 fn a_candidate_without_li_only_sites_is_noted_in_the_text() {
-    let out = halo(&[
-        "enumerate",
-        "--framework",
-        SPINEL,
-        "--site",
-        "16d",
-        "--dopants",
-        "Zr",
-        "--fractions",
-        "0.6667",
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = spinel_text(&["--dopants", "Zr", "--fractions", "0.6667"]);
     assert!(
         text.contains(": no Li is left on the Li-only sites"),
         "{text}"
     );
     assert_eq!(text.matches("no Li is left").count(), 1, "{text}");
+}
+
+/// `halo enumerate` on the bundled spinel's 16d with `extra` flags: its text output, after
+/// checking that it succeeded.
+fn spinel_text(extra: &[&str]) -> String {
+    let mut args = vec!["enumerate", "--framework", SPINEL, "--site", "16d"];
+    args.extend_from_slice(extra);
+    let out = halo(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -78,6 +78,21 @@ pub struct StabilityOptions {
     pub hull_tolerance_ev_per_atom: f64,
 }
 
+/// An allowance above the hull (eV per atom) in 0–[`MAX_HULL_TOLERANCE_EV_PER_ATOM`], else the
+/// error naming it by `key`.
+fn check_allowance(t: f64, key: &str) -> Result<(), FilterError> {
+    if t.is_finite() && (0.0..=MAX_HULL_TOLERANCE_EV_PER_ATOM).contains(&t) {
+        return Ok(());
+    }
+    Err(FilterError::InvalidConfig {
+        key: key.into(),
+        reason: format!(
+            "{t} eV/atom is not an allowance above the hull between 0 and \
+             {MAX_HULL_TOLERANCE_EV_PER_ATOM} eV/atom"
+        ),
+    })
+}
+
 impl StabilityOptions {
     /// The options as `halo stability` and `halo.stability` take them (`--mix-mev-per-atom` in
     /// meV per atom, `--hull-tolerance-ev-per-atom`), checked in those units and named by the
@@ -96,16 +111,7 @@ impl StabilityOptions {
                 });
             }
         }
-        let t = hull_tolerance_ev_per_atom;
-        if !(t.is_finite() && (0.0..=MAX_HULL_TOLERANCE_EV_PER_ATOM).contains(&t)) {
-            return Err(FilterError::InvalidConfig {
-                key: "--hull-tolerance-ev-per-atom".into(),
-                reason: format!(
-                    "{t} eV/atom is not an allowance above the hull between 0 and \
-                     {MAX_HULL_TOLERANCE_EV_PER_ATOM} eV/atom"
-                ),
-            });
-        }
+        check_allowance(hull_tolerance_ev_per_atom, "--hull-tolerance-ev-per-atom")?;
         Ok(StabilityOptions {
             mix_energy_ev_per_atom: mix_mev_per_atom.map(|m| m / 1000.0),
             hull_tolerance_ev_per_atom,
@@ -672,15 +678,7 @@ pub fn stability_with(
     opts: &StabilityOptions,
 ) -> Result<StabilityReport, FilterError> {
     let allowance = opts.hull_tolerance_ev_per_atom;
-    if !(allowance.is_finite() && (0.0..=MAX_HULL_TOLERANCE_EV_PER_ATOM).contains(&allowance)) {
-        return Err(FilterError::InvalidConfig {
-            key: "hull_tolerance_ev_per_atom".into(),
-            reason: format!(
-                "{allowance} eV/atom is not an allowance above the hull between 0 and \
-                 {MAX_HULL_TOLERANCE_EV_PER_ATOM} eV/atom"
-            ),
-        });
-    }
+    check_allowance(allowance, "hull_tolerance_ev_per_atom")?;
     if let Some(m) = opts.mix_energy_ev_per_atom {
         if !m.is_finite() || m.abs() > 2.0 {
             return Err(FilterError::InvalidConfig {
