@@ -887,6 +887,15 @@ mod tests {
         assert!(red.products.iter().any(|p| p.formula == "Zr"), "{red:?}");
     }
 
+    /// The ΔG anodic limit's reaction of a report that has one.
+    fn anodic_reaction(r: &StabilityReport) -> &Reaction {
+        r.windows[0]
+            .anodic
+            .as_ref()
+            .and_then(|l| l.reaction.as_ref())
+            .expect("an anodic reaction")
+    }
+
     #[test]
     fn decimal_formulas_are_neutralised_within_the_tolerance() {
         let r = report("Li2In0.333Sc0.333Cl4");
@@ -900,14 +909,7 @@ mod tests {
         assert!((r.anodic_limit_v_dg.unwrap() - 3.980).abs() < 1e-3);
         // the reactions balance the adjusted formula, which they name
         assert_eq!(r.formula, "Li2.002Sc0.333In0.333Cl4");
-        let eq = &r.windows[0]
-            .anodic
-            .as_ref()
-            .unwrap()
-            .reaction
-            .as_ref()
-            .unwrap()
-            .equation;
+        let eq = &anodic_reaction(&r).equation;
         assert!(eq.starts_with("Li2.002Sc0.333In0.333Cl4 -> "), "{eq}");
         assert!(eq.ends_with("2.002 Li"), "{eq}");
         assert!(report("Li3InCl6").composition_adjustment.is_none());
@@ -1034,14 +1036,7 @@ mod tests {
         let a0 = exact.anodic_limit_v_dg.unwrap();
         let c0 = exact.cathodic_limit_v_dg.unwrap();
         let widened = at(0.01);
-        let dn = exact.windows[0]
-            .anodic
-            .as_ref()
-            .unwrap()
-            .reaction
-            .as_ref()
-            .unwrap()
-            .li_released;
+        let dn = anodic_reaction(&exact).li_released;
         assert!((dn - 3.0).abs() < 1e-9, "{dn}");
         assert_eq!(
             widened.oxidation_products_dg, exact.oxidation_products_dg,
