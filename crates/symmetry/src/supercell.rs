@@ -208,6 +208,19 @@ pub fn hnf_matrices(det: usize) -> Vec<[[i32; 3]; 3]> {
     out
 }
 
+/// Quantisation of a fractional coordinate for identifying positions: 1e-6 of the cell.
+const KEY_STEPS: f64 = 1e6;
+
+/// The key of fractional coordinate `v` (wrapped: 0 and 1 are one key), in steps of 1/1e6.
+/// The steps' boundaries are offset by an irrational fraction of a step: rounding at half a
+/// step put them where refined decimals divided by a supercell land exactly (0.12065/4 =
+/// 0.0301625, 30162.5 steps), so the same position computed from two images fell on either
+/// side by round-off and was counted twice (the spinel in 208 of the 455 cells of index 12).
+fn position_key(v: f64) -> i64 {
+    const OFFSET: f64 = 0.5 + std::f64::consts::FRAC_1_PI;
+    ((v * KEY_STEPS + OFFSET).floor() as i64).rem_euclid(KEY_STEPS as i64)
+}
+
 /// A supercell of a parent structure with the bookkeeping needed to act on it with the parent's
 /// operations.
 #[derive(Clone, Debug)]
@@ -264,7 +277,6 @@ impl Supercell {
             }
         }
         let r = |i: usize| (lo[i].floor() as i64 - 1)..=(hi[i].ceil() as i64 + 1);
-        const Q: f64 = 1e6;
         let mut seen: HashMap<[i64; 3], ()> = HashMap::new();
         let mut found: Vec<(usize, [i64; 3], Vector3<f64>)> = Vec::new();
         for (pi, site) in parent.sites.iter().enumerate() {
@@ -273,8 +285,7 @@ impl Supercell {
                     for c in r(2) {
                         let x = site.frac_coords + Vector3::new(a as f64, b as f64, c as f64);
                         let y = (s_inv.transpose() * x).map(wrap_frac);
-                        let key = y.map(|v| ((v * Q).round() as i64).rem_euclid(Q as i64));
-                        let key = [key.x, key.y, key.z];
+                        let key = [0, 1, 2].map(|q| position_key(y[q]));
                         // a position is one site, whichever (centring-related) parent site produced it
                         if seen.insert(key, ()).is_none() {
                             found.push((pi, key, y));
@@ -311,7 +322,7 @@ impl Supercell {
                 for k in 0..dm {
                     let u = RowVector3::new(i as f64, j as f64, k as f64);
                     let c = (u * m_inv).map(wrap_frac);
-                    let key = [0, 1, 2].map(|q| ((c[q] * Q).round() as i64).rem_euclid(Q as i64));
+                    let key = [0, 1, 2].map(|q| position_key(c[q]));
                     if tkeys.insert(key, ()).is_none() {
                         translations.push((u * p).transpose());
                     }
