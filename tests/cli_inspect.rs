@@ -505,3 +505,76 @@ fn listed_operations_that_are_not_the_stated_group_are_named() {
     ]);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("states group"));
 }
+
+/// A POSCAR's selective dynamics flags survive `halo perturb` to a POSCAR (they were dropped),
+/// in the sites' order, with every atom moved; another output format says it drops them.
+#[test]
+fn perturb_keeps_selective_dynamics_flags_in_a_poscar() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("POSCAR");
+    std::fs::write(
+        &file,
+        "LiCl\n1.0\n5.13 0 0\n0 5.13 0\n0 0 5.13\nLi Cl\n4 4\nSelective dynamics\nDirect\n\
+         0 0 0 F F F\n0 0.5 0.5 T T T\n0.5 0 0.5 T F T\n0.5 0.5 0 F T F\n\
+         0.5 0.5 0.5 T T T\n0.5 0 0 F F T\n0 0.5 0 T T F\n0 0 0.5 F F F\n",
+    )
+    .unwrap();
+    let out = dir.path().join("POSCAR_noisy");
+    let o = halo(&[
+        "perturb",
+        file.to_str().unwrap(),
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    no_panic(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("Selective dynamics"), "{text}");
+    let atoms: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Direct"))
+        .skip(1)
+        .collect();
+    let flags: Vec<String> = atoms
+        .iter()
+        .map(|l| {
+            l.split_whitespace()
+                .skip(3)
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        ["F F F", "T T T", "T F T", "F T F", "T T T", "F F T", "T T F", "F F F"]
+    );
+    // every atom moved, the fixed ones too
+    let first: Vec<f64> = atoms[0]
+        .split_whitespace()
+        .take(3)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!(
+        first
+            .iter()
+            .any(|x| x.abs() > 1e-6 && (1.0 - x).abs() > 1e-6),
+        "{first:?}"
+    );
+    // a CIF output cannot hold them, and says so
+    let cif = dir.path().join("noisy.cif");
+    let o = halo(&[
+        "perturb",
+        file.to_str().unwrap(),
+        "--out",
+        cif.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("selective dynamics flags are not written"),
+        "{}",
+        stderr(&o)
+    );
+}

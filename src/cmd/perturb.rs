@@ -15,7 +15,8 @@ pub struct Args {
     /// Seed of the noise (ChaCha8).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Output file: *.cif, *.json (pymatgen), or POSCAR*/*.vasp.
+    /// Output file: *.cif, *.json (pymatgen), or POSCAR*/*.vasp. A POSCAR input's selective
+    /// dynamics flags are kept in a POSCAR output (the noise moves every atom, flagged or not).
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -38,12 +39,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         super::warn(&file, w);
     }
     let s = halo_io::perturb::perturb(&loaded, args.sigma_frac, args.seed)?;
+    // a POSCAR's selective dynamics flags: a POSCAR is P1, so the copy has its sites in the
+    // same order (`perturb` keeps the row order and refuses a copy that lost a site) and the
+    // flags go with them. The noise moves every atom, flagged F or not (OBELiX's noise has no
+    // fixed atoms); the flags say what a later relaxation may move.
+    let flags = loaded
+        .selective_dynamics
+        .as_deref()
+        .filter(|f| f.len() == s.sites.len());
     match halo_io::Format::from_path(&args.out) {
-        Some(halo_io::Format::Poscar) => halo_io::poscar::write_poscar(&s, &args.out, None)?,
+        Some(halo_io::Format::Poscar) => halo_io::poscar::write_poscar(&s, &args.out, flags)?,
         Some(halo_io::Format::PymatgenJson) => {
             halo_io::pmg_json::write_pymatgen_json(&s, &args.out)?
         }
         Some(halo_io::Format::Cif) | None => halo_io::cif::write_cif(&s, &args.out)?,
+    }
+    if flags.is_some() && halo_io::Format::from_path(&args.out) != Some(halo_io::Format::Poscar) {
+        super::warn(
+            &file,
+            &format!(
+                "its selective dynamics flags are not written to {}: only a POSCAR output \
+                 carries them",
+                args.out.display()
+            ),
+        );
     }
     eprintln!(
         "halo perturb: {} sites of {} with σ = {} (fractional), seed {} → {}",
