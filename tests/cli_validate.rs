@@ -379,6 +379,43 @@ fn sites_rows_are_checked_against_the_files_wyckoff_positions() {
     assert!(!note("Li0").contains("MISMATCH"), "{}", note("Li0"));
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("WYCKOFF MISMATCH"), "{report}");
+    // the bundled refinement states no esd: none is reported
+    assert!(json["occupancies"][0]
+        .get("refined_occupancy_esd")
+        .is_none());
+
+    // the same refinement with its Li1 occupancy written with a standard uncertainty: the
+    // comparison carries it (JSON and report), the value read is unchanged
+    let text = std::fs::read_to_string(&cif).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains(" Li1 ") && l.trim_end().ends_with("0.218"))
+        .expect("Li1 row")
+        .to_string();
+    let esd_cif = d.path().join("spinel_esd.cif");
+    std::fs::write(
+        &esd_cif,
+        text.replace(&line, &format!("{}(9)", line.trim_end())),
+    )
+    .unwrap();
+    let e = esd_cif.display();
+    std::fs::create_dir(d.path().join("esd")).unwrap();
+    std::fs::write(&sites, format!("file,label,wyckoff\n{e},Li1,16c\n")).unwrap();
+    let (o, out) = validate_one_row(
+        &d.path().join("esd"),
+        ("spinel", &esd_cif, "Li2Sc2/3Cl4", 1.5e-3),
+        &["--sites", sites.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let li1 = &json["occupancies"][0];
+    assert_eq!(li1["label"], "Li1");
+    assert!((li1["refined_occupancy"].as_f64().unwrap() - 0.218).abs() < 1e-12);
+    assert!((li1["refined_occupancy_esd"].as_f64().unwrap() - 0.009).abs() < 1e-12);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("| 0.218 ± 0.009 |"), "{report}");
 }
 
 /// `halo validate` on a one-row set (`id`, `file`, `formula`, measured σ) with the short

@@ -47,6 +47,10 @@ pub struct AsymmetricSite {
     pub label: String,
     pub species: Species,
     pub occupancy: f64,
+    /// The occupancy's standard uncertainty as the file states it (`0.61(3)` → 0.03); `None`
+    /// when the file gives none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupancy_esd: Option<f64>,
     pub frac_coords: [f64; 3],
     /// Number of distinct images in the cell after applying every operation.
     pub multiplicity: usize,
@@ -722,7 +726,7 @@ const MAX_FRACTIONAL_COORDINATE: f64 = 10.0;
 /// uncertainty (1.2(4) is not a measurement of a full site).
 const MAX_OCCUPANCY_EXCESS: f64 = 0.1;
 
-/// Occupancy of atom-site row `r`, checked to lie in [0, 1]. Not given, or `.` (inapplicable): 1,
+/// Occupancy of atom-site row `r` and its stated esd, checked to lie in [0, 1]. Not given, or `.` (inapplicable): 1,
 /// the CIF core dictionary's default. `?` (unknown): 1 as well (pymatgen does the same), with a
 /// warning naming the line, since a refined partial site written as unknown would otherwise
 /// change the formula unseen.
@@ -733,7 +737,7 @@ fn row_occupancy(
     label: &str,
     path: &str,
     warnings: &mut Vec<String>,
-) -> Result<f64, IoError> {
+) -> Result<(f64, Option<f64>), IoError> {
     let mut esd = 0.0;
     let occ = match col(sites, r, "_atom_site_occupancy") {
         Some(v) if !v.is_null() => {
@@ -749,6 +753,7 @@ fn row_occupancy(
         }
         _ => 1.0,
     };
+    let stated = (esd > 0.0).then_some(esd);
     // a refined occupancy above 1 within three standard uncertainties (1.002(4)), or within the
     // rounding tolerance, is a full site: read as 1, said when it is more than round-off
     let allowed = OCCUPANCY_TOLERANCE.max((3.0 * esd).min(MAX_OCCUPANCY_EXCESS));
@@ -777,9 +782,9 @@ fn row_occupancy(
                 }
             ));
         }
-        return Ok(1.0);
+        return Ok((1.0, stated));
     }
-    Ok(occ)
+    Ok((occ, stated))
 }
 
 /// Distinct images of `f` under every operation, wrapped to [0, 1), in operation order.
@@ -887,6 +892,7 @@ struct AtomSiteRow {
     species: Species,
     frac_coords: [f64; 3],
     occupancy: f64,
+    occupancy_esd: Option<f64>,
     line: usize,
     /// `_atom_site_symmetry_multiplicity` as the file states it.
     stated_multiplicity: Option<usize>,
@@ -956,7 +962,8 @@ impl CellBuilder {
             oxidation_state: q,
         };
         let frac_coords = row_coordinates(sites, r, row_line, path)?;
-        let occupancy = row_occupancy(sites, r, row_line, &label, path, &mut self.warnings)?;
+        let (occupancy, occupancy_esd) =
+            row_occupancy(sites, r, row_line, &label, path, &mut self.warnings)?;
         let stated_multiplicity = col(sites, r, "_atom_site_symmetry_multiplicity")
             .filter(|v| !v.is_null())
             .and_then(|v| v.text.trim().parse::<usize>().ok());
@@ -965,6 +972,7 @@ impl CellBuilder {
             species,
             frac_coords,
             occupancy,
+            occupancy_esd,
             line: row_line,
             stated_multiplicity,
         })
@@ -1015,6 +1023,7 @@ impl CellBuilder {
             label: row.label.clone(),
             species: row.species,
             occupancy: row.occupancy,
+            occupancy_esd: row.occupancy_esd,
             frac_coords: row.frac_coords,
             multiplicity: images.len(),
             line: row.line,

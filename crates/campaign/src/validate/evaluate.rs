@@ -64,6 +64,7 @@ pub(super) fn refined_li(loaded: &halo_io::LoadedStructure) -> Vec<RefinedLi> {
                 None => out.push(RefinedLi {
                     label: row.label.clone(),
                     occupancy: row.occupancy,
+                    occupancy_esd: row.occupancy_esd,
                     shared_with_framework_cation: shared,
                     sites_per_cell: 1,
                     wyckoff: Vec::new(),

@@ -136,6 +136,9 @@ pub struct StructureOutcome {
 pub struct RefinedLi {
     pub label: String,
     pub occupancy: f64,
+    /// The refined occupancy's standard uncertainty, where the file states one (`0.61(3)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupancy_esd: Option<f64>,
     pub shared_with_framework_cation: bool,
     /// Sites of this label in the structure cell.
     pub sites_per_cell: usize,
@@ -219,6 +222,10 @@ pub struct OccupancyComparison {
     pub label: String,
     pub wyckoff: String,
     pub refined_occupancy: Option<f64>,
+    /// The refined occupancy's standard uncertainty as the file states it; `None` when the file
+    /// gives none (every bundled refinement) or for minima matching no refined site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refined_occupancy_esd: Option<f64>,
     pub predicted_occupancy_300k: Option<f64>,
     pub difference: Option<f64>,
     pub note: String,

@@ -445,7 +445,8 @@ fn occupancy_section(s: &mut String, r: &ValidationReport) {
         let _ = writeln!(s, "\n## Li occupancies: predicted (300 K) vs refined\n");
         let _ = writeln!(
             s,
-            "A measurement of the site energies that needs no conductivity.\n"
+            "A measurement of the site energies that needs no conductivity. Refined values carry \
+             the file's standard uncertainty where it states one.\n"
         );
         let _ = writeln!(
             s,
@@ -459,7 +460,10 @@ fn occupancy_section(s: &mut String, r: &ValidationReport) {
                 o.file.rsplit('/').next().unwrap_or(&o.file),
                 o.label,
                 o.wyckoff,
-                opt(o.refined_occupancy, fixed3),
+                match (o.refined_occupancy, o.refined_occupancy_esd) {
+                    (Some(x), Some(e)) => format!("{x:.3} ± {e:.3}"),
+                    (x, _) => opt(x, fixed3),
+                },
                 opt(o.predicted_occupancy_300k, fixed3),
                 opt(o.difference, |x| format!("{x:+.3}")),
                 o.note
