@@ -333,14 +333,18 @@ fn hard_filters(m: &CandidateMetrics, c: &RankConfig) -> Vec<String> {
             _ => {}
         }
     };
-    check(
-        "sigma(300 K)",
-        "S/cm",
-        m.sigma_300k_s_per_cm,
-        c.min_sigma_300k_s_per_cm,
-        true,
-    );
-    check("Ea", "eV", m.ea_ev, c.max_ea_ev, false);
+    // without a fit (said above, or a failed stage) σ and E_a are missing for that one reason:
+    // the filters on them would only repeat it
+    if m.sigma_300k_s_per_cm.is_some() || m.ea_ev.is_some() {
+        check(
+            "sigma(300 K)",
+            "S/cm",
+            m.sigma_300k_s_per_cm,
+            c.min_sigma_300k_s_per_cm,
+            true,
+        );
+        check("Ea", "eV", m.ea_ev, c.max_ea_ev, false);
+    }
     check(
         "anodic limit",
         "V",
@@ -851,6 +855,28 @@ mod tests {
             t.contains("σ(300 K) [mS/cm] ± SE") && t.contains("2.00 ± 0.20"),
             "{t}"
         );
+    }
+
+    /// A candidate without an Arrhenius fit fails for that one reason, not once more for each
+    /// filter on σ or E_a (it read "no σ(300 K) to rank by" and "sigma(300 K) missing").
+    #[test]
+    fn a_candidate_without_a_fit_fails_once() {
+        let mut nofit = cand("n", 2e-3, 0.30, 3.98, 10.0);
+        nofit.sigma_300k_s_per_cm = None;
+        nofit.ea_ev = None;
+        let cfg = RankConfig {
+            min_sigma_300k_s_per_cm: Some(1e-4),
+            max_ea_ev: Some(0.5),
+            ..Default::default()
+        };
+        let r = rank(&[cand("a", 2e-3, 0.33, 3.98, 100.0), nofit], &cfg).unwrap();
+        let n = r.rows.iter().find(|x| x.metrics.id == "n").unwrap();
+        assert_eq!(n.failed_filters.len(), 1, "{:?}", n.failed_filters);
+        assert!(n.failed_filters[0].contains("no σ(300 K) to rank by"));
+        // a σ below the filter still fails on it
+        let low = cand("l", 1e-6, 0.30, 3.98, 10.0);
+        let r = rank(&[low], &cfg).unwrap();
+        assert!(r.rows[0].failed_filters[0].contains("sigma(300 K)"));
     }
 
     #[test]
