@@ -638,3 +638,175 @@ fn resume_without_a_shard_continues_the_one_the_folder_holds() {
     );
     assert!(!out.join("checkpoint.jsonl").exists());
 }
+
+/// Records made stale by an edit do not hide the current ones computed again: a whole run's
+/// checkpoint beside the shards rerun after a `[kmc]` edit (merge read "recorded twice with
+/// different results", with or without --recompute-stale), then the shards of another count
+/// (report and export refused the folder merge had accepted). A report of an incomplete
+/// campaign says so and exits 3.
+#[test]
+fn stale_records_of_an_earlier_run_do_not_hide_the_current_ones() {
+    let (tmp, wf, out) = campaign("s");
+    let out_s = out.to_str().unwrap();
+    assert_finished(&halo_out(&[
+        "run",
+        wf.to_str().unwrap(),
+        "--out",
+        out_s,
+        "--no-progress",
+    ]));
+    let wf2 = workflow(tmp.path(), "w2", 11, 24);
+    let wf2 = wf2.to_str().unwrap();
+    let shard = |wf: &str, k: &str| {
+        halo_out(&[
+            "run",
+            wf,
+            "--out",
+            out_s,
+            "--shard",
+            k,
+            "--recompute-stale",
+            "--no-progress",
+        ])
+    };
+    assert_finished(&shard(wf2, "0/2"));
+    // between the two, the whole run's records of the other half are stale: refused
+    let (code, err) = code_and_err(&halo_out(&["report", out_s]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("1 computed with other settings")
+            || err.contains("computed with other settings"),
+        "{err}"
+    );
+    assert_finished(&shard(wf2, "1/2"));
+    let o = halo_out(&["merge", out_s, "--shards", "2"]);
+    assert_finished(&o);
+    let merged = std::fs::read(out.join("ranked.csv")).unwrap();
+
+    // the same settings as N = 4: its records are current, the N = 2 ones of the old settings
+    // stale; every command takes the current ones
+    let wf3 = workflow(tmp.path(), "w3", 11, 28);
+    let wf3 = wf3.to_str().unwrap();
+    for k in ["0/4", "1/4", "2/4", "3/4"] {
+        assert_finished(&shard(wf3, k));
+    }
+    assert_finished(&halo_out(&["merge", out_s, "--shards", "4"]));
+    let by_merge = std::fs::read(out.join("ranked.csv")).unwrap();
+    assert_ne!(merged, by_merge, "the [kmc] edit changes the numbers");
+    assert_finished(&halo_out(&["report", out_s]));
+    assert_eq!(std::fs::read(out.join("ranked.csv")).unwrap(), by_merge);
+    let o = halo_out(&["export", out_s, "--synthesis"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", code_and_err(&o));
+    let o = halo_out(&["status", out_s]);
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("stale"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    // one shard of a fresh campaign: a report ranks what is recorded, and says it is incomplete
+    let half = tmp.path().join("half");
+    let half_s = half.to_str().unwrap();
+    assert_finished(&halo_out(&[
+        "run",
+        wf.to_str().unwrap(),
+        "--out",
+        half_s,
+        "--shard",
+        "0/2",
+        "--no-progress",
+    ]));
+    let (code, err) = code_and_err(&halo_out(&["report", half_s]));
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("the campaign is incomplete"), "{err}");
+}
+
+/// A framework file edited in place leaves `workflow.toml` as it was: a shard started after the
+/// edit sees the other shards' records of the old file and stops before any work (it ran to
+/// completion, and only the merge refused the mix). With --recompute-stale it runs and names
+/// them; merge leaves them out and gives the resubmission with --recompute-stale.
+#[test]
+fn a_framework_edited_between_shards_is_refused_when_the_next_shard_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cif = tmp.path().join("spinel.cif");
+    let text =
+        std::fs::read_to_string(root().join("structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif"))
+            .unwrap();
+    std::fs::write(&cif, &text).unwrap();
+    let wf = tmp.path().join("w.toml");
+    let base = std::fs::read_to_string(root().join("tests/data/workflows/mini.toml")).unwrap();
+    let base = base.replace(
+        "cif = \"../../../structures/Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif\"",
+        "cif = \"spinel.cif\"",
+    );
+    std::fs::write(&wf, base).unwrap();
+    let out = tmp.path().join("o");
+    let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
+    assert_finished(&halo_out(&[
+        "run",
+        wf_s,
+        "--out",
+        out_s,
+        "--shard",
+        "0/2",
+        "--no-progress",
+    ]));
+    let before = std::fs::read(out.join("checkpoint.shard-0-of-2.jsonl")).unwrap();
+    // the Cl parameter moved by 0.001
+    std::fs::write(&cif, text.replace("0.12065", "0.12165")).unwrap();
+    let o = halo_out(&[
+        "run",
+        wf_s,
+        "--out",
+        out_s,
+        "--shard",
+        "1/2",
+        "--no-progress",
+    ]);
+    let (code, err) = code_and_err(&o);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("checkpoint.shard-0-of-2.jsonl") && err.contains("--recompute-stale"),
+        "{err}"
+    );
+    assert!(
+        !out.join("checkpoint.shard-1-of-2.jsonl").exists() || {
+            std::fs::read(out.join("checkpoint.shard-1-of-2.jsonl"))
+                .unwrap()
+                .is_empty()
+        }
+    );
+    let o = halo_out(&[
+        "run",
+        wf_s,
+        "--out",
+        out_s,
+        "--shard",
+        "1/2",
+        "--recompute-stale",
+        "--no-progress",
+    ]);
+    let (code, err) = code_and_err(&o);
+    assert!(code == Some(0) || code == Some(1), "{err}");
+    assert!(
+        err.contains("must be rerun with --recompute-stale"),
+        "{err}"
+    );
+    // shard 0's records are left as they were (only its own run drops them)
+    assert_eq!(
+        std::fs::read(out.join("checkpoint.shard-0-of-2.jsonl")).unwrap(),
+        before
+    );
+    let (code, err) = code_and_err(&halo_out(&[
+        "merge",
+        out_s,
+        "--shards",
+        "2",
+        "--recompute-stale",
+    ]));
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("missing shards: 0") && err.contains("--shard 0/2 --recompute-stale"),
+        "{err}"
+    );
+}

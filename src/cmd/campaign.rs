@@ -376,6 +376,20 @@ pub fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
         a.dir.display()
     );
     note_without_fit(written.without_fit);
+    // a campaign still running, stopped, or with shards missing: the outputs rank what is
+    // recorded, which is not the campaign's ranking (`merge` writes nothing then)
+    let st = driver::status(&a.dir)?;
+    if n > 0 && st.pending > 0 {
+        eprintln!(
+            "warning: the campaign is incomplete: {} of {} candidates recorded, {} pending \
+             (`halo status {}`); the outputs rank the recorded ones only",
+            st.evaluated + st.failed.len(),
+            st.planned,
+            st.pending,
+            a.dir.display()
+        );
+        return Ok(ExitCode::from(EXIT_MISSING_SHARDS));
+    }
     if n == 0 {
         // the README's "nothing to rank": no candidate recorded yet
         eprintln!(
@@ -424,34 +438,80 @@ pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
 
 /// `halo merge`.
 pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
+    let sbatch = a.dir.join("slurm").join("array.sbatch");
+    if !a.dir.join("workflow.toml").exists() && sbatch.is_file() {
+        // emitted, but no task started (the array cancelled, every task failed at its start)
+        eprintln!(
+            "missing shards: all {} (no shard has started in {}: it holds the emitted scripts \
+             only; `halo status` has nothing to read); submit them, e.g. sbatch {}",
+            a.shards,
+            a.dir.display(),
+            emit::shell_word(&sbatch.display().to_string())
+        );
+        return Ok(ExitCode::from(EXIT_MISSING_SHARDS));
+    }
     let r = driver::merge(&a.dir, a.shards, a.recompute_stale)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     }
     if !r.missing_shards.is_empty() {
         let list: Vec<String> = r.missing_shards.iter().map(|k| k.to_string()).collect();
-        // the resubmission the folder was set up for: its Slurm script, else a shard run
-        let sbatch = a.dir.join("slurm").join("array.sbatch");
-        let how = if sbatch.is_file() {
-            format!("sbatch --array={} {}", list.join(","), sbatch.display())
+        // stale records left out: their shards are rerun with --recompute-stale, or they stop
+        let stale_flag = if r.stale_left_out > 0 {
+            " --recompute-stale"
         } else {
-            let workflow = std::fs::read_to_string(a.dir.join("workflow.origin"))
-                .ok()
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| "WORKFLOW".into());
+            ""
+        };
+        // the resubmission the folder was set up for: its Slurm script (when it writes into
+        // this folder: a copied or moved folder keeps scripts that write into the old one),
+        // else a shard run
+        let script_out = std::fs::read_to_string(&sbatch)
+            .ok()
+            .and_then(|t| emit::array_script_out(&t));
+        let here = std::fs::canonicalize(&a.dir).ok();
+        let script_here = script_out
+            .as_ref()
+            .is_some_and(|o| std::fs::canonicalize(o).ok() == here);
+        let workflow = std::fs::read_to_string(a.dir.join("workflow.origin"))
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        let dir = emit::shell_word(&a.dir.display().to_string());
+        let how = if script_here {
             format!(
-                "halo run {workflow} --out {} --shard {}/{} (and each other one)",
-                a.dir.display(),
-                r.missing_shards[0],
-                a.shards
+                "sbatch --array={} {}{stale_flag}",
+                list.join(","),
+                emit::shell_word(&sbatch.display().to_string())
+            )
+        } else {
+            let wf = workflow
+                .as_deref()
+                .map(emit::shell_word)
+                .unwrap_or_else(|| "WORKFLOW".into());
+            let moved = match &script_out {
+                Some(o) => format!(
+                    " ({} writes into {o}, not into this folder: re-emit it with `halo emit \
+                     slurm {wf} --shards {} --out {dir}` to resubmit with Slurm)",
+                    sbatch.display(),
+                    a.shards
+                ),
+                None => String::new(),
+            };
+            format!(
+                "halo run {wf} --out {dir} --shard {}/{}{stale_flag} (and each other one){moved}",
+                r.missing_shards[0], a.shards
             )
         };
         eprintln!(
-            "missing shards: {} ({} of {} candidates recorded); resubmit them, e.g. {how}",
+            "missing shards: {} ({} of {} candidates recorded{}); resubmit them, e.g. {how}",
             list.join(","),
             r.recorded,
             r.candidates,
+            if r.stale_left_out > 0 {
+                format!("; {} records of other settings left out", r.stale_left_out)
+            } else {
+                String::new()
+            }
         );
         return Ok(ExitCode::from(EXIT_MISSING_SHARDS));
     }
@@ -468,6 +528,36 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
     }
     Ok(ranked_code(r.passed))
+}
+
+/// `--halo-bin`: the binary every job runs, as an absolute path that exists and is executable
+/// here (a bare name is looked up on PATH, as the shell would; it was joined to the current
+/// folder, and a missing file made every task and the merge fail on the cluster).
+fn halo_bin(b: &Path) -> anyhow::Result<PathBuf> {
+    let found = if b.components().count() == 1 && !b.is_absolute() && !b.exists() {
+        std::env::var_os("PATH")
+            .and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(b))
+                    .find(|p| p.is_file())
+            })
+            .ok_or_else(|| anyhow::anyhow!("--halo-bin {}: not found on PATH", b.display()))?
+    } else {
+        abs(b)?
+    };
+    let meta =
+        std::fs::metadata(&found).with_context(|| format!("--halo-bin {}", found.display()))?;
+    if !meta.is_file() {
+        bail!("--halo-bin {}: not a file", found.display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o111 == 0 {
+            bail!("--halo-bin {}: not executable", found.display());
+        }
+    }
+    Ok(found)
 }
 
 fn abs(p: &Path) -> anyhow::Result<PathBuf> {
@@ -526,9 +616,40 @@ pub fn emit(a: EmitArgs) -> anyhow::Result<ExitCode> {
     let wf =
         std::fs::canonicalize(&o.workflow).with_context(|| format!("{}", o.workflow.display()))?;
     let bin = match &o.halo_bin {
-        Some(b) => abs(b)?,
+        Some(b) => halo_bin(b)?,
         None => std::env::current_exe().context("locating the halo executable")?,
     };
+    if slurm && o.shards > emit::SLURM_DEFAULT_MAX_ARRAY_SIZE {
+        eprintln!(
+            "warning: --shards {} makes array indices 0-{}; Slurm's default MaxArraySize ({}) \
+             refuses arrays past index {} (`scontrol show config | grep MaxArraySize` says the \
+             cluster's): use fewer shards unless it is raised",
+            o.shards,
+            o.shards - 1,
+            emit::SLURM_DEFAULT_MAX_ARRAY_SIZE,
+            emit::SLURM_DEFAULT_MAX_ARRAY_SIZE - 1
+        );
+    }
+    // a folder whose records are shards of another count: they are not reused at this one
+    if let Ok(files) = folder.checkpoint_files() {
+        let other: std::collections::BTreeSet<u32> = files
+            .iter()
+            .filter_map(|(s, _)| s.map(|s| s.count))
+            .filter(|&n| n != o.shards)
+            .collect();
+        if !other.is_empty() {
+            let n: Vec<String> = other.iter().map(|n| n.to_string()).collect();
+            eprintln!(
+                "warning: {} holds the shard checkpoints of N = {}; shards of {} do not read \
+                 them and compute every candidate again (emit with --shards {} to continue \
+                 that campaign)",
+                out.display(),
+                n.join(", "),
+                o.shards,
+                n[0]
+            );
+        }
+    }
     let opts = SlurmOptions {
         shards: o.shards,
         max_parallel: o.max_parallel,
@@ -559,7 +680,10 @@ pub fn emit(a: EmitArgs) -> anyhow::Result<ExitCode> {
             }
             println!("{}", p.display());
         }
-        eprintln!("submit with: bash {}", dir.join("submit.sh").display());
+        eprintln!(
+            "submit with: bash {}",
+            emit::shell_word(&dir.join("submit.sh").display().to_string())
+        );
     } else {
         print!(
             "{}",

@@ -1,7 +1,7 @@
 //! Campaign driver: run/resume, status, merge, report and the synthesis export, on a
 //! [`CampaignFolder`] (layout and readers in `folder`, rendering in `outputs`).
 
-use crate::checkpoint::{read_records, Keyed};
+use crate::checkpoint::read_records;
 use crate::config::LoadedWorkflow;
 use crate::error::CampaignError;
 use crate::folder::CampaignFolder;
@@ -85,6 +85,7 @@ pub fn run(
     let (progress, _mp) = StageProgress::new(pipeline::STAGES, mine.len() as u64, opts.progress);
     let seed = lw.workflow.campaign.seed;
     let ckpt = folder.checkpoint_path(&opts.shard);
+    check_other_checkpoints(&folder, &ckpt, &ctx.settings_hash, &plan, opts)?;
     drop_or_refuse_stale(&ckpt, &ctx.settings_hash, &plan, opts.recompute_stale)?;
     let (summary, done) = run_pending(
         &mine,
@@ -200,6 +201,89 @@ fn refuse_stale_records(
             dir.display()
         ),
     })
+}
+
+/// What the folder's other checkpoints (the other shards, an earlier whole run or shard count)
+/// say before a pass starts. Records there of other settings — a framework file edited in
+/// place, which leaves `workflow.toml` as it was, or a new halo — are refused without
+/// `recompute_stale` (this pass and every later shard would run to completion and the merge
+/// then refuse the mix), and named with it (those shards must be rerun with it too). A whole
+/// run says how many candidates the shard checkpoints already hold: it does not read them.
+fn check_other_checkpoints(
+    folder: &CampaignFolder,
+    own: &Path,
+    settings: &str,
+    plan: &pipeline::Plan,
+    opts: &RunOptions,
+) -> Result<(), CampaignError> {
+    let others: Vec<(Option<crate::shard::Shard>, std::path::PathBuf)> = folder
+        .checkpoint_files()?
+        .into_iter()
+        .filter(|(_, p)| p.as_path() != own)
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let collected =
+        crate::folder::collect_files(others.iter().map(|(_, p)| p.clone()), Some(settings))?;
+    let stale = stale_records(&collected.records, settings, plan);
+    if !stale.is_empty() {
+        let names: Vec<String> = others
+            .iter()
+            .filter_map(|(_, p)| p.file_name().map(|n| n.to_string_lossy().to_string()))
+            .collect();
+        let what = format!(
+            "the folder's other checkpoints ({}) hold records this pass's settings do not give: \
+             {}",
+            names.join(", "),
+            describe_stale(&stale, collected.records.len())
+        );
+        if !opts.recompute_stale {
+            return Err(CampaignError::Stale {
+                path: folder.dir.clone(),
+                reason: format!(
+                    "{what}. A framework file or the workflow changed since they were computed. \
+                     Nothing was run: use another --out, or give --recompute-stale (then rerun \
+                     every shard with it before `halo merge`)"
+                ),
+            });
+        }
+        eprintln!(
+            "halo: {}: {what}; their shards must be rerun with --recompute-stale too before \
+             `halo merge`",
+            folder.dir.display()
+        );
+    }
+    if opts.shard.count == 1 {
+        let (own_recs, _, _) = read_records::<CandidateRecord>(own)?;
+        let elsewhere = plan
+            .candidates
+            .iter()
+            .filter(|c| !own_recs.contains_key(&c.id))
+            .filter(|c| {
+                collected.records.get(&c.id).is_some_and(|r| {
+                    r.fingerprint.as_ref()
+                        == Some(&crate::fingerprint::fingerprint(settings, &c.id))
+                })
+            })
+            .count();
+        if elsewhere > 0 {
+            let counts: BTreeSet<u32> = others
+                .iter()
+                .filter_map(|(s, _)| s.map(|s| s.count))
+                .collect();
+            let n: Vec<String> = counts.iter().map(|n| n.to_string()).collect();
+            eprintln!(
+                "halo: {}: {elsewhere} candidates are recorded in the shard checkpoints (N = {}), \
+                 which a whole-campaign run does not read: it computes them again (`halo merge \
+                 {} --shards N` joins the shards instead)",
+                folder.dir.display(),
+                n.join(", "),
+                folder.dir.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Refuse a checkpoint holding records of other settings (or one id recorded twice with
@@ -321,7 +405,8 @@ pub fn status(dir: &Path) -> Result<Status, CampaignError> {
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
     let manifest = folder.read_plan()?;
-    let recs = folder.collect_records()?;
+    let settings = pipeline::settings_hash_of(&lw);
+    let recs = folder.collect_records(settings.as_ref().ok().map(String::as_str))?;
     let ids: BTreeSet<&str> = manifest.candidates.iter().map(|c| c.id.as_str()).collect();
     let mut failed = Vec::new();
     let mut evaluated = 0;
@@ -344,12 +429,14 @@ pub fn status(dir: &Path) -> Result<Status, CampaignError> {
         .collect();
     for n in counts {
         // what `merge --shards n` would read: the checkpoints of other shard counts do not count
-        let of_n = folder.collect_records_of(Some(n))?;
+        let of_n = folder
+            .collect(Some(n), settings.as_ref().ok().map(String::as_str))?
+            .records;
         incomplete_shards.insert(n, missing_shards(&manifest, &of_n, n));
     }
     // status only reads: a framework file moved since the run leaves the records' settings
     // unchecked (resume and merge, which need them, refuse), not the status unreadable
-    let (stale, settings_unchecked) = match pipeline::settings_hash_of(&lw) {
+    let (stale, settings_unchecked) = match settings {
         Ok(settings) => {
             let stale = stale_records(&recs, &settings, &manifest);
             (
@@ -401,6 +488,10 @@ pub struct MergeReport {
     pub recorded: usize,
     pub failed: usize,
     pub duplicates_removed: usize,
+    /// Records of other settings left out (`--recompute-stale`): their shards are missing and
+    /// must be rerun with `--recompute-stale`.
+    #[serde(default)]
+    pub stale_left_out: usize,
     /// Candidates that passed the hard filters, when the merge wrote the outputs (not in
     /// `merge-status.json`, which is written before them).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -439,44 +530,21 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
             ),
         });
     }
-    let mut recs: BTreeMap<String, CandidateRecord> = BTreeMap::new();
-    let mut dups = 0;
-    let mut conflicts: Vec<String> = Vec::new();
-    for (s, p) in files {
-        if let Some(s) = s {
-            if s.count != shards {
-                continue;
-            }
-        }
-        let (r, rec, _) = read_records::<CandidateRecord>(&p)?;
-        dups += rec.duplicates;
-        conflicts.extend(rec.conflicts);
-        for (k, v) in r {
-            match recs.entry(k) {
-                std::collections::btree_map::Entry::Occupied(o) => {
-                    dups += 1;
-                    if !o.get().same_result(&v) {
-                        conflicts.push(o.key().clone());
-                    }
-                }
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(v);
-                }
-            }
-        }
-    }
-    if !conflicts.is_empty() {
-        conflicts.sort();
-        conflicts.dedup();
+    // the settings first: a record of them is kept before a stale one of the same candidate
+    // (an earlier whole run or shard count), which is then neither stale nor a conflict
+    let settings = pipeline::settings_hash_of(&lw)?;
+    let collected = folder.collect(Some(shards), Some(&settings))?;
+    let mut recs = collected.records;
+    let dups = collected.duplicates;
+    if !collected.conflicts.is_empty() {
         return Err(CampaignError::Stale {
             path: dir.to_path_buf(),
             reason: format!(
                 "candidates recorded twice with different results: {}; nothing was merged",
-                conflicts.join(", ")
+                collected.conflicts.join(", ")
             ),
         });
     }
-    let settings = pipeline::settings_hash_of(&lw)?;
     let stale = stale_records(&recs, &settings, &manifest);
     if !stale.is_empty() {
         if !recompute_stale {
@@ -493,6 +561,7 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
             recs.remove(id);
         }
     }
+    let stale_left_out = stale.len();
     let missing = missing_shards(&manifest, &recs, shards);
     let ids: BTreeSet<&str> = manifest.candidates.iter().map(|c| c.id.as_str()).collect();
     recs.retain(|k, _| ids.contains(k.as_str()));
@@ -503,6 +572,7 @@ pub fn merge(dir: &Path, shards: u32, recompute_stale: bool) -> Result<MergeRepo
         recorded: recs.len(),
         failed: recs.values().filter(|r| r.metrics().is_none()).count(),
         duplicates_removed: dups,
+        stale_left_out,
         passed: None,
         without_fit: 0,
     };
@@ -533,7 +603,7 @@ pub fn folder_ranking_inputs(dir: &Path) -> Result<FolderRankingInputs, Campaign
     let folder = CampaignFolder::new(dir);
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
-    let recs = folder.collect_records()?;
+    let recs = folder.collect_records(pipeline::settings_hash_of(&lw).ok().as_deref())?;
     refuse_stale_records(dir, &lw, &plan, &recs, "ranked")?;
     let ids: Vec<&str> = plan.candidates.iter().map(|c| c.id.as_str()).collect();
     Ok(FolderRankingInputs {
@@ -550,7 +620,7 @@ pub fn report(dir: &Path) -> Result<(usize, crate::outputs::OutputsWritten), Cam
     let _lock = folder.lock_campaign()?;
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
-    let recs = folder.collect_records()?;
+    let recs = folder.collect_records(pipeline::settings_hash_of(&lw).ok().as_deref())?;
     refuse_stale_records(dir, &lw, &plan, &recs, "written")?;
     let written = crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
     Ok((recs.len(), written))
@@ -566,7 +636,7 @@ pub fn export_synthesis(
     let _lock = folder.lock_campaign()?;
     let lw = folder.load_workflow()?;
     let plan = folder.read_plan()?;
-    let recs = folder.collect_records()?;
+    let recs = folder.collect_records(pipeline::settings_hash_of(&lw).ok().as_deref())?;
     refuse_stale_records(dir, &lw, &plan, &recs, "handed off")?;
     let batch = batch_mass_g.unwrap_or(lw.workflow.synthesis.batch_mass_g);
     if let Err(why) = crate::config::check_batch_mass(batch) {

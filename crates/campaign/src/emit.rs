@@ -53,6 +53,86 @@ pub fn valid_slurm_time(t: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// Seconds of a valid Slurm time string ([`valid_slurm_time`]): `M`, `M:S`, `H:M:S`, `D-H`,
+/// `D-H:M`, `D-H:M:S`. 0 is Slurm's "no limit".
+pub fn slurm_time_s(t: &str) -> Option<u64> {
+    if !valid_slurm_time(t) {
+        return None;
+    }
+    let (days, rest) = match t.split_once('-') {
+        Some((d, r)) => (d.parse::<u64>().ok()?, r),
+        None => (0, t),
+    };
+    let p: Vec<u64> = rest
+        .split(':')
+        .map(|x| x.parse::<u64>().ok())
+        .collect::<Option<_>>()?;
+    let s = if t.contains('-') {
+        match p.as_slice() {
+            [h] => h * 3600,
+            [h, m] => h * 3600 + m * 60,
+            [h, m, s] => h * 3600 + m * 60 + s,
+            _ => return None,
+        }
+    } else {
+        match p.as_slice() {
+            [m] => m * 60,
+            [m, s] => m * 60 + s,
+            [h, m, s] => h * 3600 + m * 60 + s,
+            _ => return None,
+        }
+    };
+    Some(days * 86400 + s)
+}
+
+/// Seconds before the time limit at which the array script asks Slurm for SIGTERM
+/// (`--signal=B:TERM@120`): the task records what is finished and exits.
+pub const TERM_BEFORE_LIMIT_S: u64 = 120;
+
+/// Slurm's default `MaxArraySize`: array indices run up to one less.
+pub const SLURM_DEFAULT_MAX_ARRAY_SIZE: u32 = 1001;
+
+/// A Slurm memory size: digits with an optional K, M, G or T suffix (`2G`, `4000M`, `500`).
+fn valid_slurm_memory(v: &str) -> bool {
+    let digits = v.trim_end_matches(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't']);
+    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) && v.len() - digits.len() <= 1
+}
+
+/// `p` as one shell word for a command a user copies from a message: as it is when it holds
+/// only `A-Za-z0-9_./-+,:=@%`, else single-quoted.
+pub fn shell_word(p: &str) -> String {
+    if !p.is_empty()
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-+,:=@%".contains(c))
+    {
+        p.to_string()
+    } else {
+        sh_quote(p)
+    }
+}
+
+/// The `--out` folder an emitted `array.sbatch` runs its shards into (its `exec … --out '…'`
+/// line), to tell whether the scripts belong to the folder they sit in (a folder copied or
+/// moved keeps scripts that write into the old one).
+pub fn array_script_out(script: &str) -> Option<String> {
+    let line = script.lines().find(|l| l.starts_with("exec "))?;
+    let rest = line.split_once(" --out '")?.1;
+    // the path is single-quoted with every ' written as '\''
+    let mut out = String::new();
+    let mut it = rest;
+    loop {
+        let end = it.find('\'')?;
+        out.push_str(&it[..end]);
+        it = &it[end..];
+        if let Some(r) = it.strip_prefix("'\\''") {
+            out.push('\'');
+            it = r;
+        } else {
+            return Some(out);
+        }
+    }
+}
+
 fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
@@ -105,11 +185,31 @@ pub fn slurm_scripts(
     if o.cpus_per_task == 0 {
         return Err("--cpus-per-task must be at least 1".into());
     }
-    if !valid_slurm_time(&o.time) {
-        return Err(format!(
-            "--time '{}' is not a Slurm time (e.g. 02:00:00)",
+    match slurm_time_s(&o.time) {
+        None => {
+            return Err(format!(
+                "--time '{}' is not a Slurm time (e.g. 02:00:00)",
+                o.time
+            ))
+        }
+        // 0 is no limit; a limit within the SIGTERM lead stops every task as it starts
+        Some(t) if t > 0 && t <= TERM_BEFORE_LIMIT_S => {
+            return Err(format!(
+            "--time '{}' ({t} s): the array script asks Slurm for SIGTERM {TERM_BEFORE_LIMIT_S} s \
+                 before the limit (to record what is finished), so every task would stop as it \
+                 starts; give more than {TERM_BEFORE_LIMIT_S} s",
             o.time
-        ));
+        ))
+        }
+        Some(_) => {}
+    }
+    if let Some(m) = &o.mem_per_cpu {
+        if !valid_slurm_memory(m) {
+            return Err(format!(
+                "--mem-per-cpu '{m}' is not a Slurm memory size (digits with an optional K, M, G \
+                 or T: 2G, 4000M)"
+            ));
+        }
     }
     let bin = sh_quote(&halo_bin.display().to_string());
     let wf = sh_quote(&workflow.display().to_string());
@@ -156,7 +256,8 @@ SHARDS={n}
 : "${{SLURM_ARRAY_TASK_ID:?run this script with sbatch --array}}"
 export RAYON_NUM_THREADS="${{SLURM_CPUS_PER_TASK:-1}}"
 echo "halo shard ${{SLURM_ARRAY_TASK_ID}}/${{SHARDS}} on $(hostname) restart=${{SLURM_RESTART_COUNT:-0}} $(date -u +%FT%TZ)"
-exec {bin} run {wf} --out {out} --shard "${{SLURM_ARRAY_TASK_ID}}/${{SHARDS}}" --threads "${{RAYON_NUM_THREADS}}" --no-progress
+# Arguments after the script's name go to `halo run`: sbatch --array=3 array.sbatch --recompute-stale
+exec {bin} run {wf} --out {out} --shard "${{SLURM_ARRAY_TASK_ID}}/${{SHARDS}}" --threads "${{RAYON_NUM_THREADS}}" --no-progress "$@"
 "#,
         last = n - 1,
         cpus = o.cpus_per_task,
@@ -187,6 +288,7 @@ exec {bin} merge {out} --shards {n}
         r#"#!/bin/bash
 # Generated by `halo emit slurm`: submit the array, then the merge job that waits for it.
 # Resubmit missing shards only:  sbatch --array=<k1,k2,...> {slurm_dir}/array.sbatch
+# (shards whose records are stale: add --recompute-stale after the script's name)
 set -euo pipefail
 cd {slurm_dir}
 mkdir -p logs
@@ -316,9 +418,63 @@ mod tests {
         assert!(!valid_slurm_time("a:b"));
     }
 
+    /// Times are read as Slurm reads them; a limit within the SIGTERM lead (every task would
+    /// stop as it starts) and a memory size Slurm does not take are refused; extra arguments of
+    /// the array script go to `halo run` (a stale shard is resubmitted with --recompute-stale).
+    #[test]
+    fn times_memory_and_forwarded_arguments() {
+        for (t, s) in [
+            ("30", 1800),
+            ("2:30", 150),
+            ("01:00:00", 3600),
+            ("1-0", 86400),
+            ("1-2:3", 93780),
+            ("1-02:03:04", 93784),
+            ("0", 0),
+        ] {
+            assert_eq!(slurm_time_s(t), Some(s), "{t}");
+        }
+        assert_eq!(slurm_time_s("1h"), None);
+        let run = |time: &str, mem: Option<&str>| {
+            let mut o = opts();
+            o.time = time.into();
+            o.mem_per_cpu = mem.map(String::from);
+            slurm_scripts("t", Path::new("/b"), Path::new("/w"), Path::new("/o"), &o)
+        };
+        for t in ["00:02:00", "2", "1"] {
+            assert!(run(t, None).unwrap_err().contains("SIGTERM"), "{t}");
+        }
+        assert!(run("00:02:01", None).is_ok());
+        assert!(run("0", None).is_ok());
+        assert!(run("1:00:00", Some("2X"))
+            .unwrap_err()
+            .contains("--mem-per-cpu '2X'"));
+        for m in ["2G", "4000M", "500"] {
+            assert!(run("1:00:00", Some(m)).is_ok(), "{m}");
+        }
+        assert!(run("1:00:00", None)
+            .unwrap()
+            .array_sbatch
+            .contains("--no-progress \"$@\"\n"));
+    }
+
     #[test]
     fn quoting_survives_spaces_and_quotes() {
         assert_eq!(sh_quote("a b'c"), r"'a b'\''c'");
+        assert_eq!(shell_word("/r/t-1/x.sbatch"), "/r/t-1/x.sbatch");
+        assert_eq!(shell_word("/r/a b/$HOME"), "'/r/a b/$HOME'");
+        // the folder an array script writes into is read back as written
+        for out in ["/r/t", "/r/my runs/it's", "/r/o'q $HOME dir"] {
+            let s = slurm_scripts(
+                "t",
+                Path::new("/b"),
+                Path::new("/w"),
+                Path::new(out),
+                &opts(),
+            )
+            .unwrap();
+            assert_eq!(array_script_out(&s.array_sbatch).as_deref(), Some(out));
+        }
     }
 
     /// Paths with spaces and quotes: the #SBATCH log paths are double-quoted (sbatch splits

@@ -74,6 +74,16 @@ pub struct RunLog {
     pub halo_version: String,
 }
 
+/// The records of a folder's checkpoints, one per candidate id ([`CampaignFolder::collect`]).
+#[derive(Clone, Debug, Default)]
+pub struct Collected {
+    pub records: BTreeMap<String, CandidateRecord>,
+    /// Records left out because another of the same id was kept.
+    pub duplicates: usize,
+    /// Ids with two current records that hold different results.
+    pub conflicts: Vec<String>,
+}
+
 /// A campaign output folder.
 #[derive(Clone, Debug)]
 pub struct CampaignFolder {
@@ -177,7 +187,19 @@ impl CampaignFolder {
         match e {
             std::fs::TryLockError::Error(e) => CampaignError::io(lock_path, e),
             std::fs::TryLockError::WouldBlock => {
-                let holder = std::fs::read_to_string(lock_path).unwrap_or_default();
+                // shard runs hold the folder shared and cannot write `.lock` (it keeps whoever
+                // held it last, often a process long gone): the holders are the shard locks
+                // that are held now
+                let shards = if lock_path == self.path(".lock") {
+                    self.shard_holders()
+                } else {
+                    Vec::new()
+                };
+                let holder = if shards.is_empty() {
+                    std::fs::read_to_string(lock_path).unwrap_or_default()
+                } else {
+                    format!("shard runs: {}", shards.join("; "))
+                };
                 let holder = holder.trim();
                 CampaignError::Busy {
                     path: self.dir.clone(),
@@ -189,6 +211,30 @@ impl CampaignFolder {
                 }
             }
         }
+    }
+
+    /// The shard locks (`.lock.shard-k-of-N`) held now, each as "k/N: PID p on host".
+    fn shard_holders(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            let Some(shard) = name.strip_prefix(".lock.shard-") else {
+                continue;
+            };
+            let Ok(f) = std::fs::File::open(e.path()) else {
+                continue;
+            };
+            // a lock that can be taken is held by no one (taking it here releases it on drop)
+            if let Err(std::fs::TryLockError::WouldBlock) = f.try_lock_shared() {
+                let who = std::fs::read_to_string(e.path()).unwrap_or_default();
+                out.push(format!("{}: {}", shard.replace("-of-", "/"), who.trim()));
+            }
+        }
+        out.sort();
+        out
     }
 
     /// Append a pass to `runs.jsonl` (one line, fsync'd).
@@ -382,30 +428,39 @@ impl CampaignFolder {
         Ok(out)
     }
 
-    /// Every record found in the folder's checkpoints, de-duplicated by candidate id.
-    pub fn collect_records(&self) -> Result<BTreeMap<String, CandidateRecord>, CampaignError> {
-        self.collect_records_of(None)
+    /// Every record found in the folder's checkpoints, one per candidate id, a record of
+    /// `settings` (see [`CampaignFolder::collect`]) before any other.
+    pub fn collect_records(
+        &self,
+        settings: Option<&str>,
+    ) -> Result<BTreeMap<String, CandidateRecord>, CampaignError> {
+        Ok(self.collect(None, settings)?.records)
     }
 
     /// The records a merge into `shards` shards reads (the whole-campaign checkpoint and the
-    /// shard checkpoints of that count; every checkpoint when `None`), de-duplicated by id.
-    pub fn collect_records_of(
+    /// shard checkpoints of that count; every checkpoint when `None`), one per candidate id.
+    ///
+    /// With `settings` (the folder's [`crate::fingerprint::settings_hash`]) a record computed
+    /// with them is kept before one that is not, whichever file holds it: the records of an
+    /// earlier whole run or shard count, made stale by an edit, do not hide the current ones
+    /// the shards computed again (they were kept first by file order, and the folder then read
+    /// as stale, or as two different results for one candidate, though every candidate had a
+    /// current record). Two current records with different results are a conflict; a stale
+    /// record that differs from a current one is only stale. Without `settings` every record
+    /// counts as current.
+    pub fn collect(
         &self,
         shards: Option<u32>,
-    ) -> Result<BTreeMap<String, CandidateRecord>, CampaignError> {
-        let mut all = BTreeMap::new();
-        for (s, p) in self.checkpoint_files()? {
-            if let (Some(n), Some(s)) = (shards, s) {
-                if s.count != n {
-                    continue;
-                }
-            }
-            let (recs, _, _) = read_records::<CandidateRecord>(&p)?;
-            for (k, v) in recs {
-                all.entry(k).or_insert(v);
-            }
-        }
-        Ok(all)
+        settings: Option<&str>,
+    ) -> Result<Collected, CampaignError> {
+        let files = self
+            .checkpoint_files()?
+            .into_iter()
+            .filter(|(s, _)| match (shards, s) {
+                (Some(n), Some(s)) => s.count == n,
+                _ => true,
+            });
+        collect_files(files.map(|(_, p)| p), settings)
     }
 
     /// Read the plan saved in the folder (`candidates.json`): `report`, `merge`, `status` and
@@ -418,6 +473,47 @@ impl CampaignFolder {
             reason: format!("unreadable plan: {e}"),
         })
     }
+}
+
+/// The records of the checkpoint files `files`, one per candidate id, a record of `settings`
+/// before any other ([`CampaignFolder::collect`]).
+pub fn collect_files(
+    files: impl IntoIterator<Item = PathBuf>,
+    settings: Option<&str>,
+) -> Result<Collected, CampaignError> {
+    use crate::checkpoint::Keyed;
+    let current = |r: &CandidateRecord| match settings {
+        None => true,
+        Some(s) => r.fingerprint.as_ref() == Some(&crate::fingerprint::fingerprint(s, &r.id)),
+    };
+    let mut out = Collected::default();
+    for p in files {
+        let (recs, recovery, _) = read_records::<CandidateRecord>(&p)?;
+        out.duplicates += recovery.duplicates;
+        out.conflicts.extend(recovery.conflicts);
+        for (k, v) in recs {
+            match out.records.entry(k) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    out.duplicates += 1;
+                    match (current(o.get()), current(&v)) {
+                        (true, true) if !o.get().same_result(&v) => {
+                            out.conflicts.push(o.key().clone())
+                        }
+                        (false, true) => {
+                            o.insert(v);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out.conflicts.sort();
+    out.conflicts.dedup();
+    Ok(out)
 }
 
 /// An exclusive lock on `dir/.lock` for a command that writes its outputs into `dir` (`halo
@@ -467,7 +563,19 @@ fn write_holder(f: &std::fs::File, path: &Path) -> Result<(), CampaignError> {
     f.set_len(0).map_err(|e| CampaignError::io(path, e))?;
     f.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| CampaignError::io(path, e))?;
-    writeln!(f, "PID {}", std::process::id()).map_err(|e| CampaignError::io(path, e))
+    writeln!(f, "PID {} on {}", std::process::id(), hostname())
+        .map_err(|e| CampaignError::io(path, e))
+}
+
+/// This machine's name, for lock holders (on a cluster a PID means nothing without its node).
+fn hostname() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "this host".into())
 }
 
 /// The workflow sections a checkpoint record depends on (see [`crate::fingerprint`]): a change
@@ -498,4 +606,29 @@ pub fn changed_sections(a: &config::Workflow, b: &config::Workflow) -> Vec<&'sta
     .into_iter()
     .filter_map(|(name, d)| d.then_some(name))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shard runs hold the folder shared and cannot write `.lock`, which keeps the PID of its
+    /// last exclusive holder (a merge long gone): a writer refused while shards run names the
+    /// shard runs that hold their locks now, with PID and host.
+    #[test]
+    fn a_busy_folder_names_the_shard_runs_that_hold_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let folder = CampaignFolder::new(tmp.path());
+        std::fs::write(folder.path(".lock"), "PID 1 on gone\n").unwrap();
+        let shard: Shard = "1/4".parse().unwrap();
+        let _held = folder.lock(Some(&shard)).unwrap();
+        match folder.lock(None) {
+            Err(CampaignError::Busy { holder, .. }) => {
+                let me = format!("1/4: PID {} on ", std::process::id());
+                assert!(holder.contains(&me), "{holder}");
+                assert!(!holder.contains("PID 1 on gone"), "{holder}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
