@@ -1105,3 +1105,75 @@ fn failed_noisy_copies_are_named_with_their_reason() {
         "{report}"
     );
 }
+
+/// A composition is scored on its scored rows: a row failed for its temperature (90 °C, 1e-4
+/// S/cm) does not enter the composition's measured mean (it made LiI's 1e-7 read 3.2e-6), and
+/// compositions are grouped transitively (`Li2In0.333Sc0.333Cl4` and `Li2In0.334Sc0.334Cl4`,
+/// each within 1e-3 of `Li2In1/3Sc1/3Cl4` but not of each other, are one composition, not two
+/// sharing a row).
+#[test]
+fn compositions_are_scored_on_their_scored_rows_and_grouped_transitively() {
+    let d = tempfile::tempdir().unwrap();
+    let lii = root().join("tests/validation/structures/LiI_Fm-3m_mp-22899.cif");
+    let table = format!(
+        "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\n\
+         rt,{0},LiI,1e-7,0.43,\nhot,{0},LiI,1e-4,0.30,90\n",
+        lii.display()
+    );
+    let (o, out) = validate_table(d.path(), "hot", &table, &[]);
+    let _ = output_of_a_run_with_failed_rows(&o, &out, "validation.csv");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let c = &json["compositions"][0];
+    assert_eq!(c["rows"].as_array().unwrap().len(), 2, "{c}");
+    assert_eq!(c["measured_sigma_s_per_cm"].as_f64(), Some(1e-7), "{c}");
+    assert_eq!(c["measured_ea_ev"].as_f64(), Some(0.43), "{c}");
+
+    let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");
+    let table = format!(
+        "id,file,formula,sigma_rt_s_per_cm\na,{0},Li2In0.333Sc0.333Cl4,2e-3\n\
+         b,{0},Li2In0.334Sc0.334Cl4,2e-3\nc,{0},Li2In1/3Sc1/3Cl4,2e-3\n",
+        f.display()
+    );
+    // the two spellings of the calibration file (Li2In0.333Sc0.333Cl4 is within 1e-3 of the
+    // 0.333 and 1/3 rows, not of the 0.334 one) and a pair of another material
+    let pairs = d.path().join("pairs.csv");
+    std::fs::write(
+        &pairs,
+        format!(
+            "composition,file,source
+Li2In1/3Sc1/3Cl4,{0},t
+Li2In0.333Sc0.333Cl4,{0},t
+             Li2Sc2/3Cl4,{1},t
+",
+            f.display(),
+            structure("Li2Sc2-3Cl4_Fd-3m_Zhou2020_neutron.cif").display()
+        ),
+    )
+    .unwrap();
+    let (o, out) = validate_table(
+        d.path(),
+        "three",
+        &table,
+        &["--calibration-pairs", pairs.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("validation.json")).unwrap())
+            .unwrap();
+    let comps = json["compositions"].as_array().unwrap();
+    assert_eq!(comps.len(), 1, "{comps:?}");
+    assert_eq!(comps[0]["rows"].as_array().unwrap().len(), 3);
+    // one LOCO ν0 for the three spellings: each leaves out every pair of the material
+    let loco = &json["attempt_frequency"]["loco_hz"];
+    let v: Vec<f64> = [
+        "Li2In0.333Sc0.333Cl4",
+        "Li2In0.334Sc0.334Cl4",
+        "Li2In1/3Sc1/3Cl4",
+    ]
+    .iter()
+    .map(|f| loco[f].as_f64().unwrap_or_else(|| panic!("{f}: {loco}")))
+    .collect();
+    assert!(v[0] == v[1] && v[1] == v[2], "{v:?}");
+}

@@ -511,6 +511,70 @@ pub fn same_composition(a: &str, b: &str) -> bool {
             .all(|((ea, xa), (eb, xb))| ea == eb && (xa - xb).abs() < 1e-3)
 }
 
+/// Formulas grouped into compositions by [`same_composition`] taken transitively (union-find),
+/// so that grouping does not depend on the order of the rows: `Li2In0.333Sc0.333Cl4` and
+/// `Li2In0.334Sc0.334Cl4` are each within 1e-3 of `Li2In1/3Sc1/3Cl4` but not of each other, and
+/// the pairwise rule put the third row into two compositions and left one spelling's
+/// calibration pair in the other's leave-one-composition-out refit.
+#[derive(Clone, Debug, Default)]
+pub struct CompositionGroups {
+    formulas: Vec<String>,
+    group: Vec<usize>,
+}
+
+impl CompositionGroups {
+    /// The groups of `formulas` (each distinct formula once; groups numbered by first
+    /// appearance).
+    pub fn new<'a>(formulas: impl IntoIterator<Item = &'a str>) -> CompositionGroups {
+        let mut distinct: Vec<String> = Vec::new();
+        for f in formulas {
+            if !distinct.iter().any(|d| d == f) {
+                distinct.push(f.to_string());
+            }
+        }
+        let n = distinct.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn root(p: &mut [usize], mut i: usize) -> usize {
+            while p[i] != i {
+                p[i] = p[p[i]];
+                i = p[i];
+            }
+            i
+        }
+        for i in 0..n {
+            for j in 0..i {
+                if same_composition(&distinct[i], &distinct[j]) {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    // the earlier formula is the root: groups keep first-appearance order
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        let group = (0..n).map(|i| root(&mut parent, i)).collect();
+        CompositionGroups {
+            formulas: distinct,
+            group,
+        }
+    }
+
+    /// The group of `f` (the index of its group's first formula), if `f` is one of the formulas.
+    pub fn group_of(&self, f: &str) -> Option<usize> {
+        self.formulas
+            .iter()
+            .position(|x| x == f)
+            .map(|i| self.group[i])
+    }
+
+    /// Whether `a` and `b` are one composition: in one group, or by [`same_composition`] when
+    /// either is not one of the formulas.
+    pub fn same(&self, a: &str, b: &str) -> bool {
+        match (self.group_of(a), self.group_of(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => same_composition(a, b),
+        }
+    }
+}
+
 /// How far apart two compositions are per atom: the largest difference of an element's atomic
 /// fraction (1 for disjoint elements), or `None` when either does not parse.
 pub fn atomic_fraction_distance(a: &str, b: &str) -> Option<f64> {
@@ -618,6 +682,18 @@ mod tests {
     #[test]
     fn compositions_written_two_ways_are_one() {
         assert!(same_composition("Li2In1/3Sc1/3Cl4", "Li2In0.333Sc0.333Cl4"));
+        // not transitive pairwise; the groups are, in any order
+        let (a, b, c) = (
+            "Li2In0.333Sc0.333Cl4",
+            "Li2In0.334Sc0.334Cl4",
+            "Li2In1/3Sc1/3Cl4",
+        );
+        assert!(!same_composition(a, b));
+        for order in [[a, b, c], [c, a, b], [b, c, a]] {
+            let g = CompositionGroups::new(order);
+            assert!(g.same(a, b) && g.same(b, c) && g.same(a, c));
+            assert!(!g.same(a, "LiI"));
+        }
         assert!(!same_composition(
             "Li2In1/3Sc1/3Cl4",
             "Li2In0.444Sc0.222Cl4"

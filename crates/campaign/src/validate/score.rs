@@ -2,7 +2,7 @@
 //! the compositions and their metrics.
 
 use super::evaluate::Files;
-use super::input::{same_composition, CalibrationPair, SetRow};
+use super::input::{CalibrationPair, CompositionGroups, SetRow};
 use super::metrics::{self, Metrics, Point};
 use super::{AttemptFrequencies, CompositionResult, RowResult, StructureOutcome};
 use std::collections::BTreeMap;
@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 pub(super) struct Refit {
     used_hz: f64,
     pair_logs: Vec<(String, f64)>,
+    /// The compositions of the pairs and of the scored rows ([`Refit::summary`]).
+    groups: CompositionGroups,
 }
 
 impl Refit {
@@ -20,7 +22,7 @@ impl Refit {
         files: &Files,
         structures: &[StructureOutcome],
     ) -> Refit {
-        let pair_logs = pairs
+        let pair_logs: Vec<(String, f64)> = pairs
             .iter()
             .filter_map(|c| {
                 let p = structures[files.index(&c.path)].result.as_ref().ok()?;
@@ -30,7 +32,12 @@ impl Refit {
                 ))
             })
             .collect();
-        Refit { used_hz, pair_logs }
+        let groups = CompositionGroups::new(pair_logs.iter().map(|(c, _)| c.as_str()));
+        Refit {
+            used_hz,
+            pair_logs,
+            groups,
+        }
     }
 
     /// ν0 refitted (ln ν0 = ln ν0_run + mean ln(σ_measured/σ_kMC)) on every pair except those of
@@ -39,14 +46,21 @@ impl Refit {
         let v: Vec<f64> = self
             .pair_logs
             .iter()
-            .filter(|(c, _)| skip.is_none_or(|s| !same_composition(c, s)))
+            .filter(|(c, _)| skip.is_none_or(|s| !self.groups.same(c, s)))
             .map(|(_, l)| *l)
             .collect();
         (!v.is_empty()).then(|| self.used_hz * (v.iter().sum::<f64>() / v.len() as f64).exp())
     }
 
     /// The refits of the report: all pairs, and one per composition of the rows.
-    pub fn summary(&self, rows: &[SetRow]) -> AttemptFrequencies {
+    pub fn summary(mut self, rows: &[SetRow]) -> AttemptFrequencies {
+        // one composition over the pairs and the rows together, taken transitively
+        self.groups = CompositionGroups::new(
+            self.pair_logs
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .chain(rows.iter().map(|r| r.formula.as_str())),
+        );
         let mut loco_hz = BTreeMap::new();
         for r in rows {
             if let Some(v) = self.refit(Some(&r.formula)) {
@@ -147,35 +161,53 @@ pub(super) fn score_row(
     rr
 }
 
+/// exp(mean ln v); values all equal are returned as they are (exp(ln 1e-4) is 1.0000000000000001e-4,
+/// which put a one-row composition measured at 1e-4 S/cm into the superionic class that its row,
+/// at exactly 1e-4, is not in).
 fn geometric_mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp())
+    let first = *v.first()?;
+    if v.iter().all(|&x| x == first) {
+        return Some(first);
+    }
+    Some((v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp())
 }
 
 fn mean(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
-/// The rows grouped by composition, in first-appearance order: geometric means of the measured
-/// and of the predicted σ, arithmetic means of Ea.
+/// The rows grouped by composition ([`CompositionGroups`]), in first-appearance order: geometric
+/// means of the measured and of the predicted σ, arithmetic means of Ea, over the rows scored
+/// (a failed row's measurement has no prediction to be compared with, and one failed for its
+/// temperature is not comparable at all: it entered the composition's measured mean while the
+/// prediction came from the others); a composition none of whose rows is scored keeps the mean
+/// of all its measurements for the report.
 pub(super) fn compositions(rows: &[RowResult]) -> Vec<CompositionResult> {
+    let groups = CompositionGroups::new(rows.iter().map(|r| r.row.formula.as_str()));
     let mut out: Vec<CompositionResult> = Vec::new();
+    let mut seen: Vec<usize> = Vec::new();
     for r in rows {
-        if out
-            .iter()
-            .any(|c| same_composition(&c.formula, &r.row.formula))
-        {
+        let g = groups
+            .group_of(&r.row.formula)
+            .expect("every row's formula is grouped");
+        if seen.contains(&g) {
             continue;
         }
+        seen.push(g);
         let members: Vec<&RowResult> = rows
             .iter()
-            .filter(|x| same_composition(&x.row.formula, &r.row.formula))
+            .filter(|x| groups.group_of(&x.row.formula) == Some(g))
             .collect();
         let ok: Vec<&RowResult> = members
             .iter()
             .copied()
             .filter(|x| x.status == "ok" && x.predicted_sigma_300k_s_per_cm.is_some())
             .collect();
-        let measured: Vec<f64> = members.iter().map(|x| x.row.sigma_rt_s_per_cm).collect();
+        let measured_rows = if ok.is_empty() { &members } else { &ok };
+        let measured: Vec<f64> = measured_rows
+            .iter()
+            .map(|x| x.row.sigma_rt_s_per_cm)
+            .collect();
         let pred: Vec<f64> = ok
             .iter()
             .filter_map(|x| x.predicted_sigma_300k_s_per_cm)
@@ -186,7 +218,7 @@ pub(super) fn compositions(rows: &[RowResult]) -> Vec<CompositionResult> {
             .collect();
         let m = geometric_mean(&measured).expect("a composition has a row");
         let (p, l) = (geometric_mean(&pred), geometric_mean(&loco));
-        let measured_ea: Vec<f64> = members.iter().filter_map(|x| x.row.ea_ev).collect();
+        let measured_ea: Vec<f64> = measured_rows.iter().filter_map(|x| x.row.ea_ev).collect();
         let predicted_ea: Vec<f64> = ok.iter().filter_map(|x| x.predicted_ea_ev).collect();
         out.push(CompositionResult {
             formula: r.row.formula.clone(),
