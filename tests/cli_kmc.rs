@@ -465,11 +465,14 @@ fn kmc_leaves_a_sigma_below_its_resolution_out_of_the_fit() {
         t300["sigma_resolution_s_per_cm"].as_f64().unwrap(),
     );
     assert!(s < res, "σ300 {s:e} resolution {res:e}");
+    // the JSON says so itself, for readers of its Haven ratio and D*
+    assert_eq!(t300["resolved"], false);
     for t in &temps[1..] {
         assert!(
             t["sigma_s_per_cm"].as_f64().unwrap()
                 >= t["sigma_resolution_s_per_cm"].as_f64().unwrap()
         );
+        assert_eq!(t["resolved"], true);
     }
     let fit = &v["arrhenius"];
     assert_eq!(fit["points"], 4);

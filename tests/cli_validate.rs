@@ -213,6 +213,31 @@ fn validate_tables_are_read_as_written() {
     )
     .unwrap();
     fails_with(halo().arg("validate").arg(&p), "did you mean 'ea_ev'?");
+    // columns that carry what the numbers depend on, under names halo does not read: a unit
+    // (0.05 mS/cm was scored as 0.05 S/cm), a temperature, an E_a in meV; kelvin is named
+    for (col, value, says) in [
+        ("sigma_unit", "mS/cm", "units are not read from a column"),
+        ("T_C", "90", "read from temperature_c (°C"),
+        (
+            "measurement_temperature_c",
+            "90",
+            "read from temperature_c (°C",
+        ),
+        ("ea_mev", "470", "read from ea_ev (eV) only"),
+        (
+            "sigma_ms_per_cm",
+            "0.05",
+            "read from sigma_rt_s_per_cm (S/cm) only",
+        ),
+        ("temperature_k", "298", "(it is in °C: K − 273.15)"),
+    ] {
+        std::fs::write(
+            &p,
+            format!("id,file,formula,sigma_rt_s_per_cm,{col}\na,{f},LiAlCl4,1e-6,{value}\n"),
+        )
+        .unwrap();
+        fails_with(halo().arg("validate").arg(&p), says);
+    }
     // a '#' id is an id: here a duplicate-free row with a bad value, named by its line
     std::fs::write(
         &p,
@@ -302,6 +327,17 @@ fn a_row_whose_formula_is_not_its_file_fails_and_formula_multiples_are_noted() {
     let csv = output_of_a_run_with_failed_rows(&o, &out, "validation.csv");
     assert!(
         csv.contains("failed") && csv.contains("temperature_c 500"),
+        "{csv}"
+    );
+    // room temperature written in kelvin in the °C column is named as such
+    let kelvin = format!(
+        "id,file,formula,sigma_rt_s_per_cm,ea_ev,temperature_c\nk,{},LiI,1e-7,,298\n",
+        lii.display()
+    );
+    let (o, out) = validate_table(d.path(), "kelvin", &kelvin, &[]);
+    let csv = output_of_a_run_with_failed_rows(&o, &out, "validation.csv");
+    assert!(
+        csv.contains("298 looks like a temperature in kelvin (24.9 °C)"),
         "{csv}"
     );
     let f = structure("Li2In1-3Sc1-3Cl4_Fd-3m_Zhou2022_neutron.cif");

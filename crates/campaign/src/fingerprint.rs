@@ -21,8 +21,10 @@ use sha2::{Digest, Sha256};
 /// candidate structure's exact composition (the 4-decimal formula missed the table row of the
 /// candidate's own composition: Li2In2/3Cl4's band gap 4.86 → 5.42 eV, Li3InCl6's row), and a
 /// kMC temperature too cold for the arithmetic is left out instead of failing the candidate, and
-/// the explicit model's Haven ratio is D̄*/D̄_σ of the ensemble means.
-pub const MODEL_VERSION: u32 = 5;
+/// the explicit model's Haven ratio is D̄*/D̄_σ of the ensemble means. 6: Li sites sit at the
+/// landscape's sub-voxel minimum (`halo_percolation`), not on the grid point, which moves hop
+/// vectors and the pairs the blocking distance excludes, and the calibrated ν0 with them.
+pub const MODEL_VERSION: u32 = 6;
 
 /// What a record was computed with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

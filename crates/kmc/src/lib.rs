@@ -402,6 +402,12 @@ pub struct TemperatureResult {
     /// ([`arrhenius_of`]). 0 in results written before it existed (every point counted).
     #[serde(default)]
     pub sigma_resolution_s_per_cm: f64,
+    /// σ at or above [`TemperatureResult::sigma_resolution_s_per_cm`]
+    /// ([`TemperatureResult::is_resolved`]), written for readers of the JSON: where it is false,
+    /// the diffusion coefficients, the Haven ratio and the correlation factor are noise too (the
+    /// block estimator's adjacent-block cross terms can make D* negative there).
+    #[serde(default)]
+    pub resolved: bool,
     /// Measured hops (all replicas, after equilibration).
     pub hops: u64,
     /// Hop rate per ion, s⁻¹ (mean over replicas).
@@ -894,7 +900,7 @@ fn combine(
                 }
             })
             .collect();
-        temps.push(TemperatureResult {
+        let mut tr = TemperatureResult {
             temperature_k: t,
             d_tracer_cm2_per_s: est.d_tracer_ang2_per_s * to_cm2,
             d_tracer_se_cm2_per_s: est.d_tracer_se_ang2_per_s * to_cm2,
@@ -927,7 +933,10 @@ fn combine(
             rate_drift_max_rel: outs.iter().map(|o| o.drift).fold(0.0, f64::max),
             drift_z: est.drift_z,
             occupancies,
-        });
+            resolved: false,
+        };
+        tr.resolved = tr.is_resolved();
+        temps.push(tr);
     }
     if temps.is_empty() {
         let first = cold.iter_mut().find_map(Option::take);

@@ -155,23 +155,26 @@ fn trajectory_digest(sc: &SupercellNetwork, n_ions: usize, t: f64, seed: u64) ->
     h.0
 }
 
-/// The result's JSON without the per-temperature `sigma_resolution_s_per_cm` (added after the
+/// The result's JSON without the per-temperature `sigma_resolution_s_per_cm` and `resolved` (added after the
 /// digests were recorded; it is derived from the hop lengths and times the digest covers, and
 /// `a_sigma_below_one_net_hop_is_not_fitted` checks it exactly), so the recorded digests still
 /// prove every trajectory and estimate unchanged.
 fn json_without_resolution(r: &KmcResult) -> String {
-    let text = serde_json::to_string(r).unwrap();
-    let key = ",\"sigma_resolution_s_per_cm\":";
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(k) = rest.find(key) {
-        out.push_str(&rest[..k]);
-        let after = &rest[k + key.len()..];
-        let end = after.find([',', '}']).unwrap();
-        rest = &after[end..];
+    let mut text = serde_json::to_string(r).unwrap();
+    // `resolved` (later still) is derived from the same two numbers
+    for key in [",\"sigma_resolution_s_per_cm\":", ",\"resolved\":"] {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(k) = rest.find(key) {
+            out.push_str(&rest[..k]);
+            let after = &rest[k + key.len()..];
+            let end = after.find([',', '}']).unwrap();
+            rest = &after[end..];
+        }
+        out.push_str(rest);
+        text = out;
     }
-    out.push_str(rest);
-    out
+    text
 }
 
 fn result_digest(r: &KmcResult) -> u64 {

@@ -48,6 +48,14 @@ fn default_mode_on_every_structure() {
         assert!(e3 > 0.05 && e3 < 1.0, "{name}: E_3D = {e3}");
         // the deepest site is labelled with a CIF Li site
         let g = &r.site_graph.graph;
+        // hops join neighbouring basins (the longest, 7.4–7.5 Å, run between the spinels' empty
+        // 16d with their Li removed): a site refined to just below a cell face was put one cell
+        // off its hops, 9.8 Å in the C2/m refinement, whose longest hop is 6.4 Å
+        let longest = g
+            .edge_indices()
+            .map(|e| g[e].hop_length_ang())
+            .fold(0.0, f64::max);
+        assert!(longest < 8.0, "{name}: a hop of {longest} Å");
         let deepest = g
             .node_indices()
             .min_by(|a, b| g[*a].energy_ev.total_cmp(&g[*b].energy_ev))
@@ -130,5 +138,49 @@ fn displaced_symmetric_twins_are_labelled_alike() {
             &nalgebra::Vector3::from(atom.frac_coords),
         );
         assert!(d < 0.5 + 0.35, "{l}: {d}");
+    }
+}
+
+/// The same crystal in two cells gives its sites where they are: LiI rock salt (a = 5.9684 Å)
+/// in its 60° primitive cell (the validation set's mp-22899) and in the cubic cell. The distance
+/// between a Li site and the tetrahedral interstitial beside it is √3/4·a = 2.584 Å; with the
+/// sites on grid points it came out 2.509 Å in one cell and 2.412 Å in the other at 0.2 Å, on
+/// either side of the kMC's 2.5 Å blocking distance (σ(300 K) five decades apart).
+#[test]
+fn sites_are_placed_alike_in_a_primitive_and_a_conventional_cell() {
+    let a_prim = 4.22026477_f64;
+    let a = a_prim * 2f64.sqrt();
+    let cubic = format!(
+        "data_LiI\n_cell_length_a {a}\n_cell_length_b {a}\n_cell_length_c {a}\n\
+         _cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n\
+         _symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n\
+         _atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n\
+         Li1 Li 0 0 0\nLi2 Li 0 0.5 0.5\nLi3 Li 0.5 0 0.5\nLi4 Li 0.5 0.5 0\n\
+         I1 I 0.5 0.5 0.5\nI2 I 0.5 0 0\nI3 I 0 0.5 0\nI4 I 0 0 0.5\n"
+    );
+    let primitive = std::fs::read_to_string(
+        root().join("../../tests/validation/structures/LiI_Fm-3m_mp-22899.cif"),
+    )
+    .unwrap();
+    let want = 3f64.sqrt() / 4.0 * a;
+    for (name, text) in [("primitive", primitive), ("cubic", cubic)] {
+        let s = halo_io::cif::parse_cif(&text, name, &Default::default())
+            .unwrap()
+            .structure;
+        let land = landscape(&s, &BvseParams::default()).unwrap();
+        let r = analyze(&land, &PercolationParams::default()).unwrap();
+        let g = &r.site_graph.graph;
+        let shortest = g
+            .edge_indices()
+            .filter(|&e| {
+                let (x, y) = g.edge_endpoints(e).unwrap();
+                g[x].label.is_some() != g[y].label.is_some()
+            })
+            .map(|e| g[e].hop_length_ang())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            (shortest - want).abs() < 0.02,
+            "{name}: Li site to interstitial {shortest:.3} Å, rock salt {want:.3} Å"
+        );
     }
 }

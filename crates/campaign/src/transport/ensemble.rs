@@ -260,7 +260,7 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
                 ions_per_cell: ions / k,
             })
             .collect();
-        temps.push(TemperatureResult {
+        let mut tr = TemperatureResult {
             temperature_k: at[0].temperature_k,
             d_tracer_cm2_per_s: d_t,
             d_tracer_se_cm2_per_s: d_t_se,
@@ -289,7 +289,10 @@ pub fn combine(results: &[KmcResult], cells: &[usize]) -> KmcResult {
                     .fold(0.0, |w: f64, z| if z.abs() > w.abs() { z } else { w })
             }),
             occupancies,
-        });
+            resolved: false,
+        };
+        tr.resolved = tr.is_resolved();
+        temps.push(tr);
     }
     out.arrhenius = halo_kmc::arrhenius_of(&temps);
     out.temperatures = temps;

@@ -560,7 +560,19 @@ mod tests {
             let cache = NetworkCache::default();
             let p = prepare_realisation(&s, &settings, &keep, 1, &mut o, false, &cache).unwrap();
             let t = evaluate(&s, &settings, &NetworkCache::default(), |_| {}).unwrap();
-            (p.network, t.kmc.arrhenius.unwrap().sigma_300k_s_per_cm, cal)
+            // no fit (fewer than two temperatures resolved): σ(300 K) is then below the run's
+            // resolution, which is the bound taken
+            let sigma = t
+                .kmc
+                .arrhenius
+                .map(|a| a.sigma_300k_s_per_cm)
+                .unwrap_or_else(|| {
+                    let t300 = &t.kmc.temperatures[0];
+                    assert_eq!(t300.temperature_k, 300.0);
+                    assert!(!t300.is_resolved(), "{t300:?}");
+                    t300.sigma_resolution_s_per_cm
+                });
+            (p.network, sigma, cal)
         };
         let (net0, sigma0, cal0) = run(None);
         let (net2, sigma2, cal2) = run(Some(2.0));
@@ -571,7 +583,9 @@ mod tests {
         assert_eq!(cal2["anion_saturation_ev"]["anion_saturation_ev"], 2.0);
         // every coupling joins two sites that share a Cl: ≤ 2 × 3.30 Å apart
         assert!(net2.max_coupling_distance_ang() <= 2.0 * 3.30 + 1e-9);
-        // measured (seed 0): 8.2e-3 → 2e-6 S/cm
+        // measured (seed 0): 8.2e-3 → 2e-6 S/cm with the sites on grid points; with the sites at
+        // their sub-voxel minima the saturated run resolves fewer than two temperatures, and its
+        // 300 K σ lies below the run's resolution, which bounds it
         assert!(sigma2 < sigma0 * 1e-2, "σ {sigma0:e} → {sigma2:e}");
     }
 

@@ -148,11 +148,17 @@ impl Table {
                 .iter()
                 .find(|k| **k == lower || (k.len() >= 6 && edit_distance(&lower, k) <= 2))
             {
+                // a temperature in kelvin is not a slip of the °C column's name
+                let kelvin = if *meant == "temperature_c" && lower.ends_with("_k") {
+                    " (it is in °C: K − 273.15)"
+                } else {
+                    ""
+                };
                 return Err(bad(
                     1,
                     format!(
                         "column '{h}' is not read (its values would be ignored): did you mean \
-                         '{meant}'?"
+                         '{meant}'?{kelvin}"
                     ),
                 ));
             }
@@ -244,22 +250,76 @@ pub const ROOM_TEMPERATURE_C: std::ops::RangeInclusive<f64> = 15.0..=40.0;
 /// Read and check the validation set. Rows without a positive measured σ, rows of another
 /// mobile ion (a `mobile_ion` column other than Li, or a formula without Li) and rows whose
 /// structure file is missing are refused, naming the row.
+/// The validation set's required columns.
+const SET_REQUIRED: [&str; 4] = ["id", "file", "formula", "sigma_rt_s_per_cm"];
+
+/// The validation set's other columns halo reads or knows.
+const SET_KNOWN: [&str; 8] = [
+    "ea_ev",
+    "temperature_c",
+    "mobile_ion",
+    "structure_kind",
+    "perturbed",
+    "structure_source",
+    "conductivity_reference",
+    "notes",
+];
+
+/// Refuse a free-form column of the validation set that carries what a row's numbers depend on
+/// and that halo does not read from it: a unit (`sigma_unit = mS/cm` scored 0.05 mS/cm as 0.05
+/// S/cm, 5.8 decades off), a temperature under another name (`T_C = 90` scored as room
+/// temperature) or an activation energy in other units (`ea_mev`: the E_a MAE silently "–").
+fn measurement_columns_read(t: &Table) -> Result<(), CampaignError> {
+    for h in &t.headers {
+        if SET_REQUIRED.contains(&h.as_str()) || SET_KNOWN.contains(&h.as_str()) {
+            continue;
+        }
+        let l = h.to_ascii_lowercase();
+        let why = if l == "temperature_k" || l == "t_k" || l == "temp_k" {
+            Some(
+                "a temperature in kelvin is not read: give it in °C as temperature_c (K − 273.15)"
+                    .to_string(),
+            )
+        } else if l.contains("unit") {
+            Some(
+                "units are not read from a column: give σ in S/cm (sigma_rt_s_per_cm), E_a in eV \
+                 (ea_ev) and the temperature in °C (temperature_c)"
+                    .to_string(),
+            )
+        } else if l.contains("temp") || l == "t" || l.starts_with("t_") {
+            Some(
+                "a measurement temperature is read from temperature_c (°C; blank for room \
+                 temperature) only"
+                    .to_string(),
+            )
+        } else if l.contains("mev")
+            || l.contains("activation")
+            || (l.starts_with("ea") && l != "ea_ev")
+        {
+            Some("an activation energy is read from ea_ev (eV) only".to_string())
+        } else if (l.starts_with("sigma") || l.contains("conductivity") && !l.contains("reference"))
+            && l != "sigma_rt_s_per_cm"
+        {
+            Some("the conductivity is read from sigma_rt_s_per_cm (S/cm) only".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(t.err(
+                1,
+                format!(
+                    "column '{h}' is not read and its values would change the scores: {why} \
+                     (rename it if it is a note)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn read_set(path: &Path) -> Result<Vec<SetRow>, CampaignError> {
-    let t = Table::read(
-        path,
-        &["id", "file", "formula", "sigma_rt_s_per_cm"],
-        &[
-            "ea_ev",
-            "temperature_c",
-            "mobile_ion",
-            "structure_kind",
-            "perturbed",
-            "structure_source",
-            "conductivity_reference",
-            "notes",
-        ],
-        false,
-    )?;
+    let t = Table::read(path, &SET_REQUIRED, &SET_KNOWN, false)?;
+    measurement_columns_read(&t)?;
     let li = Element::LI;
     let mut out: Vec<SetRow> = Vec::new();
     for (line, rec) in &t.rows {

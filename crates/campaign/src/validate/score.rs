@@ -105,10 +105,19 @@ pub(super) fn score_row(
     };
     let room = super::input::ROOM_TEMPERATURE_C;
     let warm = r.temperature_c.filter(|tc| !room.contains(tc)).map(|tc| {
+        // 298 in a °C column is most often room temperature written in kelvin
+        let kelvin = if (250.0..=350.0).contains(&tc) {
+            format!(
+                "; {tc} looks like a temperature in kelvin ({:.1} °C): the column is in °C",
+                tc - 273.15
+            )
+        } else {
+            String::new()
+        };
         format!(
             "temperature_c {tc}: halo validate compares a room-temperature σ with the predicted \
              σ(300 K), so a measurement at {tc} °C is not comparable (give one made at {}–{} °C, \
-             or leave the column blank for room temperature)",
+             or leave the column blank for room temperature){kelvin}",
             room.start(),
             room.end()
         )
