@@ -26,7 +26,7 @@ pub enum CampaignError {
     #[error("cannot serialise {what}: {reason}")]
     Serialize { what: String, reason: String },
     /// A shard specification that is not k/N with 0 ≤ k < N.
-    #[error("invalid shard '{0}': expected k/N with 0 <= k < N")]
+    #[error("invalid shard {0}")]
     BadShard(String),
     /// An output directory that does not belong to this campaign.
     #[error("{path}: {reason}")]

@@ -54,10 +54,22 @@ impl fmt::Display for Shard {
 impl FromStr for Shard {
     type Err = CampaignError;
     fn from_str(s: &str) -> Result<Self, CampaignError> {
-        let bad = || CampaignError::BadShard(s.to_string());
+        let bad = || CampaignError::BadShard(format!("'{s}': expected k/N with 0 <= k < N"));
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: u32 = k.trim().parse().map_err(|_| bad())?;
-        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        // digits only, as the emitted scripts write them (`+1/4` and ` 1 / 4` were taken)
+        let number = |t: &str| -> Result<u32, CampaignError> {
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            t.parse().map_err(|_| {
+                CampaignError::BadShard(format!(
+                    "'{s}': {t} is beyond the largest shard count ({})",
+                    u32::MAX
+                ))
+            })
+        };
+        let index = number(k)?;
+        let count = number(n)?;
         if count == 0 || index >= count {
             return Err(bad());
         }
@@ -87,9 +99,17 @@ mod tests {
             "2/4".parse::<Shard>().unwrap(),
             Shard { index: 2, count: 4 }
         );
-        for bad in ["4/4", "1/0", "x/2", "3", "-1/2"] {
+        for bad in [
+            "4/4", "1/0", "x/2", "3", "-1/2", "+1/4", "1/+4", " 1 / 4", "1/4/", "0x1/4",
+        ] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
+        // a number too large for a shard count is named as such, not as k ≥ N
+        let e = "4294967295/4294967296".parse::<Shard>().unwrap_err();
+        assert!(
+            e.to_string().contains("beyond the largest shard count"),
+            "{e}"
+        );
     }
 
     #[test]
