@@ -298,6 +298,9 @@ impl SublatticeSplit {
     }
 }
 
+/// Bootstrap draws of [`ValidationReport::sampling_loco_per_composition`].
+const SAMPLING_DRAWS: usize = 2000;
+
 /// Everything `halo validate` found.
 #[derive(Clone, Debug, Serialize)]
 pub struct ValidationReport {
@@ -310,6 +313,10 @@ pub struct ValidationReport {
     pub metrics_per_composition: Metrics,
     pub metrics_loco: Metrics,
     pub metrics_loco_per_composition: Metrics,
+    /// The sampling uncertainty of the per-composition LOCO metrics (bootstrap over the
+    /// compositions; `None` below four): how much the set alone moves them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampling_loco_per_composition: Option<metrics::SamplingInterval>,
     /// Per row, split by whether the input's Li sites are all full.
     pub by_li_sublattice: SublatticeSplit,
     pub attempt_frequency: AttemptFrequencies,
@@ -418,6 +425,11 @@ pub fn run(
         metrics_per_composition: score::composition_metrics(&compositions, false),
         metrics_loco: score::row_metrics(&row_results, true),
         metrics_loco_per_composition: score::composition_metrics(&compositions, true),
+        sampling_loco_per_composition: metrics::sampling_interval(
+            &score::composition_points(&compositions, true),
+            SAMPLING_DRAWS,
+            0,
+        ),
         by_li_sublattice: SublatticeSplit::new(&row_results),
         attempt_frequency,
         rows: row_results,

@@ -268,7 +268,13 @@ pub(super) fn row_metrics(rows: &[RowResult], loco: bool) -> Metrics {
 
 /// Metrics of the compositions (`loco`: with the LOCO-rescaled σ).
 pub(super) fn composition_metrics(comps: &[CompositionResult], loco: bool) -> Metrics {
-    let pts: Vec<Point> = comps
+    let pts = composition_points(comps, loco);
+    metrics::score(&pts, comps.len() - pts.len())
+}
+
+/// The compositions' scored points (`loco`: with the LOCO-rescaled σ).
+pub(super) fn composition_points(comps: &[CompositionResult], loco: bool) -> Vec<Point> {
+    comps
         .iter()
         .filter_map(|c| {
             let pred = if loco {
@@ -283,6 +289,5 @@ pub(super) fn composition_metrics(comps: &[CompositionResult], loco: bool) -> Me
                 measured_ea_ev: c.measured_ea_ev,
             })
         })
-        .collect();
-    metrics::score(&pts, comps.len() - pts.len())
+        .collect()
 }
