@@ -232,7 +232,7 @@ mod tests {
         };
         let exact: Vec<Point> = (0..10)
             .map(|i| {
-                let m = 10f64.powi(-(i as i32) - 2);
+                let m = 10f64.powi(-i - 2);
                 pt(m * 10.0, m)
             })
             .collect();
