@@ -31,6 +31,13 @@ fn halo_out(args: &[&str]) -> Output {
     halo().args(args).output().expect("halo runs")
 }
 
+/// `halo run WF --out OUT --shard K --no-progress EXTRA…`.
+fn shard_run(wf: &str, out: &str, k: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["run", wf, "--out", out, "--shard", k, "--no-progress"];
+    args.extend_from_slice(extra);
+    halo_out(&args)
+}
+
 fn code_and_err(o: &Output) -> (Option<i32>, String) {
     (
         o.status.code(),
@@ -657,18 +664,7 @@ fn stale_records_of_an_earlier_run_do_not_hide_the_current_ones() {
     ]));
     let wf2 = workflow(tmp.path(), "w2", 11, 24);
     let wf2 = wf2.to_str().unwrap();
-    let shard = |wf: &str, k: &str| {
-        halo_out(&[
-            "run",
-            wf,
-            "--out",
-            out_s,
-            "--shard",
-            k,
-            "--recompute-stale",
-            "--no-progress",
-        ])
-    };
+    let shard = |wf: &str, k: &str| shard_run(wf, out_s, k, &["--recompute-stale"]);
     assert_finished(&shard(wf2, "0/2"));
     // between the two, the whole run's records of the other half are stale: refused
     let (code, err) = code_and_err(&halo_out(&["report", out_s]));
@@ -707,15 +703,7 @@ fn stale_records_of_an_earlier_run_do_not_hide_the_current_ones() {
     // one shard of a fresh campaign: a report ranks what is recorded, and says it is incomplete
     let half = tmp.path().join("half");
     let half_s = half.to_str().unwrap();
-    assert_finished(&halo_out(&[
-        "run",
-        wf.to_str().unwrap(),
-        "--out",
-        half_s,
-        "--shard",
-        "0/2",
-        "--no-progress",
-    ]));
+    assert_finished(&shard_run(wf.to_str().unwrap(), half_s, "0/2", &[]));
     let (code, err) = code_and_err(&halo_out(&["report", half_s]));
     assert_eq!(code, Some(3), "{err}");
     assert!(err.contains("the campaign is incomplete"), "{err}");
@@ -742,27 +730,11 @@ fn a_framework_edited_between_shards_is_refused_when_the_next_shard_starts() {
     std::fs::write(&wf, base).unwrap();
     let out = tmp.path().join("o");
     let (wf_s, out_s) = (wf.to_str().unwrap(), out.to_str().unwrap());
-    assert_finished(&halo_out(&[
-        "run",
-        wf_s,
-        "--out",
-        out_s,
-        "--shard",
-        "0/2",
-        "--no-progress",
-    ]));
+    assert_finished(&shard_run(wf_s, out_s, "0/2", &[]));
     let before = std::fs::read(out.join("checkpoint.shard-0-of-2.jsonl")).unwrap();
     // the Cl parameter moved by 0.001
     std::fs::write(&cif, text.replace("0.12065", "0.12165")).unwrap();
-    let o = halo_out(&[
-        "run",
-        wf_s,
-        "--out",
-        out_s,
-        "--shard",
-        "1/2",
-        "--no-progress",
-    ]);
+    let o = shard_run(wf_s, out_s, "1/2", &[]);
     let (code, err) = code_and_err(&o);
     assert_eq!(code, Some(2), "{err}");
     assert!(
@@ -776,16 +748,7 @@ fn a_framework_edited_between_shards_is_refused_when_the_next_shard_starts() {
                 .is_empty()
         }
     );
-    let o = halo_out(&[
-        "run",
-        wf_s,
-        "--out",
-        out_s,
-        "--shard",
-        "1/2",
-        "--recompute-stale",
-        "--no-progress",
-    ]);
+    let o = shard_run(wf_s, out_s, "1/2", &["--recompute-stale"]);
     let (code, err) = code_and_err(&o);
     assert!(code == Some(0) || code == Some(1), "{err}");
     assert!(
