@@ -688,8 +688,8 @@ fn report_markdown(
         let _ = writeln!(
             s,
             "\nSum of the stage wall times: {grand:.1} s, {per:.2} s per candidate (each candidate's \
-             kMC runs its replicas on several threads, so this is neither CPU time nor the \
-             campaign's wall time; see Throughput).\n"
+             kMC may run its replicas on several threads, and candidates run side by side, so \
+             this is neither CPU time nor the campaign's wall time; see Throughput).\n"
         );
     }
     let _ = writeln!(s, "## Ranking\n\n```text\n{}```\n", halo_filters::table(r));
