@@ -274,6 +274,13 @@ fn an_edited_workflow_or_a_foreign_checkpoint_is_refused_and_recomputed_on_reque
         err.contains("recorded twice with different results"),
         "{err}"
     );
+    // status names it too (it read "complete" while merge and resume refused the folder)
+    let o = halo_out(&["status", out_s]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("conflicts  1 candidate(s) recorded twice with different results"),
+        "{text}"
+    );
 }
 
 #[test]

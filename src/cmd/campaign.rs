@@ -354,6 +354,14 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
         if let Some(why) = &s.settings_unchecked {
             println!("settings   not checked: {why}");
         }
+        if !s.conflicts.is_empty() {
+            println!(
+                "conflicts  {} candidate(s) recorded twice with different results ({}): merge \
+                 and resume refuse them until one record is removed",
+                s.conflicts.len(),
+                s.conflicts.join(", ")
+            );
+        }
         if let Some(stale) = &s.stale {
             println!("stale      {stale}; `halo resume --recompute-stale` computes them again");
         }

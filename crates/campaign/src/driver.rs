@@ -398,6 +398,9 @@ pub struct Status {
     /// Why the records' settings could not be checked (a framework file moved since the run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings_unchecked: Option<String>,
+    /// Candidates recorded twice with different results (`merge` and `resume` refuse them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
 }
 
 /// Status of a folder.
@@ -406,7 +409,9 @@ pub fn status(dir: &Path) -> Result<Status, CampaignError> {
     let lw = folder.load_workflow()?;
     let manifest = folder.read_plan()?;
     let settings = pipeline::settings_hash_of(&lw);
-    let recs = folder.collect_records(settings.as_ref().ok().map(String::as_str))?;
+    let collected = folder.collect(None, settings.as_ref().ok().map(String::as_str))?;
+    let conflicts = collected.conflicts;
+    let recs = collected.records;
     let ids: BTreeSet<&str> = manifest.candidates.iter().map(|c| c.id.as_str()).collect();
     let mut failed = Vec::new();
     let mut evaluated = 0;
@@ -454,6 +459,7 @@ pub fn status(dir: &Path) -> Result<Status, CampaignError> {
     };
     Ok(Status {
         stale,
+        conflicts,
         settings_unchecked,
         name: lw.workflow.campaign.name.clone(),
         planned: manifest.candidates.len(),
