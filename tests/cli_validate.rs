@@ -238,6 +238,24 @@ fn validate_tables_are_read_as_written() {
         .unwrap();
         fails_with(halo().arg("validate").arg(&p), says);
     }
+    // notes about a measurement stay free-form, whatever quantity they name
+    let notes = format!(
+        "id,file,formula,sigma_rt_s_per_cm,conductivity_doi,ea_source,temperature_method\n\
+         a,{},LiI,1e-7,10.1/x,table 2,impedance\n",
+        root()
+            .join("tests/validation/structures/LiI_Fm-3m_mp-22899.cif")
+            .display()
+    );
+    std::fs::write(&p, notes).unwrap();
+    let o = halo()
+        .arg("validate")
+        .arg(&p)
+        .arg("--out")
+        .arg(d.path().join("notes-out"))
+        .args(SHORT)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // a '#' id is an id: here a duplicate-free row with a bad value, named by its line
     std::fs::write(
         &p,

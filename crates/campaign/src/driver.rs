@@ -619,9 +619,10 @@ pub fn folder_ranking_inputs(dir: &Path) -> Result<FolderRankingInputs, Campaign
     })
 }
 
-/// Rewrite the outputs of a complete (unsharded or merged) folder; returns the candidates
-/// recorded and what the outputs hold.
-pub fn report(dir: &Path) -> Result<(usize, crate::outputs::OutputsWritten), CampaignError> {
+/// Rewrite the outputs of a folder: the records used, the plan's candidates with none yet
+/// (a campaign still running, stopped, or with shards missing: the outputs rank the recorded
+/// ones only), and what the outputs hold.
+pub fn report(dir: &Path) -> Result<(usize, usize, crate::outputs::OutputsWritten), CampaignError> {
     let folder = CampaignFolder::new(dir);
     let _lock = folder.lock_campaign()?;
     let lw = folder.load_workflow()?;
@@ -629,7 +630,12 @@ pub fn report(dir: &Path) -> Result<(usize, crate::outputs::OutputsWritten), Cam
     let recs = folder.collect_records(pipeline::settings_hash_of(&lw).ok().as_deref())?;
     refuse_stale_records(dir, &lw, &plan, &recs, "written")?;
     let written = crate::outputs::write_all(&folder, &lw, &plan, &recs)?;
-    Ok((recs.len(), written))
+    let pending = plan
+        .candidates
+        .iter()
+        .filter(|c| !recs.contains_key(&c.id))
+        .count();
+    Ok((recs.len(), pending, written))
 }
 
 /// Write the synthesis hand-off (`synthesis/handoff.json` and `.csv`) of the top passing

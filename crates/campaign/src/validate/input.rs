@@ -265,6 +265,12 @@ const SET_KNOWN: [&str; 8] = [
     "notes",
 ];
 
+/// Words that make a column a note about the measurement, not a value (`conductivity_doi`,
+/// `ea_source`, `temperature_method`): such columns stay free-form.
+const NOTE_WORDS: [&str; 8] = [
+    "source", "ref", "note", "doi", "comment", "method", "url", "cite",
+];
+
 /// Refuse a free-form column of the validation set that carries what a row's numbers depend on
 /// and that halo does not read from it: a unit (`sigma_unit = mS/cm` scored 0.05 mS/cm as 0.05
 /// S/cm, 5.8 decades off), a temperature under another name (`T_C = 90` scored as room
@@ -286,6 +292,9 @@ fn measurement_columns_read(t: &Table) -> Result<(), CampaignError> {
                  (ea_ev) and the temperature in °C (temperature_c)"
                     .to_string(),
             )
+        } else if NOTE_WORDS.iter().any(|w| l.contains(w)) {
+            // a note about the measurement (its source, method, reference): free-form
+            None
         } else if l.contains("temp") || l == "t" || l.starts_with("t_") {
             Some(
                 "a measurement temperature is read from temperature_c (°C; blank for room \
@@ -294,11 +303,11 @@ fn measurement_columns_read(t: &Table) -> Result<(), CampaignError> {
             )
         } else if l.contains("mev")
             || l.contains("activation")
-            || (l.starts_with("ea") && l != "ea_ev")
+            || l == "ea"
+            || (l.starts_with("ea_") && l != "ea_ev")
         {
             Some("an activation energy is read from ea_ev (eV) only".to_string())
-        } else if (l.starts_with("sigma") || l.contains("conductivity") && !l.contains("reference"))
-            && l != "sigma_rt_s_per_cm"
+        } else if (l.starts_with("sigma") || l.contains("conductivity")) && l != "sigma_rt_s_per_cm"
         {
             Some("the conductivity is read from sigma_rt_s_per_cm (S/cm) only".to_string())
         } else {
