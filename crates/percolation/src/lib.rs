@@ -241,6 +241,11 @@ pub fn analyze_grid(
     })
 }
 
+/// A neighbourhood value beyond this, eV, is a grid point on an ion's core (the landscape writes
+/// f64::MAX there), not a well to interpolate: the voxel is kept. Site-energy wells and their
+/// walls within a voxel of a minimum are within tens of eV.
+const NO_CURVATURE_ABOVE_EV: f64 = 1e6;
+
 /// Fractional position of the landscape minimum at grid minimum `v`, to a fraction of a voxel:
 /// the minimum of the triquadratic interpolant through the voxel's 3×3×3 neighbourhood (in grid
 /// steps, Lagrange polynomials on −1, 0, 1 per axis; exact for any quadratic well, and it
@@ -272,7 +277,7 @@ fn subvoxel_minimum(grid: &PeriodicGrid, v: usize) -> [f64; 3] {
     if w.iter()
         .flatten()
         .flatten()
-        .any(|x| !x.is_finite() || x.abs() > 1e6)
+        .any(|x| !x.is_finite() || x.abs() > NO_CURVATURE_ABOVE_EV)
     {
         return voxel;
     }
